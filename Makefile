@@ -1,0 +1,41 @@
+# Broadsheet — the README's two commands are `make run` and `make test`.
+SHELL := /bin/bash
+UV ?= uv
+MANAGE := $(UV) run --frozen python manage.py
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help install run test lint format migrate seed worker beat
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
+
+install:  ## Install Python dependencies into .venv from uv.lock
+	@command -v $(UV) >/dev/null || python3 -m pip install --quiet uv
+	$(UV) sync --frozen
+
+migrate: install  ## Apply database migrations
+	$(MANAGE) migrate --noinput
+
+seed: migrate  ## Load the demo content (idempotent)
+	$(MANAGE) seed_demo
+
+run: seed  ## Run the site at http://127.0.0.1:8000 on SQLite, tasks in-process
+	$(MANAGE) ensure_admin
+	$(MANAGE) runserver $(HOST):$(PORT)
+
+test:  ## Run every test (starts throwaway PostgreSQL and Redis servers)
+	@scripts/system-deps.sh
+	$(UV) sync --frozen
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(MANAGE) makemigrations --check --dry-run
+	$(UV) run --frozen python -m pytest
+
+lint:  ## ruff lint and format check
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+
+format:  ## Format and fix with ruff
+	$(UV) run --frozen ruff format .
+	$(UV) run --frozen ruff check --fix .

@@ -1,0 +1,38 @@
+"""The editorial roles, as Django groups, and the permissions each one holds.
+
+A data migration creates the groups from `ROLE_PERMISSIONS`; the rules that use these
+permissions on a given post live in `blog.permissions`.
+"""
+
+CONTRIBUTOR = "Contributor"
+AUTHOR = "Author"
+EDITOR = "Editor"
+
+_WRITE_OWN = [
+    "blog.view_post",
+    "blog.add_post",
+    "blog.change_post",
+    "blog.delete_post",
+    "blog.view_category",
+    "blog.view_tag",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    # Writes and edits own drafts; cannot publish.
+    CONTRIBUTOR: _WRITE_OWN,
+    # Also publishes and schedules own posts.
+    AUTHOR: [*_WRITE_OWN, "blog.publish_post"],
+    # Publishes, schedules and edits any post; manages categories and tags.
+    EDITOR: [
+        *_WRITE_OWN,
+        "blog.publish_post",
+        "blog.edit_any_post",
+        "blog.add_category",
+        "blog.change_category",
+        "blog.delete_category",
+        "blog.add_tag",
+        "blog.change_tag",
+        "blog.delete_tag",
+        "blog.view_report",
+    ],
+}

@@ -1,0 +1,1 @@
+"""The REST API: serializers, filters, permissions, pagination and viewsets."""

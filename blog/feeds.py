@@ -1,0 +1,82 @@
+"""RSS 2.0 and Atom feeds of public posts: the site's, and per category and tag."""
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.utils.feedgenerator import Atom1Feed
+
+from .models import Category, Post, Tag
+
+FEED_SIZE = 20
+
+
+class LatestPostsFeed(Feed):
+    description_template = None
+
+    def title(self, obj=None) -> str:
+        return settings.SITE_NAME
+
+    def description(self, obj=None) -> str:
+        return settings.SITE_DESCRIPTION
+
+    def link(self, obj=None) -> str:
+        return "/"
+
+    def posts(self, obj=None):
+        return Post.objects.public()
+
+    def items(self, obj=None):
+        return self.posts(obj).for_listing()[:FEED_SIZE]
+
+    def item_title(self, item: Post) -> str:
+        return item.title
+
+    def item_description(self, item: Post) -> str:
+        return item.body_html
+
+    def item_pubdate(self, item: Post):
+        return item.published_at
+
+    def item_updateddate(self, item: Post):
+        return item.updated_at
+
+    def item_author_name(self, item: Post) -> str:
+        return item.author.public_name
+
+    def item_categories(self, item: Post) -> list[str]:
+        return [tag.name for tag in item.tags.all()]
+
+
+class LatestPostsAtomFeed(LatestPostsFeed):
+    feed_type = Atom1Feed
+
+    def subtitle(self, obj=None) -> str:
+        return self.description(obj)
+
+
+class CategoryFeed(LatestPostsFeed):
+    def get_object(self, request, slug: str) -> Category:
+        return get_object_or_404(Category, slug=slug)
+
+    def title(self, obj: Category) -> str:
+        return f"{settings.SITE_NAME}: {obj.name}"
+
+    def link(self, obj: Category) -> str:
+        return obj.get_absolute_url()
+
+    def posts(self, obj: Category):
+        return Post.objects.public().filter(category=obj)
+
+
+class TagFeed(LatestPostsFeed):
+    def get_object(self, request, slug: str) -> Tag:
+        return get_object_or_404(Tag, slug=slug)
+
+    def title(self, obj: Tag) -> str:
+        return f"{settings.SITE_NAME}: {obj.name}"
+
+    def link(self, obj: Tag) -> str:
+        return obj.get_absolute_url()
+
+    def posts(self, obj: Tag):
+        return Post.objects.public().filter(tags=obj)

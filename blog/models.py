@@ -1,0 +1,220 @@
+"""Categories, tags, posts and daily reports.
+
+`Post.objects.public()` is the one visibility rule of the whole site: a post is public iff
+its status is published and its `published_at` has passed. Pages, feeds, sitemaps, the API
+and tasks all call it; none re-states it.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, models, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from .markdown import excerpt_from, reading_minutes, render_markdown
+from .slugs import unique_slug
+
+MAX_BODY_LENGTH = 200_000
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=120, unique=True, blank=True)
+    description = models.TextField(blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = unique_slug(self, self.name)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("blog:category", args=[self.slug])
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=60, unique=True)
+    slug = models.SlugField(max_length=80, unique=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = unique_slug(self, self.name)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("blog:tag", args=[self.slug])
+
+
+class PostQuerySet(models.QuerySet):
+    def public(self) -> PostQuerySet:
+        """Posts any reader may see: published, and `published_at` has passed."""
+        return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def scheduled(self) -> PostQuerySet:
+        """Published posts whose `published_at` is still ahead."""
+        return self.filter(status=Post.Status.PUBLISHED, published_at__gt=timezone.now())
+
+    def drafts(self) -> PostQuerySet:
+        return self.filter(status=Post.Status.DRAFT)
+
+    def for_listing(self) -> PostQuerySet:
+        """What list pages, feeds and the API show, in a constant number of queries."""
+        return (
+            self.select_related("author", "category")
+            .prefetch_related("tags")
+            .defer("body", "search_vector")
+            .order_by("-published_at", "-id")
+        )
+
+
+class Post(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    class State(models.TextChoices):
+        """What readers experience: derived from status and published_at."""
+
+        DRAFT = "draft", "Draft"
+        SCHEDULED = "scheduled", "Scheduled"
+        PUBLISHED = "published", "Published"
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(
+        max_length=220, unique=True, blank=True, help_text="Left blank, made from the title."
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts"
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="posts"
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="posts")
+    excerpt = models.TextField(
+        blank=True, max_length=500, help_text="Left blank, taken from the start of the body."
+    )
+    body = models.TextField(max_length=MAX_BODY_LENGTH, help_text="Markdown.")
+    body_html = models.TextField(editable=False, default="")
+    reading_minutes = models.PositiveIntegerField(editable=False, default=1)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=False
+    )
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the post goes public. In the future, the post is scheduled.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Set by the publish sweep once this post's go-live side effects have run.
+    announced_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Maintained by save() on PostgreSQL; GIN-indexed by migration 0002.
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "-published_at"], name="post_status_published_idx"),
+            models.Index(fields=["author", "status"], name="post_author_status_idx"),
+        ]
+        permissions = [
+            ("publish_post", "Can publish and schedule posts"),
+            ("edit_any_post", "Can see and edit posts of any author"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        # Derived columns are kept in step here, so admin, API and shell never leave them
+        # stale: rendered HTML, excerpt, reading time, publication time, search vector.
+        self.body_html = render_markdown(self.body)
+        self.reading_minutes = reading_minutes(self.body)
+        if not self.excerpt.strip():
+            self.excerpt = excerpt_from(self.body_html)
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        if self.status == self.Status.DRAFT:
+            self.announced_at = None
+        self._save_with_unique_slug(*args, **kwargs)
+        if connection.vendor == "postgresql":
+            Post.objects.filter(pk=self.pk).update(
+                search_vector=SearchVector("title", weight="A", config="english")
+                + SearchVector("excerpt", weight="B", config="english")
+                + SearchVector("body", weight="C", config="english")
+            )
+
+    def _save_with_unique_slug(self, *args, **kwargs) -> None:
+        if self.slug:
+            super().save(*args, **kwargs)
+            return
+        # Two saves of the same title at once may pick the same slug: the unique index
+        # refuses the second one, which then picks the next free slug.
+        for _attempt in range(5):
+            self.slug = unique_slug(self, self.title)
+            try:
+                with transaction.atomic():
+                    super().save(*args, **kwargs)
+                return
+            except IntegrityError:
+                if not Post.objects.filter(slug=self.slug).exclude(pk=self.pk).exists():
+                    raise
+        raise IntegrityError(f"could not find a free slug for {self.title!r}")
+
+    def get_absolute_url(self) -> str:
+        return reverse("blog:post", args=[self.slug])
+
+    @property
+    def state(self) -> str:
+        if self.status != self.Status.PUBLISHED or self.published_at is None:
+            return self.State.DRAFT
+        if self.published_at > timezone.now():
+            return self.State.SCHEDULED
+        return self.State.PUBLISHED
+
+    @property
+    def is_public(self) -> bool:
+        return self.state == self.State.PUBLISHED
+
+    def clean(self) -> None:
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        if not self.title.strip():
+            raise ValidationError({"title": "A post needs a title."})
+
+
+class Report(models.Model):
+    """One row per day: what was published, scheduled and drafted, by whom, where."""
+
+    day = models.DateField(unique=True)
+    published_count = models.PositiveIntegerField(default=0)
+    scheduled_count = models.PositiveIntegerField(default=0)
+    draft_count = models.PositiveIntegerField(default=0)
+    new_users_count = models.PositiveIntegerField(default=0)
+    per_category = models.JSONField(default=dict, blank=True)
+    per_author = models.JSONField(default=dict, blank=True)
+    generated_at = models.DateTimeField(default=timezone.now)
+    mailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"Report for {self.day:%Y-%m-%d}"

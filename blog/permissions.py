@@ -1,0 +1,76 @@
+"""Who may see, change, publish and delete which post: the one rule admin and API share.
+
+Roles are groups holding model permissions (see `accounts.roles`):
+
+- everyone sees public posts;
+- a writer (``blog.add_post``) also sees and edits their own posts; one without
+  ``blog.publish_post`` (a Contributor) may only keep them as drafts, and may not touch
+  them once they are published or scheduled;
+- ``blog.publish_post`` (Author) publishes and schedules their own posts;
+- ``blog.edit_any_post`` (Editor) sees, edits, publishes and deletes every post.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from .models import Post, PostQuerySet
+
+
+def is_editor(user) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.has_perm("blog.edit_any_post"))
+
+
+def is_writer(user) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.has_perm("blog.add_post"))
+
+
+def can_publish(user) -> bool:
+    """May this user set a post's status to published (now or scheduled)?"""
+    return bool(user.is_authenticated and user.is_active and user.has_perm("blog.publish_post"))
+
+
+def visible_posts(user, queryset: PostQuerySet | None = None) -> PostQuerySet:
+    """The posts `user` may see: public ones, their own, or all of them for editors."""
+    queryset = Post.objects.all() if queryset is None else queryset
+    if is_editor(user):
+        return queryset
+    if is_writer(user):
+        return queryset.filter(Q(pk__in=Post.objects.public().values("pk")) | Q(author=user))
+    return queryset.public()
+
+
+def own_or_all_posts(user, queryset: PostQuerySet | None = None) -> PostQuerySet:
+    """The posts `user` may manage (admin change list): all for editors, else their own."""
+    queryset = Post.objects.all() if queryset is None else queryset
+    if is_editor(user):
+        return queryset
+    if is_writer(user):
+        return queryset.filter(author=user)
+    return queryset.none()
+
+
+def can_view(user, post: Post) -> bool:
+    """Readers see public posts; authors preview their own; editors see everything."""
+    if post.is_public or is_editor(user):
+        return True
+    return is_writer(user) and post.author_id == user.pk
+
+
+def can_change(user, post: Post) -> bool:
+    """May `user` edit this post as it is stored now?"""
+    if is_editor(user):
+        return True
+    if not (is_writer(user) and post.author_id == user.pk):
+        return False
+    # A Contributor's work is done once someone else published it.
+    return can_publish(user) or post.status == Post.Status.DRAFT
+
+
+def can_delete(user, post: Post) -> bool:
+    return can_change(user, post) and user.has_perm("blog.delete_post")
+
+
+def can_set_status(user, post: Post, status: str) -> bool:
+    """May `user` save `post` with `status`? Drafts are always fine for who may change."""
+    return status == Post.Status.DRAFT or can_publish(user)

@@ -1,0 +1,36 @@
+"""Reads that pages and the API share: search."""
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import F, Q
+
+from .models import PostQuerySet
+
+MAX_QUERY_LENGTH = 200
+
+
+class QueryTooLong(ValueError):
+    """The search query is longer than `MAX_QUERY_LENGTH` characters."""
+
+
+def search_posts(queryset: PostQuerySet, query: str) -> PostQuerySet:
+    """Posts of `queryset` matching `query`, best first.
+
+    PostgreSQL ranks a web-style query (`"exact phrase" -excluded or`) against the stored,
+    GIN-indexed search vector; SQLite falls back to a case-insensitive containment search.
+    """
+    query = " ".join(query.split())
+    if len(query) > MAX_QUERY_LENGTH:
+        raise QueryTooLong(f"Search queries are limited to {MAX_QUERY_LENGTH} characters.")
+    if not query:
+        return queryset.none()
+    if connection.vendor == "postgresql":
+        ts_query = SearchQuery(query, search_type="websearch", config="english")
+        return (
+            queryset.filter(search_vector=ts_query)
+            .annotate(rank=SearchRank(F("search_vector"), ts_query))
+            .order_by("-rank", "-published_at", "-id")
+        )
+    return queryset.filter(
+        Q(title__icontains=query) | Q(excerpt__icontains=query) | Q(body__icontains=query)
+    )

@@ -1,0 +1,27 @@
+"""Slug generation, in one place: from a title, unique within a model, never colliding."""
+
+from django.db import models
+from django.utils.text import slugify
+
+MAX_LENGTH = 200
+
+
+def unique_slug(instance: models.Model, source: str, *, field: str = "slug") -> str:
+    """A slug for `instance` made from `source`, with `-2`, `-3`, … appended on collision.
+
+    Non-Latin titles that slugify to nothing fall back to the model's name.
+    """
+    model = type(instance)
+    base = slugify(source)[:MAX_LENGTH].strip("-") or model._meta.model_name
+    others = (
+        model._default_manager.exclude(pk=instance.pk)
+        if instance.pk
+        else (model._default_manager.all())
+    )
+    taken = set(others.filter(**{f"{field}__startswith": base}).values_list(field, flat=True))
+    candidate, n = base, 2
+    while candidate in taken:
+        suffix = f"-{n}"
+        candidate = base[: MAX_LENGTH - len(suffix)] + suffix
+        n += 1
+    return candidate

@@ -1,0 +1,26 @@
+"""Reader-facing URLs: pages, archives, search, feeds and crawler files."""
+
+from django.contrib.sitemaps.views import sitemap
+from django.urls import path
+
+from .feeds import CategoryFeed, LatestPostsAtomFeed, LatestPostsFeed, TagFeed
+from .sitemaps import SITEMAPS
+from .views import crawlers, pages, search
+
+app_name = "blog"
+
+urlpatterns = [
+    path("", pages.HomeView.as_view(), name="home"),
+    path("posts/<slug:slug>/", pages.PostDetailView.as_view(), name="post"),
+    path("category/<slug:slug>/", pages.CategoryView.as_view(), name="category"),
+    path("category/<slug:slug>/feed/", CategoryFeed(), name="category_feed"),
+    path("tag/<slug:slug>/", pages.TagView.as_view(), name="tag"),
+    path("tag/<slug:slug>/feed/", TagFeed(), name="tag_feed"),
+    path("author/<str:username>/", pages.AuthorView.as_view(), name="author"),
+    path("archive/<int:year>/<int:month>/", pages.MonthArchiveView.as_view(), name="month"),
+    path("search/", search.search, name="search"),
+    path("feed/", LatestPostsFeed(), name="feed"),
+    path("feed/atom/", LatestPostsAtomFeed(), name="atom_feed"),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("robots.txt", crawlers.robots_txt, name="robots"),
+]

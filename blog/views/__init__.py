@@ -1,0 +1,1 @@
+"""Reader-facing pages. Every query here starts from `Post.objects.public()`."""

@@ -1,0 +1,27 @@
+"""Full-text search over public posts."""
+
+from django.core.paginator import InvalidPage, Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from ..models import Post
+from ..selectors import MAX_QUERY_LENGTH, QueryTooLong, search_posts
+from .pages import PAGE_SIZE
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")
+    context = {"query": query.strip(), "max_length": MAX_QUERY_LENGTH}
+    try:
+        results = search_posts(Post.objects.public().for_listing(), query)
+    except QueryTooLong as error:
+        context.update(error=str(error), query="")
+        return render(request, "blog/search.html", context, status=400)
+    if context["query"]:
+        paginator = Paginator(results, PAGE_SIZE)
+        try:
+            page = paginator.page(request.GET.get("page") or 1)
+        except InvalidPage as error:
+            raise Http404("No such page of results.") from error
+        context.update(page_obj=page, posts=page.object_list, paginator=paginator)
+    return render(request, "blog/search.html", context)

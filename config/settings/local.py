@@ -1,0 +1,15 @@
+"""Settings for `make run`: debug on, harmless defaults, everything works with nothing set."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# Only ever used on a developer's machine; production refuses to start without its own.
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-development-key-not-for-production")
+WHITENOISE_MAX_AGE = 0
+# Static files straight from the app folders in development, no collectstatic needed.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
