@@ -161,23 +161,6 @@ class Post(models.Model):
                 + SearchVector("body", weight="C", config="english")
             )
 
-    def _save_with_unique_slug(self, *args, **kwargs) -> None:
-        if self.slug:
-            super().save(*args, **kwargs)
-            return
-        # Two saves of the same title at once may pick the same slug: the unique index
-        # refuses the second one, which then picks the next free slug.
-        for _attempt in range(5):
-            self.slug = unique_slug(self, self.title)
-            try:
-                with transaction.atomic():
-                    super().save(*args, **kwargs)
-                return
-            except IntegrityError:
-                if not Post.objects.filter(slug=self.slug).exclude(pk=self.pk).exists():
-                    raise
-        raise IntegrityError(f"could not find a free slug for {self.title!r}")
-
     def get_absolute_url(self) -> str:
         return reverse("blog:post", args=[self.slug])
 
@@ -198,6 +181,23 @@ class Post(models.Model):
             self.published_at = timezone.now()
         if not self.title.strip():
             raise ValidationError({"title": "A post needs a title."})
+
+    def _save_with_unique_slug(self, *args, **kwargs) -> None:
+        if self.slug:
+            super().save(*args, **kwargs)
+            return
+        # Two saves of the same title at once may pick the same slug: the unique index
+        # refuses the second one, which then picks the next free slug.
+        for _attempt in range(5):
+            self.slug = unique_slug(self, self.title)
+            try:
+                with transaction.atomic():
+                    super().save(*args, **kwargs)
+                return
+            except IntegrityError:
+                if not Post.objects.filter(slug=self.slug).exclude(pk=self.pk).exists():
+                    raise
+        raise IntegrityError(f"could not find a free slug for {self.title!r}")
 
 
 class Report(models.Model):
