@@ -1,0 +1,1 @@
+"""Daily reports, read-only in admin (see issue 4)."""
