@@ -87,7 +87,7 @@ class PostAdmin(admin.ModelAdmin):
                 "Scheduled <small>for {}</small>",
                 timezone.localtime(post.published_at).strftime("%Y-%m-%d %H:%M"),
             )
-        return post.get_state_display()
+        return Post.State(post.state).label
 
     # --- who sees what ------------------------------------------------------------------
 

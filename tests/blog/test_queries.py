@@ -1,0 +1,67 @@
+"""Pages, archives and feeds make the same number of queries for 10 and 50 posts."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import AuthorFactory, CategoryFactory, PostFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+URLS = [
+    "/",
+    "/category/c/",
+    "/tag/t/",
+    "/author/writer/",
+    "/search/?q=harbour",
+    "/feed/",
+    "/feed/atom/",
+    "/category/c/feed/",
+    "/sitemap.xml",
+]
+
+
+def make_posts(n, category, tags, authors):
+    for i in range(n):
+        PostFactory(
+            title=f"harbour post {i}",
+            category=category,
+            tags=tags,
+            author=authors[i % len(authors)],
+        )
+
+
+def queries(client, url) -> int:
+    cache.clear()  # measure the page as built, not as served from the page cache
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_query_count_does_not_grow_with_posts(client, url):
+    category = CategoryFactory(name="C", slug="c")
+    tags = [TagFactory(name="t", slug="t"), TagFactory(name="u")]
+    authors = [AuthorFactory(username="writer"), AuthorFactory()]
+    make_posts(10, category, tags, authors)
+    with_ten = queries(client, url)
+    make_posts(40, category, tags, authors)
+    with_fifty = queries(client, url)
+    assert with_fifty == with_ten, f"{url}: {with_ten} queries for 10 posts, {with_fifty} for 50"
+    assert with_fifty <= 8, url
+
+
+def test_post_page_queries(client, django_assert_max_num_queries):
+    post = PostFactory(tags=[TagFactory(), TagFactory()])
+    with django_assert_max_num_queries(4):
+        assert client.get(post.get_absolute_url()).status_code == 200
+
+
+def test_anonymous_page_cache_hit_makes_no_queries(client, django_assert_num_queries):
+    PostFactory()
+    assert client.get("/")["X-Page-Cache"] == "miss"
+    with django_assert_num_queries(0):
+        response = client.get("/")
+    assert response["X-Page-Cache"] == "hit"
+    assert "public" in response["Cache-Control"]
