@@ -132,7 +132,12 @@ class Post(models.Model):
         ordering = ["-published_at", "-id"]
         indexes = [
             models.Index(fields=["status", "-published_at"], name="post_status_published_idx"),
-            models.Index(fields=["author", "status"], name="post_author_status_idx"),
+            models.Index(
+                fields=["author", "status", "-published_at"], name="post_author_status_idx"
+            ),
+            models.Index(
+                fields=["category", "status", "-published_at"], name="post_category_status_idx"
+            ),
         ]
         permissions = [
             ("publish_post", "Can publish and schedule posts"),

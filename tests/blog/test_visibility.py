@@ -57,7 +57,7 @@ def reader_urls(public):
         "/feed/atom/",
         "/category/news/feed/",
         "/tag/launch/feed/",
-        "/sitemap.xml",
+        "/sitemap-posts.xml",
     ]
 
 
@@ -90,7 +90,7 @@ def test_scheduled_post_goes_public_on_time(client, posts):
         assert client.get(scheduled.get_absolute_url()).status_code == 200
         feed = feedparser.parse(client.get("/feed/").content)
         assert scheduled.title in [entry.title for entry in feed.entries]
-        sitemap = client.get("/sitemap.xml").content.decode()
+        sitemap = client.get("/sitemap-posts.xml").content.decode()
         assert scheduled.get_absolute_url() in sitemap
 
 
@@ -108,9 +108,19 @@ def test_unpublishing_removes_a_cached_post_at_once(
 
 def test_sitemap_is_xml_listing_only_public_posts(client, posts):
     public, draft, scheduled = posts
-    root = ElementTree.fromstring(client.get("/sitemap.xml").content)
     ns = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
-    locations = [loc.text for loc in root.findall("sm:url/sm:loc", ns)]
+    index = ElementTree.fromstring(client.get("/sitemap.xml").content)
+    sections = [loc.text for loc in index.findall("sm:sitemap/sm:loc", ns)]
+    assert {s.rsplit("/", 1)[1] for s in sections} == {
+        "sitemap-home.xml",
+        "sitemap-posts.xml",
+        "sitemap-categories.xml",
+        "sitemap-tags.xml",
+    }
+    locations = []
+    for section in sections:
+        root = ElementTree.fromstring(client.get(section).content)
+        locations += [loc.text for loc in root.findall("sm:url/sm:loc", ns)]
     assert any(loc.endswith(public.get_absolute_url()) for loc in locations)
     post_locations = [loc for loc in locations if "/posts/" in loc]
     assert len(post_locations) == 1
