@@ -1,4 +1,9 @@
-"""Retire cached pages whenever what readers see may have changed."""
+"""What a save sets off: retired cached pages, and go-live side effects of public posts.
+
+Both wait for the commit: a rolled-back save changes nothing, and a page rebuilt in
+between must not cache the old state. The side effects go through the broker; if it is
+down the save still succeeds and the publish sweep catches up (see `blog.sweep`).
+"""
 
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -6,6 +11,7 @@ from django.dispatch import receiver
 
 from .cache import invalidate_pages
 from .models import Category, Post, Tag
+from .tasks import announce_post, enqueue_on_commit
 
 
 @receiver(post_save, sender=Post)
@@ -16,6 +22,10 @@ from .models import Category, Post, Tag
 @receiver(post_delete, sender=Tag)
 @receiver(m2m_changed, sender=Post.tags.through)
 def content_changed(**kwargs) -> None:
-    # After commit: a rolled-back save changed nothing, and a page rebuilt in between
-    # must not cache the old state.
-    transaction.on_commit(invalidate_pages)
+    transaction.on_commit(invalidate_pages, robust=True)
+
+
+@receiver(post_save, sender=Post)
+def post_saved(sender, instance: Post, **kwargs) -> None:
+    if instance.is_public and instance.announced_at is None:
+        enqueue_on_commit(announce_post, instance.pk)

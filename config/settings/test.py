@@ -22,6 +22,19 @@ TEMPLATES[0]["OPTIONS"]["debug"] = True
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = env("REDIS_URL", default="memory://")
 CELERY_RESULT_BACKEND = None
+# A worker process started by tests/jobs: real delivery from the broker it is given, mail
+# written to files the test reads back, and a short visibility timeout and restore sweep
+# when a test kills a worker and waits for its task to come back.
+if env.bool("BROADSHEET_TEST_WORKER", default=False):
+    CELERY_TASK_ALWAYS_EAGER = False
+    CELERY_BROKER_URL = env("BROADSHEET_TEST_BROKER_URL")
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        "unacked_restore_interval": env.int("BROADSHEET_TEST_RESTORE_INTERVAL", default=10),
+        "unacked_restore_throttle": 1,
+    }
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = env("BROADSHEET_TEST_MAIL_DIR")
 REST_FRAMEWORK = {**REST_FRAMEWORK}  # noqa: F405
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "10000/min", "user": "10000/min"}
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
