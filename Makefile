@@ -21,6 +21,7 @@ seed: migrate  ## Load the demo content (idempotent)
 	$(MANAGE) seed_demo
 
 run: seed  ## Run the site at http://127.0.0.1:8000 on SQLite, tasks in-process
+	$(MANAGE) setup_schedules
 	$(MANAGE) ensure_admin
 	$(MANAGE) runserver $(HOST):$(PORT)
 
@@ -39,3 +40,9 @@ lint:  ## ruff lint and format check
 format:  ## Format and fix with ruff
 	$(UV) run --frozen ruff format .
 	$(UV) run --frozen ruff check --fix .
+
+worker:  ## Run a Celery worker against REDIS_URL (see docs/jobs.md)
+	$(UV) run --frozen celery -A config worker -l info
+
+beat:  ## Run Celery beat (schedules from the database) against REDIS_URL
+	$(UV) run --frozen celery -A config beat -l info

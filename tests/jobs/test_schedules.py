@@ -1,0 +1,87 @@
+"""`setup_schedules`: idempotent, keeps an editor's timing, and beat reads what it made."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+from django_celery_beat.schedulers import DatabaseScheduler
+
+from config import celery_app
+
+pytestmark = pytest.mark.django_db
+
+NAMES = {"daily-report", "cleanup-sessions", "publish-sweep"}
+
+
+def setup_schedules(*args) -> str:
+    out = StringIO()
+    call_command("setup_schedules", *args, stdout=out)
+    return out.getvalue()
+
+
+def snapshot() -> list:
+    return [
+        list(PeriodicTask.objects.order_by("name").values()),
+        list(IntervalSchedule.objects.order_by("pk").values()),
+        list(CrontabSchedule.objects.order_by("pk").values()),
+    ]
+
+
+def test_setup_schedules_twice_changes_nothing():
+    assert setup_schedules().count("created") == 3
+    before = snapshot()
+
+    assert setup_schedules().count("unchanged") == 3
+    assert snapshot() == before
+    tasks = {t.name: t for t in PeriodicTask.objects.all()}
+    assert set(tasks) == NAMES
+    assert tasks["publish-sweep"].interval.every == 60
+    assert tasks["cleanup-sessions"].interval.every == 300
+    assert tasks["publish-sweep"].task == "blog.tasks.publish_sweep"
+
+
+def test_an_editors_timing_survives_until_reset():
+    setup_schedules()
+    sweep = PeriodicTask.objects.get(name="publish-sweep")
+    sweep.interval = IntervalSchedule.objects.create(every=120, period=IntervalSchedule.SECONDS)
+    sweep.enabled = False
+    sweep.save()
+    report = PeriodicTask.objects.get(name="daily-report")
+    report.crontab = CrontabSchedule.objects.create(minute="30", hour="6", timezone="UTC")
+    report.save()
+    before = snapshot()
+
+    setup_schedules()
+    assert snapshot() == before
+
+    assert "publish-sweep: updated timing" in setup_schedules("--reset")
+    sweep.refresh_from_db()
+    assert (sweep.interval.every, sweep.enabled) == (60, False)  # enabled is theirs to keep
+
+
+def test_daily_report_runs_at_the_configured_time_in_the_site_time_zone(settings):
+    settings.TIME_ZONE = "Europe/Paris"
+    settings.BROADSHEET_DAILY_REPORT_AT = "07:45"
+    setup_schedules()
+
+    crontab = PeriodicTask.objects.get(name="daily-report").crontab
+    assert (crontab.hour, crontab.minute, str(crontab.timezone)) == ("7", "45", "Europe/Paris")
+
+
+# The scheduler closes "old" connections, which ends a test's wrapping transaction.
+@pytest.mark.django_db(transaction=True)
+def test_beat_scheduler_sees_the_three_entries():
+    setup_schedules()
+
+    entries = DatabaseScheduler(app=celery_app).schedule
+
+    assert set(entries) >= NAMES
+    assert entries["publish-sweep"].task == "blog.tasks.publish_sweep"
+    assert entries["publish-sweep"].schedule.run_every.total_seconds() == 60
+    assert entries["cleanup-sessions"].schedule.run_every.total_seconds() == 300
+    daily = entries["daily-report"].schedule
+    assert (daily.hour, daily.minute) == ({8}, {0})
+    assert entries["daily-report"].task == "blog.tasks.build_report"
