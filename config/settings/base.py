@@ -253,6 +253,8 @@ CELERY_RESULT_EXPIRES = timedelta(days=1)
 # Longer than the longest countdown or retry backoff we use (retry_backoff_max = 600 s).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    # A broker that does not answer must not hold up a save that enqueues (blog/tasks.py).
+    "socket_connect_timeout": 3,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"

@@ -29,6 +29,7 @@ if env.bool("BROADSHEET_TEST_WORKER", default=False):
     CELERY_TASK_ALWAYS_EAGER = False
     CELERY_BROKER_URL = env("BROADSHEET_TEST_BROKER_URL")
     CELERY_BROKER_TRANSPORT_OPTIONS = {
+        **CELERY_BROKER_TRANSPORT_OPTIONS,  # noqa: F405
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
         "unacked_restore_interval": env.int("BROADSHEET_TEST_RESTORE_INTERVAL", default=10),
         "unacked_restore_throttle": 1,
