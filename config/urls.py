@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
+    path("", include("config.health")),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("", include("blog.urls")),

@@ -7,14 +7,17 @@ lives in its own temporary directory and is stopped (and the directory removed) 
 `stop()`.
 
     python -m tests.servers postgres /tmp/dir   # prints a DATABASE_URL, keeps running
+    python -m tests.servers stop /tmp/dir       # stops it (scripts/stack.sh uses both)
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -168,8 +171,68 @@ def start_redis(directory: Path | None = None, port: int | None = None) -> Serve
     )
 
 
+def _save(server: Server, kind: str) -> None:
+    """Record how to stop (and restart) a server started from the command line."""
+    state = {"kind": kind, "url": server.url, "port": server.port, "stop": server._stop}
+    if server.process is not None:
+        state["pid"] = server.process.pid
+    if kind == "postgres":
+        # Its output goes to the log: a pipe would stay open as long as the server runs.
+        log = str(server.directory / "postgres.log")
+        state["restart"] = [
+            [*cmd[: cmd.index("-m")], "-l", log, "-m", "fast", "-w", "restart"]
+            for cmd in server._stop
+        ]
+    (server.directory / "server.json").write_text(json.dumps(state))
+
+
+def _saved(directory: Path) -> dict:
+    return json.loads((directory / "server.json").read_text())
+
+
+def stop_saved(directory: Path, *, remove: bool = True) -> None:
+    """Stop a server that `python -m tests.servers postgres|redis DIR` started."""
+    with contextlib.suppress(FileNotFoundError):
+        state = _saved(directory)
+        for cmd in state["stop"]:
+            subprocess.run(cmd, capture_output=True, check=False)
+        if "pid" in state:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(state["pid"], signal.SIGTERM)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and _alive(state["pid"]):
+                time.sleep(0.05)
+    if remove:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def restart_saved(directory: Path) -> None:
+    """Restart a saved PostgreSQL server in place (same data, same port)."""
+    for cmd in _saved(directory)["restart"]:
+        subprocess.run(cmd, check=True, capture_output=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with contextlib.suppress(ChildProcessError):
+        # Reap it if it is our own child (a zombie still answers kill 0).
+        return os.waitpid(pid, os.WNOHANG) == (0, 0)
+    return True
+
+
 if __name__ == "__main__":
+    # python -m tests.servers postgres|redis DIR [PORT]   start, print the URL
+    # python -m tests.servers stop|restart DIR            for servers started that way
     kind, where = sys.argv[1], Path(sys.argv[2])
-    port = int(sys.argv[3]) if len(sys.argv) > 3 else None
-    server = (start_postgres if kind == "postgres" else start_redis)(where, port)
-    print(server.url, flush=True)
+    if kind == "stop":
+        stop_saved(where)
+    elif kind == "restart":
+        restart_saved(where)
+    else:
+        port = int(sys.argv[3]) if len(sys.argv) > 3 else None
+        server = (start_postgres if kind == "postgres" else start_redis)(where, port)
+        _save(server, kind)
+        print(server.url, flush=True)

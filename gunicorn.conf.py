@@ -1,0 +1,97 @@
+"""gunicorn settings: `gunicorn --config gunicorn.conf.py config.wsgi`.
+
+Every value can be set from the environment (see `.env.example`). The WSGI app runs
+under gthread workers: Django measured about four times faster here under WSGI than
+under an ASGI worker. Logs (error and access) go to stdout, one JSON object per line
+unless `DJANGO_LOG_FORMAT=text`, with the request id that Django echoes back.
+"""
+
+import multiprocessing
+import os
+
+from pythonjsonlogger.json import JsonFormatter
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name) or default)
+
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")  # inside a container
+wsgi_app = "config.wsgi:application"
+
+# Sync code: a couple of processes per core, a few threads each to overlap I/O waits.
+workers = _int("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1)
+threads = _int("GUNICORN_THREADS", 4)
+worker_class = "gthread"
+timeout = _int("GUNICORN_TIMEOUT", 30)
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+keepalive = _int("GUNICORN_KEEPALIVE", 5)  # nginx keeps upstream connections open
+# Recycle workers now and then (memory growth); jitter so they do not restart together.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 200)
+# Import the app before forking: faster worker starts, copy-on-write memory.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
+# nginx (on loopback or the compose network) passes X-Forwarded-*; Django trusts only
+# X-Forwarded-Proto itself (SECURE_PROXY_SSL_HEADER).
+forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR") or None  # /dev/shm in Docker
+pidfile = os.environ.get("GUNICORN_PIDFILE") or None
+proc_name = "broadsheet"
+
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms rid=%({x-request-id}o)s'
+
+
+class AccessJsonFormatter(JsonFormatter):
+    """One JSON object per access: method, path, status, bytes, duration, request id."""
+
+    def add_fields(self, log_record, record, message_dict):
+        super().add_fields(log_record, record, message_dict)
+        atoms = record.args if isinstance(record.args, dict) else {}
+        log_record.pop("message", None)
+        log_record.update(
+            {
+                "remote": atoms.get("h"),
+                "method": atoms.get("m"),
+                "path": atoms.get("U"),
+                "query": atoms.get("q") or None,
+                "status": int(atoms.get("s") or 0),
+                "bytes": int(atoms.get("B") or 0),
+                "duration_ms": int(atoms.get("M") or 0),
+                "request_id": atoms.get("{x-request-id}o"),
+                "user_agent": atoms.get("a"),
+            }
+        )
+
+
+_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
+_RENAME = {"asctime": "time", "levelname": "level", "name": "logger"}
+if os.environ.get("DJANGO_LOG_FORMAT", "json") == "json":
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "json": {"()": JsonFormatter, "fmt": _FIELDS, "rename_fields": _RENAME},
+            "access": {"()": AccessJsonFormatter, "fmt": _FIELDS, "rename_fields": _RENAME},
+        },
+        "handlers": {
+            "error": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stdout",
+            },
+            "access": {
+                "class": "logging.StreamHandler",
+                "formatter": "access",
+                "stream": "ext://sys.stdout",
+            },
+        },
+        # Django's LOGGING configures the root logger again when the app loads.
+        "root": {"handlers": ["error"], "level": "INFO"},
+        "loggers": {
+            "gunicorn.error": {"handlers": ["error"], "level": "INFO", "propagate": False},
+            "gunicorn.access": {"handlers": ["access"], "level": "INFO", "propagate": False},
+        },
+    }
