@@ -1,6 +1,13 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
+from django.db.models.signals import post_migrate
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        from .roles import ensure_roles
+
+        # After blog's permissions exist (auth creates them on blog's post_migrate).
+        post_migrate.connect(ensure_roles, sender=apps.get_app_config("blog"))

@@ -36,3 +36,22 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "blog.view_report",
     ],
 }
+
+
+def ensure_roles(**kwargs) -> None:
+    """Create the role groups with their permissions; adds what is missing, removes nothing.
+
+    Connected to `post_migrate`, so the groups come back after a test-database flush
+    (which empties the tables the data migration filled).
+    """
+    from django.contrib.auth.models import Group, Permission
+
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            found = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if found:
+                group.permissions.add(found)

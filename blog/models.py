@@ -156,7 +156,8 @@ class Post(models.Model):
             self.excerpt = excerpt_from(self.body_html)
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
-        if self.status == self.Status.DRAFT:
+        if not self.is_public:
+            # Hidden again (draft, or moved to a later time): announce again on go-live.
             self.announced_at = None
         self._save_with_unique_slug(*args, **kwargs)
         if connection.vendor == "postgresql":

@@ -69,3 +69,13 @@ def test_deleting_a_category_keeps_its_posts():
     post.category.delete()
     post.refresh_from_db()
     assert post.category is None
+
+
+def test_moving_a_public_post_to_the_future_announces_it_again_later():
+    post = PostFactory()
+    Post.objects.filter(pk=post.pk).update(announced_at=timezone.now())
+    post.refresh_from_db()
+    post.published_at = timezone.now() + timedelta(days=1)
+    post.save()
+    post.refresh_from_db()
+    assert post.state == "scheduled" and post.announced_at is None

@@ -81,6 +81,8 @@ class Command(BaseCommand):
                         reading_minutes=reading_minutes(body),
                         status=status,
                         published_at=published_at,
+                        # Old news: the publish sweep has nothing to announce for these.
+                        announced_at=published_at if published_at and published_at <= now else None,
                     )
                 )
             with transaction.atomic():
