@@ -5,7 +5,7 @@ MANAGE := $(UV) run --frozen python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test lint format migrate seed worker beat
+.PHONY: help install run test lint format migrate seed worker beat stack stack-stop bench
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -46,3 +46,12 @@ worker:  ## Run a Celery worker against REDIS_URL (see docs/jobs.md)
 
 beat:  ## Run Celery beat (schedules from the database) against REDIS_URL
 	$(UV) run --frozen celery -A config beat -l info
+
+stack: install  ## Start the production stack on loopback without Docker (see docs/deploy.md)
+	scripts/stack.sh start
+
+stack-stop:  ## Stop what `make stack` started
+	scripts/stack.sh stop
+
+bench: install  ## Requests per second through nginx: pages, API list, a static file
+	bench/run.sh

@@ -156,7 +156,9 @@ stop_group() {
   local pidfile=$1 pid
   alive "$pidfile" || { rm -f "$pidfile"; return 0; }
   pid=$(cat "$pidfile")
-  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  # The main process stops its own children (gunicorn workers, the Celery pool); the
+  # group is killed afterwards only if something is left.
+  kill -TERM "$pid" 2>/dev/null || true
   for _ in $(seq 100); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1

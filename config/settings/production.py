@@ -14,7 +14,7 @@ import copy
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import LOGGING, env
+from .base import DATABASES, LOGGING, env
 
 
 def _required(name: str) -> str:
@@ -43,10 +43,9 @@ def _origin(host: str) -> str:
 
 # Browsers send `Origin: https://<host>`; Django compares it with the Host header, so this
 # only matters when a proxy rewrites Host. Defaults to every allowed host over HTTPS.
-CSRF_TRUSTED_ORIGINS = env.list(
-    "DJANGO_CSRF_TRUSTED_ORIGINS",
-    default=[_origin(host) for host in ALLOWED_HOSTS if host != "*"],
-)
+CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[]) or [
+    _origin(host) for host in ALLOWED_HOSTS if host != "*"
+]
 
 # --- HTTPS behind a proxy ---------------------------------------------------------------
 
@@ -75,8 +74,9 @@ LANGUAGE_COOKIE_SECURE = True
 # --- Database ---------------------------------------------------------------------------
 
 # base.py: persistent connections (DJANGO_CONN_MAX_AGE, 60 s) with CONN_HEALTH_CHECKS.
-DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
-DATABASES["default"]["OPTIONS"].setdefault(  # noqa: F405
+DATABASES = copy.deepcopy(DATABASES)
+DATABASES["default"].setdefault("OPTIONS", {})
+DATABASES["default"]["OPTIONS"].setdefault(
     "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
 )
 

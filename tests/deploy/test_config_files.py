@@ -1,0 +1,122 @@
+"""Dockerfile (hadolint), docker-compose.yml (docker-compose config), nginx (nginx -t)."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.deploy.conftest import ROOT, production_environ
+
+BIN = Path(sys.executable).parent
+
+
+def test_dockerfile_passes_hadolint():
+    result = subprocess.run(
+        [str(BIN / "hadolint"), "Dockerfile"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_dockerfile_is_multi_stage_slim_non_root_with_healthcheck():
+    text = (ROOT / "Dockerfile").read_text()
+    stages = [line for line in text.splitlines() if line.startswith("FROM ")]
+    assert len(stages) == 2 and all("-slim" in line for line in stages)
+    runtime = text.split("AS runtime", 1)[1]
+    assert "uv" not in runtime.replace("/app/.venv", "")  # no build tool in the final image
+    assert "USER 10001" in runtime and "HEALTHCHECK" in runtime
+    assert "collectstatic" in text.split("AS runtime", 1)[0]
+
+
+def _compose(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    assert shutil.which("docker-compose"), "docker-compose missing: run scripts/system-deps.sh"
+    return subprocess.run(
+        ["docker-compose", "--env-file", ".env.example", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env or {key: value for key, value in os.environ.items() if key == "PATH"},
+    )
+
+
+def test_compose_file_is_valid():
+    result = _compose("config", "--quiet")
+    assert result.returncode == 0, result.stderr
+    services = _compose("config", "--services").stdout.split()
+    assert set(services) == {"postgres", "redis", "migrate", "web", "worker", "beat", "nginx"}
+
+
+def test_compose_refuses_to_run_without_the_secret():
+    env = {"PATH": os.environ["PATH"], "DJANGO_SECRET_KEY": ""}
+    result = _compose("config", "--quiet", env=env)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_compose_runs_each_role_through_deploy_run_sh():
+    config = yaml.safe_load(_compose("config").stdout)["services"]
+    assert {name: config[name]["command"] for name in ("migrate", "web", "worker", "beat")} == {
+        "migrate": ["migrate"],
+        "web": ["web"],
+        "worker": ["worker"],
+        "beat": ["beat"],
+    }
+    web_waits_for = config["web"]["depends_on"]
+    assert web_waits_for["migrate"]["condition"] == "service_completed_successfully"
+    assert config["postgres"]["healthcheck"]["test"]
+    assert config["beat"]["deploy"]["replicas"] == 1
+    assert config["web"]["environment"]["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
+
+
+@pytest.mark.parametrize("variant", ["stack", "compose"])
+def test_nginx_configuration_is_valid(tmp_path, variant):
+    """Render the site template as stack.sh / the nginx image do, then `nginx -t`."""
+    assert shutil.which("nginx"), "nginx missing: run scripts/system-deps.sh"
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            "-subj", "/CN=localhost", "-keyout", tmp_path / "key.pem",
+            "-out", tmp_path / "cert.pem",
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    values = {
+        "NGINX_SERVER_NAME": "localhost",
+        "NGINX_HTTP_LISTEN": "127.0.0.1:18080",
+        "NGINX_HTTPS_LISTEN": "127.0.0.1:18443",
+        "NGINX_HTTPS_PORT_SUFFIX": ":18443",
+        "NGINX_UPSTREAM": "127.0.0.1:18000",
+        "NGINX_SSL_CERT": str(tmp_path / "cert.pem"),
+        "NGINX_SSL_KEY": str(tmp_path / "key.pem"),
+        "NGINX_CACHE_DIR": str(tmp_path / "cache"),
+        "NGINX_ACCESS_LOG": str(tmp_path / "access.log"),
+        "NGINX_PREFIX": str(tmp_path),
+        "NGINX_USER_DIRECTIVE": "",
+    }
+    site = (ROOT / "deploy/nginx/broadsheet.conf.template").read_text()
+    main = (ROOT / "deploy/nginx/stack.conf.template").read_text()
+    if variant == "compose":
+        # The compose main file, pointed at this directory instead of /etc/nginx/conf.d.
+        main = (ROOT / "deploy/nginx/nginx.conf").read_text()
+        main = main.replace("/etc/nginx/conf.d/*.conf", str(tmp_path / "broadsheet.conf"))
+        main = main.replace("pid /tmp/nginx.pid", f"pid {tmp_path}/nginx.pid")
+        main = main.replace("user nginx;", "")
+    for name, value in values.items():
+        site = site.replace("${" + name + "}", value)
+        main = main.replace("${" + name + "}", value)
+    assert "${NGINX" not in site + main
+    (tmp_path / "tmp").mkdir()
+    (tmp_path / "broadsheet.conf").write_text(site)
+    (tmp_path / "nginx.conf").write_text(main)
+    result = subprocess.run(
+        ["nginx", "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-e",
+         str(tmp_path / "error.log")],
+        capture_output=True,
+        text=True,
+        env=production_environ(),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr

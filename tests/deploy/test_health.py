@@ -1,0 +1,69 @@
+"""/healthz (liveness, no dependencies) and /readyz (database, cache, broker, migrations)."""
+
+import pytest
+from django.db.migrations.recorder import MigrationRecorder
+from health_check.exceptions import ServiceUnavailable
+
+from config.health import Migrations
+from tests.servers import free_port
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_healthz_answers_without_touching_dependencies(client, settings, django_assert_num_queries):
+    settings.CACHES = {"default": _dead_redis()}
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_readyz_is_200_when_everything_answers(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "cache": "ok", "migrations": "ok", "broker": "ok"},
+    }
+    assert "no-cache" in response["Cache-Control"]
+
+
+def _dead_redis() -> dict:
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+        "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.2},
+    }
+
+
+def test_readyz_is_503_naming_a_dead_cache_and_broker(client, settings):
+    settings.CACHES = {"default": _dead_redis()}
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{free_port()}/0"
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "unavailable"
+    assert body["checks"]["database"] == "ok"
+    assert body["checks"]["cache"] != "ok"
+    assert body["checks"]["broker"] != "ok"
+
+
+def test_unapplied_migrations_make_it_unready():
+    recorder = MigrationRecorder.Migration.objects
+    row = recorder.filter(app="blog").order_by("-id").first()
+    row.delete()
+    try:
+        with pytest.raises(ServiceUnavailable, match=f"blog.{row.name}"):
+            Migrations().run()
+    finally:
+        recorder.create(app=row.app, name=row.name, applied=row.applied)
+    Migrations().run()
+
+
+def test_probes_skip_the_https_redirect(client, production_http):
+    production_http.ALLOWED_HOSTS = ["testserver"]
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code == 200
+    assert client.get("/").status_code == 301
