@@ -1,0 +1,143 @@
+"""The whole stack (`scripts/stack.sh start`, as `make stack`) for the end-to-end tests.
+
+Started once per module in a temporary STACK_DIR on free loopback ports, with its own
+PostgreSQL and Redis (never the suite's), demo content and an admin; stopped afterwards
+even when a test or the start fails. Requests go through nginx over TLS (the stack's
+self-signed certificate is the only trusted CA).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+ADMIN = ("e2e-admin", "e2e-Admin-password-1234")
+
+
+@dataclass
+class Stack:
+    directory: Path
+    env: dict[str, str]
+
+    @property
+    def url(self) -> str:
+        return self.env["STACK_URL"]
+
+    def session(self) -> requests.Session:
+        session = requests.Session()
+        session.trust_env = False  # REQUESTS_CA_BUNDLE would override `verify`
+        session.verify = self.env["STACK_CA_CERT"]
+        return session
+
+    def get(self, path: str, timeout: float = 10, **kwargs) -> requests.Response:
+        kwargs.setdefault("allow_redirects", False)
+        return requests.get(
+            self.url + path, verify=self.env["STACK_CA_CERT"], timeout=timeout, **kwargs
+        )
+
+    def manage(self, *args: str, timeout: float = 120) -> str:
+        """`manage.py ARGS` against the stack's database and Redis (production settings)."""
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        return result.stdout
+
+    def sql(self, query: str, *params) -> list[tuple]:
+        with psycopg.connect(self.env["DATABASE_URL"], autocommit=True) as connection:
+            return connection.execute(query, params).fetchall()
+
+    def pid(self, name: str) -> int:
+        return int((self.directory / "pids" / f"{name}.pid").read_text())
+
+    def log(self, name: str) -> str:
+        path = self.directory / "logs" / f"{name}.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+
+def wait_for(predicate, timeout: float, interval: float = 0.5, what: str = "condition"):
+    """Poll `predicate` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
+
+
+def _stack_environ(directory: Path) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        # The suite's own servers and settings must not leak into the stack.
+        if not key.startswith(("DJANGO_", "DATABASE_", "REDIS_", "CELERY_", "PYTEST_", "STACK_"))
+    }
+    env.update(
+        STACK_DIR=str(directory),
+        WEB_CONCURRENCY="2",
+        GUNICORN_THREADS="4",
+        CELERY_WORKER_CONCURRENCY="1",
+    )
+    return env
+
+
+def _read_env(path: Path) -> dict[str, str]:
+    values = {}
+    for line in path.read_text().splitlines():
+        if line.startswith("export "):
+            name, value = line.removeprefix("export ").split("=", 1)
+            values[name] = value.strip("'")
+    return values
+
+
+@pytest.fixture(scope="module")
+def stack(request) -> Stack:
+    # Under /tmp and traversable: PostgreSQL runs as an unprivileged user inside it.
+    directory = Path(tempfile.mkdtemp(prefix="broadsheet-e2e-"))
+    directory.chmod(0o755)
+    failed_before = request.session.testsfailed
+    env = _stack_environ(directory)
+    script = str(ROOT / "scripts/stack.sh")
+    try:
+        started = subprocess.run(
+            [script, "start"], env=env, capture_output=True, text=True, timeout=300
+        )
+        if started.returncode != 0:
+            logs = "\n".join(
+                f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}"
+                for p in sorted((directory / "logs").glob("*.log"))
+            )
+            pytest.fail(f"make stack failed:\n{started.stdout}\n{started.stderr}\n{logs}")
+        stack = Stack(directory, {**env, **_read_env(directory / "env")})
+        stack.manage("seed_demo")
+        stack.env.update(
+            DJANGO_SUPERUSER_USERNAME=ADMIN[0],
+            DJANGO_SUPERUSER_EMAIL="e2e-admin@example.com",
+            DJANGO_SUPERUSER_PASSWORD=ADMIN[1],
+        )
+        stack.manage("ensure_admin")
+        yield stack
+    finally:
+        subprocess.run([script, "stop"], env=env, capture_output=True, timeout=120)
+        if request.session.testsfailed == failed_before:
+            shutil.rmtree(directory, ignore_errors=True)
+        else:
+            print(f"stack logs kept in {directory}/logs")
