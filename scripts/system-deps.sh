@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs from the system and is missing: uv, PostgreSQL and
-# Redis server binaries, Chromium (browser tests), nginx (the stack), docker-compose and
-# hadolint (config checks). Safe to run again: it only installs what is absent.
+# Redis server binaries, Chromium (browser tests), nginx, envsubst, openssl and curl (the
+# stack), wrk (make bench), docker-compose (config check; hadolint comes from PyPI).
+# Safe to run again: it only installs what is absent.
 set -euo pipefail
 
 missing=()
@@ -10,6 +11,10 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v nginx >/dev/null || missing+=(nginx-light)
 command -v docker-compose >/dev/null || missing+=(docker-compose)
+command -v envsubst >/dev/null || missing+=(gettext-base)
+command -v openssl >/dev/null || missing+=(openssl)
+command -v curl >/dev/null || missing+=(curl)
+command -v wrk >/dev/null || missing+=(wrk)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
