@@ -179,8 +179,9 @@ stop() {
   fi
   rm -f "$STACK_DIR/pids/nginx.pid"
   for role in beat worker web; do
-    stop_group "$STACK_DIR/pids/$role.pid"
+    stop_group "$STACK_DIR/pids/$role.pid" &
   done
+  wait
   for server in redis postgres; do
     [ -d "$STACK_DIR/$server" ] && python -m tests.servers stop "$STACK_DIR/$server"
   done

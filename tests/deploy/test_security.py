@@ -7,7 +7,7 @@ import re
 
 import pytest
 from django.test import Client
-from django.urls import NoReverseMatch, reverse
+from django.urls import Resolver404, resolve
 
 from tests.factories import PostFactory, UserFactory
 
@@ -70,10 +70,13 @@ def test_admin_works_under_the_csp(https):
 
 
 def _api_docs_urls() -> list[str]:
+    urls = ["/api/docs/", "/api/redoc/"]
     try:
-        return [reverse(name) for name in ("api-docs", "api-redoc")]
-    except NoReverseMatch:
+        for url in urls:
+            resolve(url)
+    except Resolver404:
         return []
+    return urls
 
 
 @pytest.mark.parametrize("which", [0, 1], ids=["swagger", "redoc"])
