@@ -72,14 +72,18 @@ class PostQuerySet(models.QuerySet):
     def drafts(self) -> PostQuerySet:
         return self.filter(status=Post.Status.DRAFT)
 
-    def for_listing(self) -> PostQuerySet:
-        """What list pages, feeds and the API show, in a constant number of queries."""
+    def with_relations(self) -> PostQuerySet:
+        """Author, category and tags fetched up front: a constant number of queries."""
         return (
             self.select_related("author", "category")
             .prefetch_related("tags")
-            .defer("body", "search_vector")
+            .defer("search_vector")
             .order_by("-published_at", "-id")
         )
+
+    def for_listing(self) -> PostQuerySet:
+        """What list pages and feeds show: without the Markdown source."""
+        return self.with_relations().defer("body", "search_vector")
 
 
 class Post(models.Model):

@@ -1,0 +1,130 @@
+"""How posts, categories, tags and authors look on the wire.
+
+Read-only: id, slug, url, body_html, state, reading time, timestamps. The author of a new
+post is always the requesting user. Tags are written by slug: editors may name new tags
+(they are created), everyone else may only use existing ones.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
+
+from .. import permissions
+from ..models import Category, Post, Tag
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Category
+        fields = ["id", "name", "slug", "description"]
+        read_only_fields = ["id", "slug"]
+
+
+class TagSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tag
+        fields = ["id", "name", "slug"]
+        read_only_fields = ["id", "slug"]
+
+
+class AuthorSummarySerializer(serializers.Serializer):
+    username = serializers.CharField(read_only=True)
+    display_name = serializers.CharField(source="public_name", read_only=True)
+
+
+class AuthorSerializer(serializers.ModelSerializer):
+    """A public profile: never the email address."""
+
+    display_name = serializers.CharField(source="public_name", read_only=True)
+    post_count = serializers.IntegerField(read_only=True, help_text="Public posts only.")
+
+    class Meta:
+        model = get_user_model()
+        fields = ["username", "display_name", "bio", "post_count"]
+        read_only_fields = fields
+
+
+class TagSlugField(serializers.SlugRelatedField):
+    """A tag by slug; editors may name a new one, which is then created."""
+
+    default_error_messages = {
+        **serializers.SlugRelatedField.default_error_messages,
+        "does_not_exist": "Unknown tag “{value}”. Use an existing tag; only editors create tags.",
+    }
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(slug_field="slug", queryset=Tag.objects.all(), **kwargs)
+
+    def to_internal_value(self, data):
+        request = self.context.get("request")
+        if isinstance(data, str) and request and permissions.is_editor(request.user):
+            name = data.strip()
+            if name and len(name) <= Tag._meta.get_field("name").max_length:
+                # Unsaved until the post is saved, so a refused post creates no tags.
+                return Tag.objects.filter(slug=name).first() or Tag(name=name)
+        return super().to_internal_value(data)
+
+
+class PostSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="The public page of the post.")
+    state = serializers.ChoiceField(choices=Post.State.choices, read_only=True)
+    author = AuthorSummarySerializer(read_only=True)
+    category = CategorySerializer(read_only=True, allow_null=True)
+    category_id = serializers.PrimaryKeyRelatedField(
+        source="category",
+        queryset=Category.objects.all(),
+        allow_null=True,
+        required=False,
+        write_only=True,
+    )
+    tags = TagSlugField(many=True, required=False, help_text="Tag slugs.")
+    reading_minutes = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Post
+        fields = [
+            "id", "title", "slug", "url", "excerpt", "body", "body_html", "status", "state",
+            "author", "category", "category_id", "tags", "reading_minutes", "published_at",
+            "created_at", "updated_at",
+        ]  # fmt: skip
+        read_only_fields = ["id", "slug", "body_html", "created_at", "updated_at"]
+
+    @extend_schema_field(serializers.URLField())
+    def get_url(self, post: Post) -> str:
+        request = self.context.get("request")
+        path = post.get_absolute_url()
+        return request.build_absolute_uri(path) if request else path
+
+    def validate(self, attrs: dict) -> dict:
+        user = self.context["request"].user
+        status = attrs.get("status", getattr(self.instance, "status", Post.Status.DRAFT))
+        if not permissions.can_set_status(user, self.instance, status):
+            raise PermissionDenied("You may save drafts only; an editor publishes them.")
+        return attrs
+
+    @transaction.atomic
+    def create(self, validated_data: dict) -> Post:
+        tags = validated_data.pop("tags", None)
+        post = Post.objects.create(**validated_data)
+        if tags is not None:
+            post.tags.set(_saved(tags))
+        return post
+
+    @transaction.atomic
+    def update(self, post: Post, validated_data: dict) -> Post:
+        tags = validated_data.pop("tags", None)
+        for field, value in validated_data.items():
+            setattr(post, field, value)
+        post.save()
+        if tags is not None:
+            post.tags.set(_saved(tags))
+        return post
+
+
+def _saved(tags: list[Tag]) -> list[Tag]:
+    """Create the new tags an editor named (see `TagSlugField`)."""
+    return [tag if tag.pk else Tag.objects.get_or_create(name=tag.name)[0] for tag in tags]

@@ -1,0 +1,25 @@
+"""API routes, OpenAPI schema and docs (assets from our own static files), tokens."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from .views import AuthorViewSet, CategoryViewSet, PostViewSet, TagViewSet
+
+router = DefaultRouter()
+router.register("posts", PostViewSet, basename="post")
+router.register("categories", CategoryViewSet, basename="category")
+router.register("tags", TagViewSet, basename="tag")
+router.register("authors", AuthorViewSet, basename="author")
+
+app_name = "api"
+
+urlpatterns = [
+    path("", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("auth/token/", TokenObtainPairView.as_view(), name="token"),
+    path("auth/token/refresh/", TokenRefreshView.as_view(), name="token_refresh"),
+]

@@ -1,0 +1,92 @@
+"""Viewsets for posts, categories, tags and authors.
+
+Every post queryset starts from `blog.permissions.visible_posts`, so nothing a user may
+not see reaches any list, filter, search, ordering, action or detail.
+"""
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import viewsets
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
+from rest_framework.permissions import DjangoModelPermissionsOrAnonReadOnly
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from .. import permissions
+from ..models import Category, Post, Tag
+from .filters import PostFilter, PostSearchFilter
+from .permissions import PostPermission
+from .serializers import AuthorSerializer, CategorySerializer, PostSerializer, TagSerializer
+
+
+class PostViewSet(viewsets.ModelViewSet):
+    """Posts. Anonymous readers see public posts; writers also their own; editors all."""
+
+    serializer_class = PostSerializer
+    permission_classes = [PostPermission]
+    filter_backends = [DjangoFilterBackend, PostSearchFilter, OrderingFilter]
+    filterset_class = PostFilter
+    ordering_fields = ["published_at", "created_at", "title"]
+    # No default: the queryset's order (newest first, or best match when searching) stands.
+    ordering = None
+
+    def get_queryset(self):
+        return permissions.visible_posts(self.request.user, Post.objects.with_relations())
+
+    def perform_create(self, serializer) -> None:
+        serializer.save(author=self.request.user)
+
+    @extend_schema(summary="Public posts only, whoever asks.", responses=PostSerializer(many=True))
+    @action(detail=False, methods=["get"])
+    def published(self, request: Request) -> Response:
+        queryset = self.filter_queryset(Post.objects.public().with_relations())
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class CategoryViewSet(viewsets.ModelViewSet):
+    """Categories: everyone reads; editors write."""
+
+    queryset = Category.objects.all()
+    serializer_class = CategorySerializer
+    permission_classes = [DjangoModelPermissionsOrAnonReadOnly]
+    lookup_field = "slug"
+    filter_backends = [OrderingFilter]
+    ordering_fields = ["name"]
+
+
+class TagViewSet(CategoryViewSet):
+    """Tags: everyone reads; editors write."""
+
+    queryset = Tag.objects.all()
+    serializer_class = TagSerializer
+
+
+class AuthorViewSet(viewsets.ReadOnlyModelViewSet):
+    """Public profiles of everyone with at least one public post."""
+
+    serializer_class = AuthorSerializer
+    lookup_field = "username"
+    lookup_value_regex = r"[\w.@+-]+"
+    filter_backends = [OrderingFilter]
+    ordering_fields = ["username"]
+
+    def get_queryset(self):
+        public_count = (
+            Post.objects.public()
+            .filter(author=OuterRef("pk"))
+            .order_by()
+            .values("author")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return (
+            get_user_model()
+            .objects.filter(is_active=True)
+            .annotate(post_count=Subquery(public_count, output_field=IntegerField()))
+            .filter(post_count__gt=0)
+            .order_by("username")
+        )

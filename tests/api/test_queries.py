@@ -1,0 +1,49 @@
+"""List requests make a constant number of queries, whatever the number of posts."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import CategoryFactory, PostFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/posts/",
+        "/api/posts/published/",
+        "/api/posts/?search=harbour&tag=t",
+        "/api/authors/",
+        "/api/categories/",
+        "/api/tags/",
+    ],
+)
+def test_list_queries_constant_for_5_and_50_posts(api_as, editor, url):
+    client = api_as(editor)  # sees everything, drafts included
+    category, tags = CategoryFactory(), [TagFactory(slug="t"), TagFactory()]
+
+    def add(n):
+        for i in range(n):
+            PostFactory(title=f"harbour {i}", category=category, tags=tags, draft=i % 3 == 0)
+
+    add(5)
+    five = queries(client, url + ("&" if "?" in url else "?") + "page_size=100")
+    add(45)
+    fifty = queries(client, url + ("&" if "?" in url else "?") + "page_size=100")
+    assert five == fifty, f"{url}: {five} queries for 5 posts, {fifty} for 50"
+    assert fifty <= 6
+
+
+def test_anonymous_list_query_count(api, django_assert_max_num_queries):
+    for _ in range(30):
+        PostFactory(tags=[TagFactory()])
+    with django_assert_max_num_queries(3):  # count, page, tags
+        assert api.get("/api/posts/").status_code == 200
