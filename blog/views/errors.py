@@ -18,7 +18,8 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if _is_api(request):
         return JsonResponse({"detail": "Bad request."}, status=400)
-    return render(request, "400.html", status=400)
+    # Standalone: a bad Host header would make the layout's absolute URLs fail again.
+    return HttpResponse(loader.get_template("400.html").render(), status=400)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -80,3 +80,19 @@ def test_server_error_page(client, settings):
     response = errors.server_error(request)
     assert response.status_code == 500
     assert b"Something went wrong" in response.content
+
+
+def test_foreign_host_header_is_400_not_500(client):
+    from django.test import Client
+
+    response = Client(raise_request_exception=False).get("/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert b"Bad request" in response.content
+
+
+def test_api_errors_are_json_even_outside_drf(client):
+    from django.test import Client
+
+    response = Client(raise_request_exception=False).get("/api/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Bad request."}
