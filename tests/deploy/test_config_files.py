@@ -93,6 +93,7 @@ def test_nginx_configuration_is_valid(tmp_path, variant):
         "NGINX_SSL_CERT": str(tmp_path / "cert.pem"),
         "NGINX_SSL_KEY": str(tmp_path / "key.pem"),
         "NGINX_CACHE_DIR": str(tmp_path / "cache"),
+        "NGINX_MICROCACHE_SECONDS": "5",
         "NGINX_ACCESS_LOG": str(tmp_path / "access.log"),
         "NGINX_PREFIX": str(tmp_path),
         "NGINX_USER_DIRECTIVE": "",
