@@ -120,11 +120,6 @@ def test_cookies_are_host_prefixed_secure_and_host_only(https):
     assert "sessionid" not in response.cookies and "csrftoken" not in response.cookies
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="blog.views.errors.bad_request renders base.html, whose request.build_absolute_uri "
-    "raises DisallowedHost again: 500 instead of 400 (nginx drops such requests first)",
-)
 def test_a_foreign_host_header_gets_400(production_http):
     response = Client(HTTP_HOST="evil.example", HTTP_X_FORWARDED_PROTO="https").get("/")
     assert response.status_code == 400
