@@ -235,10 +235,12 @@ CORS_URLS_REGEX = r"^/api/.*$"
 
 # --- Celery -----------------------------------------------------------------------------
 
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
+_CELERY_BROKER = env("CELERY_BROKER_URL", default=REDIS_URL)
+# In-process ("memory://") when no broker is configured: kombu then has no host to guess.
+CELERY_BROKER_URL = _CELERY_BROKER or "memory://"
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL or None)
 # Without a broker (the `make run` default) tasks run in-process so the site still works.
-CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_ALWAYS_EAGER = not _CELERY_BROKER
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
