@@ -34,7 +34,7 @@ def test_docs_pages_use_local_assets(client, url):
     assert response.status_code == 200
     html = response.content.decode()
     assert "/static/drf_spectacular_sidecar/" in html
-    assert "cdn.jsdelivr" not in html and "unpkg.com" not in html
+    assert "https://" not in html.replace("https://testserver", ""), "an asset from another host"
 
 
 schema = schemathesis.from_pytest_fixture("api_schema")
