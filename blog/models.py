@@ -60,6 +60,18 @@ class Tag(models.Model):
         return reverse("blog:tag", args=[self.slug])
 
 
+SEARCH_CONFIG = "english"  # PostgreSQL text-search configuration: stemming, stop words
+
+
+def search_document() -> SearchVector:
+    """What full-text search matches: the title first, then the excerpt, then the body."""
+    return (
+        SearchVector("title", weight="A", config=SEARCH_CONFIG)
+        + SearchVector("excerpt", weight="B", config=SEARCH_CONFIG)
+        + SearchVector("body", weight="C", config=SEARCH_CONFIG)
+    )
+
+
 class PostQuerySet(models.QuerySet):
     def public(self) -> PostQuerySet:
         """Posts any reader may see: published, and `published_at` has passed."""
@@ -165,11 +177,7 @@ class Post(models.Model):
             self.announced_at = None
         self._save_with_unique_slug(*args, **kwargs)
         if connection.vendor == "postgresql":
-            Post.objects.filter(pk=self.pk).update(
-                search_vector=SearchVector("title", weight="A", config="english")
-                + SearchVector("excerpt", weight="B", config="english")
-                + SearchVector("body", weight="C", config="english")
-            )
+            Post.objects.filter(pk=self.pk).update(search_vector=search_document())
 
     def get_absolute_url(self) -> str:
         return reverse("blog:post", args=[self.slug])

@@ -4,7 +4,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import F, Q
 
-from .models import PostQuerySet
+from .models import SEARCH_CONFIG, PostQuerySet
 
 MAX_QUERY_LENGTH = 200
 
@@ -25,7 +25,7 @@ def search_posts(queryset: PostQuerySet, query: str) -> PostQuerySet:
     if not query:
         return queryset.none()
     if connection.vendor == "postgresql":
-        ts_query = SearchQuery(query, search_type="websearch", config="english")
+        ts_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
         return (
             queryset.filter(search_vector=ts_query)
             .annotate(rank=SearchRank(F("search_vector"), ts_query))

@@ -156,24 +156,25 @@ class PostAdmin(admin.ModelAdmin):
 
     @admin.action(description="Publish selected posts (now, or as scheduled)")
     def publish_selected(self, request, queryset):
-        done = 0
-        for post in queryset:
-            if permissions.can_change(request.user, post) and permissions.can_publish(request.user):
-                post.status = Post.Status.PUBLISHED
-                post.published_at = post.published_at or timezone.now()
-                post.save()
-                done += 1
+        done = self._set_status(request, queryset, Post.Status.PUBLISHED)
         self.message_user(request, f"{done} post(s) published.", messages.SUCCESS)
 
     @admin.action(description="Unpublish selected posts (back to draft)")
     def unpublish_selected(self, request, queryset):
+        done = self._set_status(request, queryset, Post.Status.DRAFT)
+        self.message_user(request, f"{done} post(s) moved back to draft.", messages.SUCCESS)
+
+    def _set_status(self, request, queryset, status: str) -> int:
+        """Save each post the user may change and publish (signals and derived columns run)."""
         done = 0
         for post in queryset:
             if permissions.can_change(request.user, post) and permissions.can_publish(request.user):
-                post.status = Post.Status.DRAFT
+                post.status = status
+                if status == Post.Status.PUBLISHED:
+                    post.published_at = post.published_at or timezone.now()
                 post.save()
                 done += 1
-        self.message_user(request, f"{done} post(s) moved back to draft.", messages.SUCCESS)
+        return done
 
 
 @admin.register(Category)

@@ -1,11 +1,32 @@
 """Query-string filters for posts: an allow-list, never `filter(**request.GET)`."""
 
+from datetime import UTC
+
 import django_filters
+from django import forms
+from django_filters.fields import IsoDateTimeField
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 
 from ..models import Post
 from ..selectors import QueryTooLong, search_posts
+
+
+class UTCDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date-time, turned into UTC (PostgreSQL refuses offsets past ±15:59)."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value is None:
+            return None
+        try:
+            return value.astimezone(UTC)
+        except OverflowError as error:
+            raise forms.ValidationError("Date-time out of range.") from error
+
+
+class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UTCDateTimeField
 
 
 class PostFilter(django_filters.FilterSet):
@@ -16,10 +37,8 @@ class PostFilter(django_filters.FilterSet):
     category = django_filters.CharFilter(field_name="category__slug", help_text="Category slug.")
     tag = django_filters.CharFilter(field_name="tags__slug", help_text="Tag slug.")
     author = django_filters.CharFilter(field_name="author__username", help_text="Username.")
-    published_after = django_filters.IsoDateTimeFilter(field_name="published_at", lookup_expr="gte")
-    published_before = django_filters.IsoDateTimeFilter(
-        field_name="published_at", lookup_expr="lte"
-    )
+    published_after = UTCDateTimeFilter(field_name="published_at", lookup_expr="gte")
+    published_before = UTCDateTimeFilter(field_name="published_at", lookup_expr="lte")
 
     class Meta:
         model = Post

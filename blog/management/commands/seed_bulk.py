@@ -8,13 +8,12 @@ same functions. Idempotent per slug prefix: a second run adds only what is missi
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.contrib.postgres.search import SearchVector
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.utils import timezone
 
 from blog.markdown import excerpt_from, reading_minutes, render_markdown
-from blog.models import Category, Post, Tag
+from blog.models import Category, Post, Tag, search_document
 
 WORDS = [
     "harbour",
@@ -95,9 +94,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{existing + made} / {posts} posts")
         if made and connection.vendor == "postgresql":
             Post.objects.filter(slug__startswith="bulk-", search_vector__isnull=True).update(
-                search_vector=SearchVector("title", weight="A", config="english")
-                + SearchVector("excerpt", weight="B", config="english")
-                + SearchVector("body", weight="C", config="english")
+                search_vector=search_document()
             )
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE blog_post")
