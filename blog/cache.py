@@ -1,4 +1,5 @@
-"""A short page cache for anonymous readers that never shows a page past its time.
+"""A short page cache for anonymous readers (pages and API reads) that never shows a page
+past its time.
 
 Each entry remembers when it stops being true: after `PAGE_CACHE_SECONDS`, or when the
 next scheduled post goes public, whichever comes first. So a scheduled post appears on
@@ -50,12 +51,16 @@ def cache_anonymous_page(view: Callable[..., HttpResponse]) -> Callable[..., Htt
             settings.PAGE_CACHE_SECONDS <= 0
             or request.method not in ("GET", "HEAD")
             or request.user.is_authenticated
+            # API clients with a token look anonymous to Django: DRF reads the header.
+            or "HTTP_AUTHORIZATION" in request.META
         ):
             response = view(request, *args, **kwargs)
             if request.user.is_authenticated:
                 patch_cache_control(response, private=True, no_cache=True)
             return response
-        digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+        # The Accept header picks JSON or the browsable API's HTML under /api/.
+        variant = f"{request.get_full_path()} {request.headers.get('Accept', '')}"
+        digest = hashlib.sha256(variant.encode()).hexdigest()
         key = f"page:{_generation()}:{digest}"
         now = timezone.now()
         hit = cache.get(key)
@@ -83,5 +88,5 @@ def cache_anonymous_page(view: Callable[..., HttpResponse]) -> Callable[..., Htt
 
 def _public(response: HttpResponse, seconds: float) -> HttpResponse:
     patch_cache_control(response, public=True, max_age=max(0, int(seconds)))
-    patch_vary_headers(response, ["Cookie"])
+    patch_vary_headers(response, ["Cookie", "Authorization", "Accept"])
     return response

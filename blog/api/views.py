@@ -6,6 +6,7 @@ not see reaches any list, filter, search, ordering, action or detail.
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.utils.decorators import method_decorator
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
@@ -16,12 +17,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .. import permissions
+from ..cache import cache_anonymous_page
 from ..models import Category, Post, Tag
 from .filters import PostFilter, PostSearchFilter
 from .permissions import PostPermission
 from .serializers import AuthorSerializer, CategorySerializer, PostSerializer, TagSerializer
 
 
+@method_decorator(cache_anonymous_page, name="dispatch")
 class PostViewSet(viewsets.ModelViewSet):
     """Posts. Anonymous readers see public posts; writers also their own; editors all."""
 

@@ -45,5 +45,25 @@ def test_list_queries_constant_for_5_and_50_posts(api_as, editor, url):
 def test_anonymous_list_query_count(api, django_assert_max_num_queries):
     for _ in range(30):
         PostFactory(tags=[TagFactory()])
-    with django_assert_max_num_queries(3):  # count, page, tags
+    # count, page, tags; and on a cache miss, when the next scheduled post goes live
+    with django_assert_max_num_queries(4):
         assert api.get("/api/posts/").status_code == 200
+
+
+def test_anonymous_reads_are_cached_but_never_token_or_session_reads(
+    api, api_as, author, client_for, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    draft = PostFactory(author=author, draft=True, title="Mine only")
+    PostFactory(title="Everyone's")
+    assert api.get("/api/posts/")["X-Page-Cache"] == "miss"
+    with django_assert_num_queries(0):
+        response = api.get("/api/posts/")
+    assert response["X-Page-Cache"] == "hit" and "Authorization" in response["Vary"]
+    with_token = api_as(author).get("/api/posts/")
+    assert "X-Page-Cache" not in with_token and "Mine only" in with_token.content.decode()
+    with_session = client_for(author).get("/api/posts/")
+    assert "X-Page-Cache" not in with_session and "Mine only" in with_session.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        draft.status = "published"
+        draft.save()
+    assert "Mine only" in api.get("/api/posts/").content.decode()
