@@ -11,7 +11,9 @@ import os
 from celery import Celery
 from celery.signals import task_failure, task_retry
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+from config.settings import default_module
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", default_module())
 
 app = Celery("broadsheet")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -4,6 +4,8 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+from config.settings import default_module
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", default_module())
 
 application = get_wsgi_application()

@@ -56,3 +56,12 @@ def test_production_logs_json_and_keeps_django_logging_in_celery(production_sett
     cache = production_settings["CACHES"]["default"]
     assert cache["BACKEND"] == "django_redis.cache.RedisCache"
     assert cache["OPTIONS"]["IGNORE_EXCEPTIONS"] is True
+
+
+def test_django_debug_0_alone_means_production_settings():
+    """Without DJANGO_SETTINGS_MODULE, DJANGO_DEBUG=0 loads production (and its checks)."""
+    result = manage("check", DJANGO_SETTINGS_MODULE=None, DJANGO_DEBUG="0", DJANGO_SECRET_KEY=None)
+    assert result.returncode != 0
+    assert "Production settings need the DJANGO_SECRET_KEY environment variable" in result.stderr
+    local = manage("check", DJANGO_SETTINGS_MODULE=None, DJANGO_DEBUG="1")
+    assert local.returncode == 0, local.stderr
