@@ -54,6 +54,8 @@ class PostSearchFilter(BaseFilterBackend):
         query = request.query_params.get(self.param, "")
         if not query.strip():
             return queryset
+        if "\x00" in query:  # PostgreSQL refuses NUL in text: a 400, not a DataError
+            raise ValidationError({self.param: ["Null characters are not allowed."]})
         try:
             return search_posts(queryset, query)
         except QueryTooLong as error:

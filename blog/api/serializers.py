@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
@@ -54,6 +55,9 @@ class TagSlugField(serializers.SlugRelatedField):
     default_error_messages = {
         **serializers.SlugRelatedField.default_error_messages,
         "does_not_exist": "Unknown tag “{value}”. Use an existing tag; only editors create tags.",
+        "blank": "A tag needs a name.",
+        "null_characters": "Null characters are not allowed.",
+        "too_long": "Tag names are at most {max_length} characters.",
     }
 
     def __init__(self, **kwargs) -> None:
@@ -61,12 +65,19 @@ class TagSlugField(serializers.SlugRelatedField):
 
     def to_internal_value(self, data):
         request = self.context.get("request")
-        if isinstance(data, str) and request and permissions.is_editor(request.user):
-            name = data.strip()
-            if name and len(name) <= Tag._meta.get_field("name").max_length:
-                # Unsaved until the post is saved, so a refused post creates no tags.
-                return Tag.objects.filter(slug=name).first() or Tag(name=name)
-        return super().to_internal_value(data)
+        if not (isinstance(data, str) and request and permissions.is_editor(request.user)):
+            return super().to_internal_value(data)
+        name = " ".join(data.split())
+        max_length = Tag._meta.get_field("name").max_length
+        if not name:
+            self.fail("blank")
+        if "\x00" in name:
+            self.fail("null_characters")
+        if len(name) > max_length:
+            self.fail("too_long", max_length=max_length)
+        existing = Tag.objects.filter(Q(slug=name) | Q(name__iexact=name)).first()
+        # Unsaved until the post is saved, so a refused post creates no tags.
+        return existing or Tag(name=name)
 
 
 class PostSerializer(serializers.ModelSerializer):

@@ -7,9 +7,15 @@ from drf_spectacular.views import (
     SpectacularSwaggerSplitView,
 )
 from rest_framework.routers import DefaultRouter
-from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
 
-from .views import AuthorViewSet, CategoryViewSet, PostViewSet, TagViewSet
+from .views import (
+    AuthorViewSet,
+    CategoryViewSet,
+    PostViewSet,
+    TagViewSet,
+    TokenObtainPairView,
+    TokenRefreshView,
+)
 
 router = DefaultRouter()
 router.register("posts", PostViewSet, basename="post")

@@ -15,11 +15,13 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import DjangoModelPermissionsOrAnonReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework_simplejwt import views as jwt_views
 
 from .. import permissions
 from ..cache import cache_anonymous_page
 from ..models import Category, Post, Tag
 from .filters import PostFilter, PostSearchFilter
+from .parsers import JSONParser
 from .permissions import PostPermission
 from .serializers import AuthorSerializer, CategorySerializer, PostSerializer, TagSerializer
 
@@ -30,6 +32,7 @@ class PostViewSet(viewsets.ModelViewSet):
 
     serializer_class = PostSerializer
     permission_classes = [PostPermission]
+    parser_classes = [JSONParser]
     filter_backends = [DjangoFilterBackend, PostSearchFilter, OrderingFilter]
     filterset_class = PostFilter
     ordering_fields = ["published_at", "created_at", "title"]
@@ -56,7 +59,9 @@ class CategoryViewSet(viewsets.ModelViewSet):
     queryset = Category.objects.all()
     serializer_class = CategorySerializer
     permission_classes = [DjangoModelPermissionsOrAnonReadOnly]
+    parser_classes = [JSONParser]
     lookup_field = "slug"
+    lookup_value_regex = r"[-\w]+"  # a slug: no NUL or other byte PostgreSQL refuses
     filter_backends = [OrderingFilter]
     ordering_fields = ["name"]
 
@@ -93,3 +98,15 @@ class AuthorViewSet(viewsets.ReadOnlyModelViewSet):
             .filter(post_count__gt=0)
             .order_by("username")
         )
+
+
+class TokenObtainPairView(jwt_views.TokenObtainPairView):
+    """Username and password in, a short-lived access token and a refresh token out."""
+
+    parser_classes = [JSONParser]
+
+
+class TokenRefreshView(jwt_views.TokenRefreshView):
+    """A refresh token in, a new access token out."""
+
+    parser_classes = [JSONParser]

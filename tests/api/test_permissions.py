@@ -4,7 +4,10 @@ Expected codes: 2xx allowed; 401 no credentials; 403 visible but not allowed; 40
 visible at all. Same rule as the admin (`blog.permissions`).
 """
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from blog.models import Post
 from tests.factories import PostFactory
@@ -26,58 +29,116 @@ def actors(reader, contributor, author, other_author, editor):
     }
 
 
-# (action, target) -> expected status per role, in ROLES order.
-# Targets: "own_draft" = a draft by `author`; "public" = a public post by `author`.
+# (action, target) -> expected status per role, in ROLES order. Targets are named
+# "<owner>_<state>": `author` and `contributor` own them; `other_author` owns nothing.
 MATRIX = {
     ("list", None): [200, 200, 200, 200, 200, 200],
-    ("retrieve", "public"): [200, 200, 200, 200, 200, 200],
-    ("retrieve", "own_draft"): [404, 404, 404, 200, 404, 200],
+    ("retrieve", "author_public"): [200, 200, 200, 200, 200, 200],
+    ("retrieve", "author_draft"): [404, 404, 404, 200, 404, 200],
+    ("retrieve", "author_scheduled"): [404, 404, 404, 200, 404, 200],
+    ("retrieve", "contributor_draft"): [404, 404, 200, 404, 404, 200],
     ("create_draft", None): [401, 403, 201, 201, 201, 201],
     ("create_published", None): [401, 403, 403, 201, 201, 201],
-    ("update", "own_draft"): [401, 404, 404, 200, 404, 200],
-    ("update", "public"): [401, 403, 403, 200, 403, 200],
-    ("publish", "own_draft"): [401, 404, 404, 200, 404, 200],
-    ("delete", "own_draft"): [401, 404, 404, 204, 404, 204],
-    ("delete", "public"): [401, 403, 403, 204, 403, 204],
+    ("create_scheduled", None): [401, 403, 403, 201, 201, 201],
+    ("update", "author_draft"): [401, 404, 404, 200, 404, 200],
+    ("update", "author_scheduled"): [401, 404, 404, 200, 404, 200],
+    ("update", "author_public"): [401, 403, 403, 200, 403, 200],
+    ("update", "contributor_draft"): [401, 404, 200, 404, 404, 200],
+    ("update", "contributor_public"): [401, 403, 403, 403, 403, 200],
+    ("publish", "author_draft"): [401, 404, 404, 200, 404, 200],
+    ("publish", "author_scheduled"): [401, 404, 404, 200, 404, 200],
+    ("publish", "contributor_draft"): [401, 404, 403, 404, 404, 200],
+    ("unpublish", "author_public"): [401, 403, 403, 200, 403, 200],
+    ("delete", "author_draft"): [401, 404, 404, 204, 404, 204],
+    ("delete", "author_public"): [401, 403, 403, 204, 403, 204],
+    ("delete", "contributor_draft"): [401, 404, 204, 404, 404, 204],
+    ("delete", "contributor_public"): [401, 403, 403, 403, 403, 204],
 }
 CASES = [
     (action, target, role, expected)
     for (action, target), codes in MATRIX.items()
     for role, expected in zip(ROLES, codes, strict=True)
 ]
+LATER = (timezone.now() + timedelta(days=30)).isoformat()
+REQUESTS = {
+    "list": ("get", None),
+    "retrieve": ("get", None),
+    "create_draft": ("post", {"title": "New", "body": "Text"}),
+    "create_published": ("post", {"title": "New", "body": "Text", "status": "published"}),
+    "create_scheduled": (
+        "post",
+        {"title": "New", "body": "Text", "status": "published", "published_at": LATER},
+    ),
+    "update": ("patch", {"title": "Changed"}),
+    "publish": ("patch", {"status": "published", "published_at": None}),
+    "unpublish": ("patch", {"status": "draft"}),
+    "delete": ("delete", None),
+}
+
+
+@pytest.fixture
+def targets(author, contributor):
+    return {
+        "author_public": PostFactory(author=author),
+        "author_draft": PostFactory(author=author, draft=True),
+        "author_scheduled": PostFactory(author=author, scheduled=True),
+        "contributor_draft": PostFactory(author=contributor, draft=True),
+        "contributor_public": PostFactory(author=contributor),
+    }
+
+
+def _snapshot(post: Post) -> tuple:
+    return (post.title, post.status, post.published_at)
 
 
 @pytest.mark.parametrize(("action", "target", "role", "expected"), CASES)
-def test_permission_matrix(api_as, actors, author, action, target, role, expected):
-    posts = {
-        "own_draft": PostFactory(author=author, draft=True, title="Draft"),
-        "public": PostFactory(author=author, title="Public"),
-    }
+def test_permission_matrix(api_as, actors, targets, action, target, role, expected):
     client = api_as(actors[role])
-    post = posts.get(target)
+    post = targets.get(target)
+    before = _snapshot(post) if post else None
     url = f"/api/posts/{post.pk}/" if post else "/api/posts/"
-    match action:
-        case "list":
-            response = client.get(url)
-        case "retrieve":
-            response = client.get(url)
-        case "create_draft":
-            response = client.post(url, {"title": "New", "body": "Text"}, format="json")
-        case "create_published":
-            response = client.post(
-                url, {"title": "New", "body": "Text", "status": "published"}, format="json"
-            )
-        case "update":
-            response = client.patch(url, {"title": "Changed"}, format="json")
-        case "publish":
-            response = client.patch(url, {"status": "published"}, format="json")
-        case "delete":
-            response = client.delete(url)
+    method, body = REQUESTS[action]
+    response = getattr(client, method)(url, body, format="json")
     assert response.status_code == expected, (action, target, role, response.content)
-    if post and expected >= 400:
-        post.refresh_from_db()  # still there, unchanged
-        assert post.title in {"Draft", "Public"}
-        assert post.status == (Post.Status.DRAFT if target == "own_draft" else "published")
+    assert expected == 204 or response["Content-Type"] == "application/json"
+    if expected >= 400:
+        assert "detail" in response.json()
+        if post:  # still there, unchanged
+            post.refresh_from_db()
+            assert _snapshot(post) == before
+        else:
+            assert not Post.objects.filter(title="New").exists()
+    elif action == "delete":
+        assert not Post.objects.filter(pk=post.pk).exists()
+    elif action == "publish":
+        post.refresh_from_db()
+        assert post.state == Post.State.PUBLISHED
+    elif action.startswith("create"):
+        created = Post.objects.get(pk=response.json()["id"])
+        assert created.author == actors[role]
+        assert created.state == action.removeprefix("create_")
+
+
+VISIBLE = {
+    "anonymous": {"author_public", "contributor_public"},
+    "reader": {"author_public", "contributor_public"},
+    "contributor": {"author_public", "contributor_public", "contributor_draft"},
+    "author": {"author_public", "contributor_public", "author_draft", "author_scheduled"},
+    "other_author": {"author_public", "contributor_public"},
+    "editor": {
+        "author_public", "contributor_public", "author_draft", "author_scheduled",
+        "contributor_draft",
+    },
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_list_shows_exactly_what_the_role_may_see(api_as, actors, targets, role):
+    ids = {post.pk: name for name, post in targets.items()}
+    response = api_as(actors[role]).get("/api/posts/?page_size=100")
+    assert {ids[post["id"]] for post in response.json()["results"]} == VISIBLE[role]
+    for name in VISIBLE[role]:  # and each visible post reads by id too
+        assert api_as(actors[role]).get(f"/api/posts/{targets[name].pk}/").status_code == 200
 
 
 def test_contributor_edits_own_draft_but_cannot_publish_it(api_as, contributor):

@@ -1,0 +1,129 @@
+"""Hostile input gets a JSON 4xx, never a 500; throttling and login lock-out answer JSON."""
+
+import pytest
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+
+from blog.models import Post, Tag
+from tests.factories import PostFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/api/categories/%00/", 404),
+        ("/api/tags/%00/", 404),
+        ("/api/authors/%00/", 404),
+        ("/api/posts/%00/", 404),
+        ("/api/posts/99999999999999999999/", 404),
+        ("/api/posts/?search=%00", 400),
+        ("/api/posts/published/?search=a%00b", 400),
+        ("/api/posts/?slug=%00", 400),
+        ("/api/posts/?category=%00", 400),
+        ("/api/posts/?published_after=%00", 400),
+        ("/api/posts/?page=99999999999999999999999", 404),
+        ("/api/posts/?page_size=99999999999999999999", 200),
+    ],
+)
+def test_nul_bytes_and_huge_numbers_in_urls(api, path, expected):
+    PostFactory()
+    response = api.get(path)
+    assert response.status_code == expected, response.content
+    assert response["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize("url", ["/api/posts/", "/api/auth/token/", "/api/auth/token/refresh/"])
+def test_deeply_nested_json_is_a_400(api_as, editor, url):
+    response = api_as(editor).generic("POST", url, DEEP, content_type="application/json")
+    assert response.status_code == 400
+    assert "nested too deeply" in response.json()["detail"]
+
+
+def test_body_over_the_upload_limit_is_a_json_400(api_as, author):
+    body = '{"title": "T", "body": "' + "x" * 3_000_000 + '"}'
+    response = api_as(author).generic("POST", "/api/posts/", body, content_type="application/json")
+    assert response.status_code == 400 and "detail" in response.json()
+    assert Post.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"title": "a\x00", "body": "x"}, "title", "Null characters"),
+        ({"title": "T", "body": "x", "tags": ["a\x00"]}, "tags", "Null characters"),
+        ({"title": "T", "body": "x", "tags": ["y" * 61]}, "tags", "at most 60"),
+        ({"title": "T", "body": "x", "tags": ["   "]}, "tags", "needs a name"),
+        ({"title": "T", "body": "x", "published_at": "9999-12-31T23:59:59-15:00"}, "", ""),
+        ({"title": "T", "body": "x", "category_id": 99999999999999999999}, "category_id", ""),
+        ({"title": "T", "body": "x", "excerpt": "e" * 501}, "excerpt", "500"),
+    ],
+)
+def test_editor_bodies_with_bad_values(api_as, editor, body, field, message):
+    response = api_as(editor).post("/api/posts/", body, format="json")
+    assert response.status_code == 400, response.content
+    errors = response.json()
+    assert field in errors if field else errors
+    assert message in str(errors)
+    assert not Tag.objects.exists() and not Post.objects.exists()
+
+
+def test_lone_surrogates_are_refused(api_as, author):
+    body = '{"title": "T", "body": "\\ud800"}'
+    response = api_as(author).generic("POST", "/api/posts/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert "Surrogate" in response.json()["body"][0]
+
+
+@pytest.mark.parametrize("body", ['"just a string"', "[]", "null", "42"])
+def test_bodies_that_are_not_objects(api_as, author, body):
+    response = api_as(author).generic("POST", "/api/posts/", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["non_field_errors"]
+
+
+def test_editors_reuse_a_tag_named_in_another_case(api_as, editor):
+    tag = TagFactory(name="Django", slug="django")
+    response = api_as(editor).post(
+        "/api/posts/", {"title": "T", "body": "b", "tags": ["DJANGO", "django"]}, format="json"
+    )
+    assert response.status_code == 201
+    assert response.json()["tags"] == [tag.slug]
+    assert Tag.objects.count() == 1
+
+
+def test_two_posts_with_one_title_get_two_slugs(api_as, author):
+    client = api_as(author)
+    first = client.post("/api/posts/", {"title": "Same", "body": "b"}, format="json").json()
+    second = client.post("/api/posts/", {"title": "Same", "body": "b"}, format="json").json()
+    assert (first["slug"], second["slug"]) == ("same", "same-2")
+
+
+def test_anonymous_clients_are_throttled_with_a_json_429(api, monkeypatch):
+    monkeypatch.setattr(AnonRateThrottle, "rate", "3/min", raising=False)
+    codes = [api.get("/api/categories/").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    response = api.get("/api/tags/")
+    assert response.status_code == 429 and "throttled" in response.json()["detail"]
+    assert int(response["Retry-After"]) > 0
+
+
+def test_token_clients_are_throttled_per_user(api_as, author, other_author, monkeypatch):
+    monkeypatch.setattr(UserRateThrottle, "rate", "2/min", raising=False)
+    client = api_as(author)
+    assert [client.get("/api/tags/").status_code for _ in range(3)] == [200, 200, 429]
+    assert api_as(other_author).get("/api/tags/").status_code == 200
+
+
+def test_token_endpoint_locks_out_after_repeated_failures(api, author, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        wrong = api.post("/api/auth/token/", {"username": "author", "password": "wrong"})
+        assert wrong.status_code == 401
+    # Locked out: even the right password now gets the same answer as a wrong one.
+    right = api.post(
+        "/api/auth/token/", {"username": "author", "password": "correct-horse-battery"}
+    )
+    assert right.status_code == 401
+    assert right.json() == wrong.json()
