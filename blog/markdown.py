@@ -32,6 +32,7 @@ ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 _EXTENSIONS = ["extra", "sane_lists", "toc"]
 _WORDS_PER_MINUTE = 200
 _TAGS = re.compile(r"<[^>]+>")
+_PARAGRAPHS = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 
 
 def render_markdown(source: str) -> str:
@@ -53,8 +54,12 @@ def plain_text(html: str) -> str:
 
 
 def excerpt_from(html: str, limit: int = 280) -> str:
-    """A plain-text excerpt of at most `limit` characters, cut at a word boundary."""
-    text = " ".join(plain_text(html).split())
+    """A plain-text excerpt of at most `limit` characters, cut at a word boundary.
+
+    Taken from the paragraphs: lists, code, tables and headings read badly run together.
+    """
+    paragraphs = _PARAGRAPHS.findall(html) or [html]
+    text = " ".join(plain_text(" ".join(paragraphs)).split())
     if len(text) <= limit:
         return text
     return text[:limit].rsplit(" ", 1)[0].rstrip(".,;:") + "…"

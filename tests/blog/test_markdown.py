@@ -69,6 +69,12 @@ print("<b>hi</b>")
     assert 'rel="noopener noreferrer nofollow"' in html
 
 
+def test_excerpt_comes_from_paragraphs():
+    html = render_markdown("# Title\n\nThe lamp never sleeps.\n\n- oil\n- wick\n\n```\ncode\n```")
+    assert excerpt_from(html) == "The lamp never sleeps."
+    assert excerpt_from(render_markdown("- only\n- a list")) == "only a list"
+
+
 def test_excerpt_and_reading_time():
     assert excerpt_from("<p>" + "word " * 100 + "</p>", limit=20).endswith("…")
     assert len(excerpt_from("<p>" + "word " * 100 + "</p>", limit=20)) <= 21
