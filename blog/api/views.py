@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
+from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import DjangoModelPermissionsOrAnonReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -44,6 +45,13 @@ class PostViewSet(viewsets.ModelViewSet):
 
     def perform_create(self, serializer) -> None:
         serializer.save(author=self.request.user)
+
+    @extend_schema(summary="One post by its slug; 404 if you may not see it.")
+    @action(detail=False, methods=["get"], url_path=r"by-slug/(?P<slug>[-\w]+)")
+    def by_slug(self, request: Request, slug: str) -> Response:
+        post = get_object_or_404(self.get_queryset(), slug=slug)
+        self.check_object_permissions(request, post)
+        return Response(self.get_serializer(post).data)
 
     @extend_schema(summary="Public posts only, whoever asks.", responses=PostSerializer(many=True))
     @action(detail=False, methods=["get"])

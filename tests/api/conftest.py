@@ -1,5 +1,8 @@
 """API clients: anonymous, or authenticated with a real JWT obtained from the API."""
 
+import sys
+from collections import Counter
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -27,3 +30,26 @@ def api_as(db):
         return client
 
     return client_for
+
+
+def pytest_terminal_summary(terminalreporter):
+    """After a run that included it, the schemathesis totals: operations, cases, failures."""
+    module = sys.modules.get("tests.api.test_schema")
+    totals = getattr(module, "TOTALS", None)
+    if not totals:
+        return
+    operations = {operation for operation, _, _ in totals}
+    calls = sum(n for (_, _, outcome), n in totals.items() if outcome != "failure")
+    failures = sum(n for (_, _, outcome), n in totals.items() if outcome == "failure")
+    by_class = Counter()
+    for (_, _, outcome), n in totals.items():
+        if outcome != "failure":
+            by_class[f"{outcome}xx"] += n
+    if terminalreporter.config.option.verbose > 0:
+        for key, n in sorted(totals.items(), key=str):
+            terminalreporter.write_line(f"  {key}: {n}")
+    terminalreporter.write_line(
+        f"schemathesis: {len(operations)} operations, {calls // 2} cases "
+        f"({calls} calls, anonymous and editor), {failures} failures; "
+        f"responses {dict(sorted(by_class.items()))}"
+    )

@@ -5,12 +5,16 @@ client and as an editor with a token, and checks that the API never answers 5xx 
 every documented response matches the schema.
 """
 
+from collections import Counter
+
 import pytest
 import schemathesis
 import yaml
+from django.db import DataError
 from django.test import Client
 from drf_spectacular.validation import validate_schema
 from hypothesis import HealthCheck, settings
+from schemathesis import DataGenerationMethod
 
 from config.wsgi import application
 from tests.factories import CategoryFactory, EditorFactory, PostFactory, TagFactory
@@ -24,8 +28,11 @@ def test_schema_is_valid_openapi_3(client):
     spec = yaml.safe_load(response.content)
     assert spec["openapi"].startswith("3.")
     validate_schema(spec)  # against the official OpenAPI 3 JSON schema
-    assert {"/api/posts/", "/api/posts/{id}/", "/api/posts/published/", "/api/authors/",
-            "/api/categories/", "/api/tags/", "/api/auth/token/"} <= set(spec["paths"])  # fmt: skip
+    assert {
+        "/api/posts/", "/api/posts/{id}/", "/api/posts/published/", "/api/posts/by-slug/{slug}/",
+        "/api/authors/", "/api/authors/{username}/", "/api/categories/", "/api/tags/",
+        "/api/auth/token/", "/api/auth/token/refresh/",
+    } <= set(spec["paths"])  # fmt: skip
 
 
 @pytest.mark.parametrize("url", ["/api/docs/", "/api/redoc/"])
@@ -40,10 +47,29 @@ def test_docs_pages_use_local_assets(client, url):
 schema = schemathesis.from_pytest_fixture("api_schema")
 
 
+@schema.hook("before_generate_cookies")
+def _no_nul_in_cookies(context, strategy):
+    """Known gap outside the API: see `test_nul_in_the_session_cookie_is_not_a_500`."""
+    return strategy.map(
+        lambda cookies: (
+            {k: v.replace("\x00", "") for k, v in cookies.items()}
+            if isinstance(cookies, dict)
+            else cookies
+        )
+    )
+
+
+# (operation, "anonymous" | "editor", status class or "failure") -> calls; printed at the
+# end of the run by `tests/api/conftest.py`.
+TOTALS: Counter = Counter()
+
+
 @pytest.fixture
 def api_schema(db):
     spec = yaml.safe_load(Client().get("/api/schema/").content)
-    return schemathesis.from_dict(spec, app=application)
+    return schemathesis.from_dict(
+        spec, app=application, data_generation_methods=DataGenerationMethod.all()
+    )
 
 
 @pytest.fixture
@@ -88,7 +114,27 @@ def test_api_never_errors_and_matches_schema(case, seeded, keep_connection):
         schemathesis.checks.not_a_server_error,
         schemathesis.checks.response_schema_conformance,
     )
-    anonymous = case.call_wsgi()
-    case.validate_response(anonymous, checks=checks)
-    editor = case.call_wsgi(headers=seeded)
-    case.validate_response(editor, checks=checks)
+    operation = f"{case.method} {case.path}"
+    for who, headers in (("anonymous", None), ("editor", seeded)):
+        response = case.call_wsgi(headers=headers)
+        TOTALS[operation, who, response.status_code // 100] += 1
+        try:
+            case.validate_response(response, checks=checks)
+        except Exception:
+            TOTALS[operation, who, "failure"] += 1
+            raise
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=DataError,
+    reason=(
+        "Django's database session store queries PostgreSQL with the cookie as it came, "
+        "and PostgreSQL refuses NUL: every request with such a cookie is a 500. The fix "
+        "is a session engine that rejects keys outside [a-z0-9] (config/settings, not "
+        "owned by the API); then drop this mark and the cookie hook above."
+    ),
+)
+def test_nul_in_the_session_cookie_is_not_a_500(api):
+    api.cookies["sessionid"] = "abcdefgh\x00"
+    assert api.get("/api/tags/").status_code == 200

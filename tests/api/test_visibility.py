@@ -62,6 +62,28 @@ def test_hidden_posts_are_404_by_id_and_empty_by_slug(api, catalogue):
         assert api.get(f"/api/posts/?slug={post.slug}").json()["count"] == 0
 
 
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [("anonymous", 404), ("other_author", 404), ("author", 200), ("editor", 200)],
+)
+@pytest.mark.parametrize("name", ["draft", "scheduled"])
+def test_hidden_posts_by_slug_are_404_for_who_may_not_see_them(
+    api_as, catalogue, other_author, editor, author, name, role, expected
+):
+    users = {"anonymous": None, "other_author": other_author, "author": author, "editor": editor}
+    post = catalogue[name]
+    response = api_as(users[role]).get(f"/api/posts/by-slug/{post.slug}/")
+    assert response.status_code == expected
+    if expected == 200:
+        assert response.json()["id"] == post.pk
+
+
+def test_public_post_by_slug(api, catalogue):
+    post = catalogue["public"]
+    assert api.get(f"/api/posts/by-slug/{post.slug}/").json()["id"] == post.pk
+    assert api.get("/api/posts/by-slug/no-such-post/").status_code == 404
+
+
 def test_author_sees_own_drafts_but_published_action_stays_public(api_as, author, catalogue):
     client = api_as(author)
     mine = {p["title"] for p in client.get("/api/posts/?status=draft").json()["results"]}
