@@ -24,6 +24,7 @@ from ..models import Category, Post, Tag
 from .filters import PostFilter, PostSearchFilter
 from .parsers import JSONParser
 from .permissions import PostPermission
+from .schema import AnonymousReadsSchema
 from .serializers import AuthorSerializer, CategorySerializer, PostSerializer, TagSerializer
 
 
@@ -34,6 +35,7 @@ class PostViewSet(viewsets.ModelViewSet):
     serializer_class = PostSerializer
     permission_classes = [PostPermission]
     parser_classes = [JSONParser]
+    schema = AnonymousReadsSchema()
     filter_backends = [DjangoFilterBackend, PostSearchFilter, OrderingFilter]
     filterset_class = PostFilter
     ordering_fields = ["published_at", "created_at", "title"]
@@ -68,6 +70,7 @@ class CategoryViewSet(viewsets.ModelViewSet):
     serializer_class = CategorySerializer
     permission_classes = [DjangoModelPermissionsOrAnonReadOnly]
     parser_classes = [JSONParser]
+    schema = AnonymousReadsSchema()
     lookup_field = "slug"
     lookup_value_regex = r"[-\w]+"  # a slug: no NUL or other byte PostgreSQL refuses
     filter_backends = [OrderingFilter]

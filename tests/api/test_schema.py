@@ -35,6 +35,14 @@ def test_schema_is_valid_openapi_3(client):
     } <= set(spec["paths"])  # fmt: skip
 
 
+def test_schema_says_which_operations_need_no_token(client):
+    paths = yaml.safe_load(client.get("/api/schema/").content)["paths"]
+    for path in ("/api/posts/", "/api/posts/{id}/", "/api/categories/", "/api/authors/"):
+        assert {} in paths[path]["get"]["security"], path
+    assert {} not in paths["/api/posts/"]["post"]["security"]
+    assert {} not in paths["/api/categories/{slug}/"]["delete"]["security"]
+
+
 @pytest.mark.parametrize("url", ["/api/docs/", "/api/redoc/"])
 def test_docs_pages_use_local_assets(client, url):
     response = client.get(url)
