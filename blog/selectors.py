@@ -19,7 +19,8 @@ def search_posts(queryset: PostQuerySet, query: str) -> PostQuerySet:
     PostgreSQL ranks a web-style query (`"exact phrase" -excluded or`) against the stored,
     GIN-indexed search vector; SQLite falls back to a case-insensitive containment search.
     """
-    query = " ".join(query.split())
+    # PostgreSQL refuses NUL bytes in text: treat them as spaces.
+    query = " ".join(query.replace("\x00", " ").split())
     if len(query) > MAX_QUERY_LENGTH:
         raise QueryTooLong(f"Search queries are limited to {MAX_QUERY_LENGTH} characters.")
     if not query:

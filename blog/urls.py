@@ -1,7 +1,7 @@
 """Reader-facing URLs: pages, archives, search, feeds and crawler files."""
 
 from django.contrib.sitemaps import views as sitemap_views
-from django.urls import path
+from django.urls import path, re_path
 
 from .cache import cache_anonymous_page
 from .feeds import CategoryFeed, LatestPostsAtomFeed, LatestPostsFeed, TagFeed
@@ -17,7 +17,8 @@ urlpatterns = [
     path("category/<slug:slug>/feed/", CategoryFeed(), name="category_feed"),
     path("tag/<slug:slug>/", pages.TagView.as_view(), name="tag"),
     path("tag/<slug:slug>/feed/", TagFeed(), name="tag_feed"),
-    path("author/<str:username>/", pages.AuthorView.as_view(), name="author"),
+    # Django's username characters only: anything else (a NUL byte, say) is a plain 404.
+    re_path(r"^author/(?P<username>[\w.@+-]+)/$", pages.AuthorView.as_view(), name="author"),
     path("archive/<int:year>/<int:month>/", pages.MonthArchiveView.as_view(), name="month"),
     path("search/", search.search, name="search"),
     path("feed/", LatestPostsFeed(), name="feed"),

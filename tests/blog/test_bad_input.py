@@ -96,3 +96,8 @@ def test_api_errors_are_json_even_outside_drf(client):
     response = Client(raise_request_exception=False).get("/api/", HTTP_HOST="evil.example")
     assert response.status_code == 400
     assert response.json() == {"detail": "Bad request."}
+
+
+@pytest.mark.parametrize("url", ["/search/?q=%00", "/search/?q=a%00b", "/author/%00/"])
+def test_nul_bytes_never_reach_postgresql(client, url):
+    assert client.get(url).status_code in (200, 404)
