@@ -195,8 +195,6 @@ class Post(models.Model):
         return self.state == self.State.PUBLISHED
 
     def clean(self) -> None:
-        if self.status == self.Status.PUBLISHED and self.published_at is None:
-            self.published_at = timezone.now()
         if not self.title.strip():
             raise ValidationError({"title": "A post needs a title."})
 

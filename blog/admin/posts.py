@@ -57,9 +57,7 @@ class PostAdminForm(forms.ModelForm):
         status = cleaned.get("status", Post.Status.DRAFT)
         if not permissions.can_set_status(self.request.user, self.instance, status):
             raise forms.ValidationError("You may save drafts only; an editor publishes them.")
-        if status == Post.Status.PUBLISHED and not cleaned.get("published_at"):
-            cleaned["published_at"] = timezone.now()
-        return cleaned
+        return cleaned  # Post.save() dates a post published without a date: now
 
 
 @admin.register(Post)
@@ -166,12 +164,12 @@ class PostAdmin(admin.ModelAdmin):
 
     def _set_status(self, request, queryset, status: str) -> int:
         """Save each post the user may change and publish (signals and derived columns run)."""
+        if not permissions.can_publish(request.user):
+            return 0
         done = 0
         for post in queryset:
-            if permissions.can_change(request.user, post) and permissions.can_publish(request.user):
-                post.status = status
-                if status == Post.Status.PUBLISHED:
-                    post.published_at = post.published_at or timezone.now()
+            if permissions.can_change(request.user, post):
+                post.status = status  # Post.save() dates it now if it has no date yet
                 post.save()
                 done += 1
         return done
