@@ -47,6 +47,7 @@ write_env() {
 export DJANGO_SETTINGS_MODULE=config.settings.production
 export DJANGO_SECRET_KEY='$(python -c 'import secrets; print(secrets.token_urlsafe(50))')'
 export DJANGO_ALLOWED_HOSTS=localhost,127.0.0.1
+export BROADSHEET_SITE_URL=https://localhost:$https
 export DATABASE_URL='$database_url'
 export REDIS_URL='$redis_url'
 export DJANGO_EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend

@@ -13,6 +13,7 @@ from .views import (
     CategoryViewSet,
     PostViewSet,
     TagViewSet,
+    TokenLogoutView,
     TokenObtainPairView,
     TokenRefreshView,
 )
@@ -33,4 +34,5 @@ urlpatterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     path("auth/token/", TokenObtainPairView.as_view(), name="token"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token_refresh"),
+    path("auth/logout/", TokenLogoutView.as_view(), name="token_logout"),
 ]

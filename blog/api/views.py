@@ -27,8 +27,14 @@ from .permissions import PostPermission
 from .schema import AnonymousReadsSchema
 from .serializers import AuthorSerializer, CategorySerializer, PostSerializer, TagSerializer
 
+# The page cache keys on these parameters only, and on the negotiated renderer.
+POST_QUERY_PARAMS = [*PostFilter.base_filters, "search", "ordering", "page", "page_size", "format"]
+POST_MEDIA_TYPES = ["application/json", "text/html"]
 
-@method_decorator(cache_anonymous_page, name="dispatch")
+
+@method_decorator(
+    cache_anonymous_page(params=POST_QUERY_PARAMS, media_types=POST_MEDIA_TYPES), name="dispatch"
+)
 class PostViewSet(viewsets.ModelViewSet):
     """Posts. Anonymous readers see public posts; writers also their own; editors all."""
 
@@ -118,6 +124,12 @@ class TokenObtainPairView(jwt_views.TokenObtainPairView):
 
 
 class TokenRefreshView(jwt_views.TokenRefreshView):
-    """A refresh token in, a new access token out."""
+    """A refresh token in, a new access token out (refused once revoked)."""
+
+    parser_classes = [JSONParser]
+
+
+class TokenLogoutView(jwt_views.TokenBlacklistView):
+    """A refresh token in, revoked for good (simplejwt's blacklist): API logout."""
 
     parser_classes = [JSONParser]

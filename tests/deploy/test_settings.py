@@ -6,7 +6,13 @@ import pytest
 
 from tests.deploy.conftest import ROOT, env_example, manage
 
-REQUIRED = ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"]
+REQUIRED = [
+    "DJANGO_SECRET_KEY",
+    "DJANGO_ALLOWED_HOSTS",
+    "BROADSHEET_SITE_URL",
+    "DATABASE_URL",
+    "REDIS_URL",
+]
 
 
 def test_check_deploy_reports_no_issues_with_the_documented_environment():
