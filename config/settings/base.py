@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Last, so that it sees the user that AuthenticationMiddleware set.
     "axes.middleware.AxesMiddleware",
+    # Innermost: sees a view's database errors first (503, or one retry when safe).
+    "config.database.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
