@@ -35,6 +35,7 @@ class Outcome:
     status: int | None  # None: no HTTP answer at all (reset, refused, timeout)
     error: str = ""
     retry_after: str | None = None
+    content_type: str = ""
 
     @property
     def failed(self) -> bool:
@@ -88,6 +89,7 @@ class Load:
                     send.__name__,
                     response.status_code,
                     retry_after=response.headers.get("Retry-After"),
+                    content_type=response.headers.get("Content-Type", ""),
                 )
             except requests.RequestException as error:
                 outcome = Outcome(start, time.monotonic() - start, send.__name__, None, repr(error))
@@ -99,6 +101,9 @@ class Load:
     def wait(self, seconds: float) -> None:
         """Let the load run for `seconds` more (never past its bound)."""
         time.sleep(max(0.0, min(seconds, self.started + self.seconds - time.monotonic())))
+
+    def with_status(self, status: int | None) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == status]
 
     def count(self, status: int | None) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
