@@ -6,6 +6,8 @@
 #   scripts/stack.sh start    (make stack)       start everything, wait until /readyz is 200
 #   scripts/stack.sh stop     (make stack-stop)  stop exactly what `start` started
 #   scripts/stack.sh status                      what runs, and where
+#   scripts/stack.sh respawn ROLE                start web, worker or beat again (after a
+#                                                crash or a kill), stopping it first if alive
 #
 # State, logs, pids and a generated env file live in STACK_DIR (default .stack/). Ports
 # are free ones unless STACK_HTTPS_PORT, STACK_HTTP_PORT, STACK_WEB_PORT are set.
@@ -28,7 +30,8 @@ alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 # Start `deploy/run.sh ROLE` in its own session; its pid is the process group to stop.
 spawn() {
   local role=$1
-  setsid "$ROOT/deploy/run.sh" "$role" >"$STACK_DIR/logs/$role.log" 2>&1 </dev/null &
+  # Appended: a respawned process keeps its predecessor's log.
+  setsid "$ROOT/deploy/run.sh" "$role" >>"$STACK_DIR/logs/$role.log" 2>&1 </dev/null &
   echo $! >"$STACK_DIR/pids/$role.pid"
 }
 
@@ -206,9 +209,21 @@ status() {
   echo "env:      source $STACK_DIR/env"
 }
 
+respawn() {
+  local role=${1:-}
+  case "$role" in web | worker | beat) ;; *) log "respawn web|worker|beat"; exit 2 ;; esac
+  [ -f "$STACK_DIR/env" ] || { log "not started"; exit 1; }
+  # shellcheck source=/dev/null
+  source "$STACK_DIR/env"
+  stop_group "$STACK_DIR/pids/$role.pid"
+  spawn "$role"
+  log "$role respawned (pid $(cat "$STACK_DIR/pids/$role.pid"))"
+}
+
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  respawn) respawn "${2:-}" ;;
+  *) echo "usage: $0 start|stop|status|respawn ROLE" >&2; exit 2 ;;
 esac

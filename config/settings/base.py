@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Last, so that it sees the user that AuthenticationMiddleware set.
     "axes.middleware.AxesMiddleware",
+    # Innermost: sees a view's database errors first (503, or one retry when safe).
+    "config.database.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -107,18 +109,22 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            # django-redis behind a circuit breaker (config/cache.py).
+            "BACKEND": "config.cache.BreakerRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {
                 # A dead Redis must never take pages down: cache misses instead of errors.
                 "IGNORE_EXCEPTIONS": True,
-                "SOCKET_CONNECT_TIMEOUT": 0.5,
-                "SOCKET_TIMEOUT": 0.5,
+                "SOCKET_CONNECT_TIMEOUT": 0.25,
+                "SOCKET_TIMEOUT": 0.25,
+                # After a failure, calls fail at once for this long (one probe per period).
+                "BREAKER_COOLDOWN": 5.0,
             },
             "KEY_PREFIX": "broadsheet",
         }
     }
-    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    # The breaker logs an outage once and counts the failed calls; no traceback per call.
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = False
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -248,13 +254,15 @@ CORS_URLS_REGEX = r"^/api/.*$"
 _CELERY_BROKER = env("CELERY_BROKER_URL", default=REDIS_URL)
 # In-process ("memory://") when no broker is configured: kombu then has no host to guess.
 CELERY_BROKER_URL = _CELERY_BROKER or "memory://"
-CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL or None)
+# Nothing reads task results: no result backend (with one, a dead Redis held every save
+# in the backend's unbounded reconnect loop).
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
 # Without a broker (the `make run` default) tasks run in-process so the site still works.
 CELERY_TASK_ALWAYS_EAGER = not _CELERY_BROKER
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
-CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
 CELERY_TASK_ACKS_LATE = True
@@ -262,11 +270,14 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=120)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=180)
-CELERY_RESULT_EXPIRES = timedelta(days=1)
-# Longer than the longest countdown or retry backoff we use (retry_backoff_max = 600 s).
+# A task whose whole worker died is handed out again after `visibility_timeout` plus at
+# most one restore scan (`unacked_restore_interval`): about 5.5 minutes. The timeout is
+# above the hard time limit plus the longest retry countdown (blog/tasks.py, 60 s), so a
+# task that is still running or waiting for its retry is never handed out twice.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
-    # A broker that does not answer must not hold up a save that enqueues (blog/tasks.py).
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=30),
+    "unacked_restore_throttle": 1,
     "socket_connect_timeout": 3,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
