@@ -1,6 +1,6 @@
 """API routes, OpenAPI schema and docs (assets from our own static files), tokens."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -8,6 +8,7 @@ from drf_spectacular.views import (
 )
 from rest_framework.routers import DefaultRouter
 
+from .fallback import unknown_url
 from .views import (
     AuthorViewSet,
     CategoryViewSet,
@@ -33,4 +34,6 @@ urlpatterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     path("auth/token/", TokenObtainPairView.as_view(), name="token"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token_refresh"),
+    # Last: a problem+json 404 (or a 308 to the slashed URL) for anything else.
+    re_path(r"^(?P<rest>.*)$", unknown_url),
 ]
