@@ -118,6 +118,8 @@ def cache_anonymous_page(
             hit = cache.get(key)
             if hit and hit["expires"] > now.timestamp():
                 response = HttpResponse(hit["content"], content_type=hit["content_type"])
+                for header, value in hit.get("validators", {}).items():
+                    response[header] = value  # a hit answers conditional requests as a miss
                 response["X-Page-Cache"] = "hit"
                 return _public(response, hit["expires"] - now.timestamp(), offered)
             response = view(request, *args, **kwargs)
@@ -135,6 +137,9 @@ def cache_anonymous_page(
                 "expires": expires,
                 "content": response.content,
                 "content_type": response["Content-Type"],
+                "validators": {
+                    h: response[h] for h in ("ETag", "Last-Modified") if h in response
+                },
             }
             cache.set(key, entry, timeout=settings.PAGE_CACHE_SECONDS)
             response["X-Page-Cache"] = "miss"

@@ -144,6 +144,15 @@ class Post(models.Model):
 
     objects = PostQuerySet.as_manager()
 
+    # Columns save() derives from others: a save limited to `update_fields` (the API's
+    # PATCH) writes the derived columns of the fields it names, and `updated_at`.
+    DERIVED_FIELDS = {
+        "body": ("body_html", "reading_minutes", "excerpt"),
+        "excerpt": ("excerpt",),
+        "status": ("published_at", "announced_at"),
+        "published_at": ("announced_at",),
+    }
+
     class Meta:
         ordering = ["-published_at", "-id"]
         indexes = [
@@ -175,6 +184,10 @@ class Post(models.Model):
         if not self.is_public:
             # Hidden again (draft, or moved to a later time): announce again on go-live.
             self.announced_at = None
+        if kwargs.get("update_fields") is not None:
+            named = set(kwargs["update_fields"])
+            derived = {d for field in named for d in self.DERIVED_FIELDS.get(field, ())}
+            kwargs["update_fields"] = sorted(named | derived | {"updated_at"})
         self._save_with_unique_slug(*args, **kwargs)
         if connection.vendor == "postgresql":
             Post.objects.filter(pk=self.pk).update(search_vector=search_document())

@@ -8,7 +8,7 @@ post is always the requesting user. Tags are written by slug: editors may name n
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -18,14 +18,38 @@ from .. import permissions
 from ..models import Category, Post, Tag
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class StrictCharField(serializers.CharField):
+    """A string, and only a string: `0` or `true` is a 400, not the text "0" or "True"."""
+
+    default_error_messages = {
+        **serializers.CharField.default_error_messages,
+        "invalid": "Not a valid string.",
+    }
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictModelSerializer(serializers.ModelSerializer):
+    """Text columns take strings only (DRF would turn numbers and booleans into text)."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }
+
+
+class CategorySerializer(StrictModelSerializer):
     class Meta:
         model = Category
         fields = ["id", "name", "slug", "description"]
         read_only_fields = ["id", "slug"]
 
 
-class TagSerializer(serializers.ModelSerializer):
+class TagSerializer(StrictModelSerializer):
     class Meta:
         model = Tag
         fields = ["id", "name", "slug"]
@@ -58,14 +82,17 @@ class TagSlugField(serializers.SlugRelatedField):
         "blank": "A tag needs a name.",
         "null_characters": "Null characters are not allowed.",
         "too_long": "Tag names are at most {max_length} characters.",
+        "invalid": "A tag is a string (its slug or, for editors, a new name).",
     }
 
     def __init__(self, **kwargs) -> None:
         super().__init__(slug_field="slug", queryset=Tag.objects.all(), **kwargs)
 
     def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
         request = self.context.get("request")
-        if not (isinstance(data, str) and request and permissions.is_editor(request.user)):
+        if not (request and permissions.is_editor(request.user)):
             return super().to_internal_value(data)
         name = " ".join(data.split())
         max_length = Tag._meta.get_field("name").max_length
@@ -80,7 +107,7 @@ class TagSlugField(serializers.SlugRelatedField):
         return existing or Tag(name=name)
 
 
-class PostSerializer(serializers.ModelSerializer):
+class PostSerializer(StrictModelSerializer):
     url = serializers.SerializerMethodField(help_text="The public page of the post.")
     state = serializers.ChoiceField(choices=Post.State.choices, read_only=True)
     author = AuthorSummarySerializer(read_only=True)
@@ -127,10 +154,15 @@ class PostSerializer(serializers.ModelSerializer):
 
     @transaction.atomic
     def update(self, post: Post, validated_data: dict) -> Post:
+        """Write only the fields the request names (and what save() derives from them).
+
+        The view hands in a copy read under a row lock, so a concurrent PATCH of another
+        field is neither overwritten nor lost (see `PostViewSet.update`).
+        """
         tags = validated_data.pop("tags", None)
         for field, value in validated_data.items():
             setattr(post, field, value)
-        post.save()
+        post.save(update_fields=list(validated_data))
         if tags is not None:
             post.tags.set(_saved(tags))
         return post

@@ -1,6 +1,6 @@
 """API routes, OpenAPI schema and docs (assets from our own static files), tokens."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -8,6 +8,7 @@ from drf_spectacular.views import (
 )
 from rest_framework.routers import DefaultRouter
 
+from .fallback import unknown_url
 from .views import (
     AuthorViewSet,
     CategoryViewSet,
@@ -35,4 +36,6 @@ urlpatterns = [
     path("auth/token/", TokenObtainPairView.as_view(), name="token"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token_refresh"),
     path("auth/logout/", TokenLogoutView.as_view(), name="token_logout"),
+    # Last: a problem+json 404 (or a 308 to the slashed URL) for anything else.
+    re_path(r"^(?P<rest>.*)$", unknown_url),
 ]

@@ -5,7 +5,8 @@ not see reaches any list, filter, search, ordering, action or detail.
 """
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db import transaction
+from django.db.models import Count, IntegerField, Max, OuterRef, Subquery
 from django.utils.decorators import method_decorator
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
@@ -21,6 +22,7 @@ from rest_framework_simplejwt import views as jwt_views
 from .. import permissions
 from ..cache import cache_anonymous_page
 from ..models import Category, Post, Tag
+from .conditional import add_last_modified, add_validators, check_preconditions, not_modified
 from .filters import PostFilter, PostSearchFilter
 from .parsers import JSONParser
 from .permissions import PostPermission
@@ -48,30 +50,75 @@ class PostViewSet(viewsets.ModelViewSet):
     # No default: the queryset's order (newest first, or best match when searching) stands.
     ordering = None
 
+    conditional_reads = True  # ETag / Last-Modified, 304 (blog/api/conditional.py)
+    conditional_writes = True  # If-Match / If-Unmodified-Since, 412
+
     def get_queryset(self):
         return permissions.visible_posts(self.request.user, Post.objects.with_relations())
 
     def perform_create(self, serializer) -> None:
         serializer.save(author=self.request.user)
 
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        return add_last_modified(super().list(request, *args, **kwargs), _posts_changed_at())
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        return self._detail(request, self.get_object())
+
+    def update(self, request: Request, *args, **kwargs) -> Response:
+        """Lock the row, check If-Match, apply the fields given to the fresh copy."""
+        partial = kwargs.pop("partial", False)
+        with transaction.atomic():
+            post = self._locked(self.get_object())
+            serializer = self.get_serializer(post, data=request.data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            serializer.save()
+        post = self.get_queryset().get(pk=post.pk)  # tags and relations as saved
+        return add_validators(Response(self.get_serializer(post).data), post)
+
+    def destroy(self, request: Request, *args, **kwargs) -> Response:
+        with transaction.atomic():
+            self._locked(self.get_object()).delete()
+        return Response(status=204)
+
+    def _locked(self, post: Post) -> Post:
+        """The stored post, row-locked until the transaction ends, with preconditions met."""
+        locked = Post.objects.select_for_update().get(pk=post.pk)
+        check_preconditions(self.request, locked)
+        self.check_object_permissions(self.request, locked)
+        return locked
+
+    def _detail(self, request: Request, post: Post) -> Response:
+        response = not_modified(request, post)
+        if response is not None:
+            return response
+        return add_validators(Response(self.get_serializer(post).data), post)
+
     @extend_schema(summary="One post by its slug; 404 if you may not see it.")
     @action(detail=False, methods=["get"], url_path=r"by-slug/(?P<slug>[-\w]+)")
     def by_slug(self, request: Request, slug: str) -> Response:
         post = get_object_or_404(self.get_queryset(), slug=slug)
         self.check_object_permissions(request, post)
-        return Response(self.get_serializer(post).data)
+        return self._detail(request, post)
 
     @extend_schema(summary="Public posts only, whoever asks.", responses=PostSerializer(many=True))
     @action(detail=False, methods=["get"])
     def published(self, request: Request) -> Response:
         queryset = self.filter_queryset(Post.objects.public().with_relations())
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return add_last_modified(response, _posts_changed_at())
+
+
+def _posts_changed_at():
+    """When any post last changed: a list's Last-Modified (conservative, one index scan)."""
+    return Post.objects.aggregate(at=Max("updated_at"))["at"]
 
 
 class CategoryViewSet(viewsets.ModelViewSet):
     """Categories: everyone reads; editors write."""
 
+    unique_fields = ("name",)  # a taken name is a 409
     queryset = Category.objects.all()
     serializer_class = CategorySerializer
     permission_classes = [DjangoModelPermissionsOrAnonReadOnly]

@@ -32,7 +32,8 @@ def test_nul_bytes_and_huge_numbers_in_urls(api, path, expected):
     PostFactory()
     response = api.get(path)
     assert response.status_code == expected, response.content
-    assert response["Content-Type"] == "application/json"
+    expected_type = "application/json" if expected == 200 else "application/problem+json"
+    assert response["Content-Type"] == expected_type
 
 
 @pytest.mark.parametrize("url", ["/api/posts/", "/api/auth/token/", "/api/auth/token/refresh/"])
@@ -40,12 +41,15 @@ def test_deeply_nested_json_is_a_400(api_as, editor, url):
     response = api_as(editor).generic("POST", url, DEEP, content_type="application/json")
     assert response.status_code == 400
     assert "nested too deeply" in response.json()["detail"]
+    assert response.json()["code"] == "parse_error"
 
 
-def test_body_over_the_upload_limit_is_a_json_400(api_as, author):
+def test_body_over_the_upload_limit_is_a_413_problem(api_as, author):
     body = '{"title": "T", "body": "' + "x" * 3_000_000 + '"}'
     response = api_as(author).generic("POST", "/api/posts/", body, content_type="application/json")
-    assert response.status_code == 400 and "detail" in response.json()
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "payload_too_large"
     assert Post.objects.count() == 0
 
 
@@ -64,8 +68,8 @@ def test_body_over_the_upload_limit_is_a_json_400(api_as, author):
 def test_editor_bodies_with_bad_values(api_as, editor, body, field, message):
     response = api_as(editor).post("/api/posts/", body, format="json")
     assert response.status_code == 400, response.content
-    errors = response.json()
-    assert field in errors if field else errors
+    errors = response.json()["errors"]
+    assert field in {error["field"] for error in errors} if field else errors
     assert message in str(errors)
     assert not Tag.objects.exists() and not Post.objects.exists()
 
@@ -74,14 +78,15 @@ def test_lone_surrogates_are_refused(api_as, author):
     body = '{"title": "T", "body": "\\ud800"}'
     response = api_as(author).generic("POST", "/api/posts/", body, content_type="application/json")
     assert response.status_code == 400
-    assert "Surrogate" in response.json()["body"][0]
+    assert response.json()["errors"][0]["field"] == "body"
+    assert "Surrogate" in response.json()["errors"][0]["message"]
 
 
 @pytest.mark.parametrize("body", ['"just a string"', "[]", "null", "42"])
 def test_bodies_that_are_not_objects(api_as, author, body):
     response = api_as(author).generic("POST", "/api/posts/", body, content_type="application/json")
     assert response.status_code == 400
-    assert response.json()["non_field_errors"]
+    assert response.json()["errors"][0]["field"] == ""
 
 
 def test_editors_reuse_a_tag_named_in_another_case(api_as, editor):
@@ -107,6 +112,7 @@ def test_anonymous_clients_are_throttled_with_a_json_429(api, monkeypatch):
     assert codes == [200, 200, 200, 429]
     response = api.get("/api/tags/")
     assert response.status_code == 429 and "throttled" in response.json()["detail"]
+    assert response.json()["code"] == "throttled"
     assert int(response["Retry-After"]) > 0
 
 
