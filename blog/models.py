@@ -214,6 +214,11 @@ class Post(models.Model):
         return self.State.PUBLISHED
 
     @property
+    def version(self) -> str:
+        """Optimistic-locking token (admin form, API ETag / If-Match): changes on every save."""
+        return str(int(self.updated_at.timestamp() * 1_000_000)) if self.updated_at else ""
+
+    @property
     def is_public(self) -> bool:
         return self.state == self.State.PUBLISHED
 

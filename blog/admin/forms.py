@@ -1,5 +1,10 @@
 """The post form of the admin: what each button saves, read in the editor's time zone.
 
+Two people editing one post: the form carries the version it was drawn from
+(`Post.version`); a save against a newer stored version is refused, naming who saved in
+between, and the writer's text stays in the form. Pressing a button again then saves
+over it on purpose (the other version stays in the history).
+
 The status is never a field the writer sets by hand: the button pressed (`_action`, see
 `blog.admin.states`) decides it, and `blog.permissions` decides whether that button is
 the writer's to press. A form posted without a button keeps the stored status.
@@ -25,6 +30,8 @@ class PostAdminForm(forms.ModelForm):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
     )
 
+    version = forms.CharField(required=False, widget=forms.HiddenInput)
+
     class Meta:
         model = Post
         fields = [
@@ -44,6 +51,7 @@ class PostAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if not permissions.can_publish(self.request.user):
             self.fields.pop("published_at", None)  # a declared field: not removed by exclude
+        self.fields["version"].initial = self.instance.version
         field = self.fields.get("published_at")
         if field is not None:
             zone = timezone.get_current_timezone()
@@ -58,6 +66,8 @@ class PostAdminForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         user, post = self.request.user, self.instance
+        if post.pk:
+            self._refuse_a_stale_version(post)
         name = self.data.get("_action")
         if name:
             self.action = states.ACTIONS.get(name)
@@ -71,6 +81,32 @@ class PostAdminForm(forms.ModelForm):
         if "published_at" in self.fields:
             cleaned["published_at"] = self.published_at
         return cleaned
+
+    def _refuse_a_stale_version(self, post: Post) -> None:
+        # Locked until the admin's transaction ends: no one saves between check and write.
+        stored = (
+            Post.objects.select_for_update(of=("self",))
+            .select_related("last_edited_by")
+            .only("updated_at", "last_edited_by")
+            .get(pk=post.pk)
+        )
+        if self.data.get("version") == stored.version:
+            return
+        who = stored.last_edited_by
+        name = (
+            "Someone"
+            if who is None
+            else (who.public_name if who != self.request.user else "You (in another tab)")
+        )
+        self.data = self.data.copy()
+        self.data["version"] = stored.version  # pressing again saves over it, on purpose
+        raise forms.ValidationError(
+            f"{name} saved this post at {states.format_moment(stored.updated_at)} while you "
+            "were editing, so your changes were not saved. Your text is still below. Open the "
+            "post in a new tab to see theirs, or press a button again to replace their "
+            "version with yours (theirs stays in the history).",
+            code="stale",
+        )
 
     def save(self, commit: bool = True) -> Post:
         # Applied only now: a refused form must not change the post it re-renders.

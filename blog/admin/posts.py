@@ -62,7 +62,7 @@ class PostAdmin(admin.ModelAdmin):
     actions = ["publish_selected", "unpublish_selected"]
     list_per_page = 50
     fieldsets = [
-        (None, {"fields": ["title", "body"]}),
+        (None, {"fields": ["title", "body", "version"]}),
         ("Summary and filing", {"fields": ["excerpt", "category", "tags"]}),
         ("Publication", {"fields": ["published_at", "slug", "author"]}),
     ]

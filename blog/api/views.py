@@ -46,7 +46,10 @@ class PostViewSet(viewsets.ModelViewSet):
         return permissions.visible_posts(self.request.user, Post.objects.with_relations())
 
     def perform_create(self, serializer) -> None:
-        serializer.save(author=self.request.user)
+        serializer.save(author=self.request.user, last_edited_by=self.request.user)
+
+    def perform_update(self, serializer) -> None:
+        serializer.save(last_edited_by=self.request.user)  # named by the admin's lock message
 
     @extend_schema(summary="One post by its slug; 404 if you may not see it.")
     @action(detail=False, methods=["get"], url_path=r"by-slug/(?P<slug>[-\w]+)")

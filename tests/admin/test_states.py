@@ -28,6 +28,7 @@ def form(post=None, **overrides):
         "category": "",
         "tags": [],
         "published_at": "",
+        "version": post.version if post else "",
     }
     return {**data, **overrides}
 

@@ -22,6 +22,7 @@ def form_data(post=None, **overrides):
         "category": "",
         "tags": [],
         "published_at": "",
+        "version": post.version if post else "",
     }
     data.update(overrides)
     return data
