@@ -84,6 +84,10 @@ class PostQuerySet(models.QuerySet):
     def drafts(self) -> PostQuerySet:
         return self.filter(status=Post.Status.DRAFT)
 
+    def in_review(self) -> PostQuerySet:
+        """Submitted by a writer, waiting for an editor. Never public."""
+        return self.filter(status=Post.Status.REVIEW)
+
     def with_relations(self) -> PostQuerySet:
         """Author, category and tags fetched up front: a constant number of queries."""
         return (
@@ -101,12 +105,14 @@ class PostQuerySet(models.QuerySet):
 class Post(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
+        REVIEW = "review", "In review"
         PUBLISHED = "published", "Published"
 
     class State(models.TextChoices):
-        """What readers experience: derived from status and published_at."""
+        """What writers and readers see: derived from status and published_at."""
 
         DRAFT = "draft", "Draft"
+        IN_REVIEW = "review", "In review"
         SCHEDULED = "scheduled", "Scheduled"
         PUBLISHED = "published", "Published"
 
@@ -136,7 +142,20 @@ class Post(models.Model):
         help_text="When the post goes public. In the future, the post is scheduled.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Also the version token of optimistic locking (admin form, API ETag / If-Match).
     updated_at = models.DateTimeField(auto_now=True)
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    # An editor's note when returning a post in review to its writer; cleared on submit.
+    review_note = models.TextField(blank=True, max_length=2000, editable=False)
+    # First time the post was public: only such posts keep their old slugs as redirects.
+    first_public_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Set by the publish sweep once this post's go-live side effects have run.
     announced_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Maintained by save() on PostgreSQL; GIN-indexed by migration 0002.
@@ -181,6 +200,8 @@ class Post(models.Model):
             self.excerpt = excerpt_from(self.body_html)
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
+        if self.is_public and self.first_public_at is None:
+            self.first_public_at = self.published_at
         if not self.is_public:
             # Hidden again (draft, or moved to a later time): announce again on go-live.
             self.announced_at = None
@@ -197,11 +218,18 @@ class Post(models.Model):
 
     @property
     def state(self) -> str:
+        if self.status == self.Status.REVIEW:
+            return self.State.IN_REVIEW
         if self.status != self.Status.PUBLISHED or self.published_at is None:
             return self.State.DRAFT
         if self.published_at > timezone.now():
             return self.State.SCHEDULED
         return self.State.PUBLISHED
+
+    @property
+    def version(self) -> str:
+        """Optimistic-locking token (admin form, API ETag / If-Match): changes on every save."""
+        return str(int(self.updated_at.timestamp() * 1_000_000)) if self.updated_at else ""
 
     @property
     def is_public(self) -> bool:

@@ -57,7 +57,10 @@ class PostViewSet(viewsets.ModelViewSet):
         return permissions.visible_posts(self.request.user, Post.objects.with_relations())
 
     def perform_create(self, serializer) -> None:
-        serializer.save(author=self.request.user)
+        serializer.save(author=self.request.user, last_edited_by=self.request.user)
+
+    def perform_update(self, serializer) -> None:
+        serializer.save(last_edited_by=self.request.user)  # named by the admin's lock message
 
     def list(self, request: Request, *args, **kwargs) -> Response:
         return add_last_modified(super().list(request, *args, **kwargs), _posts_changed_at())

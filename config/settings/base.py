@@ -49,9 +49,11 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "axes",
     "csp",
+    "reversion",
     # Ours
     "accounts",
     "blog",
+    "editorial",
 ]
 
 MIDDLEWARE = [
@@ -67,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Admin and API writes: one revision each, by their user (see editorial.middleware).
+    "editorial.middleware.RevisionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",

@@ -86,7 +86,7 @@ def test_reader_journey_and_editor_publishes(page, live_server, tmp_path):
     assert "1 result for “lamp”" in page.locator("main").inner_text()
     assert summary_titles(page) == ["Lighthouse keepers"]
 
-    # An editor logs into the admin and publishes the draft, leaving published_at empty.
+    # An editor logs into the admin and publishes the draft with one button.
     page.goto(live_server.url + "/admin/login/?next=/admin/")
     page.fill("#id_username", "ed")
     page.fill("#id_password", PASSWORD)
@@ -94,12 +94,9 @@ def test_reader_journey_and_editor_publishes(page, live_server, tmp_path):
     page.wait_for_url("**/admin/")
     page.goto(f"{live_server.url}/admin/blog/post/{draft.pk}/change/")
     assert page.locator("#id_title").input_value() == "Harbour draft"
-    page.select_option("#id_status", "published")
-    page.fill("#id_published_at_0", "")
-    page.fill("#id_published_at_1", "")
-    page.click("input[name=_save]")
-    page.wait_for_url("**/admin/blog/post/")
-    assert "was changed successfully" in page.locator(".messagelist").inner_text()
+    page.get_by_role("button", name="Publish now").click()
+    page.wait_for_load_state()
+    assert "Published: readers can see it now." in page.locator(".messagelist").inner_text()
 
     draft.refresh_from_db()
     assert draft.status == Post.Status.PUBLISHED and draft.published_at is not None
