@@ -46,6 +46,7 @@ class PostAdminForm(forms.ModelForm):
             "author",
             "body",
             "excerpt",
+            "cover_image",
             "category",
             "tags",
             "status",
@@ -69,11 +70,11 @@ class PostAdmin(admin.ModelAdmin):
     search_fields = ["title", "excerpt", "body"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["category", "tags"]
+    autocomplete_fields = ["category", "tags", "cover_image"]  # images: the library's picker
     actions = ["publish_selected", "unpublish_selected"]
     list_per_page = 50
     fieldsets = [
-        (None, {"fields": ["title", "slug", "author", "body", "excerpt"]}),
+        (None, {"fields": ["title", "slug", "author", "cover_image", "body", "excerpt"]}),
         ("Filing", {"fields": ["category", "tags"]}),
         ("Publication", {"fields": ["status", "published_at"]}),
     ]
