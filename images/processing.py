@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import IO
 
@@ -193,21 +194,24 @@ def rendition_widths(width: int) -> list[int]:
     return sorted({min(target, width) for target in image_setting("WIDTHS")})
 
 
-def make_renditions(content: bytes, skip: set[tuple[int, str]] = frozenset()) -> list[EncodedImage]:
+def make_renditions(
+    content: bytes, skip: Collection[tuple[int, str]] = frozenset()
+) -> Iterator[EncodedImage]:
     """Resized copies of a stored (already clean) original, in modern and fallback formats.
 
-    (width, format) pairs in `skip` (made before) are not made again. Animated images get none:
-    the original plays everywhere, and resizing every frame is not worth a worker's time.
+    Yields each one as soon as it is encoded, narrowest first, so the caller can store it
+    and pages can use it while the wider ones are still being made. (width, format) pairs
+    in `skip` (made before) are not made again. Animated images get none: the original
+    plays everywhere, and resizing every frame is not worth a worker's time.
     """
     with Image.open(io.BytesIO(content), formats=ACCEPTED_FORMATS) as source:
         if _is_animated(source):
-            return []
+            return
         source.load()
         original_format = source.format
         has_alpha = source.mode in ("RGBA", "LA", "PA") or "transparency" in source.info
         if source.mode not in ("RGB", "RGBA", "L", "LA"):
             source = source.convert("RGBA" if has_alpha else "RGB")
-        out = []
         for width, fmt in planned_renditions(source.width, original_format, has_alpha):
             if (width, fmt) in skip:
                 continue
@@ -217,8 +221,7 @@ def make_renditions(content: bytes, skip: set[tuple[int, str]] = frozenset()) ->
                 if width == source.width
                 else source.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
             )
-            out.append(EncodedImage(encode(resized, fmt), fmt, width, height))
-        return out
+            yield EncodedImage(encode(resized, fmt), fmt, width, height)
 
 
 def planned_renditions(width: int, original_format: str, has_alpha: bool) -> list[tuple[int, str]]:
