@@ -89,10 +89,11 @@ class PostQuerySet(models.QuerySet):
         return self.filter(status=Post.Status.REVIEW)
 
     def with_relations(self) -> PostQuerySet:
-        """Author, category and tags fetched up front: a constant number of queries."""
+        """Author, category, tags and cover image (with its renditions) fetched up front:
+        a constant number of queries, however many posts."""
         return (
-            self.select_related("author", "category")
-            .prefetch_related("tags")
+            self.select_related("author", "category", "cover_image")
+            .prefetch_related("tags", "cover_image__renditions")
             .defer("search_vector")
             .order_by("-published_at", "-id")
         )
@@ -127,6 +128,17 @@ class Post(models.Model):
         Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="posts"
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="posts")
+    # The one place blog knows of the image library (the `images` app): a lazy reference,
+    # so nothing in blog imports it. Readers see it on the post page, in listings, in
+    # og:image / twitter:image, JSON-LD and feeds.
+    cover_image = models.ForeignKey(
+        "images.Image",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Shown at the top of the post, in listings and when the post is shared.",
+    )
     excerpt = models.TextField(
         blank=True, max_length=500, help_text="Left blank, taken from the start of the body."
     )

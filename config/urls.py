@@ -1,5 +1,7 @@
 """URL map of the blueprint: pages, feeds, crawlers, accounts, admin, API and health."""
 
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -12,6 +14,9 @@ urlpatterns = [
     path("api/", include("blog.api.urls")),
     path("", include("blog.urls")),
 ]
+# Uploaded media in development only (`static()` is empty unless DEBUG); in production
+# nginx serves MEDIA_ROOT, or the files live in an S3 bucket.
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler400 = "blog.views.errors.bad_request"
 handler404 = "blog.views.errors.page_not_found"

@@ -38,6 +38,7 @@ class PostAdminForm(forms.ModelForm):
             "title",
             "body",
             "excerpt",
+            "cover_image",
             "category",
             "tags",
             "published_at",

@@ -58,12 +58,12 @@ class PostAdmin(admin.ModelAdmin):
     search_fields = ["title", "excerpt", "body"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["category", "tags"]
+    autocomplete_fields = ["category", "tags", "cover_image"]  # images: the library's picker
     actions = ["publish_selected", "unpublish_selected"]
     list_per_page = 50
     fieldsets = [
         (None, {"fields": ["title", "body", "version"]}),
-        ("Summary and filing", {"fields": ["excerpt", "category", "tags"]}),
+        ("Summary and filing", {"fields": ["excerpt", "cover_image", "category", "tags"]}),
         ("Publication", {"fields": ["published_at", "slug", "author"]}),
     ]
 

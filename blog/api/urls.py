@@ -8,6 +8,8 @@ from drf_spectacular.views import (
 )
 from rest_framework.routers import DefaultRouter
 
+from images.api import ImageViewSet
+
 from .fallback import unknown_url
 from .views import (
     AuthorViewSet,
@@ -24,6 +26,7 @@ router.register("posts", PostViewSet, basename="post")
 router.register("categories", CategoryViewSet, basename="category")
 router.register("tags", TagViewSet, basename="tag")
 router.register("authors", AuthorViewSet, basename="author")
+router.register("images", ImageViewSet, basename="image")  # the images app's library
 
 app_name = "api"
 

@@ -106,7 +106,9 @@ class PostDetailView(DetailView):
     context_object_name = "post"
 
     def get_queryset(self):
-        return Post.objects.select_related("author", "category").prefetch_related("tags")
+        return Post.objects.select_related("author", "category", "cover_image").prefetch_related(
+            "tags", "cover_image__renditions"
+        )
 
     def get_object(self, queryset=None) -> Post:
         post = super().get_object(queryset)
@@ -136,6 +138,17 @@ class PostDetailView(DetailView):
             "mainEntityOfPage": context["canonical_url"],
             "keywords": [tag.name for tag in post.tags.all()],
         }
+        if post.cover_image is not None:
+            # The share card: a JPEG/PNG rendition every crawler reads (images app).
+            card = post.cover_image.social
+            context["social"] = {
+                "url": self.request.build_absolute_uri(card.url),
+                "width": card.width,
+                "height": card.height,
+                "mime_type": card.mime_type,
+                "alt": post.cover_image.alt_text,
+            }
+            context["structured_data"]["image"] = [context["social"]["url"]]
         return context
 
     @method_decorator(cache_anonymous_page)

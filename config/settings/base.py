@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "accounts",
     "blog",
     "editorial",
+    "images",
 ]
 
 MIDDLEWARE = [
@@ -185,11 +186,44 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_URL = "/media/"
-MEDIA_ROOT = BASE_DIR / "media"
+
+# --- Media: uploaded images and their renditions (docs/deploy.md, "Media") -------------
+
+# On disk by default (nginx serves MEDIA_ROOT at /media/); DJANGO_STORAGE=s3 puts them in
+# an S3-compatible bucket through django-storages instead. Either way every file is
+# written through STORAGES["default"] under a content-hashed name.
+MEDIA_URL = env("DJANGO_MEDIA_URL", default="/media/")
+MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
+DJANGO_STORAGE = env("DJANGO_STORAGE", default="filesystem")
+if DJANGO_STORAGE == "s3":
+    _MEDIA_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            # Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, read by boto3 itself.
+            "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
+            "region_name": env("AWS_S3_REGION_NAME", default=None),
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
+            "custom_domain": env("AWS_S3_CUSTOM_DOMAIN", default=None),
+            "location": env("AWS_LOCATION", default=""),
+            "querystring_auth": False,  # public images, stable URLs
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+        },
+    }
+else:
+    _MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _MEDIA_STORAGE,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# Uploads larger than this go to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o644
+# The image library (images/conf.py has the defaults and what each one means).
+BROADSHEET_IMAGES = {
+    "MAX_BYTES": env.int("BROADSHEET_IMAGE_MAX_BYTES", default=20 * 1024 * 1024),
+    "MAX_PIXELS": env.int("BROADSHEET_IMAGE_MAX_PIXELS", default=50_000_000),
+    "WIDTHS": tuple(env.list("BROADSHEET_IMAGE_WIDTHS", cast=int, default=[480, 960, 1600])),
 }
 # Hashed file names never change content, so they may be cached for a year.
 WHITENOISE_MAX_AGE = 60 * 60 * 24 * 365 if not DEBUG else 0
