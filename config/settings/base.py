@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     # Ours
     "accounts",
     "blog",
+    "transfer",
 ]
 
 MIDDLEWARE = [
@@ -64,6 +65,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Old permalinks of imported posts → 301 (only for /?p=ID and paths that are 404).
+    "transfer.middleware.PermalinkRedirectMiddleware",
     # Last, so that it sees the user that AuthenticationMiddleware set.
     "axes.middleware.AxesMiddleware",
 ]
