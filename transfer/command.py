@@ -53,6 +53,12 @@ class ImportCommand(BaseCommand):
             "--authors", metavar="MAP.CSV", help="map source logins to existing usernames"
         )
         parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=os.cpu_count() or 1,
+            help="processes converting and rendering bodies (default: one per CPU)",
+        )
         if self.permalinks:
             parser.add_argument(
                 "--keep-permalinks",
@@ -72,6 +78,7 @@ class ImportCommand(BaseCommand):
             dry_run=options["dry_run"],
             keep_permalinks=options.get("keep_permalinks", False),
             author_map=read_author_map(options["authors"]) if options["authors"] else {},
+            workers=max(1, options["workers"]),
         )
         with path.open("rb") as stream:
             try:

@@ -35,6 +35,15 @@ _BLOCK_TAGS = re.compile(
 )
 
 
+def to_markdown(body: str, body_format: str) -> str:
+    """`body` in `body_format` ("markdown", "html" or "wordpress") as Markdown."""
+    if body_format == "wordpress":
+        return wordpress_to_markdown(body)
+    if body_format == "html":
+        return html_to_markdown(body)
+    return body
+
+
 def wordpress_to_markdown(content: str) -> str:
     """A WordPress post body (classic or block editor) as Markdown."""
     content = _BLOCK_COMMENT.sub("", content or "")

@@ -17,7 +17,9 @@ users, categories, tags and posts:
 from __future__ import annotations
 
 import logging
+import multiprocessing
 from collections.abc import Callable, Iterable
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
@@ -30,11 +32,11 @@ from django.utils.text import slugify
 
 from accounts.roles import CONTRIBUTOR
 from blog.cache import invalidate_pages
-from blog.markdown import excerpt_from, reading_minutes, render_markdown
 from blog.models import MAX_BODY_LENGTH, Category, Post, Tag, search_document
 from blog.slugs import MAX_LENGTH as SLUG_MAX_LENGTH
 from blog.slugs import unique_slug
 
+from .bodies import prepare_body_or_error
 from .models import Permalink, SourceKey
 from .records import AuthorRecord, Note, PostRecord, Record, Skip, TermRecord
 from .summary import Summary
@@ -70,6 +72,7 @@ class ImportOptions:
     keep_permalinks: bool = False
     author_map: dict[str, str] = field(default_factory=dict)  # source login → username
     default_roles: tuple[str, ...] = (CONTRIBUTOR,)
+    workers: int = 1  # processes converting and rendering bodies
 
 
 def import_records(
@@ -79,19 +82,29 @@ def import_records(
     progress: Callable[[], None] | None = None,
 ) -> Summary:
     """Import `records`; returns the summary. `progress` is called after each record."""
-    importer = _Importer(options)
-    if options.dry_run:
-        with transaction.atomic():
+    pool = None
+    if options.workers > 1:
+        # forkserver: workers start clean (no copy of our database connection or threads).
+        context = multiprocessing.get_context("forkserver")
+        pool = ProcessPoolExecutor(max_workers=options.workers, mp_context=context)
+    importer = _Importer(options, pool)
+    try:
+        if options.dry_run:
+            with transaction.atomic():
+                importer.run(records, progress)
+                transaction.set_rollback(True)
+        else:
             importer.run(records, progress)
-            transaction.set_rollback(True)
-    else:
-        importer.run(records, progress)
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
     return importer.summary
 
 
 class _Importer:
-    def __init__(self, options: ImportOptions) -> None:
+    def __init__(self, options: ImportOptions, pool: Executor | None = None) -> None:
         self.options = options
+        self.pool = pool
         self.summary = Summary(dry_run=options.dry_run)
         self.users: dict[str, int] = {}  # author key → user id
         self.terms: dict[tuple[str, str], int] = {}  # (kind, key) → id
@@ -240,10 +253,12 @@ class _Importer:
         existing = Post.objects.prefetch_related("tags").in_bulk(list(known.values()))
         new: list[tuple[PostRecord, Post, list[int]]] = []
         changed: list[tuple[PostRecord, Post, list[int]]] = []
-        for record in batch:
+        for record, body in zip(batch, self._bodies(batch), strict=True):
             post = existing.get(known.get(record.key))
             try:
-                built = self._build(record, post)
+                if isinstance(body, Exception):
+                    raise ValueError(f"body could not be converted: {body!r}")
+                built = self._build(record, post, body)
             except (ValidationError, ValueError) as error:
                 self.summary.skip("invalid item", f"{_describe(record)}: {_message(error)}")
                 continue
@@ -258,8 +273,16 @@ class _Importer:
         self.summary.created["posts"] += len(created)
         self.summary.updated["posts"] += len(updated)
 
+    def _bodies(self, batch: list[PostRecord]) -> list[tuple[str, str, int, str] | Exception]:
+        """Every body of the batch converted and rendered, by the pool when there is one."""
+        args = ([r.body for r in batch], [r.body_format for r in batch])
+        if self.pool is None or len(batch) < 20:
+            return [prepare_body_or_error(*a) for a in zip(*args, strict=True)]
+        chunk = max(1, len(batch) // (4 * self.options.workers))
+        return list(self.pool.map(prepare_body_or_error, *args, chunksize=chunk))
+
     def _build(
-        self, record: PostRecord, post: Post | None
+        self, record: PostRecord, post: Post | None, body: tuple[str, str, int, str]
     ) -> tuple[PostRecord, Post, list[int]] | None:
         """The post `record` describes, filled and validated; None when nothing changed."""
         author_id = self._author_of(record)
@@ -269,18 +292,18 @@ class _Importer:
         tag_ids = sorted(
             {self.terms[("tag", k)] for k in record.tag_keys if ("tag", k) in self.terms}
         )
-        if len(record.body) > MAX_BODY_LENGTH:
+        source, html, minutes, derived_excerpt = body
+        if len(source) > MAX_BODY_LENGTH:
             raise ValueError(f"body longer than {MAX_BODY_LENGTH} characters")
-        html = render_markdown(record.body)
         published_at = record.published_at
         if record.status == Post.Status.PUBLISHED and published_at is None:
             published_at = timezone.now()
         values = {
             "title": record.title.strip(),
-            "body": record.body,
+            "body": source,
             "body_html": html,
-            "excerpt": record.excerpt.strip() or excerpt_from(html),
-            "reading_minutes": reading_minutes(record.body),
+            "excerpt": record.excerpt.strip() or derived_excerpt,
+            "reading_minutes": minutes,
             "status": record.status,
             "published_at": published_at,
             "author_id": author_id,

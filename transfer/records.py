@@ -36,7 +36,7 @@ class TermRecord:
 class PostRecord:
     key: str  # WordPress post ID, Ghost id, our slug
     title: str
-    body: str  # Markdown
+    body: str  # in `body_format`; the importer converts it to Markdown (in parallel)
     slug: str = ""
     author_key: str = ""
     category_key: str = ""
@@ -47,6 +47,7 @@ class PostRecord:
     created_at: datetime | None = None
     updated_at: datetime | None = None
     permalinks: list[str] = field(default_factory=list)  # old paths, for --keep-permalinks
+    body_format: str = "markdown"  # or "html", or "wordpress" (see transfer.html)
 
 
 @dataclass

@@ -185,3 +185,20 @@ def test_summary_table_on_stdout(fixture_path, capsys):
     assert out.startswith("Import finished")
     assert "posts               7        0          0" in out
     assert "status private" in out
+
+
+def test_generated_export_through_worker_processes(run_import, tmp_path):
+    """Bodies converted and rendered by two worker processes land like inline ones."""
+    from tests.transfer.generate import write_wxr
+
+    path = tmp_path / "generated.xml"
+    write_wxr(path, posts=60, body_bytes=2000)
+    summary = run_import("import_wordpress", str(path), "--workers", "2")
+    assert summary["created"]["posts"] == 60 and summary["skipped"] == {}
+    post = Post.objects.get(slug="post-5")
+    assert post.body_html.startswith('<h2 id="part-5">Part 5</h2>')
+    assert "<em>Caption 5</em>" in post.body_html and "wp:" not in post.body
+    assert post.author.username == "writer0" and post.tags.count() == 2
+    assert Post.objects.filter(status=Post.Status.DRAFT).count() == 2
+    # Search vectors are filled once at the end, for every imported post.
+    assert not Post.objects.filter(search_vector__isnull=True).exists()

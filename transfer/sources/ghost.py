@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import BinaryIO
 
 from blog.models import Post
-from transfer.html import html_to_markdown, html_to_text
+from transfer.html import html_to_text
 from transfer.records import AuthorRecord, Note, PostRecord, Record, Skip, TermRecord
 
 
@@ -105,7 +105,8 @@ class GhostReader:
             key=key,
             title=str(post["title"]).strip(),
             slug=post.get("slug") or "",
-            body=_body(post),
+            body=post["html"] if post.get("html") else _body(post),
+            body_format="html" if post.get("html") else "markdown",
             excerpt=html_to_text(post.get("custom_excerpt") or ""),
             author_key=authors[0],
             category_key=category,
@@ -137,8 +138,7 @@ def _date(value) -> datetime | None:
 
 
 def _body(post: dict) -> str:
-    if post.get("html"):
-        return html_to_markdown(post["html"])
+    """Markdown for a post without `html`: its Mobiledoc cards, Lexical text or plain text."""
     if post.get("mobiledoc"):
         return _mobiledoc_markdown(post["mobiledoc"])
     if post.get("lexical"):

@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlsplit
 import defusedxml.ElementTree as SafeET
 
 from blog.models import Post
-from transfer.html import html_to_text, wordpress_to_markdown
+from transfer.html import html_to_text
 from transfer.records import AuthorRecord, Note, PostRecord, Record, Skip, TermRecord
 
 from . import aware, review_status
@@ -176,7 +176,8 @@ class WordPressReader:
             key=key,
             title=fields.get("title", "").strip(),
             slug=fields.get("wp:post_name", ""),
-            body=wordpress_to_markdown(fields.get("content:encoded", "")),
+            body=fields.get("content:encoded", ""),
+            body_format="wordpress",
             excerpt=html_to_text(fields.get("excerpt:encoded", "")),
             author_key=fields.get("dc:creator", ""),
             category_key=category,
