@@ -245,14 +245,21 @@ class _Importer:
         if not batch:
             return
         source = self.options.source
-        known = dict(
-            SourceKey.objects.filter(
-                source=source, kind=SourceKey.Kind.POST, key__in=[r.key for r in batch]
-            ).values_list("key", "object_id")
-        )
+        rows = SourceKey.objects.filter(
+            source=source, kind=SourceKey.Kind.POST, key__in=[r.key for r in batch]
+        ).values_list("key", "object_id", "digest")
+        known = {key: object_id for key, object_id, _ in rows}
+        digests = {key: digest for key, _, digest in rows}
         existing = Post.objects.prefetch_related("tags").in_bulk(list(known.values()))
         new: list[tuple[PostRecord, Post, list[int]]] = []
         changed: list[tuple[PostRecord, Post, list[int]]] = []
+        fresh = []
+        for record in batch:
+            if known.get(record.key) in existing and digests[record.key] == record.digest():
+                self.summary.unchanged["posts"] += 1  # the item is as it was last time
+            else:
+                fresh.append(record)
+        batch = fresh
         for record, body in zip(batch, self._bodies(batch), strict=True):
             post = existing.get(known.get(record.key))
             try:
@@ -262,8 +269,11 @@ class _Importer:
             except (ValidationError, ValueError) as error:
                 self.summary.skip("invalid item", f"{_describe(record)}: {_message(error)}")
                 continue
-            if built is None:
+            if built is None:  # same post; remember this version of the item
                 self.summary.unchanged["posts"] += 1
+                SourceKey.objects.filter(
+                    source=source, kind=SourceKey.Kind.POST, key=record.key
+                ).update(digest=record.digest())
                 continue
             (changed if post else new).append(built)
         self._assign_slugs(new)
@@ -385,23 +395,24 @@ class _Importer:
             for post, (created_at, updated_at) in zip(posts, stamps, strict=True):
                 post.created_at, post.updated_at = created_at, updated_at
             Post.objects.bulk_update(posts, ["created_at", "updated_at"])
-            SourceKey.objects.bulk_create(
-                [
-                    SourceKey(
-                        source=self.options.source,
-                        kind=SourceKey.Kind.POST,
-                        key=record.key,
-                        object_id=post.pk,
-                    )
-                    for record, post, _ in rows
-                ],
-                update_conflicts=True,
-                unique_fields=["source", "kind", "key"],
-                update_fields=["object_id"],
-            )
         else:
             Post.objects.bulk_update(posts, _POST_FIELDS)
             Through.objects.filter(post_id__in=[p.pk for p in posts]).delete()
+        SourceKey.objects.bulk_create(
+            [
+                SourceKey(
+                    source=self.options.source,
+                    kind=SourceKey.Kind.POST,
+                    key=record.key,
+                    object_id=post.pk,
+                    digest=record.digest(),
+                )
+                for record, post, _ in rows
+            ],
+            update_conflicts=True,
+            unique_fields=["source", "kind", "key"],
+            update_fields=["object_id", "digest"],
+        )
         Through.objects.bulk_create(
             [Through(post_id=post.pk, tag_id=t) for _, post, tag_ids in rows for t in tag_ids]
         )

@@ -28,6 +28,9 @@ class SourceKey(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     key = models.CharField(max_length=255, help_text="The item's id or GUID in the source.")
     object_id = models.BigIntegerField()
+    # A hash of the item as last imported: an unchanged item is skipped without
+    # converting its body again, so a re-run costs little more than reading the file.
+    digest = models.CharField(max_length=64, blank=True)
     imported_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -7,7 +7,8 @@ its reader and the rules of writing rows stay in one place.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import astuple, dataclass, field
 from datetime import datetime
 
 
@@ -48,6 +49,10 @@ class PostRecord:
     updated_at: datetime | None = None
     permalinks: list[str] = field(default_factory=list)  # old paths, for --keep-permalinks
     body_format: str = "markdown"  # or "html", or "wordpress" (see transfer.html)
+
+    def digest(self) -> str:
+        """Changes whenever anything the source says about the post changes."""
+        return hashlib.sha256(repr(astuple(self)).encode()).hexdigest()
 
 
 @dataclass
