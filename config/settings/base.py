@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "blog",
     "editorial",
     "images",
+    "transfer",
 ]
 
 MIDDLEWARE = [
@@ -75,6 +76,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Old permalinks of imported posts → 301 (only for /?p=ID and paths that are 404).
+    "transfer.middleware.PermalinkRedirectMiddleware",
     # Last, so that it sees the user that AuthenticationMiddleware set.
     "axes.middleware.AxesMiddleware",
     # Innermost: sees a view's database errors first (503, or one retry when safe).
