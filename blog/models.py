@@ -194,6 +194,13 @@ class Post(models.Model):
             models.Index(
                 fields=["category", "status", "-published_at"], name="post_category_status_idx"
             ),
+            # Editors list every post newest first, without a status filter (API, admin).
+            models.Index(fields=["-published_at", "-id"], name="post_newest_idx"),
+            # The API's other orderings, for readers and editors alike.
+            models.Index(fields=["created_at"], name="post_created_idx"),
+            models.Index(fields=["title"], name="post_title_idx"),
+            # Sitemaps' lastmod: the latest change among public posts, without a scan.
+            models.Index(fields=["updated_at"], name="post_updated_idx"),
         ]
         permissions = [
             ("publish_post", "Can publish and schedule posts"),

@@ -5,7 +5,7 @@ Each section is paginated (`?p=2`) so that 100,000 posts stay within the protoco
 """
 
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Exists, Max, OuterRef
+from django.db.models import Max, OuterRef, Subquery
 from django.urls import reverse
 
 from .models import Category, Post, Tag
@@ -28,20 +28,34 @@ class PostSitemap(Sitemap):
     limit = 5000
 
     def items(self):
-        return Post.objects.public().only("slug", "updated_at").order_by("-published_at", "-id")
+        # (slug, updated_at) tuples: 5,000 model instances per file cost more than the query.
+        return (
+            Post.objects.public().order_by("-published_at", "-id").values_list("slug", "updated_at")
+        )
 
-    def location(self, post: Post) -> str:
+    def location(self, item: tuple) -> str:
         # One reverse() per file instead of one per URL: 5,000 reverses cost ~300 ms.
         if not hasattr(self, "_prefix"):
             self._prefix = reverse("blog:post", args=["-"]).removesuffix("-/")
-        return f"{self._prefix}{post.slug}/"
+        return f"{self._prefix}{item[0]}/"
 
-    def lastmod(self, post: Post):
-        return post.updated_at
+    def lastmod(self, item: tuple):
+        return item[1]
 
     def get_latest_lastmod(self):
-        # Django's default walks every item; one aggregate does the same.
-        return self.items().aggregate(latest=Max("updated_at"))["latest"]
+        # Django's default walks every item; one aggregate (an index on updated_at) instead.
+        return Post.objects.public().aggregate(latest=Max("updated_at"))["latest"]
+
+
+def _with_public_posts(queryset, link: str):
+    """Rows of `queryset` that have at least one public post, through the field `link`.
+
+    A LIMIT 1 subquery per row (an index probe that stops at the first public post) rather
+    than EXISTS, which PostgreSQL turned into a hash join over every post (1.2 s at
+    100,000 posts for eight tags).
+    """
+    first_public = Post.objects.public().filter(**{link: OuterRef("pk")}).values("pk")[:1]
+    return queryset.annotate(first_public=Subquery(first_public)).filter(first_public__isnull=False)
 
 
 class CategorySitemap(Sitemap):
@@ -49,14 +63,12 @@ class CategorySitemap(Sitemap):
     priority = 0.5
 
     def items(self):
-        has_public = Post.objects.public().filter(category=OuterRef("pk"))
-        return Category.objects.filter(Exists(has_public)).order_by("name")
+        return _with_public_posts(Category.objects.order_by("name"), "category")
 
 
 class TagSitemap(CategorySitemap):
     def items(self):
-        has_public = Post.objects.public().filter(tags=OuterRef("pk"))
-        return Tag.objects.filter(Exists(has_public)).order_by("name")
+        return _with_public_posts(Tag.objects.order_by("name"), "tags")
 
 
 SITEMAPS = {
