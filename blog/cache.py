@@ -137,9 +137,7 @@ def cache_anonymous_page(
                 "expires": expires,
                 "content": response.content,
                 "content_type": response["Content-Type"],
-                "validators": {
-                    h: response[h] for h in ("ETag", "Last-Modified") if h in response
-                },
+                "validators": {h: response[h] for h in ("ETag", "Last-Modified") if h in response},
             }
             cache.set(key, entry, timeout=settings.PAGE_CACHE_SECONDS)
             response["X-Page-Cache"] = "miss"
