@@ -17,6 +17,8 @@ from .models import Permalink
 
 
 def _target(path: str) -> str | None:
+    if "\x00" in path:  # PostgreSQL text cannot hold NUL: no permalink has one
+        return None
     link = (
         Permalink.objects.filter(path=path, post__in=Post.objects.public())
         .select_related("post")
