@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
+
+from config.admin_guards import GuardedAdminMixin
 
 from .. import permissions
 from ..models import Category, Post, Tag
@@ -52,6 +54,15 @@ class PostAdminForm(forms.ModelForm):
             "published_at",
         ]
 
+    def clean_slug(self) -> str:
+        """A slug another post holds is skipped (a free one is made), with one message
+        whoever's post it is, visible or hidden: the form never says whose or which."""
+        slug = self.cleaned_data.get("slug", "")
+        if slug and Post.objects.filter(slug=slug).exclude(pk=self.instance.pk).exists():
+            self.slug_unavailable = slug
+            return self.instance.slug if self.instance.pk else ""
+        return slug
+
     def clean(self):
         cleaned = super().clean()
         status = cleaned.get("status", Post.Status.DRAFT)
@@ -61,7 +72,7 @@ class PostAdminForm(forms.ModelForm):
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
     form = PostAdminForm
     list_display = ["title", "state_badge", "author", "category", "published_at"]
     list_filter = [StateFilter, "status", "category", "tags", "author"]
@@ -149,6 +160,12 @@ class PostAdmin(admin.ModelAdmin):
         elif not obj.author_id:
             obj.author = request.user
         super().save_model(request, obj, form, change)
+        if unavailable := getattr(form, "slug_unavailable", None):
+            self.message_user(
+                request,
+                f"The address “{unavailable}” is not available; this post has “{obj.slug}”.",
+                messages.WARNING,
+            )
 
     # --- bulk actions -------------------------------------------------------------------
 
@@ -176,13 +193,19 @@ class PostAdmin(admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(GuardedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "post_count"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(post_count=Count("posts"))
+        # Only the posts this user may see: a count must not reveal others' drafts.
+        visible = permissions.visible_posts(request.user).values("pk")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(post_count=Count("posts", filter=Q(posts__in=visible), distinct=True))
+        )
 
     @admin.display(description="posts", ordering="post_count")
     def post_count(self, category) -> int:

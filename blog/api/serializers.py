@@ -65,14 +65,14 @@ class TagSlugField(serializers.SlugRelatedField):
 
     def to_internal_value(self, data):
         request = self.context.get("request")
+        if isinstance(data, str) and "\x00" in data:  # PostgreSQL refuses NUL: not a 500
+            self.fail("null_characters")
         if not (isinstance(data, str) and request and permissions.is_editor(request.user)):
             return super().to_internal_value(data)
         name = " ".join(data.split())
         max_length = Tag._meta.get_field("name").max_length
         if not name:
             self.fail("blank")
-        if "\x00" in name:
-            self.fail("null_characters")
         if len(name) > max_length:
             self.fail("too_long", max_length=max_length)
         existing = Tag.objects.filter(Q(slug=name) | Q(name__iexact=name)).first()
