@@ -14,6 +14,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 
+from config.origin import site_url
+
 from .. import permissions
 from ..models import Category, Post, Tag
 
@@ -106,9 +108,8 @@ class PostSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.URLField())
     def get_url(self, post: Post) -> str:
-        request = self.context.get("request")
-        path = post.get_absolute_url()
-        return request.build_absolute_uri(path) if request else path
+        # On the site's origin, with or without a request (webhooks, tasks).
+        return site_url(post.get_absolute_url())
 
     def validate(self, attrs: dict) -> dict:
         user = self.context["request"].user

@@ -170,7 +170,6 @@ def test_lockout_is_per_username_and_address(https, settings):
         HTTP_X_FORWARDED_FOR="10.1.1.1",
     )
     assert response.status_code == 429  # even the right password, from that address
-    assert int(response["Retry-After"]) > 0
     other = https.post(
         "/accounts/login/",
         {"username": "bob", "password": "correct-horse-battery"},
