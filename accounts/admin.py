@@ -4,11 +4,13 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import F
 
+from config.admin_guards import GuardedAdminMixin
+
 from .models import User
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(GuardedAdminMixin, DjangoUserAdmin):
     list_display = ["username", "email", "display_name", "is_staff", "is_active"]
     search_fields = ["username", "email", "display_name"]
     fieldsets = [

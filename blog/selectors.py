@@ -1,12 +1,23 @@
-"""Reads that pages and the API share: search."""
+"""Reads that pages and the API share: search, public authors."""
 
+from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 
-from .models import SEARCH_CONFIG, PostQuerySet
+from .models import SEARCH_CONFIG, Post, PostQuerySet
 
 MAX_QUERY_LENGTH = 200
+
+
+def public_authors() -> QuerySet:
+    """Active users with at least one public post: the only ones with a public profile.
+
+    Anyone else (a Contributor with drafts only, the superuser) has no author page, exactly
+    as `/api/authors/` has no entry for them, so neither reveals that an account exists.
+    """
+    has_public = Post.objects.public().filter(author=OuterRef("pk"))
+    return get_user_model().objects.filter(Exists(has_public), is_active=True)
 
 
 class QueryTooLong(ValueError):

@@ -64,6 +64,15 @@ class PostAdminForm(forms.ModelForm):
         self.status = self.instance.status
         self.published_at = self.instance.published_at
 
+    def clean_slug(self) -> str:
+        """A slug another post holds is skipped (a free one is made), with one message
+        whoever's post it is, visible or hidden: the form never says whose or which."""
+        slug = self.cleaned_data.get("slug", "")
+        if slug and Post.objects.filter(slug=slug).exclude(pk=self.instance.pk).exists():
+            self.slug_unavailable = slug
+            return self.instance.slug if self.instance.pk else ""
+        return slug
+
     def clean(self):
         cleaned = super().clean()
         user, post = self.request.user, self.instance

@@ -7,9 +7,11 @@ module; hiding a button is never the only guard.
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
+
+from config.admin_guards import GuardedAdminMixin
 
 from .. import permissions
 from ..models import Category, Post, Tag
@@ -50,7 +52,7 @@ ACTION_MESSAGES = {
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
     form = PostAdminForm
     list_display = ["title", "state_column", "when", "author", "category"]
     list_filter = [StateFilter, "category", "tags", "author"]
@@ -149,6 +151,12 @@ class PostAdmin(admin.ModelAdmin):
             obj.author = request.user
         obj.last_edited_by = request.user
         super().save_model(request, obj, form, change)
+        if unavailable := getattr(form, "slug_unavailable", None):
+            self.message_user(
+                request,
+                f"The address “{unavailable}” is not available; this post has “{obj.slug}”.",
+                messages.WARNING,
+            )
 
     # --- after a button: stay on the post, say what happened ----------------------------
 
@@ -203,13 +211,19 @@ class PostAdmin(admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(GuardedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "post_count"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(post_count=Count("posts"))
+        # Only the posts this user may see: a count must not reveal others' drafts.
+        visible = permissions.visible_posts(request.user).values("pk")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(post_count=Count("posts", filter=Q(posts__in=visible), distinct=True))
+        )
 
     @admin.display(description="posts", ordering="post_count")
     def post_count(self, category) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import calendar
 from datetime import datetime
 
-from django.contrib.auth import get_user_model
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -16,6 +15,7 @@ from django.views.generic import DetailView, ListView
 from ..cache import cache_anonymous_page
 from ..models import Category, Post, Tag
 from ..permissions import can_view
+from ..selectors import public_authors
 
 PAGE_SIZE = 10
 
@@ -75,9 +75,7 @@ class AuthorView(PostListView):
     template_name = "blog/author.html"
 
     def get_queryset(self):
-        self.author = get_object_or_404(
-            get_user_model(), username=self.kwargs["username"], is_active=True
-        )
+        self.author = get_object_or_404(public_authors(), username=self.kwargs["username"])
         self.heading = self.author.public_name
         self.description = self.author.bio or f"Posts by {self.author.public_name}."
         return super().get_queryset().filter(author=self.author)
@@ -89,7 +87,8 @@ class AuthorView(PostListView):
 class MonthArchiveView(PostListView):
     def get_queryset(self):
         year, month = self.kwargs["year"], self.kwargs["month"]
-        if not (1 <= month <= 12 and 1900 <= year <= 9999):
+        # December 9999 would end in year 10000, which Python's dates cannot hold.
+        if not (1 <= month <= 12 and 1900 <= year <= 9999) or (year, month) == (9999, 12):
             raise Http404("No such month.")
         tz = timezone.get_current_timezone()
         start = datetime(year, month, 1, tzinfo=tz)

@@ -167,15 +167,19 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "blog:home"
 LOGOUT_REDIRECT_URL = "blog:home"
 
-# django-axes: lock out per account and per address, and answer exactly as for a wrong
-# password so that the lockout does not reveal whether an account exists.
+# django-axes: lock out a username *from one address* (the pair), so that nobody can lock
+# `admin` out from elsewhere; the lock-out page (429) says what happened, the same for an
+# account that exists and one that does not.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Proxies in front of gunicorn that write X-Forwarded-For (production: nginx, 1); 0 trusts
+# no header. The address rule is config/client_ip.py, shared with the API throttle.
+NUM_PROXIES = env.int("DJANGO_NUM_PROXIES", default=0)
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
 
 # --- Internationalisation ---------------------------------------------------------------
 
@@ -196,6 +200,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # an S3-compatible bucket through django-storages instead. Either way every file is
 # written through STORAGES["default"] under a content-hashed name.
 MEDIA_URL = env("DJANGO_MEDIA_URL", default="/media/")
+# Origin serving uploaded images when it is not this site (object storage, a CDN), e.g.
+# https://media.example.com; empty: media come from this site. The CSP allows it.
+MEDIA_HOST = env("BROADSHEET_MEDIA_HOST", default="").rstrip("/")
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
 DJANGO_STORAGE = env("DJANGO_STORAGE", default="filesystem")
 if DJANGO_STORAGE == "s3":
@@ -273,6 +280,8 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # Every error as RFC 9457 problem details (application/problem+json).
     "EXCEPTION_HANDLER": "blog.api.problems.exception_handler",
+    # The throttle's client address: not one a client can choose in X-Forwarded-For.
+    "NUM_PROXIES": NUM_PROXIES,
 }
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("API_ACCESS_TOKEN_MINUTES", default=15)),
@@ -345,7 +354,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:", "https:"],
+        # Our own host and the media host only (data: for Swagger UI's and ReDoc's icons).
+        "img-src": ["'self'", "data:", *([MEDIA_HOST] if MEDIA_HOST else [])],
         "font-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
         "worker-src": ["'self'", "blob:"],

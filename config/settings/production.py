@@ -17,7 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from config.origin import parse_origin
 
 from .base import *  # noqa: F403
-from .base import DATABASES, LOGGING, env
+from .base import DATABASES, LOGGING, REST_FRAMEWORK, env
 
 
 def _required(name: str) -> str:
@@ -85,10 +85,21 @@ CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_SECURE = True
 
+# nginx overwrites X-Forwarded-For with the address it saw: one proxy.
+NUM_PROXIES = env.int("DJANGO_NUM_PROXIES", default=1)
+REST_FRAMEWORK = {**REST_FRAMEWORK, "NUM_PROXIES": NUM_PROXIES}
+
 # --- Database ---------------------------------------------------------------------------
 
 # base.py: persistent connections (DJANGO_CONN_MAX_AGE, 60 s) with CONN_HEALTH_CHECKS.
 DATABASES = copy.deepcopy(DATABASES)
+if "postgresql" not in DATABASES["default"]["ENGINE"]:
+    # Search, indexes, locking and connect_timeout below are PostgreSQL's.
+    raise ImproperlyConfigured(
+        "Production settings need PostgreSQL: DATABASE_URL must be postgres://…, not "
+        f"{DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} (use config.settings.local for "
+        "SQLite)."
+    )
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["OPTIONS"].setdefault(
     "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)

@@ -135,6 +135,9 @@ def test_admin_and_api_docs_work_under_the_csp_in_a_browser(stack):
                 )
                 page.goto(stack.url + path, wait_until="networkidle")
                 page.wait_for_selector(selector, timeout=15_000)
+                # ReDoc always asks Redocly's CDN for its logo: the CSP blocking it is the
+                # point (img-src is our own host and the media host only).
+                violations = [v for v in violations if "cdn.redoc.ly/redoc/logo-mini" not in v]
                 assert not violations, f"{path}: {violations}"
                 page.close()
         finally:
