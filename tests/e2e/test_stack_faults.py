@@ -255,3 +255,41 @@ def test_worker_killed_mid_report_task_comes_back_one_report_one_mail(stack):
     assert recovered < 45
     assert stack.sql("SELECT count(*) FROM blog_report WHERE day = %s", day) == [(1,)]
     assert _mails_for(stack, day) == 1
+
+
+# --- gunicorn reloaded under load -----------------------------------------------------------
+
+
+def _gunicorn_workers(stack: Stack) -> set[int]:
+    master = stack.pid("web")
+    return {int(pid) for pid in open(f"/proc/{master}/task/{master}/children").read().split()}
+
+
+def test_gunicorn_reload_under_load_fails_no_request(stack):
+    _api_write.token = stack.token()
+    before = _gunicorn_workers(stack)
+    requests_ = [*_readers(stack), fresh_page("/api/posts/"), _api_write]
+    with Load(stack, requests_, threads=6, seconds=40) as load:
+        load.wait(2)
+        reload_started = time.monotonic()
+        stack.stack_sh("reload")
+        wait_for(
+            lambda: (
+                not (_gunicorn_workers(stack) & before)
+                and len(_gunicorn_workers(stack)) == len(before)
+            ),
+            30,
+            interval=0.2,
+            what="every old worker replaced by a new one",
+        )
+        replaced_after = time.monotonic() - reload_started
+        load.wait(3)
+    _report(
+        "gunicorn reload (HUP)",
+        requests=len(load.outcomes),
+        failed=len(load.failures()),
+        workers_replaced_after=round(replaced_after, 1),
+        summary=load.summary(),
+    )
+    assert not load.failures(), load.summary()
+    assert load.count(201) > 0 and load.count(200) > 0
