@@ -41,12 +41,45 @@ class Category(models.Model):
         return reverse("blog:category", args=[self.slug])
 
 
+class TagManager(models.Manager["Tag"]):
+    def get_or_create_named(self, name: str) -> Tag:
+        """The tag called `name` in any letter case, created if there is none.
+
+        Safe under concurrency: two requests naming "Race" and "race" at once meet at the
+        unique index on the lower-cased name, and the loser returns the winner's tag; a
+        slug taken meanwhile by another name is picked again. Runs in a savepoint, so it
+        can be called inside the caller's transaction.
+        """
+        for _attempt in range(5):
+            existing = self.filter(name__iexact=name).first()
+            if existing:
+                return existing
+            tag = self.model(name=name)
+            try:
+                with transaction.atomic():
+                    tag.save()
+                return tag
+            except IntegrityError:
+                continue  # someone else's tag (same name, or same slug): look again
+        raise IntegrityError(f"could not create tag {name!r}")
+
+
 class Tag(models.Model):
     name = models.CharField(max_length=60, unique=True)
     slug = models.SlugField(max_length=80, unique=True, blank=True)
 
+    objects = TagManager()
+
     class Meta:
         ordering = ["name"]
+        constraints = [
+            # "Race" and "race" are one tag, whoever creates them and however fast.
+            models.UniqueConstraint(
+                models.functions.Lower("name"),
+                name="blog_tag_name_ci_unique",
+                violation_error_message="A tag with this name already exists.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from kombu.exceptions import OperationalError as BrokerError
 
+from config.cache import redis_is_down
 from config.circuit import CircuitBreaker
 
 from . import reports, sweep
@@ -28,8 +29,8 @@ logger = logging.getLogger(__name__)
 # loop. A dead Redis answers at once (connection refused); a frozen one costs at most
 # these timeouts, once per breaker cooldown and process.
 REQUEST_TRANSPORT_OPTIONS = {
-    "socket_connect_timeout": 0.25,
-    "socket_timeout": 0.25,
+    "socket_connect_timeout": 0.2,
+    "socket_timeout": 0.2,
     "max_retries": 0,
 }
 broker_breaker = CircuitBreaker("Celery broker (sending from a request)", cooldown=10.0)
@@ -67,8 +68,8 @@ def send_from_request(task: Task, *args) -> bool:
     Never raises and never waits on a reconnect loop: the caller is a request whose write
     has succeeded, and the periodic sweep does what a lost message would have done.
     """
-    if not broker_breaker.allow():
-        return False
+    if redis_is_down(task.app.conf.broker_url) or not broker_breaker.allow():
+        return False  # the cache found this Redis away just now, or we did
     try:
         with task.app.connection_for_write(
             transport_options=REQUEST_TRANSPORT_OPTIONS

@@ -31,6 +31,16 @@ _breakers: dict[str, CircuitBreaker] = {}
 _lock = threading.Lock()
 
 
+def redis_is_down(url: str) -> bool:
+    """True while the cache's breaker for the Redis at `url` is open (an outage is on).
+
+    Lets other clients of the same server (the broker sender in `blog.tasks`) skip it at
+    once instead of paying the same timeout again.
+    """
+    breaker = _breakers.get(url)
+    return breaker is not None and breaker.is_open
+
+
 class _Refused(RedisConnectionError):
     """Not sent: the breaker is open."""
 

@@ -6,6 +6,7 @@
 #   scripts/stack.sh start    (make stack)       start everything, wait until /readyz is 200
 #   scripts/stack.sh stop     (make stack-stop)  stop exactly what `start` started
 #   scripts/stack.sh status                      what runs, and where
+#   scripts/stack.sh reload                      gunicorn: new workers, no request lost (HUP)
 #   scripts/stack.sh respawn ROLE                start web, worker or beat again (after a
 #                                                crash or a kill), stopping it first if alive
 #
@@ -56,6 +57,7 @@ export REDIS_URL='$redis_url'
 export DJANGO_EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend
 export DJANGO_LOG_FORMAT=${DJANGO_LOG_FORMAT:-json}
 export GUNICORN_BIND=127.0.0.1:$web
+export GUNICORN_CONTROL_SOCKET='$STACK_DIR/gunicorn.ctl'
 export CELERY_BEAT_PIDFILE='$STACK_DIR/celerybeat.pid'
 ${WEB_CONCURRENCY:+export WEB_CONCURRENCY=$WEB_CONCURRENCY}
 ${GUNICORN_THREADS:+export GUNICORN_THREADS=$GUNICORN_THREADS}
@@ -220,10 +222,19 @@ respawn() {
   log "$role respawned (pid $(cat "$STACK_DIR/pids/$role.pid"))"
 }
 
+# HUP: gunicorn reads its configuration again, starts new workers, then stops the old
+# ones gracefully; the listening socket never closes, so no request is refused.
+reload() {
+  alive "$STACK_DIR/pids/web.pid" || { log "web is not running"; exit 1; }
+  kill -HUP "$(cat "$STACK_DIR/pids/web.pid")"
+  log "web reloading (HUP)"
+}
+
 case "${1:-}" in
   start) start ;;
+  reload) reload ;;
   stop) stop ;;
   status) status ;;
   respawn) respawn "${2:-}" ;;
-  *) echo "usage: $0 start|stop|status|respawn ROLE" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|status|reload|respawn ROLE" >&2; exit 2 ;;
 esac

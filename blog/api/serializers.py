@@ -171,4 +171,4 @@ class PostSerializer(StrictModelSerializer):
 
 def _saved(tags: list[Tag]) -> list[Tag]:
     """Create the new tags an editor named (see `TagSlugField`)."""
-    return [tag if tag.pk else Tag.objects.get_or_create(name=tag.name)[0] for tag in tags]
+    return [tag if tag.pk else Tag.objects.get_or_create_named(tag.name) for tag in tags]

@@ -19,6 +19,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import psycopg
@@ -255,3 +256,80 @@ def test_worker_killed_mid_report_task_comes_back_one_report_one_mail(stack):
     assert recovered < 45
     assert stack.sql("SELECT count(*) FROM blog_report WHERE day = %s", day) == [(1,)]
     assert _mails_for(stack, day) == 1
+
+
+# --- gunicorn reloaded under load -----------------------------------------------------------
+
+
+def _gunicorn_workers(stack: Stack) -> set[int]:
+    master = stack.pid("web")
+    return {int(pid) for pid in open(f"/proc/{master}/task/{master}/children").read().split()}
+
+
+def test_gunicorn_reload_under_load_fails_no_request(stack):
+    _api_write.token = stack.token()
+    before = _gunicorn_workers(stack)
+    requests_ = [*_readers(stack), fresh_page("/api/posts/"), _api_write]
+    with Load(stack, requests_, threads=6, seconds=40) as load:
+        load.wait(2)
+        reload_started = time.monotonic()
+        stack.stack_sh("reload")
+        wait_for(
+            lambda: (
+                not (_gunicorn_workers(stack) & before)
+                and len(_gunicorn_workers(stack)) == len(before)
+            ),
+            30,
+            interval=0.2,
+            what="every old worker replaced by a new one",
+        )
+        replaced_after = time.monotonic() - reload_started
+        load.wait(3)
+    _report(
+        "gunicorn reload (HUP)",
+        requests=len(load.outcomes),
+        failed=len(load.failures()),
+        workers_replaced_after=round(replaced_after, 1),
+        summary=load.summary(),
+    )
+    assert not load.failures(), load.summary()
+    assert load.count(201) > 0 and load.count(200) > 0
+
+
+# --- Tags named in different letter cases at the same time ------------------------------------
+
+
+def test_concurrent_case_variant_tag_creates_make_one_tag_each(stack):
+    token = stack.token()
+    run = uuid.uuid4().hex[:6]
+    names = [f"Race-{run}-{n}" for n in range(8)]
+    variants = [str.upper, str.lower, str.title, lambda name: name]
+
+    def create(variant) -> list[int]:
+        session = stack.session()
+        statuses = []
+        for name in names:
+            response = session.post(
+                stack.url + "/api/posts/",
+                json={"title": f"Tagged {name}", "body": "x", "tags": [variant(name)]},
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=30,
+            )
+            statuses.append(response.status_code)
+        return statuses
+
+    with ThreadPoolExecutor(max_workers=len(variants)) as pool:
+        statuses = [s for batch in pool.map(create, variants) for s in batch]
+    tags = stack.sql(
+        "SELECT lower(name), count(*) FROM blog_tag WHERE lower(name) LIKE %s GROUP BY 1",
+        f"race-{run}-%",
+    )
+    _report("case-variant tag creates", posts=len(statuses), statuses=sorted(set(statuses)))
+    assert statuses == [201] * len(names) * len(variants)
+    assert sorted(tags) == sorted((name.lower(), 1) for name in names)
+    tagged = stack.sql(
+        "SELECT count(DISTINCT pt.tag_id), count(*) FROM blog_post_tags pt "
+        "JOIN blog_tag t ON t.id = pt.tag_id WHERE lower(t.name) LIKE %s",
+        f"race-{run}-%",
+    )
+    assert tagged == [(len(names), len(names) * len(variants))]
