@@ -14,6 +14,7 @@ clients read (`PostPermission`, `DjangoModelPermissionsOrAnonReadOnly`) use
 
 from __future__ import annotations
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
@@ -96,3 +97,27 @@ class AnonymousReadsSchema(APISchema):
         if self.method in SAFE_METHODS and {} not in auths:
             auths.append({})
         return auths
+
+
+class TagSlugFieldExtension(OpenApiSerializerFieldExtension):
+    """A post's tags: `{slug, name}` objects in responses, slugs in requests."""
+
+    target_class = "blog.api.serializers.TagSlugField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        if direction == "response":
+            from .serializers import TagRefSerializer
+
+            return auto_schema.resolve_serializer(TagRefSerializer, direction).ref
+        return {"type": "string", "description": "A tag slug (editors: or a new tag's name)."}
+
+
+def optional_post_fields(result: dict, generator, request, public) -> dict:
+    """Post responses may lack any field (`?fields=`, `?omit=`): none is `required`.
+
+    A drf-spectacular postprocessing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]).
+    """
+    post = result.get("components", {}).get("schemas", {}).get("Post")
+    if post is not None:
+        post.pop("required", None)
+    return result

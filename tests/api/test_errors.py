@@ -95,7 +95,7 @@ def test_editors_reuse_a_tag_named_in_another_case(api_as, editor):
         "/api/posts/", {"title": "T", "body": "b", "tags": ["DJANGO", "django"]}, format="json"
     )
     assert response.status_code == 201
-    assert response.json()["tags"] == [tag.slug]
+    assert response.json()["tags"] == [{"slug": tag.slug, "name": tag.name}]
     assert Tag.objects.count() == 1
 
 
