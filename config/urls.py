@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("config.health")),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("api/webhooks/", include("webhooks.urls")),
     path("api/", include("blog.api.urls")),
     path("", include("blog.urls")),
 ]

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     # Ours
     "accounts",
     "blog",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -272,6 +273,17 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Daily report time in TIME_ZONE ("HH:MM").
 BROADSHEET_DAILY_REPORT_AT = env("BROADSHEET_DAILY_REPORT_AT", default="08:00")
+
+# --- Webhooks (webhooks/) ---------------------------------------------------------------
+
+# Deliveries to private, loopback and link-local addresses are refused unless this is set.
+WEBHOOKS_ALLOW_PRIVATE = env.bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
+WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=6)
+# First retry after this many seconds, then twice as long each time (at most an hour).
+WEBHOOKS_BACKOFF_SECONDS = env.float("WEBHOOKS_BACKOFF_SECONDS", default=30)
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=10)
+# An endpoint is disabled after this many failed attempts in a row.
+WEBHOOKS_DISABLE_AFTER = env.int("WEBHOOKS_DISABLE_AFTER", default=15)
 
 # --- Security headers (tightened further in production) ---------------------------------
 
