@@ -38,6 +38,14 @@ worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR") or None  # /dev/shm i
 pidfile = os.environ.get("GUNICORN_PIDFILE") or None
 proc_name = "broadsheet"
 
+
+def post_worker_init(worker) -> None:
+    """Build the API schema before this worker takes traffic (blog/api/schema_view.py)."""
+    from blog.api.schema_view import warm_up
+
+    warm_up()
+
+
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")

@@ -4,6 +4,8 @@ Every post queryset starts from `blog.permissions.visible_posts`, so nothing a u
 not see reaches any list, filter, search, ordering, action or detail.
 """
 
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_cool_off
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, IntegerField, Max, OuterRef, Subquery
@@ -13,6 +15,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import DjangoModelPermissionsOrAnonReadOnly
 from rest_framework.request import Request
@@ -201,9 +204,30 @@ class AuthorViewSet(StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class TokenObtainPairView(jwt_views.TokenObtainPairView):
-    """Username and password in, a short-lived access token and a refresh token out."""
+    """Username and password in, a short-lived access token and a refresh token out.
+
+    After `AXES_FAILURE_LIMIT` failures (django-axes) the answer is a 429 with
+    `Retry-After` (the whole cool-off: an upper bound), not the 401 of a wrong password:
+    a client can tell "slow down" from "wrong credentials".
+    """
 
     parser_classes = [JSONParser]
+
+    def handle_exception(self, exc):
+        if isinstance(exc, AuthenticationFailed) and self._locked_out():
+            cool_off = get_cool_off(self.request._request)
+            exc = Throttled(
+                wait=cool_off.total_seconds() if cool_off else None,
+                detail="Too many failed attempts: locked out for a while. See Retry-After.",
+                code="locked_out",
+            )
+        return super().handle_exception(exc)
+
+    def _locked_out(self) -> bool:
+        data = self.request.data if isinstance(self.request.data, dict) else {}
+        username = data.get("username")
+        credentials = {"username": username} if isinstance(username, str) else None
+        return AxesProxyHandler.is_locked(self.request._request, credentials)
 
 
 class TokenRefreshView(jwt_views.TokenRefreshView):

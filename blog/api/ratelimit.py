@@ -1,0 +1,60 @@
+"""Rate-limit signals: `RateLimit-*` headers on every throttled API response, 429s.
+
+DRF's throttles decide; these subclasses also remember the tightest limit that applied
+to the request, and `RateLimitHeadersMiddleware` writes it out in the IETF draft's
+headers (draft-ietf-httpapi-ratelimit-headers): `RateLimit-Limit`, `RateLimit-Remaining`,
+`RateLimit-Reset` (seconds until the window frees a request) and `RateLimit-Policy`
+(`120;w=60`). A 429 also carries `Retry-After` (DRF sets it). CORS exposes them all
+(`CORS_EXPOSE_HEADERS`). Answers from the page cache are not counted and carry none.
+"""
+
+from __future__ import annotations
+
+import math
+
+from django.http import HttpRequest, HttpResponse
+from rest_framework import throttling
+
+ATTRIBUTE = "_broadsheet_ratelimit"
+
+
+class _Recording:
+    def allow_request(self, request, view) -> bool:
+        allowed = super().allow_request(request, view)
+        history = getattr(self, "history", None)
+        if self.rate is None or history is None:
+            return allowed  # this throttle does not apply (e.g. anon for a token user)
+        remaining = max(0, self.num_requests - len(history))
+        oldest = history[-1] if history else self.now
+        reset = max(0, math.ceil(self.duration - (self.now - oldest)))
+        http_request = getattr(request, "_request", request)
+        current = getattr(http_request, ATTRIBUTE, None)
+        if current is None or remaining < current[1]:
+            setattr(http_request, ATTRIBUTE, (self.num_requests, remaining, reset, self.duration))
+        return allowed
+
+
+class AnonRateThrottle(_Recording, throttling.AnonRateThrottle):
+    """Per address, for clients without a token or session."""
+
+
+class UserRateThrottle(_Recording, throttling.UserRateThrottle):
+    """Per user, for clients with a token or session."""
+
+
+class RateLimitHeadersMiddleware:
+    """Writes the limit a throttle recorded for this request into the response."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        recorded = getattr(request, ATTRIBUTE, None)
+        if recorded is not None:
+            limit, remaining, reset, window = recorded
+            response["RateLimit-Limit"] = str(limit)
+            response["RateLimit-Remaining"] = str(remaining)
+            response["RateLimit-Reset"] = str(reset)
+            response["RateLimit-Policy"] = f"{limit};w={window}"
+        return response
