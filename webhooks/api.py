@@ -46,7 +46,7 @@ class EndpointSerializer(StrictModelSerializer):
 
     def validate_url(self, url: str) -> str:
         try:
-            check_url(url)
+            check_url(url, resolve=False)  # resolved again at every delivery
         except BlockedAddress as error:
             raise serializers.ValidationError(str(error)) from error
         return url
