@@ -43,6 +43,14 @@ if os.environ.get("GUNICORN_CONTROL_SOCKET"):
     control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
 proc_name = "broadsheet"
 
+
+def post_worker_init(worker) -> None:
+    """Build the API schema before this worker takes traffic (blog/api/schema_view.py)."""
+    from blog.api.schema_view import warm_up
+
+    warm_up()
+
+
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")

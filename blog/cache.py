@@ -57,8 +57,14 @@ def _expires_at(now: datetime) -> datetime:
     return min(soonest, next_scheduled) if next_scheduled else soonest
 
 
-def _known_query(request: HttpRequest, params: frozenset[str]) -> str:
-    """The query string reduced to `params`, in a fixed order; the view sees only this."""
+def _known_query(request: HttpRequest, params: frozenset[str] | None) -> str:
+    """The query string reduced to `params`, in a fixed order; the view sees only this.
+
+    `None`: the view checks its parameters itself (the API answers 400 to unknown ones,
+    and errors are never cached), so the whole query string keys the entry.
+    """
+    if params is None:
+        return request.META.get("QUERY_STRING", "")
     known = QueryDict(mutable=True)
     for name in sorted(set(request.GET) & params):
         known.setlist(name, request.GET.getlist(name))
@@ -82,16 +88,17 @@ def _personal(request: HttpRequest, response: HttpResponse) -> bool:
 def cache_anonymous_page(
     view: Callable[..., HttpResponse] | None = None,
     *,
-    params: Iterable[str] = PAGE_PARAMS,
+    params: Iterable[str] | None = PAGE_PARAMS,
     media_types: Iterable[str] | None = None,
 ):
     """Serve anonymous GETs of `view` from the cache; others always get a fresh page.
 
-    `params`: the query parameters the view reads (others are dropped before it runs).
+    `params`: the query parameters the view reads (others are dropped before it runs);
+    None for a view that refuses unknown ones itself.
     `media_types`: what the view offers by `Accept` (None: it ignores `Accept`).
     Use bare (`@cache_anonymous_page`) or with arguments.
     """
-    known = frozenset(params)
+    known = frozenset(params) if params is not None else None
     offered = list(media_types) if media_types else None
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

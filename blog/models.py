@@ -232,8 +232,9 @@ class Post(models.Model):
             # The API's other orderings, for readers and editors alike.
             models.Index(fields=["created_at"], name="post_created_idx"),
             models.Index(fields=["title"], name="post_title_idx"),
-            # Sitemaps' lastmod: the latest change among public posts, without a scan.
-            models.Index(fields=["updated_at"], name="post_updated_idx"),
+            # Sitemaps' lastmod without a scan; syncing clients: ?updated_after=, cursor
+            # pages, a list's Last-Modified.
+            models.Index(fields=["updated_at", "id"], name="post_updated_idx"),
         ]
         permissions = [
             ("publish_post", "Can publish and schedule posts"),
@@ -307,6 +308,24 @@ class Post(models.Model):
                 if not Post.objects.filter(slug=self.slug).exclude(pk=self.pk).exists():
                     raise
         raise IntegrityError(f"could not find a free slug for {self.title!r}")
+
+
+class PostTombstone(models.Model):
+    """A deleted post that readers may have seen, so that mirrors can drop it.
+
+    Written when a post that had gone public is deleted (`blog.signals`); the API lists
+    these with unpublished posts at `/api/posts/tombstones/`.
+    """
+
+    post_id = models.BigIntegerField(unique=True)
+    slug = models.SlugField(max_length=220)
+    deleted_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["deleted_at", "post_id"]
+
+    def __str__(self) -> str:
+        return f"Deleted post {self.post_id} ({self.slug})"
 
 
 class Report(models.Model):

@@ -26,7 +26,10 @@ from rest_framework import throttling
 class AtomicWindowMixin:
     """`allow_request` for SimpleRateThrottle subclasses: one INCR per request."""
 
+    used: float | None = None  # requests counted in the last `duration` seconds
+
     def allow_request(self, request, view) -> bool:
+        self.used = None
         if self.rate is None:
             return True
         key = self.get_cache_key(request, view)
@@ -44,8 +47,8 @@ class AtomicWindowMixin:
         if count is None:  # Redis unreachable (IGNORE_EXCEPTIONS): fail open
             return True
         previous = self.cache.get(f"{key}:{int(window) - 1}", 0) or 0
-        estimate = count + previous * (1 - into / self.duration)
-        return estimate <= self.num_requests
+        self.used = count + previous * (1 - into / self.duration)
+        return self.used <= self.num_requests
 
     def wait(self) -> float | None:
         return max(0.0, self.window_ends - time.time())

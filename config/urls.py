@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", include("blog.admin.shortcuts")),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("api/webhooks/", include("webhooks.urls")),
     path("api/", include("blog.api.urls")),
     path("", include("blog.urls")),
 ]

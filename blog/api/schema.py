@@ -14,7 +14,9 @@ clients read (`PostPermission`, `DjangoModelPermissionsOrAnonReadOnly`) use
 
 from __future__ import annotations
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
 
@@ -54,6 +56,26 @@ DESCRIPTIONS = {
 
 class APISchema(AutoSchema):
     """Documents the real error responses of every operation (see the module docstring)."""
+
+    def get_override_parameters(self) -> list:
+        parameters = list(super().get_override_parameters())
+        serializer_class = getattr(self.view, "serializer_class", None)
+        shape = getattr(serializer_class, "shape_params", ())
+        if shape and self.method == "GET" and getattr(self.view, "action", "") != "tombstones":
+            names = list(serializer_class.Meta.fields)
+            names = [n for n in names if not serializer_class().fields[n].write_only]
+            for name, verb in zip(shape, ("Only these", "All but these"), strict=True):
+                parameters.append(
+                    OpenApiParameter(
+                        name,
+                        {"type": "array", "items": {"type": "string", "enum": names}},
+                        OpenApiParameter.QUERY,
+                        description=f"{verb} top-level fields, comma-separated.",
+                        style="form",
+                        explode=False,
+                    )
+                )
+        return parameters
 
     def _get_response_bodies(self, direction="response") -> dict:
         responses = super()._get_response_bodies(direction)
@@ -96,3 +118,27 @@ class AnonymousReadsSchema(APISchema):
         if self.method in SAFE_METHODS and {} not in auths:
             auths.append({})
         return auths
+
+
+class TagSlugFieldExtension(OpenApiSerializerFieldExtension):
+    """A post's tags: `{slug, name}` objects in responses, slugs in requests."""
+
+    target_class = "blog.api.serializers.TagSlugField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        if direction == "response":
+            from .serializers import TagRefSerializer
+
+            return auto_schema.resolve_serializer(TagRefSerializer, direction).ref
+        return {"type": "string", "description": "A tag slug (editors: or a new tag's name)."}
+
+
+def optional_post_fields(result: dict, generator, request, public) -> dict:
+    """Post responses may lack any field (`?fields=`, `?omit=`): none is `required`.
+
+    A drf-spectacular postprocessing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]).
+    """
+    post = result.get("components", {}).get("schemas", {}).get("Post")
+    if post is not None:
+        post.pop("required", None)
+    return result

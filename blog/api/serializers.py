@@ -1,8 +1,9 @@
 """How posts, categories, tags and authors look on the wire.
 
 Read-only: id, slug, url, body_html, state, reading time, timestamps. The author of a new
-post is always the requesting user. Tags are written by slug: editors may name new tags
-(they are created), everyone else may only use existing ones.
+post is always the requesting user. Tags read as `{slug, name}` objects and are written
+by slug: editors may name new tags (they are created), everyone else may only use existing
+ones. `?fields=` and `?omit=` choose the top-level fields of a post in any response.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from config.origin import site_url
 
@@ -75,8 +76,16 @@ class AuthorSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class TagRefSerializer(serializers.Serializer):
+    """A tag as posts show it."""
+
+    slug = serializers.SlugField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
 class TagSlugField(serializers.SlugRelatedField):
-    """A tag by slug; editors may name a new one, which is then created."""
+    """Written as a slug (editors may name a new tag, which is then created); read as
+    `{slug, name}` (the schema says so through `blog.api.schema.TagSlugFieldExtension`)."""
 
     default_error_messages = {
         **serializers.SlugRelatedField.default_error_messages,
@@ -89,6 +98,9 @@ class TagSlugField(serializers.SlugRelatedField):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(slug_field="slug", queryset=Tag.objects.all(), **kwargs)
+
+    def to_representation(self, tag: Tag) -> dict:
+        return {"slug": tag.slug, "name": tag.name}
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
@@ -109,7 +121,41 @@ class TagSlugField(serializers.SlugRelatedField):
         return existing or Tag(name=name)
 
 
-class PostSerializer(StrictModelSerializer):
+class FieldSelectionMixin:
+    """`?fields=a,b` keeps only those top-level fields of each object; `?omit=a,b` drops
+    them. Only the output is shaped: what a write accepts never depends on them."""
+
+    shape_params = ("fields", "omit")
+
+    def to_representation(self, instance) -> dict:
+        data = super().to_representation(instance)
+        keep = self._kept_fields(tuple(data))
+        return data if keep is None else {key: data[key] for key in data if key in keep}
+
+    def _kept_fields(self, available: tuple[str, ...]) -> set[str] | None:
+        cache = self.context.setdefault("_kept_fields", {})
+        if available in cache:
+            return cache[available]
+        request = self.context.get("request")
+        params = request.query_params if request else {}
+        keep = None
+        for name in self.shape_params:
+            if name not in params:
+                continue
+            asked = {part.strip() for part in params[name].split(",") if part.strip()}
+            unknown = sorted(asked - set(available))
+            if unknown or not asked:
+                listed = ", ".join(available)
+                raise ValidationError(
+                    {name: [f"Unknown field {', '.join(unknown)}. Fields: {listed}."]}
+                )
+            keep = keep if keep is not None else set(available)
+            keep = keep & asked if name == "fields" else keep - asked
+        cache[available] = keep
+        return keep
+
+
+class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
     url = serializers.SerializerMethodField(help_text="The public page of the post.")
     state = serializers.ChoiceField(choices=Post.State.choices, read_only=True)
     author = AuthorSummarySerializer(read_only=True)
@@ -121,7 +167,9 @@ class PostSerializer(StrictModelSerializer):
         required=False,
         write_only=True,
     )
-    tags = TagSlugField(many=True, required=False, help_text="Tag slugs.")
+    tags = TagSlugField(
+        many=True, required=False, help_text="Read as {slug, name}; written as slugs."
+    )
     reading_minutes = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -172,3 +220,20 @@ class PostSerializer(StrictModelSerializer):
 def _saved(tags: list[Tag]) -> list[Tag]:
     """Create the new tags an editor named (see `TagSlugField`)."""
     return [tag if tag.pk else Tag.objects.get_or_create_named(tag.name) for tag in tags]
+
+
+class TombstoneSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The post's id.")
+    slug = serializers.CharField()
+    reason = serializers.ChoiceField(choices=["deleted", "unpublished"])
+    at = serializers.DateTimeField(help_text="When it was deleted, or last changed.")
+
+
+class TombstonePageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    results = TombstoneSerializer(many=True)
+
+
+class TombstoneQuerySerializer(serializers.Serializer):
+    since = serializers.DateTimeField(required=False, help_text="Only those after this time.")
+    limit = serializers.IntegerField(min_value=1, max_value=1000, default=100)

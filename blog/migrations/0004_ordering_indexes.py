@@ -24,8 +24,5 @@ class Migration(migrations.Migration):
             model_name='post',
             index=models.Index(fields=['title'], name='post_title_idx'),
         ),
-        migrations.AddIndex(
-            model_name='post',
-            index=models.Index(fields=['updated_at'], name='post_updated_idx'),
-        ),
+        # post_updated_idx (updated_at, id) comes with 0004_tombstones_and_updated_index.
     ]

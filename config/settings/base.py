@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "editorial",
     "images",
     "transfer",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -65,6 +66,7 @@ MIDDLEWARE = [
     "config.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "blog.api.ratelimit.RateLimitHeadersMiddleware",
     # ETag from the content where a view set none; If-None-Match / If-Modified-Since → 304.
     "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -271,8 +273,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "blog.api.schema.APISchema",
     # Atomic counters (config/throttling.py); off while Redis is down.
     "DEFAULT_THROTTLE_CLASSES": [
-        "config.throttling.AnonRateThrottle",
-        "config.throttling.UserRateThrottle",
+        "blog.api.ratelimit.AnonRateThrottle",
+        "blog.api.ratelimit.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="120/min"),
@@ -300,9 +302,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"WebhookEventEnum": "webhooks.models.Event"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "blog.api.schema.optional_post_fields",
+    ],
 }
 CORS_ALLOWED_ORIGINS = env.list("DJANGO_CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
+# What a browser client may read: validators, rate limits, and where a 308 points.
+CORS_EXPOSE_HEADERS = [
+    "ETag", "Last-Modified", "Location", "Retry-After",
+    "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy",
+]  # fmt: skip
 
 # --- Celery -----------------------------------------------------------------------------
 
@@ -339,6 +351,17 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Daily report time in TIME_ZONE ("HH:MM").
 BROADSHEET_DAILY_REPORT_AT = env("BROADSHEET_DAILY_REPORT_AT", default="08:00")
+
+# --- Webhooks (webhooks/) ---------------------------------------------------------------
+
+# Deliveries to private, loopback and link-local addresses are refused unless this is set.
+WEBHOOKS_ALLOW_PRIVATE = env.bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
+WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=6)
+# First retry after this many seconds, then twice as long each time (at most an hour).
+WEBHOOKS_BACKOFF_SECONDS = env.float("WEBHOOKS_BACKOFF_SECONDS", default=30)
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=10)
+# An endpoint is disabled after this many failed attempts in a row.
+WEBHOOKS_DISABLE_AFTER = env.int("WEBHOOKS_DISABLE_AFTER", default=15)
 
 # --- Security headers (tightened further in production) ---------------------------------
 
