@@ -195,3 +195,19 @@ def test_concurrent_edit_is_refused_with_a_message(log_in, live_server):
     post.refresh_from_db()
     assert post.title == "Quay notes, edited by the editor"
     assert post.body != "My version of the body."
+
+
+def test_history_compares_two_revisions(log_in, live_server):
+    EditorFactory(username="ed", password=PASSWORD)
+    post = PostFactory(title="Pier", body="The pier is long.\nGulls everywhere.", draft=True)
+    post.body = "The pier is long.\nGulls, everywhere, loud."
+    post.save()
+    page = log_in("ed")
+    page.goto(f"{live_server.url}/admin/blog/post/{post.pk}/change/")
+    page.get_by_role("link", name="History").click()
+    assert page.locator("#revision-list tbody tr").count() == 2
+    shoot(page, "history")
+    page.get_by_role("button", name="Compare").click()
+    assert page.locator(".diff-line.removed").inner_text() == "− Gulls everywhere."
+    assert page.locator(".diff-line.added").inner_text() == "+ Gulls, everywhere, loud."
+    shoot(page, "history-diff")
