@@ -90,7 +90,7 @@ def test_history_lists_revisions_and_diff_shows_body_line_by_line(client_for, ed
         reverse("admin:post_compare", args=[post.pk]), {"a": older.pk, "b": newer.pk}
     ).content.decode()
     assert '<th scope="row">Title</th><td>Old</td><td>New</td>' in page
-    assert '<span class="diff-line removed">− Old line.</span>' in page
+    assert '<span class="diff-line removed">\u2212 Old line.</span>' in page
     assert '<span class="diff-line added">+ New line.</span>' in page
     assert '<span class="diff-line same">  Same line.</span>' in page
 

@@ -208,6 +208,6 @@ def test_history_compares_two_revisions(log_in, live_server):
     assert page.locator("#revision-list tbody tr").count() == 2
     shoot(page, "history")
     page.get_by_role("button", name="Compare").click()
-    assert page.locator(".diff-line.removed").inner_text() == "− Gulls everywhere."
+    assert page.locator(".diff-line.removed").inner_text() == "\u2212 Gulls everywhere."
     assert page.locator(".diff-line.added").inner_text() == "+ Gulls, everywhere, loud."
     shoot(page, "history-diff")
