@@ -31,6 +31,13 @@ class PostAdminForm(forms.ModelForm):
     )
 
     version = forms.CharField(required=False, widget=forms.HiddenInput)
+    note = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="Note to the writer",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Needed for “Return to writer”: what should change before it is published.",
+    )
 
     class Meta:
         model = Post
@@ -76,6 +83,8 @@ class PostAdminForm(forms.ModelForm):
         status = self.action.status if self.action and self.action.status else post.status
         if not permissions.can_set_status(user, post, status):
             raise forms.ValidationError("You may save drafts only; an editor publishes them.")
+        if self.action == states.RETURN and not cleaned.get("note", "").strip():
+            self.add_error("note", "Tell the writer what to change before you return it.")
         self.status = status
         self.published_at = self._publication_time(status, cleaned)
         if "published_at" in self.fields:

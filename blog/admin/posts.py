@@ -17,6 +17,21 @@ from . import states, zones
 from .forms import PostAdminForm
 
 
+class ReviewFilter(admin.SimpleListFilter):
+    """The editors' queue: posts writers submitted, oldest first to be fair."""
+
+    title = "review queue"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("waiting", "Waiting for review")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "waiting":
+            return queryset.in_review().order_by("updated_at")
+        return queryset
+
+
 class StateFilter(admin.SimpleListFilter):
     """Draft / In review / Scheduled / Published, the words used on every screen."""
 
@@ -53,7 +68,7 @@ ACTION_MESSAGES = {
 class PostAdmin(admin.ModelAdmin):
     form = PostAdminForm
     list_display = ["title", "state_column", "when", "author", "category"]
-    list_filter = [StateFilter, "category", "tags", "author"]
+    list_filter = [ReviewFilter, StateFilter, "category", "tags", "author"]
     list_select_related = ["author", "category"]
     search_fields = ["title", "excerpt", "body"]
     date_hierarchy = "published_at"
@@ -117,13 +132,18 @@ class PostAdmin(admin.ModelAdmin):
             hidden.add("author")  # only editors file posts under someone else's name
         if not permissions.can_publish(request.user):
             hidden.add("published_at")
-        return [
+        fieldsets = [
             (name, {**opts, "fields": [f for f in opts["fields"] if f not in hidden]})
             for name, opts in super().get_fieldsets(request, obj)
         ]
+        if states.RETURN in states.available_actions(request.user, obj):
+            fieldsets.insert(1, ("Review", {"fields": ["note"]}))
+        return fieldsets
 
     def get_list_filter(self, request):
-        filters = super().get_list_filter(request)
+        filters = list(super().get_list_filter(request))
+        if not permissions.can_review(request.user):
+            filters.remove(ReviewFilter)
         return filters if permissions.is_editor(request.user) else filters[:-1]
 
     def get_changeform_initial_data(self, request):

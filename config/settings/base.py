@@ -23,6 +23,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 SITE_NAME = env("BROADSHEET_SITE_NAME", default="Broadsheet")
+# The site's origin for links in e-mails (never taken from a request's Host header).
+SITE_URL = env("BROADSHEET_SITE_URL", default="http://localhost:8000").rstrip("/")
 SITE_DESCRIPTION = env(
     "BROADSHEET_SITE_DESCRIPTION", default="Essays, notes and news, published with Broadsheet."
 )
