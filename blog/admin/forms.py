@@ -15,7 +15,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from .. import permissions
+from .. import permissions, redirects
 from ..models import Post
 from . import states
 
@@ -69,6 +69,9 @@ class PostAdminForm(forms.ModelForm):
         self.action: states.Action | None = None
         self.status = self.instance.status
         self.published_at = self.instance.published_at
+
+    def clean_slug(self) -> str:
+        return reserved_slug_refused(self.instance, self.cleaned_data.get("slug", ""))
 
     def clean(self):
         cleaned = super().clean()
@@ -139,3 +142,20 @@ class PostAdminForm(forms.ModelForm):
             )
         # Left empty on a published post: keep its time (Post.save() dates a new one now).
         return chosen or self.instance.published_at
+
+
+def reserved_slug_refused(instance, slug: str) -> str:
+    """A slug that old links still use for something else is not free (blog.redirects)."""
+    if slug and redirects.is_reserved(instance, slug):
+        raise forms.ValidationError(
+            "This address used to belong to another page and still leads there from old "
+            "links; pick another slug."
+        )
+    return slug
+
+
+class SlugOwnerForm(forms.ModelForm):
+    """Categories and tags: the same rule for their slugs."""
+
+    def clean_slug(self) -> str:
+        return reserved_slug_refused(self.instance, self.cleaned_data.get("slug", ""))

@@ -13,8 +13,9 @@ from django.urls import reverse
 
 from .. import permissions
 from ..models import Category, Post, Tag
+from ..redirects import Redirect
 from . import states, zones
-from .forms import PostAdminForm
+from .forms import PostAdminForm, SlugOwnerForm
 
 
 class ReviewFilter(admin.SimpleListFilter):
@@ -224,6 +225,7 @@ class PostAdmin(admin.ModelAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
+    form = SlugOwnerForm
     list_display = ["name", "slug", "post_count"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -239,3 +241,11 @@ class CategoryAdmin(admin.ModelAdmin):
 @admin.register(Tag)
 class TagAdmin(CategoryAdmin):
     pass
+
+
+@admin.register(Redirect)
+class RedirectAdmin(admin.ModelAdmin):
+    """Moved addresses (renamed slugs, imported permalinks): superusers may tidy them."""
+
+    list_display = ["old_path", "new_path", "created_at"]
+    search_fields = ["old_path", "new_path"]

@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Moved slugs answer 301 instead of 404 (looks only at 404s; see blog.redirects).
+    "blog.redirects.RedirectFallbackMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Admin and API writes: one revision each, by their user (see editorial.middleware).
