@@ -83,9 +83,13 @@ def is_reserved(instance: models.Model, slug: str) -> bool:
 
 def new_slug_for(url_name: str, slug: str) -> str | None:
     """Where `slug` of the page named `url_name` moved to (for the API's by-slug), or None."""
-    from django.urls import reverse
+    from django.urls import NoReverseMatch, reverse
 
-    found = Redirect.objects.filter(old_path=reverse(url_name, args=[slug])).first()
+    try:
+        old_path = reverse(url_name, args=[slug])
+    except NoReverseMatch:  # not a slug that page could ever have had
+        return None
+    found = Redirect.objects.filter(old_path=old_path).first()
     if found is None:
         return None
     try:
@@ -108,8 +112,9 @@ class RedirectFallbackMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if response.status_code != 404 or len(request.path) > 500:
-            return response
+        path = request.path
+        if response.status_code != 404 or len(path) > 500 or not path.isprintable():
+            return response  # a NUL byte (say) never reaches PostgreSQL
         candidates = _parents(request.path)
         found = {r.old_path: r.new_path for r in Redirect.objects.filter(old_path__in=candidates)}
         for candidate in candidates:  # the longest match wins
