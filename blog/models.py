@@ -14,7 +14,9 @@ from django.db import IntegrityError, connection, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from . import redirects
 from .markdown import excerpt_from, reading_minutes, render_markdown
+from .redirects import Redirect  # noqa: F401  (a model of this app)
 from .slugs import unique_slug
 
 MAX_BODY_LENGTH = 200_000
@@ -35,7 +37,10 @@ class Category(models.Model):
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
             self.slug = unique_slug(self, self.name)
+        moved_from = redirects.stored_path(self)
         super().save(*args, **kwargs)
+        if moved_from:  # old links keep working (blog.redirects)
+            redirects.record_move(moved_from, self.get_absolute_url())
 
     def get_absolute_url(self) -> str:
         return reverse("blog:category", args=[self.slug])
@@ -87,7 +92,10 @@ class Tag(models.Model):
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
             self.slug = unique_slug(self, self.name)
+        moved_from = redirects.stored_path(self)
         super().save(*args, **kwargs)
+        if moved_from:  # old links keep working (blog.redirects)
+            redirects.record_move(moved_from, self.get_absolute_url())
 
     def get_absolute_url(self) -> str:
         return reverse("blog:tag", args=[self.slug])
@@ -213,8 +221,8 @@ class Post(models.Model):
     DERIVED_FIELDS = {
         "body": ("body_html", "reading_minutes", "excerpt"),
         "excerpt": ("excerpt",),
-        "status": ("published_at", "announced_at"),
-        "published_at": ("announced_at",),
+        "status": ("published_at", "announced_at", "first_public_at"),
+        "published_at": ("announced_at", "first_public_at"),
     }
 
     class Meta:
@@ -262,7 +270,10 @@ class Post(models.Model):
             named = set(kwargs["update_fields"])
             derived = {d for field in named for d in self.DERIVED_FIELDS.get(field, ())}
             kwargs["update_fields"] = sorted(named | derived | {"updated_at"})
+        moved_from = redirects.stored_path(self, only_if_seen=True)
         self._save_with_unique_slug(*args, **kwargs)
+        if moved_from:  # readers' old links keep working (blog.redirects)
+            redirects.record_move(moved_from, self.get_absolute_url())
         if connection.vendor == "postgresql":
             Post.objects.filter(pk=self.pk).update(search_vector=search_document())
 

@@ -80,3 +80,8 @@ def can_set_status(user, post: Post, status: str) -> bool:
 def can_review(user) -> bool:
     """May `user` act on posts waiting for review (publish, schedule, return to the writer)?"""
     return is_editor(user)
+
+
+def can_manage_writers(user) -> bool:
+    """May `user` invite writers and change their roles? Editors and superusers."""
+    return bool(user.is_authenticated and user.is_active and (user.is_superuser or is_editor(user)))

@@ -24,6 +24,10 @@ def unique_slug(
         else (model._default_manager.all())
     )
     taken = set(others.filter(**{f"{field}__startswith": base}).values_list(field, flat=True))
+    if hasattr(instance, "get_absolute_url"):
+        from .redirects import reserved_slugs
+
+        taken |= reserved_slugs(instance, base)  # old addresses that still lead elsewhere
     candidate, n = base, 2
     taken.update(s for s in reserved if s.startswith(base))
     while candidate in taken:

@@ -20,7 +20,7 @@ from blog.admin.posts import PostAdmin
 from blog.markdown import reading_minutes, render_markdown
 from blog.models import MAX_BODY_LENGTH, Post
 
-from . import revisions
+from . import review, revisions
 from .models import Autosave
 
 admin.site.unregister(Post)
@@ -93,6 +93,10 @@ class EditorialPostAdmin(PostAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         Autosave.objects.filter(post=obj, user=request.user).delete()
+        if form.action == states.SUBMIT:
+            review.review_submitted(post=obj)
+        elif form.action == states.RETURN:
+            review.review_returned(post=obj, note=form.cleaned_data["note"].strip())
 
     # --- JSON endpoints of static/editor/editor.js --------------------------------------
 

@@ -30,9 +30,10 @@ def _revision_on_commit(post_id: int) -> None:
     ids = getattr(_pending, "ids", None)
     if ids is None:
         ids = _pending.ids = set()
-    if not ids:
-        transaction.on_commit(_flush)
+    first = not ids
     ids.add(post_id)
+    if first:  # in autocommit mode this runs at once, so the id must be in already
+        transaction.on_commit(_flush)
 
 
 @receiver(post_save, sender=Post)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from .. import permissions
+from .. import permissions, redirects
 from ..models import Post
 from . import states
 
@@ -31,6 +31,13 @@ class PostAdminForm(forms.ModelForm):
     )
 
     version = forms.CharField(required=False, widget=forms.HiddenInput)
+    note = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="Note to the writer",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Needed for “Return to writer”: what should change before it is published.",
+    )
 
     class Meta:
         model = Post
@@ -65,9 +72,7 @@ class PostAdminForm(forms.ModelForm):
         self.published_at = self.instance.published_at
 
     def clean_slug(self) -> str:
-        """A slug another post holds is skipped (a free one is made), with one message
-        whoever's post it is, visible or hidden: the form never says whose or which."""
-        slug = self.cleaned_data.get("slug", "")
+        slug = reserved_slug_refused(self.instance, self.cleaned_data.get("slug", ""))
         if slug and Post.objects.filter(slug=slug).exclude(pk=self.instance.pk).exists():
             self.slug_unavailable = slug
             return self.instance.slug if self.instance.pk else ""
@@ -86,6 +91,8 @@ class PostAdminForm(forms.ModelForm):
         status = self.action.status if self.action and self.action.status else post.status
         if not permissions.can_set_status(user, post, status):
             raise forms.ValidationError("You may save drafts only; an editor publishes them.")
+        if self.action == states.RETURN and not cleaned.get("note", "").strip():
+            self.add_error("note", "Tell the writer what to change before you return it.")
         self.status = status
         self.published_at = self._publication_time(status, cleaned)
         if "published_at" in self.fields:
@@ -140,3 +147,20 @@ class PostAdminForm(forms.ModelForm):
             )
         # Left empty on a published post: keep its time (Post.save() dates a new one now).
         return chosen or self.instance.published_at
+
+
+def reserved_slug_refused(instance, slug: str) -> str:
+    """A slug that old links still use for something else is not free (blog.redirects)."""
+    if slug and redirects.is_reserved(instance, slug):
+        raise forms.ValidationError(
+            "This address used to belong to another page and still leads there from old "
+            "links; pick another slug."
+        )
+    return slug
+
+
+class SlugOwnerForm(forms.ModelForm):
+    """Categories and tags: the same rule for their slugs."""
+
+    def clean_slug(self) -> str:
+        return reserved_slug_refused(self.instance, self.cleaned_data.get("slug", ""))

@@ -15,8 +15,24 @@ from config.admin_guards import GuardedAdminMixin
 
 from .. import permissions
 from ..models import Category, Post, Tag
+from ..redirects import Redirect
 from . import states, zones
-from .forms import PostAdminForm
+from .forms import PostAdminForm, SlugOwnerForm
+
+
+class ReviewFilter(admin.SimpleListFilter):
+    """The editors' queue: posts writers submitted, oldest first to be fair."""
+
+    title = "review queue"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("waiting", "Waiting for review")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "waiting":
+            return queryset.in_review().order_by("updated_at")
+        return queryset
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -55,7 +71,7 @@ ACTION_MESSAGES = {
 class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
     form = PostAdminForm
     list_display = ["title", "state_column", "when", "author", "category"]
-    list_filter = [StateFilter, "category", "tags", "author"]
+    list_filter = [ReviewFilter, StateFilter, "category", "tags", "author"]
     list_select_related = ["author", "category"]
     search_fields = ["title", "excerpt", "body"]
     date_hierarchy = "published_at"
@@ -119,13 +135,18 @@ class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
             hidden.add("author")  # only editors file posts under someone else's name
         if not permissions.can_publish(request.user):
             hidden.add("published_at")
-        return [
+        fieldsets = [
             (name, {**opts, "fields": [f for f in opts["fields"] if f not in hidden]})
             for name, opts in super().get_fieldsets(request, obj)
         ]
+        if states.RETURN in states.available_actions(request.user, obj):
+            fieldsets.insert(1, ("Review", {"fields": ["note"]}))
+        return fieldsets
 
     def get_list_filter(self, request):
-        filters = super().get_list_filter(request)
+        filters = list(super().get_list_filter(request))
+        if not permissions.can_review(request.user):
+            filters.remove(ReviewFilter)
         return filters if permissions.is_editor(request.user) else filters[:-1]
 
     def get_changeform_initial_data(self, request):
@@ -212,6 +233,7 @@ class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(GuardedAdminMixin, admin.ModelAdmin):
+    form = SlugOwnerForm
     list_display = ["name", "slug", "post_count"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
@@ -233,3 +255,11 @@ class CategoryAdmin(GuardedAdminMixin, admin.ModelAdmin):
 @admin.register(Tag)
 class TagAdmin(CategoryAdmin):
     pass
+
+
+@admin.register(Redirect)
+class RedirectAdmin(admin.ModelAdmin):
+    """Moved addresses (renamed slugs, imported permalinks): superusers may tidy them."""
+
+    list_display = ["old_path", "new_path", "created_at"]
+    search_fields = ["old_path", "new_path"]

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, IntegerField, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Greatest
+from django.http import HttpResponsePermanentRedirect
 from django.utils.decorators import method_decorator
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
@@ -23,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework_simplejwt import views as jwt_views
 
-from .. import permissions
+from .. import permissions, redirects
 from ..cache import cache_anonymous_page
 from ..models import Category, Post, PostTombstone, Tag
 from .conditional import add_last_modified, add_validators, check_preconditions, not_modified
@@ -121,7 +122,11 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
     @extend_schema(summary="One post by its slug; 404 if you may not see it.")
     @action(detail=False, methods=["get"], url_path=r"by-slug/(?P<slug>[-\w]+)")
     def by_slug(self, request: Request, slug: str) -> Response:
-        post = get_object_or_404(self.get_queryset(), slug=slug)
+        post = self.get_queryset().filter(slug=slug).first()
+        moved_to = None if post else redirects.new_slug_for("blog:post", slug)
+        if moved_to:  # a renamed post: 301 to its by-slug address (blog.redirects)
+            return HttpResponsePermanentRedirect(f"{request.path[: -len(slug) - 1]}{moved_to}/")
+        post = post or get_object_or_404(self.get_queryset(), slug=slug)
         self.check_object_permissions(request, post)
         return self._detail(request, post)
 

@@ -25,6 +25,8 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # The one origin of every absolute URL (config/origin.py); production requires it.
 SITE_URL = env("BROADSHEET_SITE_URL", default="http://localhost:8000")
 SITE_NAME = env("BROADSHEET_SITE_NAME", default="Broadsheet")
+# The site's origin for links in e-mails (never taken from a request's Host header).
+SITE_URL = env("BROADSHEET_SITE_URL", default="http://localhost:8000").rstrip("/")
 SITE_DESCRIPTION = env(
     "BROADSHEET_SITE_DESCRIPTION", default="Essays, notes and news, published with Broadsheet."
 )
@@ -71,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Moved slugs answer 301 instead of 404 (looks only at 404s; see blog.redirects).
+    "blog.redirects.RedirectFallbackMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Admin and API writes: one revision each, by their user (see editorial.middleware).

@@ -195,3 +195,39 @@ def test_concurrent_edit_is_refused_with_a_message(log_in, live_server):
     post.refresh_from_db()
     assert post.title == "Quay notes, edited by the editor"
     assert post.body != "My version of the body."
+
+
+def test_history_compares_two_revisions(log_in, live_server):
+    EditorFactory(username="ed", password=PASSWORD)
+    post = PostFactory(title="Pier", body="The pier is long.\nGulls everywhere.", draft=True)
+    post.body = "The pier is long.\nGulls, everywhere, loud."
+    post.save()
+    page = log_in("ed")
+    page.goto(f"{live_server.url}/admin/blog/post/{post.pk}/change/")
+    page.get_by_role("link", name="History").click()
+    assert page.locator("#revision-list tbody tr").count() == 2
+    shoot(page, "history")
+    page.get_by_role("button", name="Compare").click()
+    assert page.locator(".diff-line.removed").inner_text() == "\u2212 Gulls everywhere."
+    assert page.locator(".diff-line.added").inner_text() == "+ Gulls, everywhere, loud."
+    shoot(page, "history-diff")
+
+
+def test_review_queue_from_the_admin_home(log_in, live_server):
+    EditorFactory(username="ed", password=PASSWORD)
+    writer = AuthorFactory(username="w", display_name="Wren Writer")
+    for title in ["Dune grasses", "Tidal bores"]:
+        PostFactory(author=writer, title=title, status=Post.Status.REVIEW, published_at=None)
+    PostFactory(author=writer, title="Only a draft", draft=True)
+    page = log_in("ed")
+    shoot(page, "admin-home")
+    page.get_by_role("link", name="2 posts waiting for review").click()
+    page.wait_for_url("**/admin/blog/post/?review=waiting")
+    rows = page.locator("#result_list tbody tr")
+    assert sorted(rows.locator("th a").all_inner_texts()) == ["Dune grasses", "Tidal bores"]
+    assert rows.locator(".state-badge").all_inner_texts() == ["In review", "In review"]
+    shoot(page, "review-queue")
+    rows.locator("th a", has_text="Dune grasses").click()
+    page.get_by_role("button", name="Return to writer").wait_for()
+    assert page.locator(".field-note textarea").is_visible()
+    shoot(page, "review-post")

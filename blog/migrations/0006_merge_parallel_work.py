@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('blog', '0004_editorial_states'),
+        ('blog', '0005_slug_redirects'),
         ('blog', '0004_ordering_indexes'),
         ('blog', '0004_post_cover_image'),
         ('blog', '0004_tag_name_case_insensitive_unique'),
