@@ -70,7 +70,7 @@ def _resolve_references(state) -> None:
             part
             for part in (
                 escape(image.caption),
-                image.credit and f"<small>{escape(image.credit)}</small>",
+                image.credit and f'<span class="credit">{escape(image.credit)}</span>',
             )
             if part
         )
