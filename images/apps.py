@@ -6,3 +6,14 @@ class ImagesConfig(AppConfig):
 
     default_auto_field = "django.db.models.BigAutoField"
     name = "images"
+
+    def ready(self) -> None:
+        # `![alt](image:42)` in post bodies: blog's Markdown takes plugins from other
+        # rooms, so blog never imports this app (images/body.py).
+        from blog import markdown
+
+        from .body import markdown_plugin
+
+        register = getattr(markdown, "register_plugin", None)
+        if register is not None:
+            register(markdown_plugin)

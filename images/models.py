@@ -81,8 +81,13 @@ class Image(models.Model):
         return Candidate(self.url, self.width, self.height, self.mime_type, self.size)
 
     def _renditions(self) -> list[Rendition]:
-        # `.all()` uses the prefetched rows when the queryset asked for them.
-        return sorted(self.renditions.all(), key=lambda r: (r.format, r.width))
+        # `.all()` uses the prefetched rows when the queryset asked for them; sorted once
+        # per instance, since a page asks for sources, srcset and src in turn.
+        if "_sorted_renditions" not in self.__dict__:
+            self._sorted_renditions = sorted(
+                self.renditions.all(), key=lambda r: (r.format, r.width)
+            )
+        return self._sorted_renditions
 
     def candidates(self, fmt: str) -> list[Candidate]:
         """Renditions in `fmt`, narrowest first (empty until the worker made them)."""

@@ -21,6 +21,7 @@ Safety, in the order the checks run:
 from __future__ import annotations
 
 import io
+import struct
 import warnings
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
@@ -153,10 +154,18 @@ def _reencode(image: Image.Image) -> EncodedImage:
     source_format = image.format
     animated = _is_animated(image)
     # Animated GIF/WebP/AVIF have no camera orientation worth applying frame by frame.
-    clean = image if animated else ImageOps.exif_transpose(image)
+    clean = image if animated else _upright(image)
     clean.info = {key: value for key, value in image.info.items() if key in _KEPT_INFO}
     content = encode(clean, source_format, save_all=animated)
     return EncodedImage(content, source_format, clean.width, clean.height, animated)
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """The picture turned as the camera's EXIF orientation says; as is if that is unreadable."""
+    try:
+        return ImageOps.exif_transpose(image)
+    except (OSError, SyntaxError, ValueError, TypeError, KeyError, struct.error):
+        return image.copy()
 
 
 def encode(image: Image.Image, fmt: str, *, save_all: bool = False) -> bytes:

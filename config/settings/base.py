@@ -217,9 +217,9 @@ if DJANGO_STORAGE == "s3":
         "OPTIONS": {
             # Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, read by boto3 itself.
             "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
-            "region_name": env("AWS_S3_REGION_NAME", default=None),
-            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
-            "custom_domain": env("AWS_S3_CUSTOM_DOMAIN", default=None),
+            "region_name": env("AWS_S3_REGION_NAME", default="") or None,
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default="") or None,
+            "custom_domain": env("AWS_S3_CUSTOM_DOMAIN", default="") or None,
             "location": env("AWS_LOCATION", default=""),
             "querystring_auth": False,  # public images, stable URLs
             "file_overwrite": False,

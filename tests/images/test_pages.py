@@ -64,7 +64,7 @@ def test_share_cards_and_json_ld_name_the_cover(client, make_image, small_widths
     html = page(client, post.get_absolute_url())
     og_image = meta(html, "og:image")
     # The widest JPEG/PNG up to 1600 px: here the (clean) 1200 px original itself.
-    assert og_image == f"http://testserver{cover.url}"
+    assert og_image.startswith("http") and og_image.endswith(cover.url)  # absolute
     assert meta(html, "twitter:card") == "summary_large_image"
     assert meta(html, "twitter:image") == og_image
     assert (meta(html, "og:image:width"), meta(html, "og:image:height")) == ("1200", "800")
@@ -78,7 +78,7 @@ def test_share_cards_and_json_ld_name_the_cover(client, make_image, small_widths
 def test_a_big_photo_shares_a_1600_px_rendition(client, make_image):
     cover = make_image("JPEG", (2400, 1600))
     html = page(client, PostFactory(cover_image=cover).get_absolute_url())
-    assert meta(html, "og:image").startswith("http://testserver/media/images/r/")
+    assert "/media/images/r/" in meta(html, "og:image")
     assert (meta(html, "og:image:width"), meta(html, "og:image:type")) == ("1600", "image/jpeg")
 
 
@@ -95,7 +95,7 @@ def test_the_page_uses_the_original_until_renditions_exist(client, make_image):
     img = re.search(r'<figure class="cover-image">.*?(<img [^>]+>)', html, re.S).group(1)
     assert f'src="{cover.url}"' in img and "srcset" not in img
     assert "<source" not in html
-    assert meta(html, "og:image") == f"http://testserver{cover.url}"
+    assert meta(html, "og:image").endswith(cover.url)
 
 
 def test_listings_show_covers_lazy_after_the_first(client, make_image, small_widths):
@@ -116,7 +116,7 @@ def test_feeds_carry_the_cover_as_an_enclosure(client, make_image, small_widths)
     assert len(with_cover) == 1
     enclosure = with_cover[0].enclosures[0]
     assert enclosure.type == "image/jpeg"
-    assert enclosure.href == f"http://testserver{cover.url}"
+    assert enclosure.href.startswith("http") and enclosure.href.endswith(cover.url)
     assert int(enclosure.length) == cover.social.size > 0
     atom = feedparser.parse(client.get("/feed/atom/").content)
     assert [e.enclosures[0].href for e in atom.entries if e.get("enclosures")] == [enclosure.href]
