@@ -53,7 +53,9 @@ ALLOWED_ATTRIBUTES = {
 }  # fmt: skip
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 # Ids the page layout uses itself: a heading called "Main" must not take the skip link.
-RESERVED_IDS = frozenset({"main", "site-search", "q", "q404", "contents", "comments"})
+RESERVED_IDS = frozenset(
+    {"main", "site-search", "q", "q404", "contents", "related-posts", "comments"}
+)
 # Pygments' lexers are regular expressions; past this size a block is shown plain.
 MAX_HIGHLIGHT_CHARS = 20_000
 HIGHLIGHT_CSS_CLASS = "highlight"

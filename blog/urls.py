@@ -19,6 +19,7 @@ urlpatterns = [
     path("tag/<slug:slug>/feed/", TagFeed(), name="tag_feed"),
     # Django's username characters only: anything else (a NUL byte, say) is a plain 404.
     re_path(r"^author/(?P<username>[\w.@+-]+)/$", pages.AuthorView.as_view(), name="author"),
+    path("archive/", pages.ArchiveIndexView.as_view(), name="archive"),
     path("archive/<int:year>/<int:month>/", pages.MonthArchiveView.as_view(), name="month"),
     path("search/", search.search, name="search"),
     path("feed/", LatestPostsFeed(), name="feed"),
