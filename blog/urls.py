@@ -12,6 +12,7 @@ app_name = "blog"
 
 urlpatterns = [
     path("", pages.HomeView.as_view(), name="home"),
+    path("posts/", pages.PostIndexView.as_view(), name="posts"),
     path("posts/<slug:slug>/", pages.PostDetailView.as_view(), name="post"),
     path("category/<slug:slug>/", pages.CategoryView.as_view(), name="category"),
     path("category/<slug:slug>/feed/", CategoryFeed(), name="category_feed"),

@@ -8,10 +8,11 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.views.generic import DetailView, ListView, TemplateView
 
@@ -46,6 +47,29 @@ class PostListView(ListView):
 
 class HomeView(PostListView):
     template_name = "blog/home.html"
+
+
+class PostIndexView(PostListView):
+    """/posts/: every public post for browsers; JSON clients go to the API (308, same query).
+
+    Decided before the page cache, and marked `Vary: Accept`, so the two answers never
+    stand in for each other in a cache.
+    """
+
+    heading = "All posts"
+    description = "Every post, newest first."
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        wants = request.get_preferred_type(["text/html", "application/json"])
+        if wants == "application/json":
+            query = request.META.get("QUERY_STRING", "")
+            response = HttpResponsePermanentRedirect(
+                reverse("api:post-list") + (f"?{query}" if query else ""), status=308
+            )
+        else:
+            response = super().dispatch(request, *args, **kwargs)
+        patch_vary_headers(response, ["Accept"])
+        return response
 
 
 class CategoryView(PostListView):
