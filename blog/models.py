@@ -14,6 +14,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from . import search_sqlite
 from .markdown import excerpt_from, reading_minutes, render_markdown
 from .slugs import unique_slug
 
@@ -178,6 +179,8 @@ class Post(models.Model):
         self._save_with_unique_slug(*args, **kwargs)
         if connection.vendor == "postgresql":
             Post.objects.filter(pk=self.pk).update(search_vector=search_document())
+        elif connection.vendor == "sqlite":
+            search_sqlite.index_post(self)
 
     def get_absolute_url(self) -> str:
         return reverse("blog:post", args=[self.slug])

@@ -4,6 +4,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 
+from . import search_sqlite
 from .models import SEARCH_CONFIG, Post, PostQuerySet
 
 MAX_QUERY_LENGTH = 200
@@ -17,7 +18,8 @@ def search_posts(queryset: PostQuerySet, query: str) -> PostQuerySet:
     """Posts of `queryset` matching `query`, best first.
 
     PostgreSQL ranks a web-style query (`"exact phrase" -excluded or`) against the stored,
-    GIN-indexed search vector; SQLite falls back to a case-insensitive containment search.
+    GIN-indexed search vector; SQLite (`make run`) uses its FTS5 index with porter
+    stemming (`blog.search_sqlite`); any other database a case-insensitive containment.
     """
     # PostgreSQL refuses NUL bytes in text: treat them as spaces.
     query = " ".join(query.replace("\x00", " ").split())
@@ -32,6 +34,8 @@ def search_posts(queryset: PostQuerySet, query: str) -> PostQuerySet:
             .annotate(rank=SearchRank(F("search_vector"), ts_query))
             .order_by("-rank", "-published_at", "-id")
         )
+    if connection.vendor == "sqlite":
+        return search_sqlite.search(queryset, query)
     return queryset.filter(
         Q(title__icontains=query) | Q(excerpt__icontains=query) | Q(body__icontains=query)
     )
