@@ -38,4 +38,6 @@ urlpatterns = [
         name="sitemap_section",
     ),
     path("robots.txt", crawlers.robots_txt, name="robots"),
+    # Browsers ask for /favicon.ico on pages that name no icon (admin, API docs, files).
+    path("favicon.ico", crawlers.favicon, name="favicon"),
 ]

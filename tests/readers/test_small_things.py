@@ -33,3 +33,33 @@ def test_posts_index_sends_json_clients_to_the_api(client):
     # The browser's HTML, cached first, is not what a JSON client then gets.
     client.get("/posts/", HTTP_ACCEPT=BROWSER_ACCEPT)
     assert client.get("/posts/", HTTP_ACCEPT="application/json").status_code == 308
+
+
+def test_favicon_everywhere(client):
+    for url in ["/", "/admin/login/", "/api/redoc/"]:
+        html = client.get(url).content.decode()
+        assert '<link rel="icon" href="/static/img/favicon.svg"' in html, url
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"] == "/static/img/favicon.svg"
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_redoc_names_no_other_host(client):
+    html = client.get("/api/redoc/").content.decode()
+    assert "fonts.googleapis" not in html and "cdn.redoc.ly" not in html
+    assert '<script src="/static/js/redoc-local.js"' in html
+    assert html.index("redoc-local.js") < html.index("redoc.standalone.js")
+
+
+def test_friendly_404_with_debug_on(client, settings):
+    """`make run` keeps DEBUG on; readers still get the site's page, not Django's."""
+    settings.DEBUG = True
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "blog.middleware.FriendlyNotFoundMiddleware"]
+    for url in ["/no-such-page/", "/posts/no-such-post/", "/category/nope/"]:
+        response = client.get(url)
+        assert response.status_code == 404
+        html = response.content.decode()
+        assert "<h1>Page not found</h1>" in html, url
+        assert "URLconf" not in html and "Django tried these URL patterns" not in html
+    api = client.get("/api/posts/by-slug/nope/")
+    assert api.status_code == 404 and "detail" in api.json()  # the API keeps its JSON
