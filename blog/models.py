@@ -14,7 +14,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from . import redirects
+from . import redirects, search_sqlite
 from .markdown import excerpt_from, reading_minutes, render_markdown
 from .redirects import Redirect  # noqa: F401  (a model of this app)
 from .slugs import unique_slug
@@ -276,6 +276,8 @@ class Post(models.Model):
             redirects.record_move(moved_from, self.get_absolute_url())
         if connection.vendor == "postgresql":
             Post.objects.filter(pk=self.pk).update(search_vector=search_document())
+        elif connection.vendor == "sqlite":
+            search_sqlite.index_post(self)
 
     def get_absolute_url(self) -> str:
         return reverse("blog:post", args=[self.slug])

@@ -1,11 +1,14 @@
-"""sitemap.xml: an index of sections (home, public posts, archives with public posts).
+"""sitemap.xml: an index of sections (home, public posts, archives with public posts:
+categories, tags, authors and months, plus the archive index).
 
 Each section is paginated (`?p=2`) so that 100,000 posts stay within the protocol's
 50,000 URLs per file and every response stays small.
 """
 
+from django.contrib.auth import get_user_model
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Exists, Max, OuterRef, Subquery
+from django.db.models.functions import TruncMonth
 from django.urls import reverse
 
 from .models import Category, Post, Tag
@@ -16,7 +19,7 @@ class HomeSitemap(Sitemap):
     priority = 1.0
 
     def items(self) -> list[str]:
-        return ["blog:home"]
+        return ["blog:home", "blog:archive"]
 
     def location(self, item: str) -> str:
         return reverse(item)
@@ -71,9 +74,40 @@ class TagSitemap(CategorySitemap):
         return _with_public_posts(Tag.objects.order_by("name"), "tags")
 
 
+class AuthorSitemap(Sitemap):
+    changefreq = "weekly"
+    priority = 0.4
+
+    def items(self):
+        has_public = Post.objects.public().filter(author=OuterRef("pk"))
+        return get_user_model().objects.filter(Exists(has_public)).order_by("username")
+
+    def location(self, user) -> str:
+        return reverse("blog:author", args=[user.username])
+
+
+class MonthSitemap(Sitemap):
+    changefreq = "weekly"
+    priority = 0.3
+
+    def items(self):
+        return list(
+            Post.objects.public()
+            .annotate(month=TruncMonth("published_at"))
+            .values_list("month", flat=True)
+            .distinct()
+            .order_by("-month")
+        )
+
+    def location(self, month) -> str:
+        return reverse("blog:month", args=[month.year, month.month])
+
+
 SITEMAPS = {
     "home": HomeSitemap,
     "posts": PostSitemap,
     "categories": CategorySitemap,
     "tags": TagSitemap,
+    "authors": AuthorSitemap,
+    "months": MonthSitemap,
 }

@@ -18,6 +18,7 @@ app_name = "blog"
 
 urlpatterns = [
     path("", pages.HomeView.as_view(), name="home"),
+    path("posts/", pages.PostIndexView.as_view(), name="posts"),
     path("posts/<slug:slug>/", pages.PostDetailView.as_view(), name="post"),
     path("category/<slug:slug>/", pages.CategoryView.as_view(), name="category"),
     path("category/<slug:slug>/feed/", on_site_origin(CategoryFeed()), name="category_feed"),
@@ -25,6 +26,7 @@ urlpatterns = [
     path("tag/<slug:slug>/feed/", on_site_origin(TagFeed()), name="tag_feed"),
     # Django's username characters only: anything else (a NUL byte, say) is a plain 404.
     re_path(r"^author/(?P<username>[\w.@+-]+)/$", pages.AuthorView.as_view(), name="author"),
+    path("archive/", pages.ArchiveIndexView.as_view(), name="archive"),
     path("archive/<int:year>/<int:month>/", pages.MonthArchiveView.as_view(), name="month"),
     path("search/", search.search, name="search"),
     path("feed/", on_site_origin(LatestPostsFeed()), name="feed"),
@@ -42,4 +44,6 @@ urlpatterns = [
         name="sitemap_section",
     ),
     path("robots.txt", crawlers.robots_txt, name="robots"),
+    # Browsers ask for /favicon.ico on pages that name no icon (admin, API docs, files).
+    path("favicon.ico", crawlers.favicon, name="favicon"),
 ]

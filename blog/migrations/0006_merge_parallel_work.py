@@ -1,4 +1,4 @@
-# One leaf for the blog migrations that the editors, images, speed, resilience and API
+# One leaf for the blog migrations that the editors, images, speed, resilience, API and readers
 # work added side by side.
 
 from django.db import migrations
@@ -12,6 +12,7 @@ class Migration(migrations.Migration):
         ('blog', '0004_post_cover_image'),
         ('blog', '0004_tag_name_case_insensitive_unique'),
         ('blog', '0004_tombstones_and_updated_index'),
+        ('blog', '0004_sqlite_fulltext'),
     ]
 
     operations = [
