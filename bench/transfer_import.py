@@ -86,7 +86,7 @@ def main() -> None:
         write_wxr(posts_file, posts=args.posts, body_bytes=int(args.body_kb * 1024))
     big_posts = int(args.big_mb * 1e6 / 10_500)  # ~10 KB of HTML per post
     if not big_file.exists():
-        write_wxr(big_file, posts=big_posts, body_bytes=10_000)
+        write_wxr(big_file, posts=big_posts, body_bytes=10_000, site="big.example")
 
     server = None
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local"}
