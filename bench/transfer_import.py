@@ -69,6 +69,11 @@ def measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, str]:
     return result["seconds"], result["maxrss_kb"] / 1024, result["out"]
 
 
+def report(rows: dict[str, dict], name: str, row: dict) -> None:
+    rows[name] = row
+    print(f"{name}: " + "  ".join(f"{k}={v}" for k, v in row.items()), flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=10_000)
@@ -89,7 +94,8 @@ def main() -> None:
         write_wxr(big_file, posts=big_posts, body_bytes=10_000, site="big.example")
 
     server = None
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local"}
+    # Local settings with DEBUG off, as in production (no secrets needed).
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.local", "DJANGO_DEBUG": "0"}
     env.pop("REDIS_URL", None)  # tasks in-process; the import itself never enqueues
     if not env.get("DATABASE_URL"):
         server = start_postgres()
@@ -105,28 +111,40 @@ def main() -> None:
                 [*manage, "import_wordpress", str(posts_file), "--json", *workers], env
             )
             summary = json.loads(out)
-            rows[f"{args.posts} posts, {mb:.0f} MB: {label}"] = {
-                "seconds": round(seconds, 1),
-                "peak_rss_mb": round(rss),
-                "created": summary["created"].get("posts", 0),
-                "unchanged": summary["unchanged"].get("posts", 0),
-            }
+            report(
+                rows,
+                f"{args.posts} posts, {mb:.0f} MB: {label}",
+                {
+                    "seconds": round(seconds, 1),
+                    "peak_rss_mb": round(rss),
+                    "created": summary["created"].get("posts", 0),
+                    "unchanged": summary["unchanged"].get("posts", 0),
+                },
+            )
         big_mb = big_file.stat().st_size / 1e6
         seconds, rss, out = measured([sys.executable, "-c", READER_ONLY, str(big_file)], env)
-        rows[f"{big_posts} posts, {big_mb:.0f} MB: streaming parse only"] = {
-            "seconds": round(seconds, 1),
-            "peak_rss_mb": round(rss),
-            "posts_read": int(out.strip()),
-        }
+        report(
+            rows,
+            f"{big_posts} posts, {big_mb:.0f} MB: streaming parse only",
+            {
+                "seconds": round(seconds, 1),
+                "peak_rss_mb": round(rss),
+                "posts_read": int(out.strip()),
+            },
+        )
         if args.big_import:
             seconds, rss, out = measured(
                 [*manage, "import_wordpress", str(big_file), "--json", *workers], env
             )
-            rows[f"{big_posts} posts, {big_mb:.0f} MB: import"] = {
-                "seconds": round(seconds, 1),
-                "peak_rss_mb": round(rss),
-                "created": json.loads(out)["created"].get("posts", 0),
-            }
+            report(
+                rows,
+                f"{big_posts} posts, {big_mb:.0f} MB: import",
+                {
+                    "seconds": round(seconds, 1),
+                    "peak_rss_mb": round(rss),
+                    "created": json.loads(out)["created"].get("posts", 0),
+                },
+            )
     finally:
         if server:
             server.stop()

@@ -26,7 +26,7 @@ from urllib.parse import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, reset_queries, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -282,6 +282,7 @@ class _Importer:
             updated = self._write(changed, create=False)
         self.summary.created["posts"] += len(created)
         self.summary.updated["posts"] += len(updated)
+        reset_queries()  # with DEBUG on, Django keeps every query: bounded memory anyway
 
     def _bodies(self, batch: list[PostRecord]) -> list[tuple[str, str, int, str] | Exception]:
         """Every body of the batch converted and rendered, by the pool when there is one."""
