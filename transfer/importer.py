@@ -250,16 +250,19 @@ class _Importer:
         ).values_list("key", "object_id", "digest")
         known = {key: object_id for key, object_id, _ in rows}
         digests = {key: digest for key, _, digest in rows}
-        existing = Post.objects.prefetch_related("tags").in_bulk(list(known.values()))
-        new: list[tuple[PostRecord, Post, list[int]]] = []
-        changed: list[tuple[PostRecord, Post, list[int]]] = []
+        alive = set(Post.objects.filter(pk__in=known.values()).values_list("pk", flat=True))
         fresh = []
         for record in batch:
-            if known.get(record.key) in existing and digests[record.key] == record.digest():
+            if known.get(record.key) in alive and digests[record.key] == record.digest():
                 self.summary.unchanged["posts"] += 1  # the item is as it was last time
             else:
                 fresh.append(record)
         batch = fresh
+        existing = Post.objects.prefetch_related("tags").in_bulk(
+            [known[r.key] for r in batch if known.get(r.key) in alive]
+        )
+        new: list[tuple[PostRecord, Post, list[int]]] = []
+        changed: list[tuple[PostRecord, Post, list[int]]] = []
         for record, body in zip(batch, self._bodies(batch), strict=True):
             post = existing.get(known.get(record.key))
             try:
