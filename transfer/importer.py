@@ -211,7 +211,8 @@ class _Importer:
             return self.terms[cache_key]
         model = _TERM_MODELS[record.kind]
         plural = _TERM_KIND_NAMES[record.kind]
-        slug = _ascii_slug(record.slug) or _ascii_slug(record.name)
+        max_length = model._meta.get_field("slug").max_length
+        slug = (_ascii_slug(record.slug) or _ascii_slug(record.name))[:max_length].strip("-")
         term_id = _known(self.options.source, record.kind, record.key, model)
         if term_id is None:
             term_id = (
@@ -269,7 +270,7 @@ class _Importer:
                 if isinstance(body, Exception):
                     raise ValueError(f"body could not be converted: {body!r}")
                 built = self._build(record, post, body)
-            except (ValidationError, ValueError) as error:
+            except (ValidationError, ValueError, DatabaseError) as error:
                 self.summary.skip("invalid item", f"{_describe(record)}: {_message(error)}")
                 continue
             if built is None:  # same post; remember this version of the item
@@ -344,7 +345,8 @@ class _Importer:
     def _author_of(self, record: PostRecord) -> int:
         key = record.author_key or "imported"
         if key not in self.users:
-            self._author(AuthorRecord(key=key, username=key))
+            with transaction.atomic():  # an author the database refuses skips this post only
+                self._author(AuthorRecord(key=key, username=key))
         return self.users[key]
 
     def _assign_slugs(self, new: list[tuple[PostRecord, Post, list[int]]]) -> None:

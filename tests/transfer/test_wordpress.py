@@ -206,3 +206,11 @@ def test_generated_export_through_worker_processes(run_import, tmp_path):
     assert Post.objects.filter(status=Post.Status.DRAFT).count() == 2
     # Search vectors are filled once at the end, for every imported post.
     assert not Post.objects.filter(search_vector__isnull=True).exists()
+
+
+def test_author_map_naming_an_unknown_user_stops_before_importing(fixture_path, tmp_path):
+    mapping = tmp_path / "map.csv"
+    mapping.write_text("alice,nobody\n")
+    with pytest.raises(CommandError, match=r"do not exist: \['nobody'\]"):
+        call_command("import_wordpress", fixture_path("wordpress.xml"), "--authors", mapping)
+    assert not Post.objects.exists()
