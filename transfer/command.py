@@ -19,6 +19,7 @@ from typing import BinaryIO
 from xml.etree.ElementTree import ParseError
 
 from defusedxml import DefusedXmlException
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
@@ -73,11 +74,19 @@ class ImportCommand(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"no such file: {path}")
+        author_map = read_author_map(options["authors"]) if options["authors"] else {}
+        missing = set(author_map.values()) - set(
+            get_user_model()
+            .objects.filter(username__in=author_map.values())
+            .values_list("username", flat=True)
+        )
+        if missing:
+            raise CommandError(f"--authors names users that do not exist: {sorted(missing)}")
         import_options = ImportOptions(
             source=self.source,
             dry_run=options["dry_run"],
             keep_permalinks=options.get("keep_permalinks", False),
-            author_map=read_author_map(options["authors"]) if options["authors"] else {},
+            author_map=author_map,
             workers=max(1, options["workers"]),
         )
         with path.open("rb") as stream:
@@ -105,7 +114,6 @@ class ImportCommand(BaseCommand):
 
             def progress() -> None:
                 if not stream.closed:
-                    bar.n = min(size, stream.tell())
-                    bar.refresh() if bar.n == size else bar.update(0)
+                    bar.update(min(size, stream.tell()) - bar.n)
 
             return import_records(reader, options=import_options, progress=progress)

@@ -26,7 +26,7 @@ from urllib.parse import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, reset_queries, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -211,7 +211,8 @@ class _Importer:
             return self.terms[cache_key]
         model = _TERM_MODELS[record.kind]
         plural = _TERM_KIND_NAMES[record.kind]
-        slug = _ascii_slug(record.slug) or _ascii_slug(record.name)
+        max_length = model._meta.get_field("slug").max_length
+        slug = (_ascii_slug(record.slug) or _ascii_slug(record.name))[:max_length].strip("-")
         term_id = _known(self.options.source, record.kind, record.key, model)
         if term_id is None:
             term_id = (
@@ -250,23 +251,26 @@ class _Importer:
         ).values_list("key", "object_id", "digest")
         known = {key: object_id for key, object_id, _ in rows}
         digests = {key: digest for key, _, digest in rows}
-        existing = Post.objects.prefetch_related("tags").in_bulk(list(known.values()))
-        new: list[tuple[PostRecord, Post, list[int]]] = []
-        changed: list[tuple[PostRecord, Post, list[int]]] = []
+        alive = set(Post.objects.filter(pk__in=known.values()).values_list("pk", flat=True))
         fresh = []
         for record in batch:
-            if known.get(record.key) in existing and digests[record.key] == record.digest():
+            if known.get(record.key) in alive and digests[record.key] == record.digest():
                 self.summary.unchanged["posts"] += 1  # the item is as it was last time
             else:
                 fresh.append(record)
         batch = fresh
+        existing = Post.objects.prefetch_related("tags").in_bulk(
+            [known[r.key] for r in batch if known.get(r.key) in alive]
+        )
+        new: list[tuple[PostRecord, Post, list[int]]] = []
+        changed: list[tuple[PostRecord, Post, list[int]]] = []
         for record, body in zip(batch, self._bodies(batch), strict=True):
             post = existing.get(known.get(record.key))
             try:
                 if isinstance(body, Exception):
                     raise ValueError(f"body could not be converted: {body!r}")
                 built = self._build(record, post, body)
-            except (ValidationError, ValueError) as error:
+            except (ValidationError, ValueError, DatabaseError) as error:
                 self.summary.skip("invalid item", f"{_describe(record)}: {_message(error)}")
                 continue
             if built is None:  # same post; remember this version of the item
@@ -282,6 +286,7 @@ class _Importer:
             updated = self._write(changed, create=False)
         self.summary.created["posts"] += len(created)
         self.summary.updated["posts"] += len(updated)
+        reset_queries()  # with DEBUG on, Django keeps every query: bounded memory anyway
 
     def _bodies(self, batch: list[PostRecord]) -> list[tuple[str, str, int, str] | Exception]:
         """Every body of the batch converted and rendered, by the pool when there is one."""
@@ -340,7 +345,8 @@ class _Importer:
     def _author_of(self, record: PostRecord) -> int:
         key = record.author_key or "imported"
         if key not in self.users:
-            self._author(AuthorRecord(key=key, username=key))
+            with transaction.atomic():  # an author the database refuses skips this post only
+                self._author(AuthorRecord(key=key, username=key))
         return self.users[key]
 
     def _assign_slugs(self, new: list[tuple[PostRecord, Post, list[int]]]) -> None:

@@ -7,6 +7,7 @@ Only public posts are redirected to: the redirect must not reveal a draft's slug
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
@@ -15,10 +16,13 @@ from blog.models import Post
 
 from .models import Permalink
 
+_POST_ID = re.compile(r"[0-9]{1,18}")
+_MAX_PATH = Permalink._meta.get_field("path").max_length
+
 
 def _target(path: str) -> str | None:
-    if "\x00" in path:  # PostgreSQL text cannot hold NUL: no permalink has one
-        return None
+    if "\x00" in path or len(path) > _MAX_PATH:
+        return None  # never stored: no query (PostgreSQL refuses NUL in a string anyway)
     link = (
         Permalink.objects.filter(path=path, post__in=Post.objects.public())
         .select_related("post")
@@ -34,7 +38,7 @@ class PermalinkRedirectMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method in ("GET", "HEAD"):
             post_id = request.GET.get("p", "")
-            if request.path == "/" and post_id.isdigit():
+            if request.path == "/" and _POST_ID.fullmatch(post_id):
                 target = _target(f"/?p={int(post_id)}")
                 if target:
                     return HttpResponsePermanentRedirect(target)

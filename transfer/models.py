@@ -5,14 +5,14 @@
   instead of creating a duplicate.
 - `Permalink`: an old path of an imported post (`/2024/05/01/hello/`, `/?p=12`) that
   answers 301 to the post's current URL (`--keep-permalinks`; see `transfer.middleware`).
-- `ExportJob`: an export requested in the admin, built by the worker, downloaded by editors.
+- `ExportJob`: an export requested in the admin, built by the worker, downloaded by
+  editors.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 
 from blog.models import Post
 
@@ -55,6 +55,12 @@ class Permalink(models.Model):
 
 
 class ExportJob(models.Model):
+    """An export an editor asked for in the admin; the worker fills `content`.
+
+    The document is kept gzipped in the database rather than in media storage, so that
+    the web process can serve what a worker on another host wrote.
+    """
+
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
         DONE = "done", "Done"
@@ -66,8 +72,9 @@ class ExportJob(models.Model):
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.QUEUED, editable=False
     )
-    file = models.FileField(upload_to="exports/", blank=True, editable=False)
-    size = models.PositiveBigIntegerField(default=0, editable=False)
+    content = models.BinaryField(editable=False, default=b"")  # gzipped JSON
+    posts = models.PositiveIntegerField(default=0, editable=False)
+    size = models.PositiveBigIntegerField(default=0, editable=False, help_text="Bytes, gzipped.")
     error = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -78,5 +85,6 @@ class ExportJob(models.Model):
     def __str__(self) -> str:
         return f"Export of {self.created_at:%Y-%m-%d %H:%M}"
 
-    def get_download_url(self) -> str:
-        return reverse("transfer:download", args=[self.pk])
+    @property
+    def filename(self) -> str:
+        return f"broadsheet-export-{self.created_at:%Y%m%d-%H%M%S}.json.gz"

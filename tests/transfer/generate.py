@@ -66,7 +66,9 @@ def body(i: int, size: int) -> str:
     return "".join(parts)
 
 
-def write_wxr(path: Path, *, posts: int, body_bytes: int, authors: int = 5) -> int:
+def write_wxr(
+    path: Path, *, posts: int, body_bytes: int, authors: int = 5, site: str = "gen.example"
+) -> int:
     """Write the export; returns its size in bytes."""
     start = datetime(2015, 1, 1, tzinfo=UTC)
     with path.open("w", encoding="utf-8") as out:
@@ -92,9 +94,9 @@ def write_wxr(path: Path, *, posts: int, body_bytes: int, authors: int = 5) -> i
             )
             out.write(
                 f"<item><title>{escape(f'Post {i} about {WORDS[i % len(WORDS)]}')}</title>"
-                f"<link>https://gen.example/{date:%Y/%m/%d}/post-{i}/</link>"
+                f"<link>https://{site}/{date:%Y/%m/%d}/post-{i}/</link>"
                 f"<dc:creator>writer{i % authors}</dc:creator>"
-                f'<guid isPermaLink="false">https://gen.example/?p={i + 1}</guid>'
+                f'<guid isPermaLink="false">https://{site}/?p={i + 1}</guid>'
                 f"<content:encoded><![CDATA[{body(i, body_bytes)}]]></content:encoded>"
                 f"<excerpt:encoded><![CDATA[]]></excerpt:encoded>"
                 f"<wp:post_id>{i + 1}</wp:post_id>"

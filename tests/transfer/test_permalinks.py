@@ -50,3 +50,11 @@ def test_without_the_option_nothing_is_kept(client, run_import):
     run_import("import_wordpress", "wordpress.xml")
     assert not Permalink.objects.exists()
     assert client.get("/2023/04/05/hello-world/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/2023/04/05/hello%00world/", "/%00/", "/?p=%C2%B2", "/?p=1%00", "/" + "a/" * 400],
+)
+def test_odd_paths_are_plain_answers_not_errors(client, imported, path):
+    assert client.get(path).status_code in (200, 404)
