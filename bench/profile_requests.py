@@ -9,8 +9,8 @@ so nothing but Django and our code is measured. Each case runs untimed a few tim
 `--requests` times under cProfile; the top functions by own time and by cumulative time
 are printed and saved in bench-results/profile-<stamp>.txt.
 
-Cases: hit (home from the page cache), healthz, home, post, api (uncached ones with the
-page cache turned off).
+Cases: hit (home from the page cache), healthz, home, post, api, sitemap (a posts
+section), last (home's last page); all but the first two with the page cache turned off.
 """
 
 from __future__ import annotations
@@ -99,6 +99,8 @@ def main() -> None:
         "home": ("/", 0),
         "post": (post, 0),
         "api": ("/api/posts/", 0),
+        "sitemap": ("/sitemap-posts.xml?p=2", 0),
+        "last": ("/?page=last", 0),
     }
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     report = io.StringIO()

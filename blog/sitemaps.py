@@ -4,9 +4,15 @@ Each section is paginated (`?p=2`) so that 100,000 posts stay within the protoco
 50,000 URLs per file and every response stays small.
 """
 
+from datetime import datetime
+
 from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps import views as sitemap_views
 from django.db.models import Max, OuterRef, Subquery
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
 
 from .models import Category, Post, Tag
 
@@ -77,3 +83,43 @@ SITEMAPS = {
     "categories": CategorySitemap,
     "tags": TagSitemap,
 }
+
+
+def _xml_date(value) -> str:
+    """What the `date:"Y-m-d"` filter of Django's sitemap.xml prints: the local date."""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+        return value.date().isoformat()
+    return value.isoformat()
+
+
+def render_urlset(urls: list[dict]) -> str:
+    """Django's sitemap.xml without the template engine: 5,000 URLs cost it ~0.4 s."""
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+        ' xmlns:xhtml="http://www.w3.org/1999/xhtml">\n'
+    ]
+    for url in urls:
+        parts.append(f"<url><loc>{escape(url['location'])}</loc>")
+        if url.get("lastmod"):
+            parts.append(f"<lastmod>{_xml_date(url['lastmod'])}</lastmod>")
+        if url.get("changefreq"):
+            parts.append(f"<changefreq>{escape(url['changefreq'])}</changefreq>")
+        if url.get("priority"):
+            parts.append(f"<priority>{escape(url['priority'])}</priority>")
+        for alternate in url.get("alternates") or ():
+            parts.append(
+                f'<xhtml:link rel="alternate" hreflang="{escape(alternate["lang_code"])}"'
+                f' href="{escape(alternate["location"])}"/>'
+            )
+        parts.append("</url>\n")
+    parts.append("</urlset>\n")
+    return "".join(parts)
+
+
+def section(request: HttpRequest, **kwargs) -> HttpResponse:
+    """Django's sitemap view (pages, 404s, Last-Modified, X-Robots-Tag), rendered by hand."""
+    response = sitemap_views.sitemap(request, **kwargs)
+    response.content = render_urlset(response.context_data["urlset"])
+    return response

@@ -3,6 +3,7 @@
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, re_path
 
+from . import sitemaps
 from .cache import cache_anonymous_page
 from .feeds import CategoryFeed, LatestPostsAtomFeed, LatestPostsFeed, TagFeed
 from .sitemaps import SITEMAPS
@@ -31,7 +32,7 @@ urlpatterns = [
     ),
     path(
         "sitemap-<section>.xml",
-        cache_anonymous_page(sitemap_views.sitemap),
+        cache_anonymous_page(sitemaps.section),
         {"sitemaps": SITEMAPS},
         name="sitemap_section",
     ),
