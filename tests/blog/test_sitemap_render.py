@@ -14,8 +14,7 @@ NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 def entries(xml: bytes | str) -> list[dict[str, str]]:
     root = ElementTree.fromstring(xml)
     return [
-        {child.tag.split("}")[1]: child.text for child in url}
-        for url in root.findall("sm:url", NS)
+        {child.tag.split("}")[1]: child.text for child in url} for url in root.findall("sm:url", NS)
     ]
 
 
