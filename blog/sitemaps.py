@@ -5,6 +5,8 @@ Each section is paginated (`?p=2`) so that 100,000 posts stay within the protoco
 """
 
 from datetime import datetime
+from functools import lru_cache
+from html import escape
 
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
@@ -12,7 +14,6 @@ from django.db.models import Max, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 
 from .models import Category, Post, Tag
 
@@ -85,36 +86,43 @@ SITEMAPS = {
 }
 
 
-def _xml_date(value) -> str:
+def _xml_date(value, tz) -> str:
     """What the `date:"Y-m-d"` filter of Django's sitemap.xml prints: the local date."""
     if isinstance(value, datetime):
-        value = timezone.localtime(value) if timezone.is_aware(value) else value
-        return value.date().isoformat()
+        return (value.astimezone(tz) if value.tzinfo else value).date().isoformat()
     return value.isoformat()
+
+
+@lru_cache(maxsize=64)
+def _tag(name: str, value: str) -> str:
+    """`<changefreq>` and `<priority>`: the same few values in every URL of a section."""
+    return f"<{name}>{escape(value)}</{name}>" if value else ""
 
 
 def render_urlset(urls: list[dict]) -> str:
     """Django's sitemap.xml without the template engine: 5,000 URLs cost it ~0.4 s."""
+    tz = timezone.get_current_timezone()
     parts = [
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
         ' xmlns:xhtml="http://www.w3.org/1999/xhtml">\n'
     ]
+    append = parts.append
     for url in urls:
-        parts.append(f"<url><loc>{escape(url['location'])}</loc>")
-        if url.get("lastmod"):
-            parts.append(f"<lastmod>{_xml_date(url['lastmod'])}</lastmod>")
-        if url.get("changefreq"):
-            parts.append(f"<changefreq>{escape(url['changefreq'])}</changefreq>")
-        if url.get("priority"):
-            parts.append(f"<priority>{escape(url['priority'])}</priority>")
+        lastmod = url.get("lastmod")
+        append(
+            f"<url><loc>{escape(url['location'])}</loc>"
+            + (f"<lastmod>{_xml_date(lastmod, tz)}</lastmod>" if lastmod else "")
+            + _tag("changefreq", str(url.get("changefreq") or ""))
+            + _tag("priority", str(url.get("priority") or ""))
+        )
         for alternate in url.get("alternates") or ():
-            parts.append(
+            append(
                 f'<xhtml:link rel="alternate" hreflang="{escape(alternate["lang_code"])}"'
                 f' href="{escape(alternate["location"])}"/>'
             )
-        parts.append("</url>\n")
-    parts.append("</urlset>\n")
+        append("</url>\n")
+    append("</urlset>\n")
     return "".join(parts)
 
 
