@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 
 def environ(path: str) -> dict:
+    accept = "application/json" if path.startswith("/api/") else "text/html"
     path, _, query = path.partition("?")
     return {
         "REQUEST_METHOD": "GET",
@@ -45,7 +46,7 @@ def environ(path: str) -> dict:
         "HTTP_HOST": "localhost",
         "HTTP_X_FORWARDED_PROTO": "https",
         "HTTP_X_FORWARDED_FOR": "127.0.0.1",
-        "HTTP_ACCEPT": "text/html,application/xhtml+xml",
+        "HTTP_ACCEPT": accept,  # JSON for the API, not the browsable HTML
         "HTTP_ACCEPT_ENCODING": "gzip",
         "HTTP_USER_AGENT": "bench/profile",
         "wsgi.version": (1, 0),
