@@ -9,8 +9,8 @@ so nothing but Django and our code is measured. Each case runs untimed a few tim
 `--requests` times under cProfile; the top functions by own time and by cumulative time
 are printed and saved in bench-results/profile-<stamp>.txt.
 
-Cases: hit (home from the page cache), healthz, home, post, api (uncached ones with the
-page cache turned off).
+Cases: hit (home from the page cache), healthz, home, post, api, sitemap (a posts
+section), last (home's last page); all but the first two with the page cache turned off.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 
 def environ(path: str) -> dict:
+    accept = "application/json" if path.startswith("/api/") else "text/html"
     path, _, query = path.partition("?")
     return {
         "REQUEST_METHOD": "GET",
@@ -45,7 +46,7 @@ def environ(path: str) -> dict:
         "HTTP_HOST": "localhost",
         "HTTP_X_FORWARDED_PROTO": "https",
         "HTTP_X_FORWARDED_FOR": "127.0.0.1",
-        "HTTP_ACCEPT": "text/html,application/xhtml+xml",
+        "HTTP_ACCEPT": accept,  # JSON for the API, not the browsable HTML
         "HTTP_ACCEPT_ENCODING": "gzip",
         "HTTP_USER_AGENT": "bench/profile",
         "wsgi.version": (1, 0),
@@ -99,6 +100,8 @@ def main() -> None:
         "home": ("/", 0),
         "post": (post, 0),
         "api": ("/api/posts/", 0),
+        "sitemap": ("/sitemap-posts.xml?p=2", 0),
+        "last": ("/?page=last", 0),
     }
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     report = io.StringIO()

@@ -5,11 +5,18 @@ Each section is paginated (`?p=2`) so that 100,000 posts stay within the protoco
 50,000 URLs per file and every response stays small.
 """
 
+from datetime import datetime
+from functools import lru_cache
+from html import escape
+
 from django.contrib.auth import get_user_model
 from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps import views as sitemap_views
 from django.db.models import Exists, Max, OuterRef, Subquery
 from django.db.models.functions import TruncMonth
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 
 from .models import Category, Post, Tag
 
@@ -111,3 +118,50 @@ SITEMAPS = {
     "authors": AuthorSitemap,
     "months": MonthSitemap,
 }
+
+
+def _xml_date(value, tz) -> str:
+    """What the `date:"Y-m-d"` filter of Django's sitemap.xml prints: the local date."""
+    if isinstance(value, datetime):
+        return (value.astimezone(tz) if value.tzinfo else value).date().isoformat()
+    return value.isoformat()
+
+
+@lru_cache(maxsize=64)
+def _tag(name: str, value: str) -> str:
+    """`<changefreq>` and `<priority>`: the same few values in every URL of a section."""
+    return f"<{name}>{escape(value)}</{name}>" if value else ""
+
+
+def render_urlset(urls: list[dict]) -> str:
+    """Django's sitemap.xml without the template engine: 5,000 URLs cost it ~0.4 s."""
+    tz = timezone.get_current_timezone()
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+        ' xmlns:xhtml="http://www.w3.org/1999/xhtml">\n'
+    ]
+    append = parts.append
+    for url in urls:
+        lastmod = url.get("lastmod")
+        append(
+            f"<url><loc>{escape(url['location'])}</loc>"
+            + (f"<lastmod>{_xml_date(lastmod, tz)}</lastmod>" if lastmod else "")
+            + _tag("changefreq", str(url.get("changefreq") or ""))
+            + _tag("priority", str(url.get("priority") or ""))
+        )
+        for alternate in url.get("alternates") or ():
+            append(
+                f'<xhtml:link rel="alternate" hreflang="{escape(alternate["lang_code"])}"'
+                f' href="{escape(alternate["location"])}"/>'
+            )
+        append("</url>\n")
+    append("</urlset>\n")
+    return "".join(parts)
+
+
+def section(request: HttpRequest, **kwargs) -> HttpResponse:
+    """Django's sitemap view (pages, 404s, Last-Modified, X-Robots-Tag), rendered by hand."""
+    response = sitemap_views.sitemap(request, **kwargs)
+    response.content = render_urlset(response.context_data["urlset"])
+    return response

@@ -9,6 +9,7 @@ from django.urls import path, re_path
 
 from config.origin import on_site_origin
 
+from . import sitemaps
 from .cache import cache_anonymous_page
 from .feeds import CategoryFeed, LatestPostsAtomFeed, LatestPostsFeed, TagFeed
 from .sitemaps import SITEMAPS
@@ -39,7 +40,7 @@ urlpatterns = [
     ),
     path(
         "sitemap-<section>.xml",
-        on_site_origin(cache_anonymous_page(params=("p",))(sitemap_views.sitemap)),
+        on_site_origin(cache_anonymous_page(params=("p",))(sitemaps.section)),
         {"sitemaps": SITEMAPS},
         name="sitemap_section",
     ),
