@@ -22,11 +22,10 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
-# The one origin of every absolute URL (config/origin.py); production requires it.
-SITE_URL = env("BROADSHEET_SITE_URL", default="http://localhost:8000")
-SITE_NAME = env("BROADSHEET_SITE_NAME", default="Broadsheet")
-# The site's origin for links in e-mails (never taken from a request's Host header).
+# The one origin of every absolute URL (config/origin.py), e-mails included; production
+# requires it. Never taken from a request's Host header.
 SITE_URL = env("BROADSHEET_SITE_URL", default="http://localhost:8000").rstrip("/")
+SITE_NAME = env("BROADSHEET_SITE_NAME", default="Broadsheet")
 SITE_DESCRIPTION = env(
     "BROADSHEET_SITE_DESCRIPTION", default="Essays, notes and news, published with Broadsheet."
 )

@@ -25,7 +25,8 @@ def test_a_public_posts_old_slugs_answer_301_through_a_chain(client):
     for old in ["first", "second"]:
         response = client.get(f"/posts/{old}/?utm=x")
         assert response.status_code == 301
-        assert response["Location"] == "/posts/third/?utm=x"  # one hop, not a chain
+        # One hop, not a chain; the page cache drops parameters the page does not read.
+        assert response["Location"] == "/posts/third/"
     assert client.get("/posts/third/").status_code == 200
     # Renaming back frees the address it returns to.
     rename(post, "first")
@@ -81,8 +82,8 @@ def test_category_and_tag_slugs_and_their_feeds_follow(client):
     assert client.get("/tag/t/")["Location"] == "/tag/tides/"
     assert Category(name="Coast 2").save() is None
     assert Category.objects.get(name="Coast 2").slug != "coast"
-    Tag.objects.create(name="T")
-    assert Tag.objects.get(name="T").slug != "t"
+    # "T!" would slugify to "t" (a plain "T" is the same name as "t", ignoring case).
+    assert Tag.objects.create(name="T!").slug != "t"
 
 
 def test_api_by_slug_follows_a_rename(client):

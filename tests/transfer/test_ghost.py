@@ -50,7 +50,7 @@ def test_lexical_post_field_by_field(run_import, local_post):
     assert post.excerpt == "Custom excerpt."
     assert post.body.startswith("Shipping *Lexical* today.")
     assert "```js\nlet a = 1;\n```" in post.body
-    assert '<img alt="Diagram" src="https://ghost.example/content/images/a.png">' in (
+    assert '<img src="https://ghost.example/content/images/a.png" alt="Diagram">' in (
         post.body_html
     )
 
