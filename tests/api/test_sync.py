@@ -63,9 +63,7 @@ def test_a_cursor_crawl_never_skips_or_repeats_while_others_publish(live_server)
         seen += [row["id"] for row in page["results"]]
         crawling.set()
         # `next` starts with the configured site origin; this site is the live server.
-        url = page["next"] and live_server.url + page["next"].removeprefix(
-            settings.SITE_URL
-        )
+        url = page["next"] and live_server.url + page["next"].removeprefix(settings.SITE_URL)
     thread.join(60)
     assert len(published) == 15
     assert len(seen) == len(set(seen)), "a post came twice"

@@ -42,7 +42,9 @@ def test_unknown_query_parameters_share_one_entry_and_never_reach_the_page(clien
 
 def test_api_refuses_unknown_parameters_and_never_caches_the_refusal(client, posts):
     for _ in range(2):
-        response = client.get("/api/posts/?page_size=1&utm_source=e", HTTP_ACCEPT="application/json")
+        response = client.get(
+            "/api/posts/?page_size=1&utm_source=e", HTTP_ACCEPT="application/json"
+        )
         assert response.status_code == 400
         assert [e["field"] for e in response.json()["errors"]] == ["utm_source"]
         assert "X-Page-Cache" not in response
