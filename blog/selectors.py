@@ -20,6 +20,9 @@ from . import search_sqlite
 from .models import SEARCH_CONFIG, Post, PostQuerySet
 
 MAX_QUERY_LENGTH = 200
+# PostgreSQL ranks at most this many matches, the newest: a word in every post would
+# otherwise rank the whole archive on each request. Older matches are left out.
+MAX_RANKED_MATCHES = 1000
 
 
 def public_authors() -> QuerySet:
@@ -40,8 +43,9 @@ def search_posts(queryset: PostQuerySet, query: str) -> PostQuerySet:
     """Posts of `queryset` matching `query`, best first.
 
     PostgreSQL ranks a web-style query (`"exact phrase" -excluded or`) against the stored,
-    GIN-indexed search vector; SQLite (`make run`) uses its FTS5 index with porter
-    stemming (`blog.search_sqlite`); any other database a case-insensitive containment.
+    GIN-indexed search vector, for the newest `MAX_RANKED_MATCHES` matches; SQLite
+    (`make run`) uses its FTS5 index with porter stemming (`blog.search_sqlite`); any
+    other database a case-insensitive containment.
     """
     # PostgreSQL refuses NUL bytes in text: treat them as spaces.
     query = " ".join(query.replace("\x00", " ").split())
@@ -51,8 +55,13 @@ def search_posts(queryset: PostQuerySet, query: str) -> PostQuerySet:
         return queryset.none()
     if connection.vendor == "postgresql":
         ts_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
-        return (
+        newest = (
             queryset.filter(search_vector=ts_query)
+            .order_by("-published_at", "-id")
+            .values("pk")[:MAX_RANKED_MATCHES]
+        )
+        return (
+            queryset.filter(pk__in=newest)
             .annotate(rank=SearchRank(F("search_vector"), ts_query))
             .order_by("-rank", "-published_at", "-id")
         )

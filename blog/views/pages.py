@@ -18,6 +18,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from ..cache import cache_anonymous_page
 from ..markdown import table_of_contents
 from ..models import Category, Post, Tag
+from ..paginator import DeferredJoinPaginator
 from ..permissions import can_view
 from ..selectors import adjacent_posts, public_authors, related_posts
 
@@ -32,6 +33,7 @@ class PostListView(ListView):
     template_name = "blog/post_list.html"
     context_object_name = "posts"
     paginate_by = PAGE_SIZE
+    paginator_class = DeferredJoinPaginator  # deep pages: keys from the index first
     heading = ""
     description = ""
 

@@ -1,10 +1,11 @@
 """Full-text search over public posts."""
 
-from django.core.paginator import InvalidPage, Paginator
+from django.core.paginator import InvalidPage
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from ..models import Post
+from ..paginator import DeferredJoinPaginator
 from ..selectors import MAX_QUERY_LENGTH, QueryTooLong, search_posts
 from .pages import PAGE_SIZE
 
@@ -18,7 +19,7 @@ def search(request: HttpRequest) -> HttpResponse:
         context.update(error=str(error), query="")
         return render(request, "blog/search.html", context, status=400)
     if context["query"]:
-        paginator = Paginator(results, PAGE_SIZE)
+        paginator = DeferredJoinPaginator(results, PAGE_SIZE)
         try:
             page = paginator.page(request.GET.get("page") or 1)
         except InvalidPage as error:

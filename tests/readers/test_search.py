@@ -4,10 +4,12 @@ import json
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from blog.models import Post
 from blog.search_sqlite import match_expression
@@ -89,3 +91,13 @@ def test_postgresql_search_is_stemmed_and_ranked():
     results = list(search_posts(Post.objects.public().for_listing(), "cache"))
     assert [p.title for p in results] == ["Caching anonymous pages", "Lamps"]
     assert results[0].rank > results[1].rank
+
+
+@pytest.mark.django_db
+def test_postgresql_ranks_only_the_newest_matches(monkeypatch):
+    """A word in every post ranks a bounded set (the newest), not the whole archive."""
+    monkeypatch.setattr("blog.selectors.MAX_RANKED_MATCHES", 2)
+    for day in (1, 2, 3):
+        PostFactory(title=f"Lantern {day}", published_at=timezone.now() - timedelta(days=10 - day))
+    results = search_posts(Post.objects.public().for_listing(), "lantern")
+    assert sorted(p.title for p in results) == ["Lantern 2", "Lantern 3"]
