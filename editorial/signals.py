@@ -30,10 +30,11 @@ def _revision_on_commit(post_id: int) -> None:
     ids = getattr(_pending, "ids", None)
     if ids is None:
         ids = _pending.ids = set()
-    first = not ids
-    ids.add(post_id)
-    if first:  # in autocommit mode this runs at once, so the id must be in already
-        transaction.on_commit(_flush)
+    ids.add(post_id)  # first, since in autocommit mode on_commit runs at once
+    # Every call registers a flush (a rolled-back transaction drops its callbacks, so no
+    # flag may say one is pending); the first flush of a commit takes all ids, the rest
+    # find none.
+    transaction.on_commit(_flush)
 
 
 @receiver(post_save, sender=Post)
