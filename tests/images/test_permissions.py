@@ -94,6 +94,7 @@ def test_admin_upload_is_checked_like_the_api(client_for, contributor):
     assert 'type="file" name="upload"' in form and "image/avif" in form
     change = client.get(f"/admin/images/image/{image.pk}/change/").content.decode()
     assert f'src="{image.url}"' in change and "1200 x 800" in change
+    assert f"<code>![A harbour](image:{image.pk})</code>" in change
 
 
 def test_cover_picker_searches_the_library(client_for, author, make_image):
