@@ -30,6 +30,8 @@ ALLOWED_ATTRIBUTES = {
 }  # fmt: skip
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 _EXTENSIONS = ["extra", "sane_lists", "toc"]
+# Extensions other rooms add (`register_extension`); the sanitiser below still runs after.
+_extensions: list[md.Extension] = []
 _WORDS_PER_MINUTE = 200
 _TAGS = re.compile(r"<[^>]+>")
 _PARAGRAPHS = re.compile(r"<p>(.*?)</p>", re.DOTALL)
@@ -37,7 +39,7 @@ _PARAGRAPHS = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 
 def render_markdown(source: str) -> str:
     """Render Markdown to HTML that is safe to show to any reader."""
-    html = md.markdown(source, extensions=_EXTENSIONS, output_format="html")
+    html = md.markdown(source, extensions=[*_EXTENSIONS, *_extensions], output_format="html")
     return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
@@ -46,6 +48,16 @@ def render_markdown(source: str) -> str:
         link_rel="noopener noreferrer nofollow",
         filter_style_properties={"text-align"},
     )
+
+
+def register_extension(extension: md.Extension) -> None:
+    """Add a python-markdown extension to every later render (idempotent).
+
+    The hook for other rooms, so that blog imports none of them: the images app resolves
+    `![alt](image:42)` this way. What an extension emits must pass the allow-list above.
+    """
+    if extension not in _extensions:
+        _extensions.append(extension)
 
 
 def plain_text(html: str) -> str:

@@ -12,8 +12,9 @@ class ImagesConfig(AppConfig):
         # rooms, so blog never imports this app (images/body.py).
         from blog import markdown
 
-        from .body import markdown_plugin
+        from . import body
 
-        register = getattr(markdown, "register_plugin", None)
-        if register is not None:
-            register(markdown_plugin)
+        if hasattr(markdown, "register_plugin"):  # markdown-it-py
+            markdown.register_plugin(body.markdown_plugin)
+        elif hasattr(markdown, "register_extension"):  # python-markdown
+            markdown.register_extension(body.python_markdown_extension())
