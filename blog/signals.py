@@ -8,9 +8,10 @@ down the save still succeeds and the publish sweep catches up (see `blog.sweep`)
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
+from django.utils import timezone
 
 from .cache import invalidate_pages
-from .models import Category, Post, Tag
+from .models import Category, Post, PostTombstone, Tag
 from .tasks import announce_post, enqueue_on_commit
 
 
@@ -29,3 +30,12 @@ def content_changed(**kwargs) -> None:
 def post_saved(sender, instance: Post, **kwargs) -> None:
     if instance.is_public and instance.announced_at is None:
         enqueue_on_commit(announce_post, instance.pk)
+
+
+@receiver(post_delete, sender=Post)
+def post_deleted(sender, instance: Post, **kwargs) -> None:
+    """Leave a tombstone for syncing clients when a post readers could see is deleted."""
+    if instance.is_public:
+        PostTombstone.objects.update_or_create(
+            post_id=instance.pk, defaults={"slug": instance.slug, "deleted_at": timezone.now()}
+        )

@@ -7,8 +7,11 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("config.health")),
+    # Before admin.site.urls: replaces its "View on site" shortcut with a checked one.
+    path("admin/", include("blog.admin.shortcuts")),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("api/webhooks/", include("webhooks.urls")),
     path("api/", include("blog.api.urls")),
     path("", include("blog.urls")),
 ]

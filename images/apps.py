@@ -14,7 +14,4 @@ class ImagesConfig(AppConfig):
 
         from . import body
 
-        if hasattr(markdown, "register_plugin"):  # markdown-it-py
-            markdown.register_plugin(body.markdown_plugin)
-        elif hasattr(markdown, "register_extension"):  # python-markdown
-            markdown.register_extension(body.python_markdown_extension())
+        markdown.register_plugin(body.markdown_plugin)

@@ -79,65 +79,6 @@ def _resolve_references(state) -> None:
         state.tokens[index + 1] = Token("html_block", "", 0, content=close)
 
 
-def python_markdown_extension():
-    """The same as `markdown_plugin`, for a python-markdown `blog.markdown`.
-
-    Imported lazily: python-markdown is only needed while blog renders with it.
-    """
-    from markdown.extensions import Extension
-    from markdown.treeprocessors import Treeprocessor
-
-    class LibraryImages(Treeprocessor):
-        def run(self, root) -> None:
-            _resolve_elements(root)
-
-    class LibraryImagesExtension(Extension):
-        def extendMarkdown(self, md) -> None:
-            md.treeprocessors.register(LibraryImages(md), "library_images", 5)
-
-    return LibraryImagesExtension()
-
-
-def _resolve_elements(root) -> None:
-    """ElementTree version of `_resolve_references`: python-markdown's parse tree."""
-    from xml.etree.ElementTree import SubElement
-
-    found = [el for el in root.iter("img") if REFERENCE.match(el.get("src", ""))]
-    if not found:
-        return
-    images = Image.objects.in_bulk({int(REFERENCE.match(el.get("src")).group(1)) for el in found})
-    parents = {child: parent for parent in root.iter() for child in parent}
-    for element in found:
-        parent = parents[element]
-        image = images.get(int(REFERENCE.match(element.get("src")).group(1)))
-        if image is None:  # a deleted or mistyped image: its alt text stays as text
-            _replace_with_text(parent, element, element.get("alt", ""))
-            continue
-        element.set("src", image.url)
-        element.set("width", str(image.width))
-        element.set("height", str(image.height))
-        if not element.get("alt"):
-            element.set("alt", image.alt_text)
-        alone = len(parent) == 1 and not (parent.text or "").strip()
-        if parent.tag == "p" and alone and not (element.tail or "").strip():
-            parent.tag = "figure"
-            if image.caption or image.credit:
-                caption = SubElement(parent, "figcaption")
-                caption.text = image.caption + (" " if image.caption and image.credit else "")
-                if image.credit:
-                    SubElement(caption, "span", {"class": "credit"}).text = image.credit
-
-
-def _replace_with_text(parent, element, text: str) -> None:
-    index = list(parent).index(element)
-    text += element.tail or ""
-    if index:
-        parent[index - 1].tail = (parent[index - 1].tail or "") + text
-    else:
-        parent.text = (parent.text or "") + text
-    parent.remove(element)
-
-
 def _is_paragraph(tokens, index: int) -> bool:
     return (
         0 < index < len(tokens) - 1

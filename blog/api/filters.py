@@ -29,26 +29,53 @@ class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = UTCDateTimeField
 
 
-class PostFilter(django_filters.FilterSet):
-    """`status` only narrows what the user may already see: drafts stay theirs alone."""
+class CharInFilter(django_filters.BaseInFilter, django_filters.CharFilter):
+    """`?name=a,b`: any of the values (OR)."""
 
-    slug = django_filters.CharFilter(field_name="slug", help_text="Find one post by slug.")
+
+class PostFilter(django_filters.FilterSet):
+    """`status` only narrows what the user may already see: drafts stay theirs alone.
+
+    Comma-separated values mean any of them (`?tag=a,b`: tagged a OR b); `tag_all`
+    means all of them (`?tag_all=a,b`: tagged a AND b). Different parameters combine
+    with AND.
+    """
+
+    slug = CharInFilter(field_name="slug", help_text="Post slugs, comma-separated (any).")
     status = django_filters.ChoiceFilter(choices=Post.Status.choices)
-    category = django_filters.CharFilter(field_name="category__slug", help_text="Category slug.")
-    tag = django_filters.CharFilter(field_name="tags__slug", help_text="Tag slug.")
-    author = django_filters.CharFilter(field_name="author__username", help_text="Username.")
+    category = CharInFilter(field_name="category__slug", help_text="Category slugs (any).")
+    tag = CharInFilter(method="filter_tag", help_text="Tag slugs, comma-separated (any).")
+    tag_all = django_filters.CharFilter(
+        method="filter_tag_all", help_text="Tag slugs, comma-separated: tagged with all."
+    )
+    author = CharInFilter(field_name="author__username", help_text="Usernames (any).")
     published_after = UTCDateTimeFilter(field_name="published_at", lookup_expr="gte")
     published_before = UTCDateTimeFilter(field_name="published_at", lookup_expr="lte")
+    updated_after = UTCDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", help_text="Changed at or after (sync)."
+    )
+    updated_before = UTCDateTimeFilter(field_name="updated_at", lookup_expr="lte")
 
     class Meta:
         model = Post
         fields = []
+
+    def filter_tag(self, queryset, name, value):
+        # A subquery, not a join: a post with two of the tags is still listed once.
+        tagged = Post.tags.through.objects.filter(tag__slug__in=value).values("post_id")
+        return queryset.filter(pk__in=tagged)
+
+    def filter_tag_all(self, queryset, name, value):
+        for slug in {part.strip() for part in value.split(",") if part.strip()}:
+            queryset = queryset.filter(tags__slug=slug)  # one row per post and slug
+        return queryset
 
 
 class PostSearchFilter(BaseFilterBackend):
     """`?search=`: the site's full-text search (ranked on PostgreSQL)."""
 
     param = "search"
+    query_params = (param,)
 
     def filter_queryset(self, request, queryset, view):
         query = request.query_params.get(self.param, "")

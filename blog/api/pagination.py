@@ -1,6 +1,47 @@
-"""Page-number pagination with a client-chosen `page_size`, capped at 100."""
+"""Pages of a list: numbered by default, or a keyset cursor for syncing clients.
 
+`?page=` and `?page_size=` (at most 100) give numbered pages with the total count. Any
+`?cursor=` (empty to start) switches to cursor pages in the sync order, oldest change
+first (`updated_at`, then `id`): each page's `next` continues strictly after the last
+row served, so a crawl never repeats a post or skips one, however many are published
+meanwhile; a post changed during the crawl comes again, later, with its new version.
+Rows changed in the last `SETTLE_SECONDS` are held back until then, so a save that
+commits a moment after it stamped `updated_at` is not passed over. The last page has
+`next: null` and a `cursor` to resume from later.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime, timedelta
+
+from django.db.models import Q
+from django.utils import timezone
 from rest_framework import pagination
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+
+SETTLE_SECONDS = 2
+
+
+def encode_cursor(updated_at: datetime, pk: int) -> str:
+    raw = f"{updated_at.isoformat()}|{pk}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(token: str) -> tuple[datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        moment, pk = raw.split("|")
+        parsed = datetime.fromisoformat(moment)
+        if parsed.tzinfo is None:
+            raise ValueError("naive")
+        return parsed, int(pk)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ValidationError(
+            {"cursor": ["Invalid cursor: use a `next` or `cursor` value."]}
+        ) from error
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -8,3 +49,70 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     page_size_query_param = "page_size"
     max_page_size = 100
+
+
+class PostPagination(PageNumberPagination):
+    """Numbered pages, or cursor pages when `?cursor=` is present (module docstring)."""
+
+    cursor_query_param = "cursor"
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.cursor_mode = self.cursor_query_param in request.query_params
+        if not self.cursor_mode:
+            return super().paginate_queryset(queryset, request, view)
+        if request.query_params.get("ordering") or request.query_params.get(self.page_query_param):
+            raise ValidationError(
+                {"cursor": ["Cursor pages come in sync order: no ordering or page."]}
+            )
+        self.request = request
+        size = self.get_page_size(request)
+        token = request.query_params[self.cursor_query_param]
+        queryset = queryset.filter(
+            updated_at__lte=timezone.now() - timedelta(seconds=SETTLE_SECONDS)
+        )
+        if token:
+            moment, pk = decode_cursor(token)
+            queryset = queryset.filter(Q(updated_at__gt=moment) | Q(updated_at=moment, pk__gt=pk))
+        rows = list(queryset.order_by("updated_at", "pk")[: size + 1])
+        self.has_more = len(rows) > size
+        self.rows = rows[:size]
+        last = self.rows[-1] if self.rows else None
+        self.resume = encode_cursor(last.updated_at, last.pk) if last else token
+        return self.rows
+
+    def get_paginated_response(self, data):
+        if not self.cursor_mode:
+            return super().get_paginated_response(data)
+        url = self.request.build_absolute_uri()
+        next_url = replace_query_param(url, self.cursor_query_param, self.resume)
+        return Response(
+            {
+                "count": None,
+                "next": next_url if self.has_more else None,
+                "previous": None,
+                "cursor": self.resume,
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        paged = super().get_paginated_response_schema(schema)
+        paged["properties"]["count"]["nullable"] = True
+        paged["properties"]["count"]["description"] = "Total; null on cursor pages."
+        paged["properties"]["cursor"] = {
+            "type": "string",
+            "description": "Cursor pages only: resume the crawl from here later.",
+        }
+        return paged
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        return [
+            *super().get_schema_operation_parameters(view),
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Cursor pages in sync order (oldest change first); empty to start.",
+                "schema": {"type": "string"},
+            },
+        ]

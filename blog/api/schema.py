@@ -1,4 +1,10 @@
-"""OpenAPI details drf-spectacular cannot infer from our own permission classes.
+"""OpenAPI details drf-spectacular cannot infer: error responses and anonymous reads.
+
+`APISchema` (the project's `DEFAULT_SCHEMA_CLASS`) adds to every operation the error
+responses it really gives, each with the problem-details body of `blog.api.problems`, and
+the 304 of a conditional GET where the view supports one. A view says what applies with
+class attributes: `conditional_writes` (If-Match → 412 on PUT/PATCH/DELETE),
+`unique_fields` (409 on writes), `conditional_reads` (304).
 
 drf-spectacular marks an operation as open to anonymous clients only for DRF's
 `AllowAny` and `IsAuthenticatedOrReadOnly`. Views whose permission class lets anonymous
@@ -6,11 +12,105 @@ clients read (`PostPermission`, `DjangoModelPermissionsOrAnonReadOnly`) use
 `AnonymousReadsSchema`, so their GET operations are documented as needing no token.
 """
 
+from __future__ import annotations
+
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
 
+from .problems import MEDIA_TYPE
 
-class AnonymousReadsSchema(AutoSchema):
+
+class FieldError(serializers.Serializer):
+    field = serializers.CharField(help_text='Dotted path, e.g. "tags.0"; "" for the body.')
+    message = serializers.CharField()
+    code = serializers.CharField(help_text="Stable, e.g. required, blank, invalid, unique.")
+
+
+class Problem(serializers.Serializer):
+    """RFC 9457 problem details, the body of every error (`application/problem+json`)."""
+
+    type = serializers.CharField(help_text="A URN naming the kind of problem.")
+    title = serializers.CharField(help_text="The HTTP status phrase.")
+    status = serializers.IntegerField()
+    detail = serializers.CharField(help_text="What went wrong this time, for humans.")
+    code = serializers.CharField(help_text="Stable machine-readable code.")
+    errors = FieldError(many=True, required=False, help_text="Per-field messages.")
+
+
+DESCRIPTIONS = {
+    "400": "Invalid body or query parameters (problem `invalid`, per-field `errors`).",
+    "401": "No credentials for a write, or a bad or expired token.",
+    "403": "You may see this but not do that.",
+    "404": "Not there, or not visible to you.",
+    "406": "No representation matches the Accept header.",
+    "409": "Conflicts with another resource (a name that must be unique).",
+    "412": "The resource changed since the version named by If-Match / If-Unmodified-Since.",
+    "413": "The body is larger than the API accepts.",
+    "415": "The body is not application/json.",
+    "429": "Throttled (or locked out); Retry-After says when to come back.",
+}
+
+
+class APISchema(AutoSchema):
+    """Documents the real error responses of every operation (see the module docstring)."""
+
+    def get_override_parameters(self) -> list:
+        parameters = list(super().get_override_parameters())
+        serializer_class = getattr(self.view, "serializer_class", None)
+        shape = getattr(serializer_class, "shape_params", ())
+        if shape and self.method == "GET" and getattr(self.view, "action", "") != "tombstones":
+            names = list(serializer_class.Meta.fields)
+            names = [n for n in names if not serializer_class().fields[n].write_only]
+            for name, verb in zip(shape, ("Only these", "All but these"), strict=True):
+                parameters.append(
+                    OpenApiParameter(
+                        name,
+                        {"type": "array", "items": {"type": "string", "enum": names}},
+                        OpenApiParameter.QUERY,
+                        description=f"{verb} top-level fields, comma-separated.",
+                        style="form",
+                        explode=False,
+                    )
+                )
+        return parameters
+
+    def _get_response_bodies(self, direction="response") -> dict:
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        problem = self._get_response_for_code(Problem, "400", direction=direction)["content"]
+        problem = {MEDIA_TYPE: next(iter(problem.values()))}
+        for status in self._error_statuses():
+            responses.setdefault(status, {"description": DESCRIPTIONS[status], "content": problem})
+        if self.method == "GET" and getattr(self.view, "conditional_reads", False):
+            responses.setdefault(
+                "304", {"description": "Not modified since the ETag / date you sent."}
+            )
+        return dict(sorted(responses.items()))
+
+    def _error_statuses(self) -> list[str]:
+        writes = self.method not in SAFE_METHODS
+        has_body = self.method in ("POST", "PUT", "PATCH")
+        statuses = {"400", "401", "406", "429"}
+        if "{" in self.path or self._is_list_view():
+            statuses.add("404")  # an unknown object; a page past the last one
+        if writes:
+            statuses.add("403")
+        if has_body:
+            statuses |= {"413", "415"}
+        if writes and getattr(self.view, "unique_fields", ()):
+            statuses.add("409")
+        if self.method in ("PUT", "PATCH", "DELETE") and getattr(
+            self.view, "conditional_writes", False
+        ):
+            statuses.add("412")
+        return sorted(statuses)
+
+
+class AnonymousReadsSchema(APISchema):
     """Safe methods need no credentials; writes keep the token or session requirement."""
 
     def get_auth(self) -> list[dict]:
@@ -18,3 +118,27 @@ class AnonymousReadsSchema(AutoSchema):
         if self.method in SAFE_METHODS and {} not in auths:
             auths.append({})
         return auths
+
+
+class TagSlugFieldExtension(OpenApiSerializerFieldExtension):
+    """A post's tags: `{slug, name}` objects in responses, slugs in requests."""
+
+    target_class = "blog.api.serializers.TagSlugField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        if direction == "response":
+            from .serializers import TagRefSerializer
+
+            return auto_schema.resolve_serializer(TagRefSerializer, direction).ref
+        return {"type": "string", "description": "A tag slug (editors: or a new tag's name)."}
+
+
+def optional_post_fields(result: dict, generator, request, public) -> dict:
+    """Post responses may lack any field (`?fields=`, `?omit=`): none is `required`.
+
+    A drf-spectacular postprocessing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]).
+    """
+    post = result.get("components", {}).get("schemas", {}).get("Post")
+    if post is not None:
+        post.pop("required", None)
+    return result

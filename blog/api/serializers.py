@@ -1,31 +1,58 @@
 """How posts, categories, tags and authors look on the wire.
 
 Read-only: id, slug, url, body_html, state, reading time, timestamps. The author of a new
-post is always the requesting user. Tags are written by slug: editors may name new tags
-(they are created), everyone else may only use existing ones.
+post is always the requesting user. Tags read as `{slug, name}` objects and are written
+by slug: editors may name new tags (they are created), everyone else may only use existing
+ones. `?fields=` and `?omit=` choose the top-level fields of a post in any response.
 """
 
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
+
+from config.origin import site_url
 
 from .. import permissions
 from ..models import Category, Post, Tag
 
 
-class CategorySerializer(serializers.ModelSerializer):
+class StrictCharField(serializers.CharField):
+    """A string, and only a string: `0` or `true` is a 400, not the text "0" or "True"."""
+
+    default_error_messages = {
+        **serializers.CharField.default_error_messages,
+        "invalid": "Not a valid string.",
+    }
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictModelSerializer(serializers.ModelSerializer):
+    """Text columns take strings only (DRF would turn numbers and booleans into text)."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }
+
+
+class CategorySerializer(StrictModelSerializer):
     class Meta:
         model = Category
         fields = ["id", "name", "slug", "description"]
         read_only_fields = ["id", "slug"]
 
 
-class TagSerializer(serializers.ModelSerializer):
+class TagSerializer(StrictModelSerializer):
     class Meta:
         model = Tag
         fields = ["id", "name", "slug"]
@@ -49,8 +76,16 @@ class AuthorSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class TagRefSerializer(serializers.Serializer):
+    """A tag as posts show it."""
+
+    slug = serializers.SlugField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
 class TagSlugField(serializers.SlugRelatedField):
-    """A tag by slug; editors may name a new one, which is then created."""
+    """Written as a slug (editors may name a new tag, which is then created); read as
+    `{slug, name}` (the schema says so through `blog.api.schema.TagSlugFieldExtension`)."""
 
     default_error_messages = {
         **serializers.SlugRelatedField.default_error_messages,
@@ -58,21 +93,27 @@ class TagSlugField(serializers.SlugRelatedField):
         "blank": "A tag needs a name.",
         "null_characters": "Null characters are not allowed.",
         "too_long": "Tag names are at most {max_length} characters.",
+        "invalid": "A tag is a string (its slug or, for editors, a new name).",
     }
 
     def __init__(self, **kwargs) -> None:
         super().__init__(slug_field="slug", queryset=Tag.objects.all(), **kwargs)
 
+    def to_representation(self, tag: Tag) -> dict:
+        return {"slug": tag.slug, "name": tag.name}
+
     def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
         request = self.context.get("request")
-        if not (isinstance(data, str) and request and permissions.is_editor(request.user)):
+        if "\x00" in data:  # PostgreSQL refuses NUL: not a 500
+            self.fail("null_characters")
+        if not (request and permissions.is_editor(request.user)):
             return super().to_internal_value(data)
         name = " ".join(data.split())
         max_length = Tag._meta.get_field("name").max_length
         if not name:
             self.fail("blank")
-        if "\x00" in name:
-            self.fail("null_characters")
         if len(name) > max_length:
             self.fail("too_long", max_length=max_length)
         existing = Tag.objects.filter(Q(slug=name) | Q(name__iexact=name)).first()
@@ -80,7 +121,41 @@ class TagSlugField(serializers.SlugRelatedField):
         return existing or Tag(name=name)
 
 
-class PostSerializer(serializers.ModelSerializer):
+class FieldSelectionMixin:
+    """`?fields=a,b` keeps only those top-level fields of each object; `?omit=a,b` drops
+    them. Only the output is shaped: what a write accepts never depends on them."""
+
+    shape_params = ("fields", "omit")
+
+    def to_representation(self, instance) -> dict:
+        data = super().to_representation(instance)
+        keep = self._kept_fields(tuple(data))
+        return data if keep is None else {key: data[key] for key in data if key in keep}
+
+    def _kept_fields(self, available: tuple[str, ...]) -> set[str] | None:
+        cache = self.context.setdefault("_kept_fields", {})
+        if available in cache:
+            return cache[available]
+        request = self.context.get("request")
+        params = request.query_params if request else {}
+        keep = None
+        for name in self.shape_params:
+            if name not in params:
+                continue
+            asked = {part.strip() for part in params[name].split(",") if part.strip()}
+            unknown = sorted(asked - set(available))
+            if unknown or not asked:
+                listed = ", ".join(available)
+                raise ValidationError(
+                    {name: [f"Unknown field {', '.join(unknown)}. Fields: {listed}."]}
+                )
+            keep = keep if keep is not None else set(available)
+            keep = keep & asked if name == "fields" else keep - asked
+        cache[available] = keep
+        return keep
+
+
+class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
     url = serializers.SerializerMethodField(help_text="The public page of the post.")
     state = serializers.ChoiceField(choices=Post.State.choices, read_only=True)
     author = AuthorSummarySerializer(read_only=True)
@@ -92,7 +167,9 @@ class PostSerializer(serializers.ModelSerializer):
         required=False,
         write_only=True,
     )
-    tags = TagSlugField(many=True, required=False, help_text="Tag slugs.")
+    tags = TagSlugField(
+        many=True, required=False, help_text="Read as {slug, name}; written as slugs."
+    )
     reading_minutes = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -106,9 +183,8 @@ class PostSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.URLField())
     def get_url(self, post: Post) -> str:
-        request = self.context.get("request")
-        path = post.get_absolute_url()
-        return request.build_absolute_uri(path) if request else path
+        # On the site's origin, with or without a request (webhooks, tasks).
+        return site_url(post.get_absolute_url())
 
     def validate(self, attrs: dict) -> dict:
         user = self.context["request"].user
@@ -127,10 +203,15 @@ class PostSerializer(serializers.ModelSerializer):
 
     @transaction.atomic
     def update(self, post: Post, validated_data: dict) -> Post:
+        """Write only the fields the request names (and what save() derives from them).
+
+        The view hands in a copy read under a row lock, so a concurrent PATCH of another
+        field is neither overwritten nor lost (see `PostViewSet.update`).
+        """
         tags = validated_data.pop("tags", None)
         for field, value in validated_data.items():
             setattr(post, field, value)
-        post.save()
+        post.save(update_fields=list(validated_data))
         if tags is not None:
             post.tags.set(_saved(tags))
         return post
@@ -138,4 +219,21 @@ class PostSerializer(serializers.ModelSerializer):
 
 def _saved(tags: list[Tag]) -> list[Tag]:
     """Create the new tags an editor named (see `TagSlugField`)."""
-    return [tag if tag.pk else Tag.objects.get_or_create(name=tag.name)[0] for tag in tags]
+    return [tag if tag.pk else Tag.objects.get_or_create_named(tag.name) for tag in tags]
+
+
+class TombstoneSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The post's id.")
+    slug = serializers.CharField()
+    reason = serializers.ChoiceField(choices=["deleted", "unpublished"])
+    at = serializers.DateTimeField(help_text="When it was deleted, or last changed.")
+
+
+class TombstonePageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    results = TombstoneSerializer(many=True)
+
+
+class TombstoneQuerySerializer(serializers.Serializer):
+    since = serializers.DateTimeField(required=False, help_text="Only those after this time.")
+    limit = serializers.IntegerField(min_value=1, max_value=1000, default=100)

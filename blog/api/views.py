@@ -4,32 +4,52 @@ Every post queryset starts from `blog.permissions.visible_posts`, so nothing a u
 not see reaches any list, filter, search, ordering, action or detail.
 """
 
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_cool_off
 from django.contrib.auth import get_user_model
-from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db import transaction
+from django.db.models import Count, IntegerField, Max, OuterRef, Subquery
+from django.db.models.functions import Coalesce, Greatest
+from django.http import HttpResponsePermanentRedirect
 from django.utils.decorators import method_decorator
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.filters import OrderingFilter
+from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import DjangoModelPermissionsOrAnonReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
 from rest_framework_simplejwt import views as jwt_views
 
-from .. import permissions
+from .. import permissions, redirects
 from ..cache import cache_anonymous_page
-from ..models import Category, Post, Tag
+from ..models import Category, Post, PostTombstone, Tag
+from .conditional import add_last_modified, add_validators, check_preconditions, not_modified
 from .filters import PostFilter, PostSearchFilter
+from .pagination import PostPagination
+from .params import OrderingFilter, StrictQueryParamsMixin
 from .parsers import JSONParser
 from .permissions import PostPermission
 from .schema import AnonymousReadsSchema
-from .serializers import AuthorSerializer, CategorySerializer, PostSerializer, TagSerializer
+from .serializers import (
+    AuthorSerializer,
+    CategorySerializer,
+    PostSerializer,
+    TagSerializer,
+    TombstonePageSerializer,
+    TombstoneQuerySerializer,
+)
+from .sync import tombstones_since
+
+# The page cache keys on these parameters only, and on the negotiated renderer.
+POST_MEDIA_TYPES = ["application/json", "text/html"]
 
 
-@method_decorator(cache_anonymous_page, name="dispatch")
-class PostViewSet(viewsets.ModelViewSet):
+@method_decorator(cache_anonymous_page(params=None, media_types=POST_MEDIA_TYPES), name="dispatch")
+class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
     """Posts. Anonymous readers see public posts; writers also their own; editors all."""
 
     serializer_class = PostSerializer
@@ -38,34 +58,117 @@ class PostViewSet(viewsets.ModelViewSet):
     schema = AnonymousReadsSchema()
     filter_backends = [DjangoFilterBackend, PostSearchFilter, OrderingFilter]
     filterset_class = PostFilter
-    ordering_fields = ["published_at", "created_at", "title"]
-    # No default: the queryset's order (newest first, or best match when searching) stands.
+    ordering_fields = ["published_at", "created_at", "updated_at", "title"]
+    # No default: the queryset's order (newest first, or best match when searching) stands,
+    # except that ?updated_after= / ?updated_before= list in sync order (oldest change first).
     ordering = None
+    pagination_class = PostPagination
+    action_query_params = {"tombstones": ("since", "limit")}
+
+    conditional_reads = True  # ETag / Last-Modified, 304 (blog/api/conditional.py)
+    conditional_writes = True  # If-Match / If-Unmodified-Since, 412
 
     def get_queryset(self):
         return permissions.visible_posts(self.request.user, Post.objects.with_relations())
 
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        params = self.request.query_params
+        if {"updated_after", "updated_before"} & set(params) and not params.get("ordering"):
+            queryset = queryset.order_by("updated_at", "pk")
+        return queryset
+
     def perform_create(self, serializer) -> None:
-        serializer.save(author=self.request.user)
+        serializer.save(author=self.request.user, last_edited_by=self.request.user)
+
+    def perform_update(self, serializer) -> None:
+        serializer.save(last_edited_by=self.request.user)  # named by the admin's lock message
+
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        return add_last_modified(super().list(request, *args, **kwargs), _posts_changed_at())
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        return self._detail(request, self.get_object())
+
+    def update(self, request: Request, *args, **kwargs) -> Response:
+        """Lock the row, check If-Match, apply the fields given to the fresh copy."""
+        partial = kwargs.pop("partial", False)
+        with transaction.atomic():
+            post = self._locked(self.get_object())
+            serializer = self.get_serializer(post, data=request.data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            serializer.save()
+        post = self.get_queryset().get(pk=post.pk)  # tags and relations as saved
+        return add_validators(Response(self.get_serializer(post).data), post)
+
+    def destroy(self, request: Request, *args, **kwargs) -> Response:
+        with transaction.atomic():
+            self._locked(self.get_object()).delete()
+        return Response(status=204)
+
+    def _locked(self, post: Post) -> Post:
+        """The stored post, row-locked until the transaction ends, with preconditions met."""
+        locked = Post.objects.select_for_update().get(pk=post.pk)
+        check_preconditions(self.request, locked)
+        self.check_object_permissions(self.request, locked)
+        return locked
+
+    def _detail(self, request: Request, post: Post) -> Response:
+        response = not_modified(request, post)
+        if response is not None:
+            return response
+        return add_validators(Response(self.get_serializer(post).data), post)
 
     @extend_schema(summary="One post by its slug; 404 if you may not see it.")
     @action(detail=False, methods=["get"], url_path=r"by-slug/(?P<slug>[-\w]+)")
     def by_slug(self, request: Request, slug: str) -> Response:
-        post = get_object_or_404(self.get_queryset(), slug=slug)
+        post = self.get_queryset().filter(slug=slug).first()
+        moved_to = None if post else redirects.new_slug_for("blog:post", slug)
+        if moved_to:  # a renamed post: 301 to its by-slug address (blog.redirects)
+            return HttpResponsePermanentRedirect(f"{request.path[: -len(slug) - 1]}{moved_to}/")
+        post = post or get_object_or_404(self.get_queryset(), slug=slug)
         self.check_object_permissions(request, post)
-        return Response(self.get_serializer(post).data)
+        return self._detail(request, post)
+
+    @extend_schema(
+        summary="Posts gone from public view since `since`: deleted or unpublished.",
+        parameters=[TombstoneQuerySerializer],
+        responses=TombstonePageSerializer,
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def tombstones(self, request: Request) -> Response:
+        query = TombstoneQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        page = tombstones_since(query.validated_data.get("since"), query.validated_data["limit"])
+        next_url = None
+        if len(page) == query.validated_data["limit"]:
+            since = page[-1]["at"].isoformat()
+            next_url = replace_query_param(request.build_absolute_uri(), "since", since)
+        return Response(TombstonePageSerializer({"next": next_url, "results": page}).data)
 
     @extend_schema(summary="Public posts only, whoever asks.", responses=PostSerializer(many=True))
     @action(detail=False, methods=["get"])
     def published(self, request: Request) -> Response:
         queryset = self.filter_queryset(Post.objects.public().with_relations())
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        return add_last_modified(response, _posts_changed_at())
 
 
-class CategoryViewSet(viewsets.ModelViewSet):
+def _posts_changed_at():
+    """When any post last changed or was deleted: a list's Last-Modified (conservative).
+
+    One query, two index scans (`post_updated_idx`, tombstones by `deleted_at`).
+    """
+    latest = Subquery(Post.objects.order_by("-updated_at").values("updated_at")[:1])
+    at = Greatest(Coalesce(Max("deleted_at"), latest), latest)
+    return PostTombstone.objects.aggregate(at=at)["at"]
+
+
+class CategoryViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
     """Categories: everyone reads; editors write."""
 
+    unique_fields = ("name",)  # a taken name is a 409
     queryset = Category.objects.all()
     serializer_class = CategorySerializer
     permission_classes = [DjangoModelPermissionsOrAnonReadOnly]
@@ -84,7 +187,7 @@ class TagViewSet(CategoryViewSet):
     serializer_class = TagSerializer
 
 
-class AuthorViewSet(viewsets.ReadOnlyModelViewSet):
+class AuthorViewSet(StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet):
     """Public profiles of everyone with at least one public post."""
 
     serializer_class = AuthorSerializer
@@ -112,12 +215,39 @@ class AuthorViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class TokenObtainPairView(jwt_views.TokenObtainPairView):
-    """Username and password in, a short-lived access token and a refresh token out."""
+    """Username and password in, a short-lived access token and a refresh token out.
+
+    After `AXES_FAILURE_LIMIT` failures (django-axes) the answer is a 429 with
+    `Retry-After` (the whole cool-off: an upper bound), not the 401 of a wrong password:
+    a client can tell "slow down" from "wrong credentials".
+    """
+
+    parser_classes = [JSONParser]
+
+    def handle_exception(self, exc):
+        if isinstance(exc, AuthenticationFailed) and self._locked_out():
+            cool_off = get_cool_off(self.request._request)
+            exc = Throttled(
+                wait=cool_off.total_seconds() if cool_off else None,
+                detail="Too many failed attempts: locked out for a while. See Retry-After.",
+                code="locked_out",
+            )
+        return super().handle_exception(exc)
+
+    def _locked_out(self) -> bool:
+        data = self.request.data if isinstance(self.request.data, dict) else {}
+        username = data.get("username")
+        credentials = {"username": username} if isinstance(username, str) else None
+        return AxesProxyHandler.is_locked(self.request._request, credentials)
+
+
+class TokenRefreshView(jwt_views.TokenRefreshView):
+    """A refresh token in, a new access token out (refused once revoked)."""
 
     parser_classes = [JSONParser]
 
 
-class TokenRefreshView(jwt_views.TokenRefreshView):
-    """A refresh token in, a new access token out."""
+class TokenLogoutView(jwt_views.TokenBlacklistView):
+    """A refresh token in, revoked for good (simplejwt's blacklist): API logout."""
 
     parser_classes = [JSONParser]

@@ -13,3 +13,5 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# Readers of the demo get the site's 404 page, not Django's technical one (see the module).
+MIDDLEWARE = [*MIDDLEWARE, "blog.middleware.FriendlyNotFoundMiddleware"]  # noqa: F405

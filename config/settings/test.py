@@ -15,6 +15,8 @@ from .base import *  # noqa: F403
 from .base import TEMPLATES, env
 
 DEBUG = False
+# The test client's host, so that absolute URLs in assertions read naturally.
+SITE_URL = "http://testserver"
 SECRET_KEY = "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 # Fast hashing: the suite creates many users; production keeps Argon2 first.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -32,7 +32,8 @@ def test_nul_bytes_and_huge_numbers_in_urls(api, path, expected):
     PostFactory()
     response = api.get(path)
     assert response.status_code == expected, response.content
-    assert response["Content-Type"] == "application/json"
+    expected_type = "application/json" if expected == 200 else "application/problem+json"
+    assert response["Content-Type"] == expected_type
 
 
 @pytest.mark.parametrize("url", ["/api/posts/", "/api/auth/token/", "/api/auth/token/refresh/"])
@@ -40,12 +41,15 @@ def test_deeply_nested_json_is_a_400(api_as, editor, url):
     response = api_as(editor).generic("POST", url, DEEP, content_type="application/json")
     assert response.status_code == 400
     assert "nested too deeply" in response.json()["detail"]
+    assert response.json()["code"] == "parse_error"
 
 
-def test_body_over_the_upload_limit_is_a_json_400(api_as, author):
+def test_body_over_the_upload_limit_is_a_413_problem(api_as, author):
     body = '{"title": "T", "body": "' + "x" * 3_000_000 + '"}'
     response = api_as(author).generic("POST", "/api/posts/", body, content_type="application/json")
-    assert response.status_code == 400 and "detail" in response.json()
+    assert response.status_code == 413
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "payload_too_large"
     assert Post.objects.count() == 0
 
 
@@ -64,8 +68,8 @@ def test_body_over_the_upload_limit_is_a_json_400(api_as, author):
 def test_editor_bodies_with_bad_values(api_as, editor, body, field, message):
     response = api_as(editor).post("/api/posts/", body, format="json")
     assert response.status_code == 400, response.content
-    errors = response.json()
-    assert field in errors if field else errors
+    errors = response.json()["errors"]
+    assert field in {error["field"] for error in errors} if field else errors
     assert message in str(errors)
     assert not Tag.objects.exists() and not Post.objects.exists()
 
@@ -74,14 +78,15 @@ def test_lone_surrogates_are_refused(api_as, author):
     body = '{"title": "T", "body": "\\ud800"}'
     response = api_as(author).generic("POST", "/api/posts/", body, content_type="application/json")
     assert response.status_code == 400
-    assert "Surrogate" in response.json()["body"][0]
+    assert response.json()["code"] == "parse_error"
+    assert "lone surrogate" in response.json()["detail"]
 
 
 @pytest.mark.parametrize("body", ['"just a string"', "[]", "null", "42"])
 def test_bodies_that_are_not_objects(api_as, author, body):
     response = api_as(author).generic("POST", "/api/posts/", body, content_type="application/json")
     assert response.status_code == 400
-    assert response.json()["non_field_errors"]
+    assert response.json()["errors"][0]["field"] == ""
 
 
 def test_editors_reuse_a_tag_named_in_another_case(api_as, editor):
@@ -90,7 +95,7 @@ def test_editors_reuse_a_tag_named_in_another_case(api_as, editor):
         "/api/posts/", {"title": "T", "body": "b", "tags": ["DJANGO", "django"]}, format="json"
     )
     assert response.status_code == 201
-    assert response.json()["tags"] == [tag.slug]
+    assert response.json()["tags"] == [{"slug": tag.slug, "name": tag.name}]
     assert Tag.objects.count() == 1
 
 
@@ -107,6 +112,7 @@ def test_anonymous_clients_are_throttled_with_a_json_429(api, monkeypatch):
     assert codes == [200, 200, 200, 429]
     response = api.get("/api/tags/")
     assert response.status_code == 429 and "throttled" in response.json()["detail"]
+    assert response.json()["code"] == "throttled"
     assert int(response["Retry-After"]) > 0
 
 
@@ -117,13 +123,18 @@ def test_token_clients_are_throttled_per_user(api_as, author, other_author, monk
     assert api_as(other_author).get("/api/tags/").status_code == 200
 
 
-def test_token_endpoint_locks_out_after_repeated_failures(api, author, settings):
-    for _ in range(settings.AXES_FAILURE_LIMIT):
+def test_token_endpoint_lock_out_is_a_429_with_retry_after(api, author, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         wrong = api.post("/api/auth/token/", {"username": "author", "password": "wrong"})
         assert wrong.status_code == 401
-    # Locked out: even the right password now gets the same answer as a wrong one.
+    # The failure that reaches the limit locks the account out (as on the login page).
+    last = api.post("/api/auth/token/", {"username": "author", "password": "wrong"})
+    assert last.status_code == 429
+    # Locked out: even the right password is refused, with "come back later", not a 401.
     right = api.post(
         "/api/auth/token/", {"username": "author", "password": "correct-horse-battery"}
     )
-    assert right.status_code == 401
-    assert right.json() == wrong.json()
+    assert right.status_code == 429
+    assert right.json()["code"] == "locked_out"
+    cool_off = settings.AXES_COOLOFF_TIME.total_seconds()
+    assert 0 < int(right["Retry-After"]) <= cool_off

@@ -100,9 +100,10 @@ def test_permission_matrix(api_as, actors, targets, action, target, role, expect
     method, body = REQUESTS[action]
     response = getattr(client, method)(url, body, format="json")
     assert response.status_code == expected, (action, target, role, response.content)
-    assert expected == 204 or response["Content-Type"] == "application/json"
+    media_type = "application/json" if expected < 400 else "application/problem+json"
+    assert expected == 204 or response["Content-Type"] == media_type
     if expected >= 400:
-        assert "detail" in response.json()
+        assert response.json()["status"] == expected and response.json()["detail"]
         if post:  # still there, unchanged
             post.refresh_from_db()
             assert _snapshot(post) == before

@@ -18,7 +18,7 @@ def test_post_representation(api):
     }  # fmt: skip
     assert data["body_html"] == "<p>Hello <strong>world</strong></p>"
     assert data["url"] == f"http://testserver/posts/{post.slug}/"
-    assert sorted(data["tags"]) == ["a", "b"]
+    assert sorted(tag["slug"] for tag in data["tags"]) == ["a", "b"]
     assert data["category"]["slug"] == post.category.slug
     assert data["author"] == {
         "username": post.author.username,
@@ -43,7 +43,7 @@ def test_create_with_category_and_tags(api_as, author):
     )
     assert response.status_code == 201, response.content
     data = response.json()
-    assert data["slug"] == "typed" and data["tags"] == [tag.slug]
+    assert data["slug"] == "typed" and data["tags"] == [{"slug": tag.slug, "name": tag.name}]
     assert data["category"]["id"] == category.pk and "<script" not in data["body_html"]
     assert data["status"] == "draft" and data["state"] == "draft"
 
@@ -53,13 +53,14 @@ def test_unknown_tags_refused_for_authors_created_for_editors(api_as, author, ed
         "/api/posts/", {"title": "T", "body": "b", "tags": ["brand-new"]}, format="json"
     )
     assert response.status_code == 400
-    assert "Unknown tag" in response.json()["tags"][0]
+    [error] = response.json()["errors"]
+    assert error["field"] == "tags" and "Unknown tag" in error["message"]
     assert not Tag.objects.filter(slug="brand-new").exists()
     response = api_as(editor).post(
         "/api/posts/", {"title": "T", "body": "b", "tags": ["Brand New"]}, format="json"
     )
     assert response.status_code == 201
-    assert response.json()["tags"] == ["brand-new"]
+    assert response.json()["tags"] == [{"slug": "brand-new", "name": "Brand New"}]
 
 
 def test_refused_post_creates_no_tags(api_as, editor):
@@ -88,23 +89,74 @@ def test_refused_post_creates_no_tags(api_as, editor):
 def test_bad_bodies_get_per_field_errors(api_as, author, body, field):
     response = api_as(author).post("/api/posts/", body, format="json")
     assert response.status_code == 400, response.content
-    assert field in response.json()
+    problem = response.json()
+    assert problem["code"] == "invalid" and problem["status"] == 400
+    assert field in {error["field"] for error in problem["errors"]}
     assert Post.objects.count() == 0
 
 
-def test_error_statuses_are_json(api, api_as, author):
-    assert api.get("/api/posts/999999/").json() == {"detail": "No Post matches the given query."}
-    assert api.get("/api/nothing-here/").json() == {"detail": "Not found."}
+def _problem(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["type"] == f"urn:broadsheet:problem:{code}"
+    assert (body["status"], body["code"]) == (status, code) and body["title"] and body["detail"]
+    return body
+
+
+def test_every_error_is_a_problem_document(api, api_as, author):
+    _problem(api.get("/api/posts/999999/"), 404, "not_found")
+    _problem(api.get("/api/nothing-here/"), 404, "not_found")
+    _problem(api.post("/api/nothing-here/", {}), 404, "not_found")
     client = api_as(author)
     response = client.post(
         "/api/posts/", "title=x", content_type="application/x-www-form-urlencoded"
     )
-    assert response.status_code == 415 and "detail" in response.json()
+    _problem(response, 415, "unsupported_media_type")
     response = client.post("/api/posts/", "{not json", content_type="application/json")
-    assert response.status_code == 400 and "detail" in response.json()
-    assert client.put("/api/posts/").status_code == 405
+    _problem(response, 400, "parse_error")
+    _problem(client.put("/api/posts/"), 405, "method_not_allowed")
+    _problem(api.post("/api/posts/", {}), 401, "not_authenticated")
     bad = api.get("/api/posts/", HTTP_AUTHORIZATION="Bearer not-a-token")
-    assert bad.status_code == 401 and bad.json()["code"] == "token_not_valid"
+    _problem(bad, 401, "token_not_valid")
+    _problem(api_as(author).delete("/api/categories/x/"), 403, "permission_denied")
+    _problem(api.get("/api/posts/", HTTP_ACCEPT="text/csv"), 406, "not_acceptable")
+
+
+def test_a_post_without_its_trailing_slash_is_redirected_as_a_post(api_as, author):
+    client = api_as(author)
+    response = client.post("/api/posts?x=1", {"title": "T", "body": "b"}, format="json")
+    assert response.status_code == 308 and response["Location"] == "/api/posts/?x=1"
+    assert not Post.objects.exists()  # a 308 is repeated with the same method and body
+    assert client.get("/api/posts").status_code == 308
+
+
+def test_validation_problems_list_each_field(api_as, editor):
+    response = api_as(editor).post(
+        "/api/posts/", {"title": 0, "body": True, "tags": ["ok", 5]}, format="json"
+    )
+    body = _problem(response, 400, "invalid")
+    assert {(e["field"], e["code"]) for e in body["errors"]} == {
+        ("title", "invalid"), ("body", "invalid"), ("tags", "invalid"),
+    }  # fmt: skip
+    assert not Post.objects.exists()
+
+
+def test_numbers_are_not_strings(api_as, editor):
+    client = api_as(editor)
+    _problem(client.post("/api/tags/", {"name": 0}, format="json"), 400, "invalid")
+    _problem(client.post("/api/categories/", {"name": 1.5}, format="json"), 400, "invalid")
+    assert not Tag.objects.exists()
+
+
+def test_taken_names_are_409_conflicts(api_as, editor):
+    client = api_as(editor)
+    assert client.post("/api/categories/", {"name": "News"}, format="json").status_code == 201
+    again = client.post("/api/categories/", {"name": "News"}, format="json")
+    body = _problem(again, 409, "conflict")
+    assert body["errors"][0]["field"] == "name"
+    assert client.post("/api/tags/", {"name": "django"}, format="json").status_code == 201
+    _problem(client.post("/api/tags/", {"name": "django"}, format="json"), 409, "conflict")
 
 
 @pytest.mark.parametrize(
@@ -130,7 +182,8 @@ def test_bad_query_strings_never_500(api, query):
     PostFactory()
     response = api.get("/api/posts/" + query)
     assert response.status_code in (200, 400, 404), response.content
-    assert response["Content-Type"] == "application/json"
+    ok = response.status_code == 200
+    assert response["Content-Type"] == "application/json" if ok else "application/problem+json"
 
 
 def test_page_size_is_capped_at_100(api, author):

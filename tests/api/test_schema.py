@@ -14,6 +14,15 @@ from django.test import Client
 from drf_spectacular.validation import validate_schema
 from hypothesis import HealthCheck, settings
 from schemathesis import DataGenerationMethod
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    ignored_auth,
+    negative_data_rejection,
+    positive_data_acceptance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from config.wsgi import application
 from tests.factories import CategoryFactory, EditorFactory, PostFactory, TagFactory
@@ -53,6 +62,19 @@ def test_docs_pages_use_local_assets(client, url):
 
 schema = schemathesis.from_pytest_fixture("api_schema")
 
+
+# Every check schemathesis 3 has for a single response (the stateful ones run in
+# test_api_links).
+ALL_CHECKS = (
+    schemathesis.checks.not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+    positive_data_acceptance,
+    ignored_auth,
+)
 
 # (operation, "anonymous" | "editor", status class or "failure") -> calls; printed at the
 # end of the run by `tests/api/conftest.py`.
@@ -107,10 +129,7 @@ def seeded(db):
     derandomize=True,
 )
 def test_api_never_errors_and_matches_schema(case, seeded, keep_connection):
-    checks = (
-        schemathesis.checks.not_a_server_error,
-        schemathesis.checks.response_schema_conformance,
-    )
+    checks = ALL_CHECKS
     operation = f"{case.method} {case.path}"
     if (case.media_type or "").startswith(FORM_TYPES) and not isinstance(case.body, dict):
         return  # a form body that is not an object (negative data) cannot be sent at all

@@ -95,7 +95,8 @@ def test_api_errors_are_json_even_outside_drf(client):
 
     response = Client(raise_request_exception=False).get("/api/", HTTP_HOST="evil.example")
     assert response.status_code == 400
-    assert response.json() == {"detail": "Bad request."}
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "bad_request"
 
 
 @pytest.mark.parametrize("url", ["/search/?q=%00", "/search/?q=a%00b", "/author/%00/"])

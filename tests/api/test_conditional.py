@@ -1,0 +1,130 @@
+"""Conditional requests: validators, 304 on reads (API, pages, feeds), 412 on stale writes."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils.http import http_date
+
+from blog.models import Post
+from tests.factories import PostFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _save(post, capture):
+    """Save as the site does: the page cache is retired when the transaction commits."""
+    with capture(execute=True):
+        post.save()
+
+
+def test_post_detail_carries_its_version_and_answers_304(api, django_capture_on_commit_callbacks):
+    post = PostFactory()
+    first = api.get(f"/api/posts/{post.pk}/")
+    etag, modified = first["ETag"], first["Last-Modified"]
+    assert etag.strip('"').isdigit() and modified
+    again = api.get(f"/api/posts/{post.pk}/", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again.content == b"" and again["ETag"] == etag
+    since = api.get(f"/api/posts/{post.pk}/", HTTP_IF_MODIFIED_SINCE=modified)
+    assert since.status_code == 304
+    post.title = "Changed"
+    _save(post, django_capture_on_commit_callbacks)
+    changed = api.get(f"/api/posts/{post.pk}/", HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed.json()["title"] == "Changed"
+    assert changed["ETag"] != etag
+
+
+def test_by_slug_has_the_same_validators(api):
+    post = PostFactory()
+    etag = api.get(f"/api/posts/{post.pk}/")["ETag"]
+    assert api.get(f"/api/posts/by-slug/{post.slug}/")["ETag"] == etag
+    assert api.get(f"/api/posts/by-slug/{post.slug}/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+def test_token_reads_answer_304_too(api_as, author):
+    post = PostFactory(author=author, draft=True)
+    client = api_as(author)
+    etag = client.get(f"/api/posts/{post.pk}/")["ETag"]
+    assert client.get(f"/api/posts/{post.pk}/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+@pytest.mark.parametrize("url", ["/api/posts/", "/api/posts/published/", "/api/tags/"])
+def test_lists_answer_304_until_something_changes(api, url, django_capture_on_commit_callbacks):
+    post = PostFactory()
+    first = api.get(url)
+    assert first.status_code == 200 and first["ETag"]
+    assert api.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    if url.startswith("/api/posts/"):
+        assert first["Last-Modified"] == http_date(post.updated_at.timestamp())
+        post.title = "Renamed"
+        _save(post, django_capture_on_commit_callbacks)
+        assert api.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+
+
+def test_stale_if_match_is_a_412_and_changes_nothing(api_as, editor):
+    post = PostFactory(title="Original")
+    client = api_as(editor)
+    stale = client.get(f"/api/posts/{post.pk}/")["ETag"]
+    fresh = client.patch(f"/api/posts/{post.pk}/", {"title": "First"}, HTTP_IF_MATCH=stale)
+    assert fresh.status_code == 200 and fresh["ETag"] != stale
+    response = client.patch(f"/api/posts/{post.pk}/", {"title": "Second"}, HTTP_IF_MATCH=stale)
+    assert response.status_code == 412
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "precondition_failed"
+    post.refresh_from_db()
+    assert post.title == "First"
+    put = {"title": "Third", "body": "b"}
+    assert client.put(f"/api/posts/{post.pk}/", put, HTTP_IF_MATCH=stale).status_code == 412
+    assert client.delete(f"/api/posts/{post.pk}/", HTTP_IF_MATCH=stale).status_code == 412
+    assert client.delete(f"/api/posts/{post.pk}/", HTTP_IF_MATCH=fresh["ETag"]).status_code == 204
+    assert not Post.objects.filter(pk=post.pk).exists()
+
+
+def test_if_unmodified_since_before_the_last_change_is_a_412(api_as, editor):
+    post = PostFactory()
+    client = api_as(editor)
+    earlier = http_date(post.updated_at.timestamp() - 60)
+    response = client.patch(
+        f"/api/posts/{post.pk}/", {"title": "X"}, HTTP_IF_UNMODIFIED_SINCE=earlier
+    )
+    assert response.status_code == 412
+    later = http_date(post.updated_at.timestamp() + 60)
+    response = client.patch(
+        f"/api/posts/{post.pk}/", {"title": "X"}, HTTP_IF_UNMODIFIED_SINCE=later
+    )
+    assert response.status_code == 200
+
+
+def test_writes_without_preconditions_still_work(api_as, editor):
+    post = PostFactory()
+    response = api_as(editor).patch(f"/api/posts/{post.pk}/", {"excerpt": "New excerpt"})
+    assert response.status_code == 200 and response.json()["excerpt"] == "New excerpt"
+
+
+def test_a_patch_writes_only_the_fields_it_names(api_as, editor):
+    post = PostFactory(title="Title", excerpt="Excerpt", body="Body")
+    client = api_as(editor)
+    response = client.patch(f"/api/posts/{post.pk}/", {"body": "*New* body"})
+    assert response.status_code == 200
+    with CaptureQueriesContext(connection) as ctx:
+        client.patch(f"/api/posts/{post.pk}/", {"title": "New title"})
+    sql = [q["sql"] for q in ctx.captured_queries]
+    [update] = [q for q in sql if q.startswith('UPDATE "blog_post" SET') and "search" not in q]
+    assert (
+        '"title"' in update
+        and '"body"' not in update
+        and '"excerpt"' not in update
+        and '"updated_at"' in update
+    )
+    post.refresh_from_db()
+    assert (post.title, post.body_html) == ("New title", "<p><em>New</em> body</p>")
+
+
+@pytest.mark.parametrize(
+    "url", ["/", "/feed/", "/feed/atom/", "/sitemap.xml", "/posts/conditional-page/"]
+)
+def test_pages_and_feeds_answer_304(client, url):
+    PostFactory(title="Conditional page", slug="conditional-page")
+    first = client.get(url)
+    assert first.status_code == 200 and first["ETag"]
+    second = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert second.status_code == 304 and second.content == b""

@@ -1,0 +1,1 @@
+"""Webhooks: editors register endpoints; post events are delivered, signed, with retries."""

@@ -1,0 +1,86 @@
+"""`/api/webhooks/`: editors register endpoints and read their delivery log."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from blog.api.params import StrictQueryParamsMixin
+from blog.api.parsers import JSONParser
+from blog.api.serializers import StrictModelSerializer
+from blog.permissions import is_editor
+
+from .models import Delivery, Endpoint, Event
+from .ssrf import BlockedAddress, check_url
+
+
+class IsEditor(permissions.BasePermission):
+    """Webhooks see every post event: editors only."""
+
+    message = "Only editors manage webhooks."
+
+    def has_permission(self, request, view) -> bool:
+        return is_editor(request.user)
+
+
+class EndpointSerializer(StrictModelSerializer):
+    events = serializers.ListField(
+        child=serializers.ChoiceField(choices=Event.choices),
+        required=False,
+        help_text="Events to receive; empty for all.",
+    )
+    secret = serializers.CharField(
+        read_only=True, help_text="Verify the Broadsheet-Signature header with this."
+    )
+
+    class Meta:
+        model = Endpoint
+        fields = [
+            "id", "url", "description", "events", "is_active", "secret",
+            "consecutive_failures", "disabled_at", "created_at",
+        ]  # fmt: skip
+        read_only_fields = ["id", "secret", "consecutive_failures", "disabled_at", "created_at"]
+
+    def validate_url(self, url: str) -> str:
+        try:
+            check_url(url, resolve=False)  # resolved again at every delivery
+        except BlockedAddress as error:
+            raise serializers.ValidationError(str(error)) from error
+        return url
+
+    def update(self, endpoint: Endpoint, validated_data: dict) -> Endpoint:
+        if validated_data.get("is_active"):
+            validated_data.update(consecutive_failures=0, disabled_at=None)
+        return super().update(endpoint, validated_data)
+
+
+class DeliverySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Delivery
+        fields = [
+            "id", "event", "status", "attempts", "last_status_code", "last_response",
+            "last_error", "created_at", "last_attempt_at", "payload",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+
+class EndpointViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
+    """Webhook endpoints (editors only)."""
+
+    queryset = Endpoint.objects.all()
+    serializer_class = EndpointSerializer
+    permission_classes = [IsEditor]
+    parser_classes = [JSONParser]
+    filter_backends = []
+
+    def perform_create(self, serializer) -> None:
+        serializer.save(created_by=self.request.user)
+
+    @extend_schema(summary="The delivery log of one endpoint, newest first.")
+    @action(detail=True, methods=["get"], serializer_class=DeliverySerializer)
+    def deliveries(self, request: Request, pk: str) -> Response:
+        page = self.paginate_queryset(self.get_object().deliveries.all())
+        return self.get_paginated_response(DeliverySerializer(page, many=True).data)

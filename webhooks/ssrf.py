@@ -1,0 +1,56 @@
+"""No deliveries to private, loopback, link-local or otherwise internal addresses (SSRF).
+
+An editor chooses the URL, the server makes the request: without this guard a webhook
+could reach the database, Redis or a cloud metadata service. Every address the host
+resolves to must be public, checked right before each delivery (DNS may change); when
+the endpoint is saved, only what needs no lookup is checked (scheme, an IP literal,
+`localhost`), so registering never waits on DNS. `WEBHOOKS_ALLOW_PRIVATE` turns the
+guard off (tests use a receiver on loopback). Redirects are never followed, so a public
+URL cannot bounce the request inward.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+
+class BlockedAddress(ValueError):
+    """The URL points somewhere the server must not send requests."""
+
+
+def check_url(url: str, resolve: bool = True) -> None:
+    """Raise `BlockedAddress` unless every address of `url`'s host is public.
+
+    With `resolve=False` only the URL itself is checked (no DNS lookup).
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise BlockedAddress("Only http and https URLs with a host name.")
+    if settings.WEBHOOKS_ALLOW_PRIVATE:
+        return
+    host = parts.hostname.rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        raise BlockedAddress(f"{parts.hostname} is a loopback name.")
+    try:
+        literal = ipaddress.ip_address(host.strip("[]").split("%")[0])
+    except ValueError:
+        literal = None  # a name, not an IP literal
+    if literal is not None:
+        _check_address(literal, parts.hostname)
+    if not resolve:
+        return
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError) as error:
+        raise BlockedAddress(f"Cannot resolve {parts.hostname}.") from error
+    for info in infos:
+        _check_address(ipaddress.ip_address(info[4][0].split("%")[0]), parts.hostname)
+
+
+def _check_address(address, hostname: str) -> None:
+    if not address.is_global or address.is_multicast:
+        raise BlockedAddress(f"{hostname} resolves to a non-public address ({address}).")
