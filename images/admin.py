@@ -55,7 +55,15 @@ class ImageAdmin(admin.ModelAdmin):
     list_filter = ["format", "created_at"]
     search_fields = ["alt_text", "caption", "credit"]
     list_select_related = ["uploaded_by"]
-    readonly_fields = ["preview", "format", "dimensions", "size", "uploaded_by", "created_at"]
+    readonly_fields = [
+        "preview",
+        "markdown",
+        "format",
+        "dimensions",
+        "size",
+        "uploaded_by",
+        "created_at",
+    ]
     fields = ["preview", "alt_text", "caption", "credit", *readonly_fields[1:]]
     list_per_page = 50
 
@@ -124,6 +132,10 @@ class ImageAdmin(admin.ModelAdmin):
             image.src.url,
             image.alt_text,
         )
+
+    @admin.display(description="in a post body")
+    def markdown(self, image: Image) -> str:
+        return format_html("<code>![{}](image:{})</code>", image.alt_text, image.pk)
 
     @admin.display(description="size")
     def dimensions(self, image: Image) -> str:

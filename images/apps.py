@@ -12,8 +12,6 @@ class ImagesConfig(AppConfig):
         # rooms, so blog never imports this app (images/body.py).
         from blog import markdown
 
-        from .body import markdown_plugin
+        from . import body
 
-        register = getattr(markdown, "register_plugin", None)
-        if register is not None:
-            register(markdown_plugin)
+        markdown.register_plugin(body.markdown_plugin)

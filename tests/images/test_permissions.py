@@ -90,6 +90,11 @@ def test_admin_upload_is_checked_like_the_api(client_for, contributor):
     assert accepted.status_code == 302, accepted.content.decode()[:2000]
     image = Image.objects.get()
     assert image.uploaded_by == contributor and image.alt_text == "A harbour"
+    form = client.get("/admin/images/image/add/").content.decode()
+    assert 'type="file" name="upload"' in form and "image/avif" in form
+    change = client.get(f"/admin/images/image/{image.pk}/change/").content.decode()
+    assert f'src="{image.url}"' in change and "1200 x 800" in change
+    assert f"<code>![A harbour](image:{image.pk})</code>" in change
 
 
 def test_cover_picker_searches_the_library(client_for, author, make_image):
