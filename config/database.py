@@ -10,14 +10,21 @@ its template) fails because PostgreSQL cannot be reached or dropped the connecti
 
 `CONN_HEALTH_CHECKS` only replaces connections that died while idle; this covers the
 connections that die, or cannot be opened, while a request is using them.
+
+A middleware can fail on the database too (a revision or session written after the view,
+a transaction that cannot roll back): Django turns that into a 500 before any
+`process_exception` sees it. `DatabaseErrorsAre503Middleware`, first in MIDDLEWARE,
+answers those 500s with the same 503, recognising them by `got_request_exception`.
 """
 
 from __future__ import annotations
 
 import logging
+import sys
 import time
 from collections.abc import Callable
 
+from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
@@ -78,3 +85,25 @@ class DatabaseUnavailableMiddleware:
             return self.get_response(request)
         logger.warning("database unavailable (%r); 503 for %s", exception, request.path)
         return unavailable_response(request)
+
+
+def _note_unavailable(sender, request: HttpRequest | None = None, **kwargs) -> None:
+    """Mark a request whose 500 came from an unreachable database (sent inside `except`)."""
+    if request is not None and isinstance(sys.exc_info()[1], UNAVAILABLE):
+        request._database_unavailable = True
+
+
+class DatabaseErrorsAre503Middleware:
+    """Outermost: a 500 that an unreachable database caused anywhere becomes a 503."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        got_request_exception.connect(_note_unavailable, dispatch_uid="broadsheet-database-503")
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code == 500 and getattr(request, "_database_unavailable", False):
+            connections.close_all()
+            logger.warning("database unavailable; 503 for %s", request.path)
+            return unavailable_response(request)
+        return response

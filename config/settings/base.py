@@ -62,6 +62,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.logging.RequestIdMiddleware",
+    # A 500 caused by an unreachable database, wherever it arose, is a 503 (config/database.py).
+    "config.database.DatabaseErrorsAre503Middleware",
     "django.middleware.security.SecurityMiddleware",
     "config.origin.SiteOriginMiddleware",
     "config.middleware.PermissionsPolicyMiddleware",

@@ -125,10 +125,18 @@ class Load:
 
 
 def fresh_page(path: str) -> Request:
-    """GET `path` with a query string nobody asked for before: rendered by Django now."""
+    """GET `path` so that no cache answers it: rendered by Django now.
+
+    The caches key only on the parameters a page reads and are bypassed for requests with
+    an `Authorization` header: an API list gets a search nobody asked for before; a page
+    gets a header of a scheme no authentication reads (it stays anonymous).
+    """
 
     def page(stack: Stack, session: requests.Session) -> requests.Response:
-        return session.get(f"{stack.url}{path}?load={uuid.uuid4().hex}", timeout=40)
+        if path.startswith("/api/"):
+            return session.get(f"{stack.url}{path}?search={uuid.uuid4().hex}", timeout=40)
+        headers = {"Authorization": f"Fresh {uuid.uuid4().hex}"}
+        return session.get(stack.url + path, headers=headers, timeout=40)
 
     page.__name__ = f"fresh {path}"
     return page
