@@ -21,6 +21,7 @@ from rest_framework.permissions import DjangoModelPermissionsOrAnonReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
+from rest_framework_simplejwt import serializers as jwt_serializers
 from rest_framework_simplejwt import views as jwt_views
 
 from .. import permissions
@@ -37,6 +38,7 @@ from .serializers import (
     AuthorSerializer,
     CategorySerializer,
     PostSerializer,
+    StrictCharField,
     TagSerializer,
     TombstonePageSerializer,
     TombstoneQuerySerializer,
@@ -203,6 +205,15 @@ class AuthorViewSet(StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet):
         )
 
 
+class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
+    """Username and password as strings only: `{"password": 0}` is a 400, not a login try."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields[self.username_field] = StrictCharField(write_only=True)
+        self.fields["password"] = StrictCharField(write_only=True, trim_whitespace=False)
+
+
 class TokenObtainPairView(jwt_views.TokenObtainPairView):
     """Username and password in, a short-lived access token and a refresh token out.
 
@@ -212,6 +223,7 @@ class TokenObtainPairView(jwt_views.TokenObtainPairView):
     """
 
     parser_classes = [JSONParser]
+    serializer_class = TokenObtainPairSerializer
 
     def handle_exception(self, exc):
         if isinstance(exc, AuthenticationFailed) and self._locked_out():
