@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils.decorators import method_decorator
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
-from rest_framework import viewsets
+from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.generics import get_object_or_404
@@ -207,6 +207,10 @@ class AuthorViewSet(StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet):
 
 class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
     """Username and password as strings only: `{"password": 0}` is a 400, not a login try."""
+
+    # Declared for the schema only (simplejwt returns them from validate()).
+    access = serializers.CharField(read_only=True)
+    refresh = serializers.CharField(read_only=True)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
