@@ -41,6 +41,8 @@ RUN groupadd --system --gid 10001 broadsheet \
     && useradd --system --uid 10001 --gid broadsheet --home-dir /app --no-create-home broadsheet
 WORKDIR /app
 COPY --from=build --chown=root:root /app /app
+# MEDIA_ROOT: the only folder the app writes to (a volume in compose takes its owner).
+RUN mkdir -p /app/media && chown 10001:10001 /app/media
 USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \

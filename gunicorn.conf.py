@@ -36,6 +36,11 @@ preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR") or None  # /dev/shm in Docker
 pidfile = os.environ.get("GUNICORN_PIDFILE") or None
+# `gunicornc` talks to the master here; unset, gunicorn picks a path shared by every
+# gunicorn of the user ($XDG_RUNTIME_DIR or ~/.gunicorn/), so scripts/stack.sh gives each
+# stack its own.
+if os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = os.environ["GUNICORN_CONTROL_SOCKET"]
 proc_name = "broadsheet"
 
 

@@ -1,14 +1,82 @@
-"""Users in the admin, with the profile fields readers see."""
+"""Users in the admin: invite a writer in one screen, change roles (recorded), profiles.
 
-from django.contrib import admin
+Editors (not only superusers) invite writers and change roles; who may is decided by
+`blog.permissions.can_manage_writers`. Editors see the writers' list and these two
+screens, never passwords, permissions or superuser flags.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import F
+from django.db.models.functions import Lower
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.text import slugify
 
+from config.admin_guards import GuardedAdminMixin
+
+from .invites import writer_invite
 from .models import User
+from .roles import ROLES, role_of, set_role
+
+ROLE_CHOICES = [
+    ("Contributor", "Contributor — writes drafts and submits them for review"),
+    ("Author", "Author — also publishes and schedules own posts"),
+    ("Editor", "Editor — edits, publishes and reviews every post; invites writers"),
+]
+
+
+def _can_manage(user) -> bool:
+    from blog.permissions import can_manage_writers  # accounts sits below blog
+
+    return can_manage_writers(user)
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField()
+    display_name = forms.CharField(max_length=120, required=False, label="Name")
+    username = forms.CharField(
+        max_length=150, required=False, help_text="Left blank, made from the e-mail address."
+    )
+    role = forms.ChoiceField(choices=ROLE_CHOICES, widget=forms.RadioSelect, initial="Author")
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if User.objects.annotate(e=Lower("email")).filter(e=email.lower()).exists():
+            raise forms.ValidationError("Someone with that e-mail address already has an account.")
+        return email
+
+    def clean_username(self) -> str:
+        wanted = self.cleaned_data.get("username", "").strip()
+        if wanted:
+            if User.objects.filter(username__iexact=wanted).exists():
+                raise forms.ValidationError("That username is taken.")
+            return wanted
+        base = slugify(self.data.get("email", "").split("@")[0])[:140] or "writer"
+        candidate, n = base, 2
+        while User.objects.filter(username__iexact=candidate).exists():
+            candidate, n = f"{base}{n}", n + 1
+        return candidate
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(
+        choices=[*ROLE_CHOICES, ("", "No role — no admin access")],
+        widget=forms.RadioSelect,
+        required=False,
+    )
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
-    list_display = ["username", "email", "display_name", "is_staff", "is_active"]
+class UserAdmin(GuardedAdminMixin, DjangoUserAdmin):
+    list_display = ["username", "email", "display_name", "role", "is_staff", "is_active"]
     search_fields = ["username", "email", "display_name"]
     fieldsets = [
         *DjangoUserAdmin.fieldsets,
@@ -17,3 +85,113 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["username", "email", "password1", "password2"]}),
     ]
+    actions = ["revoke_sign_ins"]
+
+    @admin.action(
+        description="Sign out everywhere: end the selected users' sessions and API tokens",
+        permissions=["change"],
+    )
+    def revoke_sign_ins(self, request, queryset):
+        done = queryset.update(auth_generation=F("auth_generation") + 1)
+        self.message_user(
+            request, f"{done} user(s) signed out of every session and API token.", messages.SUCCESS
+        )
+
+    @admin.display(description="role")
+    def role(self, user: User) -> str:
+        names = {group.name for group in user.groups.all()}
+        return next((r for r in reversed(ROLES) if r in names), "—")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    # --- editors see writers, not credentials -------------------------------------------
+
+    def has_module_permission(self, request) -> bool:
+        return super().has_module_permission(request) or _can_manage(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return super().has_view_permission(request, obj) or _can_manage(request.user)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None or request.user.is_superuser:
+            return super().get_fieldsets(request, obj)
+        return [(None, {"fields": ["username", "email", "display_name", "is_active"]})]
+
+    def get_list_filter(self, request):
+        return ["groups", "is_staff", "is_active"] if request.user.is_superuser else ["groups"]
+
+    # --- invite and role screens --------------------------------------------------------
+
+    def get_urls(self):
+        return [
+            path("invite/", self.admin_site.admin_view(self.invite_view), name="accounts_invite"),
+            path(
+                "<int:user_id>/role/",
+                self.admin_site.admin_view(self.role_view),
+                name="accounts_user_role",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _screen(self, request, template: str, title: str, **context):
+        return TemplateResponse(
+            request,
+            template,
+            {**self.admin_site.each_context(request), "opts": self.opts, "title": title, **context},
+        )
+
+    def invite_view(self, request):
+        if not _can_manage(request.user):
+            raise PermissionDenied
+        form = InviteForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            with transaction.atomic():
+                user = writer_invite(
+                    email=form.cleaned_data["email"],
+                    username=form.cleaned_data["username"],
+                    display_name=form.cleaned_data["display_name"],
+                    role=form.cleaned_data["role"],
+                )
+                self.log_addition(request, user, f"Invited as {form.cleaned_data['role']}")
+            self.message_user(
+                request,
+                f"Invited {user.public_name} ({user.email}) as {form.cleaned_data['role']}: "
+                "an e-mail with a link to set their password is on its way.",
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(reverse("admin:accounts_user_changelist"))
+        return self._screen(
+            request, "admin/accounts/user/invite.html", "Invite a writer", form=form
+        )
+
+    def role_view(self, request, user_id: int):
+        if not _can_manage(request.user):
+            raise PermissionDenied
+        user = get_object_or_404(User, pk=user_id)
+        if user.is_superuser and not request.user.is_superuser:
+            raise PermissionDenied  # editors do not manage superusers
+        before = role_of(user)
+        form = RoleForm(request.POST or None, initial={"role": before})
+        if request.method == "POST" and form.is_valid():
+            after = form.cleaned_data["role"]
+            if after != before:
+                with transaction.atomic():
+                    set_role(user, after)
+                    self.log_change(
+                        request, user, f"Role changed from {before or 'none'} to {after or 'none'}"
+                    )
+                self.message_user(
+                    request,
+                    f"{user.public_name} is now {after or 'without a role'}.",
+                    messages.SUCCESS,
+                )
+            return HttpResponseRedirect(reverse("admin:accounts_user_change", args=[user.pk]))
+        return self._screen(
+            request,
+            "admin/accounts/user/role.html",
+            f"Role of {user.public_name}",
+            form=form,
+            original=user,
+            current=before or "none",
+        )

@@ -3,12 +3,18 @@
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.crypto import salted_hmac
 
 
 class User(AbstractUser):
     email = models.EmailField("email address", blank=False)
     display_name = models.CharField(max_length=120, blank=True)
     bio = models.TextField(blank=True, max_length=2000)
+    auth_generation = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Raised to end every session and API token of the user (accounts/tokens.py).",
+    )
 
     objects = UserManager()
 
@@ -29,7 +35,22 @@ class User(AbstractUser):
 
     def save(self, *args, **kwargs) -> None:
         self.email = self.email.strip()
+        # A new password (set_password() leaves it in `_password` until saved; a hash
+        # upgrade at login does not) or a deactivation ends every sign-in.
+        if self.pk and (self._password is not None or not self.is_active):
+            self.auth_generation += 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "auth_generation"}
         super().save(*args, **kwargs)
+
+    def _get_session_auth_hash(self, secret=None) -> str:
+        # Django's hash of the password, plus the generation once it was raised (so that
+        # sessions from before this field existed stay valid).
+        value = self.password
+        if self.auth_generation:
+            value = f"{value}:{self.auth_generation}"
+        key_salt = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
     @property
     def public_name(self) -> str:

@@ -55,3 +55,26 @@ def ensure_roles(**kwargs) -> None:
             ).first()
             if found:
                 group.permissions.add(found)
+
+
+ROLES = [CONTRIBUTOR, AUTHOR, EDITOR]
+
+
+def role_of(user) -> str:
+    """The user's editorial role ("" for none): the highest of the role groups they are in."""
+    names = set(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+    return next((role for role in reversed(ROLES) if role in names), "")
+
+
+def set_role(user, role: str) -> None:
+    """Put `user` in exactly the group of `role` ("" for none); staff access follows it.
+
+    Superusers keep their staff access whatever their role.
+    """
+    from django.contrib.auth.models import Group
+
+    user.groups.remove(*Group.objects.filter(name__in=ROLES))
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    user.is_staff = bool(role) or user.is_superuser
+    user.save(update_fields=["is_staff"])

@@ -1,9 +1,10 @@
 """RSS 2.0 and Atom feeds of public posts: the site's, and per category and tag."""
 
 from django.conf import settings
-from django.contrib.syndication.views import Feed
+from django.contrib.sites.shortcuts import get_current_site
+from django.contrib.syndication.views import Feed, add_domain
 from django.shortcuts import get_object_or_404
-from django.utils.feedgenerator import Atom1Feed
+from django.utils.feedgenerator import Atom1Feed, Enclosure
 
 from .models import Category, Post, Tag
 
@@ -45,6 +46,27 @@ class LatestPostsFeed(Feed):
 
     def item_categories(self, item: Post) -> list[str]:
         return [tag.name for tag in item.tags.all()]
+
+    def get_feed(self, obj, request):
+        # Django's Feed makes links absolute but not enclosure URLs; the feed object is
+        # shared between threads, so the request's site is applied here, not kept on self.
+        site = get_current_site(request)
+        feed = super().get_feed(obj, request)
+        for entry in feed.items:
+            entry["enclosures"] = [
+                Enclosure(
+                    add_domain(site.domain, e.url, request.is_secure()), e.length, e.mime_type
+                )
+                for e in entry["enclosures"]
+            ]
+        return feed
+
+    def item_enclosures(self, item: Post) -> list[Enclosure]:
+        """The cover image (a JPEG/PNG rendition) as an RSS enclosure / Atom link."""
+        if item.cover_image is None:
+            return []
+        card = item.cover_image.social
+        return [Enclosure(card.url, str(card.size), card.mime_type)]
 
 
 class LatestPostsAtomFeed(LatestPostsFeed):

@@ -14,7 +14,9 @@ from django.db import IntegrityError, connection, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from . import redirects, search_sqlite
 from .markdown import excerpt_from, reading_minutes, render_markdown
+from .redirects import Redirect  # noqa: F401  (a model of this app)
 from .slugs import unique_slug
 
 MAX_BODY_LENGTH = 200_000
@@ -35,18 +37,54 @@ class Category(models.Model):
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
             self.slug = unique_slug(self, self.name)
+        moved_from = redirects.stored_path(self)
         super().save(*args, **kwargs)
+        if moved_from:  # old links keep working (blog.redirects)
+            redirects.record_move(moved_from, self.get_absolute_url())
 
     def get_absolute_url(self) -> str:
         return reverse("blog:category", args=[self.slug])
+
+
+class TagManager(models.Manager["Tag"]):
+    def get_or_create_named(self, name: str) -> Tag:
+        """The tag called `name` in any letter case, created if there is none.
+
+        Safe under concurrency: two requests naming "Race" and "race" at once meet at the
+        unique index on the lower-cased name, and the loser returns the winner's tag; a
+        slug taken meanwhile by another name is picked again. Runs in a savepoint, so it
+        can be called inside the caller's transaction.
+        """
+        for _attempt in range(5):
+            existing = self.filter(name__iexact=name).first()
+            if existing:
+                return existing
+            tag = self.model(name=name)
+            try:
+                with transaction.atomic():
+                    tag.save()
+                return tag
+            except IntegrityError:
+                continue  # someone else's tag (same name, or same slug): look again
+        raise IntegrityError(f"could not create tag {name!r}")
 
 
 class Tag(models.Model):
     name = models.CharField(max_length=60, unique=True)
     slug = models.SlugField(max_length=80, unique=True, blank=True)
 
+    objects = TagManager()
+
     class Meta:
         ordering = ["name"]
+        constraints = [
+            # "Race" and "race" are one tag, whoever creates them and however fast.
+            models.UniqueConstraint(
+                models.functions.Lower("name"),
+                name="blog_tag_name_ci_unique",
+                violation_error_message="A tag with this name already exists.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -54,7 +92,10 @@ class Tag(models.Model):
     def save(self, *args, **kwargs) -> None:
         if not self.slug:
             self.slug = unique_slug(self, self.name)
+        moved_from = redirects.stored_path(self)
         super().save(*args, **kwargs)
+        if moved_from:  # old links keep working (blog.redirects)
+            redirects.record_move(moved_from, self.get_absolute_url())
 
     def get_absolute_url(self) -> str:
         return reverse("blog:tag", args=[self.slug])
@@ -84,11 +125,16 @@ class PostQuerySet(models.QuerySet):
     def drafts(self) -> PostQuerySet:
         return self.filter(status=Post.Status.DRAFT)
 
+    def in_review(self) -> PostQuerySet:
+        """Submitted by a writer, waiting for an editor. Never public."""
+        return self.filter(status=Post.Status.REVIEW)
+
     def with_relations(self) -> PostQuerySet:
-        """Author, category and tags fetched up front: a constant number of queries."""
+        """Author, category, tags and cover image (with its renditions) fetched up front:
+        a constant number of queries, however many posts."""
         return (
-            self.select_related("author", "category")
-            .prefetch_related("tags")
+            self.select_related("author", "category", "cover_image")
+            .prefetch_related("tags", "cover_image__renditions")
             .defer("search_vector")
             .order_by("-published_at", "-id")
         )
@@ -101,12 +147,14 @@ class PostQuerySet(models.QuerySet):
 class Post(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
+        REVIEW = "review", "In review"
         PUBLISHED = "published", "Published"
 
     class State(models.TextChoices):
-        """What readers experience: derived from status and published_at."""
+        """What writers and readers see: derived from status and published_at."""
 
         DRAFT = "draft", "Draft"
+        IN_REVIEW = "review", "In review"
         SCHEDULED = "scheduled", "Scheduled"
         PUBLISHED = "published", "Published"
 
@@ -121,6 +169,17 @@ class Post(models.Model):
         Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="posts"
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="posts")
+    # The one place blog knows of the image library (the `images` app): a lazy reference,
+    # so nothing in blog imports it. Readers see it on the post page, in listings, in
+    # og:image / twitter:image, JSON-LD and feeds.
+    cover_image = models.ForeignKey(
+        "images.Image",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Shown at the top of the post, in listings and when the post is shared.",
+    )
     excerpt = models.TextField(
         blank=True, max_length=500, help_text="Left blank, taken from the start of the body."
     )
@@ -136,7 +195,20 @@ class Post(models.Model):
         help_text="When the post goes public. In the future, the post is scheduled.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Also the version token of optimistic locking (admin form, API ETag / If-Match).
     updated_at = models.DateTimeField(auto_now=True)
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    # An editor's note when returning a post in review to its writer; cleared on submit.
+    review_note = models.TextField(blank=True, max_length=2000, editable=False)
+    # First time the post was public: only such posts keep their old slugs as redirects.
+    first_public_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Set by the publish sweep once this post's go-live side effects have run.
     announced_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Maintained by save() on PostgreSQL; GIN-indexed by migration 0002.
@@ -149,21 +221,30 @@ class Post(models.Model):
     DERIVED_FIELDS = {
         "body": ("body_html", "reading_minutes", "excerpt"),
         "excerpt": ("excerpt",),
-        "status": ("published_at", "announced_at"),
-        "published_at": ("announced_at",),
+        "status": ("published_at", "announced_at", "first_public_at"),
+        "published_at": ("announced_at", "first_public_at"),
     }
 
     class Meta:
         ordering = ["-published_at", "-id"]
         indexes = [
-            models.Index(fields=["status", "-published_at"], name="post_status_published_idx"),
+            # With the id, deep pages' keys come from an index-only scan (blog/paginator.py).
+            models.Index(
+                fields=["status", "-published_at", "-id"], name="post_status_published_idx"
+            ),
             models.Index(
                 fields=["author", "status", "-published_at"], name="post_author_status_idx"
             ),
             models.Index(
                 fields=["category", "status", "-published_at"], name="post_category_status_idx"
             ),
-            # Syncing clients: ?updated_after=, cursor pages, a list's Last-Modified.
+            # Editors list every post newest first, without a status filter (API, admin).
+            models.Index(fields=["-published_at", "-id"], name="post_newest_idx"),
+            # The API's other orderings, for readers and editors alike.
+            models.Index(fields=["created_at"], name="post_created_idx"),
+            models.Index(fields=["title"], name="post_title_idx"),
+            # Sitemaps' lastmod without a scan; syncing clients: ?updated_after=, cursor
+            # pages, a list's Last-Modified.
             models.Index(fields=["updated_at", "id"], name="post_updated_idx"),
         ]
         permissions = [
@@ -183,6 +264,8 @@ class Post(models.Model):
             self.excerpt = excerpt_from(self.body_html)
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
+        if self.is_public and self.first_public_at is None:
+            self.first_public_at = self.published_at
         if not self.is_public:
             # Hidden again (draft, or moved to a later time): announce again on go-live.
             self.announced_at = None
@@ -190,20 +273,32 @@ class Post(models.Model):
             named = set(kwargs["update_fields"])
             derived = {d for field in named for d in self.DERIVED_FIELDS.get(field, ())}
             kwargs["update_fields"] = sorted(named | derived | {"updated_at"})
+        moved_from = redirects.stored_path(self, only_if_seen=True)
         self._save_with_unique_slug(*args, **kwargs)
+        if moved_from:  # readers' old links keep working (blog.redirects)
+            redirects.record_move(moved_from, self.get_absolute_url())
         if connection.vendor == "postgresql":
             Post.objects.filter(pk=self.pk).update(search_vector=search_document())
+        elif connection.vendor == "sqlite":
+            search_sqlite.index_post(self)
 
     def get_absolute_url(self) -> str:
         return reverse("blog:post", args=[self.slug])
 
     @property
     def state(self) -> str:
+        if self.status == self.Status.REVIEW:
+            return self.State.IN_REVIEW
         if self.status != self.Status.PUBLISHED or self.published_at is None:
             return self.State.DRAFT
         if self.published_at > timezone.now():
             return self.State.SCHEDULED
         return self.State.PUBLISHED
+
+    @property
+    def version(self) -> str:
+        """Optimistic-locking token (admin form, API ETag / If-Match): changes on every save."""
+        return str(int(self.updated_at.timestamp() * 1_000_000)) if self.updated_at else ""
 
     @property
     def is_public(self) -> bool:

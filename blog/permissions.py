@@ -4,10 +4,11 @@ Roles are groups holding model permissions (see `accounts.roles`):
 
 - everyone sees public posts;
 - a writer (``blog.add_post``) also sees and edits their own posts; one without
-  ``blog.publish_post`` (a Contributor) may only keep them as drafts, and may not touch
-  them once they are published or scheduled;
+  ``blog.publish_post`` (a Contributor) may only keep them as drafts or submit them for
+  review, and may not touch them once they are published or scheduled;
 - ``blog.publish_post`` (Author) publishes and schedules their own posts;
-- ``blog.edit_any_post`` (Editor) sees, edits, publishes and deletes every post.
+- ``blog.edit_any_post`` (Editor) sees, edits, publishes and deletes every post, and
+  reviews what Contributors submit (publish, schedule, or return with a note).
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def can_change(user, post: Post) -> bool:
     if not (is_writer(user) and post.author_id == user.pk):
         return False
     # A Contributor's work is done once someone else published it.
-    return can_publish(user) or post.status == Post.Status.DRAFT
+    return can_publish(user) or post.status in (Post.Status.DRAFT, Post.Status.REVIEW)
 
 
 def can_delete(user, post: Post) -> bool:
@@ -72,5 +73,15 @@ def can_delete(user, post: Post) -> bool:
 
 
 def can_set_status(user, post: Post, status: str) -> bool:
-    """May `user` save `post` with `status`? Drafts are always fine for who may change."""
-    return status == Post.Status.DRAFT or can_publish(user)
+    """May `user` save `post` with `status`? Drafts and review are fine for who may change."""
+    return status in (Post.Status.DRAFT, Post.Status.REVIEW) or can_publish(user)
+
+
+def can_review(user) -> bool:
+    """May `user` act on posts waiting for review (publish, schedule, return to the writer)?"""
+    return is_editor(user)
+
+
+def can_manage_writers(user) -> bool:
+    """May `user` invite writers and change their roles? Editors and superusers."""
+    return bool(user.is_authenticated and user.is_active and (user.is_superuser or is_editor(user)))

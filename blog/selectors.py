@@ -1,12 +1,35 @@
-"""Reads that pages and the API share: search."""
+"""Reads that pages and the API share: search, public authors, the post page's neighbours."""
 
+from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 
-from .models import SEARCH_CONFIG, PostQuerySet
+from . import search_sqlite
+from .models import SEARCH_CONFIG, Post, PostQuerySet
 
 MAX_QUERY_LENGTH = 200
+
+
+def public_authors() -> QuerySet:
+    """Active users with at least one public post: the only ones with a public profile.
+
+    Anyone else (a Contributor with drafts only, the superuser) has no author page, exactly
+    as `/api/authors/` has no entry for them, so neither reveals that an account exists.
+    """
+    has_public = Post.objects.public().filter(author=OuterRef("pk"))
+    return get_user_model().objects.filter(Exists(has_public), is_active=True)
 
 
 class QueryTooLong(ValueError):
@@ -17,7 +40,8 @@ def search_posts(queryset: PostQuerySet, query: str) -> PostQuerySet:
     """Posts of `queryset` matching `query`, best first.
 
     PostgreSQL ranks a web-style query (`"exact phrase" -excluded or`) against the stored,
-    GIN-indexed search vector; SQLite falls back to a case-insensitive containment search.
+    GIN-indexed search vector; SQLite (`make run`) uses its FTS5 index with porter
+    stemming (`blog.search_sqlite`); any other database a case-insensitive containment.
     """
     # PostgreSQL refuses NUL bytes in text: treat them as spaces.
     query = " ".join(query.replace("\x00", " ").split())
@@ -32,6 +56,60 @@ def search_posts(queryset: PostQuerySet, query: str) -> PostQuerySet:
             .annotate(rank=SearchRank(F("search_vector"), ts_query))
             .order_by("-rank", "-published_at", "-id")
         )
+    if connection.vendor == "sqlite":
+        return search_sqlite.search(queryset, query)
     return queryset.filter(
         Q(title__icontains=query) | Q(excerpt__icontains=query) | Q(body__icontains=query)
+    )
+
+
+# Post page ---------------------------------------------------------------------------
+
+RELATED_LIMIT = 3
+
+
+def adjacent_posts(post: Post) -> tuple[Post | None, Post | None]:
+    """The public posts just before (older) and just after (newer) `post`: two queries."""
+    if not post.is_public:
+        return None, None
+    public = Post.objects.public().only("title", "slug", "published_at")
+    at, pk = post.published_at, post.pk
+    older = (
+        public.filter(Q(published_at__lt=at) | Q(published_at=at, id__lt=pk))
+        .order_by("-published_at", "-id")
+        .first()
+    )
+    newer = (
+        public.filter(Q(published_at__gt=at) | Q(published_at=at, id__gt=pk))
+        .order_by("published_at", "id")
+        .first()
+    )
+    return older, newer
+
+
+def related_posts(post: Post, limit: int = RELATED_LIMIT) -> list[Post]:
+    """Up to `limit` public posts sharing the most tags with `post`, then its category.
+
+    One query: shared tags are counted in the database, never per post. Expects
+    `post.tags` prefetched (the post page does) so the tag ids cost nothing more.
+    """
+    tag_ids = [tag.pk for tag in post.tags.all()]
+    if not tag_ids and post.category_id is None:
+        return []
+    candidates = Post.objects.public().exclude(pk=post.pk)
+    match = Q(category_id=post.category_id) if post.category_id else Q(pk__in=[])
+    if tag_ids:
+        match |= Q(tags__in=tag_ids)
+    return list(
+        candidates.filter(match)
+        .annotate(
+            shared_tags=Count("tags", filter=Q(tags__in=tag_ids), distinct=True),
+            same_category=Case(
+                When(category_id=post.category_id, then=Value(1)),
+                default=Value(0),
+                output_field=IntegerField(),
+            ),
+        )
+        .only("title", "slug", "published_at")
+        .order_by("-shared_tags", "-same_category", "-published_at", "-id")[:limit]
     )

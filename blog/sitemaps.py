@@ -1,12 +1,22 @@
-"""sitemap.xml: an index of sections (home, public posts, archives with public posts).
+"""sitemap.xml: an index of sections (home, public posts, archives with public posts:
+categories, tags, authors and months, plus the archive index).
 
 Each section is paginated (`?p=2`) so that 100,000 posts stay within the protocol's
 50,000 URLs per file and every response stays small.
 """
 
+from datetime import datetime
+from functools import lru_cache
+from html import escape
+
+from django.contrib.auth import get_user_model
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Exists, Max, OuterRef
+from django.contrib.sitemaps import views as sitemap_views
+from django.db.models import Exists, Max, OuterRef, Subquery
+from django.db.models.functions import TruncMonth
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 
 from .models import Category, Post, Tag
 
@@ -16,7 +26,7 @@ class HomeSitemap(Sitemap):
     priority = 1.0
 
     def items(self) -> list[str]:
-        return ["blog:home"]
+        return ["blog:home", "blog:archive"]
 
     def location(self, item: str) -> str:
         return reverse(item)
@@ -28,20 +38,34 @@ class PostSitemap(Sitemap):
     limit = 5000
 
     def items(self):
-        return Post.objects.public().only("slug", "updated_at").order_by("-published_at", "-id")
+        # (slug, updated_at) tuples: 5,000 model instances per file cost more than the query.
+        return (
+            Post.objects.public().order_by("-published_at", "-id").values_list("slug", "updated_at")
+        )
 
-    def location(self, post: Post) -> str:
+    def location(self, item: tuple) -> str:
         # One reverse() per file instead of one per URL: 5,000 reverses cost ~300 ms.
         if not hasattr(self, "_prefix"):
             self._prefix = reverse("blog:post", args=["-"]).removesuffix("-/")
-        return f"{self._prefix}{post.slug}/"
+        return f"{self._prefix}{item[0]}/"
 
-    def lastmod(self, post: Post):
-        return post.updated_at
+    def lastmod(self, item: tuple):
+        return item[1]
 
     def get_latest_lastmod(self):
-        # Django's default walks every item; one aggregate does the same.
-        return self.items().aggregate(latest=Max("updated_at"))["latest"]
+        # Django's default walks every item; one aggregate (an index on updated_at) instead.
+        return Post.objects.public().aggregate(latest=Max("updated_at"))["latest"]
+
+
+def _with_public_posts(queryset, link: str):
+    """Rows of `queryset` that have at least one public post, through the field `link`.
+
+    A LIMIT 1 subquery per row (an index probe that stops at the first public post) rather
+    than EXISTS, which PostgreSQL turned into a hash join over every post (1.2 s at
+    100,000 posts for eight tags).
+    """
+    first_public = Post.objects.public().filter(**{link: OuterRef("pk")}).values("pk")[:1]
+    return queryset.annotate(first_public=Subquery(first_public)).filter(first_public__isnull=False)
 
 
 class CategorySitemap(Sitemap):
@@ -49,14 +73,41 @@ class CategorySitemap(Sitemap):
     priority = 0.5
 
     def items(self):
-        has_public = Post.objects.public().filter(category=OuterRef("pk"))
-        return Category.objects.filter(Exists(has_public)).order_by("name")
+        return _with_public_posts(Category.objects.order_by("name"), "category")
 
 
 class TagSitemap(CategorySitemap):
     def items(self):
-        has_public = Post.objects.public().filter(tags=OuterRef("pk"))
-        return Tag.objects.filter(Exists(has_public)).order_by("name")
+        return _with_public_posts(Tag.objects.order_by("name"), "tags")
+
+
+class AuthorSitemap(Sitemap):
+    changefreq = "weekly"
+    priority = 0.4
+
+    def items(self):
+        has_public = Post.objects.public().filter(author=OuterRef("pk"))
+        return get_user_model().objects.filter(Exists(has_public)).order_by("username")
+
+    def location(self, user) -> str:
+        return reverse("blog:author", args=[user.username])
+
+
+class MonthSitemap(Sitemap):
+    changefreq = "weekly"
+    priority = 0.3
+
+    def items(self):
+        return list(
+            Post.objects.public()
+            .annotate(month=TruncMonth("published_at"))
+            .values_list("month", flat=True)
+            .distinct()
+            .order_by("-month")
+        )
+
+    def location(self, month) -> str:
+        return reverse("blog:month", args=[month.year, month.month])
 
 
 SITEMAPS = {
@@ -64,4 +115,53 @@ SITEMAPS = {
     "posts": PostSitemap,
     "categories": CategorySitemap,
     "tags": TagSitemap,
+    "authors": AuthorSitemap,
+    "months": MonthSitemap,
 }
+
+
+def _xml_date(value, tz) -> str:
+    """What the `date:"Y-m-d"` filter of Django's sitemap.xml prints: the local date."""
+    if isinstance(value, datetime):
+        return (value.astimezone(tz) if value.tzinfo else value).date().isoformat()
+    return value.isoformat()
+
+
+@lru_cache(maxsize=64)
+def _tag(name: str, value: str) -> str:
+    """`<changefreq>` and `<priority>`: the same few values in every URL of a section."""
+    return f"<{name}>{escape(value)}</{name}>" if value else ""
+
+
+def render_urlset(urls: list[dict]) -> str:
+    """Django's sitemap.xml without the template engine: 5,000 URLs cost it ~0.4 s."""
+    tz = timezone.get_current_timezone()
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
+        ' xmlns:xhtml="http://www.w3.org/1999/xhtml">\n'
+    ]
+    append = parts.append
+    for url in urls:
+        lastmod = url.get("lastmod")
+        append(
+            f"<url><loc>{escape(url['location'])}</loc>"
+            + (f"<lastmod>{_xml_date(lastmod, tz)}</lastmod>" if lastmod else "")
+            + _tag("changefreq", str(url.get("changefreq") or ""))
+            + _tag("priority", str(url.get("priority") or ""))
+        )
+        for alternate in url.get("alternates") or ():
+            append(
+                f'<xhtml:link rel="alternate" hreflang="{escape(alternate["lang_code"])}"'
+                f' href="{escape(alternate["location"])}"/>'
+            )
+        append("</url>\n")
+    append("</urlset>\n")
+    return "".join(parts)
+
+
+def section(request: HttpRequest, **kwargs) -> HttpResponse:
+    """Django's sitemap view (pages, 404s, Last-Modified, X-Robots-Tag), rendered by hand."""
+    response = sitemap_views.sitemap(request, **kwargs)
+    response.content = render_urlset(response.context_data["urlset"])
+    return response

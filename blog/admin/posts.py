@@ -6,19 +6,37 @@ module; hiding a button is never the only guard.
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, QuerySet
-from django.http import HttpRequest
-from django.utils import timezone
-from django.utils.html import format_html
+from django.db.models import Count, Q, QuerySet
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
+
+from config.admin_guards import GuardedAdminMixin
 
 from .. import permissions
 from ..models import Category, Post, Tag
+from ..redirects import Redirect
+from . import states, zones
+from .forms import PostAdminForm, SlugOwnerForm
+
+
+class ReviewFilter(admin.SimpleListFilter):
+    """The editors' queue: posts writers submitted, oldest first to be fair."""
+
+    title = "review queue"
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("waiting", "Waiting for review")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "waiting":
+            return queryset.in_review().order_by("updated_at")
+        return queryset
 
 
 class StateFilter(admin.SimpleListFilter):
-    """Draft / scheduled / published, as readers experience them."""
+    """Draft / In review / Scheduled / Published, the words used on every screen."""
 
     title = "state"
     parameter_name = "state"
@@ -30,6 +48,8 @@ class StateFilter(admin.SimpleListFilter):
         match self.value():
             case Post.State.DRAFT:
                 return queryset.drafts()
+            case Post.State.IN_REVIEW:
+                return queryset.in_review()
             case Post.State.SCHEDULED:
                 return queryset.scheduled()
             case Post.State.PUBLISHED:
@@ -37,55 +57,60 @@ class StateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class PostAdminForm(forms.ModelForm):
-    class Meta:
-        model = Post
-        fields = [
-            "title",
-            "slug",
-            "author",
-            "body",
-            "excerpt",
-            "category",
-            "tags",
-            "status",
-            "published_at",
-        ]
-
-    def clean(self):
-        cleaned = super().clean()
-        status = cleaned.get("status", Post.Status.DRAFT)
-        if not permissions.can_set_status(self.request.user, self.instance, status):
-            raise forms.ValidationError("You may save drafts only; an editor publishes them.")
-        return cleaned  # Post.save() dates a post published without a date: now
+ACTION_MESSAGES = {
+    states.SAVE_DRAFT.name: "Draft saved.",
+    states.SUBMIT.name: "Submitted for review: the editors have been told.",
+    states.PUBLISH.name: "Published: readers can see it now.",
+    states.UPDATE.name: "Changes saved.",
+    states.UNPUBLISH.name: "Unpublished: back to draft, hidden from readers.",
+    states.RETURN.name: "Returned to the writer as a draft.",
+}
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
     form = PostAdminForm
-    list_display = ["title", "state_badge", "author", "category", "published_at"]
-    list_filter = [StateFilter, "status", "category", "tags", "author"]
+    list_display = ["title", "state_column", "when", "author", "category"]
+    list_filter = [ReviewFilter, StateFilter, "category", "tags", "author"]
     list_select_related = ["author", "category"]
     search_fields = ["title", "excerpt", "body"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["category", "tags"]
+    autocomplete_fields = ["category", "tags", "cover_image"]  # images: the library's picker
     actions = ["publish_selected", "unpublish_selected"]
     list_per_page = 50
     fieldsets = [
-        (None, {"fields": ["title", "slug", "author", "body", "excerpt"]}),
-        ("Filing", {"fields": ["category", "tags"]}),
-        ("Publication", {"fields": ["status", "published_at"]}),
+        (None, {"fields": ["title", "body", "version"]}),
+        ("Summary and filing", {"fields": ["excerpt", "cover_image", "category", "tags"]}),
+        ("Publication", {"fields": ["published_at", "slug", "author"]}),
     ]
 
     @admin.display(description="state", ordering="status")
-    def state_badge(self, post: Post) -> str:
-        if post.state == Post.State.SCHEDULED:
-            return format_html(
-                "Scheduled <small>for {}</small>",
-                timezone.localtime(post.published_at).strftime("%Y-%m-%d %H:%M"),
-            )
-        return Post.State(post.state).label
+    def state_column(self, post: Post) -> str:
+        return states.state_badge(post)
+
+    @admin.display(description="when", ordering="published_at")
+    def when(self, post: Post) -> str:
+        return states.state_when(post)
+
+    # --- the editor's time zone ---------------------------------------------------------
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        view = zones.rendered_in_editor_zone(super().changeform_view)
+        return view(request, object_id, form_url, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        return zones.rendered_in_editor_zone(super().changelist_view)(request, extra_context)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context.update(
+            post_state=states.state_badge(obj) if obj is not None else None,
+            post_when=states.state_when(obj) if obj is not None else "",
+            editor_actions=states.available_actions(request.user, obj),
+            editor_zone=str(zones.editor_zone(request)),
+            zone_field=zones.FIELD,
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     # --- who sees what ------------------------------------------------------------------
 
@@ -104,27 +129,24 @@ class PostAdmin(admin.ModelAdmin):
         allowed = super().has_delete_permission(request, obj)
         return allowed and (obj is None or permissions.can_delete(request.user, obj))
 
-    def get_readonly_fields(self, request, obj=None):
-        readonly = list(super().get_readonly_fields(request, obj))
-        if not permissions.can_publish(request.user):
-            readonly += ["status", "published_at"]
-        return readonly
-
-    def get_exclude(self, request, obj=None):
-        # Only editors file posts under someone else's name.
-        return [] if permissions.is_editor(request.user) else ["author"]
-
     def get_fieldsets(self, request, obj=None):
-        fieldsets = super().get_fieldsets(request, obj)
-        if permissions.is_editor(request.user):
-            return fieldsets
-        return [
-            (name, {**opts, "fields": [f for f in opts["fields"] if f != "author"]})
-            for name, opts in fieldsets
+        hidden = set()
+        if not permissions.is_editor(request.user):
+            hidden.add("author")  # only editors file posts under someone else's name
+        if not permissions.can_publish(request.user):
+            hidden.add("published_at")
+        fieldsets = [
+            (name, {**opts, "fields": [f for f in opts["fields"] if f not in hidden]})
+            for name, opts in super().get_fieldsets(request, obj)
         ]
+        if states.RETURN in states.available_actions(request.user, obj):
+            fieldsets.insert(1, ("Review", {"fields": ["note"]}))
+        return fieldsets
 
     def get_list_filter(self, request):
-        filters = super().get_list_filter(request)
+        filters = list(super().get_list_filter(request))
+        if not permissions.can_review(request.user):
+            filters.remove(ReviewFilter)
         return filters if permissions.is_editor(request.user) else filters[:-1]
 
     def get_changeform_initial_data(self, request):
@@ -148,7 +170,38 @@ class PostAdmin(admin.ModelAdmin):
             obj.author = obj.author if change else request.user
         elif not obj.author_id:
             obj.author = request.user
+        obj.last_edited_by = request.user
         super().save_model(request, obj, form, change)
+        if unavailable := getattr(form, "slug_unavailable", None):
+            self.message_user(
+                request,
+                f"The address “{unavailable}” is not available; this post has “{obj.slug}”.",
+                messages.WARNING,
+            )
+
+    # --- after a button: stay on the post, say what happened ----------------------------
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self._after_action(request, obj) or super().response_add(
+            request, obj, post_url_continue
+        )
+
+    def response_change(self, request, obj):
+        return self._after_action(request, obj) or super().response_change(request, obj)
+
+    def _after_action(self, request, obj: Post):
+        action = request.POST.get("_action")
+        if action not in states.ACTIONS:
+            return None
+        if action == states.SCHEDULE.name:
+            text = f"Scheduled for {states.format_moment(obj.published_at)}."
+        else:
+            text = ACTION_MESSAGES[action]
+        self.message_user(request, f"“{obj}”: {text}", messages.SUCCESS)
+        if permissions.can_change(request.user, obj):
+            return HttpResponseRedirect(reverse("admin:blog_post_change", args=[obj.pk]))
+        # A Contributor's submitted post is theirs again only if it comes back.
+        return HttpResponseRedirect(reverse("admin:blog_post_changelist"))
 
     # --- bulk actions -------------------------------------------------------------------
 
@@ -170,19 +223,29 @@ class PostAdmin(admin.ModelAdmin):
         for post in queryset:
             if permissions.can_change(request.user, post):
                 post.status = status  # Post.save() dates it now if it has no date yet
+                if status == Post.Status.DRAFT:
+                    post.published_at = None  # a draft shows when it was edited, not a date
+                post.last_edited_by = request.user
                 post.save()
                 done += 1
         return done
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(GuardedAdminMixin, admin.ModelAdmin):
+    form = SlugOwnerForm
     list_display = ["name", "slug", "post_count"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(post_count=Count("posts"))
+        # Only the posts this user may see: a count must not reveal others' drafts.
+        visible = permissions.visible_posts(request.user).values("pk")
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(post_count=Count("posts", filter=Q(posts__in=visible), distinct=True))
+        )
 
     @admin.display(description="posts", ordering="post_count")
     def post_count(self, category) -> int:
@@ -192,3 +255,11 @@ class CategoryAdmin(admin.ModelAdmin):
 @admin.register(Tag)
 class TagAdmin(CategoryAdmin):
     pass
+
+
+@admin.register(Redirect)
+class RedirectAdmin(admin.ModelAdmin):
+    """Moved addresses (renamed slugs, imported permalinks): superusers may tidy them."""
+
+    list_display = ["old_path", "new_path", "created_at"]
+    search_fields = ["old_path", "new_path"]

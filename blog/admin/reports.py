@@ -10,6 +10,8 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
+from config.admin_guards import GuardedAdminMixin
+
 from ..models import Report
 
 
@@ -23,7 +25,7 @@ def _table(counts: dict[str, int]) -> str:
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(GuardedAdminMixin, admin.ModelAdmin):
     list_display = [
         "day",
         "published_count",

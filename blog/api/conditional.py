@@ -25,8 +25,8 @@ from .problems import PreconditionFailed
 
 
 def post_version(post: Post) -> str:
-    """The version token of a post: its `updated_at` in microseconds since the epoch."""
-    return str(int(post.updated_at.timestamp() * 1_000_000))
+    """The version token of a post (`Post.version`, shared with the admin's locking)."""
+    return post.version
 
 
 def post_etag(post: Post) -> str:

@@ -1,6 +1,7 @@
 """Rate-limit signals: `RateLimit-*` headers on every throttled API response, 429s.
 
-DRF's throttles decide; these subclasses also remember the tightest limit that applied
+The atomic counters of `config.throttling` decide; these subclasses also remember the
+tightest limit that applied
 to the request, and `RateLimitHeadersMiddleware` writes it out in the IETF draft's
 headers (draft-ietf-httpapi-ratelimit-headers): `RateLimit-Limit`, `RateLimit-Remaining`,
 `RateLimit-Reset` (seconds until the window frees a request) and `RateLimit-Policy`
@@ -11,9 +12,12 @@ headers (draft-ietf-httpapi-ratelimit-headers): `RateLimit-Limit`, `RateLimit-Re
 from __future__ import annotations
 
 import math
+import time
 
 from django.http import HttpRequest, HttpResponse
 from rest_framework import throttling
+
+from config.throttling import AtomicWindowMixin
 
 ATTRIBUTE = "_broadsheet_ratelimit"
 
@@ -21,12 +25,11 @@ ATTRIBUTE = "_broadsheet_ratelimit"
 class _Recording:
     def allow_request(self, request, view) -> bool:
         allowed = super().allow_request(request, view)
-        history = getattr(self, "history", None)
-        if self.rate is None or history is None:
-            return allowed  # this throttle does not apply (e.g. anon for a token user)
-        remaining = max(0, self.num_requests - len(history))
-        oldest = history[-1] if history else self.now
-        reset = max(0, math.ceil(self.duration - (self.now - oldest)))
+        if self.rate is None or self.used is None:
+            # This throttle does not apply (anon for a token user), or Redis is away.
+            return allowed
+        remaining = max(0, self.num_requests - math.ceil(self.used))
+        reset = max(0, math.ceil(self.window_ends - time.time()))
         http_request = getattr(request, "_request", request)
         current = getattr(http_request, ATTRIBUTE, None)
         if current is None or remaining < current[1]:
@@ -34,11 +37,11 @@ class _Recording:
         return allowed
 
 
-class AnonRateThrottle(_Recording, throttling.AnonRateThrottle):
+class AnonRateThrottle(_Recording, AtomicWindowMixin, throttling.AnonRateThrottle):
     """Per address, for clients without a token or session."""
 
 
-class UserRateThrottle(_Recording, throttling.UserRateThrottle):
+class UserRateThrottle(_Recording, AtomicWindowMixin, throttling.UserRateThrottle):
     """Per user, for clients with a token or session."""
 
 

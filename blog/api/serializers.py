@@ -15,6 +15,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
+from config.origin import site_url
+
 from .. import permissions
 from ..models import Category, Post, Tag
 
@@ -104,14 +106,14 @@ class TagSlugField(serializers.SlugRelatedField):
         if not isinstance(data, str):
             self.fail("invalid")
         request = self.context.get("request")
+        if "\x00" in data:  # PostgreSQL refuses NUL: not a 500
+            self.fail("null_characters")
         if not (request and permissions.is_editor(request.user)):
             return super().to_internal_value(data)
         name = " ".join(data.split())
         max_length = Tag._meta.get_field("name").max_length
         if not name:
             self.fail("blank")
-        if "\x00" in name:
-            self.fail("null_characters")
         if len(name) > max_length:
             self.fail("too_long", max_length=max_length)
         existing = Tag.objects.filter(Q(slug=name) | Q(name__iexact=name)).first()
@@ -181,9 +183,8 @@ class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
 
     @extend_schema_field(serializers.URLField())
     def get_url(self, post: Post) -> str:
-        request = self.context.get("request")
-        path = post.get_absolute_url()
-        return request.build_absolute_uri(path) if request else path
+        # On the site's origin, with or without a request (webhooks, tasks).
+        return site_url(post.get_absolute_url())
 
     def validate(self, attrs: dict) -> dict:
         user = self.context["request"].user
@@ -218,7 +219,7 @@ class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
 
 def _saved(tags: list[Tag]) -> list[Tag]:
     """Create the new tags an editor named (see `TagSlugField`)."""
-    return [tag if tag.pk else Tag.objects.get_or_create(name=tag.name)[0] for tag in tags]
+    return [tag if tag.pk else Tag.objects.get_or_create_named(tag.name) for tag in tags]
 
 
 class TombstoneSerializer(serializers.Serializer):

@@ -4,6 +4,8 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from images.api import ImageViewSet
+
 from .fallback import unknown_url
 from .schema_view import CachedSchemaView
 from .views import (
@@ -11,6 +13,7 @@ from .views import (
     CategoryViewSet,
     PostViewSet,
     TagViewSet,
+    TokenLogoutView,
     TokenObtainPairView,
     TokenRefreshView,
 )
@@ -20,6 +23,7 @@ router.register("posts", PostViewSet, basename="post")
 router.register("categories", CategoryViewSet, basename="category")
 router.register("tags", TagViewSet, basename="tag")
 router.register("authors", AuthorViewSet, basename="author")
+router.register("images", ImageViewSet, basename="image")  # the images app's library
 
 app_name = "api"
 
@@ -31,6 +35,7 @@ urlpatterns = [
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
     path("auth/token/", TokenObtainPairView.as_view(), name="token"),
     path("auth/token/refresh/", TokenRefreshView.as_view(), name="token_refresh"),
+    path("auth/logout/", TokenLogoutView.as_view(), name="token_logout"),
     # Last: a problem+json 404 (or a 308 to the slashed URL) for anything else.
     re_path(r"^(?P<rest>.*)$", unknown_url),
 ]

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count, IntegerField, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Greatest
+from django.http import HttpResponsePermanentRedirect
 from django.utils.decorators import method_decorator
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
@@ -24,7 +25,7 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework_simplejwt import serializers as jwt_serializers
 from rest_framework_simplejwt import views as jwt_views
 
-from .. import permissions
+from .. import permissions, redirects
 from ..cache import cache_anonymous_page
 from ..models import Category, Post, PostTombstone, Tag
 from .conditional import add_last_modified, add_validators, check_preconditions, not_modified
@@ -45,8 +46,11 @@ from .serializers import (
 )
 from .sync import tombstones_since
 
+# The page cache keys on these parameters only, and on the negotiated renderer.
+POST_MEDIA_TYPES = ["application/json", "text/html"]
 
-@method_decorator(cache_anonymous_page, name="dispatch")
+
+@method_decorator(cache_anonymous_page(params=None, media_types=POST_MEDIA_TYPES), name="dispatch")
 class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
     """Posts. Anonymous readers see public posts; writers also their own; editors all."""
 
@@ -77,7 +81,10 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
         return queryset
 
     def perform_create(self, serializer) -> None:
-        serializer.save(author=self.request.user)
+        serializer.save(author=self.request.user, last_edited_by=self.request.user)
+
+    def perform_update(self, serializer) -> None:
+        serializer.save(last_edited_by=self.request.user)  # named by the admin's lock message
 
     def list(self, request: Request, *args, **kwargs) -> Response:
         return add_last_modified(super().list(request, *args, **kwargs), _posts_changed_at())
@@ -117,7 +124,11 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
     @extend_schema(summary="One post by its slug; 404 if you may not see it.")
     @action(detail=False, methods=["get"], url_path=r"by-slug/(?P<slug>[-\w]+)")
     def by_slug(self, request: Request, slug: str) -> Response:
-        post = get_object_or_404(self.get_queryset(), slug=slug)
+        post = self.get_queryset().filter(slug=slug).first()
+        moved_to = None if post else redirects.new_slug_for("blog:post", slug)
+        if moved_to:  # a renamed post: 301 to its by-slug address (blog.redirects)
+            return HttpResponsePermanentRedirect(f"{request.path[: -len(slug) - 1]}{moved_to}/")
+        post = post or get_object_or_404(self.get_queryset(), slug=slug)
         self.check_object_permissions(request, post)
         return self._detail(request, post)
 
@@ -247,6 +258,12 @@ class TokenObtainPairView(jwt_views.TokenObtainPairView):
 
 
 class TokenRefreshView(jwt_views.TokenRefreshView):
-    """A refresh token in, a new access token out."""
+    """A refresh token in, a new access token out (refused once revoked)."""
+
+    parser_classes = [JSONParser]
+
+
+class TokenLogoutView(jwt_views.TokenBlacklistView):
+    """A refresh token in, revoked for good (simplejwt's blacklist): API logout."""
 
     parser_classes = [JSONParser]

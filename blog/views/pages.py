@@ -5,19 +5,24 @@ from __future__ import annotations
 import calendar
 from datetime import datetime
 
-from django.contrib.auth import get_user_model
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView, ListView, TemplateView
 
 from ..cache import cache_anonymous_page
+from ..markdown import table_of_contents
 from ..models import Category, Post, Tag
 from ..permissions import can_view
+from ..selectors import adjacent_posts, public_authors, related_posts
 
 PAGE_SIZE = 10
+TOC_MIN_HEADINGS = 3  # fewer headings than this: the post is short enough to scroll
 
 
 @method_decorator(cache_anonymous_page, name="dispatch")
@@ -41,6 +46,29 @@ class PostListView(ListView):
 
 class HomeView(PostListView):
     template_name = "blog/home.html"
+
+
+class PostIndexView(PostListView):
+    """/posts/: every public post for browsers; JSON clients go to the API (308, same query).
+
+    Decided before the page cache, and marked `Vary: Accept`, so the two answers never
+    stand in for each other in a cache.
+    """
+
+    heading = "All posts"
+    description = "Every post, newest first."
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        wants = request.get_preferred_type(["text/html", "application/json"])
+        if wants == "application/json":
+            query = request.META.get("QUERY_STRING", "")
+            response = HttpResponsePermanentRedirect(
+                reverse("api:post-list") + (f"?{query}" if query else ""), status=308
+            )
+        else:
+            response = super().dispatch(request, *args, **kwargs)
+        patch_vary_headers(response, ["Accept"])
+        return response
 
 
 class CategoryView(PostListView):
@@ -75,9 +103,7 @@ class AuthorView(PostListView):
     template_name = "blog/author.html"
 
     def get_queryset(self):
-        self.author = get_object_or_404(
-            get_user_model(), username=self.kwargs["username"], is_active=True
-        )
+        self.author = get_object_or_404(public_authors(), username=self.kwargs["username"])
         self.heading = self.author.public_name
         self.description = self.author.bio or f"Posts by {self.author.public_name}."
         return super().get_queryset().filter(author=self.author)
@@ -89,7 +115,8 @@ class AuthorView(PostListView):
 class MonthArchiveView(PostListView):
     def get_queryset(self):
         year, month = self.kwargs["year"], self.kwargs["month"]
-        if not (1 <= month <= 12 and 1900 <= year <= 9999):
+        # December 9999 would end in year 10000, which Python's dates cannot hold.
+        if not (1 <= month <= 12 and 1900 <= year <= 9999) or (year, month) == (9999, 12):
             raise Http404("No such month.")
         tz = timezone.get_current_timezone()
         start = datetime(year, month, 1, tzinfo=tz)
@@ -99,6 +126,30 @@ class MonthArchiveView(PostListView):
         return super().get_queryset().filter(published_at__gte=start, published_at__lt=end)
 
 
+def months_with_posts() -> list[dict]:
+    """`[{"month": date, "count": n}, ...]`, newest first, in the site's time zone: one query."""
+    return list(
+        Post.objects.public()
+        .annotate(month=TruncMonth("published_at"))
+        .values("month")
+        .annotate(count=Count("id"))
+        .order_by("-month")
+    )
+
+
+@method_decorator(cache_anonymous_page, name="dispatch")
+class ArchiveIndexView(TemplateView):
+    """/archive/: every month with public posts, grouped by year, with counts."""
+
+    template_name = "blog/archive_index.html"
+
+    def get_context_data(self, **kwargs):
+        months = months_with_posts()
+        return super().get_context_data(
+            months=months, total=sum(row["count"] for row in months), **kwargs
+        )
+
+
 class PostDetailView(DetailView):
     """A post page. Authors and editors may preview what readers cannot see yet."""
 
@@ -106,7 +157,9 @@ class PostDetailView(DetailView):
     context_object_name = "post"
 
     def get_queryset(self):
-        return Post.objects.select_related("author", "category").prefetch_related("tags")
+        return Post.objects.select_related("author", "category", "cover_image").prefetch_related(
+            "tags", "cover_image__renditions"
+        )
 
     def get_object(self, queryset=None) -> Post:
         post = super().get_object(queryset)
@@ -118,6 +171,10 @@ class PostDetailView(DetailView):
         context = super().get_context_data(**kwargs)
         post = self.object
         context["preview"] = not post.is_public
+        headings = table_of_contents(post.body_html)
+        context["toc"] = headings if len(headings) >= TOC_MIN_HEADINGS else []
+        context["previous_post"], context["next_post"] = adjacent_posts(post)
+        context["related_posts"] = related_posts(post) if post.is_public else []
         context["canonical_url"] = self.request.build_absolute_uri(post.get_absolute_url())
         context["structured_data"] = {
             "@context": "https://schema.org",
@@ -136,6 +193,17 @@ class PostDetailView(DetailView):
             "mainEntityOfPage": context["canonical_url"],
             "keywords": [tag.name for tag in post.tags.all()],
         }
+        if post.cover_image is not None:
+            # The share card: a JPEG/PNG rendition every crawler reads (images app).
+            card = post.cover_image.social
+            context["social"] = {
+                "url": self.request.build_absolute_uri(card.url),
+                "width": card.width,
+                "height": card.height,
+                "mime_type": card.mime_type,
+                "alt": post.cover_image.alt_text,
+            }
+            context["structured_data"]["image"] = [context["social"]["url"]]
         return context
 
     @method_decorator(cache_anonymous_page)

@@ -22,6 +22,9 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
+# The one origin of every absolute URL (config/origin.py), e-mails included; production
+# requires it. Never taken from a request's Host header.
+SITE_URL = env("BROADSHEET_SITE_URL", default="http://localhost:8000").rstrip("/")
 SITE_NAME = env("BROADSHEET_SITE_NAME", default="Broadsheet")
 SITE_DESCRIPTION = env(
     "BROADSHEET_SITE_DESCRIPTION", default="Essays, notes and news, published with Broadsheet."
@@ -42,19 +45,25 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "rest_framework_simplejwt",
+    "rest_framework_simplejwt.token_blacklist",
     "corsheaders",
     "django_celery_beat",
     "axes",
     "csp",
+    "reversion",
     # Ours
     "accounts",
     "blog",
+    "editorial",
+    "images",
+    "transfer",
     "webhooks",
 ]
 
 MIDDLEWARE = [
     "config.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "config.origin.SiteOriginMiddleware",
     "config.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -63,13 +72,21 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Moved slugs answer 301 instead of 404 (looks only at 404s; see blog.redirects).
+    "blog.redirects.RedirectFallbackMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Admin and API writes: one revision each, by their user (see editorial.middleware).
+    "editorial.middleware.RevisionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Old permalinks of imported posts → 301 (only for /?p=ID and paths that are 404).
+    "transfer.middleware.PermalinkRedirectMiddleware",
     # Last, so that it sees the user that AuthenticationMiddleware set.
     "axes.middleware.AxesMiddleware",
+    # Innermost: sees a view's database errors first (503, or one retry when safe).
+    "config.database.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -107,23 +124,29 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            # django-redis behind a circuit breaker (config/cache.py).
+            "BACKEND": "config.cache.BreakerRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {
                 # A dead Redis must never take pages down: cache misses instead of errors.
                 "IGNORE_EXCEPTIONS": True,
-                "SOCKET_CONNECT_TIMEOUT": 0.5,
-                "SOCKET_TIMEOUT": 0.5,
+                "SOCKET_CONNECT_TIMEOUT": 0.25,
+                "SOCKET_TIMEOUT": 0.25,
+                # After a failure, calls fail at once for this long (one probe per period).
+                "BREAKER_COOLDOWN": 5.0,
             },
             "KEY_PREFIX": "broadsheet",
         }
     }
-    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    # The breaker logs an outage once and counts the failed calls; no traceback per call.
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = False
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Seconds an anonymous page may be served from cache (0 turns the page cache off).
 PAGE_CACHE_SECONDS = env.int("BROADSHEET_PAGE_CACHE_SECONDS", default=60)
+# At most this long in a browser's own cache, which nothing can purge (docs/deploy.md).
+PAGE_BROWSER_CACHE_SECONDS = env.int("BROADSHEET_BROWSER_CACHE_SECONDS", default=5)
 
 # --- Auth -------------------------------------------------------------------------------
 
@@ -149,15 +172,19 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "blog:home"
 LOGOUT_REDIRECT_URL = "blog:home"
 
-# django-axes: lock out per account and per address, and answer exactly as for a wrong
-# password so that the lockout does not reveal whether an account exists.
+# django-axes: lock out a username *from one address* (the pair), so that nobody can lock
+# `admin` out from elsewhere; the lock-out page (429) says what happened, the same for an
+# account that exists and one that does not.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Proxies in front of gunicorn that write X-Forwarded-For (production: nginx, 1); 0 trusts
+# no header. The address rule is config/client_ip.py, shared with the API throttle.
+NUM_PROXIES = env.int("DJANGO_NUM_PROXIES", default=0)
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
 
 # --- Internationalisation ---------------------------------------------------------------
 
@@ -171,11 +198,47 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_URL = "/media/"
-MEDIA_ROOT = BASE_DIR / "media"
+
+# --- Media: uploaded images and their renditions (docs/deploy.md, "Media") -------------
+
+# On disk by default (nginx serves MEDIA_ROOT at /media/); DJANGO_STORAGE=s3 puts them in
+# an S3-compatible bucket through django-storages instead. Either way every file is
+# written through STORAGES["default"] under a content-hashed name.
+MEDIA_URL = env("DJANGO_MEDIA_URL", default="/media/")
+# Origin serving uploaded images when it is not this site (object storage, a CDN), e.g.
+# https://media.example.com; empty: media come from this site. The CSP allows it.
+MEDIA_HOST = env("BROADSHEET_MEDIA_HOST", default="").rstrip("/")
+MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
+DJANGO_STORAGE = env("DJANGO_STORAGE", default="filesystem")
+if DJANGO_STORAGE == "s3":
+    _MEDIA_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            # Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, read by boto3 itself.
+            "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
+            "region_name": env("AWS_S3_REGION_NAME", default="") or None,
+            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default="") or None,
+            "custom_domain": env("AWS_S3_CUSTOM_DOMAIN", default="") or None,
+            "location": env("AWS_LOCATION", default=""),
+            "querystring_auth": False,  # public images, stable URLs
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+        },
+    }
+else:
+    _MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _MEDIA_STORAGE,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# Uploads larger than this go to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o644
+# The image library (images/conf.py has the defaults and what each one means).
+BROADSHEET_IMAGES = {
+    "MAX_BYTES": env.int("BROADSHEET_IMAGE_MAX_BYTES", default=20 * 1024 * 1024),
+    "MAX_PIXELS": env.int("BROADSHEET_IMAGE_MAX_PIXELS", default=50_000_000),
+    "WIDTHS": tuple(env.list("BROADSHEET_IMAGE_WIDTHS", cast=int, default=[480, 960, 1600])),
 }
 # Hashed file names never change content, so they may be cached for a year.
 WHITENOISE_MAX_AGE = 60 * 60 * 24 * 365 if not DEBUG else 0
@@ -198,7 +261,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        # simplejwt's, refusing tokens revoked by a password change or sign-out.
+        "accounts.tokens.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -210,6 +274,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "blog.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "blog.api.schema.APISchema",
+    # Atomic counters (config/throttling.py); off while Redis is down.
     "DEFAULT_THROTTLE_CLASSES": [
         "blog.api.ratelimit.AnonRateThrottle",
         "blog.api.ratelimit.UserRateThrottle",
@@ -221,11 +286,15 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # Every error as RFC 9457 problem details (application/problem+json).
     "EXCEPTION_HANDLER": "blog.api.problems.exception_handler",
+    # The throttle's client address: not one a client can choose in X-Forwarded-For.
+    "NUM_PROXIES": NUM_PROXIES,
 }
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("API_ACCESS_TOKEN_MINUTES", default=15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("API_REFRESH_TOKEN_DAYS", default=1)),
     "UPDATE_LAST_LOGIN": False,
+    "TOKEN_OBTAIN_SERIALIZER": "accounts.tokens.TokenObtainPairSerializer",
+    "TOKEN_REFRESH_SERIALIZER": "accounts.tokens.TokenRefreshSerializer",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Broadsheet API",
@@ -255,13 +324,15 @@ CORS_EXPOSE_HEADERS = [
 _CELERY_BROKER = env("CELERY_BROKER_URL", default=REDIS_URL)
 # In-process ("memory://") when no broker is configured: kombu then has no host to guess.
 CELERY_BROKER_URL = _CELERY_BROKER or "memory://"
-CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL or None)
+# Nothing reads task results: no result backend (with one, a dead Redis held every save
+# in the backend's unbounded reconnect loop).
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
 # Without a broker (the `make run` default) tasks run in-process so the site still works.
 CELERY_TASK_ALWAYS_EAGER = not _CELERY_BROKER
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
-CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
 CELERY_TASK_ACKS_LATE = True
@@ -269,11 +340,14 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=120)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=180)
-CELERY_RESULT_EXPIRES = timedelta(days=1)
-# Longer than the longest countdown or retry backoff we use (retry_backoff_max = 600 s).
+# A task whose whole worker died is handed out again after `visibility_timeout` plus at
+# most one restore scan (`unacked_restore_interval`): about 5.5 minutes. The timeout is
+# above the hard time limit plus the longest retry countdown (blog/tasks.py, 60 s), so a
+# task that is still running or waiting for its retry is never handed out twice.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
-    # A broker that does not answer must not hold up a save that enqueues (blog/tasks.py).
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
+    "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=30),
+    "unacked_restore_throttle": 1,
     "socket_connect_timeout": 3,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -307,7 +381,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:", "https:"],
+        # Our own host and the media host only (data: for Swagger UI's and ReDoc's icons).
+        "img-src": ["'self'", "data:", *([MEDIA_HOST] if MEDIA_HOST else [])],
         "font-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
         "worker-src": ["'self'", "blob:"],

@@ -9,7 +9,9 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="local-development-key-not-for-pro
 WHITENOISE_MAX_AGE = 0
 # Static files straight from the app folders in development, no collectstatic needed.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,  # noqa: F405 (media: disk, or S3 with DJANGO_STORAGE=s3)
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# Readers of the demo get the site's 404 page, not Django's technical one (see the module).
+MIDDLEWARE = [*MIDDLEWARE, "blog.middleware.FriendlyNotFoundMiddleware"]  # noqa: F405

@@ -10,11 +10,14 @@ gunicorn must therefore be reachable only through that proxy.
 """
 
 import copy
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
+from config.origin import parse_origin
+
 from .base import *  # noqa: F403
-from .base import DATABASES, LOGGING, env
+from .base import DATABASES, LOGGING, REST_FRAMEWORK, env
 
 
 def _required(name: str) -> str:
@@ -33,6 +36,11 @@ def _required(name: str) -> str:
 DEBUG = False
 SECRET_KEY = _required("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = [host.strip() for host in _required("DJANGO_ALLOWED_HOSTS").split(",") if host]
+# Every absolute URL (canonical, feeds, API links, e-mails) starts with it, never with the
+# request's Host header; its host is always an allowed host.
+SITE_URL = parse_origin(_required("BROADSHEET_SITE_URL"))
+if (_site_host := urlsplit(SITE_URL).hostname) not in ALLOWED_HOSTS:
+    ALLOWED_HOSTS.append(_site_host)
 _required("DATABASE_URL")  # base.py parsed it; without it production would use SQLite
 _required("REDIS_URL")  # cache and Celery broker (base.py configures both from it)
 
@@ -43,8 +51,14 @@ def _origin(host: str) -> str:
 
 # Browsers send `Origin: https://<host>`; Django compares it with the Host header, so this
 # only matters when a proxy rewrites Host. Defaults to every allowed host over HTTPS.
-CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[]) or [
-    _origin(host) for host in ALLOWED_HOSTS if host != "*"
+# nginx passes its canonical server name upstream as Host (without a non-default port), so
+# the site's own origin is always trusted.
+CSRF_TRUSTED_ORIGINS = [
+    SITE_URL,
+    *(
+        env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+        or [_origin(host) for host in ALLOWED_HOSTS if host != "*"]
+    ),
 ]
 
 # --- HTTPS behind a proxy ---------------------------------------------------------------
@@ -71,10 +85,21 @@ CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_SECURE = True
 
+# nginx overwrites X-Forwarded-For with the address it saw: one proxy.
+NUM_PROXIES = env.int("DJANGO_NUM_PROXIES", default=1)
+REST_FRAMEWORK = {**REST_FRAMEWORK, "NUM_PROXIES": NUM_PROXIES}
+
 # --- Database ---------------------------------------------------------------------------
 
 # base.py: persistent connections (DJANGO_CONN_MAX_AGE, 60 s) with CONN_HEALTH_CHECKS.
 DATABASES = copy.deepcopy(DATABASES)
+if "postgresql" not in DATABASES["default"]["ENGINE"]:
+    # Search, indexes, locking and connect_timeout below are PostgreSQL's.
+    raise ImproperlyConfigured(
+        "Production settings need PostgreSQL: DATABASE_URL must be postgres://…, not "
+        f"{DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]} (use config.settings.local for "
+        "SQLite)."
+    )
 DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["OPTIONS"].setdefault(
     "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)

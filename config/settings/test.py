@@ -5,18 +5,32 @@
 is imported, so the suite always runs against real servers.
 """
 
+import atexit
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 from .base import TEMPLATES, env
 
 DEBUG = False
+# The test client's host, so that absolute URLs in assertions read naturally.
+SITE_URL = "http://testserver"
 SECRET_KEY = "test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 # Fast hashing: the suite creates many users; production keeps Argon2 first.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Media on disk in a throwaway folder, shared through the environment with the Celery
+# workers the tests start (they make renditions of what the test process uploaded).
+if not os.environ.get("DJANGO_MEDIA_ROOT"):
+    os.environ["DJANGO_MEDIA_ROOT"] = tempfile.mkdtemp(prefix="broadsheet-media-")
+    atexit.register(shutil.rmtree, os.environ["DJANGO_MEDIA_ROOT"], ignore_errors=True)
+MEDIA_ROOT = Path(os.environ["DJANGO_MEDIA_ROOT"])
 TEMPLATES[0]["OPTIONS"]["debug"] = True
 # Static files straight from the app folders: tests must not depend on a collectstatic run.
 WHITENOISE_USE_FINDERS = True

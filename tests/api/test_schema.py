@@ -77,6 +77,8 @@ ALL_CHECKS = (
 # (operation, "anonymous" | "editor", status class or "failure") -> calls; printed at the
 # end of the run by `tests/api/conftest.py`.
 TOTALS: Counter = Counter()
+# Form bodies (the image upload): werkzeug's test client sends only objects as forms.
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
 @pytest.fixture
@@ -127,6 +129,8 @@ def seeded(db):
 def test_api_never_errors_and_matches_schema(case, seeded, keep_connection):
     checks = ALL_CHECKS
     operation = f"{case.method} {case.path}"
+    if (case.media_type or "").startswith(FORM_TYPES) and not isinstance(case.body, dict):
+        return  # a form body that is not an object (negative data) cannot be sent at all
     for who, headers in (("anonymous", None), ("editor", seeded)):
         response = case.call_wsgi(headers=headers)
         TOTALS[operation, who, response.status_code // 100] += 1

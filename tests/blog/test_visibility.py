@@ -116,6 +116,8 @@ def test_sitemap_is_xml_listing_only_public_posts(client, posts):
         "sitemap-posts.xml",
         "sitemap-categories.xml",
         "sitemap-tags.xml",
+        "sitemap-authors.xml",
+        "sitemap-months.xml",
     }
     locations = []
     for section in sections:

@@ -86,7 +86,7 @@ def test_reader_journey_and_editor_publishes(page, live_server, tmp_path):
     assert "1 result for “lamp”" in page.locator("main").inner_text()
     assert summary_titles(page) == ["Lighthouse keepers"]
 
-    # An editor logs into the admin and publishes the draft, leaving published_at empty.
+    # An editor logs into the admin and publishes the draft with one button.
     page.goto(live_server.url + "/admin/login/?next=/admin/")
     page.fill("#id_username", "ed")
     page.fill("#id_password", PASSWORD)
@@ -94,12 +94,9 @@ def test_reader_journey_and_editor_publishes(page, live_server, tmp_path):
     page.wait_for_url("**/admin/")
     page.goto(f"{live_server.url}/admin/blog/post/{draft.pk}/change/")
     assert page.locator("#id_title").input_value() == "Harbour draft"
-    page.select_option("#id_status", "published")
-    page.fill("#id_published_at_0", "")
-    page.fill("#id_published_at_1", "")
-    page.click("input[name=_save]")
-    page.wait_for_url("**/admin/blog/post/")
-    assert "was changed successfully" in page.locator(".messagelist").inner_text()
+    page.get_by_role("button", name="Publish now").click()
+    page.wait_for_load_state()
+    assert "Published: readers can see it now." in page.locator(".messagelist").inner_text()
 
     draft.refresh_from_db()
     assert draft.status == Post.Status.PUBLISHED and draft.published_at is not None
@@ -109,3 +106,73 @@ def test_reader_journey_and_editor_publishes(page, live_server, tmp_path):
     page.goto(live_server.url + "/")
     assert "Harbour draft" in summary_titles(page)
     assert "Lighthouse keepers" in summary_titles(page)
+
+
+def test_reader_follows_next_related_and_archive_in_dark_mode(page, live_server, tmp_path):
+    from datetime import datetime
+
+    from django.utils import timezone
+
+    tz = timezone.get_current_timezone()
+    lamps = TagFactory(name="lamps")
+    category = CategoryFactory(name="Coastlines")
+    first = PostFactory(
+        title="Trimming wicks",
+        tags=[lamps],
+        category=category,
+        published_at=datetime(2025, 1, 5, 9, tzinfo=tz),
+    )
+    second = PostFactory(
+        title="Lighting the lamp",
+        category=category,
+        published_at=datetime(2025, 2, 5, 9, tzinfo=tz),
+        body="Intro.\n\n## One\n\n```python\ndef light():\n    return True\n```\n\n"
+        "## Two\n\ntext\n\n## Three\n\nend",
+    )
+    PostFactory(title="Other shore", category=CategoryFactory(name="Elsewhere"))
+
+    # Next: from the January post to the February one.
+    page.goto(live_server.url + first.get_absolute_url())
+    page.locator(".post-nav a[rel=next]").click()
+    page.wait_for_url(f"**{second.get_absolute_url()}")
+    assert page.locator("nav.toc li").all_inner_texts() == ["One", "Two", "Three"]
+    assert page.locator(".post-body pre.highlight .k").first.inner_text() == "def"
+
+    # Related: same category leads back to the January post.
+    page.locator(".related a", has_text="Trimming wicks").click()
+    page.wait_for_url(f"**{first.get_absolute_url()}")
+
+    # Archive index from the footer, then a month.
+    page.locator(".site-footer a", has_text="Archive").click()
+    page.wait_for_url("**/archive/")
+    page.get_by_role("link", name="February 2025").click()
+    page.wait_for_url("**/archive/2025/2/")
+    assert summary_titles(page) == ["Lighting the lamp"]
+
+    # Dark mode: the reader's system setting, no script involved.
+    page.emulate_media(color_scheme="dark")
+    page.goto(live_server.url + second.get_absolute_url())
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    code = page.evaluate(
+        "getComputedStyle(document.querySelector('pre.highlight')).backgroundColor"
+    )
+    assert background == "rgb(22, 22, 26)" and code == "rgb(29, 35, 49)"
+    shot = tmp_path / "post-dark.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.read_bytes().startswith(b"\x89PNG")
+    page.screenshot(path="/tmp/broadsheet-post-dark.png", full_page=True)
+
+    # A phone: the header stays short.
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server.url + "/")
+    header = page.locator(".site-header").bounding_box()
+    assert header["height"] < 844 * 0.15, header
+
+
+def test_redoc_asks_no_other_host(page, live_server):
+    hosts = set()
+    page.on("request", lambda request: hosts.add(request.url.split("/")[2]))
+    page.goto(live_server.url + "/api/redoc/")
+    page.wait_for_selector("text=Broadsheet API")
+    page.wait_for_timeout(500)
+    assert hosts == {live_server.url.split("/")[2]}, hosts

@@ -95,6 +95,7 @@ def test_nginx_configuration_is_valid(tmp_path, variant):
         "NGINX_CACHE_DIR": str(tmp_path / "cache"),
         "NGINX_MICROCACHE_SECONDS": "5",
         "NGINX_ACCESS_LOG": str(tmp_path / "access.log"),
+        "NGINX_MEDIA_ROOT": str(tmp_path / "media"),
         "NGINX_PREFIX": str(tmp_path),
         "NGINX_USER_DIRECTIVE": "",
     }

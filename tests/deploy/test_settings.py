@@ -6,7 +6,13 @@ import pytest
 
 from tests.deploy.conftest import ROOT, env_example, manage
 
-REQUIRED = ["DJANGO_SECRET_KEY", "DJANGO_ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL"]
+REQUIRED = [
+    "DJANGO_SECRET_KEY",
+    "DJANGO_ALLOWED_HOSTS",
+    "BROADSHEET_SITE_URL",
+    "DATABASE_URL",
+    "REDIS_URL",
+]
 
 
 def test_check_deploy_reports_no_issues_with_the_documented_environment():
@@ -54,7 +60,7 @@ def test_production_logs_json_and_keeps_django_logging_in_celery(production_sett
     assert database["CONN_HEALTH_CHECKS"] is True
     assert database["CONN_MAX_AGE"] > 0
     cache = production_settings["CACHES"]["default"]
-    assert cache["BACKEND"] == "django_redis.cache.RedisCache"
+    assert cache["BACKEND"] == "config.cache.BreakerRedisCache"  # django-redis + breaker
     assert cache["OPTIONS"]["IGNORE_EXCEPTIONS"] is True
 
 

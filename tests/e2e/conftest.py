@@ -1,9 +1,14 @@
 """The whole stack (`scripts/stack.sh start`, as `make stack`) for the end-to-end tests.
 
-Started once per module in a temporary STACK_DIR on free loopback ports, with its own
-PostgreSQL and Redis (never the suite's), demo content and an admin; stopped afterwards
-even when a test or the start fails. Requests go through nginx over TLS (the stack's
-self-signed certificate is the only trusted CA).
+Started once per test session in a temporary STACK_DIR on free loopback ports, with its
+own PostgreSQL and Redis (never the suite's), demo content and an admin; stopped
+afterwards even when a test or the start fails. Requests go through nginx over TLS (the
+stack's self-signed certificate is the only trusted CA). Tests that break something
+(tests/e2e/test_stack_faults.py) mend it before they end.
+
+Shortened for the tests, and only here: the broker's visibility timeout (10 s instead
+of 300 s) and restore scan (every 2 s instead of 30 s), so a task of a killed worker
+comes back in seconds; the API's anonymous throttle is lifted for the load generator.
 """
 
 from __future__ import annotations
@@ -59,6 +64,28 @@ class Stack:
         assert result.returncode == 0, result.stdout + result.stderr
         return result.stdout
 
+    def token(self) -> str:
+        """A fresh API access token for the e2e admin."""
+        response = requests.post(
+            self.url + "/api/auth/token/",
+            json={"username": ADMIN[0], "password": ADMIN[1]},
+            verify=self.env["STACK_CA_CERT"],
+            timeout=10,
+        )
+        assert response.status_code == 200, response.text
+        return response.json()["access"]
+
+    def stack_sh(self, *args: str) -> None:
+        """`scripts/stack.sh ARGS` for this stack (e.g. `respawn worker`)."""
+        result = subprocess.run(
+            [str(ROOT / "scripts/stack.sh"), *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
     def sql(self, query: str, *params) -> list[tuple]:
         with psycopg.connect(self.env["DATABASE_URL"], autocommit=True) as connection:
             return connection.execute(query, params).fetchall()
@@ -95,6 +122,10 @@ def _stack_environ(directory: Path) -> dict[str, str]:
         WEB_CONCURRENCY="2",
         GUNICORN_THREADS="4",
         CELERY_WORKER_CONCURRENCY="1",
+        CELERY_VISIBILITY_TIMEOUT="10",
+        CELERY_UNACKED_RESTORE_INTERVAL="2",
+        API_THROTTLE_ANON="100000/min",
+        API_THROTTLE_USER="100000/min",
     )
     return env
 
@@ -108,7 +139,7 @@ def _read_env(path: Path) -> dict[str, str]:
     return values
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def stack(request) -> Stack:
     # Under /tmp and traversable: PostgreSQL runs as an unprivileged user inside it.
     directory = Path(tempfile.mkdtemp(prefix="broadsheet-e2e-"))

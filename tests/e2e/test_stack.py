@@ -135,6 +135,9 @@ def test_admin_and_api_docs_work_under_the_csp_in_a_browser(stack):
                 )
                 page.goto(stack.url + path, wait_until="networkidle")
                 page.wait_for_selector(selector, timeout=15_000)
+                # ReDoc always asks Redocly's CDN for its logo: the CSP blocking it is the
+                # point (img-src is our own host and the media host only).
+                violations = [v for v in violations if "cdn.redoc.ly/redoc/logo-mini" not in v]
                 assert not violations, f"{path}: {violations}"
                 page.close()
         finally:
@@ -223,20 +226,33 @@ def test_dead_redis_makes_it_unready_but_pages_still_render(stack):
 
 def test_postgres_restart_is_survived_without_restarting_gunicorn(stack):
     master = stack.pid("web")
-    post = _public_post_path(stack)
-    # Every gunicorn thread holds a persistent connection by now.
+    # Every gunicorn thread holds a persistent connection by now (search is never
+    # cached, so each request reaches PostgreSQL).
     for _ in range(20):
-        assert stack.get(f"{post}?warm={uuid.uuid4().hex}").status_code == 200
+        assert stack.get(f"/search/?q=warm{uuid.uuid4().hex}").status_code == 200
     subprocess.run(
         [sys.executable, "-m", "tests.servers", "restart", str(stack.directory / "postgres")],
         cwd=ROOT, check=True, capture_output=True, timeout=60,
     )  # fmt: skip
     started = time.monotonic()
-    statuses = [
-        stack.get(f"{post}?after-restart={uuid.uuid4().hex}").status_code for _ in range(20)
-    ]
+    statuses = [stack.get(f"/search/?q=after{uuid.uuid4().hex}").status_code for _ in range(20)]
     assert statuses == [200] * 20
     assert time.monotonic() - started < 20
     assert stack.get("/readyz").status_code == 200
     assert stack.pid("web") == master
     assert subprocess.run(["kill", "-0", str(master)]).returncode == 0
+
+
+def test_a_forged_host_port_reaches_no_page_through_nginx_or_gunicorn(stack):
+    """Finding 1 of the security review: `Host: localhost:6666` poisoned cached pages."""
+    post = _public_post_path(stack)
+    web = stack.env["STACK_WEB_URL"]
+    forged = {"Host": "localhost:6666", "X-Forwarded-Proto": "https"}
+    for path in [post, "/sitemap.xml", "/feed/", "/api/posts/?page_size=1"]:
+        through_nginx = stack.get(path, headers={"Host": "localhost:6666"})
+        direct = requests.get(web + path, headers=forged, timeout=10, allow_redirects=False)
+        later = stack.get(path)
+        for response in (through_nginx, direct, later):
+            assert response.status_code == 200, path
+            assert "6666" not in response.text, path
+        assert stack.url + "/" in later.text, path

@@ -27,6 +27,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from blog.tasks import broker_breaker
 from config import celery_app
 from tests.servers import start_redis
 
@@ -51,6 +52,7 @@ def worker_database_url() -> str:
 
 
 def _reset_pools() -> None:
+    broker_breaker.reset()  # an outage of the previous broker says nothing about this one
     kombu.pools.reset()  # the producer pools are global, keyed by connection
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
@@ -89,6 +91,16 @@ def sessions_waiting_on_locks() -> int:
             "WHERE datname = current_database() AND wait_event_type = 'Lock'"
         ).fetchone()
     return row[0]
+
+
+def terminate_waiting_sessions() -> int:
+    """Kill the server side of every session parked on a lock, as a restart would."""
+    with psycopg.connect(worker_database_url(), autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        ).fetchall()
+    return len(rows)
 
 
 class Worker:

@@ -134,12 +134,12 @@ def test_broker_down_during_a_save_the_save_succeeds_and_the_sweep_catches_up(
             started = time.monotonic()
             with caplog.at_level(logging.WARNING), django_capture_on_commit_callbacks(execute=True):
                 lost = PostFactory(title="Saved while the broker is down")
-            assert time.monotonic() - started < 5  # bounded publish retries
+            assert time.monotonic() - started < 1  # one bounded attempt, no reconnect loop
     finally:
         broker.stop()
 
     assert Post.objects.filter(pk=lost.pk, title="Saved while the broker is down").exists()
-    assert "could not enqueue blog.tasks.announce_post" in caplog.text
+    assert "Celery broker (sending from a request) unreachable" in caplog.text
     assert announcements == []  # no worker ran; nothing announced yet
 
     # The next sweep (beat, every minute) does what the lost message would have done.

@@ -18,7 +18,12 @@ from blog.models import Report
 from blog.reports import report_default_day
 from blog.tasks import build_report, cleanup_sessions
 from tests.factories import PostFactory, UserFactory
-from tests.jobs.conftest import sessions_waiting_on_locks, table_locked, wait_for
+from tests.jobs.conftest import (
+    sessions_waiting_on_locks,
+    table_locked,
+    terminate_waiting_sessions,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
@@ -122,3 +127,22 @@ def test_worker_killed_mid_task_task_is_redelivered_to_the_next_worker(
     assert Report.objects.filter(day=day).count() == 1
     assert len(second.mails()) == 1
     assert f"[{task.id}] succeeded" not in first.log()
+
+
+def test_database_blip_mid_report_is_retried_one_report_one_mail(broker, worker, yesterday_posts):
+    """The task's connection dies under it (as in a PostgreSQL restart): it retries."""
+    day, start, mails = yesterday_posts, worker.mark(), len(worker.mails())
+    with table_locked("blog_report"):
+        task = build_report.delay(day.isoformat())
+        wait_for(lambda: sessions_waiting_on_locks() >= 1, what="the task at the lock")
+        assert terminate_waiting_sessions() == 1
+        wait_for(
+            lambda: f"build_report[{task.id}] will retry" in worker.log(start),
+            what="the task to schedule its retry",
+        )
+
+    wait_for(lambda: worker.succeeded(task.id), timeout=30, what="the retried task")
+    wait_for(lambda: mailed(day), what="the mail")
+    assert "OperationalError" in worker.log(start)
+    assert Report.objects.filter(day=day).count() == 1
+    assert len(worker.mails()) - mails == 1

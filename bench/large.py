@@ -1,0 +1,312 @@
+"""Every reader page, feed, sitemap section and API list at 100,000 posts, timed uncached.
+
+    uv run --frozen python bench/large.py [--posts 100000] [--repeat 5]
+    uv run --frozen python bench/large.py --stop      # stop the kept servers
+
+Starts (or reuses) a throwaway PostgreSQL and Redis in bench-results/large/, migrates,
+seeds `--posts` posts with `seed_bulk` (idempotent: a second run adds nothing), then
+serves the site with gunicorn.conf.py (production settings, one worker, the page cache
+off) and asks for each URL one at a time: one untimed request, then `--repeat` timed
+ones; the table shows the median and the maximum (the goal) and the minimum (the least
+disturbed by other processes on a shared machine). Also printed: how long a fresh worker
+takes for its first page and first API list. The servers are kept for the next run
+(after a migration, say); `--stop` stops them. Tables are saved in bench-results/.
+
+The goal (issue 14): every row under 100 ms at the median and 200 ms at the maximum.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import math
+import os
+import re
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+STATE = ROOT / "bench-results" / "large"
+SEARCH_WORD = "lantern"  # seed_bulk puts it in every post's body
+GOAL_MEDIAN_MS, GOAL_MAX_MS = 100, 200
+
+sys.path.insert(0, str(ROOT))
+
+
+def _listening(url: str) -> bool:
+    port = int(re.search(r":(\d+)/", url).group(1))
+    try:
+        socket.create_connection(("127.0.0.1", port), 0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+def server(kind: str) -> str:
+    """The URL of the kept `kind` server, started by tests.servers when not running."""
+    from tests.servers import _saved, stop_saved
+
+    directory = STATE / kind
+    if (directory / "server.json").exists():
+        url = _saved(directory)["url"]
+        if _listening(url):
+            return url
+        stop_saved(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    out = subprocess.run(  # noqa: S603 - our own interpreter and module
+        [sys.executable, "-m", "tests.servers", kind, str(directory)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return out.stdout.strip().splitlines()[-1]
+
+
+def stop_servers() -> None:
+    from tests.servers import stop_saved
+
+    for kind in ("postgres", "redis"):
+        stop_saved(STATE / kind)
+    print("stopped the servers in", STATE)
+
+
+def environment(database_url: str, redis_url: str, port: int) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        DJANGO_SECRET_KEY=env.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="localhost,127.0.0.1",
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        DJANGO_LOG_FORMAT="text",
+        BROADSHEET_PAGE_CACHE_SECONDS="0",
+        API_THROTTLE_ANON="100000000/min",
+        API_THROTTLE_USER="100000000/min",
+        GUNICORN_BIND=f"127.0.0.1:{port}",
+        WEB_CONCURRENCY="1",
+        GUNICORN_PIDFILE="",
+    )
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> None:
+    command = [sys.executable, "manage.py", *args]
+    subprocess.run(command, cwd=ROOT, env=env, check=True)  # noqa: S603 - fixed commands
+
+
+def plan(env: dict[str, str]) -> tuple[list[tuple[str, str, bool]], str]:
+    """(label, path, with the editor's token) for every row, and the editor's token."""
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    from blog.api.views import PostViewSet
+    from blog.models import Category, Post, Tag
+    from blog.selectors import search_posts
+    from blog.views.pages import PAGE_SIZE
+
+    editor, _ = get_user_model().objects.get_or_create(
+        username="bench-editor", defaults={"is_superuser": True, "is_staff": True}
+    )
+    token = str(AccessToken.for_user(editor))
+    public = Post.objects.public()
+    newest = public.order_by("-published_at").first()
+    oldest = public.order_by("published_at").first()
+    category = Category.objects.filter(slug__startswith="bulk-").order_by("pk").first()
+    tag = Tag.objects.filter(slug__startswith="bulk-").order_by("pk").first()
+    author = newest.author.username
+    matches = search_posts(public, SEARCH_WORD).count()
+    search_last = max(1, math.ceil(matches / PAGE_SIZE))
+    month = newest.published_at
+    rows: list[tuple[str, str, bool]] = [
+        ("home", "/", False),
+        ("home, last page", "/?page=last", False),
+        ("post page (newest)", newest.get_absolute_url(), False),
+        ("post page (oldest)", oldest.get_absolute_url(), False),
+        ("category", f"/category/{category.slug}/", False),
+        ("category, last page", f"/category/{category.slug}/?page=last", False),
+        ("tag", f"/tag/{tag.slug}/", False),
+        ("tag, last page", f"/tag/{tag.slug}/?page=last", False),
+        ("author", f"/author/{author}/", False),
+        ("author, last page", f"/author/{author}/?page=last", False),
+        ("month archive", f"/archive/{month.year}/{month.month}/", False),
+        ("month archive, last page", f"/archive/{month.year}/{month.month}/?page=last", False),
+        (f"search '{SEARCH_WORD}' ({matches} hits)", f"/search/?q={SEARCH_WORD}", False),
+        ("search, page 500", f"/search/?q={SEARCH_WORD}&page=500", False),
+        ("search, last page", f"/search/?q={SEARCH_WORD}&page={search_last}", False),
+        ("feed (RSS)", "/feed/", False),
+        ("feed (Atom)", "/feed/atom/", False),
+        ("category feed", f"/category/{category.slug}/feed/", False),
+        ("tag feed", f"/tag/{tag.slug}/feed/", False),
+        ("robots.txt", "/robots.txt", False),
+        ("sitemap.xml (index)", "/sitemap.xml", False),
+    ]
+    # Sections are read from the index below (whatever sections exist then).
+    rows += [
+        ("API posts", "/api/posts/", False),
+        ("API posts, last page", "/api/posts/?page=last", False),
+        ("API posts, page_size=100", "/api/posts/?page_size=100", False),
+    ]
+    for field in PostViewSet.ordering_fields:
+        for sign in ("", "-"):
+            path = f"/api/posts/?ordering={sign}{field}"
+            rows.append((f"API ordering={sign}{field}", path, False))
+    rows += [
+        (f"API search '{SEARCH_WORD}'", f"/api/posts/?search={SEARCH_WORD}", False),
+        ("API published", "/api/posts/published/", False),
+        ("API categories", "/api/categories/", False),
+        ("API tags", "/api/tags/", False),
+        ("API authors", "/api/authors/", False),
+        ("API editor: all posts", "/api/posts/", True),
+        ("API editor: last page", "/api/posts/?page=last", True),
+        ("API editor: ordering=title", "/api/posts/?ordering=title", True),
+        ("API editor: ordering=-created_at", "/api/posts/?ordering=-created_at", True),
+        ("API editor: status=draft", "/api/posts/?status=draft", True),
+    ]
+    return rows, token
+
+
+class Client:
+    """One keep-alive connection straight to gunicorn, as nginx would talk to it."""
+
+    def __init__(self, port: int, token: str) -> None:
+        self.port, self.token = port, token
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+    def get(self, path: str, editor: bool = False) -> tuple[int, float, bytes]:
+        headers = {"Host": "localhost", "X-Forwarded-Proto": "https"}
+        if editor:
+            headers["Authorization"] = f"Bearer {self.token}"
+        start = time.perf_counter()
+        try:
+            self.connection.request("GET", path, headers=headers)
+            response = self.connection.getresponse()
+            body = response.read()
+        except (http.client.HTTPException, OSError):
+            self.connection.close()
+            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+            raise
+        return response.status, (time.perf_counter() - start) * 1000, body
+
+
+def start_gunicorn(env: dict[str, str], log: Path) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py", "config.wsgi"],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    port = int(env["GUNICORN_BIND"].rsplit(":", 1)[1])
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return process
+        except OSError:
+            time.sleep(0.05)
+    process.terminate()
+    raise RuntimeError(f"gunicorn did not start; see {log}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--stop", action="store_true", help="stop the kept servers and exit")
+    parser.add_argument("--no-seed", action="store_true", help="skip migrate and seed_bulk")
+    args = parser.parse_args()
+    if args.stop:
+        stop_servers()
+        return
+
+    from tests.servers import free_port
+
+    port = free_port()
+    env = environment(server("postgres"), server("redis"), port)
+    if not args.no_seed:
+        manage(env, "migrate", "--noinput", "-v", "0")
+        started = time.monotonic()
+        manage(env, "seed_bulk", "--posts", str(args.posts))
+        print(f"seed_bulk: {time.monotonic() - started:.0f} s")
+    rows, token = plan(env)
+
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    out = ROOT / "bench-results" / f"large-{stamp}.txt"
+    process = start_gunicorn(env, ROOT / "bench-results" / f"large-{stamp}.gunicorn.log")
+    load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    lines: list[str] = []
+    try:
+        client = Client(port, token)
+        # A fresh worker: its first page and its first API list, before anything else.
+        first_page = client.get("/")[1]
+        first_api = client.get("/api/posts/")[1]
+        second_page = client.get("/")[1]
+        status, _, index = client.get("/sitemap.xml")
+        sections = [
+            path.decode().replace("&amp;", "&")
+            for path in re.findall(rb"<loc>https?://[^/<]+(/[^<]*)</loc>", index)
+        ]
+        # Of a section's many pages, the first, the second and the last tell the story.
+        sections = [
+            path
+            for i, path in enumerate(sections)
+            if "?p=" not in path
+            or path.endswith("?p=2")
+            or i + 1 == len(sections)
+            or "?p=" not in sections[i + 1]
+        ]
+        at = next(i for i, row in enumerate(rows) if row[0].startswith("API posts"))
+        rows[at:at] = [(f"sitemap {path}", path, False) for path in sections]
+        header = f"{'row':40} {'path':58} {'status':>6} {'median':>8} {'max':>8} {'min':>8}"
+        lines += [
+            f"Broadsheet at {args.posts:,} posts, uncached, one request at a time, {stamp}",
+            f"{os.cpu_count()} cores, load {load};"
+            f" gunicorn 1 worker x {env.get('GUNICORN_THREADS', '4')} threads, page cache off;"
+            f" ms over {args.repeat} requests after one untimed",
+            f"fresh worker: first / {first_page:.0f} ms, first /api/posts/ {first_api:.0f} ms,"
+            f" second / {second_page:.0f} ms",
+            header,
+        ]
+        print("\n".join(lines), flush=True)
+        slow = 0
+        for label, path, editor in rows:
+            client.get(path, editor)
+            times, statuses = [], set()
+            for _ in range(args.repeat):
+                status, ms, _body = client.get(path, editor)
+                times.append(ms)
+                statuses.add(status)
+            median, worst, best = statistics.median(times), max(times), min(times)
+            over = median > GOAL_MEDIAN_MS or worst > GOAL_MAX_MS
+            slow += over
+            line = (
+                f"{label[:40]:40} {path[:58]:58} {'/'.join(map(str, sorted(statuses))):>6}"
+                f" {median:8.1f} {worst:8.1f} {best:8.1f}{'  SLOW' if over else ''}"
+            )
+            lines.append(line)
+            print(line, flush=True)
+        summary = (
+            f"{slow} of {len(rows)} rows over {GOAL_MEDIAN_MS} ms median or {GOAL_MAX_MS} ms max"
+        )
+        lines.append(summary)
+        print(summary)
+    finally:
+        process.terminate()
+        process.wait(timeout=40)
+    out.write_text("\n".join(lines) + "\n")
+    print(f"saved in {out}; servers kept in {STATE} (--stop stops them)")
+
+
+if __name__ == "__main__":
+    main()

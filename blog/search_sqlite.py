@@ -1,0 +1,65 @@
+"""Full-text search on SQLite (the `make run` default): an FTS5 index with porter stemming.
+
+PostgreSQL stays the production engine (`search_vector`, see `blog.selectors`); this gives
+the embedded default a search that finds "Caching" for "cache" and ranks what it finds.
+The index is a standalone FTS5 table keyed by post id, created by migration
+0004_sqlite_fulltext and kept in step by `Post.save()` like the PostgreSQL vector (not by
+triggers: Django rebuilds a SQLite table on some schema changes, which drops triggers).
+Rows of deleted posts are harmless: results are always joined back to the posts.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+from django.db import connection
+from django.db.models.expressions import RawSQL
+
+if TYPE_CHECKING:
+    from .models import Post, PostQuerySet
+
+TABLE = "blog_post_fts"
+# bm25 weights of title, excerpt and body: the same order as PostgreSQL's A, B, C.
+WEIGHTS = (10.0, 4.0, 1.0)
+_WORD = re.compile(r"\w+")
+
+
+def index_post(post: Post) -> None:
+    """Put the post's current words in the index (replacing what was there)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {TABLE} WHERE rowid = %s", [post.pk])  # noqa: S608
+        cursor.execute(
+            f"INSERT INTO {TABLE} (rowid, title, excerpt, body) VALUES (%s, %s, %s, %s)",  # noqa: S608
+            [post.pk, post.title, post.excerpt, post.body],
+        )
+
+
+def match_expression(query: str) -> str:
+    """The reader's words as an FTS5 query: every word must match (stemmed), in any field.
+
+    Each word is quoted, so FTS5's own syntax (`NEAR`, `*`, `:`, quotes) in a query is
+    just text and can never make the query fail.
+    """
+    return " ".join(f'"{word}"' for word in _WORD.findall(query))
+
+
+def search(queryset: PostQuerySet, query: str) -> PostQuerySet:
+    """Posts of `queryset` matching `query`, best first (with a `rank`, higher is better)."""
+    expression = match_expression(query)
+    if not expression:
+        return queryset.none()
+    # Constants only in the SQL text; the reader's words are a parameter.
+    weights = ", ".join(str(w) for w in WEIGHTS)
+    matching_sql = f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH %s"  # noqa: S608
+    rank_sql = (
+        f"SELECT -bm25({TABLE}, {weights}) FROM {TABLE} "  # noqa: S608
+        f'WHERE {TABLE} MATCH %s AND {TABLE}.rowid = "blog_post"."id"'
+    )
+    matching = RawSQL(matching_sql, [expression])  # noqa: S611
+    rank = RawSQL(rank_sql, [expression])  # noqa: S611
+    return (
+        queryset.filter(pk__in=matching)
+        .annotate(rank=rank)
+        .order_by("-rank", "-published_at", "-id")
+    )

@@ -1,0 +1,90 @@
+"""A circuit breaker: after one failure, fail fast for a while instead of waiting again.
+
+    redis_breaker = CircuitBreaker("Redis cache", cooldown=5.0)
+    if not redis_breaker.allow():
+        ...skip the call, as if it had failed...
+    try:
+        call()
+    except ConnectionError as error:
+        redis_breaker.failed(error)
+    else:
+        redis_breaker.succeeded()
+
+A frozen server costs one socket timeout per cooldown and process, not one per call. While
+open, one caller per cooldown is let through as a probe; its success closes the breaker.
+The outage is logged twice, when it starts (warning) and when it ends (with how long it
+lasted and how many calls failed or were skipped), never once per call. Written by hand
+(thirty lines, thread-safe, no I/O) rather than adding pybreaker, whose listeners and
+state storage we would not use.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+logger = logging.getLogger("broadsheet.circuit")
+
+
+class CircuitBreaker:
+    """Fails fast for `cooldown` seconds after a failure; one probe per cooldown."""
+
+    def __init__(self, name: str, cooldown: float) -> None:
+        self.name, self.cooldown = name, cooldown
+        self._lock = threading.Lock()
+        self._down_since: float | None = None  # None: closed (healthy)
+        self._retry_at = 0.0
+        self.failures = 0  # failed or skipped calls in the current outage
+
+    @property
+    def is_open(self) -> bool:
+        return self._down_since is not None
+
+    def allow(self) -> bool:
+        """True if a call may go ahead (closed, or this caller is the probe)."""
+        with self._lock:
+            if self._down_since is None:
+                return True
+            now = time.monotonic()
+            if now >= self._retry_at:
+                self._retry_at = now + self.cooldown  # only this caller probes
+                return True
+            self.failures += 1
+            return False
+
+    def reset(self) -> None:
+        """Close the breaker and forget the outage (tests, or a new broker URL)."""
+        with self._lock:
+            self._down_since, self._retry_at, self.failures = None, 0.0, 0
+
+    def failed(self, error: BaseException) -> None:
+        with self._lock:
+            now = time.monotonic()
+            self.failures += 1
+            self._retry_at = now + self.cooldown
+            if self._down_since is not None:
+                return
+            self._down_since = now
+        logger.warning(
+            "%s unreachable (%r): failing fast, retrying every %.0f s; "
+            "further errors are counted, not logged",
+            self.name,
+            error,
+            self.cooldown,
+        )
+
+    def succeeded(self) -> None:
+        if self._down_since is None:  # the common case, without taking the lock
+            return
+        with self._lock:
+            if self._down_since is None:
+                return
+            lasted, failures = time.monotonic() - self._down_since, self.failures
+            self._down_since, self.failures = None, 0
+        logger.warning(
+            "%s reachable again after %.1f s; %d call(s) failed or skipped meanwhile",
+            self.name,
+            lasted,
+            failures,
+        )

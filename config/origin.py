@@ -1,0 +1,93 @@
+"""The site's one origin (`BROADSHEET_SITE_URL`): every absolute URL starts with it.
+
+A request's `Host` header and scheme are chosen by whoever sends the request; a page
+cached with them would hand one visitor's `Host: example.com:6666` to every later reader.
+So absolute URLs (canonical, og:url, JSON-LD, feeds, sitemap, robots.txt, API links,
+password-reset mails) never come from the request:
+
+- `site_url(path)` is the rule: the configured origin plus a path. Use it wherever there
+  is no request (tasks, mails, webhooks) or where a URL is written by hand.
+- `SiteOriginMiddleware` makes `request.build_absolute_uri()` follow the same rule, so
+  Django, DRF (pagination links, hyperlinks) and templates need no changes.
+- `on_site_origin(view)` hands a view a copy of the request whose host and scheme are the
+  site's, for Django views that read `get_current_site(request)` and
+  `request.is_secure()` themselves (syndication feeds, sitemaps, password reset).
+
+The request's own Host still decides what Django validates (`ALLOWED_HOSTS`) and what
+CSRF compares against, so a developer on 127.0.0.1 can still log in.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, HttpResponse
+
+
+def site_origin() -> str:
+    """`scheme://host[:port]` of the site, without a trailing slash."""
+    return parse_origin(settings.SITE_URL)
+
+
+def site_url(path: str = "/") -> str:
+    """The absolute URL of `path` (which starts with `/`) on the site's origin."""
+    return f"{site_origin()}{path}"
+
+
+def parse_origin(url: str) -> str:
+    """`url` reduced to its origin; refuses anything that is not an http(s) origin."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ImproperlyConfigured(
+            f"BROADSHEET_SITE_URL must be an origin such as https://news.example.com, not {url!r}."
+        )
+    if parts.path.strip("/") or parts.query or parts.fragment or parts.username:
+        raise ImproperlyConfigured(
+            f"BROADSHEET_SITE_URL is an origin only (scheme and host), not {url!r}."
+        )
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+class SiteOriginMiddleware:
+    """`request.build_absolute_uri()` answers on the site's origin, whatever the Host."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Django builds absolute URIs from this cached property; pinning it is the whole
+        # change (tests/security/test_host_header.py fails if Django ever renames it).
+        request._current_scheme_host = site_origin()
+        return self.get_response(request)
+
+
+def site_request(request: HttpRequest) -> HttpRequest:
+    """A copy of `request` that reports the site's host and scheme."""
+    parts = urlsplit(site_origin())
+    clone = copy.copy(request)
+    meta = {**request.META, "HTTP_HOST": parts.netloc, "wsgi.url_scheme": parts.scheme}
+    meta.pop("HTTP_X_FORWARDED_HOST", None)
+    if settings.SECURE_PROXY_SSL_HEADER:
+        header, secure_value = settings.SECURE_PROXY_SSL_HEADER
+        meta[header] = secure_value if parts.scheme == "https" else "http"
+    clone.META = meta
+    if hasattr(clone, "environ"):
+        clone.environ = meta
+    # Configured, so trusted: not checked against ALLOWED_HOSTS like a client's Host.
+    clone.get_host = lambda: parts.netloc
+    return clone
+
+
+def on_site_origin(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Run `view` with `site_request(request)`: its absolute URLs use the site origin."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        return view(site_request(request), *args, **kwargs)
+
+    return wrapper

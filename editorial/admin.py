@@ -1,0 +1,222 @@
+"""The post editor's extra screens: autosave, live preview, history, diff and restore.
+
+`EditorialPostAdmin` extends `blog.admin.posts.PostAdmin` (re-registered here, so `blog`
+never imports this room). Every view checks `blog.permissions` on the post, and the
+POST ones CSRF (Django's middleware; nothing is exempt).
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from blog import permissions
+from blog.admin import states, zones
+from blog.admin.posts import PostAdmin
+from blog.markdown import reading_minutes, render_markdown
+from blog.models import MAX_BODY_LENGTH, Post
+
+from . import review, revisions
+from .models import Autosave
+
+admin.site.unregister(Post)
+
+
+@admin.register(Post)
+class EditorialPostAdmin(PostAdmin):
+    def get_urls(self):
+        own = [
+            path("preview/", self.admin_site.admin_view(self.preview_view), name="post_preview"),
+            path(
+                "<int:object_id>/autosave/",
+                self.admin_site.admin_view(self.autosave_view),
+                name="post_autosave",
+            ),
+            path(
+                "<int:object_id>/autosave/discard/",
+                self.admin_site.admin_view(self.autosave_discard_view),
+                name="post_autosave_discard",
+            ),
+            path(
+                "<int:object_id>/revisions/compare/",
+                self.admin_site.admin_view(self.compare_view),
+                name="post_compare",
+            ),
+            path(
+                "<int:object_id>/revisions/<int:version_id>/restore/",
+                self.admin_site.admin_view(self.restore_view),
+                name="post_restore",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def _changeable(self, request: HttpRequest, object_id) -> Post:
+        post = self.get_object(request, str(object_id))
+        if post is None:
+            raise Http404("No such post.")
+        if not self.has_change_permission(request, post):
+            raise PermissionDenied
+        return post
+
+    # --- the change form: autosave offer and the script's endpoints ---------------------
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["preview_url"] = reverse("admin:post_preview")
+        if obj is not None and obj.pk:
+            context["autosave_url"] = reverse("admin:post_autosave", args=[obj.pk])
+            autosave = Autosave.objects.filter(post=obj, user=request.user).first()
+            if autosave and autosave.saved_at > obj.updated_at:
+                context["autosave"] = autosave
+                context["autosave_when"] = states.format_moment(autosave.saved_at)
+                context["autosave_discard_url"] = reverse(
+                    "admin:post_autosave_discard", args=[obj.pk]
+                )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_object(self, request, object_id, from_field=None):
+        post = super().get_object(request, object_id, from_field)
+        if post is not None and request.method == "GET" and "restore_autosave" in request.GET:
+            # Without JavaScript: draw the form with the autosaved text (not saved yet).
+            autosave = Autosave.objects.filter(post=post, user=request.user).first()
+            if autosave:
+                post.title, post.body, post.excerpt = (
+                    autosave.title,
+                    autosave.body,
+                    autosave.excerpt,
+                )
+        return post
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        Autosave.objects.filter(post=obj, user=request.user).delete()
+        if form.action == states.SUBMIT:
+            review.review_submitted(post=obj)
+        elif form.action == states.RETURN:
+            review.review_returned(post=obj, note=form.cleaned_data["note"].strip())
+
+    # --- JSON endpoints of static/editor/editor.js --------------------------------------
+
+    @staticmethod
+    def preview_view(request: HttpRequest) -> JsonResponse:
+        """The body as readers will see it, rendered by blog/markdown.py."""
+        if request.method != "POST":
+            return JsonResponse({"error": "POST the body."}, status=405)
+        post_id = request.POST.get("post", "")
+        if post_id.isdigit():
+            post = get_object_or_404(Post, pk=int(post_id))
+            if not permissions.can_change(request.user, post):
+                raise PermissionDenied
+        elif not permissions.is_writer(request.user):
+            raise PermissionDenied
+        body = request.POST.get("body", "")[:MAX_BODY_LENGTH]
+        words = len(body.split())
+        return JsonResponse(
+            {"html": render_markdown(body), "words": words, "minutes": reading_minutes(body)}
+        )
+
+    @staticmethod
+    def _autosave_fields(request) -> dict[str, str]:
+        return {
+            "title": request.POST.get("title", "")[:200],
+            "body": request.POST.get("body", "")[:MAX_BODY_LENGTH],
+            "excerpt": request.POST.get("excerpt", "")[:500],
+        }
+
+    def autosave_view(self, request: HttpRequest, object_id: int) -> JsonResponse:
+        if request.method != "POST":
+            return JsonResponse({"error": "POST the form."}, status=405)
+        post = self._changeable(request, object_id)
+        autosave, _ = Autosave.objects.update_or_create(
+            post=post, user=request.user, defaults=self._autosave_fields(request)
+        )
+        with zones.in_editor_zone(request):
+            when = states.format_moment(autosave.saved_at)
+        return JsonResponse({"saved_at": autosave.saved_at.isoformat(), "when": when})
+
+    def autosave_discard_view(self, request: HttpRequest, object_id: int):
+        if request.method != "POST":
+            return JsonResponse({"error": "POST to discard."}, status=405)
+        post = self._changeable(request, object_id)
+        Autosave.objects.filter(post=post, user=request.user).delete()
+        self.message_user(request, "Autosaved changes discarded.", messages.INFO)
+        return HttpResponseRedirect(reverse("admin:blog_post_change", args=[post.pk]))
+
+    # --- history, diff, restore ---------------------------------------------------------
+
+    def history_view(self, request, object_id, extra_context=None):
+        post = self.get_object(request, object_id)
+        if post is None or not self.has_view_or_change_permission(request, post):
+            raise Http404("No such post.")
+        versions = list(revisions.post_versions(post)[:200])
+        with zones.in_editor_zone(request):
+            rows = [
+                {
+                    "version": v,
+                    "when": states.format_moment(v.revision.date_created),
+                    "who": v.revision.user.public_name if v.revision.user else "—",
+                    "status": Post.Status(v._local_field_dict.get("status") or "draft").label,
+                    "title": v._local_field_dict.get("title", ""),
+                }
+                for v in versions
+            ]
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": post,
+                "title": f"History of “{post}”",
+                "subtitle": None,
+                "rows": rows,
+                "can_restore": permissions.can_change(request.user, post),
+                "compare_url": reverse("admin:post_compare", args=[post.pk]),
+                **(extra_context or {}),
+            }
+            response = TemplateResponse(request, "admin/blog/post/revisions.html", context)
+            response.render()
+        return response
+
+    def compare_view(self, request: HttpRequest, object_id: int):
+        post = self.get_object(request, str(object_id))
+        if post is None or not self.has_view_or_change_permission(request, post):
+            raise Http404("No such post.")
+        versions = revisions.post_versions(post)
+        older = get_object_or_404(versions, pk=request.GET.get("a") or 0)
+        newer = get_object_or_404(versions, pk=request.GET.get("b") or 0)
+        if (older.revision.date_created, older.pk) > (newer.revision.date_created, newer.pk):
+            older, newer = newer, older
+        with zones.in_editor_zone(request):
+            fields, lines = revisions.diff(older, newer)
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": post,
+                "title": f"Changes to “{post}”",
+                "subtitle": None,
+                "older": older,
+                "newer": newer,
+                "older_when": states.format_moment(older.revision.date_created),
+                "newer_when": states.format_moment(newer.revision.date_created),
+                "fields": fields,
+                "lines": lines,
+                "history_url": reverse("admin:blog_post_history", args=[post.pk]),
+            }
+            response = TemplateResponse(request, "admin/blog/post/revision_diff.html", context)
+            response.render()
+        return response
+
+    def restore_view(self, request: HttpRequest, object_id: int, version_id: int):
+        if request.method != "POST":
+            return JsonResponse({"error": "POST to restore."}, status=405)
+        post = self._changeable(request, object_id)
+        version = get_object_or_404(revisions.post_versions(post), pk=version_id)
+        revisions.revision_restore(post=post, version=version, user=request.user)
+        self.message_user(
+            request,
+            f"Restored. The post is now {Post.State(post.state).label}; "
+            "the version it replaced stays in the history.",
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:blog_post_change", args=[post.pk]))

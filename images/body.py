@@ -1,0 +1,114 @@
+"""Library images inside a post body: `![alt](image:42)` in Markdown.
+
+Two steps, so that `blog` never imports this app and stored HTML never goes stale:
+
+1. **On save** (`blog.markdown` renders the body; `ImagesConfig.ready()` registers
+   `markdown_plugin` with it): each `image:<id>` reference becomes the image's original
+   URL with its width, height and alt text, and a picture alone in its paragraph becomes
+   a `<figure>` with the caption and credit. That HTML passes blog's sanitiser as is,
+   and works everywhere body HTML goes (feeds, the API).
+2. **On the page** (`{{ post.body_html|responsive_images }}`, images/templatetags):
+   each library original is swapped for a `<picture>` with the renditions the worker
+   has made by then — AVIF and WebP sources, `srcset`, `sizes`, `loading="lazy"` — in
+   one query (plus one for the renditions) however many images the body has.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from django.core.files.storage import default_storage
+from django.template.loader import render_to_string
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from .models import Image
+
+REFERENCE = re.compile(r"^image:(\d{1,18})$")
+BODY_SIZES = "(max-width: 44rem) calc(100vw - 2rem), 42rem"
+_IMG = re.compile(r"<img\b[^>]*>")
+_ATTR = re.compile(r'\b(src|alt)="([^"]*)"')
+
+
+def markdown_plugin(md) -> None:
+    """markdown-it plugin: resolve `image:<id>` references (see the module docstring)."""
+    md.core.ruler.push("library_images", _resolve_references)
+
+
+def _resolve_references(state) -> None:
+    from markdown_it.token import Token
+
+    found: list[tuple[int, object]] = []
+    for index, token in enumerate(state.tokens):
+        for child in token.children or ():
+            if child.type == "image" and REFERENCE.match(str(child.attrGet("src") or "")):
+                found.append((index, child))
+    if not found:
+        return
+    ids = {int(REFERENCE.match(child.attrGet("src")).group(1)) for _, child in found}
+    images = Image.objects.in_bulk(ids)
+    figures: dict[int, Image] = {}
+    for index, child in found:
+        image = images.get(int(REFERENCE.match(child.attrGet("src")).group(1)))
+        if image is None:
+            # A deleted or mistyped image: its alt text stays as plain text.
+            child.type, child.tag, child.children = "text", "", None
+            child.attrs = {}
+            continue
+        child.attrSet("src", image.url)
+        child.attrSet("width", str(image.width))
+        child.attrSet("height", str(image.height))
+        if not child.content:
+            child.content = image.alt_text
+            child.children = [Token("text", "", 0, content=image.alt_text)]
+        inline = state.tokens[index]
+        if len(inline.children) == 1 and _is_paragraph(state.tokens, index):
+            figures[index] = image
+    for index, image in sorted(figures.items(), reverse=True):
+        caption = " ".join(
+            part
+            for part in (
+                escape(image.caption),
+                image.credit and f'<span class="credit">{escape(image.credit)}</span>',
+            )
+            if part
+        )
+        close = f"<figcaption>{caption}</figcaption></figure>\n" if caption else "</figure>\n"
+        state.tokens[index - 1] = Token("html_block", "", 0, content="<figure>")
+        state.tokens[index + 1] = Token("html_block", "", 0, content=close)
+
+
+def _is_paragraph(tokens, index: int) -> bool:
+    return (
+        0 < index < len(tokens) - 1
+        and tokens[index - 1].type == "paragraph_open"
+        and tokens[index + 1].type == "paragraph_close"
+    )
+
+
+def responsive_body(body_html: str) -> SafeString:
+    """`body_html` with each library original replaced by a responsive `<picture>`."""
+    base = default_storage.url("")
+    tags: dict[str, list[tuple[str, str]]] = {}
+    for tag in _IMG.findall(body_html):
+        attrs = dict(_ATTR.findall(tag))
+        src = html.unescape(attrs.get("src", ""))
+        if src.startswith(base + "images/"):
+            tags.setdefault(src.removeprefix(base), []).append((tag, attrs.get("alt", "")))
+    if not tags:
+        return mark_safe(body_html)  # noqa: S308 (sanitised by blog.markdown on save)
+    images = Image.objects.filter(file__in=tags).prefetch_related("renditions")
+    for image in images:
+        for tag, alt in tags[image.file.name]:
+            picture = render_to_string(
+                "images/_picture.html",
+                {
+                    "image": image,
+                    "alt": html.unescape(alt) or image.alt_text,
+                    "sizes": BODY_SIZES,
+                    "loading": "lazy",
+                },
+            ).strip()
+            body_html = body_html.replace(tag, picture, 1)
+    return mark_safe(body_html)  # noqa: S308 (sanitised on save; our own markup added)

@@ -1,0 +1,248 @@
+"""Uploads checked by their content, cleaned of metadata, and resized — Pillow only.
+
+Nothing here touches the database or storage: bytes in, bytes out, so the same code
+serves the admin, the API, the Celery task and the management command.
+
+Safety, in the order the checks run:
+
+1. size: more than `MAX_BYTES` is refused before Pillow reads a byte;
+2. kind: Pillow may only try the formats we accept (`Image.open(formats=...)`), so a
+   text file named `.jpg`, an SVG (a script carrier), a PSD or a TIFF is "not an image";
+3. pixels: width x height x frames above `MAX_PIXELS` is refused from the header alone,
+   before any pixel is decoded (Pillow's own bomb guard is the backstop);
+4. integrity: the whole image is decoded once, so a truncated file is refused now rather
+   than failing later in a worker;
+5. metadata: the stored file is re-encoded from the pixels with EXIF orientation applied,
+   keeping only the colour profile and what animation needs; EXIF (GPS, camera, serial
+   numbers), XMP and comments are gone. Re-encoding also drops anything smuggled after
+   the image data (polyglot files).
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import warnings
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+from typing import IO
+
+from PIL import Image, ImageOps, UnidentifiedImageError, features
+
+from .conf import image_setting
+
+ACCEPTED_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "GIF") + (
+    ("AVIF",) if features.check("avif") else ()
+)
+MIME_TYPES = {
+    "JPEG": "image/jpeg",
+    "PNG": "image/png",
+    "WEBP": "image/webp",
+    "GIF": "image/gif",
+    "AVIF": "image/avif",
+}
+EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif", "AVIF": "avif"}
+# What survives re-encoding: colour and animation, nothing that describes the shot.
+_KEPT_INFO = ("icc_profile", "transparency", "duration", "loop", "background")
+_SNIFF_BYTES = 1024
+
+
+class RefusedImage(ValueError):
+    """The upload is not an image we store; the message is for the uploader."""
+
+
+@dataclass(frozen=True)
+class EncodedImage:
+    """An image file ready to store: its bytes, format (Pillow's name) and size."""
+
+    content: bytes
+    format: str
+    width: int
+    height: int
+    animated: bool = False
+
+    @property
+    def mime_type(self) -> str:
+        return MIME_TYPES[self.format]
+
+    @property
+    def extension(self) -> str:
+        return EXTENSIONS[self.format]
+
+
+def accepted_names() -> str:
+    """The accepted formats, for messages: "JPEG, PNG, WebP, GIF or AVIF"."""
+    names = [{"WEBP": "WebP"}.get(f, f) for f in ACCEPTED_FORMATS]
+    return ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def clean_upload(upload: IO[bytes]) -> EncodedImage:
+    """Check an uploaded file by its content and return it re-encoded without metadata.
+
+    Raises `RefusedImage` with a message fit for a 400 answer.
+    """
+    max_bytes = image_setting("MAX_BYTES")
+    upload.seek(0, io.SEEK_END)
+    size = upload.tell()
+    upload.seek(0)
+    if size > max_bytes:
+        raise RefusedImage(
+            f"The file is {_megabytes(size)}; images may be at most {_megabytes(max_bytes)}."
+        )
+    if size == 0:
+        raise RefusedImage("The file is empty.")
+    head = upload.read(_SNIFF_BYTES).lstrip().lower()
+    upload.seek(0)
+    if head.startswith((b"<?xml", b"<svg", b"<!doctype svg")) or b"<svg" in head:
+        raise RefusedImage("SVG images are not accepted (they can carry scripts).")
+    image = _open(upload)
+    try:
+        _decode_all(image)
+        return _reencode(image)
+    finally:
+        image.close()
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_048_576:.{0 if size % 1_048_576 == 0 else 1}f} MB"
+
+
+def _open(upload: IO[bytes]) -> Image.Image:
+    max_pixels = image_setting("MAX_PIXELS")
+    not_an_image = RefusedImage(
+        f"The file is not an image in an accepted format: {accepted_names()}."
+    )
+    too_big = RefusedImage(
+        f"The image has too many pixels; at most {max_pixels / 1e6:.0f} megapixels are accepted."
+    )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(upload, formats=ACCEPTED_FORMATS)
+            frames = getattr(image, "n_frames", 1)
+    except UnidentifiedImageError:
+        raise not_an_image from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise too_big from None
+    except (OSError, SyntaxError, ValueError, EOFError):
+        raise RefusedImage("The image file is damaged or truncated.") from None
+    if image.format not in ACCEPTED_FORMATS:
+        image.close()
+        raise not_an_image
+    if image.width * image.height * frames > max_pixels:
+        image.close()
+        raise too_big
+    return image
+
+
+def _decode_all(image: Image.Image) -> None:
+    """Decode every frame once: a truncated or corrupt file fails here, not later."""
+    try:
+        for frame in range(getattr(image, "n_frames", 1)):
+            image.seek(frame)
+            image.load()
+        image.seek(0)
+    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError):
+        raise RefusedImage("The image file is damaged or truncated.") from None
+
+
+def _is_animated(image: Image.Image) -> bool:
+    return getattr(image, "n_frames", 1) > 1
+
+
+def _reencode(image: Image.Image) -> EncodedImage:
+    source_format = image.format
+    animated = _is_animated(image)
+    # Animated GIF/WebP/AVIF have no camera orientation worth applying frame by frame.
+    clean = image if animated else _upright(image)
+    clean.info = {key: value for key, value in image.info.items() if key in _KEPT_INFO}
+    content = encode(clean, source_format, save_all=animated)
+    return EncodedImage(content, source_format, clean.width, clean.height, animated)
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """The picture turned as the camera's EXIF orientation says; as is if that is unreadable."""
+    try:
+        return ImageOps.exif_transpose(image)
+    except (OSError, SyntaxError, ValueError, TypeError, KeyError, struct.error):
+        return image.copy()
+
+
+def encode(image: Image.Image, fmt: str, *, save_all: bool = False) -> bytes:
+    """`image` as `fmt` bytes, with our encoder settings and no metadata but colour."""
+    quality = image_setting("QUALITY")
+    options: dict = {"icc_profile": image.info.get("icc_profile")}
+    if fmt == "JPEG":
+        if image.mode not in ("RGB", "L", "CMYK"):
+            image = image.convert("RGB")
+        options.update(quality=quality["JPEG"], optimize=True, progressive=True)
+    elif fmt == "WEBP":
+        options.update(quality=quality["WEBP"], method=4)
+    elif fmt == "AVIF":
+        options.update(quality=quality["AVIF"], speed=8)
+    elif fmt == "PNG":
+        options.update(optimize=False, compress_level=6)
+    if save_all:
+        options.update(save_all=True)
+    if options["icc_profile"] is None:
+        del options["icc_profile"]
+    out = io.BytesIO()
+    image.save(out, format=fmt, **options)
+    return out.getvalue()
+
+
+def fallback_format(source_format: str, has_alpha: bool) -> str:
+    """The format every browser shows: JPEG or PNG, as the original where it is one."""
+    if source_format in ("JPEG", "PNG"):
+        return source_format
+    return "PNG" if has_alpha else "JPEG"
+
+
+def rendition_widths(width: int) -> list[int]:
+    """The configured widths, capped at the image's own width."""
+    return sorted({min(target, width) for target in image_setting("WIDTHS")})
+
+
+def make_renditions(
+    content: bytes, skip: Collection[tuple[int, str]] = frozenset()
+) -> Iterator[EncodedImage]:
+    """Resized copies of a stored (already clean) original, in modern and fallback formats.
+
+    Yields each one as soon as it is encoded, narrowest first, so the caller can store it
+    and pages can use it while the wider ones are still being made. (width, format) pairs
+    in `skip` (made before) are not made again. Animated images get none: the original
+    plays everywhere, and resizing every frame is not worth a worker's time.
+    """
+    with Image.open(io.BytesIO(content), formats=ACCEPTED_FORMATS) as source:
+        if _is_animated(source):
+            return
+        source.load()
+        original_format = source.format
+        has_alpha = source.mode in ("RGBA", "LA", "PA") or "transparency" in source.info
+        if source.mode not in ("RGB", "RGBA", "L", "LA"):
+            source = source.convert("RGBA" if has_alpha else "RGB")
+        for width, fmt in planned_renditions(source.width, original_format, has_alpha):
+            if (width, fmt) in skip:
+                continue
+            height = max(1, round(source.height * width / source.width))
+            resized = (
+                source
+                if width == source.width
+                else source.resize((width, height), Image.Resampling.LANCZOS, reducing_gap=3.0)
+            )
+            yield EncodedImage(encode(resized, fmt), fmt, width, height)
+
+
+def planned_renditions(width: int, original_format: str, has_alpha: bool) -> list[tuple[int, str]]:
+    """(width, format) pairs to make: AVIF where supported, WebP, then the fallback.
+
+    The fallback at the original's own width would be the original again: skipped.
+    """
+    fallback = fallback_format(original_format, has_alpha)
+    formats = [f for f in ("AVIF", "WEBP") if f in ACCEPTED_FORMATS] + [fallback]
+    return [
+        (target, fmt)
+        for target in rendition_widths(width)
+        for fmt in dict.fromkeys(formats)
+        if not (fmt == original_format and target == width)
+    ]

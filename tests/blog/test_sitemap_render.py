@@ -1,0 +1,40 @@
+"""Sitemap sections rendered without the template engine say what Django's template says."""
+
+from xml.etree import ElementTree
+
+import pytest
+from django.template.loader import render_to_string
+
+from tests.factories import CategoryFactory, PostFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+
+
+def entries(xml: bytes | str) -> list[dict[str, str]]:
+    root = ElementTree.fromstring(xml)
+    return [
+        {child.tag.split("}")[1]: child.text for child in url} for url in root.findall("sm:url", NS)
+    ]
+
+
+@pytest.mark.parametrize("section", ["home", "posts", "categories", "tags"])
+def test_section_matches_djangos_template(client, section):
+    tag = TagFactory(name="Fish & Chips")
+    PostFactory(title="Harbour <notes>", category=CategoryFactory(name="Sea & sky"), tags=[tag])
+    PostFactory(title="Second")
+
+    response = client.get(f"/sitemap-{section}.xml")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/xml"
+    assert response["X-Robots-Tag"] == "noindex, noodp, noarchive"
+    expected = render_to_string("sitemap.xml", {"urlset": response.context_data["urlset"]})
+    assert entries(response.content) == entries(expected)
+    assert entries(response.content)  # something was listed
+
+
+def test_pages_past_the_end_are_404(client):
+    PostFactory()
+    assert client.get("/sitemap-posts.xml?p=2").status_code == 404
+    assert client.get("/sitemap-posts.xml?p=x").status_code == 404

@@ -1,0 +1,74 @@
+"""The Redis cache behind its circuit breaker (config/cache.py), against a real Redis
+that is stopped, frozen (SIGSTOP) and thawed: misses instead of errors, one warning per
+outage instead of a traceback per call, and the cache back once Redis answers again."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+
+import pytest
+
+from config.cache import BreakerRedisCache, _breakers
+from tests.servers import start_redis
+
+
+@pytest.fixture
+def redis_server():
+    server = start_redis()
+    yield server
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(server.process.pid, signal.SIGCONT)
+    server.stop()
+
+
+def _cache(url: str, cooldown: float) -> BreakerRedisCache:
+    _breakers.pop(url, None)  # a breaker of this test's own
+    return BreakerRedisCache(
+        url,
+        {
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 0.25,
+                "SOCKET_TIMEOUT": 0.25,
+                "BREAKER_COOLDOWN": cooldown,
+            }
+        },
+    )
+
+
+def test_frozen_redis_is_one_warning_and_counted_misses_then_back(redis_server, caplog):
+    cache = _cache(redis_server.url, cooldown=3600)
+    cache.set("greeting", "hello")
+    os.kill(redis_server.process.pid, signal.SIGSTOP)
+
+    with caplog.at_level(logging.INFO, logger="broadsheet.circuit"):
+        results = [cache.get("greeting", "missed") for _ in range(20)]
+        assert cache.set("other", 1) is None  # ignored, not raised
+
+    assert results == ["missed"] * 20
+    assert cache.breaker.is_open and cache.breaker.failures == 21
+    (warning,) = caplog.records
+    assert "Redis cache unreachable" in warning.getMessage()
+    assert not warning.exc_info  # no traceback
+
+    os.kill(redis_server.process.pid, signal.SIGCONT)
+    cache.breaker._retry_at = 0.0  # the cooldown is over: the next call probes
+    with caplog.at_level(logging.INFO, logger="broadsheet.circuit"):
+        assert cache.get("greeting") == "hello"
+    assert not cache.breaker.is_open
+    assert "reachable again" in caplog.records[-1].getMessage()
+    assert "21 call(s) failed or skipped" in caplog.records[-1].getMessage()
+
+
+def test_stopped_redis_misses_quietly(redis_server, caplog):
+    cache = _cache(redis_server.url, cooldown=3600)
+    redis_server.stop()
+    with caplog.at_level(logging.INFO):
+        assert [cache.get("k", 0) for _ in range(5)] == [0] * 5
+        assert cache.get_many(["a", "b"]) == {}
+        cache.delete("k")
+    assert len([r for r in caplog.records if r.name == "broadsheet.circuit"]) == 1
+    assert not [r for r in caplog.records if r.exc_info]

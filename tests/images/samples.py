@@ -1,0 +1,102 @@
+"""Image files made on the spot for the tests: photos with GPS, bombs, fakes, truncations.
+
+Nothing is downloaded; each helper returns the bytes of a file as a camera or an attacker
+would send it.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+from PIL import Image, ImageDraw
+
+# A spot in Lisbon, as a phone writes it: degrees, minutes, seconds as rationals.
+GPS = {1: "N", 2: (38.0, 42.0, 25.0), 3: "W", 4: (9.0, 8.0, 21.0)}
+ORIENTATION_ROTATE_90 = 6  # "rotate 90° clockwise to display"
+
+
+def photo(size: tuple[int, int] = (1200, 800), mode: str = "RGB") -> Image.Image:
+    """A photo-like picture: a gradient sky, noise for texture, a few shapes."""
+    width, height = size
+    noise = Image.effect_noise(size, 40).convert("L")
+    gradient = Image.linear_gradient("L").resize(size)
+    base = Image.merge("RGB", (gradient, noise, Image.radial_gradient("L").resize(size)))
+    draw = ImageDraw.Draw(base)
+    draw.ellipse((width // 4, height // 4, width // 2, height // 2), fill=(200, 80, 30))
+    draw.rectangle((width // 2, height // 2, width - 10, height - 10), fill=(20, 120, 200))
+    return base.convert(mode) if mode != "RGB" else base
+
+
+def exif_with_gps(orientation: int | None = None) -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x0110] = "Phone 15 Pro"  # Model
+    exif[0xA431] = "SERIAL-12345"  # BodySerialNumber (in the Exif IFD in real files)
+    exif.get_ifd(0x8825).update(GPS)  # the GPS IFD
+    if orientation:
+        exif[0x0112] = orientation
+    return exif
+
+
+def encoded(
+    fmt: str,
+    size: tuple[int, int] = (1200, 800),
+    *,
+    gps: bool = True,
+    orientation: int | None = None,
+    mode: str = "RGB",
+) -> bytes:
+    """`photo()` saved as `fmt`, with EXIF (GPS, camera, serial) where the format has it."""
+    image = photo(size, mode)
+    out = io.BytesIO()
+    options: dict = {}
+    if gps and fmt in ("JPEG", "PNG", "WEBP", "AVIF"):
+        options["exif"] = exif_with_gps(orientation)
+    if fmt == "JPEG":
+        options["comment"] = b"shot at home, 12 Rua Example"
+    if fmt == "GIF":
+        image = image.convert("P")
+    image.save(out, format=fmt, **options)
+    return out.getvalue()
+
+
+def animated_gif(frames: int = 3, size: tuple[int, int] = (64, 48)) -> bytes:
+    colours = [(255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0)]
+    images = [Image.new("RGB", size, colours[i % 4]).convert("P") for i in range(frames)]
+    out = io.BytesIO()
+    images[0].save(out, format="GIF", save_all=True, append_images=images[1:], duration=100)
+    return out.getvalue()
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    body = kind + data
+    return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+
+def png_bomb(width: int = 20_000, height: int = 20_000) -> bytes:
+    """A valid 1-bit PNG of `width` x `height` (400 megapixels) that is ~60 KB on disk."""
+    row = b"\x00" + b"\x00" * ((width + 7) // 8)
+    compressor = zlib.compressobj(9)
+    data = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", header)
+        + _chunk(b"IDAT", data)
+        + _chunk(b"IEND", b"")
+    )
+
+
+SVG = b"""<?xml version="1.0"?>
+<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">
+  <script>alert(document.cookie)</script><rect width="10" height="10"/>
+</svg>"""
+
+TEXT_NAMED_JPG = b"Just some notes, not a picture at all.\n" * 10
+
+
+def truncated_jpeg() -> bytes:
+    whole = encoded("JPEG", (800, 600), gps=False)
+    return whole[: len(whole) // 2]

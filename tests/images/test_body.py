@@ -1,0 +1,84 @@
+"""Library images inside a post body become responsive <picture>s on the post page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from blog import markdown
+from tests.factories import PostFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def small_widths(settings):
+    settings.BROADSHEET_IMAGES = {**settings.BROADSHEET_IMAGES, "WIDTHS": (160, 320)}
+
+
+def test_a_library_original_in_the_body_becomes_a_lazy_picture(
+    client, make_image, small_widths, django_assert_max_num_queries
+):
+    image = make_image("JPEG", (800, 600))
+    post = PostFactory(body="Intro.")
+    # What blog.markdown stores for `![Boats](image:N)` alone in its paragraph.
+    post.body_html = (
+        f'<p>Intro.</p><figure><img src="{image.url}" alt="Boats" width="800" height="600">'
+        "<figcaption>The harbour</figcaption></figure>"
+    )
+    type(post).objects.filter(pk=post.pk).update(body_html=post.body_html)
+    with django_assert_max_num_queries(9):  # the page's 7, the image and its renditions
+        html = client.get(post.get_absolute_url()).content.decode()
+    body = re.search(r'<div class="post-body">(.*?)</div>', html, re.S).group(1)
+    assert '<source type="image/avif" srcset="' in body
+    img = re.search(r"<img [^>]+>", body).group(0)
+    assert 'alt="Boats"' in img and 'width="800" height="600"' in img
+    assert 'loading="lazy"' in img and 'sizes="' in img
+    assert re.findall(r" (\d+)w", re.search(r'srcset="([^"]+)"', img).group(1)) == [
+        "160",
+        "320",
+        "800",
+    ]
+    assert "<figcaption>The harbour</figcaption>" in body
+
+
+def test_other_images_and_bodies_without_images_are_left_alone(client):
+    post = PostFactory(body="Text only.")
+    body = client.get(post.get_absolute_url()).content.decode()
+    assert "<picture>" not in body
+
+
+needs_plugins = pytest.mark.skipif(
+    not hasattr(markdown, "register_plugin"),
+    reason="blog.markdown takes no plugins yet (the markdown-it-py parser has not landed)",
+)
+
+
+@needs_plugins
+def test_markdown_reference_becomes_a_figure_on_save_and_a_picture_on_the_page(
+    client, make_image, small_widths
+):
+    image = make_image("JPEG", (800, 600), caption="The harbour", credit="Ana")
+    post = PostFactory(body=f"Intro.\n\n![Boats in fog](image:{image.pk})\n\nAfter.")
+    assert (
+        f'<figure><img src="{image.url}" alt="Boats in fog" width="800" height="600">'
+        in post.body_html
+    )
+    assert '<figcaption>The harbour <span class="credit">Ana</span></figcaption>' in (
+        post.body_html
+    )
+    html = client.get(post.get_absolute_url()).content.decode()
+    body = re.search(r'<div class="post-body">(.*?)</div>', html, re.S).group(1)
+    assert '<source type="image/webp"' in body and 'loading="lazy"' in body
+    assert 'alt="Boats in fog"' in body
+
+
+@needs_plugins
+def test_inline_reference_without_alt_takes_the_library_alt_and_unknown_ids_vanish(make_image):
+    image = make_image("PNG", (120, 80), renditions=False)
+    post = PostFactory(body=f"See ![](image:{image.pk}) and ![lost](image:999999999).")
+    assert f'<img src="{image.url}" alt="A harbour at dawn" width="120" height="80">' in (
+        post.body_html
+    )
+    assert "image:" not in post.body_html and "lost" in post.body_html

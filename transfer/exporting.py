@@ -1,0 +1,144 @@
+"""Everything out: one versioned JSON document, or one Markdown file per post.
+
+The document's schema is `SCHEMA_VERSION` and is described field by field in
+docs/import-export.md; `transfer.sources.broadsheet` reads it back, so that
+export → import into an empty site → export gives the same document apart from `id`s
+and `exported_at`. Authors carry no credentials (no password hash, token or login time).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+import yaml
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.roles import ROLE_PERMISSIONS
+from blog.models import Category, Post, Tag
+
+FORMAT = "broadsheet-export"
+SCHEMA_VERSION = 1
+_CHUNK = 1000
+
+
+def iso(value: datetime | None) -> str | None:
+    """UTC, ISO 8601 with a Z, to the microsecond: what the importer reads back exactly."""
+    if value is None:
+        return None
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def export_document() -> dict[str, Any]:
+    """The whole site as one dict (see `write_document` for a file)."""
+    return {**_header(), "posts": list(_posts())}
+
+
+def write_document(stream: TextIO) -> int:
+    """Write the export to `stream` a post at a time; returns the number of posts."""
+    header = json.dumps({**_header(), "posts": []}, ensure_ascii=False, indent=1)
+    stream.write(header[: header.rindex("[") + 1] + "\n")
+    count = 0
+    for post in _posts():
+        stream.write((",\n" if count else "") + json.dumps(post, ensure_ascii=False))
+        count += 1
+    stream.write("\n]\n}\n")
+    return count
+
+
+def _header() -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "version": SCHEMA_VERSION,
+        "exported_at": iso(timezone.now()),
+        "site": {"name": settings.SITE_NAME},
+        "authors": list(_authors()),
+        "categories": [
+            {"name": c.name, "slug": c.slug, "description": c.description}
+            for c in Category.objects.order_by("slug")
+        ],
+        "tags": [{"name": t.name, "slug": t.slug} for t in Tag.objects.order_by("slug")],
+    }
+
+
+def _authors() -> Iterator[dict[str, Any]]:
+    """Everyone who wrote a post or holds a role; never a password, token or login time."""
+    User = get_user_model()
+    users = (
+        User.objects.filter(Q(posts__isnull=False) | Q(groups__name__in=list(ROLE_PERMISSIONS)))
+        .distinct()
+        .prefetch_related("groups")
+        .order_by("username")
+    )
+    for user in users:
+        yield {
+            "username": user.username,
+            "email": user.email,
+            "display_name": user.display_name,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "bio": user.bio,
+            "roles": sorted(g.name for g in user.groups.all() if g.name in ROLE_PERMISSIONS),
+        }
+
+
+def _posts() -> Iterator[dict[str, Any]]:
+    posts = (
+        Post.objects.select_related("author", "category")
+        .prefetch_related("tags")
+        .defer("search_vector", "body_html")
+        .order_by("slug")
+    )
+    for post in posts.iterator(chunk_size=_CHUNK):
+        yield {
+            "id": post.pk,
+            "slug": post.slug,
+            "title": post.title,
+            "author": post.author.username,
+            "category": post.category.slug if post.category else None,
+            "tags": sorted(t.slug for t in post.tags.all()),
+            "excerpt": post.excerpt,
+            "body": post.body,
+            "status": post.status,
+            "state": post.state,
+            "published_at": iso(post.published_at),
+            "created_at": iso(post.created_at),
+            "updated_at": iso(post.updated_at),
+            # Image references (file, alt text, rendition URLs) join here once the images
+            # app lands; readers of version 1 must accept this list and ignore its items.
+            "images": [],
+        }
+
+
+def write_markdown(directory: Path) -> int:
+    """One `YYYY-MM-DD-slug.md` (or `slug.md` for undated drafts) per post, with YAML front
+    matter that Hugo and Jekyll both read. Returns the number of files written."""
+    directory.mkdir(parents=True, exist_ok=True)
+    categories = {c.slug: c.name for c in Category.objects.all()}
+    tags = {t.slug: t.name for t in Tag.objects.all()}
+    count = 0
+    for post in _posts():
+        date = post["published_at"]
+        front = {
+            "title": post["title"],
+            "slug": post["slug"],
+            "date": date,
+            "lastmod": post["updated_at"],
+            "draft": post["state"] != Post.State.PUBLISHED,  # Hugo
+            "published": post["state"] == Post.State.PUBLISHED,  # Jekyll
+            "author": post["author"],
+            "categories": [categories[post["category"]]] if post["category"] else [],
+            "tags": [tags[t] for t in post["tags"]],
+            "summary": post["excerpt"],
+        }
+        name = f"{date[:10]}-{post['slug']}.md" if date else f"{post['slug']}.md"
+        text = "---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---\n\n"
+        (directory / name).write_text(text + post["body"].rstrip("\n") + "\n", encoding="utf-8")
+        count += 1
+    return count

@@ -1,0 +1,493 @@
+"""Records → rows, for every source: idempotent, in bulk, one bad item never fatal.
+
+`import_records(records, source=..., ...)` reads a stream of `transfer.records` and writes
+users, categories, tags and posts:
+
+- **Idempotent.** Each item's source key is stored in `SourceKey`; a re-run updates the
+  post it made (or leaves it alone when nothing changed) instead of adding a copy.
+- **Bulk.** Posts are written `BATCH_SIZE` at a time with `bulk_create`/`bulk_update`, so
+  `Post.save()` does not run: its derived columns (HTML, excerpt, reading time) come from
+  the same `blog.markdown` functions, and search vectors are updated once, at the end.
+- **One bad item is skipped and reported.** Each record is validated with the model's own
+  field rules before writing; a batch the database refuses is retried row by row.
+- **Dry run.** Everything happens inside one transaction that is rolled back, so the
+  summary reports exactly what would happen, slugs included, and nothing changes.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, reset_queries, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from accounts.roles import CONTRIBUTOR
+from blog.cache import invalidate_pages
+from blog.models import MAX_BODY_LENGTH, Category, Post, Tag, search_document
+from blog.slugs import MAX_LENGTH as SLUG_MAX_LENGTH
+from blog.slugs import unique_slug
+
+from .bodies import prepare_body_or_error
+from .models import Permalink, SourceKey
+from .records import AuthorRecord, Note, PostRecord, Record, Skip, TermRecord
+from .summary import Summary
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+_SEARCH_CHUNK = 5000
+# Columns a re-import compares and rewrites; slug and created_at stay as first imported.
+_POST_FIELDS = [
+    "title",
+    "body",
+    "body_html",
+    "excerpt",
+    "reading_minutes",
+    "status",
+    "published_at",
+    "author",
+    "category",
+    "announced_at",
+    "updated_at",
+]
+_TERM_MODELS = {"category": Category, "tag": Tag}
+_TERM_KIND_NAMES = {"category": "categories", "tag": "tags"}
+# An author without an email still needs a unique one: a reserved, undeliverable domain.
+NO_EMAIL_DOMAIN = "imported.invalid"
+
+
+@dataclass
+class ImportOptions:
+    source: str  # "wordpress", "ghost", "broadsheet": namespaces the keys in SourceKey
+    dry_run: bool = False
+    keep_permalinks: bool = False
+    author_map: dict[str, str] = field(default_factory=dict)  # source login → username
+    default_roles: tuple[str, ...] = (CONTRIBUTOR,)
+    workers: int = 1  # processes converting and rendering bodies
+
+
+def import_records(
+    records: Iterable[Record],
+    *,
+    options: ImportOptions,
+    progress: Callable[[], None] | None = None,
+) -> Summary:
+    """Import `records`; returns the summary. `progress` is called after each record."""
+    pool = None
+    if options.workers > 1:
+        # forkserver: workers start clean (no copy of our database connection or threads).
+        context = multiprocessing.get_context("forkserver")
+        pool = ProcessPoolExecutor(max_workers=options.workers, mp_context=context)
+    importer = _Importer(options, pool)
+    try:
+        if options.dry_run:
+            with transaction.atomic():
+                importer.run(records, progress)
+                transaction.set_rollback(True)
+        else:
+            importer.run(records, progress)
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
+    return importer.summary
+
+
+class _Importer:
+    def __init__(self, options: ImportOptions, pool: Executor | None = None) -> None:
+        self.options = options
+        self.pool = pool
+        self.summary = Summary(dry_run=options.dry_run)
+        self.users: dict[str, int] = {}  # author key → user id
+        self.terms: dict[tuple[str, str], int] = {}  # (kind, key) → id
+        self.batch: list[PostRecord] = []
+        self.reserved_slugs: set[str] = set()
+        self.touched: list[int] = []
+        self.roles = {g.name: g for g in Group.objects.filter(name__in=_all_roles())}
+
+    # --- driving ------------------------------------------------------------------------
+
+    def run(self, records: Iterable[Record], progress: Callable[[], None] | None) -> None:
+        for record in records:
+            try:
+                if isinstance(record, PostRecord):
+                    self._dispatch(record)
+                else:
+                    with transaction.atomic():  # a refused row must not abort the run
+                        self._dispatch(record)
+            except (ValidationError, DatabaseError, ValueError) as error:
+                # Authors and terms are written one by one: a bad one is skipped alone.
+                self.summary.skip("invalid item", f"{_describe(record)}: {_message(error)}")
+            if progress:
+                progress()
+        self._flush()
+        self._finish()
+
+    def _dispatch(self, record: Record) -> None:
+        if isinstance(record, PostRecord):
+            self.batch.append(record)
+            if len(self.batch) >= BATCH_SIZE:
+                self._flush()
+        elif isinstance(record, AuthorRecord):
+            self._author(record)
+        elif isinstance(record, TermRecord):
+            self._term(record)
+        elif isinstance(record, Skip):
+            self.summary.skip(record.reason, record.detail)
+        elif isinstance(record, Note):
+            self.summary.note(record.text)
+
+    def _finish(self) -> None:
+        if self.options.dry_run or not self.touched:
+            return
+        if connection.vendor == "postgresql":
+            for start in range(0, len(self.touched), _SEARCH_CHUNK):
+                chunk = self.touched[start : start + _SEARCH_CHUNK]
+                Post.objects.filter(pk__in=chunk).update(search_vector=search_document())
+        invalidate_pages()
+
+    # --- authors and terms --------------------------------------------------------------
+
+    def _author(self, record: AuthorRecord) -> int:
+        if record.key in self.users:
+            return self.users[record.key]
+        User = get_user_model()
+        user_id = _known(self.options.source, SourceKey.Kind.AUTHOR, record.key, User)
+        mapped = self.options.author_map.get(record.key)
+        if user_id is None and mapped:
+            user_id = User.objects.filter(username=mapped).values_list("pk", flat=True).first()
+            if user_id is None:
+                raise ValueError(f"--authors maps {record.key!r} to unknown user {mapped!r}")
+        if user_id is None and record.email:
+            user_id = (
+                User.objects.filter(email__iexact=record.email).values_list("pk", flat=True)
+            ).first()
+            if user_id is not None:
+                self.summary.note(f"author {record.key!r} matched an existing user by email")
+        if user_id is None:
+            user_id = self._create_user(record)
+        _remember(self.options.source, SourceKey.Kind.AUTHOR, record.key, user_id)
+        self.users[record.key] = user_id
+        return user_id
+
+    def _create_user(self, record: AuthorRecord) -> int:
+        User = get_user_model()
+        base = "".join(c for c in record.username if c.isalnum() or c in "_.@+-")[:140]
+        base = base or slugify(record.display_name) or "author"
+        username, n = base, 2
+        while User.objects.filter(username=username).exists():
+            username, n = f"{base}-{n}", n + 1
+        roles = self.options.default_roles if record.roles is None else record.roles
+        user = User(
+            username=username,
+            email=record.email.strip() or f"{username}@{NO_EMAIL_DOMAIN}",
+            display_name=record.display_name[:120],
+            first_name=record.first_name[:150],
+            last_name=record.last_name[:150],
+            bio=record.bio[:2000],
+            # Writers reach the admin once they set a password through "forgot password".
+            is_staff=bool(roles),
+        )
+        user.set_unusable_password()
+        user.full_clean(exclude=["password"])
+        user.save()
+        user.groups.add(*(self.roles[r] for r in roles if r in self.roles))
+        if not record.email.strip():
+            self.summary.note(f"author {record.key!r} had no email: given {user.email}")
+        self.summary.created["authors"] += 1
+        return user.pk
+
+    def _term(self, record: TermRecord) -> int:
+        cache_key = (record.kind, record.key)
+        if cache_key in self.terms:
+            return self.terms[cache_key]
+        model = _TERM_MODELS[record.kind]
+        plural = _TERM_KIND_NAMES[record.kind]
+        max_length = model._meta.get_field("slug").max_length
+        slug = (_ascii_slug(record.slug) or _ascii_slug(record.name))[:max_length].strip("-")
+        term_id = _known(self.options.source, record.kind, record.key, model)
+        if term_id is None:
+            term_id = (
+                model.objects.filter(slug=slug).values_list("pk", flat=True).first()
+                if slug
+                else None
+            ) or model.objects.filter(name=record.name).values_list("pk", flat=True).first()
+        if term_id is None:
+            term = model(name=record.name, slug=slug)
+            if slug and model.objects.filter(slug=slug).exists():
+                term.slug = ""  # save() picks a free one
+            if hasattr(term, "description"):
+                term.description = record.description
+            term.full_clean(exclude=["slug"], validate_unique=False)
+            with transaction.atomic():
+                term.save()
+            term_id = term.pk
+            self.summary.created[plural] += 1
+        elif hasattr(model, "description") and record.description:
+            changed = model.objects.filter(pk=term_id).exclude(description=record.description)
+            if changed.update(description=record.description):
+                self.summary.updated[plural] += 1
+        _remember(self.options.source, record.kind, record.key, term_id)
+        self.terms[cache_key] = term_id
+        return term_id
+
+    # --- posts --------------------------------------------------------------------------
+
+    def _flush(self) -> None:
+        batch, self.batch = _last_of_each_key(self.batch, self.summary), []
+        if not batch:
+            return
+        source = self.options.source
+        rows = SourceKey.objects.filter(
+            source=source, kind=SourceKey.Kind.POST, key__in=[r.key for r in batch]
+        ).values_list("key", "object_id", "digest")
+        known = {key: object_id for key, object_id, _ in rows}
+        digests = {key: digest for key, _, digest in rows}
+        alive = set(Post.objects.filter(pk__in=known.values()).values_list("pk", flat=True))
+        fresh = []
+        for record in batch:
+            if known.get(record.key) in alive and digests[record.key] == record.digest():
+                self.summary.unchanged["posts"] += 1  # the item is as it was last time
+            else:
+                fresh.append(record)
+        batch = fresh
+        existing = Post.objects.prefetch_related("tags").in_bulk(
+            [known[r.key] for r in batch if known.get(r.key) in alive]
+        )
+        new: list[tuple[PostRecord, Post, list[int]]] = []
+        changed: list[tuple[PostRecord, Post, list[int]]] = []
+        for record, body in zip(batch, self._bodies(batch), strict=True):
+            post = existing.get(known.get(record.key))
+            try:
+                if isinstance(body, Exception):
+                    raise ValueError(f"body could not be converted: {body!r}")
+                built = self._build(record, post, body)
+            except (ValidationError, ValueError, DatabaseError) as error:
+                self.summary.skip("invalid item", f"{_describe(record)}: {_message(error)}")
+                continue
+            if built is None:  # same post; remember this version of the item
+                self.summary.unchanged["posts"] += 1
+                SourceKey.objects.filter(
+                    source=source, kind=SourceKey.Kind.POST, key=record.key
+                ).update(digest=record.digest())
+                continue
+            (changed if post else new).append(built)
+        self._assign_slugs(new)
+        with transaction.atomic():
+            created = self._write(new, create=True)
+            updated = self._write(changed, create=False)
+        self.summary.created["posts"] += len(created)
+        self.summary.updated["posts"] += len(updated)
+        reset_queries()  # with DEBUG on, Django keeps every query: bounded memory anyway
+
+    def _bodies(self, batch: list[PostRecord]) -> list[tuple[str, str, int, str] | Exception]:
+        """Every body of the batch converted and rendered, by the pool when there is one."""
+        args = ([r.body for r in batch], [r.body_format for r in batch])
+        if self.pool is None or len(batch) < 20:
+            return [prepare_body_or_error(*a) for a in zip(*args, strict=True)]
+        chunk = max(1, len(batch) // (4 * self.options.workers))
+        return list(self.pool.map(prepare_body_or_error, *args, chunksize=chunk))
+
+    def _build(
+        self, record: PostRecord, post: Post | None, body: tuple[str, str, int, str]
+    ) -> tuple[PostRecord, Post, list[int]] | None:
+        """The post `record` describes, filled and validated; None when nothing changed."""
+        author_id = self._author_of(record)
+        category_id = (
+            self.terms.get(("category", record.category_key)) if record.category_key else None
+        )
+        tag_ids = sorted(
+            {self.terms[("tag", k)] for k in record.tag_keys if ("tag", k) in self.terms}
+        )
+        source, html, minutes, derived_excerpt = body
+        if len(source) > MAX_BODY_LENGTH:
+            raise ValueError(f"body longer than {MAX_BODY_LENGTH} characters")
+        published_at = record.published_at
+        if record.status == Post.Status.PUBLISHED and published_at is None:
+            published_at = timezone.now()
+        values = {
+            "title": record.title.strip(),
+            "body": source,
+            "body_html": html,
+            "excerpt": record.excerpt.strip() or derived_excerpt,
+            "reading_minutes": minutes,
+            "status": record.status,
+            "published_at": published_at,
+            "author_id": author_id,
+            "category_id": category_id,
+        }
+        if post is not None:
+            same = all(getattr(post, k) == v for k, v in values.items())
+            if same and sorted(t.pk for t in post.tags.all()) == tag_ids:
+                return None
+        else:
+            post = Post()
+        for name, value in values.items():
+            setattr(post, name, value)
+        now = timezone.now()
+        # Old news is not announced again; a scheduled post is announced when it goes live.
+        post.announced_at = published_at if post.is_public else None
+        post.updated_at = record.updated_at or now
+        if post.pk is None:
+            post.created_at = record.created_at or record.published_at or now
+        post.clean_fields(exclude=["slug", "author", "category", "search_vector"])
+        post.clean()
+        return record, post, tag_ids
+
+    def _author_of(self, record: PostRecord) -> int:
+        key = record.author_key or "imported"
+        if key not in self.users:
+            with transaction.atomic():  # an author the database refuses skips this post only
+                self._author(AuthorRecord(key=key, username=key))
+        return self.users[key]
+
+    def _assign_slugs(self, new: list[tuple[PostRecord, Post, list[int]]]) -> None:
+        """The source's slug when it is free and ASCII, else a free one from blog.slugs."""
+        wanted = {
+            id(post): _ascii_slug(record.slug) or _ascii_slug(record.title)
+            for record, post, _ in new
+        }
+        taken = set(
+            Post.objects.filter(slug__in=[s for s in wanted.values() if s]).values_list(
+                "slug", flat=True
+            )
+        )
+        for record, post, _ in new:
+            slug = wanted[id(post)]
+            if not slug or slug in taken or slug in self.reserved_slugs:
+                slug = unique_slug(post, slug or record.title, reserved=self.reserved_slugs)
+                if record.slug:
+                    self.summary.note(
+                        f"slug {unquote(record.slug)!r} taken or not ASCII: imported as {slug!r}"
+                    )
+            post.slug = slug
+            self.reserved_slugs.add(slug)
+
+    def _write(self, rows: list[tuple[PostRecord, Post, list[int]]], *, create: bool) -> list:
+        """Write `rows` in bulk; if the database refuses, row by row, skipping the bad ones."""
+        if not rows:
+            return []
+        try:
+            with transaction.atomic():
+                self._write_rows(rows, create=create)
+            return rows
+        except DatabaseError:
+            logger.info("batch refused by the database; retrying row by row")
+        written = []
+        for row in rows:
+            try:
+                with transaction.atomic():
+                    self._write_rows([row], create=create)
+                written.append(row)
+            except DatabaseError as error:
+                self.summary.skip("database refused", f"{_describe(row[0])}: {error}")
+        return written
+
+    def _write_rows(self, rows: list[tuple[PostRecord, Post, list[int]]], *, create: bool) -> None:
+        posts = [post for _, post, _ in rows]
+        Through = Post.tags.through
+        if create:
+            stamps = [(p.created_at, p.updated_at) for p in posts]
+            Post.objects.bulk_create(posts)
+            # bulk_create stamps auto_now(_add) columns with now: put the source's back.
+            for post, (created_at, updated_at) in zip(posts, stamps, strict=True):
+                post.created_at, post.updated_at = created_at, updated_at
+            Post.objects.bulk_update(posts, ["created_at", "updated_at"])
+        else:
+            Post.objects.bulk_update(posts, _POST_FIELDS)
+            Through.objects.filter(post_id__in=[p.pk for p in posts]).delete()
+        SourceKey.objects.bulk_create(
+            [
+                SourceKey(
+                    source=self.options.source,
+                    kind=SourceKey.Kind.POST,
+                    key=record.key,
+                    object_id=post.pk,
+                    digest=record.digest(),
+                )
+                for record, post, _ in rows
+            ],
+            update_conflicts=True,
+            unique_fields=["source", "kind", "key"],
+            update_fields=["object_id", "digest"],
+        )
+        Through.objects.bulk_create(
+            [Through(post_id=post.pk, tag_id=t) for _, post, tag_ids in rows for t in tag_ids]
+        )
+        if self.options.keep_permalinks:
+            Permalink.objects.bulk_create(
+                [
+                    Permalink(path=path, post_id=post.pk)
+                    for record, post, _ in rows
+                    for path in dict.fromkeys(record.permalinks)
+                ],
+                update_conflicts=True,
+                unique_fields=["path"],
+                update_fields=["post"],
+            )
+        self.touched.extend(p.pk for p in posts)
+
+
+def _last_of_each_key(batch: list[PostRecord], summary: Summary) -> list[PostRecord]:
+    """An id twice in one file: the later item wins, the earlier one is reported."""
+    by_key: dict[str, PostRecord] = {}
+    for record in batch:
+        if record.key in by_key:
+            summary.skip("duplicate id in file", _describe(by_key[record.key]))
+        by_key[record.key] = record
+    return list(by_key.values())
+
+
+def _ascii_slug(value: str) -> str:
+    """A usable slug from a source slug or title: percent-decoded, ASCII, bounded."""
+    return slugify(unquote(value or ""))[:SLUG_MAX_LENGTH].strip("-")
+
+
+def _known(source: str, kind: str, key: str, model) -> int | None:
+    """The local id a source item became, if that object still exists."""
+    object_id = (
+        SourceKey.objects.filter(source=source, kind=kind, key=key)
+        .values_list("object_id", flat=True)
+        .first()
+    )
+    if object_id is not None and model._default_manager.filter(pk=object_id).exists():
+        return object_id
+    return None
+
+
+def _remember(source: str, kind: str, key: str, object_id: int) -> None:
+    SourceKey.objects.update_or_create(
+        source=source, kind=kind, key=key, defaults={"object_id": object_id}
+    )
+
+
+def _all_roles() -> list[str]:
+    from accounts.roles import ROLE_PERMISSIONS
+
+    return list(ROLE_PERMISSIONS)
+
+
+def _describe(record: Record) -> str:
+    if isinstance(record, PostRecord):
+        return f"post {record.key} ({record.title[:60]!r})"
+    if isinstance(record, AuthorRecord):
+        return f"author {record.key!r}"
+    if isinstance(record, TermRecord):
+        return f"{record.kind} {record.key!r}"
+    return type(record).__name__
+
+
+def _message(error: Exception) -> str:
+    if isinstance(error, ValidationError) and hasattr(error, "message_dict"):
+        return "; ".join(f"{k}: {' '.join(v)}" for k, v in error.message_dict.items())
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error)

@@ -1,0 +1,30 @@
+"""`manage.py export [-o FILE] [--markdown DIR]`: the whole site, as JSON or Markdown files."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+
+from transfer.exporting import write_document, write_markdown
+
+
+class Command(BaseCommand):
+    help = "Export categories, tags, authors and posts (schema: docs/import-export.md)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("-o", "--output", help="write the JSON here (default: stdout)")
+        parser.add_argument(
+            "--markdown", metavar="DIR", help="write one Markdown file per post into DIR instead"
+        )
+
+    def handle(self, *args, output=None, markdown=None, **options) -> None:
+        if markdown:
+            count = write_markdown(Path(markdown))
+            self.stderr.write(f"{count} posts written to {markdown}")
+            return
+        if output:
+            with open(output, "w", encoding="utf-8") as fh:
+                count = write_document(fh)
+            self.stderr.write(f"{count} posts written to {output}")
+        else:
+            self.stdout.ending = ""  # the document's own newlines only
+            write_document(self.stdout)

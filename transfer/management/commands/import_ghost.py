@@ -1,0 +1,13 @@
+"""`manage.py import_ghost FILE.json`: a Ghost JSON export (see docs/import-export.md)."""
+
+from transfer.command import ImportCommand
+from transfer.sources.ghost import GhostReader
+
+
+class Command(ImportCommand):
+    help = "Import posts, authors and tags from a Ghost JSON export."
+    source = GhostReader.source
+    file_help = "Ghost export (Settings → Labs → Export content), JSON"
+
+    def reader(self, stream, **options):
+        return GhostReader(stream)

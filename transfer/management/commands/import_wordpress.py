@@ -1,0 +1,24 @@
+"""`manage.py import_wordpress FILE.xml`: a WordPress WXR export (see docs/import-export.md)."""
+
+from django.conf import settings
+
+from transfer.command import ImportCommand
+from transfer.sources.wordpress import WordPressReader
+
+
+class Command(ImportCommand):
+    help = "Import posts, authors, categories and tags from a WordPress WXR export."
+    source = WordPressReader.source
+    file_help = "WordPress export (Tools → Export → All content), WXR 1.1 or 1.2"
+    permalinks = True
+
+    def add_arguments(self, parser) -> None:
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--timezone",
+            default=settings.TIME_ZONE,
+            help="the WordPress site's time zone, for items without a GMT date",
+        )
+
+    def reader(self, stream, **options):
+        return WordPressReader(stream, time_zone=options["timezone"])

@@ -1,0 +1,73 @@
+"""What every source is read into: plain records, independent of WordPress, Ghost or us.
+
+A source module (`transfer.sources.*`) turns its file into a stream of these; the
+importer (`transfer.importer`) turns the stream into rows. So each format's quirks stay in
+its reader and the rules of writing rows stay in one place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import astuple, dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class AuthorRecord:
+    key: str  # the source's login or id
+    username: str
+    email: str = ""
+    display_name: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    bio: str = ""
+    roles: list[str] | None = None  # None: the importer's default (Contributor)
+
+
+@dataclass
+class TermRecord:
+    kind: str  # "category" or "tag"
+    key: str  # the source's slug or id
+    name: str
+    slug: str = ""
+    description: str = ""
+
+
+@dataclass
+class PostRecord:
+    key: str  # WordPress post ID, Ghost id, our slug
+    title: str
+    body: str  # in `body_format`; the importer converts it to Markdown (in parallel)
+    slug: str = ""
+    author_key: str = ""
+    category_key: str = ""
+    tag_keys: list[str] = field(default_factory=list)
+    excerpt: str = ""
+    status: str = "draft"  # a blog.Post.Status value
+    published_at: datetime | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    permalinks: list[str] = field(default_factory=list)  # old paths, for --keep-permalinks
+    body_format: str = "markdown"  # or "html", or "wordpress" (see transfer.html)
+
+    def digest(self) -> str:
+        """Changes whenever anything the source says about the post changes."""
+        return hashlib.sha256(repr(astuple(self)).encode()).hexdigest()
+
+
+@dataclass
+class Skip:
+    """An item not imported, and why (counted by reason in the summary)."""
+
+    reason: str
+    detail: str = ""
+
+
+@dataclass
+class Note:
+    """Something the reader of the summary should know (a flattened category, say)."""
+
+    text: str
+
+
+Record = AuthorRecord | TermRecord | PostRecord | Skip | Note
