@@ -22,8 +22,9 @@ from rest_framework.permissions import DjangoModelPermissionsOrAnonReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
-from rest_framework_simplejwt import serializers as jwt_serializers
 from rest_framework_simplejwt import views as jwt_views
+
+from accounts import tokens
 
 from .. import permissions, redirects
 from ..cache import cache_anonymous_page
@@ -216,8 +217,11 @@ class AuthorViewSet(StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet):
         )
 
 
-class TokenObtainPairSerializer(jwt_serializers.TokenObtainPairSerializer):
-    """Username and password as strings only: `{"password": 0}` is a 400, not a login try."""
+class TokenObtainPairSerializer(tokens.TokenObtainPairSerializer):
+    """Username and password as strings only: `{"password": 0}` is a 400, not a login try.
+
+    On top of the revocable tokens of `accounts.tokens`.
+    """
 
     # Declared for the schema only (simplejwt returns them from validate()).
     access = serializers.CharField(read_only=True)
