@@ -61,7 +61,7 @@ class OrderingFilter(filters.OrderingFilter):
 
     def get_ordering(self, request, queryset, view):
         params = request.query_params.get(self.ordering_param)
-        if params:
+        if params is not None:
             fields = [param.strip() for param in params.split(",")]
             allowed = {
                 name for name, _ in self.get_valid_fields(queryset, view, {"request": request})

@@ -14,7 +14,7 @@ from django.http import HttpResponsePermanentRedirect
 from django.utils.decorators import method_decorator
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
-from rest_framework import viewsets
+from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import AuthenticationFailed, Throttled
 from rest_framework.generics import get_object_or_404
@@ -23,6 +23,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 from rest_framework_simplejwt import views as jwt_views
+
+from accounts import tokens
 
 from .. import permissions, redirects
 from ..cache import cache_anonymous_page
@@ -38,6 +40,7 @@ from .serializers import (
     AuthorSerializer,
     CategorySerializer,
     PostSerializer,
+    StrictCharField,
     TagSerializer,
     TombstonePageSerializer,
     TombstoneQuerySerializer,
@@ -214,6 +217,22 @@ class AuthorViewSet(StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet):
         )
 
 
+class TokenObtainPairSerializer(tokens.TokenObtainPairSerializer):
+    """Username and password as strings only: `{"password": 0}` is a 400, not a login try.
+
+    On top of the revocable tokens of `accounts.tokens`.
+    """
+
+    # Declared for the schema only (simplejwt returns them from validate()).
+    access = serializers.CharField(read_only=True)
+    refresh = serializers.CharField(read_only=True)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields[self.username_field] = StrictCharField(write_only=True)
+        self.fields["password"] = StrictCharField(write_only=True, trim_whitespace=False)
+
+
 class TokenObtainPairView(jwt_views.TokenObtainPairView):
     """Username and password in, a short-lived access token and a refresh token out.
 
@@ -223,6 +242,7 @@ class TokenObtainPairView(jwt_views.TokenObtainPairView):
     """
 
     parser_classes = [JSONParser]
+    serializer_class = TokenObtainPairSerializer
 
     def handle_exception(self, exc):
         if isinstance(exc, AuthenticationFailed) and self._locked_out():

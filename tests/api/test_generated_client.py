@@ -71,10 +71,12 @@ def test_generated_client_create_conditional_get_stale_patch_and_typed_errors(
     models = generated("models")
 
     anonymous = client_module.Client(base_url=live_server.url)
-    tokens = auth.sync(
+    login = auth.sync_detailed(
         client=anonymous,
         body=models.TokenObtainPairRequest(username="generated", password="correct-horse-battery"),
     )
+    assert login.status_code == 200, login.content
+    tokens = login.parsed
 
     def authenticated(**headers):
         # A fresh client per header set: `with_headers` also changes the shared connection.
