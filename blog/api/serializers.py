@@ -16,6 +16,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
 
 from config.origin import site_url
+from images.models import Image
 
 from .. import permissions
 from ..models import Category, Post, Tag
@@ -155,6 +156,22 @@ class FieldSelectionMixin:
         return keep
 
 
+class CoverImageSerializer(serializers.Serializer):
+    """A post's cover as readers get it: the original on the site's origin, its size and
+    alt text (renditions: `/api/images/{id}/`)."""
+
+    id = serializers.IntegerField(read_only=True)
+    url = serializers.SerializerMethodField()
+    alt_text = serializers.CharField(read_only=True)
+    width = serializers.IntegerField(read_only=True)
+    height = serializers.IntegerField(read_only=True)
+
+    @extend_schema_field(serializers.URLField())
+    def get_url(self, image) -> str:
+        url = image.url
+        return site_url(url) if url.startswith("/") else url
+
+
 class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
     url = serializers.SerializerMethodField(help_text="The public page of the post.")
     state = serializers.ChoiceField(choices=Post.State.choices, read_only=True)
@@ -170,14 +187,23 @@ class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
     tags = TagSlugField(
         many=True, required=False, help_text="Read as {slug, name}; written as slugs."
     )
+    cover_image = CoverImageSerializer(read_only=True, allow_null=True)
+    cover_image_id = serializers.PrimaryKeyRelatedField(
+        source="cover_image",
+        queryset=Image.objects.all(),
+        allow_null=True,
+        required=False,
+        write_only=True,
+        help_text="An image of the library (`/api/images/`), or null for none.",
+    )
     reading_minutes = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Post
         fields = [
             "id", "title", "slug", "url", "excerpt", "body", "body_html", "status", "state",
-            "author", "category", "category_id", "tags", "reading_minutes", "published_at",
-            "created_at", "updated_at",
+            "author", "category", "category_id", "tags", "cover_image", "cover_image_id",
+            "reading_minutes", "published_at", "created_at", "updated_at",
         ]  # fmt: skip
         read_only_fields = ["id", "slug", "body_html", "created_at", "updated_at"]
 
