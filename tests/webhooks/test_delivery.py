@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.utils import timezone
 
-from blog.models import Post
 from tests.factories import EditorFactory, PostFactory
 from tests.jobs.conftest import wait_for
 from webhooks.models import Delivery, Endpoint
@@ -54,8 +54,7 @@ def test_publishing_sends_a_signed_delivery(editor_api, receiver, broker, webhoo
 def test_a_500_is_retried_with_backoff(editor_api, receiver, broker, webhook_worker, settings):
     settings.WEBHOOKS_ALLOW_PRIVATE = True
     register(editor_api, receiver.url)
-    post = PostFactory()
-    Post.objects.filter(pk=post.pk).update(announced_at=post.published_at)
+    post = PostFactory(announced_at=timezone.now())  # live and announced: no sweep event
     receiver.script = [500]
     response = editor_api.patch(f"/api/posts/{post.pk}/", {"title": "Changed"}, format="json")
     assert response.status_code == 200
@@ -76,7 +75,7 @@ def test_an_endpoint_that_keeps_failing_is_disabled(
     settings.WEBHOOKS_ALLOW_PRIVATE = True
     endpoint = register(editor_api, receiver.url)
     receiver.script = [500] * 10
-    post = PostFactory()
+    post = PostFactory(announced_at=timezone.now())  # live and announced: no sweep event
     post.delete()
     wait_for(
         lambda: Delivery.objects.filter(status="failed").exists(),
@@ -86,7 +85,7 @@ def test_an_endpoint_that_keeps_failing_is_disabled(
     assert len(receiver.requests) == 3  # WEBHOOKS_MAX_ATTEMPTS in the worker
     disabled = Endpoint.objects.get()
     assert not disabled.is_active and disabled.disabled_at is not None
-    PostFactory().delete()  # nothing more is sent to a disabled endpoint
+    PostFactory(announced_at=timezone.now()).delete()  # nothing more to a disabled endpoint
     assert Delivery.objects.count() == 1
     shown = editor_api.get(f"/api/webhooks/{endpoint['id']}/").json()
     assert shown["is_active"] is False and shown["consecutive_failures"] == 3
