@@ -13,9 +13,10 @@ def test_post_representation(api):
     data = api.get(f"/api/posts/{post.pk}/").json()
     assert set(data) == {
         "id", "title", "slug", "url", "excerpt", "body", "body_html", "status", "state",
-        "author", "category", "tags", "reading_minutes", "published_at", "created_at",
-        "updated_at",
+        "author", "category", "tags", "cover_image", "reading_minutes", "published_at",
+        "created_at", "updated_at",
     }  # fmt: skip
+    assert data["cover_image"] is None
     assert data["body_html"] == "<p>Hello <strong>world</strong></p>"
     assert data["url"] == f"http://testserver/posts/{post.slug}/"
     assert sorted(tag["slug"] for tag in data["tags"]) == ["a", "b"]
