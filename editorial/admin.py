@@ -32,6 +32,16 @@ class EditorialPostAdmin(PostAdmin):
         own = [
             path("preview/", self.admin_site.admin_view(self.preview_view), name="post_preview"),
             path(
+                "autosave/new/",
+                self.admin_site.admin_view(self.autosave_new_view),
+                name="post_autosave_new",
+            ),
+            path(
+                "autosave/new/discard/",
+                self.admin_site.admin_view(self.autosave_new_discard_view),
+                name="post_autosave_new_discard",
+            ),
+            path(
                 "<int:object_id>/autosave/",
                 self.admin_site.admin_view(self.autosave_view),
                 name="post_autosave",
@@ -70,12 +80,23 @@ class EditorialPostAdmin(PostAdmin):
             context["autosave_url"] = reverse("admin:post_autosave", args=[obj.pk])
             autosave = Autosave.objects.filter(post=obj, user=request.user).first()
             if autosave and autosave.saved_at > obj.updated_at:
-                context["autosave"] = autosave
-                context["autosave_when"] = states.format_moment(autosave.saved_at)
-                context["autosave_discard_url"] = reverse(
-                    "admin:post_autosave_discard", args=[obj.pk]
-                )
+                discard = reverse("admin:post_autosave_discard", args=[obj.pk])
+                self._offer(context, autosave, discard)
+        elif add:
+            # A post not saved yet: the writer's "new post" slot (editorial.models).
+            context["autosave_url"] = reverse("admin:post_autosave_new")
+            autosave = Autosave.objects.new_post_slot(request.user).first()
+            offered = request.method == "GET" and "restore_autosave" not in request.GET
+            if offered and autosave and autosave.has_text():
+                self._offer(context, autosave, reverse("admin:post_autosave_new_discard"))
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @staticmethod
+    def _offer(context: dict, autosave: Autosave, discard_url: str) -> None:
+        """ "Restore them / Discard them" above the form (templates/admin/blog/post/)."""
+        context["autosave"] = autosave
+        context["autosave_when"] = states.format_moment(autosave.saved_at)
+        context["autosave_discard_url"] = discard_url
 
     def get_object(self, request, object_id, from_field=None):
         post = super().get_object(request, object_id, from_field)
@@ -90,9 +111,20 @@ class EditorialPostAdmin(PostAdmin):
                 )
         return post
 
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        if "restore_autosave" in request.GET:
+            # "Add post" without JavaScript: the form drawn with the new post's autosave.
+            autosave = Autosave.objects.new_post_slot(request.user).first()
+            if autosave:
+                initial.update(title=autosave.title, body=autosave.body, excerpt=autosave.excerpt)
+        return initial
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         Autosave.objects.filter(post=obj, user=request.user).delete()
+        if not change:  # the new post is saved: its slot has done its job
+            Autosave.objects.new_post_slot(request.user).delete()
         if form.action == states.SUBMIT:
             review.review_submitted(post=obj)
         elif form.action == states.RETURN:
@@ -133,6 +165,21 @@ class EditorialPostAdmin(PostAdmin):
         autosave, _ = Autosave.objects.update_or_create(
             post=post, user=request.user, defaults=self._autosave_fields(request)
         )
+        return self._autosaved(request, autosave)
+
+    def autosave_new_view(self, request: HttpRequest) -> JsonResponse:
+        """ "Add post": the text goes to the writer's slot; no Post is created."""
+        if request.method != "POST":
+            return JsonResponse({"error": "POST the form."}, status=405)
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        autosave, _ = Autosave.objects.update_or_create(
+            post=None, user=request.user, defaults=self._autosave_fields(request)
+        )
+        return self._autosaved(request, autosave)
+
+    @staticmethod
+    def _autosaved(request: HttpRequest, autosave: Autosave) -> JsonResponse:
         with zones.in_editor_zone(request):
             when = states.format_moment(autosave.saved_at)
         return JsonResponse({"saved_at": autosave.saved_at.isoformat(), "when": when})
@@ -144,6 +191,15 @@ class EditorialPostAdmin(PostAdmin):
         Autosave.objects.filter(post=post, user=request.user).delete()
         self.message_user(request, "Autosaved changes discarded.", messages.INFO)
         return HttpResponseRedirect(reverse("admin:blog_post_change", args=[post.pk]))
+
+    def autosave_new_discard_view(self, request: HttpRequest):
+        if request.method != "POST":
+            return JsonResponse({"error": "POST to discard."}, status=405)
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        Autosave.objects.new_post_slot(request.user).delete()
+        self.message_user(request, "Unsaved draft discarded.", messages.INFO)
+        return HttpResponseRedirect(reverse("admin:blog_post_add"))
 
     # --- history, diff, restore ---------------------------------------------------------
 

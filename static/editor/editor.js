@@ -4,8 +4,9 @@
  * and reads times in it (blog/admin/zones.py). The post form (editorial/admin.py):
  * "Schedule…" asks for a time first; the body grows with its text; live word count,
  * reading time and a server-rendered preview (debounced); autosave every few seconds
- * while the text changes; a warning before leaving with unsaved changes; the autosave
- * offer restores in place. Without this script every form still works as a plain form.
+ * while the text changes (a new post too: into the writer's "new post" slot, never a
+ * post); a warning before leaving with unsaved changes; the autosave offer restores in
+ * place. Without this script every form still works as a plain form.
  */
 (function () {
   "use strict";
@@ -184,7 +185,11 @@
     if (offer && saved) {
       offer.querySelector(".autosave-restore").addEventListener("click", function (event) {
         event.preventDefault();
-        if (title) title.value = offer.dataset.title;
+        if (title) {
+          title.value = offer.dataset.title;
+          // Django's slug prepopulation (a new post) follows the title's "change".
+          title.dispatchEvent(new Event("change", { bubbles: true }));
+        }
         if (excerpt) excerpt.value = offer.dataset.excerpt;
         body.value = JSON.parse(saved.textContent);
         offer.hidden = true;

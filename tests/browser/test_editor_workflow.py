@@ -4,6 +4,7 @@ Each test gets a browser context of its own, with the browser's time zone chosen
 test (`editor_context(timezone_id=...)`), and logs in through the real login form.
 """
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from django.db import connections
 
 from blog.models import Post
 from tests.browser.test_reader_journey import CHROMIUM, FLAGS, PASSWORD
-from tests.factories import AuthorFactory, EditorFactory, PostFactory
+from tests.factories import AuthorFactory, ContributorFactory, EditorFactory, PostFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -145,6 +146,40 @@ def test_autosave_survives_a_reload(log_in, live_server):
     assert "Draft saved." in page.locator(".messagelist").inner_text()
     post.refresh_from_db()
     assert post.body.endswith("I must not lose.")
+    assert page.locator(".autosave-offer").count() == 0
+
+
+def test_a_new_post_is_autosaved_and_offered_after_a_reload(log_in, live_server):
+    from editorial.models import Autosave
+
+    ContributorFactory(username="newbie", password=PASSWORD)
+    page = log_in("newbie")
+    page.goto(f"{live_server.url}/admin/blog/post/add/")
+    page.fill("#id_title", "Lighthouse keepers")
+    page.locator("#id_body").click()
+    page.keyboard.type("Never saved, and *never lost*.")
+    page.locator(".autosave-status", has_text="Autosaved at").wait_for(timeout=15_000)
+    assert not Post.objects.exists()  # autosaved, but no phantom draft
+
+    page.on("dialog", lambda dialog: dialog.accept())  # leave anyway (the tab "closes")
+    page.reload()
+    offer = page.locator(".autosave-offer")
+    assert "You have an unsaved draft “Lighthouse keepers”" in offer.inner_text()
+    assert page.locator("#id_body").input_value() == ""
+    shoot(page, "add-post-restore-offer")
+    offer.get_by_role("link", name=re.compile(r"^Restore unsaved draft from ")).click()
+    assert page.locator("#id_title").input_value() == "Lighthouse keepers"
+    assert page.locator("#id_body").input_value() == "Never saved, and *never lost*."
+    page.locator(".preview-body em", has_text="never lost").wait_for()
+    assert page.locator("#id_slug").input_value() == "lighthouse-keepers"
+
+    page.get_by_role("button", name="Save draft").click()
+    page.wait_for_load_state()
+    assert "Draft saved." in page.locator(".messagelist").inner_text()
+    post = Post.objects.get()
+    assert (post.title, post.body) == ("Lighthouse keepers", "Never saved, and *never lost*.")
+    assert not Autosave.objects.exists()
+    page.goto(f"{live_server.url}/admin/blog/post/add/")
     assert page.locator(".autosave-offer").count() == 0
 
 
