@@ -82,6 +82,19 @@ def can_review(user) -> bool:
     return is_editor(user)
 
 
+def can_manage_filing(user, model_name: str) -> bool:
+    """May `user` add, rename or delete categories (``"category"``) or tags (``"tag"``)?
+
+    Editors. Every writer may *pick* them on a post, which needs only the view permission
+    (the post form's autocomplete); the admin's menu lists them only for who manages them.
+    """
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and any(user.has_perm(f"blog.{verb}_{model_name}") for verb in ("add", "change", "delete"))
+    )
+
+
 def can_manage_writers(user) -> bool:
     """May `user` invite writers and change their roles? Editors and superusers."""
     return bool(user.is_authenticated and user.is_active and (user.is_superuser or is_editor(user)))

@@ -1,8 +1,60 @@
-"""Endpoints with their delivery log (status, attempts, last response), for editors."""
+"""Endpoints with their delivery log (status, attempts, last response), for editors.
 
+Editors, and only editors, manage webhooks: the rule `blog.permissions.is_editor` that the
+API (`webhooks.api.IsEditor`) uses too, not Django's per-model permissions (the Editor
+role holds none for this app). The admin's form checks a URL as the API does (the SSRF
+guard, `webhooks.ssrf`) and offers the events as boxes to tick.
+"""
+
+from django import forms
 from django.contrib import admin
+from django.http import HttpRequest
 
-from .models import Delivery, Endpoint
+from blog.permissions import is_editor
+
+from .models import Delivery, Endpoint, Event
+from .ssrf import BlockedAddress, check_url
+
+
+class EditorsOnly:
+    """Mixed into a ModelAdmin before `admin.ModelAdmin`: visible and usable by editors."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_editor(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_editor(request.user)
+
+    def has_add_permission(self, request: HttpRequest, *args) -> bool:
+        return is_editor(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_editor(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_editor(request.user)
+
+
+class EndpointForm(forms.ModelForm):
+    url = forms.URLField(max_length=500, assume_scheme="https")
+    events = forms.MultipleChoiceField(
+        choices=Event.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: every event.",
+    )
+
+    class Meta:
+        model = Endpoint
+        fields = ["url", "description", "events", "is_active"]
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        try:
+            check_url(url, resolve=False)  # resolved again at every delivery
+        except BlockedAddress as error:
+            raise forms.ValidationError(str(error)) from error
+        return url
 
 
 class DeliveryInline(admin.TabularInline):
@@ -15,9 +67,22 @@ class DeliveryInline(admin.TabularInline):
     ordering = ["-pk"]
     show_change_link = True
 
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return is_editor(request.user)
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
 
 @admin.register(Endpoint)
-class EndpointAdmin(admin.ModelAdmin):
+class EndpointAdmin(EditorsOnly, admin.ModelAdmin):
+    form = EndpointForm
     list_display = ["url", "events", "is_active", "consecutive_failures", "disabled_at"]
     list_filter = ["is_active"]
     readonly_fields = ["secret", "consecutive_failures", "disabled_at", "created_by", "created_at"]
@@ -32,7 +97,7 @@ class EndpointAdmin(admin.ModelAdmin):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(EditorsOnly, admin.ModelAdmin):
     list_display = ["created_at", "endpoint", "event", "status", "attempts", "last_status_code"]
     list_filter = ["status", "event"]
     list_select_related = ["endpoint"]
@@ -43,3 +108,6 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # a log: read, never edited

@@ -236,7 +236,13 @@ class CategoryAdmin(GuardedAdminMixin, admin.ModelAdmin):
     form = SlugOwnerForm
     list_display = ["name", "slug", "post_count"]
     search_fields = ["name"]
+    ordering = ["name"]  # the autocomplete pages through them: a stable order
     prepopulated_fields = {"slug": ["name"]}
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        # Writers pick categories and tags on a post (view permission, the autocomplete)
+        # but cannot change them: the menu leaves out what would be a dead end for them.
+        return permissions.can_manage_filing(request.user, self.opts.model_name)
 
     def get_queryset(self, request):
         # Only the posts this user may see: a count must not reveal others' drafts.
