@@ -52,6 +52,10 @@ class User(AbstractUser):
         key_salt = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
         return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
+    def get_short_name(self) -> str:
+        """The admin's "Welcome, …": the writer's own name before their username."""
+        return self.display_name or self.first_name
+
     @property
     def public_name(self) -> str:
         """The name readers see: the display name, else the full name, else the username."""

@@ -7,6 +7,7 @@ module; hiding a button is never the only guard.
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
@@ -57,6 +58,24 @@ class StateFilter(admin.SimpleListFilter):
         return queryset
 
 
+class AuthorFilter(admin.SimpleListFilter):
+    """By author, under the names writers go by (not their usernames)."""
+
+    title = "author"
+    parameter_name = "author__id__exact"
+
+    def lookups(self, request, model_admin):
+        writers = get_user_model().objects.filter(pk__in=Post.objects.values("author_id"))
+        ordered = sorted(writers, key=lambda user: user.public_name.casefold())
+        return [(str(user.pk), user.public_name) for user in ordered]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value is None:
+            return queryset
+        return queryset.filter(author_id=int(value)) if value.isdigit() else queryset.none()
+
+
 ACTION_MESSAGES = {
     states.SAVE_DRAFT.name: "Draft saved.",
     states.SUBMIT.name: "Submitted for review: the editors have been told.",
@@ -70,8 +89,8 @@ ACTION_MESSAGES = {
 @admin.register(Post)
 class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
     form = PostAdminForm
-    list_display = ["title", "state_column", "when", "author", "category"]
-    list_filter = [ReviewFilter, StateFilter, "category", "tags", "author"]
+    list_display = ["title", "state_column", "when", "author_name", "category"]
+    list_filter = [ReviewFilter, StateFilter, "category", "tags", AuthorFilter]
     list_select_related = ["author", "category"]
     search_fields = ["title", "excerpt", "body"]
     date_hierarchy = "published_at"
@@ -89,6 +108,19 @@ class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
     def state_column(self, post: Post) -> str:
         return states.state_badge(post)
 
+    @admin.display(description="author", ordering="author__display_name")
+    def author_name(self, post: Post) -> str:
+        return post.author.public_name
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "author" and field is not None:
+            field.label_from_instance = lambda user: (
+                user.username if user.public_name == user.username
+                else f"{user.public_name} ({user.username})"
+            )  # fmt: skip
+        return field
+
     @admin.display(description="when", ordering="published_at")
     def when(self, post: Post) -> str:
         return states.state_when(post)
@@ -100,6 +132,7 @@ class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
         return view(request, object_id, form_url, extra_context)
 
     def changelist_view(self, request, extra_context=None):
+        extra_context = {"title": "Posts", **(extra_context or {})}  # not "Select post to change"
         return zones.rendered_in_editor_zone(super().changelist_view)(request, extra_context)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):

@@ -9,7 +9,7 @@ do what is decided by `blog.permissions`; this module only maps it to buttons.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 from django.utils.html import format_html
@@ -81,4 +81,6 @@ def state_when(post: Post) -> str:
     if post.state in (State.SCHEDULED, State.PUBLISHED):
         prefix = "for " if post.state == State.SCHEDULED else ""
         return prefix + format_moment(post.published_at)
+    if timezone.now() - post.updated_at < timedelta(minutes=1):
+        return "edited just now"  # not "0 minutes ago"
     return f"edited {timesince(post.updated_at)} ago"

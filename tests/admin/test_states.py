@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from blog.models import Post
 from tests.factories import PostFactory
@@ -158,10 +159,35 @@ def test_change_list_shows_state_and_time_with_zone(client_for, editor):
     assert "for 2099-01-01 09:00 EST" in html
     assert '<span class="state-badge state-review">In review</span>' in html
     assert '<span class="state-badge state-draft">Draft</span>' in html
-    assert html.count("edited 0\xa0minutes ago") == 2  # drafts: when edited, not a date
+    assert html.count("edited just now") == 2  # drafts: when edited, not a date
+    Post.objects.filter(title="Old draft").update(updated_at=timezone.now() - timedelta(hours=3))
+    html = client.get(reverse("admin:blog_post_changelist")).content.decode()
+    assert html.count("edited just now") == 1 and "edited 3\xa0hours ago" in html
 
 
 def test_admin_is_branded_with_the_site_name(client_for, editor, settings):
     html = client_for(editor).get(reverse("admin:index")).content.decode()
     assert settings.SITE_NAME in html and "Django administration" not in html
     assert "img/favicon.svg" in html and "editor/editor.js" in html
+
+
+def test_writers_are_shown_by_their_names(client_for, editor):
+    from tests.factories import AuthorFactory
+
+    wren = AuthorFactory(username="w", display_name="Wren Writer")
+    PostFactory(author=wren, title="Gulls", draft=True)
+    client = client_for(editor)
+    response = client.get(reverse("admin:blog_post_changelist"))
+    html = response.content.decode()
+    assert "<h1>Posts</h1>" in html and "Select post to change" not in html
+    assert '<td class="field-author_name">Wren Writer</td>' in html
+    assert f'href="?author__id__exact={wren.pk}"' in html and ">Wren Writer</a>" in html
+    only = client.get(reverse("admin:blog_post_changelist") + f"?author__id__exact={wren.pk}")
+    assert [post.title for post in only.context["cl"].result_list] == ["Gulls"]
+    nobody = client.get(reverse("admin:blog_post_changelist") + "?author__id__exact=x")
+    assert nobody.status_code == 200 and list(nobody.context["cl"].result_list) == []
+
+    post = PostFactory(author=wren, draft=True)
+    form_html = client.get(change_url(post)).content.decode()
+    assert f'<option value="{wren.pk}" selected>Wren Writer (w)</option>' in form_html
+    assert f"<strong>{escape(editor.public_name)}</strong>" in form_html  # "Welcome, …"
