@@ -176,6 +176,11 @@ class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
             fieldsets.insert(1, ("Review", {"fields": ["note"]}))
         return fieldsets
 
+    def get_ordering(self, request):
+        if request.GET.get(ReviewFilter.parameter_name) == "waiting":
+            return ["updated_at", "pk"]  # the queue: oldest submission first (a column click wins)
+        return super().get_ordering(request)
+
     def get_list_filter(self, request):
         filters = list(super().get_list_filter(request))
         if not permissions.can_review(request.user):

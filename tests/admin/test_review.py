@@ -1,8 +1,11 @@
 """The review queue: submit, e-mail to editors, the count and filter, publish or return."""
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from blog.models import Post
 from tests.admin.test_states import buttons, change_url, form
@@ -44,6 +47,14 @@ def test_index_counts_and_filter_lists_whats_waiting(client_for, editor, contrib
     listing = client.get(reverse("admin:blog_post_changelist"), {"review": "waiting"})
     assert list(listing.context["cl"].result_list) == [waiting]
     assert "Waiting for review" in listing.content.decode()
+    # Oldest submission first, to be fair (unless the editor sorts by a column).
+    later = PostFactory(author=contributor, status=Post.Status.REVIEW, published_at=None)
+    Post.objects.filter(pk=waiting.pk).update(updated_at=timezone.now() - timedelta(days=2))
+    listing = client.get(reverse("admin:blog_post_changelist"), {"review": "waiting"})
+    assert list(listing.context["cl"].result_list) == [waiting, later]
+    by_title = client.get(reverse("admin:blog_post_changelist"), {"review": "waiting", "o": "-1"})
+    titles = [post.title for post in by_title.context["cl"].result_list]
+    assert titles == sorted(titles, reverse=True)
     # Writers do not review: no count, no such filter.
     client.logout()
     writer = client_for(contributor)

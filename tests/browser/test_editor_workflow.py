@@ -6,52 +6,15 @@ test (`editor_context(timezone_id=...)`), and logs in through the real login for
 
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
-from django.db import connections
 
 from blog.models import Post
-from tests.browser.test_reader_journey import CHROMIUM, FLAGS, PASSWORD
+from tests.browser.shots import shoot
+from tests.browser.test_reader_journey import PASSWORD
 from tests.factories import AuthorFactory, ContributorFactory, EditorFactory, PostFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium missing: apt-get install chromium (scripts/system-deps.sh does it)")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        try:
-            yield browser
-        finally:
-            connections.close_all()  # see tests/browser/test_reader_journey.py
-            browser.close()
-
-
-@pytest.fixture
-def log_in(browser, live_server):
-    """`log_in(username, timezone_id=...)`: a fresh page of a new context, logged in."""
-
-    def open_page(username: str, timezone_id: str = "UTC"):
-        context = browser.new_context(
-            timezone_id=timezone_id, viewport={"width": 1280, "height": 1000}
-        )
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        page.goto(live_server.url + "/admin/login/?next=/admin/")
-        page.fill("#id_username", username)
-        page.fill("#id_password", PASSWORD)
-        page.click("input[type=submit]")
-        page.wait_for_url("**/admin/")
-        return page
-
-    return open_page
 
 
 def test_schedule_in_a_new_york_browser_lands_at_the_right_utc_instant(log_in, live_server):
@@ -80,15 +43,6 @@ def test_schedule_in_a_new_york_browser_lands_at_the_right_utc_instant(log_in, l
     row = page.locator("#result_list tbody tr", has_text="Harbour lights")
     assert row.locator(".state-badge").inner_text() == "Scheduled"
     assert "for 2099-03-01 09:30 EST" in row.inner_text()
-
-
-SHOTS = Path(__file__).resolve().parents[2] / "screenshots"
-
-
-def shoot(page, name: str) -> None:
-    """Screenshots for the report (not committed: see .gitignore)."""
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def test_live_preview_shows_rendered_markdown_and_counts_words(log_in, live_server):

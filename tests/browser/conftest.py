@@ -1,0 +1,52 @@
+"""The admin's browser tests: Debian's Chromium, one fresh context per writer."""
+
+import pytest
+from django.db import connections
+
+from tests.browser.test_reader_journey import CHROMIUM, FLAGS, PASSWORD
+
+DESKTOP = {"width": 1280, "height": 1000}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium missing: apt-get install chromium (scripts/system-deps.sh does it)")
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        try:
+            yield browser
+        finally:
+            connections.close_all()  # see tests/browser/test_reader_journey.py
+            browser.close()
+
+
+@pytest.fixture
+def log_in(browser, live_server):
+    """`log_in(username, timezone_id=..., viewport=PHONE, javascript=False)`: a fresh page
+    of a new browser context, logged in through the real login form."""
+
+    def open_page(
+        username: str, timezone_id: str = "UTC", viewport: dict = DESKTOP, javascript: bool = True
+    ):
+        context = browser.new_context(
+            timezone_id=timezone_id,
+            viewport=viewport,
+            java_script_enabled=javascript,
+            is_mobile=viewport["width"] < 500,
+            has_touch=viewport["width"] < 500,
+        )
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(live_server.url + "/admin/login/?next=/admin/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", PASSWORD)
+        page.click("input[type=submit]")
+        page.wait_for_url("**/admin/")
+        return page
+
+    return open_page
