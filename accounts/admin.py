@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import widgets
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -45,7 +46,11 @@ class InviteForm(forms.Form):
     username = forms.CharField(
         max_length=150, required=False, help_text="Left blank, made from the e-mail address."
     )
-    role = forms.ChoiceField(choices=ROLE_CHOICES, widget=forms.RadioSelect, initial="Author")
+    role = forms.ChoiceField(
+        choices=ROLE_CHOICES,
+        widget=widgets.AdminRadioSelect(attrs={"class": "radiolist"}),
+        initial="Author",
+    )
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip()
@@ -69,7 +74,7 @@ class InviteForm(forms.Form):
 class RoleForm(forms.Form):
     role = forms.ChoiceField(
         choices=[*ROLE_CHOICES, ("", "No role — no admin access")],
-        widget=forms.RadioSelect,
+        widget=widgets.AdminRadioSelect(attrs={"class": "radiolist"}),
         required=False,
     )
 

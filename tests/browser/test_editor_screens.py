@@ -225,3 +225,23 @@ def test_the_admin_runs_under_the_csp_from_this_host_only(log_in, live_server, n
         page.wait_for_load_state("networkidle")
     page.locator(".preview-body h2").wait_for()  # the script ran
     assert problems == [] and hosts == {live_server.url.split("/")[2]}
+
+
+def test_an_editor_invites_a_writer_in_one_screen(log_in, live_server, newsroom):
+    from django.contrib.auth import get_user_model
+
+    page = log_in("ed")
+    page.goto(f"{live_server.url}/admin/accounts/user/")
+    page.get_by_role("link", name="Invite a writer").click()
+    page.fill("#id_email", "sam@example.com")
+    page.fill("#id_display_name", "Sam Stringer")
+    page.get_by_label("Contributor — writes drafts and submits them for review").check()
+    shoot(page, "invite-writer-desktop", full_page=False)
+    page.get_by_role("button", name="Send the invitation").click()
+    page.wait_for_load_state()
+    assert (
+        "Invited Sam Stringer (sam@example.com) as Contributor"
+        in page.locator(".messagelist").inner_text()
+    )
+    sam = get_user_model().objects.get(email="sam@example.com")
+    assert sam.is_staff and [g.name for g in sam.groups.all()] == ["Contributor"]
