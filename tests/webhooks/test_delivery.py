@@ -96,8 +96,8 @@ def test_an_endpoint_that_keeps_failing_is_disabled(
 )
 def test_private_addresses_are_refused_unless_allowed(editor_api, url):
     response = editor_api.post("/api/webhooks/", {"url": url}, format="json")
-    assert response.status_code == 400
-    assert response.json()["errors"][0]["field"] == "url"
+    assert response.status_code == 403  # well formed, refused by policy
+    assert response.json()["code"] == "blocked_address"
 
 
 def test_a_delivery_to_a_private_address_is_blocked(editor_api, receiver, settings):
