@@ -6,10 +6,11 @@ content types, headers and bodies as documented; schema-valid data accepted and
 schema-invalid data refused; auth enforced; missing headers and unsupported methods
 refused; no use after delete; created resources available) and its four phases
 (examples, coverage, fuzzing, and stateful: chains along the schema's OpenAPI links,
-create → read → change → delete). It runs once as an editor with a token (writes reach
-the code behind them; `ignored_auth` probes each operation without the token) and once
-anonymous (the reads any visitor gets, every write refused). The seed is fixed and the
-example database off, so a run is repeatable. Per-check totals come from the VCR
+create → read → change → delete). It runs once as an editor with a token over every
+operation (writes reach the code behind them; `ignored_auth` probes each operation
+without the token, so anonymous writes are covered there) and once anonymous over every
+read (what any visitor gets). The seed is fixed and the example database off, so a run
+is repeatable. Per-check totals come from the VCR
 cassette schemathesis writes and are printed at the end of the run
 (`tests/api/conftest.py`).
 """
@@ -35,8 +36,9 @@ ROOT = Path(__file__).resolve().parents[2]
 HOOKS = "tests.api.schemathesis_hooks"  # real images for the upload's `file` part
 SEED = "20261125"
 # Cases per operation in the fuzzing phase (the examples and coverage phases add theirs);
-# stateful scenarios follow the same bound. Sized for about three minutes on two cores.
+# stateful scenarios follow the same bound.
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "10"))
+WORKERS = os.environ.get("SCHEMATHESIS_WORKERS", "2")  # operations tested side by side
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
 
 # (identity, check) -> {"passed": n, "failed": n}; printed by `tests/api/conftest.py`.
@@ -62,7 +64,7 @@ def seeded(live_server) -> str:
     return response.json()["access"]
 
 
-def run_schemathesis(base_url: str, report_dir: Path, headers: list[str]) -> tuple[int, str]:
+def run_schemathesis(base_url: str, report_dir: Path, options: list[str]) -> tuple[int, str]:
     command = [
         str(Path(sys.executable).parent / "st"),
         "run",
@@ -72,13 +74,13 @@ def run_schemathesis(base_url: str, report_dir: Path, headers: list[str]) -> tup
         "--max-examples", str(MAX_EXAMPLES),
         "--seed", SEED,
         "--generation-database", "none",
-        "--workers", "1",
+        "--workers", WORKERS,
         "--request-timeout", "60",
         "--report", "json,vcr",
         "--report-dir", str(report_dir),
         "--output-truncate", "false",
         "--no-color",
-        *headers,
+        *options,
     ]  # fmt: skip
     env = {**os.environ, "SCHEMATHESIS_HOOKS": HOOKS, "PYTHONPATH": str(ROOT)}
     result = subprocess.run(
@@ -98,8 +100,11 @@ def check_totals(report_dir: Path) -> Counter:
 
 @pytest.mark.parametrize("who", ["editor", "anonymous"])
 def test_schemathesis_all_checks_all_phases_no_failures(who, live_server, seeded, tmp_path):
-    headers = ["--header", f"Authorization: Bearer {seeded}"] if who == "editor" else []
-    exit_code, output = run_schemathesis(live_server.url, tmp_path, headers)
+    if who == "editor":
+        options = ["--header", f"Authorization: Bearer {seeded}"]
+    else:
+        options = ["--include-method", "GET"]
+    exit_code, output = run_schemathesis(live_server.url, tmp_path, options)
     (report,) = [json.loads(path.read_text()) for path in tmp_path.glob("json-*.json")]
     totals = check_totals(tmp_path)
     for (name, status), n in totals.items():
@@ -111,11 +116,12 @@ def test_schemathesis_all_checks_all_phases_no_failures(who, live_server, seeded
         "phases": {name: phase["status"] for name, phase in report["phases"].items()},
     }
 
-    assert exit_code == 0, output
+    assert exit_code == 0, output[-20000:]
     assert report["failures"] == [] and report["errors"] == [], output
     assert report["operations"]["tested"] == report["operations"]["selected"], output
-    for phase in PHASES:
-        assert report["phases"][phase]["status"] == "success", (phase, output)
+    for phase in PHASES:  # examples: skipped, as the schema has no `example`s to send
+        allowed = ("success", "skip") if phase == "examples" else ("success",)
+        assert report["phases"][phase]["status"] in allowed, (phase, output)
     ran = {name for name, status in totals if status == "SUCCESS"}
     assert {"not_a_server_error", "status_code_conformance", "response_schema_conformance",
             "negative_data_rejection", "positive_data_acceptance"} <= ran  # fmt: skip
