@@ -7,13 +7,15 @@ changes the texts; only editors delete. A refused file is a 400 naming the reaso
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
-from rest_framework.filters import OrderingFilter, SearchFilter
+from rest_framework.filters import SearchFilter
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from blog.api.params import OrderingFilter, StrictQueryParamsMixin
 from blog.api.parsers import JSONParser
+from blog.api.serializers import StrictModelSerializer
 
 from . import permissions, services
 from .models import Image
@@ -45,7 +47,7 @@ class RenditionSerializer(serializers.Serializer):
     size = serializers.IntegerField(read_only=True, help_text="Bytes.")
 
 
-class ImageSerializer(serializers.ModelSerializer):
+class ImageSerializer(StrictModelSerializer):
     file = serializers.FileField(
         write_only=True, help_text="JPEG, PNG, WebP, GIF or AVIF; metadata is removed."
     )
@@ -110,7 +112,20 @@ class ImageSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError({"file": [str(refused)]}) from None
 
 
+class ImageChangeSerializer(ImageSerializer):
+    """What a change takes (the schema of PUT and PATCH): the texts, never the file."""
+
+    class Meta(ImageSerializer.Meta):
+        fields = [name for name in ImageSerializer.Meta.fields if name != "file"]
+
+
+@extend_schema_view(
+    create=extend_schema(request={"multipart/form-data": ImageSerializer}),
+    update=extend_schema(request=ImageChangeSerializer),
+    partial_update=extend_schema(request=ImageChangeSerializer),
+)
 class ImageViewSet(
+    StrictQueryParamsMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -5,12 +5,14 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from blog.api.params import StrictQueryParamsMixin
 from blog.api.parsers import JSONParser
 from blog.api.serializers import StrictModelSerializer
+from blog.api.strict import HTTPURLField
 from blog.permissions import is_editor
 
 from .models import Delivery, Endpoint, Event
@@ -27,6 +29,7 @@ class IsEditor(permissions.BasePermission):
 
 
 class EndpointSerializer(StrictModelSerializer):
+    url = HTTPURLField(max_length=500, help_text="Where deliveries are POSTed.")
     events = serializers.ListField(
         child=serializers.ChoiceField(choices=Event.choices),
         required=False,
@@ -45,10 +48,12 @@ class EndpointSerializer(StrictModelSerializer):
         read_only_fields = ["id", "secret", "consecutive_failures", "disabled_at", "created_at"]
 
     def validate_url(self, url: str) -> str:
+        """A private, loopback or link-local address is refused by policy, a 403: the URL
+        itself is well formed (and the schema cannot tell addresses apart)."""
         try:
             check_url(url, resolve=False)  # resolved again at every delivery
         except BlockedAddress as error:
-            raise serializers.ValidationError(str(error)) from error
+            raise PermissionDenied(str(error), code="blocked_address") from error
         return url
 
     def update(self, endpoint: Endpoint, validated_data: dict) -> Endpoint:
@@ -75,11 +80,15 @@ class EndpointViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
     permission_classes = [IsEditor]
     parser_classes = [JSONParser]
     filter_backends = []
+    list_actions = ("list", "deliveries")  # both paginated
 
     def perform_create(self, serializer) -> None:
         serializer.save(created_by=self.request.user)
 
-    @extend_schema(summary="The delivery log of one endpoint, newest first.")
+    @extend_schema(
+        summary="The delivery log of one endpoint, newest first.",
+        responses=DeliverySerializer(many=True),
+    )
     @action(detail=True, methods=["get"], serializer_class=DeliverySerializer)
     def deliveries(self, request: Request, pk: str) -> Response:
         page = self.paginate_queryset(self.get_object().deliveries.all())

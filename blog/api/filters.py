@@ -9,13 +9,19 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 
 from ..models import Post
-from ..selectors import QueryTooLong, search_posts
+from ..selectors import MAX_QUERY_LENGTH, QueryTooLong, search_posts
+from .strict import NO_NUL, RFC3339
 
 
 class UTCDateTimeField(IsoDateTimeField):
-    """An ISO 8601 date-time, turned into UTC (PostgreSQL refuses offsets past ±15:59)."""
+    """An RFC 3339 date-time with its offset (the schema's `format: date-time`; not a bare
+    date or a local time), turned into UTC (PostgreSQL refuses offsets past ±15:59)."""
 
     def clean(self, value):
+        if value not in (None, "") and not RFC3339.fullmatch(str(value)):
+            raise forms.ValidationError(
+                "An RFC 3339 date-time with offset, e.g. 2026-01-31T09:00:00Z.", code="invalid"
+            )
         value = super().clean(value)
         if value is None:
             return None
@@ -45,7 +51,7 @@ class PostFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Post.Status.choices)
     category = CharInFilter(field_name="category__slug", help_text="Category slugs (any).")
     tag = CharInFilter(method="filter_tag", help_text="Tag slugs, comma-separated (any).")
-    tag_all = django_filters.CharFilter(
+    tag_all = CharInFilter(
         method="filter_tag_all", help_text="Tag slugs, comma-separated: tagged with all."
     )
     author = CharInFilter(field_name="author__username", help_text="Usernames (any).")
@@ -66,7 +72,7 @@ class PostFilter(django_filters.FilterSet):
         return queryset.filter(pk__in=tagged)
 
     def filter_tag_all(self, queryset, name, value):
-        for slug in {part.strip() for part in value.split(",") if part.strip()}:
+        for slug in set(value):
             queryset = queryset.filter(tags__slug=slug)  # one row per post and slug
         return queryset
 
@@ -79,10 +85,12 @@ class PostSearchFilter(BaseFilterBackend):
 
     def filter_queryset(self, request, queryset, view):
         query = request.query_params.get(self.param, "")
-        if not query.strip():
-            return queryset
         if "\x00" in query:  # PostgreSQL refuses NUL in text: a 400, not a DataError
             raise ValidationError({self.param: ["Null characters are not allowed."]})
+        if len(query) > MAX_QUERY_LENGTH:  # as sent: the schema's maxLength
+            raise ValidationError({self.param: [f"At most {MAX_QUERY_LENGTH} characters."]})
+        if not query.strip():
+            return queryset
         try:
             return search_posts(queryset, query)
         except QueryTooLong as error:
@@ -95,6 +103,6 @@ class PostSearchFilter(BaseFilterBackend):
                 "required": False,
                 "in": "query",
                 "description": 'Full-text search (web-style: words, "phrases", -excluded).',
-                "schema": {"type": "string", "maxLength": 200},
+                "schema": {"type": "string", "maxLength": MAX_QUERY_LENGTH, "pattern": NO_NUL},
             }
         ]

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 from django.utils import timezone
 from rest_framework import pagination
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
@@ -39,9 +39,9 @@ def decode_cursor(token: str) -> tuple[datetime, int]:
             raise ValueError("naive")
         return parsed, int(pk)
     except (ValueError, UnicodeDecodeError) as error:
-        raise ValidationError(
-            {"cursor": ["Invalid cursor: use a `next` or `cursor` value."]}
-        ) from error
+        # A 404 like DRF's own CursorPagination: no page is there (the token is opaque;
+        # its alphabet and length are checked, and documented, by `blog.api.params`).
+        raise NotFound("Invalid cursor: use a `next` or `cursor` value.") from error
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -60,10 +60,8 @@ class PostPagination(PageNumberPagination):
         self.cursor_mode = self.cursor_query_param in request.query_params
         if not self.cursor_mode:
             return super().paginate_queryset(queryset, request, view)
-        if request.query_params.get("ordering") or request.query_params.get(self.page_query_param):
-            raise ValidationError(
-                {"cursor": ["Cursor pages come in sync order: no ordering or page."]}
-            )
+        # Cursor pages always come in sync order: `ordering` and `page` do not apply
+        # (documented on both parameters).
         self.request = request
         size = self.get_page_size(request)
         token = request.query_params[self.cursor_query_param]
@@ -112,7 +110,11 @@ class PostPagination(PageNumberPagination):
                 "name": self.cursor_query_param,
                 "required": False,
                 "in": "query",
-                "description": "Cursor pages in sync order (oldest change first); empty to start.",
-                "schema": {"type": "string"},
+                "description": (
+                    "Cursor pages in sync order (oldest change first); empty to start. "
+                    "`ordering` and `page` do not apply to cursor pages. An unknown cursor "
+                    "is a 404."
+                ),
+                "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]*$", "maxLength": 200},
             },
         ]

@@ -4,15 +4,27 @@ A client that misspells `?tags=` or `?order=` would otherwise get the unfiltered
 never know. `StrictQueryParamsMixin` (on every viewset) computes what the action accepts
 from its own filter backends, pagination and serializer, so the list is never maintained
 by hand. `OrderingFilter` answers a bad `?ordering=` the same way instead of ignoring it.
+
+The values are held to what the schema says of them (`blog.api.schema` documents each):
+a parameter given twice, an empty value (but `?cursor=` and `?search=`), a NUL, an empty
+item of a comma-separated list (`?tag=a,,b`) and a page number or size that is not a
+whole number in range are all a 400, never silently ignored or clamped.
 """
 
 from __future__ import annotations
 
+import re
+
+from django_filters.filters import BaseCSVFilter
 from rest_framework import filters
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
 ALWAYS = {"format"}  # DRF's ?format=json|api
+MAY_BE_EMPTY = {"cursor", "search"}  # "from the start", "no search"
+# Whole numbers, as digits only (not "1.0", "+1" or " 1"), in [minimum, maximum].
+PATTERNS = {"cursor": (re.compile(r"[A-Za-z0-9_-]{0,200}"), "Not a cursor: use a `next` link.")}
+INTEGER_PARAMS = {"page": (1, None), "page_size": (1, 100), "limit": (1, 1000)}
 
 
 def _unknown(names: list[str], allowed: set[str]) -> ValidationError:
@@ -29,10 +41,49 @@ class StrictQueryParamsMixin:
 
     def initial(self, request: Request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
+        if getattr(self, request.method.lower(), None) is None:
+            return  # an unsupported method: the 405 comes first
         allowed = self.allowed_query_params()
         unknown = sorted(set(request.query_params) - allowed)
         if unknown:
             raise _unknown(unknown, allowed)
+        errors = {}
+        for name, values in request.query_params.lists():
+            message = self._query_value_error(name, values)
+            if message:
+                errors[name] = [message]
+        if errors:
+            raise ValidationError(errors)
+
+    def _query_value_error(self, name: str, values: list[str]) -> str | None:
+        """What is wrong with the value of `?name=`, or None (see the module docstring)."""
+        if len(values) > 1:
+            return "Given more than once; a list is comma-separated (a,b)."
+        value = values[0]
+        if "\x00" in value:
+            return "Null characters are not allowed."
+        if value == "" and name not in MAY_BE_EMPTY:
+            return "A value is required."
+        if name in self.list_query_params() and "" in value.split(","):
+            return "An empty item in a comma-separated list."
+        if name in PATTERNS and not PATTERNS[name][0].fullmatch(value):
+            return PATTERNS[name][1]
+        if name in INTEGER_PARAMS:
+            low, high = INTEGER_PARAMS[name]
+            number = int(value) if value.isascii() and value.isdigit() else None
+            if number is None or number < low or (high is not None and number > high):
+                upper = f" to {high}" if high is not None else " or more"
+                return f"A whole number, {low}{upper}."
+        return None
+
+    def list_query_params(self) -> set[str]:
+        """Parameters whose value is a comma-separated list."""
+        names = set(getattr(self.get_serializer_class(), "shape_params", ()))
+        filterset_class = getattr(self, "filterset_class", None)
+        for name, filter_ in getattr(filterset_class, "base_filters", {}).items():
+            if isinstance(filter_, BaseCSVFilter):
+                names.add(name)
+        return names
 
     def allowed_query_params(self) -> set[str]:
         allowed = set(ALWAYS)
@@ -48,6 +99,8 @@ class StrictQueryParamsMixin:
             allowed |= set(getattr(backend, "query_params", ()))
             if issubclass(backend, filters.OrderingFilter):
                 allowed.add(backend.ordering_param)
+            if issubclass(backend, filters.SearchFilter):
+                allowed.add(backend.search_param)
         paginator = self.paginator
         for name in ("page_query_param", "page_size_query_param", "cursor_query_param"):
             if paginator is not None and getattr(paginator, name, None):
@@ -62,19 +115,15 @@ class OrderingFilter(filters.OrderingFilter):
     def get_ordering(self, request, queryset, view):
         params = request.query_params.get(self.ordering_param)
         if params is not None:
-            fields = [param.strip() for param in params.split(",")]
+            fields = [params]  # one field: "title,created_at" is not one of the choices
             allowed = {
                 name for name, _ in self.get_valid_fields(queryset, view, {"request": request})
             }
             bad = [f for f in fields if f.lstrip("-") not in allowed]
-            if bad:
+            if bad or not params:
                 choices = ", ".join(sorted(allowed | {f"-{name}" for name in allowed}))
                 raise ValidationError(
-                    {
-                        self.ordering_param: [
-                            f"Unknown ordering {', '.join(bad)}. Allowed: {choices}."
-                        ]
-                    }
+                    {self.ordering_param: [f"Unknown ordering {params!r}: one of {choices}."]}
                 )
         return super().get_ordering(request, queryset, view)
 

@@ -100,7 +100,8 @@ def field_errors(detail, prefix: str = "") -> list[dict]:
             else:
                 out += field_errors(value, prefix)
         return out
-    return [{"field": prefix, "message": str(detail), "code": getattr(detail, "code", "invalid")}]
+    code = getattr(detail, "code", None) or "invalid"  # Django form errors may have none
+    return [{"field": prefix, "message": str(detail), "code": code}]
 
 
 def _translate(exc: Exception) -> Exception:
@@ -111,19 +112,24 @@ def _translate(exc: Exception) -> Exception:
             return Conflict("Another resource already has this value; names must be unique.")
     if isinstance(exc, RequestDataTooBig):
         return PayloadTooLarge()
-    if isinstance(exc, exceptions.ValidationError) and _only_unique(exc.get_codes()):
+    if isinstance(exc, exceptions.ValidationError) and _only_conflicts(exc.get_codes()):
         conflict = Conflict(_first_message(exc.detail))
         conflict.errors = field_errors(exc.detail)
         return conflict
     return exc
 
 
-def _only_unique(codes) -> bool:
+# A taken unique value, or a reference to a row that does not exist (`blog.api.strict`):
+# the request is well formed but conflicts with the current state, a 409.
+CONFLICT_CODES = {"unique", "does_not_exist"}
+
+
+def _only_conflicts(codes) -> bool:
     if isinstance(codes, dict):
-        return bool(codes) and all(_only_unique(value) for value in codes.values())
+        return bool(codes) and all(_only_conflicts(value) for value in codes.values())
     if isinstance(codes, list):
-        return bool(codes) and all(_only_unique(value) for value in codes)
-    return codes == "unique"
+        return bool(codes) and all(_only_conflicts(value) for value in codes)
+    return codes in CONFLICT_CODES
 
 
 def _first_message(detail) -> str:

@@ -20,7 +20,9 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
 
+from .params import INTEGER_PARAMS, MAY_BE_EMPTY
 from .problems import MEDIA_TYPE
+from .strict import NO_NUL, string_pattern
 
 
 class FieldError(serializers.Serializer):
@@ -46,7 +48,11 @@ DESCRIPTIONS = {
     "403": "You may see this but not do that.",
     "404": "Not there, or not visible to you.",
     "406": "No representation matches the Accept header.",
-    "409": "Conflicts with another resource (a name that must be unique).",
+    "409": (
+        "Conflicts with the current state: a name that must be unique is taken, or a "
+        "referenced object (category, image, tag) does not exist (`code: conflict`, "
+        "`errors` names the field)."
+    ),
     "412": "The resource changed since the version named by If-Match / If-Unmodified-Since.",
     "413": "The body is larger than the API accepts.",
     "415": "The body is not application/json.",
@@ -55,7 +61,20 @@ DESCRIPTIONS = {
 
 
 class APISchema(AutoSchema):
-    """Documents the real error responses of every operation (see the module docstring)."""
+    """Documents the real error responses of every operation (see the module docstring),
+    and the `pattern` of every text field a request sends (`blog.api.strict`)."""
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        result = super()._map_serializer_field(field, direction, bypass_extensions)
+        if (
+            direction == "request"
+            and isinstance(field, serializers.CharField)
+            and isinstance(result, dict)
+            and result.get("type") == "string"
+            and not {"pattern", "format", "enum"} & set(result)
+        ):
+            result["pattern"] = string_pattern(field)
+        return result
 
     def get_override_parameters(self) -> list:
         parameters = list(super().get_override_parameters())
@@ -101,7 +120,9 @@ class APISchema(AutoSchema):
             statuses.add("403")
         if has_body:
             statuses |= {"413", "415"}
-        if writes and getattr(self.view, "unique_fields", ()):
+        if has_body and (
+            getattr(self.view, "unique_fields", ()) or getattr(self.view, "reference_fields", ())
+        ):
             statuses.add("409")
         if self.method in ("PUT", "PATCH", "DELETE") and getattr(
             self.view, "conditional_writes", False
@@ -130,7 +151,16 @@ class TagSlugFieldExtension(OpenApiSerializerFieldExtension):
             from .serializers import TagRefSerializer
 
             return auto_schema.resolve_serializer(TagRefSerializer, direction).ref
-        return {"type": "string", "description": "A tag slug (editors: or a new tag's name)."}
+        from blog.models import Tag
+
+        from .strict import NOT_BLANK
+
+        return {
+            "type": "string",
+            "maxLength": Tag._meta.get_field("name").max_length,
+            "pattern": NOT_BLANK,
+            "description": "A tag slug (editors: or a new tag's name).",
+        }
 
 
 def optional_post_fields(result: dict, generator, request, public) -> dict:
@@ -142,3 +172,86 @@ def optional_post_fields(result: dict, generator, request, public) -> dict:
     if post is not None:
         post.pop("required", None)
     return result
+
+
+def strict_query_parameters(result: dict, generator, request, public) -> dict:
+    """Query parameters as `blog.api.params` checks them: no NUL, no empty value (but
+    `cursor` and `search`), no empty list or list item, page numbers and sizes in range.
+
+    A drf-spectacular postprocessing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]).
+    """
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", ()):
+                if parameter.get("in") == "query":
+                    _tighten(parameter["name"], parameter.setdefault("schema", {}))
+    return result
+
+
+def _tighten(name: str, schema: dict) -> None:
+    kind = schema.get("type")
+    if kind == "array":
+        schema["minItems"] = 1
+        items = schema.setdefault("items", {})
+        if items.get("type") == "string" and "enum" not in items:
+            items.setdefault("pattern", "^[^\\x00,]+$")  # a comma separates items
+    elif kind == "string" and not {"enum", "format", "pattern"} & set(schema):
+        schema["pattern"] = NO_NUL
+        if name not in MAY_BE_EMPTY:
+            schema["minLength"] = max(schema.get("minLength", 0), 1)
+    elif kind == "integer" and name in INTEGER_PARAMS:
+        low, high = INTEGER_PARAMS[name]
+        schema["minimum"] = low
+        if high is not None:
+            schema["maximum"] = high
+
+
+# What an upload's `file` part may be (`images.processing.ACCEPTED_FORMATS`).
+IMAGE_TYPES = "image/jpeg, image/png, image/webp, image/gif, image/avif"
+
+
+def image_upload_encoding(result: dict, generator, request, public) -> dict:
+    """The image upload's `file` part is an image: say which media types it may have.
+
+    A drf-spectacular postprocessing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]).
+    """
+    upload = result.get("paths", {}).get("/api/images/", {}).get("post")
+    if upload:
+        form = upload["requestBody"]["content"].get("multipart/form-data")
+        if form is not None:
+            form["encoding"] = {"file": {"contentType": IMAGE_TYPES}}
+    return result
+
+
+def crud_links(result: dict, generator, request, public) -> dict:
+    """OpenAPI links from each create (`POST /api/x/`, 201) to the operations on what it
+    created (`/api/x/{id}/…`), the id or slug taken from the response body: a client (or
+    schemathesis' stateful phase) follows create → read → change → delete without guessing.
+
+    A drf-spectacular postprocessing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]).
+    """
+    paths = result.get("paths", {})
+    for collection, operations in paths.items():
+        created = operations.get("post", {}).get("responses", {}).get("201")
+        if created is None:
+            continue
+        links = {}
+        for path, detail_operations in paths.items():
+            rest = path[len(collection) :]
+            if not path.startswith(collection) or "{" not in rest:
+                continue  # not below the collection, or the collection itself
+            key = rest[rest.index("{") + 1 : rest.index("}")]  # id, or slug (by-slug/)
+            for method, operation in detail_operations.items():
+                link_id = _link_name(operation["operationId"])
+                links[link_id] = {
+                    "operationId": operation["operationId"],
+                    "parameters": {key: f"$response.body#/{key}"},
+                    "description": f"{method.upper()} {path} of what was created.",
+                }
+        if links:
+            created["links"] = links
+    return result
+
+
+def _link_name(operation_id: str) -> str:
+    return "".join(part.capitalize() for part in operation_id.split("_"))

@@ -20,30 +20,29 @@ from images.models import Image
 
 from .. import permissions
 from ..models import Category, Post, Tag
+from .strict import (
+    ListOfReferencesMixin,
+    StrictBooleanField,
+    StrictCharField,
+    StrictDateTimeField,
+    StrictPrimaryKeyRelatedField,
+)
 
-
-class StrictCharField(serializers.CharField):
-    """A string, and only a string: `0` or `true` is a 400, not the text "0" or "True"."""
-
-    default_error_messages = {
-        **serializers.CharField.default_error_messages,
-        "invalid": "Not a valid string.",
-    }
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
+__all__ = ["StrictCharField", "StrictModelSerializer"]  # StrictCharField: for the views
 
 
 class StrictModelSerializer(serializers.ModelSerializer):
-    """Text columns take strings only (DRF would turn numbers and booleans into text)."""
+    """Fields take the JSON type the schema names only (DRF would turn numbers and
+    booleans into text, 0 into False, "3" into an id): see `blog.api.strict`."""
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
         models.CharField: StrictCharField,
         models.TextField: StrictCharField,
+        models.BooleanField: StrictBooleanField,
+        models.DateTimeField: StrictDateTimeField,
     }
+    serializer_related_field = StrictPrimaryKeyRelatedField
 
 
 class CategorySerializer(StrictModelSerializer):
@@ -84,7 +83,7 @@ class TagRefSerializer(serializers.Serializer):
     name = serializers.CharField(read_only=True)
 
 
-class TagSlugField(serializers.SlugRelatedField):
+class TagSlugField(ListOfReferencesMixin, serializers.SlugRelatedField):
     """Written as a slug (editors may name a new tag, which is then created); read as
     `{slug, name}` (the schema says so through `blog.api.schema.TagSlugFieldExtension`)."""
 
@@ -109,14 +108,14 @@ class TagSlugField(serializers.SlugRelatedField):
         request = self.context.get("request")
         if "\x00" in data:  # PostgreSQL refuses NUL: not a 500
             self.fail("null_characters")
-        if not (request and permissions.is_editor(request.user)):
-            return super().to_internal_value(data)
-        name = " ".join(data.split())
         max_length = Tag._meta.get_field("name").max_length
+        if len(data) > max_length:  # as sent: the schema's maxLength
+            self.fail("too_long", max_length=max_length)
+        name = " ".join(data.split())
         if not name:
             self.fail("blank")
-        if len(name) > max_length:
-            self.fail("too_long", max_length=max_length)
+        if not (request and permissions.is_editor(request.user)):
+            return super().to_internal_value(data)
         existing = Tag.objects.filter(Q(slug=name) | Q(name__iexact=name)).first()
         # Unsaved until the post is saved, so a refused post creates no tags.
         return existing or Tag(name=name)
@@ -177,7 +176,7 @@ class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
     state = serializers.ChoiceField(choices=Post.State.choices, read_only=True)
     author = AuthorSummarySerializer(read_only=True)
     category = CategorySerializer(read_only=True, allow_null=True)
-    category_id = serializers.PrimaryKeyRelatedField(
+    category_id = StrictPrimaryKeyRelatedField(
         source="category",
         queryset=Category.objects.all(),
         allow_null=True,
@@ -188,7 +187,7 @@ class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
         many=True, required=False, help_text="Read as {slug, name}; written as slugs."
     )
     cover_image = CoverImageSerializer(read_only=True, allow_null=True)
-    cover_image_id = serializers.PrimaryKeyRelatedField(
+    cover_image_id = StrictPrimaryKeyRelatedField(
         source="cover_image",
         queryset=Image.objects.all(),
         allow_null=True,
@@ -261,5 +260,5 @@ class TombstonePageSerializer(serializers.Serializer):
 
 
 class TombstoneQuerySerializer(serializers.Serializer):
-    since = serializers.DateTimeField(required=False, help_text="Only those after this time.")
+    since = StrictDateTimeField(required=False, help_text="Only those after this time.")
     limit = serializers.IntegerField(min_value=1, max_value=1000, default=100)

@@ -70,6 +70,7 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
 
     conditional_reads = True  # ETag / Last-Modified, 304 (blog/api/conditional.py)
     conditional_writes = True  # If-Match / If-Unmodified-Since, 412
+    reference_fields = ("category_id", "cover_image_id", "tags")  # unknown: 409
 
     def get_queryset(self):
         return permissions.visible_posts(self.request.user, Post.objects.with_relations())

@@ -311,6 +311,9 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "blog.api.schema.optional_post_fields",
+        "blog.api.schema.strict_query_parameters",
+        "blog.api.schema.image_upload_encoding",
+        "blog.api.schema.crud_links",
     ],
 }
 CORS_ALLOWED_ORIGINS = env.list("DJANGO_CORS_ALLOWED_ORIGINS", default=[])

@@ -1,7 +1,6 @@
 """API clients: anonymous, or authenticated with a real JWT obtained from the API."""
 
 import sys
-from collections import Counter
 
 import pytest
 from rest_framework.test import APIClient
@@ -33,23 +32,18 @@ def api_as(db):
 
 
 def pytest_terminal_summary(terminalreporter):
-    """After a run that included it, the schemathesis totals: operations, cases, failures."""
-    module = sys.modules.get("tests.api.test_schema")
-    totals = getattr(module, "TOTALS", None)
+    """After a run that included it, schemathesis' totals by identity and check."""
+    module = sys.modules.get("tests.api.test_schemathesis")
+    totals = getattr(module, "CHECK_TOTALS", None)
     if not totals:
         return
-    operations = {operation for operation, _, _ in totals}
-    calls = sum(n for (_, _, outcome), n in totals.items() if outcome != "failure")
-    failures = sum(n for (_, _, outcome), n in totals.items() if outcome == "failure")
-    by_class = Counter()
-    for (_, _, outcome), n in totals.items():
-        if outcome != "failure":
-            by_class[f"{outcome}xx"] += n
-    if terminalreporter.config.option.verbose > 0:
-        for key, n in sorted(totals.items(), key=str):
-            terminalreporter.write_line(f"  {key}: {n}")
-    terminalreporter.write_line(
-        f"schemathesis: {len(operations)} operations, {calls // 2} cases "
-        f"({calls} calls, anonymous and editor), {failures} failures; "
-        f"responses {dict(sorted(by_class.items()))}"
-    )
+    for who, summary in sorted(module.RUN_SUMMARIES.items()):
+        terminalreporter.write_line(
+            f"schemathesis ({who}): {summary['operations']} operations, "
+            f"{summary['cases']} cases in {summary['seconds']:.0f} s, phases {summary['phases']}"
+        )
+    for (who, check), counts in sorted(totals.items()):
+        terminalreporter.write_line(
+            f"  {who:9} {check:30} {sum(counts.values()):6} responses, "
+            f"{counts.get('FAILURE', 0)} failures"
+        )

@@ -165,7 +165,12 @@ def test_author_is_always_the_requesting_user(api_as, author, editor):
 def test_author_schedules_own_post(api_as, author):
     response = api_as(author).post(
         "/api/posts/",
-        {"title": "Later", "body": "x", "status": "published", "published_at": "2099-01-01T00:00Z"},
+        {
+            "title": "Later",
+            "body": "x",
+            "status": "published",
+            "published_at": "2099-01-01T00:00:00Z",
+        },
         format="json",
     )
     assert response.status_code == 201

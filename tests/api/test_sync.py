@@ -29,9 +29,12 @@ def test_updated_after_lists_in_sync_order(api):
 
 
 @pytest.mark.django_db
-def test_a_bad_cursor_is_a_400(api):
-    assert api.get("/api/posts/?cursor=nonsense").status_code == 400
-    assert api.get("/api/posts/?cursor=&ordering=title").status_code == 400
+def test_a_malformed_cursor_is_a_400_an_unknown_one_a_404(api):
+    assert api.get("/api/posts/?cursor=no+such!").status_code == 400  # outside its alphabet
+    assert api.get("/api/posts/?cursor=nonsense").status_code == 404  # DRF's CursorPagination
+    # Cursor pages always come in sync order: `ordering` and `page` do not apply to them.
+    response = api.get("/api/posts/?cursor=&ordering=title&page=2")
+    assert response.status_code == 200 and response.json()["count"] is None
 
 
 @pytest.mark.django_db(transaction=True)

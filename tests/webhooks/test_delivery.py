@@ -51,9 +51,11 @@ def test_publishing_sends_a_signed_delivery(editor_api, receiver, broker, webhoo
     ]
 
 
-def test_a_500_is_retried_with_backoff(editor_api, receiver, broker, webhook_worker, settings):
+def test_a_500_is_retried_with_backoff(
+    editor_api, receiver, broker, webhook_worker, settings, capsys
+):
     settings.WEBHOOKS_ALLOW_PRIVATE = True
-    register(editor_api, receiver.url)
+    endpoint = register(editor_api, receiver.url)
     post = PostFactory(announced_at=timezone.now())  # live and announced: no sweep event
     receiver.script = [500]
     response = editor_api.patch(f"/api/posts/{post.pk}/", {"title": "Changed"}, format="json")
@@ -67,6 +69,13 @@ def test_a_500_is_retried_with_backoff(editor_api, receiver, broker, webhook_wor
     assert len(receiver.requests) == 2
     assert receiver.requests[0]["body"] == receiver.requests[1]["body"]
     assert Endpoint.objects.get().consecutive_failures == 0
+    [row] = editor_api.get(f"/api/webhooks/{endpoint['id']}/deliveries/").json()["results"]
+    shown = {key: row[key] for key in ("event", "status", "attempts", "last_status_code")}
+    assert shown == {
+        "event": "post.updated", "status": "succeeded", "attempts": 2, "last_status_code": 200
+    }  # fmt: skip
+    with capsys.disabled():  # the delivery log as an editor reads it
+        print(f"\ndelivery log row: {shown | {'last_response': row['last_response']}}")
 
 
 def test_an_endpoint_that_keeps_failing_is_disabled(
@@ -96,8 +105,8 @@ def test_an_endpoint_that_keeps_failing_is_disabled(
 )
 def test_private_addresses_are_refused_unless_allowed(editor_api, url):
     response = editor_api.post("/api/webhooks/", {"url": url}, format="json")
-    assert response.status_code == 400
-    assert response.json()["errors"][0]["field"] == "url"
+    assert response.status_code == 403  # well formed, refused by policy
+    assert response.json()["code"] == "blocked_address"
 
 
 def test_a_delivery_to_a_private_address_is_blocked(editor_api, receiver, settings):
