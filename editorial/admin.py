@@ -79,7 +79,8 @@ class EditorialPostAdmin(PostAdmin):
         if obj is not None and obj.pk:
             context["autosave_url"] = reverse("admin:post_autosave", args=[obj.pk])
             autosave = Autosave.objects.filter(post=obj, user=request.user).first()
-            if autosave and autosave.saved_at > obj.updated_at:
+            # An autosave sent just before the save may land after it: same text, no offer.
+            if autosave and autosave.saved_at > obj.updated_at and not autosave.same_text_as(obj):
                 discard = reverse("admin:post_autosave_discard", args=[obj.pk])
                 self._offer(context, autosave, discard)
         elif add:
@@ -88,7 +89,10 @@ class EditorialPostAdmin(PostAdmin):
             autosave = Autosave.objects.new_post_slot(request.user).first()
             offered = request.method == "GET" and "restore_autosave" not in request.GET
             if offered and autosave and autosave.has_text():
-                self._offer(context, autosave, reverse("admin:post_autosave_new_discard"))
+                if autosave.saved_as_a_post():  # it landed after the save that emptied it
+                    autosave.delete()
+                else:
+                    self._offer(context, autosave, reverse("admin:post_autosave_new_discard"))
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     @staticmethod

@@ -50,5 +50,18 @@ class Autosave(models.Model):
     def has_text(self) -> bool:
         return bool(self.title.strip() or self.body.strip() or self.excerpt.strip())
 
+    def same_text_as(self, post: Post) -> bool:
+        """Nothing to restore: the post holds this text (a blank excerpt is derived on save)."""
+        same_excerpt = self.excerpt == post.excerpt or not self.excerpt.strip()
+        return (self.title, self.body) == (post.title, post.body) and same_excerpt
+
+    def saved_as_a_post(self) -> bool:
+        """Is this "new post" autosave's text already a post of its writer?
+
+        The script's last autosave may reach the server just after the save that emptied
+        the slot; such a slot holds nothing the writer could lose.
+        """
+        return Post.objects.filter(author=self.user_id, title=self.title, body=self.body).exists()
+
     def is_newer_than_post(self) -> bool:
         return self.post is None or self.saved_at > self.post.updated_at

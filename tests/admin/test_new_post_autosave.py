@@ -140,3 +140,28 @@ def test_new_post_autosave_needs_csrf(contributor):
 
 def test_autosave_new_only_posts(client_for, author):
     assert client_for(author).get(AUTOSAVE).status_code == 405
+
+
+def test_a_late_autosave_of_text_already_saved_is_not_offered(client_for, author):
+    """The script's last autosave may reach the server just after the save itself."""
+    client = client_for(author)
+    client.post(ADD, form(title=TYPED["title"], body=TYPED["body"], _action="draft"))
+    post = Post.objects.get()
+    client.post(AUTOSAVE, {**TYPED, "excerpt": ""})  # lands after the save
+    assert "autosave-offer" not in client.get(ADD).content.decode()
+    assert not Autosave.objects.exists()  # and the stale slot is gone
+
+    # The same for a post that exists: an autosave equal to the stored text is no offer.
+    from tests.admin.test_states import change_url
+
+    assert post.excerpt  # derived from the body on save, while the form's field stayed blank
+    client.post(
+        reverse("admin:post_autosave", args=[post.pk]),
+        {"title": post.title, "body": post.body, "excerpt": ""},
+    )
+    assert "autosave-offer" not in client.get(change_url(post)).content.decode()
+    client.post(
+        reverse("admin:post_autosave", args=[post.pk]),
+        {"title": post.title, "body": post.body + " More.", "excerpt": post.excerpt},
+    )
+    assert "autosave-offer" in client.get(change_url(post)).content.decode()
