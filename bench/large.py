@@ -23,6 +23,7 @@ import math
 import os
 import re
 import secrets
+import signal
 import socket
 import statistics
 import subprocess
@@ -83,6 +84,7 @@ def environment(database_url: str, redis_url: str, port: int) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_SECRET_KEY=env.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS="localhost,127.0.0.1",
+        BROADSHEET_SITE_URL="https://localhost",
         DATABASE_URL=database_url,
         REDIS_URL=redis_url,
         DJANGO_LOG_FORMAT="text",
@@ -108,8 +110,8 @@ def plan(env: dict[str, str]) -> tuple[list[tuple[str, str, bool]], str]:
 
     django.setup()
     from django.contrib.auth import get_user_model
-    from rest_framework_simplejwt.tokens import AccessToken
 
+    from accounts.tokens import RefreshToken
     from blog.api.views import PostViewSet
     from blog.models import Category, Post, Tag
     from blog.selectors import search_posts
@@ -118,7 +120,7 @@ def plan(env: dict[str, str]) -> tuple[list[tuple[str, str, bool]], str]:
     editor, _ = get_user_model().objects.get_or_create(
         username="bench-editor", defaults={"is_superuser": True, "is_staff": True}
     )
-    token = str(AccessToken.for_user(editor))
+    token = str(RefreshToken.for_user(editor).access_token)  # stamped like a real sign-in
     public = Post.objects.public()
     newest = public.order_by("-published_at").first()
     oldest = public.order_by("published_at").first()
@@ -234,12 +236,15 @@ def main() -> None:
 
     port = free_port()
     env = environment(server("postgres"), server("redis"), port)
+    manage(env, "collectstatic", "--noinput", "-v", "0")  # the pages' {% static %} manifest
     if not args.no_seed:
         manage(env, "migrate", "--noinput", "-v", "0")
         started = time.monotonic()
         manage(env, "seed_bulk", "--posts", str(args.posts))
         print(f"seed_bulk: {time.monotonic() - started:.0f} s")
     rows, token = plan(env)
+    # `kill` stops gunicorn too (the `finally` below), not only this script.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = ROOT / "bench-results" / f"large-{stamp}.txt"

@@ -41,6 +41,15 @@ def visible_posts(user, queryset: PostQuerySet | None = None) -> PostQuerySet:
     return queryset.public()
 
 
+def visibility_scope(user) -> str:
+    """A name for the set `visible_posts(user)` gives: "all", "public" or one writer's."""
+    if is_editor(user):
+        return "all"
+    if is_writer(user):
+        return f"writer:{user.pk}"
+    return "public"
+
+
 def own_or_all_posts(user, queryset: PostQuerySet | None = None) -> PostQuerySet:
     """The posts `user` may manage (admin change list): all for editors, else their own."""
     queryset = Post.objects.all() if queryset is None else queryset

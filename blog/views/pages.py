@@ -40,6 +40,12 @@ class PostListView(ListView):
     def get_queryset(self):
         return Post.objects.public().for_listing()
 
+    def get_paginator(self, queryset, per_page, *args, **kwargs) -> DeferredJoinPaginator:
+        # The path names the listing (category, tag, author, month): its count is kept.
+        return super().get_paginator(
+            queryset, per_page, *args, count_key=f"list:{self.request.path}", **kwargs
+        )
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(heading=self.heading, description=self.description)
