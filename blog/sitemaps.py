@@ -15,14 +15,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
 from django.db.models import Exists, Max, OuterRef, Subquery
-from django.db.models.functions import TruncMonth
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from .counts import remember
 from .models import Category, Post, Tag
 from .paginator import DeferredJoinPaginator
+from .selectors import months_with_posts
 
 
 class HomeSitemap(Sitemap):
@@ -108,21 +107,10 @@ class MonthSitemap(Sitemap):
     priority = 0.3
 
     def items(self):
-        # Every public post's month: kept until the content changes (blog.counts).
-        return remember("sitemap:months", _months)
+        return [row["month"] for row in months_with_posts()]  # kept (blog.selectors)
 
     def location(self, month) -> str:
         return reverse("blog:month", args=[month.year, month.month])
-
-
-def _months() -> list[datetime]:
-    return list(
-        Post.objects.public()
-        .annotate(month=TruncMonth("published_at"))
-        .values_list("month", flat=True)
-        .distinct()
-        .order_by("-month")
-    )
 
 
 SITEMAPS = {
