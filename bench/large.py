@@ -23,6 +23,7 @@ import math
 import os
 import re
 import secrets
+import signal
 import socket
 import statistics
 import subprocess
@@ -83,6 +84,7 @@ def environment(database_url: str, redis_url: str, port: int) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_SECRET_KEY=env.get("DJANGO_SECRET_KEY") or secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS="localhost,127.0.0.1",
+        BROADSHEET_SITE_URL="https://localhost",
         DATABASE_URL=database_url,
         REDIS_URL=redis_url,
         DJANGO_LOG_FORMAT="text",
@@ -108,8 +110,8 @@ def plan(env: dict[str, str]) -> tuple[list[tuple[str, str, bool]], str]:
 
     django.setup()
     from django.contrib.auth import get_user_model
-    from rest_framework_simplejwt.tokens import AccessToken
 
+    from accounts.tokens import RefreshToken
     from blog.api.views import PostViewSet
     from blog.models import Category, Post, Tag
     from blog.selectors import search_posts
@@ -118,7 +120,7 @@ def plan(env: dict[str, str]) -> tuple[list[tuple[str, str, bool]], str]:
     editor, _ = get_user_model().objects.get_or_create(
         username="bench-editor", defaults={"is_superuser": True, "is_staff": True}
     )
-    token = str(AccessToken.for_user(editor))
+    token = str(RefreshToken.for_user(editor).access_token)  # stamped like a real sign-in
     public = Post.objects.public()
     newest = public.order_by("-published_at").first()
     oldest = public.order_by("published_at").first()
@@ -127,10 +129,16 @@ def plan(env: dict[str, str]) -> tuple[list[tuple[str, str, bool]], str]:
     author = newest.author.username
     matches = search_posts(public, SEARCH_WORD).count()
     search_last = max(1, math.ceil(matches / PAGE_SIZE))
+    # Deep pages are read from the nearer end (blog/paginator.py): the middle is deepest.
+    middle = max(1, math.ceil(public.count() / PAGE_SIZE) // 2)
     month = newest.published_at
+    archive = f"/archive/{month.year}/{month.month}/"
     rows: list[tuple[str, str, bool]] = [
         ("home", "/", False),
+        ("home, middle page", f"/?page={middle}", False),
         ("home, last page", "/?page=last", False),
+        ("all posts (/posts/)", "/posts/", False),
+        ("all posts, last page", "/posts/?page=last", False),
         ("post page (newest)", newest.get_absolute_url(), False),
         ("post page (oldest)", oldest.get_absolute_url(), False),
         ("category", f"/category/{category.slug}/", False),
@@ -138,9 +146,11 @@ def plan(env: dict[str, str]) -> tuple[list[tuple[str, str, bool]], str]:
         ("tag", f"/tag/{tag.slug}/", False),
         ("tag, last page", f"/tag/{tag.slug}/?page=last", False),
         ("author", f"/author/{author}/", False),
+        ("author, middle page", f"/author/{author}/?page={middle}", False),
         ("author, last page", f"/author/{author}/?page=last", False),
-        ("month archive", f"/archive/{month.year}/{month.month}/", False),
-        ("month archive, last page", f"/archive/{month.year}/{month.month}/?page=last", False),
+        ("archive index (months)", "/archive/", False),
+        ("month archive", archive, False),
+        ("month archive, last page", f"{archive}?page=last", False),
         (f"search '{SEARCH_WORD}' ({matches} hits)", f"/search/?q={SEARCH_WORD}", False),
         ("search, page 500", f"/search/?q={SEARCH_WORD}&page=500", False),
         ("search, last page", f"/search/?q={SEARCH_WORD}&page={search_last}", False),
@@ -154,25 +164,42 @@ def plan(env: dict[str, str]) -> tuple[list[tuple[str, str, bool]], str]:
     # Sections are read from the index below (whatever sections exist then).
     rows += [
         ("API posts", "/api/posts/", False),
+        ("API posts, middle page", f"/api/posts/?page={middle}", False),
         ("API posts, last page", "/api/posts/?page=last", False),
         ("API posts, page_size=100", "/api/posts/?page_size=100", False),
+        ("API posts, page_size=100, last", "/api/posts/?page_size=100&page=last", False),
     ]
     for field in PostViewSet.ordering_fields:
         for sign in ("", "-"):
             path = f"/api/posts/?ordering={sign}{field}"
             rows.append((f"API ordering={sign}{field}", path, False))
+            rows.append((f"API ordering={sign}{field}, last", f"{path}&page=last", False))
     rows += [
         (f"API search '{SEARCH_WORD}'", f"/api/posts/?search={SEARCH_WORD}", False),
+        ("API search, last page", f"/api/posts/?search={SEARCH_WORD}&page=last", False),
+        ("API category filter", f"/api/posts/?category={category.slug}", False),
+        ("API category filter, last", f"/api/posts/?category={category.slug}&page=last", False),
+        ("API tag filter", f"/api/posts/?tag={tag.slug}", False),
+        ("API tag filter, last", f"/api/posts/?tag={tag.slug}&page=last", False),
+        ("API author filter, last", f"/api/posts/?author={author}&page=last", False),
         ("API published", "/api/posts/published/", False),
+        ("API published, last page", "/api/posts/published/?page=last", False),
+        ("API sync cursor, first page", "/api/posts/?cursor=", False),
         ("API categories", "/api/categories/", False),
         ("API tags", "/api/tags/", False),
         ("API authors", "/api/authors/", False),
         ("API editor: all posts", "/api/posts/", True),
+        ("API editor: middle page", f"/api/posts/?page={middle}", True),
         ("API editor: last page", "/api/posts/?page=last", True),
-        ("API editor: ordering=title", "/api/posts/?ordering=title", True),
-        ("API editor: ordering=-created_at", "/api/posts/?ordering=-created_at", True),
         ("API editor: status=draft", "/api/posts/?status=draft", True),
+        ("API editor: status=draft, last", "/api/posts/?status=draft&page=last", True),
+        (f"API editor: search '{SEARCH_WORD}'", f"/api/posts/?search={SEARCH_WORD}", True),
     ]
+    for field in PostViewSet.ordering_fields:
+        for sign in ("", "-"):
+            path = f"/api/posts/?ordering={sign}{field}"
+            rows.append((f"API editor: ordering={sign}{field}", path, True))
+            rows.append((f"API editor: ordering={sign}{field}, last", f"{path}&page=last", True))
     return rows, token
 
 
@@ -234,12 +261,16 @@ def main() -> None:
 
     port = free_port()
     env = environment(server("postgres"), server("redis"), port)
+    if not (ROOT / "staticfiles" / "staticfiles.json").exists():
+        manage(env, "collectstatic", "--noinput", "-v", "0")  # the {% static %} manifest
     if not args.no_seed:
         manage(env, "migrate", "--noinput", "-v", "0")
         started = time.monotonic()
         manage(env, "seed_bulk", "--posts", str(args.posts))
         print(f"seed_bulk: {time.monotonic() - started:.0f} s")
     rows, token = plan(env)
+    # `kill` stops gunicorn too (the `finally` below), not only this script.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = ROOT / "bench-results" / f"large-{stamp}.txt"
@@ -257,12 +288,16 @@ def main() -> None:
             path.decode().replace("&amp;", "&")
             for path in re.findall(rb"<loc>https?://[^/<]+(/[^<]*)</loc>", index)
         ]
-        # Of a section's many pages, the first, the second and the last tell the story.
+        # Of a section's many pages, the first, the second, the middle one (the deepest:
+        # later ones are read from the end) and the last tell the story.
+        pages = [path for path in sections if "?p=" in path]
+        middle_section = pages[len(pages) // 2] if pages else None
         sections = [
             path
             for i, path in enumerate(sections)
             if "?p=" not in path
             or path.endswith("?p=2")
+            or path == middle_section
             or i + 1 == len(sections)
             or "?p=" not in sections[i + 1]
         ]
@@ -296,8 +331,10 @@ def main() -> None:
             )
             lines.append(line)
             print(line, flush=True)
+        load = " ".join(Path("/proc/loadavg").read_text().split()[:3])
         summary = (
             f"{slow} of {len(rows)} rows over {GOAL_MEDIAN_MS} ms median or {GOAL_MAX_MS} ms max"
+            f" (load at the end {load})"
         )
         lines.append(summary)
         print(summary)

@@ -48,12 +48,10 @@ def _generation() -> str:
 
 
 def _expires_at(now: datetime) -> datetime:
-    from .models import Post  # models import this module's users; avoid a cycle
+    from .counts import next_go_live  # it keys on this module's generation; avoid a cycle
 
     soonest = now + timezone.timedelta(seconds=settings.PAGE_CACHE_SECONDS)
-    next_scheduled = (
-        Post.objects.scheduled().order_by("published_at").values_list("published_at", flat=True)
-    ).first()
+    next_scheduled = next_go_live(now)  # one query per content change, shared with counts
     return min(soonest, next_scheduled) if next_scheduled else soonest
 
 

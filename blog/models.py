@@ -232,20 +232,35 @@ class Post(models.Model):
             models.Index(
                 fields=["status", "-published_at", "-id"], name="post_status_published_idx"
             ),
+            # Archives by author and by category, newest first; with the id, a page's keys
+            # come from an index-only scan.
             models.Index(
-                fields=["author", "status", "-published_at"], name="post_author_status_idx"
+                fields=["author", "status", "-published_at", "-id"], name="post_author_status_idx"
             ),
             models.Index(
-                fields=["category", "status", "-published_at"], name="post_category_status_idx"
+                fields=["category", "status", "-published_at", "-id"],
+                name="post_category_status_idx",
             ),
             # Editors list every post newest first, without a status filter (API, admin).
             models.Index(fields=["-published_at", "-id"], name="post_newest_idx"),
-            # The API's other orderings, for readers and editors alike.
-            models.Index(fields=["created_at"], name="post_created_idx"),
-            models.Index(fields=["title"], name="post_title_idx"),
+            # The API's other orderings, for readers and editors alike, ties broken by the
+            # id (blog/api/params.py); status and published_at included, so readers' deep
+            # pages filter public posts without reading the table.
+            models.Index(
+                fields=["created_at", "id"],
+                include=["status", "published_at"],
+                name="post_created_idx",
+            ),
+            models.Index(
+                fields=["title", "id"], include=["status", "published_at"], name="post_title_idx"
+            ),
             # Sitemaps' lastmod without a scan; syncing clients: ?updated_after=, cursor
-            # pages, a list's Last-Modified.
-            models.Index(fields=["updated_at", "id"], name="post_updated_idx"),
+            # pages, a list's Last-Modified; and ?ordering=updated_at.
+            models.Index(
+                fields=["updated_at", "id"],
+                include=["status", "published_at"],
+                name="post_updated_idx",
+            ),
         ]
         permissions = [
             ("publish_post", "Can publish and schedule posts"),

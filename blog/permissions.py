@@ -13,8 +13,6 @@ Roles are groups holding model permissions (see `accounts.roles`):
 
 from __future__ import annotations
 
-from django.db.models import Q
-
 from .models import Post, PostQuerySet
 
 
@@ -37,8 +35,19 @@ def visible_posts(user, queryset: PostQuerySet | None = None) -> PostQuerySet:
     if is_editor(user):
         return queryset
     if is_writer(user):
-        return queryset.filter(Q(pk__in=Post.objects.public().values("pk")) | Q(author=user))
+        # One OR in the WHERE clause, not "id IN (every public id)": PostgreSQL hashed all
+        # 95,000 public ids on every request (0.65 s at 100,000 posts).
+        return queryset.public() | queryset.filter(author=user)
     return queryset.public()
+
+
+def visibility_scope(user) -> str:
+    """A name for the set `visible_posts(user)` gives: "all", "public" or one writer's."""
+    if is_editor(user):
+        return "all"
+    if is_writer(user):
+        return f"writer:{user.pk}"
+    return "public"
 
 
 def own_or_all_posts(user, queryset: PostQuerySet | None = None) -> PostQuerySet:

@@ -8,7 +8,7 @@ from django_filters.fields import IsoDateTimeField
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 
-from ..models import Post
+from ..models import Post, Tag
 from ..selectors import MAX_QUERY_LENGTH, QueryTooLong, search_posts
 from .strict import NO_NUL, RFC3339
 
@@ -68,13 +68,26 @@ class PostFilter(django_filters.FilterSet):
 
     def filter_tag(self, queryset, name, value):
         # A subquery, not a join: a post with two of the tags is still listed once.
-        tagged = Post.tags.through.objects.filter(tag__slug__in=value).values("post_id")
+        tagged = Post.tags.through.objects.filter(tag_id__in=_tag_ids(value)).values("post_id")
         return queryset.filter(pk__in=tagged)
 
     def filter_tag_all(self, queryset, name, value):
-        for slug in set(value):
-            queryset = queryset.filter(tags__slug=slug)  # one row per post and slug
+        slugs = set(value)
+        tag_ids = _tag_ids(slugs)
+        if len(tag_ids) < len(slugs):  # a slug no tag has: nothing is tagged with all
+            return queryset.none()
+        for tag_id in tag_ids:
+            queryset = queryset.filter(tags=tag_id)  # one row per post and tag
         return queryset
+
+
+def _tag_ids(slugs) -> list[int]:
+    """The tags' ids, looked up first: PostgreSQL then knows how many posts a tag has.
+
+    Joined by slug instead, it guessed a few hundred for a tag on 12,500 posts of 100,000,
+    and sorted all of them (1 s) rather than walking the newest posts (10 ms).
+    """
+    return list(Tag.objects.filter(slug__in=slugs).values_list("pk", flat=True))
 
 
 class PostSearchFilter(BaseFilterBackend):

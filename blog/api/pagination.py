@@ -1,6 +1,10 @@
 """Pages of a list: numbered by default, or a keyset cursor for syncing clients.
 
-`?page=` and `?page_size=` (at most 100) give numbered pages with the total count. Any
+`?page=` and `?page_size=` (at most 100) give numbered pages with the total count, read
+as `blog.paginator` reads listings: deep pages by primary key from the nearer end, and the
+count kept until the content changes, under a key naming the view's action, whose posts
+the user sees and the filters (the view's `count_key(request)`: the key, and whether the
+clock changes the count, as it does for any list of public posts). Any
 `?cursor=` (empty to start) switches to cursor pages in the sync order, oldest change
 first (`updated_at`, then `id`): each page's `next` continues strictly after the last
 row served, so a crawl never repeats a post or skips one, however many are published
@@ -14,6 +18,7 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.db.models import Q
 from django.utils import timezone
@@ -21,6 +26,8 @@ from rest_framework import pagination
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
+
+from ..paginator import DeferredJoinPaginator
 
 SETTLE_SECONDS = 2
 
@@ -49,6 +56,16 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     page_size_query_param = "page_size"
     max_page_size = 100
+    django_paginator_class = DeferredJoinPaginator
+
+    def paginate_queryset(self, queryset, request, view=None):
+        count_key = getattr(view, "count_key", None)
+        if count_key is not None:
+            key, timed = count_key(request)
+            self.django_paginator_class = partial(
+                type(self).django_paginator_class, count_key=key, count_timed=timed
+            )
+        return super().paginate_queryset(queryset, request, view)
 
 
 class PostPagination(PageNumberPagination):

@@ -110,7 +110,13 @@ class StrictQueryParamsMixin:
 
 
 class OrderingFilter(filters.OrderingFilter):
-    """`?ordering=` from the view's `ordering_fields`; anything else is a 400 listing them."""
+    """`?ordering=` from the view's `ordering_fields`; anything else is a 400 listing them.
+
+    Ties are broken by the primary key, in the direction of the last field: numbered pages
+    of equal titles never repeat or skip a row, and a total order lets deep pages be read
+    from the nearer end (blog/paginator.py). Each allowed field has an index that ends
+    with the key.
+    """
 
     def get_ordering(self, request, queryset, view):
         params = request.query_params.get(self.ordering_param)
@@ -125,7 +131,13 @@ class OrderingFilter(filters.OrderingFilter):
                 raise ValidationError(
                     {self.ordering_param: [f"Unknown ordering {params!r}: one of {choices}."]}
                 )
-        return super().get_ordering(request, queryset, view)
+        ordering = super().get_ordering(request, queryset, view)
+        if not ordering:
+            return ordering
+        ordering = [ordering] if isinstance(ordering, str) else list(ordering)
+        if ordering[-1].lstrip("-") not in ("pk", queryset.model._meta.pk.name):
+            ordering.append("-pk" if ordering[-1].startswith("-") else "pk")
+        return ordering
 
     def get_schema_operation_parameters(self, view) -> list[dict]:
         names = [name for name in getattr(view, "ordering_fields", ()) if name != "__all__"]

@@ -5,8 +5,6 @@ from __future__ import annotations
 import calendar
 from datetime import datetime
 
-from django.db.models import Count
-from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -20,7 +18,7 @@ from ..markdown import table_of_contents
 from ..models import Category, Post, Tag
 from ..paginator import DeferredJoinPaginator
 from ..permissions import can_view
-from ..selectors import adjacent_posts, public_authors, related_posts
+from ..selectors import adjacent_posts, months_with_posts, public_authors, related_posts
 
 PAGE_SIZE = 10
 TOC_MIN_HEADINGS = 3  # fewer headings than this: the post is short enough to scroll
@@ -39,6 +37,12 @@ class PostListView(ListView):
 
     def get_queryset(self):
         return Post.objects.public().for_listing()
+
+    def get_paginator(self, queryset, per_page, *args, **kwargs) -> DeferredJoinPaginator:
+        # The path names the listing (category, tag, author, month): its count is kept.
+        return super().get_paginator(
+            queryset, per_page, *args, count_key=f"list:{self.request.path}", **kwargs
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -126,17 +130,6 @@ class MonthArchiveView(PostListView):
         self.heading = f"{calendar.month_name[month]} {year}"
         self.description = f"Posts published in {self.heading}."
         return super().get_queryset().filter(published_at__gte=start, published_at__lt=end)
-
-
-def months_with_posts() -> list[dict]:
-    """`[{"month": date, "count": n}, ...]`, newest first, in the site's time zone: one query."""
-    return list(
-        Post.objects.public()
-        .annotate(month=TruncMonth("published_at"))
-        .values("month")
-        .annotate(count=Count("id"))
-        .order_by("-month")
-    )
 
 
 @method_decorator(cache_anonymous_page, name="dispatch")

@@ -19,7 +19,9 @@ def search(request: HttpRequest) -> HttpResponse:
         context.update(error=str(error), query="")
         return render(request, "blog/search.html", context, status=400)
     if context["query"]:
-        paginator = DeferredJoinPaginator(results, PAGE_SIZE)
+        paginator = DeferredJoinPaginator(
+            results, PAGE_SIZE, count_key=f"search:{' '.join(context['query'].split())}"
+        )
         try:
             page = paginator.page(request.GET.get("page") or 1)
         except InvalidPage as error:

@@ -1,6 +1,7 @@
 """List requests make a constant number of queries, whatever the number of posts."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -10,6 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 def queries(client, url) -> int:
+    cache.clear()  # as built: counts kept until the content changes are not in the cache
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url).status_code == 200
     return len(ctx.captured_queries)
@@ -39,7 +41,9 @@ def test_list_queries_constant_for_5_and_50_posts(api_as, editor, url):
     add(45)
     fifty = queries(client, url + ("&" if "?" in url else "?") + "page_size=100")
     assert five == fifty, f"{url}: {five} queries for 5 posts, {fifty} for 50"
-    assert fifty <= 7
+    # user and their permissions (3), count, page, tags, last change; `?tag=` looks its
+    # tags' ids up first (blog/api/filters.py: so PostgreSQL knows how big the tag is)
+    assert fifty <= (8 if "tag=" in url else 7)
 
 
 def test_anonymous_list_query_count(api, django_assert_max_num_queries):

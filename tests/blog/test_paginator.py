@@ -1,6 +1,10 @@
-"""Deep pages through the deferred join show exactly what Django's Paginator shows."""
+"""Deep pages through the deferred join (and from the far end) show exactly what Django's
+Paginator shows; a named count is kept until the content or the clock changes it."""
+
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.paginator import Paginator
 
 from blog.models import Post
@@ -44,3 +48,45 @@ def test_a_deep_page_keeps_its_relations_in_constant_queries(
         tags = [[tag.name for tag in post.tags.all()] for post in page.object_list]
         authors = [post.author.username for post in page.object_list]
     assert len(tags) == len(authors) == 10 and all(len(names) == 2 for names in tags)
+
+
+def test_pages_of_rows_without_models_match_djangos():
+    # The sitemap's (slug, updated_at) tuples: deep pages by key, later ones from the end.
+    for i in range(23):
+        PostFactory(title=f"Post {i}")
+    rows = Post.objects.public().order_by("-published_at", "-id").values_list("slug", "updated_at")
+    plain, deferred = Paginator(rows, 5), DeferredJoinPaginator(rows, 5)
+    deferred.deep_offset = 0
+    for number in plain.page_range:
+        assert list(deferred.page(number)) == list(plain.page(number))
+
+
+def test_a_named_count_is_kept_until_the_content_changes(
+    django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    PostFactory.create_batch(3)
+
+    def count() -> int:
+        return DeferredJoinPaginator(Post.objects.public(), 10, count_key="all").count
+
+    assert count() == 3
+    with django_assert_num_queries(0):
+        assert count() == 3  # kept: no query
+    with django_capture_on_commit_callbacks(execute=True):
+        PostFactory()  # a save retires every kept count (blog.cache.invalidate_pages)
+    assert count() == 4
+
+
+def test_a_kept_count_takes_in_a_scheduled_post_on_time(django_assert_num_queries):
+    """No save, no sweep: the clock alone makes a scheduled post count, as it makes it show."""
+    PostFactory()
+    scheduled = PostFactory(scheduled=True)
+
+    def count() -> int:
+        return DeferredJoinPaginator(Post.objects.public(), 10, count_key="all").count
+
+    assert count() == 1
+    with django_assert_num_queries(0):
+        assert count() == 1
+    with time_machine.travel(scheduled.published_at + timedelta(seconds=1), tick=False):
+        assert count() == 2

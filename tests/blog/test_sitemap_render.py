@@ -5,6 +5,8 @@ from xml.etree import ElementTree
 import pytest
 from django.template.loader import render_to_string
 
+from blog.paginator import DeferredJoinPaginator
+from blog.sitemaps import PostSitemap
 from tests.factories import CategoryFactory, PostFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
@@ -38,3 +40,25 @@ def test_pages_past_the_end_are_404(client):
     PostFactory()
     assert client.get("/sitemap-posts.xml?p=2").status_code == 404
     assert client.get("/sitemap-posts.xml?p=x").status_code == 404
+
+
+def test_post_sections_list_every_public_post_once_newest_first(client, monkeypatch):
+    """Files past the first are read by key, the later half from the end (blog/paginator.py)."""
+    monkeypatch.setattr(PostSitemap, "limit", 2)
+    monkeypatch.setattr(DeferredJoinPaginator, "deep_offset", 0)
+    posts = [PostFactory(title=f"Post {i}") for i in range(5)]
+    PostFactory(draft=True)
+    PostFactory(scheduled=True)
+    index = ElementTree.fromstring(client.get("/sitemap.xml").content)
+    sections = [
+        loc.text.split("/", 3)[3]
+        for loc in index.findall("sm:sitemap/sm:loc", NS)
+        if "sitemap-posts" in loc.text
+    ]
+    assert sections == ["sitemap-posts.xml", "sitemap-posts.xml?p=2", "sitemap-posts.xml?p=3"]
+    listed = [
+        entry["loc"].split("/", 3)[3]
+        for section in sections
+        for entry in entries(client.get(f"/{section}").content)
+    ]
+    assert listed == [post.get_absolute_url().lstrip("/") for post in reversed(posts)]

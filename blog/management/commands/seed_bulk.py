@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.utils import timezone
 
+from blog.cache import invalidate_pages
 from blog.markdown import excerpt_from, reading_minutes, render_markdown
 from blog.models import Category, Post, Tag, search_document
 
@@ -106,4 +107,6 @@ class Command(BaseCommand):
             )
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE blog_post")
+        if made:
+            invalidate_pages()  # bulk_create sends no signals: retire cached pages and counts
         self.stdout.write(self.style.SUCCESS(f"Created {made} posts."))
