@@ -88,6 +88,10 @@ TOO_COMPLEX_MESSAGE = (
     "other Markdown punctuation (or put them in a code block)."
 )
 _CHECK_EVERY = 256  # steps between two looks at the clock
+# What steps that cannot look at the clock cost (CPU seconds), with a margin: see _Budget.
+_COST_PER_DELIMITER = 2e-6  # markdown-it's passes over one paragraph's delimiters
+_COST_PER_HTML_CHAR = 1.2e-7  # nh3
+_CORE_TAIL_SHARE = 0.15  # core passes after parsing, as a share of the time spent before
 _WORDS_PER_MINUTE = 200
 # Not `<[^>]+>`: on "<<<<…" that pattern backtracks to the end from every "<" (quadratic).
 _TAGS = re.compile(r"<[^<>]+>")
@@ -123,7 +127,9 @@ def render(source: str, *, budget_seconds: float = RENDER_BUDGET_SECONDS) -> Ren
     gc.disable()
     token = _budget.set(_Budget(budget_seconds))
     try:
-        return Rendering(_sanitise(_parser().render(source)), complete=True)
+        html = _parser().render(source)
+        _budget.get().expect(len(html) * _COST_PER_HTML_CHAR)
+        return Rendering(_sanitise(html), complete=True)
     except _OverBudget:
         return Rendering(_sanitise(_plain_html(source)), complete=False)
     finally:
@@ -219,9 +225,11 @@ def _heading_ids(state: StateCore) -> None:
     title would take 10⁹ steps. A counter per slug keeps this linear.
     """
     seen: dict[str, int] = {}
+    budget = _budget.get()
     for index, token in enumerate(state.tokens):
         if token.type != "heading_open":
             continue
+        budget.tick()
         inline = state.tokens[index + 1]
         title = "".join(
             child.content
@@ -289,12 +297,19 @@ class _OverBudget(Exception):
 
 class _Budget:
     """The CPU time one render may still use. `tick()` is cheap: only every
-    `_CHECK_EVERY`-th call asks the clock, which is this thread's CPU time."""
+    `_CHECK_EVERY`-th call asks the clock, which is this thread's CPU time.
 
-    __slots__ = ("countdown", "deadline")
+    Some steps cannot be interrupted: markdown-it's passes over a whole paragraph's
+    delimiters or over every token, and nh3. Before each, `expect()` refuses to start
+    one that would end past the deadline, from its size (`_COST_*`, measured on the
+    test machine with a margin).
+    """
+
+    __slots__ = ("countdown", "deadline", "start")
 
     def __init__(self, seconds: float) -> None:
-        self.deadline = time.thread_time() + seconds
+        self.start = time.thread_time()
+        self.deadline = self.start + seconds
         self.countdown = _CHECK_EVERY
 
     def tick(self) -> None:
@@ -305,6 +320,16 @@ class _Budget:
 
     def check(self) -> None:
         if time.thread_time() > self.deadline:
+            raise _OverBudget
+
+    def expect(self, seconds: float) -> None:
+        if time.thread_time() + seconds > self.deadline:
+            raise _OverBudget
+
+    def expect_share(self, share: float) -> None:
+        """What is left costs at most `share` of what was spent so far."""
+        now = time.thread_time()
+        if now + (now - self.start) * share > self.deadline:
             raise _OverBudget
 
 
@@ -326,12 +351,18 @@ def _tick_block(state, start: int, end: int, silent: bool) -> bool:
     return False
 
 
-def _tick_after_inline(state) -> None:
-    _budget.get().tick()
+def _before_delimiter_passes(state) -> None:
+    # Balancing emphasis and joining fragments walk the paragraph's delimiters in one go.
+    if len(state.delimiters) > _CHECK_EVERY:
+        _budget.get().expect(len(state.delimiters) * _COST_PER_DELIMITER)
+    else:
+        _budget.get().tick()
 
 
 def _check_core(state: StateCore) -> None:
-    _budget.get().check()
+    # The core passes after parsing (text joining, footnotes, heading ids, images) walk
+    # every token without looking at the clock: together well under a fifth of parsing.
+    _budget.get().expect_share(_CORE_TAIL_SHARE)
 
 
 class _MeteredRenderer(RendererHTML):
@@ -360,7 +391,7 @@ def _meter(parser: MarkdownIt) -> None:
     inline = parser.inline.ruler
     inline.before(inline.get_all_rules()[0], "budget", _tick_inline)
     after = parser.inline.ruler2
-    after.before(after.get_all_rules()[0], "budget", _tick_after_inline)
+    after.before(after.get_all_rules()[0], "budget", _before_delimiter_passes)
     block = parser.block.ruler
     chains = sorted({chain for rule in block.__rules__ for chain in rule.alt})
     block.before(block.get_all_rules()[0], "budget", _tick_block, {"alt": chains})
