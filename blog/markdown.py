@@ -1,11 +1,20 @@
 """Markdown → safe HTML, in one place.
 
 The parser is markdown-it-py (CommonMark), chosen because it runs in linear time on
-hostile input (`bench/markdown_pathological.py` measures it); python-markdown took
-minutes on `"[" * 20000`. On top of CommonMark: tables, strikethrough, footnotes,
-definition lists, heading ids (for the post page's table of contents) and Pygments
-highlighting of fenced code with a language. No parser sanitises, so the HTML then goes
-through nh3's allow-list: no script, no event handlers, no `javascript:` URLs.
+hostile input; python-markdown took minutes on `"[" * 20000`. On top of CommonMark:
+tables, strikethrough, footnotes, definition lists, heading ids (for the post page's
+table of contents) and Pygments highlighting of fenced code with a language. No parser
+sanitises, so the HTML then goes through nh3's allow-list: no script, no event handlers,
+no `javascript:` URLs.
+
+Linear is not enough: a 200,000-character body of `[` still took markdown-it 4 s. So a
+render is bounded by construction: parsing, rendering and highlighting share a budget of
+`RENDER_BUDGET_SECONDS` of CPU time (`time.thread_time()`, so other processes' load is
+not counted), checked every few hundred steps from inside the parser. Past it, the body
+is shown as escaped plain text in paragraphs (`render()` says so with `complete=False`).
+Forms and the API refuse such a body with `validate_renderable` (the writer is told and
+can simplify it); the shell and importers store the plain rendering.
+`bench/markdown_pathological.py` measures the worst case, budget and fallback included.
 
 Extension point: other rooms add markdown-it plugins with `register_plugin()` (images,
 say, rewriting `![alt](image:42)` tokens). Plugins run before sanitising, so whatever
@@ -14,16 +23,25 @@ they emit must also pass `ALLOWED_TAGS` / `ALLOWED_ATTRIBUTES`.
 
 from __future__ import annotations
 
+import contextvars
 import functools
+import gc
+import html as html_lib
+import logging
+import math
 import re
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from typing import NamedTuple
 
 import nh3
+from django.core.exceptions import ValidationError
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 from markdown_it.rules_core import StateCore
 from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
-from pygments import highlight
+from pygments import format as pygments_format
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
@@ -59,10 +77,27 @@ RESERVED_IDS = frozenset(
 # Pygments' lexers are regular expressions; past this size a block is shown plain.
 MAX_HIGHLIGHT_CHARS = 20_000
 HIGHLIGHT_CSS_CLASS = "highlight"
+# CPU seconds one render may spend in markdown-it and Pygments before it falls back to
+# plain text. A 200,000-character article dense with markup takes 0.33-0.4 s (more on a
+# busy machine); the fallback, sanitising, excerpt and reading time after a blown budget
+# take about 0.02 s, so no body takes 0.5 s (bench/markdown_pathological.py).
+RENDER_BUDGET_SECONDS = 0.45
+TOO_COMPLEX_MESSAGE = (
+    "This text is too complex to format: the server gave up after "
+    f"{RENDER_BUDGET_SECONDS:g} s. Simplify long runs of brackets, emphasis markers or "
+    "other Markdown punctuation (or put them in a code block)."
+)
+_CHECK_EVERY = 256  # steps between two looks at the clock
+# What steps that cannot look at the clock cost (CPU seconds), with a margin: see _Budget.
+_COST_PER_DELIMITER = 2e-6  # markdown-it's passes over one paragraph's delimiters
+_COST_PER_HTML_CHAR = 1.2e-7  # nh3
+_CORE_TAIL_SHARE = 0.15  # core passes after parsing, as a share of the time spent before
 _WORDS_PER_MINUTE = 200
-_TAGS = re.compile(r"<[^>]+>")
+# Not `<[^>]+>`: on "<<<<…" that pattern backtracks to the end from every "<" (quadratic).
+_TAGS = re.compile(r"<[^<>]+>")
 _SLUG_DROP = re.compile(r"[^\w\- ]")
 
+logger = logging.getLogger(__name__)
 MarkdownPlugin = Callable[[MarkdownIt], None]
 _plugins: list[MarkdownPlugin] = []
 
@@ -74,22 +109,58 @@ def register_plugin(plugin: MarkdownPlugin) -> None:
         _parser.cache_clear()
 
 
+class Rendering(NamedTuple):
+    html: str
+    complete: bool  # False: the budget ran out and `html` is the plain-text fallback
+
+
+def render(source: str, *, budget_seconds: float = RENDER_BUDGET_SECONDS) -> Rendering:
+    """Render Markdown to HTML that is safe to show to any reader, within the budget.
+
+    `budget_seconds` is for benchmarks (`math.inf` measures the parser unbounded).
+    """
+    source = _without_placeholders(source)
+    # The cyclic garbage collector waits until the render is done: a full collection
+    # walks every object of a Django worker (70-90 ms), a fifth of a long render, and
+    # would land inside the budget at random. A render makes little cyclic garbage.
+    collecting = gc.isenabled()
+    gc.disable()
+    token = _budget.set(_Budget(budget_seconds))
+    try:
+        html = _parser().render(source)
+        _budget.get().expect(len(html) * _COST_PER_HTML_CHAR)
+        return Rendering(_sanitise(html), complete=True)
+    except _OverBudget:
+        return Rendering(_sanitise(_plain_html(source)), complete=False)
+    finally:
+        _budget.reset(token)
+        if collecting:
+            gc.enable()
+
+
 def render_markdown(source: str) -> str:
-    """Render Markdown to HTML that is safe to show to any reader."""
-    html = _parser().render(source)
-    return nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=ALLOWED_URL_SCHEMES,
-        link_rel="noopener noreferrer nofollow",
-        filter_style_properties={"text-align"},
-    ).strip()
+    """The HTML of `render()`: formatted, or plain text if formatting took too long.
+
+    What `Post.save()` stores, whatever the entry point (admin, API, shell, importers).
+    """
+    rendering = render(source)
+    if not rendering.complete:
+        logger.warning(
+            "Markdown too complex to format (%d chars): stored as plain text", len(source)
+        )
+    return rendering.html
+
+
+def validate_renderable(source: str) -> None:
+    """Django validator for forms and serializers: refuse what would fall back to plain
+    text, so the writer learns it now rather than from the published page."""
+    if not render(source).complete:
+        raise ValidationError(TOO_COMPLEX_MESSAGE, code="too_complex")
 
 
 def plain_text(html: str) -> str:
     """The words of rendered HTML, for excerpts and descriptions."""
-    return " ".join(nh3.clean(html, tags=set()).split())
+    return " ".join(_clean(html, tags=set()).split())
 
 
 def reading_minutes(source: str) -> int:
@@ -100,6 +171,7 @@ def reading_minutes(source: str) -> int:
 # Excerpts ---------------------------------------------------------------------------
 
 _PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
+_EXCERPT_MARKUP_RATIO = 40  # HTML characters looked at per character of excerpt
 
 
 def excerpt_from(html: str, limit: int = 280) -> str:
@@ -115,7 +187,8 @@ def excerpt_from(html: str, limit: int = 280) -> str:
     for match in _PARAGRAPH.finditer(html):
         if end is not None and html[end : match.start()].strip():
             break  # something other than a paragraph sits in between
-        parts.append(plain_text(match.group(1)))
+        # Only the start of a long paragraph matters; a cut tag at the end is dropped.
+        parts.append(plain_text(match.group(1)[: limit * _EXCERPT_MARKUP_RATIO]))
         end = match.end()
         if sum(len(part) + 1 for part in parts) > limit:
             break
@@ -152,9 +225,11 @@ def _heading_ids(state: StateCore) -> None:
     title would take 10⁹ steps. A counter per slug keeps this linear.
     """
     seen: dict[str, int] = {}
+    budget = _budget.get()
     for index, token in enumerate(state.tokens):
         if token.type != "heading_open":
             continue
+        budget.tick()
         inline = state.tokens[index + 1]
         title = "".join(
             child.content
@@ -172,6 +247,25 @@ def _heading_ids(state: StateCore) -> None:
 
 # Code highlighting ------------------------------------------------------------------
 
+
+@functools.lru_cache(maxsize=64)
+def _lexer(language: str):
+    """Lexers are reusable; finding one by name costs more than highlighting a line."""
+    try:
+        return get_lexer_by_name(language)
+    except ClassNotFound:
+        return None
+
+
+def _metered(tokens: Iterator) -> Iterator:
+    """Pygments' token stream, charged to the render's budget token by token: one
+    20,000-character block can take Pygments a quarter of a second."""
+    budget = _budget.get()
+    for token in tokens:
+        budget.tick()
+        yield token
+
+
 _FORMATTER = HtmlFormatter(nowrap=True)
 
 
@@ -183,11 +277,10 @@ def _highlight(code: str, language: str, _attrs: str) -> str | None:
     """
     if not language or len(code) > MAX_HIGHLIGHT_CHARS:
         return None
-    try:
-        lexer = get_lexer_by_name(language)
-    except ClassNotFound:
+    lexer = _lexer(language)
+    if lexer is None:
         return None
-    body = highlight(code, lexer, _FORMATTER)
+    body = pygments_format(_metered(lexer.get_tokens(code)), _FORMATTER)
     css_language = re.sub(r"[^\w-]", "", language)
     return (
         f'<pre class="{HIGHLIGHT_CSS_CLASS}"><code class="language-{css_language}">'
@@ -195,15 +288,179 @@ def _highlight(code: str, language: str, _attrs: str) -> str | None:
     )
 
 
+# The budget -------------------------------------------------------------------------
+
+
+class _OverBudget(Exception):
+    """Raised from inside markdown-it when the render's CPU budget is spent."""
+
+
+class _Budget:
+    """The CPU time one render may still use. `tick()` is cheap: only every
+    `_CHECK_EVERY`-th call asks the clock, which is this thread's CPU time.
+
+    Some steps cannot be interrupted: markdown-it's passes over a whole paragraph's
+    delimiters or over every token, and nh3. Before each, `expect()` refuses to start
+    one that would end past the deadline, from its size (`_COST_*`, measured on the
+    test machine with a margin).
+    """
+
+    __slots__ = ("countdown", "deadline", "start")
+
+    def __init__(self, seconds: float) -> None:
+        self.start = time.thread_time()
+        self.deadline = self.start + seconds
+        self.countdown = _CHECK_EVERY
+
+    def tick(self) -> None:
+        self.countdown -= 1
+        if self.countdown <= 0:
+            self.countdown = _CHECK_EVERY
+            self.check()
+
+    def check(self) -> None:
+        if time.thread_time() > self.deadline:
+            raise _OverBudget
+
+    def expect(self, seconds: float) -> None:
+        if time.thread_time() + seconds > self.deadline:
+            raise _OverBudget
+
+    def expect_share(self, share: float) -> None:
+        """What is left costs at most `share` of what was spent so far."""
+        now = time.thread_time()
+        if now + (now - self.start) * share > self.deadline:
+            raise _OverBudget
+
+
+# The budget of the render under way in this thread (or task). Outside render() (a
+# plugin's own test, say) an unlimited one, shared: its countdown is all it changes.
+_UNLIMITED = _Budget(math.inf)
+_budget: contextvars.ContextVar[_Budget] = contextvars.ContextVar(
+    "markdown_budget", default=_UNLIMITED
+)
+
+
+def _tick_inline(state, silent: bool) -> bool:
+    _budget.get().tick()
+    return False  # never matches: the next rule runs
+
+
+def _tick_block(state, start: int, end: int, silent: bool) -> bool:
+    _budget.get().tick()
+    return False
+
+
+def _before_delimiter_passes(state) -> None:
+    # Balancing emphasis and joining fragments walk the paragraph's delimiters in one go.
+    if len(state.delimiters) > _CHECK_EVERY:
+        _budget.get().expect(len(state.delimiters) * _COST_PER_DELIMITER)
+    else:
+        _budget.get().tick()
+
+
+def _check_core(state: StateCore) -> None:
+    # The core passes after parsing (text joining, footnotes, heading ids, images) walk
+    # every token without looking at the clock: together well under a fifth of parsing.
+    _budget.get().expect_share(_CORE_TAIL_SHARE)
+
+
+class _MeteredRenderer(RendererHTML):
+    """markdown-it's HTML renderer, charging every token it writes to the budget."""
+
+    def __init__(self, parser=None) -> None:
+        super().__init__(parser)
+        self.rules = {name: _charged(rule) for name, rule in self.rules.items()}
+
+    def renderToken(self, tokens, idx, options, env) -> str:
+        _budget.get().tick()
+        return super().renderToken(tokens, idx, options, env)
+
+
+def _charged(rule):
+    def charged(tokens, idx, options, env):
+        _budget.get().tick()
+        return rule(tokens, idx, options, env)
+
+    return charged
+
+
+def _meter(parser: MarkdownIt) -> None:
+    """Put a tick in front of every rule chain of every parser stage, and a clock check
+    between core stages, so no stage runs long without looking at the budget."""
+    inline = parser.inline.ruler
+    inline.before(inline.get_all_rules()[0], "budget", _tick_inline)
+    after = parser.inline.ruler2
+    after.before(after.get_all_rules()[0], "budget", _before_delimiter_passes)
+    block = parser.block.ruler
+    chains = sorted({chain for rule in block.__rules__ for chain in rule.alt})
+    block.before(block.get_all_rules()[0], "budget", _tick_block, {"alt": chains})
+    for name in parser.core.ruler.get_all_rules():
+        parser.core.ruler.after(name, f"budget_after_{name}", _check_core)
+
+
+# Escaped characters nh3 handles slowly (0.4 s for 200,000 "&amp;"), swapped for
+# noncharacters ("for internal use", never in a body: see `_without_placeholders`)
+# while it runs. Both stand for an escaped, inert character, so nothing nh3 decides
+# changes: no tag, attribute or URL scheme can be made of them.
+_PLACEHOLDERS = {"&amp;": "\ufdd0", "&lt;": "\ufdd1", "&gt;": "\ufdd2"}
+
+
+def _without_placeholders(source: str) -> str:
+    for placeholder in _PLACEHOLDERS.values():
+        if placeholder in source:
+            source = source.replace(placeholder, "\ufffd")
+    return source
+
+
+def _clean(html: str, **options) -> str:
+    """`nh3.clean`, with the slow entities swapped out while it runs."""
+    for entity, placeholder in _PLACEHOLDERS.items():
+        html = html.replace(entity, placeholder)
+    html = nh3.clean(html, **options)
+    for entity, placeholder in _PLACEHOLDERS.items():
+        html = html.replace(placeholder, entity)
+    return html
+
+
+def _sanitise(html: str) -> str:
+    return _clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        filter_style_properties={"text-align"},
+    ).strip()
+
+
+def _plain_html(source: str) -> str:
+    """The fallback: the source as escaped text, a paragraph per run of lines between
+    blank lines. Linear, and a few hundredths of a second at the largest body."""
+    paragraphs, lines = [], []
+    for line in source.splitlines():
+        if line.strip():
+            lines.append(line)
+        elif lines:
+            paragraphs.append("\n".join(lines))
+            lines = []
+    if lines:
+        paragraphs.append("\n".join(lines))
+    return "\n".join(f"<p>{html_lib.escape(text, quote=False)}</p>" for text in paragraphs)
+
+
 @functools.cache
 def _parser() -> MarkdownIt:
     parser = (
-        MarkdownIt("commonmark", {"highlight": _highlight})
+        MarkdownIt("commonmark", {"highlight": _highlight}, renderer_cls=_MeteredRenderer)
         .enable(["table", "strikethrough"])
-        .use(footnote_plugin)
+        # No inline footnotes (`^[note]`, undocumented): their rule walks every `[`
+        # again, doubling the parse of bracket-heavy text.
+        .use(footnote_plugin, inline=False)
         .use(deflist_plugin)
     )
     parser.core.ruler.push("heading_ids", _heading_ids)
     for plugin in _plugins:
         parser.use(plugin)
+    _meter(parser)
     return parser

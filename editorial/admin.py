@@ -13,11 +13,12 @@ from django.http import Http404, HttpRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 
 from blog import permissions
 from blog.admin import states, zones
 from blog.admin.posts import PostAdmin
-from blog.markdown import reading_minutes, render_markdown
+from blog.markdown import TOO_COMPLEX_MESSAGE, reading_minutes, render
 from blog.models import MAX_BODY_LENGTH, Post
 
 from . import review, revisions
@@ -138,7 +139,9 @@ class EditorialPostAdmin(PostAdmin):
 
     @staticmethod
     def preview_view(request: HttpRequest) -> JsonResponse:
-        """The body as readers will see it, rendered by blog/markdown.py."""
+        """The body as readers will see it, rendered by blog/markdown.py; a body too
+        complex to format shows as the plain text it would fall back to, under the
+        message the save would answer."""
         if request.method != "POST":
             return JsonResponse({"error": "POST the body."}, status=405)
         post_id = request.POST.get("post", "")
@@ -149,9 +152,20 @@ class EditorialPostAdmin(PostAdmin):
         elif not permissions.is_writer(request.user):
             raise PermissionDenied
         body = request.POST.get("body", "")[:MAX_BODY_LENGTH]
-        words = len(body.split())
+        rendering = render(body)
+        html = rendering.html
+        if not rendering.complete:  # what saving would refuse, shown as plain text
+            notice = format_html(
+                '<p class="preview-notice" role="alert">{}</p>', TOO_COMPLEX_MESSAGE
+            )
+            html = notice + html
         return JsonResponse(
-            {"html": render_markdown(body), "words": words, "minutes": reading_minutes(body)}
+            {
+                "html": html,
+                "complete": rendering.complete,
+                "words": len(body.split()),
+                "minutes": reading_minutes(body),
+            }
         )
 
     @staticmethod

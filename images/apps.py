@@ -10,8 +10,14 @@ class ImagesConfig(AppConfig):
     def ready(self) -> None:
         # `![alt](image:42)` in post bodies: blog's Markdown takes plugins from other
         # rooms, so blog never imports this app (images/body.py).
+        from django.db.models.signals import post_delete
+
         from blog import markdown
 
         from . import body
+        from .models import Image
 
         markdown.register_plugin(body.markdown_plugin)
+        post_delete.connect(
+            body.rerender_posts_showing, sender=Image, dispatch_uid="images-rerender"
+        )

@@ -11,6 +11,10 @@ Two steps, so that `blog` never imports this app and stored HTML never goes stal
    each library original is swapped for a `<picture>` with the renditions the worker
    has made by then — AVIF and WebP sources, `srcset`, `sizes`, `loading="lazy"` — in
    one query (plus one for the renditions) however many images the body has.
+
+Deleting an image re-renders the posts that show it (`rerender_posts_showing`, on
+`post_delete`, connected in `ImagesConfig.ready()`): their stored HTML drops the broken
+picture for its alt text at once, not at the post's next save.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ import html
 import re
 
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -112,3 +118,29 @@ def responsive_body(body_html: str) -> SafeString:
             ).strip()
             body_html = body_html.replace(tag, picture, 1)
     return mark_safe(body_html)  # noqa: S308 (sanitised on save; our own markup added)
+
+
+def rerender_posts_showing(sender, instance: Image, **kwargs) -> None:
+    """`post_delete` of an Image: once committed, re-render every post body that names it.
+
+    Only `body_html` and `updated_at` change (no revision, no webhook: the writer's text
+    is the same); the newer `updated_at` retires conditional-request validators, and the
+    page cache is retired like after any post change.
+    """
+    image_id = instance.pk
+
+    def rerender() -> None:
+        from blog.cache import invalidate_pages
+        from blog.markdown import render_markdown
+        from blog.models import Post
+
+        # `image:4` also finds `image:42`: re-rendering that one changes nothing.
+        showing = Post.objects.filter(body__contains=f"image:{image_id}").only("pk", "body")
+        for post in showing:
+            Post.objects.filter(pk=post.pk).update(
+                body_html=render_markdown(post.body), updated_at=timezone.now()
+            )
+        if showing:
+            invalidate_pages()
+
+    transaction.on_commit(rerender)

@@ -16,6 +16,7 @@ from django import forms
 from django.utils import timezone
 
 from .. import permissions, redirects
+from ..markdown import validate_renderable
 from ..models import Post
 from . import states
 
@@ -70,6 +71,11 @@ class PostAdminForm(forms.ModelForm):
         self.action: states.Action | None = None
         self.status = self.instance.status
         self.published_at = self.instance.published_at
+
+    def clean_body(self) -> str:
+        body = self.cleaned_data.get("body", "")
+        validate_renderable(body)  # too complex to format: the writer is told, not degraded
+        return body
 
     def clean_slug(self) -> str:
         slug = reserved_slug_refused(self.instance, self.cleaned_data.get("slug", ""))

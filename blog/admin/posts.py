@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.db import IntegrityError
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
@@ -269,8 +270,23 @@ class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
         return done
 
 
+class UniqueNameRaceMixin:
+    """Two editors adding the same name at the same moment: both forms pass the unique
+    check, and the slower insert meets the unique index (IntegrityError, a 500). The
+    admin runs each add or change in one transaction, rolled back by then; the view runs
+    once more, and its form now sees the committed winner: an ordinary field error
+    ("... already exists") with the editor's input kept.
+    """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except IntegrityError:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+
 @admin.register(Category)
-class CategoryAdmin(GuardedAdminMixin, admin.ModelAdmin):
+class CategoryAdmin(UniqueNameRaceMixin, GuardedAdminMixin, admin.ModelAdmin):
     form = SlugOwnerForm
     list_display = ["name", "slug", "post_count"]
     search_fields = ["name"]

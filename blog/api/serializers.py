@@ -19,6 +19,7 @@ from config.origin import site_url
 from images.models import Image
 
 from .. import permissions
+from ..markdown import validate_renderable
 from ..models import Category, Post, Tag
 from .strict import (
     ListOfReferencesMixin,
@@ -210,6 +211,10 @@ class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
     def get_url(self, post: Post) -> str:
         # On the site's origin, with or without a request (webhooks, tasks).
         return site_url(post.get_absolute_url())
+
+    def validate_body(self, body: str) -> str:
+        validate_renderable(body)  # a 400 naming `body`, rather than a plain-text post
+        return body
 
     def validate(self, attrs: dict) -> dict:
         user = self.context["request"].user

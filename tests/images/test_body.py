@@ -81,3 +81,26 @@ def test_inline_reference_without_alt_takes_the_library_alt_and_unknown_ids_vani
     assert (attrs["alt"], attrs["width"], attrs["height"]) == ("A harbour at dawn", "120", "80")
     assert "<figure>" not in post.body_html  # inline: stays in its paragraph
     assert "image:" not in post.body_html and "lost" in post.body_html
+
+
+def test_deleting_an_image_rerenders_the_posts_that_show_it(
+    make_image, django_capture_on_commit_callbacks
+):
+    from images import services
+
+    image = make_image("PNG", (120, 80), renditions=False)
+    body = f"Before.\n\n![Boats in fog](image:{image.pk})\n\nAfter."
+    showing = PostFactory(body=body)
+    other = PostFactory(body="No pictures here.")
+    assert image.url in showing.body_html
+    stored_at = showing.updated_at, other.updated_at
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.image_delete(image=image)
+
+    showing.refresh_from_db()
+    other.refresh_from_db()
+    assert "<img" not in showing.body_html and "<figure>" not in showing.body_html
+    assert "Boats in fog" in showing.body_html  # the alt text stays, as text
+    assert showing.body == body  # the writer's text is untouched
+    assert showing.updated_at > stored_at[0] and other.updated_at == stored_at[1]

@@ -1,0 +1,144 @@
+"""A body too complex to format in the render budget (issue 8, finding 4).
+
+Writers are told (admin form, API, live preview); entry points that do not validate
+(the shell, importers) store the body as escaped plain text. Ordinary long articles are
+formatted in full. No test here times anything: the bodies are ten times past the budget
+or far within it, and bench/markdown_pathological.py measures the times.
+"""
+
+import pytest
+from django.urls import reverse
+
+from blog.markdown import TOO_COMPLEX_MESSAGE, plain_text, reading_minutes, render, render_markdown
+from blog.models import Post
+from tests.admin.test_states import change_url, form
+from tests.factories import PostFactory
+from transfer.bodies import prepare_body
+
+# Several seconds of markdown-it without a budget (bench: `"[" * n`, `"![" * n`).
+HOSTILE = "Before the brackets: <script>alert(1)</script> & more.\n\n" + "![" * 99_000
+
+
+def ordinary_article(size: int = 150_000) -> str:
+    """A long article of the ordinary kind: headings, paragraphs, links, lists, code."""
+    sections, length = [], 0
+    while length < size:
+        n = len(sections)
+        sections.append(
+            f"## Part {n}\n\n"
+            + "The keeper climbed the stairs at dusk and trimmed the wick. " * 8
+            + f"See [the log of night {n}](https://example.com/log/{n}) for *more*.\n\n"
+            + "- oil\n- glass\n- **brass**\n\n"
+            + f"```python\nprint({n})\n```\n\n"
+        )
+        length += len(sections[-1])
+    return "".join(sections)
+
+
+ARTICLE = ordinary_article()
+PARTS = ARTICLE.count("## Part")
+
+
+def test_a_hostile_body_falls_back_to_escaped_text_and_an_ordinary_one_does_not():
+    rendering = render(HOSTILE)
+    assert not rendering.complete
+    assert rendering.html.startswith(
+        "<p>Before the brackets: &lt;script&gt;alert(1)&lt;/script&gt; &amp; more.</p>"
+    )
+    assert "<script" not in rendering.html and "<img" not in rendering.html
+    assert plain_text(rendering.html).endswith("![" * 20)  # the text is all there
+
+    article = render(ARTICLE)
+    assert len(ARTICLE) >= 150_000 and article.complete
+    assert '<h2 id="part-0">Part 0</h2>' in article.html
+    assert f'<a href="https://example.com/log/{PARTS - 1}"' in article.html
+    assert '<span class="nb">print</span>' in article.html  # highlighted, not plain
+
+
+@pytest.mark.django_db
+def test_the_shell_stores_a_hostile_body_as_plain_text():
+    post = PostFactory(body=HOSTILE, excerpt="")
+    post.refresh_from_db()
+    assert post.body == HOSTILE  # the source is kept as written
+    assert post.body_html.count("<p>") == 2
+    assert "&lt;script&gt;" in post.body_html and "<script" not in post.body_html
+    assert post.excerpt.startswith("Before the brackets: &lt;script&gt;alert(1)")
+
+
+@pytest.mark.django_db
+def test_a_long_ordinary_article_is_formatted_in_full_on_save():
+    post = PostFactory(body=ARTICLE)
+    assert post.body_html.count("<h2 ") == PARTS > 200
+    assert post.body_html.count('<a href="https://example.com/log/') == PARTS
+
+
+def test_importers_store_a_hostile_body_as_plain_text():
+    source, html, _minutes, excerpt = prepare_body(HOSTILE, "markdown")
+    assert source == HOSTILE
+    assert html == render(HOSTILE).html and "<script" not in html
+    assert excerpt.startswith("Before the brackets:")
+
+
+@pytest.mark.django_db
+def test_the_admin_refuses_a_hostile_body_and_keeps_the_text(client_for, author):
+    client = client_for(author)
+    response = client.post(
+        reverse("admin:blog_post_add"), form(title="Brackets", body=HOSTILE, _action="draft")
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["body"] == [TOO_COMPLEX_MESSAGE]
+    assert "This text is too complex to format" in response.content.decode()
+    assert not Post.objects.exists()
+
+    post = PostFactory(author=author, draft=True, body="Fine words.")
+    response = client.post(change_url(post), form(post, body=HOSTILE, _action="draft"))
+    assert response.context["adminform"].form.errors["body"] == [TOO_COMPLEX_MESSAGE]
+    post.refresh_from_db()
+    assert post.body == "Fine words."
+
+
+@pytest.mark.django_db
+def test_the_api_refuses_a_hostile_body_with_a_problem(api_as, author):
+    client = api_as(author)
+    response = client.post("/api/posts/", {"title": "Brackets", "body": HOSTILE}, format="json")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["errors"] == [
+        {"field": "body", "message": TOO_COMPLEX_MESSAGE, "code": "too_complex"}
+    ]
+    assert not Post.objects.exists()
+
+    post = PostFactory(author=author, draft=True, body="Fine words.")
+    response = client.patch(f"/api/posts/{post.pk}/", {"body": HOSTILE}, format="json")
+    assert response.status_code == 400
+    assert "too complex to format" in response.json()["errors"][0]["message"]
+    post.refresh_from_db()
+    assert post.body == "Fine words."
+
+
+@pytest.mark.django_db
+def test_the_preview_shows_the_plain_text_under_the_notice(client_for, author):
+    response = client_for(author).post(reverse("admin:post_preview"), {"body": HOSTILE})
+    data = response.json()
+    assert data["complete"] is False
+    assert data["html"].startswith(f'<p class="preview-notice" role="alert">{TOO_COMPLEX_MESSAGE}')
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in data["html"]
+    assert "<script" not in data["html"]
+
+    fine = client_for(author).post(reverse("admin:post_preview"), {"body": "*fine*"}).json()
+    assert fine["complete"] is True and fine["html"] == "<p><em>fine</em></p>"
+
+
+def test_ampersands_and_angle_brackets_come_out_as_before():
+    # The sanitiser runs with these entities swapped for noncharacters (speed); the
+    # result must not show it, and a body's own noncharacters cannot pose as them.
+    assert render_markdown('a & b < c > d "e" [x](/?a=1&b=2)') == (
+        '<p>a &amp; b &lt; c &gt; d "e" '
+        '<a href="/?a=1&amp;b=2" rel="noopener noreferrer nofollow">x</a></p>'
+    )
+    assert render_markdown("\ufdd0\ufdd1 x") == "<p>\ufffd\ufffd x</p>"
+
+
+def test_reading_time_counts_words_between_tags():
+    assert reading_minutes("<b>word</b> " * 400) == 2
+    assert reading_minutes("<" * 200_000) == 1  # once quadratic: half a minute
