@@ -125,13 +125,17 @@ def page_key(request: HttpRequest, recipe: Recipe) -> tuple[str, str] | None:
     return f"page:{hashlib.sha256(parts.encode()).hexdigest()}", variant
 
 
+def with_generation(key: str) -> tuple[Any, Any]:
+    """(current generation, value under `key`), in one round trip."""
+    fast = getattr(caches["default"], "get_many_fast", None)  # config/cache.py
+    found = fast([GENERATION_KEY, key]) if fast else cache.get_many([GENERATION_KEY, key])
+    return found.get(GENERATION_KEY, 0), found.get(key)
+
+
 def look_up(key: str, now: float) -> Lookup:
     """The current generation and the entry under `key`, in one round trip; a stale or
     expired entry is not returned."""
-    fast = getattr(caches["default"], "get_many_fast", None)  # config/cache.py
-    found = fast([GENERATION_KEY, key]) if fast else cache.get_many([GENERATION_KEY, key])
-    generation = found.get(GENERATION_KEY, 0)
-    entry = found.get(key)
+    generation, entry = with_generation(key)
     if entry and (entry.get("generation") != generation or entry["expires"] <= now):
         entry = None
     return Lookup(key=key, generation=generation, entry=entry)
