@@ -6,8 +6,10 @@ under an ASGI worker. Logs (error and access) go to stdout, one JSON object per 
 unless `DJANGO_LOG_FORMAT=text`, with the request id that Django echoes back.
 """
 
+import logging
 import multiprocessing
 import os
+import sys
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -49,6 +51,25 @@ def post_worker_init(worker) -> None:
     from blog.api.schema_view import warm_up
 
     warm_up()
+
+
+def worker_exit(server, worker) -> None:
+    """A worker that stopped normally leaves at once: its replacement starts sooner.
+
+    gunicorn's gthread worker returns from its graceful stop (every request it accepted
+    answered, kept-alive connections closed) with its pool threads still parked, and
+    Python's exit joins them: the process lingered ~8 s, and the master forks the
+    replacement only once it is gone. With `max_requests` recycling that was ~8 s with
+    a worker fewer each time (bench: 67 req/s and 8 wrk timeouts in 20 s with a recycle
+    every 300 requests; 152 req/s and none when leaving at once). Logs are flushed
+    first; an abnormal exit (boot error, crash) keeps gunicorn's own path and status.
+    """
+    stopping = sys.exc_info()[1]
+    if isinstance(stopping, SystemExit) and stopping.code in (0, None):
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 accesslog = "-"

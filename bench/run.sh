@@ -6,6 +6,7 @@
 # both references. Loopback only, bounded: BENCH_SECONDS per row and round.
 #
 #   BENCH_SECONDS=8 BENCH_CONNECTIONS=32 BENCH_ROUNDS=3 BENCH_POSTS=0 bench/run.sh
+#   BENCH_ONLY='healthz|hit' BENCH_ROUNDS=1 bench/run.sh     # some rows only (quick checks)
 #
 # Rows: the references; /healthz, a page-cache hit and an uncached page straight to
 # gunicorn; the same pages through nginx (TLS and its micro-cache). "Uncached" rows go to
@@ -108,6 +109,18 @@ if [ "$(curl -s -o /dev/null -w '%{http_code}' --cacert "$STACK_CA_CERT" "$STACK
     "/api/posts/ uncached, gunicorn|$uncached_url|/api/posts/"
     "/api/posts/ nginx|$STACK_URL|/api/posts/"
   )
+fi
+
+# BENCH_ONLY=REGEX keeps the rows whose label matches (the two references always run).
+if [ -n "${BENCH_ONLY:-}" ]; then
+  kept=()
+  for row in "${rows[@]}"; do
+    label=${row%%|*}
+    if [[ $label == *"(reference)" ]] || grep -qE -- "$BENCH_ONLY" <<<"$label"; then
+      kept+=("$row")
+    fi
+  done
+  rows=("${kept[@]}")
 fi
 
 rps() {  # URL [HEADER...] -> "requests/s non-2xx"

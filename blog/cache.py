@@ -4,7 +4,9 @@ past its time, and never shows one visitor's page to another.
 Each entry remembers when it stops being true: after `PAGE_CACHE_SECONDS`, or when the
 next scheduled post goes public, whichever comes first. So a scheduled post appears on
 time by `Post.objects.public()` alone, cached or not. Saving or deleting a post, and the
-publish sweep, bump a generation number that retires every cached page at once.
+publish sweep, bump a generation number that retires every cached page at once: an entry
+is good only while it carries the current generation. Both are read in one Redis round
+trip (`MGET`), so a hit costs one call.
 
 The key holds exactly what the response depends on, and nothing a visitor may vary at
 will: the site origin (absolute URLs come from it, never from the Host header, see
@@ -16,17 +18,29 @@ session or used the CSRF token belongs to one visitor: it is sent `private` and 
 `Cache-Control` says `s-maxage` (shared caches: nginx, a CDN) up to the entry's expiry,
 and a `max-age` of at most `PAGE_BROWSER_CACHE_SECONDS` for browsers, which no one can
 purge (docs/deploy.md: how long an unpublished post can stay visible).
+
+Entries also keep the body gzipped (compressed once, when stored): a hit for a client
+that accepts gzip (nginx passes its clients' `Accept-Encoding`) is sent compressed, so
+neither this process nor nginx compresses the same page again for every reader.
+
+`blog.page_cache_middleware.EarlyPageCacheMiddleware` answers hits before the rest of the
+middleware runs; the decorator below is the rule, and serves every request the early
+path leaves to it (a session cookie, an `Origin` header, unknown query parameters).
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
+from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -36,15 +50,37 @@ from config.origin import site_origin
 GENERATION_KEY = "pages:generation"
 PAGE_PARAMS = ("page",)
 HTML = ("text/html",)
+# Same test as Django's GZipMiddleware.
+_ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+# Below this, gzip saves too little to be worth a second copy.
+GZIP_MIN_BYTES = 512
+# The request attribute through which the early middleware and the decorator share one
+# lookup and one write per request.
+LOOKUP_ATTRIBUTE = "_broadsheet_page_cache"
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """What a cached view's key depends on: its query parameters and media types."""
+
+    params: frozenset[str] | None
+    offered: tuple[str, ...] | None
+
+
+@dataclass
+class Lookup:
+    """One request's key, the generation read with it, the entry found (if any), and,
+    after a miss, the entry to store (left for the early middleware to complete)."""
+
+    key: str
+    generation: Any
+    entry: dict | None
+    pending: dict | None = None
 
 
 def invalidate_pages() -> None:
     """Retire every cached page (cheap: one Redis write)."""
     cache.set(GENERATION_KEY, timezone.now().timestamp(), timeout=None)
-
-
-def _generation() -> str:
-    return str(cache.get(GENERATION_KEY, 0))
 
 
 def _expires_at(now: datetime) -> datetime:
@@ -55,22 +91,79 @@ def _expires_at(now: datetime) -> datetime:
     return min(soonest, next_scheduled) if next_scheduled else soonest
 
 
-def _known_query(request: HttpRequest, params: frozenset[str] | None) -> str:
-    """The query string reduced to `params`, in a fixed order; the view sees only this.
+def known_query(request: HttpRequest, params: frozenset[str] | None) -> str:
+    """The query string reduced to `params`, in a fixed order.
 
     `None`: the view checks its parameters itself (the API answers 400 to unknown ones,
     and errors are never cached), so the whole query string keys the entry.
     """
-    if params is None:
-        return request.META.get("QUERY_STRING", "")
+    raw = request.META.get("QUERY_STRING", "")
+    if params is None or not raw:
+        return raw
     known = QueryDict(mutable=True)
     for name in sorted(set(request.GET) & params):
         known.setlist(name, request.GET.getlist(name))
-    query = known.urlencode()
+    return known.urlencode()
+
+
+def _hand_known_query(request: HttpRequest, query: str) -> None:
+    """The view sees only the parameters it knows."""
     if query != request.META.get("QUERY_STRING", ""):
         request.META["QUERY_STRING"] = query
         request.GET = QueryDict(query)
-    return query
+
+
+def page_key(request: HttpRequest, recipe: Recipe) -> tuple[str, str] | None:
+    """(cache key, negotiated media type) of this request; None when nothing offered fits."""
+    variant = request.get_preferred_type(recipe.offered) if recipe.offered else ""
+    if variant is None:
+        return None
+    query = known_query(request, recipe.params)
+    parts = f"{site_origin()}\n{request.path}\n{query}\n{variant}"
+    return f"page:{hashlib.sha256(parts.encode()).hexdigest()}", variant
+
+
+def with_generation(key: str) -> tuple[Any, Any]:
+    """(current generation, value under `key`), in one round trip."""
+    fast = getattr(caches["default"], "get_many_fast", None)  # config/cache.py
+    found = fast([GENERATION_KEY, key]) if fast else cache.get_many([GENERATION_KEY, key])
+    return found.get(GENERATION_KEY, 0), found.get(key)
+
+
+def look_up(key: str, now: float) -> Lookup:
+    """The current generation and the entry under `key`, in one round trip; a stale or
+    expired entry is not returned."""
+    generation, entry = with_generation(key)
+    if entry and (entry.get("generation") != generation or entry["expires"] <= now):
+        entry = None
+    return Lookup(key=key, generation=generation, entry=entry)
+
+
+def store(lookup: Lookup, entry: dict) -> None:
+    cache.set(lookup.key, entry, timeout=settings.PAGE_CACHE_SECONDS)
+
+
+def accepts_gzip(request: HttpRequest) -> bool:
+    return bool(_ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
+
+
+def body_for(request: HttpRequest, entry: dict) -> tuple[bytes, bool]:
+    """The entry's body for this client, and whether it is the gzipped copy."""
+    if entry.get("gzip") is not None and accepts_gzip(request):
+        return entry["gzip"], True
+    return entry["content"], False
+
+
+def weak(etag: str) -> str:
+    """A compressed copy is not byte-for-byte the representation a strong ETag names."""
+    return etag if etag.startswith("W/") else f"W/{etag}"
+
+
+def cache_control(seconds: float) -> str:
+    """`public`, `s-maxage` up to the entry's expiry, a short `max-age` for browsers."""
+    shared = max(0, int(seconds))
+    browser = min(shared, settings.PAGE_BROWSER_CACHE_SECONDS)
+    return f"public, max-age={browser}, s-maxage={shared}"
 
 
 def _personal(request: HttpRequest, response: HttpResponse) -> bool:
@@ -81,6 +174,35 @@ def _personal(request: HttpRequest, response: HttpResponse) -> bool:
         or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
         or (session is not None and session.modified)
     )
+
+
+def _new_entry(response: HttpResponse, lookup: Lookup, expires: float) -> dict:
+    content = response.content
+    return {
+        "generation": lookup.generation,
+        "expires": expires,
+        "content": content,
+        "gzip": (
+            gzip.compress(content, compresslevel=6, mtime=0)
+            if len(content) >= GZIP_MIN_BYTES
+            else None
+        ),
+        "content_type": response["Content-Type"],
+        "validators": {h: response[h] for h in ("ETag", "Last-Modified") if h in response},
+    }
+
+
+def _hit(request: HttpRequest, entry: dict, now: float, offered) -> HttpResponse:
+    body, gzipped = body_for(request, entry)
+    response = HttpResponse(body, content_type=entry["content_type"])
+    for header, value in entry.get("validators", {}).items():
+        response[header] = value  # a hit answers conditional requests as a miss
+    if gzipped:
+        response["Content-Encoding"] = "gzip"
+        if "ETag" in response:
+            response["ETag"] = weak(response["ETag"])
+    response["X-Page-Cache"] = "hit"
+    return _public(response, entry["expires"] - now, offered)
 
 
 def cache_anonymous_page(
@@ -94,10 +216,14 @@ def cache_anonymous_page(
     `params`: the query parameters the view reads (others are dropped before it runs);
     None for a view that refuses unknown ones itself.
     `media_types`: what the view offers by `Accept` (None: it ignores `Accept`).
-    Use bare (`@cache_anonymous_page`) or with arguments.
+    Use bare (`@cache_anonymous_page`) or with arguments. The decorated view carries its
+    `Recipe` as `page_cache_recipe`, which Django copies onto `as_view()` (like
+    `csrf_exempt`), so the early middleware finds it from the resolved URL.
     """
-    known = frozenset(params) if params is not None else None
-    offered = list(media_types) if media_types else None
+    recipe = Recipe(
+        params=frozenset(params) if params is not None else None,
+        offered=tuple(media_types) if media_types else None,
+    )
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
@@ -113,20 +239,17 @@ def cache_anonymous_page(
                 if request.user.is_authenticated:
                     patch_cache_control(response, private=True, no_cache=True)
                 return response
-            variant = request.get_preferred_type(offered) if offered else ""
-            query = _known_query(request, known)
-            if variant is None:  # nothing we offer: the view answers 406, uncached
+            keyed = page_key(request, recipe)
+            if keyed is None:  # nothing we offer: the view answers 406, uncached
                 return view(request, *args, **kwargs)
-            parts = f"{site_origin()}\n{request.path}\n{query}\n{variant}"
-            key = f"page:{_generation()}:{hashlib.sha256(parts.encode()).hexdigest()}"
+            key, variant = keyed
+            _hand_known_query(request, known_query(request, recipe.params))
             now = timezone.now()
-            hit = cache.get(key)
-            if hit and hit["expires"] > now.timestamp():
-                response = HttpResponse(hit["content"], content_type=hit["content_type"])
-                for header, value in hit.get("validators", {}).items():
-                    response[header] = value  # a hit answers conditional requests as a miss
-                response["X-Page-Cache"] = "hit"
-                return _public(response, hit["expires"] - now.timestamp(), offered)
+            lookup = getattr(request, LOOKUP_ATTRIBUTE, None)
+            if lookup is None or lookup.key != key:
+                lookup = look_up(key, now.timestamp())
+            if lookup.entry is not None:
+                return _hit(request, lookup.entry, now.timestamp(), recipe.offered)
             response = view(request, *args, **kwargs)
             if hasattr(response, "render") and callable(response.render):
                 response = response.render()
@@ -138,24 +261,30 @@ def cache_anonymous_page(
             ):
                 return response
             expires = _expires_at(now).timestamp()
-            entry = {
-                "expires": expires,
-                "content": response.content,
-                "content_type": response["Content-Type"],
-                "validators": {h: response[h] for h in ("ETag", "Last-Modified") if h in response},
-            }
-            cache.set(key, entry, timeout=settings.PAGE_CACHE_SECONDS)
+            entry = _new_entry(response, lookup, expires)
+            if getattr(request, LOOKUP_ATTRIBUTE, None) is lookup:
+                lookup.pending = entry  # the early middleware adds the final headers, stores
+            else:
+                store(lookup, entry)
             response["X-Page-Cache"] = "miss"
-            return _public(response, expires - now.timestamp(), offered)
+            return _public(response, expires - now.timestamp(), recipe.offered)
 
+        wrapper.page_cache_recipe = recipe
         return wrapper
 
     return decorator(view) if view is not None else decorator
 
 
-def _public(response: HttpResponse, seconds: float, offered: list[str] | None) -> HttpResponse:
-    shared = max(0, int(seconds))
-    browser = min(shared, settings.PAGE_BROWSER_CACHE_SECONDS)
-    patch_cache_control(response, public=True, max_age=browser, s_maxage=shared)
-    patch_vary_headers(response, ["Cookie", "Authorization", *(["Accept"] if offered else [])])
+def vary_on(offered) -> list[str]:
+    return ["Cookie", "Authorization", "Accept-Encoding", *(["Accept"] if offered else [])]
+
+
+def _public(response: HttpResponse, seconds: float, offered) -> HttpResponse:
+    if "Cache-Control" in response:  # the view's own directives stay
+        shared = max(0, int(seconds))
+        browser = min(shared, settings.PAGE_BROWSER_CACHE_SECONDS)
+        patch_cache_control(response, public=True, max_age=browser, s_maxage=shared)
+    else:
+        response["Cache-Control"] = cache_control(seconds)
+    patch_vary_headers(response, vary_on(offered))
     return response

@@ -11,10 +11,10 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from . import redirects, search_sqlite
+from .links import slug_path
 from .markdown import excerpt_from, reading_minutes, render_markdown
 from .redirects import Redirect  # noqa: F401  (a model of this app)
 from .slugs import unique_slug
@@ -43,7 +43,7 @@ class Category(models.Model):
             redirects.record_move(moved_from, self.get_absolute_url())
 
     def get_absolute_url(self) -> str:
-        return reverse("blog:category", args=[self.slug])
+        return slug_path("blog:category", self.slug)
 
 
 class TagManager(models.Manager["Tag"]):
@@ -98,7 +98,7 @@ class Tag(models.Model):
             redirects.record_move(moved_from, self.get_absolute_url())
 
     def get_absolute_url(self) -> str:
-        return reverse("blog:tag", args=[self.slug])
+        return slug_path("blog:tag", self.slug)
 
 
 SEARCH_CONFIG = "english"  # PostgreSQL text-search configuration: stemming, stop words
@@ -298,7 +298,7 @@ class Post(models.Model):
             search_sqlite.index_post(self)
 
     def get_absolute_url(self) -> str:
-        return reverse("blog:post", args=[self.slug])
+        return slug_path("blog:post", self.slug)
 
     @property
     def state(self) -> str:

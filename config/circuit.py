@@ -43,6 +43,8 @@ class CircuitBreaker:
 
     def allow(self) -> bool:
         """True if a call may go ahead (closed, or this caller is the probe)."""
+        if self._down_since is None:  # the common case, without taking the lock
+            return True
         with self._lock:
             if self._down_since is None:
                 return True

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from functools import wraps
+from functools import lru_cache, wraps
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -31,7 +31,7 @@ from django.http import HttpRequest, HttpResponse
 
 def site_origin() -> str:
     """`scheme://host[:port]` of the site, without a trailing slash."""
-    return parse_origin(settings.SITE_URL)
+    return _parsed_origin(settings.SITE_URL)
 
 
 def site_url(path: str = "/") -> str:
@@ -51,6 +51,10 @@ def parse_origin(url: str) -> str:
             f"BROADSHEET_SITE_URL is an origin only (scheme and host), not {url!r}."
         )
     return f"{parts.scheme}://{parts.netloc}"
+
+
+# Every request asks (the middleware below, the page cache's key): parse each value once.
+_parsed_origin = lru_cache(maxsize=8)(parse_origin)
 
 
 class SiteOriginMiddleware:

@@ -7,13 +7,15 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("config.health")),
+    # Readers' pages next: Django tries patterns in order, and they are most requests (no
+    # blog path starts with admin/, accounts/ or api/, so the order changes nothing else).
+    path("", include("blog.urls")),
     # Before admin.site.urls: replaces its "View on site" shortcut with a checked one.
     path("admin/", include("blog.admin.shortcuts")),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("api/webhooks/", include("webhooks.urls")),
     path("api/", include("blog.api.urls")),
-    path("", include("blog.urls")),
 ]
 # Uploaded media in development only (`static()` is empty unless DEBUG); in production
 # nginx serves MEDIA_ROOT, or the files live in an S3 bucket.

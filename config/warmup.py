@@ -3,7 +3,8 @@ hundredth does.
 
 Django imports the URLconf (and with it DRF, the API, feeds, sitemaps), compiles
 templates, loads translation catalogs and builds the URL resolver's reverse map lazily,
-on the first request that needs each. Under gunicorn a fresh worker (at start, and every
+on the first request that needs each; drf-spectacular builds the OpenAPI schema on its
+first request (seconds). Under gunicorn a fresh worker (at start, and every
 `max_requests` after) then answered its first request in seconds (issue 14). `warm()`
 pays all of that once, at import of `config.wsgi`: in gunicorn's master with
 `preload_app` (workers are forked warm, recycled ones too), in each worker without it.
@@ -112,6 +113,9 @@ def warm(application: Callable) -> None:
         settings.PAGE_CACHE_SECONDS = 0  # run the views, and store nothing
         for path, accept in _paths():
             served[path] = _serve(application, path, accept)
+        from blog.api.schema_view import warm_up
+
+        warm_up()  # the OpenAPI schema: seconds to build, the same for every worker
     except Exception:  # a cold worker beats a worker that does not start
         logger.warning("warm-up stopped early", exc_info=True)
     finally:

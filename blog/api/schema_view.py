@@ -2,8 +2,9 @@
 
 drf-spectacular builds the schema on every request, which took 4-13 s on a fresh worker.
 `CachedSchemaView` keeps the built document per (API version, language) for the life of
-the process; `warm_up()` builds it ahead of traffic (gunicorn's `post_worker_init` calls
-it), so no client waits for it.
+the process; `warm_up()` builds it ahead of traffic: `config.warmup.warm()` in gunicorn's
+master (so every forked worker, recycled ones too, starts with it), and gunicorn's
+`post_worker_init` for a worker whose app was not preloaded, so no client waits for it.
 """
 
 from __future__ import annotations
@@ -41,7 +42,10 @@ def warm_up() -> None:
     """Build the schema (and import every view on the way) before the first request.
 
     Never fatal: a worker that could not warm up still serves (it builds on first use).
+    Built already (in gunicorn's master, by config/warmup.py, before forking): nothing to do.
     """
+    if _built:
+        return
     host = next((h for h in settings.ALLOWED_HOSTS if h not in ("*",) and h[0] != "."), "")
     request = RequestFactory().get(
         "/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi", HTTP_HOST=host or "localhost"

@@ -62,6 +62,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.logging.RequestIdMiddleware",
+    # Anonymous page-cache hits answered before the rest runs (see blog.page_cache_middleware).
+    "blog.page_cache_middleware.EarlyPageCacheMiddleware",
     # A 500 caused by an unreachable database, wherever it arose, is a 503 (config/database.py).
     "config.database.DatabaseErrorsAre503Middleware",
     "django.middleware.security.SecurityMiddleware",
@@ -82,7 +84,8 @@ MIDDLEWARE = [
     "editorial.middleware.RevisionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's, with the header built once (config/csp.py).
+    "config.csp.CSPMiddleware",
     # Old permalinks of imported posts → 301 (only for /?p=ID and paths that are 404).
     "transfer.middleware.PermalinkRedirectMiddleware",
     # Last, so that it sees the user that AuthenticationMiddleware set.

@@ -68,3 +68,21 @@ def test_anonymous_page_cache_hit_makes_no_queries(client, django_assert_num_que
         response = client.get("/")
     assert response["X-Page-Cache"] == "hit"
     assert "public" in response["Cache-Control"]
+
+
+def test_the_category_menu_is_counted_once_per_generation(
+    client, settings, django_capture_on_commit_callbacks
+):
+    settings.PAGE_CACHE_SECONDS = 0  # every page rendered: only the menu is kept
+    category = CategoryFactory(name="Harbour")
+    PostFactory(category=category)
+    with CaptureQueriesContext(connection) as first:
+        client.get("/")
+    with CaptureQueriesContext(connection) as second:
+        client.get("/")
+    assert len(second.captured_queries) == len(first.captured_queries) - 1
+    assert 'href="/category/' in client.get("/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        category.name = "Lighthouse"
+        category.save()
+    assert ">Lighthouse</a>" in client.get("/").content.decode()  # a save retires it

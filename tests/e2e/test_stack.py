@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -51,13 +52,42 @@ def test_home_page_and_a_post_render_through_nginx(stack):
     assert "<article" in post.text
 
 
+def _fresh(path: str) -> str:
+    """`path` under a cache key no earlier request used (`p` is part of nginx's key)."""
+    return f"{path}?p={uuid.uuid4().int % 10**12}"
+
+
 def test_anonymous_pages_come_from_the_micro_cache_logged_in_never(stack):
-    path = f"/?cache-probe={uuid.uuid4().hex}"
+    path = _fresh("/")
     first, second = stack.get(path), stack.get(path)
     assert first.headers["X-Cache-Status"] == "MISS"
     assert second.headers["X-Cache-Status"] == "HIT"
     bypass = stack.get(path, cookies={"__Host-sessionid": "x"})
     assert bypass.headers["X-Cache-Status"] == "BYPASS"
+
+
+def test_query_parameters_pages_do_not_read_share_one_micro_cache_entry(stack):
+    key = _fresh("/").split("?")[1]  # a page of its own: ?p=N
+    first = stack.get(f"/?{key}&utm_source=a")
+    tracked = stack.get(f"/?{key}&utm_source=b&r={uuid.uuid4().hex}")
+    assert (first.headers["X-Cache-Status"], tracked.headers["X-Cache-Status"]) == ("MISS", "HIT")
+    assert tracked.text == first.text
+    # Spellings Django reads differently from nginx never share a key with plain ones.
+    for odd in (f"/?{key}&PAGE=2", f"/?{key}&pa%67e=2", f"/?{key}&page=1&page=2"):
+        assert stack.get(odd).headers["X-Cache-Status"] == "MISS", odd
+
+
+def test_work_no_cache_can_answer_is_rate_limited_per_client(stack):
+    def search(n: int) -> int:
+        return stack.get(f"/search/?q=limit{uuid.uuid4().hex}{n}").status_code
+
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        statuses = list(pool.map(search, range(120)))
+    assert statuses.count(429) > 0 and statuses.count(200) >= 40  # the burst, then 429
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        pages = list(pool.map(lambda n: stack.get(f"/?utm_source={n}").status_code, range(120)))
+    assert pages == [200] * 120  # anonymous pages come from the caches: not counted
+    wait_for(lambda: search(0) == 200, timeout=15, what="the limit to let requests through")
 
 
 def test_static_files_are_hashed_compressed_and_cached_for_long(stack):
@@ -213,7 +243,7 @@ def test_dead_redis_makes_it_unready_but_pages_still_render(stack):
         assert body["checks"]["cache"] != "ok" and body["checks"]["database"] == "ok"
         for path in ("/", _public_post_path(stack)):
             # A fresh URL each time: rendered by Django now, not served from a cache.
-            page = stack.get(f"{path}?no-redis={uuid.uuid4().hex}")
+            page = stack.get(_fresh(path))
             assert page.status_code == 200, path
             assert page.headers["X-Cache-Status"] == "MISS"
     finally:

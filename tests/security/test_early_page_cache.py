@@ -1,0 +1,135 @@
+"""The early page-cache path (blog/page_cache_middleware.py) answers only what the full
+stack would answer from the cache with the same bytes and headers.
+
+A hit skips sessions, auth, CSRF and messages, so these tests pin down who never gets
+one: logged-in users, visitors with a session cookie, API clients with a token, CORS
+requests, requests with query parameters the page does not read (an old `?p=` permalink)
+and requests for a representation the entry is not (`Accept`). A draft is never served
+from it, and what it serves carries the security headers the stack gave the page.
+"""
+
+import gzip
+
+import pytest
+from django.core.cache import cache
+
+from blog.models import Post
+from tests.factories import PostFactory
+from transfer.models import Permalink
+
+pytestmark = pytest.mark.django_db
+
+SECURITY_HEADERS = (
+    "Content-Security-Policy",
+    "X-Frame-Options",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "Cross-Origin-Opener-Policy",
+    "Permissions-Policy",
+    "Vary",
+)
+
+
+def _early(response) -> bool:
+    """Answered before SessionMiddleware ran (the request never got a session)."""
+    return response["X-Page-Cache"] == "hit" and not hasattr(response.wsgi_request, "session")
+
+
+@pytest.fixture
+def post(db):
+    return PostFactory(title="Harbour lights")
+
+
+def test_a_hit_is_answered_early_with_the_headers_the_stack_gave_the_page(client, post):
+    miss = client.get("/")
+    assert miss["X-Page-Cache"] == "miss" and hasattr(miss.wsgi_request, "session")
+    hit = client.get("/")
+    assert _early(hit)
+    assert hit.content == miss.content
+    for header in SECURITY_HEADERS:
+        assert hit[header] == miss[header], header
+    assert hit["X-Request-ID"] and hit["X-Request-ID"] != miss["X-Request-ID"]
+    assert "public" in hit["Cache-Control"]
+
+
+def test_a_logged_in_user_never_gets_the_cached_page(client, client_for, post, reader):
+    client.get("/")
+    assert _early(client.get("/"))
+    page = client_for(reader).get("/")
+    assert "X-Page-Cache" not in page
+    assert "Log out" in page.content.decode()
+    assert "private" in page["Cache-Control"]
+
+
+def test_a_session_cookie_goes_through_the_whole_stack(client, settings, post):
+    client.get("/")
+    client.cookies[settings.SESSION_COOKIE_NAME] = "not-a-session-of-anyone"
+    page = client.get("/")
+    assert hasattr(page.wsgi_request, "session")  # sessions, auth, CSRF ran
+    assert page["X-Page-Cache"] == "hit"  # anonymous after all: the decorator's hit
+
+
+def test_an_api_token_or_a_cors_request_goes_through_the_stack(client, settings, post):
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example"]
+    accept = {"HTTP_ACCEPT": "application/json"}
+    client.get("/api/posts/", **accept)
+    assert _early(client.get("/api/posts/", **accept))
+    cors = client.get("/api/posts/", HTTP_ORIGIN="https://app.example", **accept)
+    assert cors["Access-Control-Allow-Origin"] == "https://app.example"
+    token = client.get("/api/posts/", HTTP_AUTHORIZATION="Bearer not-a-token", **accept)
+    assert token.status_code == 401 and "X-Page-Cache" not in token
+
+
+def test_a_draft_is_never_served_from_the_cache(client, post, django_capture_on_commit_callbacks):
+    path = post.get_absolute_url()
+    client.get(path)
+    assert _early(client.get(path))
+    with django_capture_on_commit_callbacks(execute=True):
+        post.status = Post.Status.DRAFT
+        post.published_at = None
+        post.save()
+    assert client.get(path).status_code == 404
+    assert client.get(path).status_code == 404
+
+
+def test_a_stale_generation_is_a_miss_in_one_round_trip(client, post):
+    client.get("/")
+    cache.set("pages:generation", 12345.0, timeout=None)  # what invalidate_pages() does
+    assert client.get("/")["X-Page-Cache"] == "miss"
+    assert _early(client.get("/"))
+
+
+def test_unknown_parameters_reach_the_stack_so_old_permalinks_still_redirect(client, post):
+    Permalink.objects.create(path="/?p=42", post=post)
+    client.get("/")
+    assert _early(client.get("/"))
+    moved = client.get("/?p=42")
+    assert moved.status_code == 301 and moved["Location"] == post.get_absolute_url()
+    tracked = client.get("/?utm_source=news")
+    assert tracked["X-Page-Cache"] == "hit" and hasattr(tracked.wsgi_request, "session")
+
+
+def test_accept_picks_the_entry_and_posts_index_still_sends_json_clients_to_the_api(client, post):
+    client.get("/api/posts/", HTTP_ACCEPT="application/json")
+    html = client.get("/api/posts/", HTTP_ACCEPT="text/html")
+    assert html["Content-Type"].startswith("text/html") and "X-Page-Cache" not in html
+    client.get("/posts/", HTTP_ACCEPT="text/html")
+    assert client.get("/posts/", HTTP_ACCEPT="text/html")["X-Page-Cache"] == "hit"
+    to_api = client.get("/posts/", HTTP_ACCEPT="application/json")
+    assert to_api.status_code == 308 and to_api["Location"] == "/api/posts/"
+
+
+def test_a_hit_is_gzipped_for_clients_that_accept_it_and_answers_if_none_match(client, post):
+    identity = client.get("/")
+    zipped = client.get("/", HTTP_ACCEPT_ENCODING="gzip, deflate")
+    assert _early(zipped) and zipped["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.content) == identity.content
+    assert "Accept-Encoding" in zipped["Vary"]
+    assert zipped["ETag"] == "W/" + identity["ETag"].removeprefix("W/")
+    again = client.get("/", HTTP_IF_NONE_MATCH=identity["ETag"])
+    assert again.status_code == 304
+
+
+def test_a_foreign_host_is_refused_even_when_the_page_is_cached(client, post):
+    client.get("/")
+    assert client.get("/", HTTP_HOST="evil.example").status_code == 400
