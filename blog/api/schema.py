@@ -211,7 +211,8 @@ IMAGE_TYPES = "image/jpeg, image/png, image/webp, image/gif, image/avif"
 
 
 def image_upload_encoding(result: dict, generator, request, public) -> dict:
-    """The image upload's `file` part is an image: say which media types it may have.
+    """The image upload's `file` part is an image: say which media types it may have
+    (and that `alt_text` is UTF-8 text, the default made explicit).
 
     A drf-spectacular postprocessing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]).
     """
@@ -219,7 +220,10 @@ def image_upload_encoding(result: dict, generator, request, public) -> dict:
     if upload:
         form = upload["requestBody"]["content"].get("multipart/form-data")
         if form is not None:
-            form["encoding"] = {"file": {"contentType": IMAGE_TYPES}}
+            form["encoding"] = {
+                "file": {"contentType": IMAGE_TYPES},
+                "alt_text": {"contentType": "text/plain"},
+            }
     return result
 
 

@@ -27,11 +27,11 @@ def test_a_writer_sets_and_clears_a_cover_by_id(api_as, author, make_image):
     assert Post.objects.get(pk=post_id).cover_image is None
 
 
-def test_an_unknown_image_is_a_400_naming_the_field(api_as, author):
+def test_an_unknown_image_is_a_409_naming_the_field(api_as, author):
     response = api_as(author).post(
         "/api/posts/", {"title": "T", "body": "b", "cover_image_id": 999999}, format="json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 409  # well formed, but no such image (blog.api.strict)
     assert [e["field"] for e in response.json()["errors"]] == ["cover_image_id"]
 
 
