@@ -2,7 +2,8 @@
 
 The image upload documents its `file` part as an image (`encoding.contentType`); random
 bytes are not one, so valid data for it is a real, small image in each accepted format.
-Its `alt_text` part is `text/plain`: valid data for it is text that is not blank.
+Its text parts (`alt_text`, `caption`, `credit`) are `text/plain`: valid data for them
+is text that is not blank.
 """
 
 from __future__ import annotations
@@ -33,12 +34,13 @@ for media_type, kind in FORMATS.items():
 
 
 def alt_texts() -> st.SearchStrategy[bytes]:
-    """The upload's `alt_text` part (`text/plain`, as the schema's encoding says): text
-    that is not only whitespace, without NUL, UTF-8 encoded, within `maxLength`.
+    """The upload's text parts (`text/plain`, as the schema's encoding says): text that is
+    not only whitespace, without NUL, UTF-8 encoded, within every part's `maxLength`.
 
-    Declaring its media type is also what keeps schemathesis 4.32.5 from filling the part
-    with "" (its coverage phase does that to required parts of a multipart body with a
-    custom-encoded part, and still calls the case valid).
+    Declaring their media type also keeps schemathesis 4.32.5 from two false alarms on
+    this multipart body: its coverage phase fills a required part it has no strategy for
+    with "" and calls the case valid; its stateful phase sends `false` for `credit`,
+    which a multipart part carries as the (valid) text "false", and calls it invalid.
     """
     characters = st.characters(codec="utf-8", exclude_characters="\x00")
     text = st.text(characters, min_size=1, max_size=100).filter(str.strip)
