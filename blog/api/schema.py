@@ -211,7 +211,9 @@ IMAGE_TYPES = "image/jpeg, image/png, image/webp, image/gif, image/avif"
 
 
 def image_upload_encoding(result: dict, generator, request, public) -> dict:
-    """The image upload's `file` part is an image: say which media types it may have.
+    """The image upload's `file` part is an image: say which media types it may have
+    (and that the other parts are text, the default made explicit: a multipart part has
+    no JSON type, `false` in it is the text "false").
 
     A drf-spectacular postprocessing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]).
     """
@@ -219,7 +221,9 @@ def image_upload_encoding(result: dict, generator, request, public) -> dict:
     if upload:
         form = upload["requestBody"]["content"].get("multipart/form-data")
         if form is not None:
+            text = {"contentType": "text/plain"}  # every other part: text, as sent
             form["encoding"] = {"file": {"contentType": IMAGE_TYPES}}
+            form["encoding"] |= {name: text for name in ("alt_text", "caption", "credit")}
     return result
 
 

@@ -40,7 +40,8 @@ def pytest_terminal_summary(terminalreporter):
     for who, summary in sorted(module.RUN_SUMMARIES.items()):
         terminalreporter.write_line(
             f"schemathesis ({who}): {summary['operations']} operations, "
-            f"{summary['cases']} cases in {summary['seconds']:.0f} s, phases {summary['phases']}"
+            f"{summary['cases']} cases in {summary['seconds']:.0f} s, phases {summary['phases']}, "
+            f"stateful {summary['links']}"
         )
     for (who, check), counts in sorted(totals.items()):
         terminalreporter.write_line(

@@ -34,10 +34,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 ROOT = Path(__file__).resolve().parents[2]
 HOOKS = "tests.api.schemathesis_hooks"  # real images for the upload's `file` part
+CONFIG = ROOT / "tests" / "api" / "schemathesis.toml"  # cases per phase, stateful steps
 SEED = "20261125"
-# Cases per operation in the fuzzing phase (the examples and coverage phases add theirs);
-# stateful scenarios follow the same bound.
-MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "10"))
 WORKERS = os.environ.get("SCHEMATHESIS_WORKERS", "2")  # operations tested side by side
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
 
@@ -45,6 +43,7 @@ PHASES = ("examples", "coverage", "fuzzing", "stateful")
 CHECK_TOTALS: dict[tuple[str, str], Counter] = {}
 RUN_SUMMARIES: dict[str, dict] = {}
 
+LINKS = re.compile(r"API Links:\s+(?P<covered>\d+) covered / (?P<selected>\d+) selected")
 CHECK_LINE = re.compile(r"^    - name: '(?P<name>[^']+)'\n      status: '(?P<status>[A-Z]+)'", re.M)
 
 
@@ -67,11 +66,11 @@ def seeded(live_server) -> str:
 def run_schemathesis(base_url: str, report_dir: Path, options: list[str]) -> tuple[int, str]:
     command = [
         str(Path(sys.executable).parent / "st"),
+        "--config-file", str(CONFIG),
         "run",
         f"{base_url}/api/schema/?format=json",
         "--checks", "all",
         "--phases", ",".join(PHASES),
-        "--max-examples", str(MAX_EXAMPLES),
         "--seed", SEED,
         "--generation-database", "none",
         "--workers", WORKERS,
@@ -114,6 +113,7 @@ def test_schemathesis_all_checks_all_phases_no_failures(who, live_server, seeded
         "cases": report["test_cases"]["generated"],
         "seconds": report["running_time"],
         "phases": {name: phase["status"] for name, phase in report["phases"].items()},
+        "links": LINKS.search(output).group(0) if LINKS.search(output) else "no links",
     }
 
     assert exit_code == 0, output[-20000:]
@@ -126,6 +126,6 @@ def test_schemathesis_all_checks_all_phases_no_failures(who, live_server, seeded
     assert {"not_a_server_error", "status_code_conformance", "response_schema_conformance",
             "negative_data_rejection", "positive_data_acceptance"} <= ran  # fmt: skip
     assert not [key for key in totals if key[1] == "FAILURE"], totals
-    if who == "editor":  # writes succeed, so the stateful phase follows links to the end
+    if who == "editor":  # writes succeed, so stateful scenarios follow the links
         assert "use_after_free" in ran or "ensure_resource_availability" in ran, totals
         assert "ignored_auth" in ran, totals
