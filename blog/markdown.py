@@ -159,8 +159,9 @@ def validate_renderable(source: str) -> None:
 
 
 def plain_text(html: str) -> str:
-    """The words of rendered HTML, for excerpts and descriptions."""
-    return " ".join(_clean(html, tags=set()).split())
+    """The words of rendered HTML, for excerpts, descriptions and contents: text, not
+    HTML (`&` is `&`), since every template, feed and the API escape what they output."""
+    return html_lib.unescape(" ".join(_clean(html, tags=set()).split()))
 
 
 def reading_minutes(source: str) -> int:

@@ -80,6 +80,7 @@ export NGINX_SSL_CERT='$STACK_DIR/tls/cert.pem'
 export NGINX_SSL_KEY='$STACK_DIR/tls/key.pem'
 export NGINX_CACHE_DIR='$STACK_DIR/nginx/cache'
 export NGINX_MICROCACHE_SECONDS=${NGINX_MICROCACHE_SECONDS:-5}
+export NGINX_LIMIT_EXEMPT=${NGINX_LIMIT_EXEMPT:-0.0.0.0/32}
 export NGINX_ACCESS_LOG='$STACK_DIR/logs/nginx-access.log'
 export DJANGO_MEDIA_ROOT='$STACK_DIR/media'
 export NGINX_MEDIA_ROOT='$STACK_DIR/media'
@@ -110,7 +111,7 @@ start_nginx() {
   mkdir -p "$NGINX_PREFIX/tmp" "$NGINX_CACHE_DIR"
   vars='$NGINX_SERVER_NAME $NGINX_HTTP_LISTEN $NGINX_HTTPS_LISTEN $NGINX_HTTPS_PORT_SUFFIX'
   vars+=' $NGINX_UPSTREAM $NGINX_SSL_CERT $NGINX_SSL_KEY $NGINX_CACHE_DIR $NGINX_ACCESS_LOG'
-  vars+=' $NGINX_MICROCACHE_SECONDS $NGINX_MEDIA_ROOT'
+  vars+=' $NGINX_MICROCACHE_SECONDS $NGINX_MEDIA_ROOT $NGINX_LIMIT_EXEMPT'
   mkdir -p "$NGINX_MEDIA_ROOT"
   envsubst "$vars" <deploy/nginx/broadsheet.conf.template >"$NGINX_PREFIX/broadsheet.conf"
   NGINX_USER_DIRECTIVE=$([ "$(id -u)" = 0 ] && echo "user root;" || true) \

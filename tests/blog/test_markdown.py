@@ -208,3 +208,18 @@ def test_render_posts_command_refreshes_old_html():
     post.refresh_from_db()
     assert post.body_html == '<h2 id="old-heading">Old heading</h2>'
     assert "1 post(s) re-rendered." in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_excerpts_and_contents_are_text_escaped_once_on_the_page(client):
+    """`&` in a body reads `&` everywhere: not `&amp;` shown to readers (escaped twice)."""
+    body = "Fish & chips <3\n\n## Salt & vinegar\n\n## Mushy peas\n\n## Tartare\n"
+    post = PostFactory(body=body, excerpt="")
+    assert post.excerpt == "Fish & chips <3"
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert 'content="Fish &amp; chips &lt;3"' in page  # meta description
+    assert ">Salt &amp; vinegar</a>" in page  # table of contents
+    assert "&amp;amp;" not in page
+    assert "&amp;amp;" not in client.get("/").content.decode()
+    api = client.get(f"/api/posts/{post.pk}/").json()
+    assert api["excerpt"] == "Fish & chips <3"

@@ -96,6 +96,7 @@ def test_nginx_configuration_is_valid(tmp_path, variant):
         "NGINX_MICROCACHE_SECONDS": "5",
         "NGINX_ACCESS_LOG": str(tmp_path / "access.log"),
         "NGINX_MEDIA_ROOT": str(tmp_path / "media"),
+        "NGINX_LIMIT_EXEMPT": "0.0.0.0/32",
         "NGINX_PREFIX": str(tmp_path),
         "NGINX_USER_DIRECTIVE": "",
     }

@@ -8,7 +8,8 @@ stack's self-signed certificate is the only trusted CA). Tests that break someth
 
 Shortened for the tests, and only here: the broker's visibility timeout (10 s instead
 of 300 s) and restore scan (every 2 s instead of 30 s), so a task of a killed worker
-comes back in seconds; the API's anonymous throttle is lifted for the load generator.
+comes back in seconds; the API's anonymous throttle and nginx's rate limit are lifted
+for the load generator (127.0.0.1).
 """
 
 from __future__ import annotations
@@ -126,6 +127,9 @@ def _stack_environ(directory: Path) -> dict[str, str]:
         CELERY_UNACKED_RESTORE_INTERVAL="2",
         API_THROTTLE_ANON="100000/min",
         API_THROTTLE_USER="100000/min",
+        # The load generator and the tests' own requests come from 127.0.0.1; the rate
+        # limit is tested from 127.0.0.2 (tests/e2e/test_stack.py).
+        NGINX_LIMIT_EXEMPT="127.0.0.1/32",
     )
     return env
 
