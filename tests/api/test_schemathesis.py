@@ -36,7 +36,10 @@ ROOT = Path(__file__).resolve().parents[2]
 HOOKS = "tests.api.schemathesis_hooks"  # real images for the upload's `file` part
 CONFIG = ROOT / "tests" / "api" / "schemathesis.toml"  # cases per phase, stateful steps
 SEED = "20261125"
-WORKERS = os.environ.get("SCHEMATHESIS_WORKERS", "2")  # operations tested side by side
+# Operations tested side by side. One by default: with threads, hypothesis' lambda
+# descriptions (ast.parse) can fail on CPython 3.11 with "AST constructor recursion depth
+# mismatch", a runtime error that is ours to avoid, not the API's.
+WORKERS = os.environ.get("SCHEMATHESIS_WORKERS", "1")
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
 
 # (identity, check) -> {"passed": n, "failed": n}; printed by `tests/api/conftest.py`.
