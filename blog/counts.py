@@ -24,7 +24,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.utils import timezone
 
 from .cache import GENERATION_KEY
@@ -37,6 +37,21 @@ _NEVER = float("inf")
 
 def _generation() -> str:
     return str(cache.get(GENERATION_KEY, 0))
+
+
+def _entry_key(key: str) -> str:
+    return f"remember:{hashlib.sha256(key.encode()).hexdigest()}"
+
+
+def _read(keys: list[str]) -> tuple[str, dict]:
+    """The content generation and the entries under `keys`, in one round trip (`MGET`).
+
+    An entry is `(generation, until, value)`: good while it carries the current
+    generation and `until` has not passed.
+    """
+    fast = getattr(caches["default"], "get_many_fast", None)  # config/cache.py
+    found = fast([GENERATION_KEY, *keys]) if fast else cache.get_many([GENERATION_KEY, *keys])
+    return str(found.pop(GENERATION_KEY, 0)), found
 
 
 def next_go_live(now: datetime | None = None) -> datetime | None:
@@ -66,19 +81,38 @@ def remember(key: str, compute: Callable[[], T], *, timed: bool = True) -> T:
     """`compute()`, or its value from an earlier call while the content is unchanged.
 
     `timed=False` for a value the clock cannot change (what an editor sees: every post):
-    it is kept past the next go-live.
+    it is kept past the next go-live. A hit is one round trip to the cache.
+    """
+    return remember_many([key], lambda keys: {key: compute()}, timed=timed)[key]
+
+
+def remember_many(
+    keys: list[str], compute: Callable[[list[str]], dict[str, T]], *, timed: bool = True
+) -> dict[str, T]:
+    """`{key: value}` for `keys`: kept values, and `compute(missing_keys)` for the rest.
+
+    One round trip reads them all, and one more stores what was computed: a listing's ten
+    post summaries (`blog.fragments`) cost the same as one.
     """
     now = timezone.now()
-    digest = hashlib.sha256(key.encode()).hexdigest()
-    entry_key = f"remember:{_generation()}:{digest}"
-    hit = cache.get(entry_key)
-    if hit is not None and hit[1] > now.timestamp():
-        return hit[0]
+    entry_keys = {key: _entry_key(key) for key in keys}
+    generation, found = _read(list(entry_keys.values()))
+    values: dict[str, T] = {}
+    for key, entry_key in entry_keys.items():
+        entry = found.get(entry_key)
+        if entry is not None and entry[0] == generation and entry[1] > now.timestamp():
+            values[key] = entry[2]
+    missing = [key for key in keys if key not in values]
+    if not missing:
+        return values
     # Read before computing: a post going public meanwhile retires the value, not misses.
     go_live = next_go_live(now) if timed else None
-    value = compute()
+    computed = compute(missing)
     until = now.timestamp() + REMEMBER_SECONDS
     if go_live is not None:
         until = min(until, go_live.timestamp())
-    cache.set(entry_key, (value, until), timeout=REMEMBER_SECONDS)
-    return value
+    cache.set_many(
+        {entry_keys[key]: (generation, until, value) for key, value in computed.items()},
+        timeout=REMEMBER_SECONDS,
+    )
+    return values | computed

@@ -10,7 +10,7 @@ class ImagesConfig(AppConfig):
     def ready(self) -> None:
         # `![alt](image:42)` in post bodies: blog's Markdown takes plugins from other
         # rooms, so blog never imports this app (images/body.py).
-        from django.db.models.signals import post_delete
+        from django.db.models.signals import post_delete, post_save
 
         from blog import markdown
 
@@ -21,3 +21,5 @@ class ImagesConfig(AppConfig):
         post_delete.connect(
             body.rerender_posts_showing, sender=Image, dispatch_uid="images-rerender"
         )
+        # An edited alt text, caption or credit shows on the pages that use the image.
+        post_save.connect(body.image_saved, sender=Image, dispatch_uid="images-saved")

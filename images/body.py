@@ -144,3 +144,11 @@ def rerender_posts_showing(sender, instance: Image, **kwargs) -> None:
             invalidate_pages()
 
     transaction.on_commit(rerender)
+
+
+def image_saved(sender, instance: Image, **kwargs) -> None:
+    """`post_save` of an Image: once committed, retire the pages (and kept pieces) that
+    may show its texts."""
+    from blog.cache import invalidate_pages
+
+    transaction.on_commit(invalidate_pages, robust=True)

@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
+from blog.cache import invalidate_pages
 from blog.tasks import enqueue_on_commit
 
 from .models import Image, Rendition
@@ -83,6 +84,9 @@ def renditions_make(*, image: Image) -> list[Rendition]:
         except IntegrityError:
             # Another worker made the same rendition meanwhile: keep theirs.
             default_storage.delete(name)
+    if made:
+        # Pages (and their kept pieces, blog.fragments) name the renditions they know of.
+        transaction.on_commit(invalidate_pages, robust=True)
     return made
 
 

@@ -1,14 +1,14 @@
-"""`{% nav_categories as categories %}`: the header's category menu.
+"""`{% category_menu %}`: the header's category menu.
 
 Categories with public posts, most posts first (ties by name), at most `MENU_SIZE`: one
-query, only on pages whose layout shows the menu, and kept until the content changes
-(`blog.counts`): it counts every public post.
+query, only on pages whose layout shows the menu, and kept rendered until the content
+changes (`blog.fragments.category_menu`): it counts every public post.
 """
 
 from django import template
 from django.db.models import Count, F, IntegerField, OuterRef, Subquery
+from django.utils.safestring import SafeString
 
-from blog.counts import remember
 from blog.models import Category, Post
 
 MENU_SIZE = 8
@@ -17,11 +17,14 @@ register = template.Library()
 
 
 @register.simple_tag
-def nav_categories() -> list[Category]:
-    return remember("nav-categories", _busiest_categories)
+def category_menu() -> SafeString:
+    from blog.fragments import category_menu  # fragments render templates that load this
+
+    return category_menu()
 
 
-def _busiest_categories() -> list[Category]:
+def busiest_categories() -> list[Category]:
+    """Up to `MENU_SIZE` categories with public posts, most posts first."""
     # COUNT(*), not COUNT(id): an index-only scan of (category, status, published_at).
     public_count = (
         Post.objects.public()

@@ -11,22 +11,26 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
-from django.views.generic import DetailView, ListView, TemplateView
+from django.views.generic import ListView, TemplateView
+
+from config.origin import site_url
 
 from ..cache import cache_anonymous_page
-from ..markdown import table_of_contents
+from ..fragments import VISIBILITY_FIELDS, post_page, post_summaries
 from ..models import Category, Post, Tag
 from ..paginator import DeferredJoinPaginator
 from ..permissions import can_view
-from ..selectors import adjacent_posts, months_with_posts, public_authors, related_posts
+from ..selectors import months_with_posts, public_authors
 
 PAGE_SIZE = 10
-TOC_MIN_HEADINGS = 3  # fewer headings than this: the post is short enough to scroll
 
 
 @method_decorator(cache_anonymous_page, name="dispatch")
 class PostListView(ListView):
-    """Public posts, newest first, paginated; subclasses narrow the list."""
+    """Public posts, newest first, paginated; subclasses narrow the list.
+
+    `posts` in the context are the page's primary keys; `summaries` their listing entries.
+    """
 
     template_name = "blog/post_list.html"
     context_object_name = "posts"
@@ -36,7 +40,9 @@ class PostListView(ListView):
     description = ""
 
     def get_queryset(self):
-        return Post.objects.public().for_listing()
+        # Only the page's keys: its posts come rendered from `post_summaries`, which reads
+        # the rows of those not kept.
+        return Post.objects.public().order_by("-published_at", "-id").values_list("pk", flat=True)
 
     def get_paginator(self, queryset, per_page, *args, **kwargs) -> DeferredJoinPaginator:
         # The path names the listing (category, tag, author, month): its count is kept.
@@ -46,7 +52,11 @@ class PostListView(ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(heading=self.heading, description=self.description)
+        context.update(
+            heading=self.heading,
+            description=self.description,
+            summaries=post_summaries(context["page_obj"].object_list),
+        )
         return context
 
 
@@ -145,61 +155,21 @@ class ArchiveIndexView(TemplateView):
         )
 
 
-class PostDetailView(DetailView):
-    """A post page. Authors and editors may preview what readers cannot see yet."""
+class PostDetailView(TemplateView):
+    """A post page. Authors and editors may preview what readers cannot see yet.
+
+    One query reads what decides who may see the post; its content comes in pieces,
+    kept rendered while the post is public (`blog.fragments.post_page`).
+    """
 
     template_name = "blog/post_detail.html"
-    context_object_name = "post"
-
-    def get_queryset(self):
-        return Post.objects.select_related("author", "category", "cover_image").prefetch_related(
-            "tags", "cover_image__renditions"
-        )
-
-    def get_object(self, queryset=None) -> Post:
-        post = super().get_object(queryset)
-        if not can_view(self.request.user, post):
-            raise Http404("No post found.")
-        return post
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        post = self.object
-        context["preview"] = not post.is_public
-        headings = table_of_contents(post.body_html)
-        context["toc"] = headings if len(headings) >= TOC_MIN_HEADINGS else []
-        context["previous_post"], context["next_post"] = adjacent_posts(post)
-        context["related_posts"] = related_posts(post) if post.is_public else []
-        context["canonical_url"] = self.request.build_absolute_uri(post.get_absolute_url())
-        context["structured_data"] = {
-            "@context": "https://schema.org",
-            "@type": "BlogPosting",
-            "headline": post.title,
-            "description": post.excerpt,
-            "datePublished": post.published_at.isoformat() if post.published_at else None,
-            "dateModified": post.updated_at.isoformat(),
-            "author": {
-                "@type": "Person",
-                "name": post.author.public_name,
-                "url": self.request.build_absolute_uri(
-                    reverse("blog:author", args=[post.author.username])
-                ),
-            },
-            "mainEntityOfPage": context["canonical_url"],
-            "keywords": [tag.name for tag in post.tags.all()],
-        }
-        if post.cover_image is not None:
-            # The share card: a JPEG/PNG rendition every crawler reads (images app).
-            card = post.cover_image.social
-            context["social"] = {
-                "url": self.request.build_absolute_uri(card.url),
-                "width": card.width,
-                "height": card.height,
-                "mime_type": card.mime_type,
-                "alt": post.cover_image.alt_text,
-            }
-            context["structured_data"]["image"] = [context["social"]["url"]]
-        return context
+        post = get_object_or_404(Post.objects.only(*VISIBILITY_FIELDS), slug=self.kwargs["slug"])
+        if not can_view(self.request.user, post):
+            raise Http404("No post found.")
+        pieces = post_page(post, site_url(post.get_absolute_url()))
+        return super().get_context_data(post=post, pieces=pieces, **kwargs)
 
     @method_decorator(cache_anonymous_page)
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:

@@ -4,6 +4,7 @@ from django.core.paginator import InvalidPage
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from ..fragments import post_summaries
 from ..models import Post
 from ..paginator import DeferredJoinPaginator
 from ..selectors import MAX_QUERY_LENGTH, QueryTooLong, search_posts
@@ -26,5 +27,10 @@ def search(request: HttpRequest) -> HttpResponse:
             page = paginator.page(request.GET.get("page") or 1)
         except InvalidPage as error:
             raise Http404("No such page of results.") from error
-        context.update(page_obj=page, posts=page.object_list, paginator=paginator)
+        context.update(
+            page_obj=page,
+            posts=page.object_list,
+            summaries=post_summaries(page.object_list),
+            paginator=paginator,
+        )
     return render(request, "blog/search.html", context)

@@ -14,6 +14,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from images import services
 from tests.factories import AuthorFactory, CategoryFactory, PostFactory
 
 pytestmark = pytest.mark.django_db
@@ -149,5 +150,26 @@ def test_post_page_with_cover_stays_within_budget(
     client, make_image, small_widths, django_assert_max_num_queries
 ):
     post = PostFactory(cover_image=make_image("PNG", (200, 120)))
-    with django_assert_max_num_queries(8):  # 7 without a cover; +1 for the renditions
+    with django_assert_max_num_queries(9):  # 8 without a cover; +1 for the renditions
         page(client, post.get_absolute_url())
+
+
+def test_new_renditions_and_texts_of_a_cover_show_at_once(
+    client, make_image, small_widths, settings, django_capture_on_commit_callbacks
+):
+    """Pieces of pages are kept (blog/fragments.py): what changes an image retires them."""
+    settings.PAGE_CACHE_SECONDS = 0
+    cover = make_image("JPEG", (800, 500), renditions=False)
+    post = PostFactory(cover_image=cover)
+    assert "srcset" not in re.search(
+        r'<figure class="cover-image">.*?</figure>', page(client, post.get_absolute_url()), re.S
+    ).group(0)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.renditions_make(image=cover)
+    for url in ("/", post.get_absolute_url()):
+        figure = re.search(r'<figure class="cover-image">.*?</figure>', page(client, url), re.S)
+        assert "srcset" in figure.group(0), url
+    with django_capture_on_commit_callbacks(execute=True):
+        cover.alt_text = "Boats in the fog"
+        cover.save()
+    assert 'alt="Boats in the fog"' in page(client, post.get_absolute_url())

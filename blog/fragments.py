@@ -1,0 +1,176 @@
+"""Rendered pieces of reader pages, kept until the content changes.
+
+A page the page cache cannot answer (the first reader after a publish, a listing's page
+nobody asked for in the last minute, a search) still repeats work no request changes: a
+post's summary, rendered again on every listing that shows it; a post's article; its
+neighbours and related posts, three queries that rank candidates. Profiling an uncached
+post page put 60% of its time there (issue 14). So each piece is rendered once and kept
+with `blog.counts.remember_many`, under the content generation that every save or delete
+of a post, category, tag or image bumps (`blog.cache.invalidate_pages`), for at most
+`REMEMBER_SECONDS`:
+
+- `post_summaries(pks)`: a listing's posts (home, archives, search) in one round trip;
+  only the posts not kept are read from the database and rendered.
+- `post_page(post)`: a public post's head tags, article, and its previous / next /
+  related links. The links depend on which posts are public, so they are also retired
+  when the next scheduled post goes public (`timed`); the article does not.
+- `category_menu()`: the header's categories, counted over every public post.
+
+What is kept never depends on who asks: pieces hold only public posts' content and no
+per-visitor markup (preview banners, the CSRF token, the login link are rendered each
+time by the page around them). Keys name the site origin, from which absolute URLs in
+the pieces come. A preview of a post readers cannot see is never kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
+
+from config.origin import site_origin, site_url
+
+from .context_processors import site
+from .counts import remember, remember_many
+from .links import slug_path
+from .markdown import table_of_contents
+from .models import Post
+from .selectors import adjacent_posts, related_posts
+
+TOC_MIN_HEADINGS = 3  # fewer headings than this: the post is short enough to scroll
+
+
+def _site() -> dict:
+    """What every template gets from `blog.context_processors.site` (pieces are rendered
+    without a request: nothing in them may depend on one)."""
+    return site(None)
+
+
+def _key(*parts: object) -> str:
+    return ":".join(["fragment", site_origin(), *map(str, parts)])
+
+
+def _absolute(url: str) -> str:
+    """A media URL on the site's origin (storage such as S3 gives absolute ones)."""
+    return url if "://" in url else site_url(url)
+
+
+def post_summaries(posts: Iterable[Post | int]) -> list[SafeString]:
+    """Each post's listing entry (`blog/_post_summary.html`), in order; the first one's
+    cover loads eagerly (it is usually in the first screen).
+
+    `posts` are primary keys (rows are read only for the summaries not kept) or posts
+    fetched `for_listing()`.
+    """
+    posts = list(posts)
+    given = {post.pk: post for post in posts if isinstance(post, Post)}
+    pks = [post.pk if isinstance(post, Post) else post for post in posts]
+    keys = [_key("summary", pk, "eager" if index == 0 else "lazy") for index, pk in enumerate(pks)]
+    by_key = dict(zip(keys, pks, strict=True))
+
+    def render(missing: list[str]) -> dict[str, str]:
+        wanted = [by_key[key] for key in missing]
+        rows = dict(given)
+        if unread := [pk for pk in wanted if pk not in rows]:
+            rows |= Post.objects.for_listing().defer("body_html").in_bulk(unread)
+        return {
+            key: render_to_string(
+                "blog/_post_summary.html",
+                _site() | {"post": rows[by_key[key]], "eager": key.endswith(":eager")},
+            )
+            for key in missing
+            if by_key[key] in rows  # unpublished meanwhile: left out
+        }
+
+    kept = remember_many(keys, render, timed=False)
+    return [mark_safe(kept[key]) for key in keys if key in kept]  # noqa: S308 (our templates)
+
+
+PAGE_PIECES = ("head", "article", "links")
+# What the post page reads before it knows whether the post may be shown and kept.
+VISIBILITY_FIELDS = ("id", "slug", "status", "published_at", "author_id", "updated_at")
+
+
+def post_page(post: Post, canonical_url: str) -> dict[str, SafeString]:
+    """A post's `head`, `article` and `links` pieces (`blog/_post_<piece>.html`).
+
+    `post` may be a slim row (`VISIBILITY_FIELDS`); the full post, with its author,
+    category, tags and cover, is read only for pieces not kept. A public post's pieces
+    come in one round trip, kept until the next go-live too (the links name the public
+    neighbours); a preview's are rendered every time and never kept.
+    """
+    keys = {piece: _key(f"post-{piece}", post.pk) for piece in PAGE_PIECES}
+
+    def render(missing: list[str]) -> dict[str, str]:
+        context = _site() | post_context(
+            Post.objects.with_relations().get(pk=post.pk), canonical_url
+        )
+        return {
+            key: render_to_string(f"blog/_post_{piece}.html", context)
+            for piece, key in keys.items()
+            if key in missing
+        }
+
+    if post.is_public:
+        kept = remember_many(list(keys.values()), render)
+    else:
+        kept = render(list(keys.values()))
+    return {piece: mark_safe(kept[key]) for piece, key in keys.items()}  # noqa: S308
+
+
+def post_context(post: Post, canonical_url: str) -> dict:
+    """What the post page's pieces show: for a preview (rendered each time) as well."""
+    headings = table_of_contents(post.body_html)
+    previous_post, next_post = adjacent_posts(post)
+    context = {
+        "post": post,
+        "preview": not post.is_public,
+        "canonical_url": canonical_url,
+        "toc": headings if len(headings) >= TOC_MIN_HEADINGS else [],
+        "previous_post": previous_post,
+        "next_post": next_post,
+        "related_posts": related_posts(post) if post.is_public else [],
+    }
+    structured = {
+        "@context": "https://schema.org",
+        "@type": "BlogPosting",
+        "headline": post.title,
+        "description": post.excerpt,
+        "datePublished": post.published_at.isoformat() if post.published_at else None,
+        "dateModified": post.updated_at.isoformat(),
+        "author": {
+            "@type": "Person",
+            "name": post.author.public_name,
+            "url": site_url(slug_path("blog:author", post.author.username)),
+        },
+        "mainEntityOfPage": canonical_url,
+        "keywords": [tag.name for tag in post.tags.all()],
+    }
+    if post.cover_image is not None:
+        # The share card: a JPEG/PNG rendition every crawler reads (images app).
+        card = post.cover_image.social
+        context["social"] = {
+            "url": _absolute(card.url),
+            "width": card.width,
+            "height": card.height,
+            "mime_type": card.mime_type,
+            "alt": post.cover_image.alt_text,
+        }
+        structured["image"] = [context["social"]["url"]]
+    context["structured_data"] = structured
+    return context
+
+
+def category_menu() -> SafeString:
+    """The header's category menu (`blog/_category_menu.html`): categories with public
+    posts, most posts first."""
+    from .templatetags.navigation import busiest_categories
+
+    html = remember(
+        _key("category-menu"),
+        lambda: render_to_string(
+            "blog/_category_menu.html", _site() | {"categories": busiest_categories()}
+        ),
+    )
+    return mark_safe(html)  # noqa: S308 (our template)

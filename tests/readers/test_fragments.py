@@ -1,0 +1,94 @@
+"""Kept pieces of reader pages (blog/fragments.py): a page the page cache cannot answer
+reuses them, and they never outlive what they show.
+
+The page cache is off in these tests: every request renders its page, from kept pieces
+where there are any.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from tests.factories import CategoryFactory, EditorFactory, PostFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def no_page_cache(settings):
+    settings.PAGE_CACHE_SECONDS = 0
+
+
+def html(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_post_page_from_kept_pieces_is_one_query_and_the_same_page(
+    client, django_assert_num_queries
+):
+    category = CategoryFactory()
+    tags = [TagFactory(), TagFactory()]
+    older = PostFactory(category=category, tags=tags, published_at=timezone.now() - timedelta(2))
+    post = PostFactory(category=category, tags=tags, published_at=timezone.now() - timedelta(1))
+    first = html(client, post.get_absolute_url())
+    with django_assert_num_queries(1):  # who may see it; the rest is kept
+        again = html(client, post.get_absolute_url())
+    assert again == first
+    assert f'rel="prev" href="{older.get_absolute_url()}"' in again
+    assert 'class="related"' in again and "application/ld+json" in again
+
+
+def test_a_listing_from_kept_summaries_is_one_query_and_the_same_page(
+    client, django_assert_num_queries
+):
+    for _ in range(12):
+        PostFactory(tags=[TagFactory()], category=CategoryFactory())
+    first = html(client, "/")
+    with django_assert_num_queries(1):  # the page's keys; count, summaries, menu kept
+        again = html(client, "/")
+    assert again == first
+    assert again.count('<article class="post-summary">') == 10
+    # Page 2 shares nothing but the kept count and menu: its own keys, its own summaries.
+    assert html(client, "/?page=2").count('<article class="post-summary">') == 2
+
+
+def test_a_save_retires_the_pieces_that_show_it(client, django_capture_on_commit_callbacks):
+    post = PostFactory(title="Lamps at dusk")
+    assert "Lamps at dusk" in html(client, "/")
+    assert "Lamps at dusk" in html(client, post.get_absolute_url())
+    with django_capture_on_commit_callbacks(execute=True):
+        post.title = "Lanterns at dawn"
+        post.save()
+    for url in ("/", post.get_absolute_url()):
+        page = html(client, url)
+        assert "Lanterns at dawn" in page and "Lamps at dusk" not in page
+
+
+def test_a_scheduled_neighbour_appears_on_time_without_a_save(client):
+    now = timezone.now()
+    post = PostFactory(published_at=now - timedelta(hours=1))
+    later = PostFactory(title="Tomorrow's news", published_at=now + timedelta(hours=1))
+    assert 'rel="next"' not in html(client, post.get_absolute_url())
+    assert "Tomorrow's news" not in html(client, "/")
+    with time_machine.travel(now + timedelta(hours=2)):
+        page = html(client, post.get_absolute_url())
+        assert f'rel="next" href="{later.get_absolute_url()}"' in page
+        assert "Tomorrow&#x27;s news" in html(client, "/")
+
+
+def test_a_preview_is_never_kept_for_readers(client, client_for, django_assert_max_num_queries):
+    draft = PostFactory(status="draft", title="Not yet")
+    editor = client_for(EditorFactory())
+    assert "preview-banner" in html(editor, draft.get_absolute_url())
+    editor.logout()
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    draft.status = "published"
+    draft.published_at = timezone.now()
+    draft.save()  # no commit callbacks here: nothing retires pieces, none may exist
+    assert "preview-banner" not in html(client, draft.get_absolute_url())
