@@ -28,6 +28,8 @@ export STACK_DIR=${STACK_DIR:-.stack}
 export WEB_CONCURRENCY=${WEB_CONCURRENCY:-2}
 # The API's anonymous throttle would turn a load test into a 429 test.
 export API_THROTTLE_ANON=${API_THROTTLE_ANON:-100000000/min}
+# DRF counts anonymous clients against the user rate too (by address).
+export API_THROTTLE_USER=${API_THROTTLE_USER:-100000000/min}
 
 command -v wrk >/dev/null || { echo "bench: wrk missing (scripts/system-deps.sh installs it)" >&2; exit 1; }
 

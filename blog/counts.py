@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.core.cache import cache, caches
 from django.utils import timezone
@@ -92,27 +93,55 @@ def remember_many(
     """`{key: value}` for `keys`: kept values, and `compute(missing_keys)` for the rest.
 
     One round trip reads them all, and one more stores what was computed: a listing's ten
-    post summaries (`blog.fragments`) cost the same as one.
+    post summaries (`blog.fragments`) cost the same as one. `compute` may leave a key out
+    (nothing to keep, such as a post that does not exist): it is then absent here too.
+    """
+    kept = read_kept(keys, timed=timed)
+    missing = [key for key in keys if key not in kept.values]
+    if not missing:
+        return kept.values
+    computed = compute(missing)
+    kept.keep(computed)
+    return kept.values | computed
+
+
+@dataclass
+class Kept:
+    """Values read by `read_kept`, and how to keep more under the generation they had."""
+
+    generation: str
+    values: dict[str, Any]
+    until: float
+
+    def keep(self, values: dict[str, Any]) -> None:
+        """Store `values` (computed after the read) until the content changes."""
+        if values:
+            cache.set_many(
+                {
+                    _entry_key(key): (self.generation, self.until, value)
+                    for key, value in values.items()
+                },
+                timeout=REMEMBER_SECONDS,
+            )
+
+
+def read_kept(keys: list[str], *, timed: bool = True) -> Kept:
+    """The values kept under `keys` (those still good), in one round trip.
+
+    When one is missing, the next go-live is read now, before the caller computes it: a
+    post going public meanwhile retires the value, instead of being missed by it.
     """
     now = timezone.now()
     entry_keys = {key: _entry_key(key) for key in keys}
     generation, found = _read(list(entry_keys.values()))
-    values: dict[str, T] = {}
+    values: dict[str, Any] = {}
     for key, entry_key in entry_keys.items():
         entry = found.get(entry_key)
         if entry is not None and entry[0] == generation and entry[1] > now.timestamp():
             values[key] = entry[2]
-    missing = [key for key in keys if key not in values]
-    if not missing:
-        return values
-    # Read before computing: a post going public meanwhile retires the value, not misses.
-    go_live = next_go_live(now) if timed else None
-    computed = compute(missing)
     until = now.timestamp() + REMEMBER_SECONDS
-    if go_live is not None:
-        until = min(until, go_live.timestamp())
-    cache.set_many(
-        {entry_keys[key]: (generation, until, value) for key, value in computed.items()},
-        timeout=REMEMBER_SECONDS,
-    )
-    return values | computed
+    if timed and len(values) < len(entry_keys):
+        go_live = next_go_live(now)
+        if go_live is not None:
+            until = min(until, go_live.timestamp())
+    return Kept(generation=generation, values=values, until=until)

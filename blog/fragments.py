@@ -32,12 +32,14 @@ from django.utils.safestring import SafeString, mark_safe
 from config.origin import site_origin, site_url
 
 from .context_processors import site
-from .counts import remember, remember_many
+from .counts import read_kept, remember
 from .links import slug_path
 from .markdown import table_of_contents
 from .models import Post
+from .permissions import can_view
 from .selectors import adjacent_posts, related_posts
 
+MENU_KEY = "category-menu"
 TOC_MIN_HEADINGS = 3  # fewer headings than this: the post is short enough to scroll
 
 
@@ -56,9 +58,10 @@ def _absolute(url: str) -> str:
     return url if "://" in url else site_url(url)
 
 
-def post_summaries(posts: Iterable[Post | int]) -> list[SafeString]:
-    """Each post's listing entry (`blog/_post_summary.html`), in order; the first one's
-    cover loads eagerly (it is usually in the first screen).
+def post_summaries(posts: Iterable[Post | int]) -> tuple[list[SafeString], SafeString]:
+    """Each post's listing entry (`blog/_post_summary.html`), in order, and the header's
+    menu, in one round trip; the first entry's cover loads eagerly (it is usually in the
+    first screen).
 
     `posts` are primary keys (rows are read only for the summaries not kept) or posts
     fetched `for_listing()`.
@@ -67,56 +70,70 @@ def post_summaries(posts: Iterable[Post | int]) -> list[SafeString]:
     given = {post.pk: post for post in posts if isinstance(post, Post)}
     pks = [post.pk if isinstance(post, Post) else post for post in posts]
     keys = [_key("summary", pk, "eager" if index == 0 else "lazy") for index, pk in enumerate(pks)]
-    by_key = dict(zip(keys, pks, strict=True))
-
-    def render(missing: list[str]) -> dict[str, str]:
-        wanted = [by_key[key] for key in missing]
+    menu_key = _key(MENU_KEY)
+    kept = read_kept([*keys, menu_key])
+    fresh: dict[str, str] = {}
+    if missing := [(key, pk) for key, pk in zip(keys, pks, strict=True) if key not in kept.values]:
         rows = dict(given)
-        if unread := [pk for pk in wanted if pk not in rows]:
+        if unread := [pk for _, pk in missing if pk not in rows]:
             rows |= Post.objects.for_listing().defer("body_html").in_bulk(unread)
-        return {
-            key: render_to_string(
-                "blog/_post_summary.html",
-                _site() | {"post": rows[by_key[key]], "eager": key.endswith(":eager")},
-            )
-            for key in missing
-            if by_key[key] in rows  # unpublished meanwhile: left out
-        }
-
-    kept = remember_many(keys, render, timed=False)
-    return [mark_safe(kept[key]) for key in keys if key in kept]  # noqa: S308 (our templates)
+        for key, pk in missing:
+            if pk in rows:  # else unpublished meanwhile: left out
+                context = {"post": rows[pk], "eager": key.endswith(":eager")}
+                fresh[key] = render_to_string("blog/_post_summary.html", _site() | context)
+    if menu_key not in kept.values:
+        fresh[menu_key] = _render_menu()
+    kept.keep(fresh)
+    found = kept.values | fresh
+    summaries = [mark_safe(found[key]) for key in keys if key in found]  # noqa: S308
+    return summaries, mark_safe(found[menu_key])  # noqa: S308 (our templates)
 
 
 PAGE_PIECES = ("head", "article", "links")
-# What the post page reads before it knows whether the post may be shown and kept.
+# What the post page needs to know before it may show (and keep) a post.
 VISIBILITY_FIELDS = ("id", "slug", "status", "published_at", "author_id", "updated_at")
 
 
-def post_page(post: Post, canonical_url: str) -> dict[str, SafeString]:
-    """A post's `head`, `article` and `links` pieces (`blog/_post_<piece>.html`).
+def post_page(slug: str, user) -> tuple[Post, dict[str, SafeString]] | None:
+    """The post at `slug`, if `user` may see it, and its page's pieces: `head`, `article`
+    and `links` (`blog/_post_<piece>.html`) and the header's `menu`.
 
-    `post` may be a slim row (`VISIBILITY_FIELDS`); the full post, with its author,
-    category, tags and cover, is read only for pieces not kept. A public post's pieces
-    come in one round trip, kept until the next go-live too (the links name the public
-    neighbours); a preview's are rendered every time and never kept.
+    One round trip reads them all, with the post's visibility fields (kept too: a slim
+    row, from which `blog.permissions.can_view` decides afresh on every request, against
+    the clock); a kept public post costs no query. The full post, with its author,
+    category, tags and cover, is read only for pieces not kept. A preview's pieces are
+    rendered every time and never kept; nothing is kept for a slug without a post.
     """
-    keys = {piece: _key(f"post-{piece}", post.pk) for piece in PAGE_PIECES}
-
-    def render(missing: list[str]) -> dict[str, str]:
-        context = _site() | post_context(
-            Post.objects.with_relations().get(pk=post.pk), canonical_url
-        )
-        return {
-            key: render_to_string(f"blog/_post_{piece}.html", context)
-            for piece, key in keys.items()
-            if key in missing
-        }
-
+    keys = {piece: _key(f"post-{piece}", slug) for piece in ("row", *PAGE_PIECES)}
+    keys["menu"] = _key(MENU_KEY)
+    kept = read_kept(list(keys.values()))
+    found = {piece: kept.values[key] for piece, key in keys.items() if key in kept.values}
+    fresh: dict[str, object] = {}
+    post = found.get("row")
+    if post is None:
+        post = Post.objects.only(*VISIBILITY_FIELDS).filter(slug=slug).first()
+        if post is None:
+            return None
+        fresh["row"] = post
+    if not can_view(user, post):
+        return None
+    if not post.is_public:  # a preview: every piece anew, none kept
+        found = {"menu": found["menu"]} if "menu" in found else {}
+        fresh = {}
+    missing = [piece for piece in PAGE_PIECES if piece not in found]
+    if missing:
+        full = Post.objects.with_relations().get(pk=post.pk)
+        context = _site() | post_context(full, site_url(post.get_absolute_url()))
+        for piece in missing:
+            fresh[piece] = render_to_string(f"blog/_post_{piece}.html", context)
+    if "menu" not in found:
+        fresh["menu"] = _render_menu()
     if post.is_public:
-        kept = remember_many(list(keys.values()), render)
-    else:
-        kept = render(list(keys.values()))
-    return {piece: mark_safe(kept[key]) for piece, key in keys.items()}  # noqa: S308
+        kept.keep({keys[piece]: value for piece, value in fresh.items()})
+    elif "menu" in fresh:
+        kept.keep({keys["menu"]: fresh["menu"]})
+    pieces = {piece: found.get(piece, fresh.get(piece)) for piece in (*PAGE_PIECES, "menu")}
+    return post, {piece: mark_safe(html) for piece, html in pieces.items()}  # noqa: S308
 
 
 def post_context(post: Post, canonical_url: str) -> dict:
@@ -164,13 +181,14 @@ def post_context(post: Post, canonical_url: str) -> dict:
 
 def category_menu() -> SafeString:
     """The header's category menu (`blog/_category_menu.html`): categories with public
-    posts, most posts first."""
+    posts, most posts first. Pages that read pieces already hand it to the layout as
+    `menu` (one round trip for all)."""
+    return mark_safe(remember(_key(MENU_KEY), _render_menu))  # noqa: S308 (our template)
+
+
+def _render_menu() -> str:
     from .templatetags.navigation import busiest_categories
 
-    html = remember(
-        _key("category-menu"),
-        lambda: render_to_string(
-            "blog/_category_menu.html", _site() | {"categories": busiest_categories()}
-        ),
+    return render_to_string(
+        "blog/_category_menu.html", _site() | {"categories": busiest_categories()}
     )
-    return mark_safe(html)  # noqa: S308 (our template)

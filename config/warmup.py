@@ -31,7 +31,19 @@ logger = logging.getLogger(__name__)
 
 # TEST-NET-1 (RFC 5737): never a real client, so no real client's API throttle moves.
 WARMUP_ADDRESS = "192.0.2.1"
-TEMPLATES = ["base.html", "404.html", "blog/home.html", "blog/post_detail.html"]
+TEMPLATES = [
+    "base.html",
+    "404.html",
+    "blog/home.html",
+    "blog/post_list.html",
+    "blog/post_detail.html",
+    # Pieces (blog/fragments.py): compiled here, though the warm-up may find them kept.
+    "blog/_post_summary.html",
+    "blog/_post_head.html",
+    "blog/_post_article.html",
+    "blog/_post_links.html",
+    "blog/_category_menu.html",
+]
 
 
 def _environ(path: str, accept: str) -> dict:
@@ -110,7 +122,7 @@ def warm(application: Callable) -> None:
         resolver.reverse_dict  # noqa: B018 - builds the reverse map of every URL
         for name in TEMPLATES:
             get_template(name)
-        settings.PAGE_CACHE_SECONDS = 0  # run the views, and store nothing
+        settings.PAGE_CACHE_SECONDS = 0  # run the views (they may keep pieces: still true)
         for path, accept in _paths():
             served[path] = _serve(application, path, accept)
         from blog.api.schema_view import warm_up

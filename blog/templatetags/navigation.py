@@ -16,8 +16,11 @@ MENU_SIZE = 8
 register = template.Library()
 
 
-@register.simple_tag
-def category_menu() -> SafeString:
+@register.simple_tag(takes_context=True)
+def category_menu(context) -> SafeString:
+    """The menu the view read with its page's other pieces (`menu`), or kept alone."""
+    if (menu := context.get("menu")) is not None:
+        return menu
     from blog.fragments import category_menu  # fragments render templates that load this
 
     return category_menu()

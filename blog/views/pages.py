@@ -13,13 +13,10 @@ from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.views.generic import ListView, TemplateView
 
-from config.origin import site_url
-
 from ..cache import cache_anonymous_page
-from ..fragments import VISIBILITY_FIELDS, post_page, post_summaries
+from ..fragments import post_page, post_summaries
 from ..models import Category, Post, Tag
 from ..paginator import DeferredJoinPaginator
-from ..permissions import can_view
 from ..selectors import months_with_posts, public_authors
 
 PAGE_SIZE = 10
@@ -52,10 +49,9 @@ class PostListView(ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        summaries, menu = post_summaries(context["page_obj"].object_list)
         context.update(
-            heading=self.heading,
-            description=self.description,
-            summaries=post_summaries(context["page_obj"].object_list),
+            heading=self.heading, description=self.description, summaries=summaries, menu=menu
         )
         return context
 
@@ -158,18 +154,18 @@ class ArchiveIndexView(TemplateView):
 class PostDetailView(TemplateView):
     """A post page. Authors and editors may preview what readers cannot see yet.
 
-    One query reads what decides who may see the post; its content comes in pieces,
-    kept rendered while the post is public (`blog.fragments.post_page`).
+    Its content comes in pieces, kept rendered while the post is public, with what
+    decides who may see it (`blog.fragments.post_page`).
     """
 
     template_name = "blog/post_detail.html"
 
     def get_context_data(self, **kwargs):
-        post = get_object_or_404(Post.objects.only(*VISIBILITY_FIELDS), slug=self.kwargs["slug"])
-        if not can_view(self.request.user, post):
+        found = post_page(self.kwargs["slug"], self.request.user)
+        if found is None:
             raise Http404("No post found.")
-        pieces = post_page(post, site_url(post.get_absolute_url()))
-        return super().get_context_data(post=post, pieces=pieces, **kwargs)
+        post, pieces = found
+        return super().get_context_data(post=post, pieces=pieces, menu=pieces["menu"], **kwargs)
 
     @method_decorator(cache_anonymous_page)
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:

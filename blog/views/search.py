@@ -27,10 +27,12 @@ def search(request: HttpRequest) -> HttpResponse:
             page = paginator.page(request.GET.get("page") or 1)
         except InvalidPage as error:
             raise Http404("No such page of results.") from error
+        summaries, menu = post_summaries(page.object_list)
         context.update(
             page_obj=page,
             posts=page.object_list,
-            summaries=post_summaries(page.object_list),
+            summaries=summaries,
+            menu=menu,
             paginator=paginator,
         )
     return render(request, "blog/search.html", context)
