@@ -10,7 +10,10 @@ so nothing but Django and our code is measured. Each case runs untimed a few tim
 are printed and saved in bench-results/profile-<stamp>.txt.
 
 Cases: hit (home from the page cache), healthz, home, post, api, sitemap (a posts
-section), last (home's last page); all but the first two with the page cache turned off.
+section), last (home's last page); all but the first two with the page cache turned off,
+so that pages are built from the pieces kept for them (blog/fragments.py). home-cold and
+post-cold retire everything kept before each request, as a publish does: the page as the
+first reader after a change gets it.
 """
 
 from __future__ import annotations
@@ -72,7 +75,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--top", type=int, default=25)
-    parser.add_argument("cases", nargs="*", default=["hit", "healthz", "home", "post", "api"])
+    parser.add_argument(
+        "cases",
+        nargs="*",
+        default=["hit", "healthz", "home", "post", "home-cold", "post-cold", "api"],
+    )
     args = parser.parse_args()
 
     from large import STATE, server
@@ -95,6 +102,8 @@ def main() -> None:
 
     post = Post.objects.public().order_by("-published_at").first().get_absolute_url()
     cases = {
+        "home-cold": ("/", 0),
+        "post-cold": (post, 0),
         "hit": ("/", 60),
         "healthz": ("/healthz", 60),
         "home": ("/", 0),
@@ -105,19 +114,33 @@ def main() -> None:
     }
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     report = io.StringIO()
+    from blog.cache import invalidate_pages
+
     for name in args.cases:
         path, cache_seconds = cases[name]
+        before = invalidate_pages if name.endswith("-cold") else lambda: None
         settings.PAGE_CACHE_SECONDS = cache_seconds
         for _ in range(10):
+            before()
             status = call(application, path)
+        # CPU time without the profiler first: what the request itself costs.
+        cpu = time.process_time()
+        for _ in range(args.requests):
+            before()
+            call(application, path)
+        cpu_ms = (time.process_time() - cpu) / args.requests * 1000
         profiler = cProfile.Profile()
         started = time.perf_counter()
         profiler.enable()
         for _ in range(args.requests):
+            before()
             call(application, path)
         profiler.disable()
         per_request = (time.perf_counter() - started) / args.requests * 1000
-        title = f"== {name}: GET {path} -> {status}, {per_request:.2f} ms/request under cProfile"
+        title = (
+            f"== {name}: GET {path} -> {status}, {cpu_ms:.2f} ms CPU/request, "
+            f"{per_request:.2f} ms/request under cProfile"
+        )
         print(title)
         report.write(title + "\n")
         for order in ("tottime", "cumulative"):
