@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from tests.factories import PostFactory, TagFactory
+from blog.models import Post
+from tests.factories import CategoryFactory, PostFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -126,3 +127,30 @@ def test_a_long_tag_all_list_is_one_grouped_subquery(api, django_assert_max_num_
     assert response.status_code == 200 and response.json()["results"] == []
     response = api.get("/api/posts/", {"tag_all": ",".join(slugs[:2])})
     assert [row["id"] for row in response.json()["results"]] == [tagged.pk]
+
+
+def test_category_filter_by_id_lists_what_the_slug_join_did(api, api_as, editor):
+    """`?category=` looks the ids up first (blog/api/filters.py): the same posts as the
+    join by slug it replaced, an unknown slug still a 200 with no posts."""
+    news, other = CategoryFactory(slug="news"), CategoryFactory(slug="other")
+    CategoryFactory(slug="empty")  # no posts
+    for category in (news, news, other, None):
+        PostFactory(category=category)
+    PostFactory(category=news, draft=True)
+
+    def ids(client, query):
+        response = client.get("/api/posts/" + query)
+        assert response.status_code == 200, response.content
+        data = response.json()
+        assert data["count"] == len(data["results"])
+        return [row["id"] for row in data["results"]]
+
+    def joined(posts, slugs):
+        return list(posts.filter(category__slug__in=slugs).values_list("pk", flat=True))
+
+    public, every = Post.objects.public().order_by("-published_at", "-id"), Post.objects.all()
+    for slugs in (["news"], ["news", "other"], ["other", "nope"], ["nope"], ["empty"]):
+        query = "?category=" + ",".join(slugs)
+        assert ids(api, query) == joined(public, slugs)
+        assert ids(api_as(editor), query) == joined(every.order_by("-published_at", "-id"), slugs)
+    assert len(ids(api, "?category=news")) == 2 and ids(api, "?category=nope") == []

@@ -72,3 +72,14 @@ def test_anonymous_reads_are_cached_but_never_token_or_session_reads(
         draft.status = "published"
         draft.save()
     assert "Mine only" in api.get("/api/posts/").content.decode()
+
+
+@pytest.mark.parametrize("query", ["?category=news", "?category=news,nope", "?category=nope"])
+def test_category_filter_query_count(api, django_assert_max_num_queries, query):
+    news = CategoryFactory(slug="news")
+    for _ in range(30):
+        PostFactory(category=news, tags=[TagFactory()])
+    # the categories' ids first (blog/api/filters.py), then as any list: count, page,
+    # tags, last change, and on a cache miss when the next scheduled post goes live
+    with django_assert_max_num_queries(6):
+        assert api.get("/api/posts/" + query + "&page_size=100").status_code == 200
