@@ -14,6 +14,7 @@ from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.relations import MANY_RELATION_KWARGS
 
 from config.origin import site_url
 from images.models import Image
@@ -23,6 +24,7 @@ from ..markdown import validate_renderable
 from ..models import Category, Post, Tag
 from .strict import (
     ListOfReferencesMixin,
+    ManyReferencesField,
     StrictBooleanField,
     StrictCharField,
     StrictDateTimeField,
@@ -100,6 +102,12 @@ class TagSlugField(ListOfReferencesMixin, serializers.SlugRelatedField):
     def __init__(self, **kwargs) -> None:
         super().__init__(slug_field="slug", queryset=Tag.objects.all(), **kwargs)
 
+    @classmethod
+    def many_init(cls, *args, **kwargs):
+        list_kwargs = {"child_relation": cls(*args, **kwargs)}
+        list_kwargs |= {key: value for key, value in kwargs.items() if key in MANY_RELATION_KWARGS}
+        return TagListField(**list_kwargs)
+
     def to_representation(self, tag: Tag) -> dict:
         return {"slug": tag.slug, "name": tag.name}
 
@@ -120,6 +128,13 @@ class TagSlugField(ListOfReferencesMixin, serializers.SlugRelatedField):
         existing = Tag.objects.filter(Q(slug=name) | Q(name__iexact=name)).first()
         # Unsaved until the post is saved, so a refused post creates no tags.
         return existing or Tag(name=name)
+
+
+class TagListField(ManyReferencesField):
+    """A post's tags, read from the list `Post.objects.for_api()` prefetched when there."""
+
+    def get_attribute(self, instance):
+        return _tags(instance) if getattr(instance, "pk", None) else super().get_attribute(instance)
 
 
 class FieldSelectionMixin:
@@ -245,6 +260,13 @@ class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
         if tags is not None:
             post.tags.set(_saved(tags))
         return post
+
+
+def _tags(post: Post) -> list[Tag]:
+    """The post's tags: the list `Post.objects.for_api()` prefetched, else from its
+    manager (a post just saved, or read some other way)."""
+    tags = getattr(post, "api_tags", None)
+    return post.tags.all() if tags is None else tags
 
 
 def _saved(tags: list[Tag]) -> list[Tag]:

@@ -77,7 +77,7 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
     reference_fields = ("category_id", "cover_image_id", "tags")  # unknown: 409
 
     def get_queryset(self):
-        return permissions.visible_posts(self.request.user, Post.objects.with_relations())
+        return permissions.visible_posts(self.request.user, Post.objects.for_api())
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
@@ -171,7 +171,7 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
     @extend_schema(summary="Public posts only, whoever asks.", responses=PostSerializer(many=True))
     @action(detail=False, methods=["get"])
     def published(self, request: Request) -> Response:
-        queryset = self.filter_queryset(Post.objects.public().with_relations())
+        queryset = self.filter_queryset(Post.objects.public().for_api())
         page = self.paginate_queryset(queryset)
         response = self.get_paginated_response(self.get_serializer(page, many=True).data)
         return add_last_modified(response, _posts_changed_at())

@@ -1,11 +1,15 @@
 """List requests make a constant number of queries, whatever the number of posts."""
 
+import io
+
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from images.services import image_create
 from tests.factories import CategoryFactory, PostFactory, TagFactory
+from tests.images import samples
 
 pytestmark = pytest.mark.django_db
 
@@ -83,3 +87,16 @@ def test_category_filter_query_count(api, django_assert_max_num_queries, query):
     # tags, last change, and on a cache miss when the next scheduled post goes live
     with django_assert_max_num_queries(6):
         assert api.get("/api/posts/" + query + "&page_size=100").status_code == 200
+
+
+def test_a_100_post_page_query_count(api, django_assert_max_num_queries):
+    """The tags come prefetched into a list (`Post.objects.for_api()`), never per post,
+    covers included (their renditions are not read by the API)."""
+    upload = io.BytesIO(samples.encoded("JPEG", (64, 48)))
+    cover = image_create(upload=upload, uploaded_by=PostFactory().author, alt_text="")
+    for _ in range(110):
+        PostFactory(tags=[TagFactory(), TagFactory()], cover_image=cover)
+    with django_assert_max_num_queries(5):
+        response = api.get("/api/posts/?page_size=100")
+    assert response.status_code == 200 and len(response.json()["results"]) == 100
+    assert all(len(row["tags"]) == 2 and row["cover_image"] for row in response.json()["results"])
