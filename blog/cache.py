@@ -48,6 +48,8 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from config.origin import site_origin
 
 GENERATION_KEY = "pages:generation"
+# Bumped when something many posts show changes (a category, tag, image): see below.
+SHARED_GENERATION_KEY = "pages:shared-generation"
 PAGE_PARAMS = ("page",)
 HTML = ("text/html",)
 # Same test as Django's GZipMiddleware.
@@ -78,9 +80,18 @@ class Lookup:
     pending: dict | None = None
 
 
-def invalidate_pages() -> None:
-    """Retire every cached page (cheap: one Redis write)."""
-    cache.set(GENERATION_KEY, timezone.now().timestamp(), timeout=None)
+def invalidate_pages(*, shared: bool = True) -> None:
+    """Retire every cached page, kept count and kept piece (cheap: one Redis write).
+
+    `shared=False` when only posts themselves changed (a post saved or deleted, posts
+    gone public): a post's kept summary (blog/fragments.py) names the version of the
+    post it shows, so the other posts' summaries stay. Anything else (a category, tag,
+    tag list or image, an import) may show in many posts' summaries: it retires them too.
+    """
+    now = timezone.now().timestamp()
+    cache.set_many(
+        {GENERATION_KEY: now, **({SHARED_GENERATION_KEY: now} if shared else {})}, timeout=None
+    )
 
 
 def _expires_at(now: datetime) -> datetime:

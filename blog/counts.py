@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 from django.core.cache import cache, caches
 from django.utils import timezone
 
-from .cache import GENERATION_KEY
+from .cache import GENERATION_KEY, SHARED_GENERATION_KEY
 
 T = TypeVar("T")
 
@@ -44,15 +44,19 @@ def _entry_key(key: str) -> str:
     return f"remember:{hashlib.sha256(key.encode()).hexdigest()}"
 
 
-def _read(keys: list[str]) -> tuple[str, dict]:
-    """The content generation and the entries under `keys`, in one round trip (`MGET`).
+def _read(keys: list[str]) -> tuple[tuple[str, str], dict]:
+    """The stamps of the two generations and the entries under `keys`, in one round trip.
 
-    An entry is `(generation, until, value)`: good while it carries the current
-    generation and `until` has not passed.
+    An entry is `(stamp, until, value)`: good while its stamp is current and `until` has
+    not passed. A value that depends on all content carries the content generation's
+    stamp; one that names the version of what it shows (a post's summary) carries the
+    shared generation's (`blog.cache.invalidate_pages`).
     """
+    every = [GENERATION_KEY, SHARED_GENERATION_KEY, *keys]
     fast = getattr(caches["default"], "get_many_fast", None)  # config/cache.py
-    found = fast([GENERATION_KEY, *keys]) if fast else cache.get_many([GENERATION_KEY, *keys])
-    return str(found.pop(GENERATION_KEY, 0)), found
+    found = fast(every) if fast else cache.get_many(every)
+    content = f"c{found.pop(GENERATION_KEY, 0)}"
+    return (content, f"s{found.pop(SHARED_GENERATION_KEY, 0)}"), found
 
 
 def next_go_live(now: datetime | None = None) -> datetime | None:
@@ -107,20 +111,25 @@ def remember_many(
 
 @dataclass
 class Kept:
-    """Values read by `read_kept`, and how to keep more under the generation they had."""
+    """Values read by `read_kept`, and how to keep more under the generations they had."""
 
-    generation: str
+    stamps: tuple[str, str]  # (content, shared): see `_read`
     values: dict[str, Any]
-    until: float
+    until: float  # the next go-live, or REMEMBER_SECONDS after the read
+    read_at: float
 
-    def keep(self, values: dict[str, Any]) -> None:
-        """Store `values` (computed after the read) until the content changes."""
+    def keep(self, values: dict[str, Any], *, versioned: bool = False) -> None:
+        """Store `values` (computed after the read) until the content changes.
+
+        `versioned`: each key names the version of the post it shows, so only a change
+        to what many posts show retires it, not any post's save.
+        """
+        stamp = self.stamps[1] if versioned else self.stamps[0]
+        # A version of a post shows the same whatever the clock: no go-live retires it.
+        until = self.read_at + REMEMBER_SECONDS if versioned else self.until
         if values:
             cache.set_many(
-                {
-                    _entry_key(key): (self.generation, self.until, value)
-                    for key, value in values.items()
-                },
+                {_entry_key(key): (stamp, until, value) for key, value in values.items()},
                 timeout=REMEMBER_SECONDS,
             )
 
@@ -133,15 +142,15 @@ def read_kept(keys: list[str], *, timed: bool = True) -> Kept:
     """
     now = timezone.now()
     entry_keys = {key: _entry_key(key) for key in keys}
-    generation, found = _read(list(entry_keys.values()))
+    stamps, found = _read(list(entry_keys.values()))
     values: dict[str, Any] = {}
     for key, entry_key in entry_keys.items():
         entry = found.get(entry_key)
-        if entry is not None and entry[0] == generation and entry[1] > now.timestamp():
+        if entry is not None and entry[0] in stamps and entry[1] > now.timestamp():
             values[key] = entry[2]
     until = now.timestamp() + REMEMBER_SECONDS
     if timed and len(values) < len(entry_keys):
         go_live = next_go_live(now)
         if go_live is not None:
             until = min(until, go_live.timestamp())
-    return Kept(generation=generation, values=values, until=until)
+    return Kept(stamps=stamps, values=values, until=until, read_at=now.timestamp())

@@ -25,6 +25,7 @@ the pieces come. A preview of a post readers cannot see is never kept.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
@@ -40,6 +41,8 @@ from .permissions import can_view
 from .selectors import adjacent_posts, related_posts
 
 MENU_KEY = "category-menu"
+# The listing's columns `post_summaries` needs (a listing reads them, not its rows).
+SUMMARY_KEYS = ("pk", "updated_at")
 TOC_MIN_HEADINGS = 3  # fewer headings than this: the post is short enough to scroll
 
 
@@ -58,35 +61,46 @@ def _absolute(url: str) -> str:
     return url if "://" in url else site_url(url)
 
 
-def post_summaries(posts: Iterable[Post | int]) -> tuple[list[SafeString], SafeString]:
+def post_summaries(
+    posts: Iterable[Post | tuple[int, datetime]],
+) -> tuple[list[SafeString], SafeString]:
     """Each post's listing entry (`blog/_post_summary.html`), in order, and the header's
-    menu, in one round trip; the first entry's cover loads eagerly (it is usually in the
-    first screen).
+    menu, in one round trip; the first entry's cover loads at once (it is usually in the
+    first screen), the others' when scrolled to.
 
-    `posts` are primary keys (rows are read only for the summaries not kept) or posts
-    fetched `for_listing()`.
+    `posts` are `(pk, updated_at)` pairs (`SUMMARY_KEYS` of a listing's rows: a row is
+    read only for a summary not kept) or posts fetched `for_listing()`. A summary names
+    the version of its post, so a publish retires none but the changed post's.
     """
     posts = list(posts)
     given = {post.pk: post for post in posts if isinstance(post, Post)}
-    pks = [post.pk if isinstance(post, Post) else post for post in posts]
-    keys = [_key("summary", pk, "eager" if index == 0 else "lazy") for index, pk in enumerate(pks)]
+    pairs = [(post.pk, post.updated_at) if isinstance(post, Post) else post for post in posts]
+    keys = [_key("summary", pk, int(at.timestamp() * 1_000_000)) for pk, at in pairs]
     menu_key = _key(MENU_KEY)
     kept = read_kept([*keys, menu_key])
     fresh: dict[str, str] = {}
-    if missing := [(key, pk) for key, pk in zip(keys, pks, strict=True) if key not in kept.values]:
+    missing = [
+        (key, pk) for key, (pk, _) in zip(keys, pairs, strict=True) if key not in kept.values
+    ]
+    if missing:
         rows = dict(given)
         if unread := [pk for _, pk in missing if pk not in rows]:
             rows |= Post.objects.for_listing().defer("body_html").in_bulk(unread)
         for key, pk in missing:
-            if pk in rows:  # else unpublished meanwhile: left out
-                context = {"post": rows[pk], "eager": key.endswith(":eager")}
-                fresh[key] = render_to_string("blog/_post_summary.html", _site() | context)
+            if pk in rows:  # else deleted meanwhile: left out
+                context = _site() | {"post": rows[pk]}
+                fresh[key] = render_to_string("blog/_post_summary.html", context)
+        kept.keep(fresh, versioned=True)
     if menu_key not in kept.values:
         fresh[menu_key] = _render_menu()
-    kept.keep(fresh)
+        kept.keep({menu_key: fresh[menu_key]})
     found = kept.values | fresh
-    summaries = [mark_safe(found[key]) for key in keys if key in found]  # noqa: S308
-    return summaries, mark_safe(found[menu_key])  # noqa: S308 (our templates)
+    summaries = [found[key] for key in keys if key in found]
+    if summaries:
+        # Kept lazy, like every entry after the first: its cover (the summary's only
+        # image) switched to load at once.
+        summaries[0] = summaries[0].replace(' loading="lazy"', ' loading="eager"', 1)
+    return [mark_safe(html) for html in summaries], mark_safe(found[menu_key])  # noqa: S308
 
 
 PAGE_PIECES = ("head", "article", "links")

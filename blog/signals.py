@@ -5,6 +5,8 @@ between must not cache the old state. The side effects go through the broker; if
 down the save still succeeds and the publish sweep catches up (see `blog.sweep`).
 """
 
+from functools import partial
+
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
@@ -17,6 +19,11 @@ from .tasks import announce_post, enqueue_on_commit
 
 @receiver(post_save, sender=Post)
 @receiver(post_delete, sender=Post)
+def post_changed(**kwargs) -> None:
+    # A post's kept summary names its version: only the post's own pieces change.
+    transaction.on_commit(partial(invalidate_pages, shared=False), robust=True)
+
+
 @receiver(post_save, sender=Category)
 @receiver(post_delete, sender=Category)
 @receiver(post_save, sender=Tag)

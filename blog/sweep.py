@@ -45,7 +45,7 @@ def _announce(candidates: PostQuerySet) -> list[int]:
         )
         if not ids:
             return []
-        invalidate_pages()
+        invalidate_pages(shared=False)  # which posts are public changed, not what they show
         post_went_public.send(sender=Post, post_ids=ids)
         Post.objects.filter(pk__in=ids).update(announced_at=timezone.now())
     logger.info("announced %d post(s) that went public: %s", len(ids), ids)

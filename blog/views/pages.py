@@ -14,7 +14,7 @@ from django.utils.decorators import method_decorator
 from django.views.generic import ListView, TemplateView
 
 from ..cache import cache_anonymous_page
-from ..fragments import post_page, post_summaries
+from ..fragments import SUMMARY_KEYS, post_page, post_summaries
 from ..models import Category, Post, Tag
 from ..paginator import DeferredJoinPaginator
 from ..selectors import months_with_posts, public_authors
@@ -26,7 +26,7 @@ PAGE_SIZE = 10
 class PostListView(ListView):
     """Public posts, newest first, paginated; subclasses narrow the list.
 
-    `posts` in the context are the page's primary keys; `summaries` their listing entries.
+    `posts` in the context are the page's `(pk, updated_at)`; `summaries` their entries.
     """
 
     template_name = "blog/post_list.html"
@@ -37,9 +37,9 @@ class PostListView(ListView):
     description = ""
 
     def get_queryset(self):
-        # Only the page's keys: its posts come rendered from `post_summaries`, which reads
-        # the rows of those not kept.
-        return Post.objects.public().order_by("-published_at", "-id").values_list("pk", flat=True)
+        # Only the page's keys and versions: its posts come rendered from `post_summaries`,
+        # which reads the rows of those not kept.
+        return Post.objects.public().order_by("-published_at", "-id").values_list(*SUMMARY_KEYS)
 
     def get_paginator(self, queryset, per_page, *args, **kwargs) -> DeferredJoinPaginator:
         # The path names the listing (category, tag, author, month): its count is kept.

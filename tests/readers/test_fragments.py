@@ -11,6 +11,8 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.factories import CategoryFactory, EditorFactory, PostFactory, TagFactory
@@ -83,3 +85,32 @@ def test_a_preview_is_never_kept_for_readers(client, client_for, django_assert_m
     draft.published_at = timezone.now()
     draft.save()  # no commit callbacks here: nothing retires pieces, none may exist
     assert "preview-banner" not in html(client, draft.get_absolute_url())
+
+
+def test_a_publish_renders_only_the_new_posts_summary(client, django_capture_on_commit_callbacks):
+    category, tag = CategoryFactory(), TagFactory()
+    for _ in range(5):
+        PostFactory(category=category, tags=[tag])
+    html(client, "/")
+    with django_capture_on_commit_callbacks(execute=True):  # filed as the others are
+        new = PostFactory(title="Fresh off the press", category=category)
+    with CaptureQueriesContext(connection) as queries:
+        page = html(client, "/")
+    assert "Fresh off the press" in page and page.count('<article class="post-summary">') == 6
+    rows = [q["sql"] for q in queries if '"blog_post"."id" IN' in q["sql"]]
+    assert len(rows) == 1 and f"IN ({new.pk})" in rows[0], rows  # the other five were kept
+
+
+def test_a_renamed_tag_or_a_changed_tag_list_shows_in_every_summary(
+    client, django_capture_on_commit_callbacks
+):
+    tag = TagFactory(name="lamps")
+    post = PostFactory(tags=[tag])
+    assert "#lamps" in html(client, "/")
+    with django_capture_on_commit_callbacks(execute=True):
+        tag.name = "lanterns"
+        tag.save()
+    assert "#lanterns" in html(client, "/") and "#lamps" not in html(client, "/")
+    with django_capture_on_commit_callbacks(execute=True):
+        post.tags.add(TagFactory(name="wicks"))  # no save of the post: its version stays
+    assert "#wicks" in html(client, "/")
