@@ -28,6 +28,9 @@ worker_class = "gthread"
 timeout = _int("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _int("GUNICORN_KEEPALIVE", 5)  # nginx keeps upstream connections open
+# Like nginx's `keepalive_requests`: a kept-alive connection is closed after this many
+# requests (see `pre_request`; 100 was too many to matter, 10 rebalanced). 0: never.
+keepalive_requests = _int("GUNICORN_KEEPALIVE_REQUESTS", 10)
 # Recycle workers now and then (memory growth); jitter so they do not restart together.
 max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
 max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 200)
@@ -46,8 +49,31 @@ if os.environ.get("GUNICORN_CONTROL_SOCKET"):
 proc_name = "broadsheet"
 
 
+def pre_request(worker, req) -> None:
+    """Close a kept-alive connection after `keepalive_requests` requests on it.
+
+    A connection stays with the worker that accepted it. When a worker is recycled
+    (`max_requests`), the clients it had (nginx's upstream pool, a load generator)
+    reconnect to the workers still running, and its replacement starts with none: one
+    worker then served everything until the next recycle moved it all again. bench/run.sh
+    measured it (2 workers, `max_requests` 2000, wrk's 32 connections): the bare-Django
+    reference at ~2,200 req/s with recycling against ~5,000 without, and ~3,800 when a
+    connection ends every 10 requests; Broadsheet's post page ~750, ~1,150 and ~1,050.
+    A connection that ends now and then lets the kernel spread them over every worker.
+    """
+    if keepalive_requests and req.req_number % keepalive_requests == 0:
+        req.must_close = True
+
+
 def post_worker_init(worker) -> None:
-    """Build the API schema before this worker takes traffic (blog/api/schema_view.py)."""
+    """Build the API schema before this worker takes traffic (blog/api/schema_view.py).
+
+    Only for Broadsheet's app (config.wsgi warms it up as it loads, so this is a no-op
+    unless that failed): bench/bare.py, served with this file, has no API to build, and
+    importing one into every recycled worker cost it 0.6 s each time.
+    """
+    if "config.wsgi" not in sys.modules:
+        return
     from blog.api.schema_view import warm_up
 
     warm_up()

@@ -75,12 +75,15 @@ stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out="bench-results/$stamp.txt"
 
 # Another gunicorn with gunicorn.conf.py and the stack's environment: APP on a free port,
-# extra environment first. Prints its URL once it answers.
+# extra environment first. Sets `started_url` once it answers. Called directly, not in
+# $(...): a subshell would keep the pid from `extra_pids`, and the server would outlive
+# the run.
 gunicorn_on_free_port() {  # NAME APP [VAR=VALUE...]
   local name=$1 app=$2 port
   shift 2
   port=$(python -c 'from tests.servers import free_port; print(free_port())')
   env "$@" GUNICORN_BIND="127.0.0.1:$port" GUNICORN_PIDFILE= \
+    GUNICORN_CONTROL_SOCKET="$PWD/bench-results/$stamp.$name.ctl" \
     gunicorn --config gunicorn.conf.py "$app" >"bench-results/$stamp.$name.log" 2>&1 &
   extra_pids+=($!)
   for _ in $(seq 200); do
@@ -88,10 +91,12 @@ gunicorn_on_free_port() {  # NAME APP [VAR=VALUE...]
       && break
     sleep 0.1
   done
-  echo "http://127.0.0.1:$port"
+  started_url="http://127.0.0.1:$port"
 }
-bare_url=$(gunicorn_on_free_port bare bench.bare:application BARE_BYTES="$home_size")
-uncached_url=$(gunicorn_on_free_port uncached config.wsgi:application BROADSHEET_PAGE_CACHE_SECONDS=0)
+gunicorn_on_free_port bare bench.bare:application BARE_BYTES="$home_size"
+bare_url=$started_url
+gunicorn_on_free_port uncached config.wsgi:application BROADSHEET_PAGE_CACHE_SECONDS=0
+uncached_url=$started_url
 
 # label|base URL|path: "direct" rows get gunicorn's headers (Host, X-Forwarded-Proto).
 rows=(
