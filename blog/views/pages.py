@@ -14,6 +14,7 @@ from django.utils.decorators import method_decorator
 from django.views.generic import ListView, TemplateView
 
 from ..cache import cache_anonymous_page
+from ..counts import remember
 from ..fragments import SUMMARY_KEYS, post_page, post_summaries
 from ..models import Category, Post, Tag
 from ..paginator import DeferredJoinPaginator
@@ -49,7 +50,11 @@ class PostListView(ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        summaries, menu = post_summaries(context["page_obj"].object_list)
+        page = context["page_obj"]
+        # Which posts a page holds changes only with the content or a go-live: kept, like
+        # its count, so a kept listing page makes no query.
+        window = remember(f"page:{self.request.path}:{page.number}", lambda: list(page))
+        summaries, menu = post_summaries(window)
         context.update(
             heading=self.heading, description=self.description, summaries=summaries, menu=menu
         )

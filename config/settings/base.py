@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # GET /healthz answered before anything else runs (liveness needs none of it).
+    "config.health.LivenessMiddleware",
     "config.logging.RequestIdMiddleware",
     # Anonymous page-cache hits answered before the rest runs (see blog.page_cache_middleware).
     "blog.page_cache_middleware.EarlyPageCacheMiddleware",

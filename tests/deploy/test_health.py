@@ -19,6 +19,18 @@ def test_healthz_answers_without_touching_dependencies(client, settings, django_
     assert "no-cache" in response["Cache-Control"]
 
 
+def test_healthz_is_answered_before_the_other_middleware_and_keeps_their_rules(client):
+    response = client.get("/healthz")
+    # Nothing after it ran: no request id, CSP, ETag or cookie of theirs.
+    for header in ("X-Request-ID", "Content-Security-Policy", "ETag", "Vary"):
+        assert header not in response, header
+    assert not response.cookies
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert client.head("/healthz").status_code == 200
+    assert client.post("/healthz").status_code == 405  # only GET/HEAD are answered early
+    assert client.get("/healthz", HTTP_HOST="attacker.example").status_code == 400
+
+
 def test_readyz_is_200_when_everything_answers(client):
     response = client.get("/readyz")
     assert response.status_code == 200, response.content

@@ -7,6 +7,7 @@ where there are any.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -45,6 +46,22 @@ def test_a_post_page_from_kept_pieces_makes_no_query_and_is_the_same_page(
     assert f'rel="prev" href="{older.get_absolute_url()}"' in again
     assert 'class="related"' in again and "application/ld+json" in again
     assert client.get("/posts/no-such-post/").status_code == 404
+
+
+def test_a_kept_listing_page_makes_no_query_and_is_the_same_page(client, django_assert_num_queries):
+    for _ in range(12):
+        PostFactory(tags=[TagFactory()], category=CategoryFactory())
+    first = html(client, "/")
+    with django_assert_num_queries(0):  # its posts, count, summaries and menu are kept
+        again = html(client, "/")
+    assert again == first
+    assert again.count('<article class="post-summary">') == 10
+    # Page 2 keeps its own posts: not the first page's again.
+    second = html(client, "/?page=2")
+    assert second.count('<article class="post-summary">') == 2
+    assert not set(re.findall(r'<h2><a href="([^"]+)"', second)) & set(
+        re.findall(r'<h2><a href="([^"]+)"', first)
+    )
 
 
 def test_a_save_retires_the_pieces_that_show_it(client, django_capture_on_commit_callbacks):
