@@ -1,25 +1,27 @@
-"""Rendered pieces of reader pages, kept until the content changes.
+"""Rendered pieces of reader pages, kept until what they show changes.
 
 A page the page cache cannot answer (the first reader after a publish, a listing's page
-nobody asked for in the last minute, a search) still repeats work no request changes: a
-post's summary, rendered again on every listing that shows it; a post's article; its
-neighbours and related posts, three queries that rank candidates. Profiling an uncached
-post page put 60% of its time there (issue 14). So each piece is rendered once and kept
-with `blog.counts.remember_many`, under the content generation that every save or delete
-of a post, category, tag or image bumps (`blog.cache.invalidate_pages`), for at most
-`REMEMBER_SECONDS`:
+nobody asked for in the last minute, a logged-in reader, a search) repeated work that no
+request changes: every summary of a listing rendered again; the post page's neighbours
+and related posts, three ranking queries, about 60% of an uncached post page under
+cProfile (issue 14). Each piece is now rendered once and kept (`blog.counts.read_kept`),
+read together with the generations that retire it in one round trip:
 
-- `post_summaries(pks)`: a listing's posts (home, archives, search) in one round trip;
-  only the posts not kept are read from the database and rendered.
-- `post_page(post)`: a public post's head tags, article, and its previous / next /
-  related links. The links depend on which posts are public, so they are also retired
-  when the next scheduled post goes public (`timed`); the article does not.
-- `category_menu()`: the header's categories, counted over every public post.
+- `post_summaries(posts)`: a listing's entries (home, archives, search) and the header's
+  menu. An entry is kept per version of its post (`updated_at`), so a publish renders
+  only the new post's; a change to a category, tag, tag list or image (what many posts
+  show) retires them all (`blog.cache.invalidate_pages`, `shared`).
+- `post_page(slug, user)`: a public post's head tags, article and previous / next /
+  related links, the menu, and the slim row that decides who may see it, under the
+  content generation (every save or delete bumps it) and until the next scheduled post
+  goes public (the links name the public neighbours).
+- `category_menu()`: the menu alone, for pages that read no other piece.
 
-What is kept never depends on who asks: pieces hold only public posts' content and no
-per-visitor markup (preview banners, the CSRF token, the login link are rendered each
-time by the page around them). Keys name the site origin, from which absolute URLs in
-the pieces come. A preview of a post readers cannot see is never kept.
+Kept at most `REMEMBER_SECONDS`: that bounds what no signal announces (a renamed
+author). What is kept never depends on who asks: pieces hold only public posts' content
+and no per-visitor markup (preview banners, the CSRF token, the login link are rendered
+each time by the page around them), and keys name the site origin, from which their
+absolute URLs come. A preview of a post readers cannot see is never kept.
 """
 
 from __future__ import annotations
