@@ -14,6 +14,8 @@ takes for its first page and first API list. The servers are kept for the next r
 (after a migration, say); `--stop` stops them. Tables are saved in bench-results/.
 
 The goal (issue 14): every row under 100 ms at the median and 200 ms at the maximum.
+Reader pages are built from pieces kept between requests (blog/fragments.py); `--cold`
+retires them (and every kept count) before each timed request.
 """
 
 from __future__ import annotations
@@ -98,6 +100,19 @@ def environment(database_url: str, redis_url: str, port: int) -> dict[str, str]:
         GUNICORN_PIDFILE="",
     )
     return env
+
+
+def retire_everything(env: dict[str, str]):
+    """`blog.cache.invalidate_pages`, from this process: with `--cold`, each timed
+    request finds no kept count, page window or piece (blog/fragments.py), as the first
+    reader after a category or tag changed would."""
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from blog.cache import invalidate_pages
+
+    return invalidate_pages
 
 
 def manage(env: dict[str, str], *args: str) -> None:
@@ -287,6 +302,11 @@ def main() -> None:
     parser.add_argument("--stop", action="store_true", help="stop the kept servers and exit")
     parser.add_argument("--no-seed", action="store_true", help="skip migrate and seed_bulk")
     parser.add_argument("--only", help="time only the rows whose label matches this regex")
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="retire every kept count and piece of page before each timed request",
+    )
     args = parser.parse_args()
     if args.stop:
         stop_servers()
@@ -306,6 +326,7 @@ def main() -> None:
     rows, token = plan(env)
     if not args.no_seed:
         vacuum()
+    before = retire_everything(env) if args.cold else lambda: None
     only = re.compile(args.only) if args.only else None
     # `kill` stops gunicorn too (the `finally` below), not only this script.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
@@ -345,7 +366,8 @@ def main() -> None:
         lines += [
             f"Broadsheet at {args.posts:,} posts, uncached, one request at a time, {stamp}",
             f"{os.cpu_count()} cores, load {load};"
-            f" gunicorn 1 worker x {env.get('GUNICORN_THREADS', '4')} threads, page cache off;"
+            f" gunicorn 1 worker x {env.get('GUNICORN_THREADS', '4')} threads, page cache off"
+            f"{', nothing kept (--cold)' if args.cold else ''};"
             f" ms over {args.repeat} requests after one untimed",
             f"fresh worker: first / {first_page:.0f} ms, first /api/posts/ {first_api:.0f} ms,"
             f" second / {second_page:.0f} ms",
@@ -362,6 +384,7 @@ def main() -> None:
             client.get(path, editor)
             times, statuses = [], set()
             for _ in range(args.repeat):
+                before()
                 status, ms, _body = client.get(path, editor)
                 times.append(ms)
                 statuses.add(status)
