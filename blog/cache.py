@@ -134,10 +134,16 @@ def page_key(request: HttpRequest, recipe: Recipe) -> tuple[str, str] | None:
     return f"page:{hashlib.sha256(parts.encode()).hexdigest()}", variant
 
 
+def get_many_at_once(keys: list[str]) -> dict[str, Any]:
+    """`cache.get_many(keys)` as one `MGET` on the Redis backend's fast path
+    (config/cache.py); {} when Redis is away."""
+    fast = getattr(caches["default"], "get_many_fast", None)
+    return fast(keys) if fast else cache.get_many(keys)
+
+
 def with_generation(key: str) -> tuple[Any, Any]:
     """(current generation, value under `key`), in one round trip."""
-    fast = getattr(caches["default"], "get_many_fast", None)  # config/cache.py
-    found = fast([GENERATION_KEY, key]) if fast else cache.get_many([GENERATION_KEY, key])
+    found = get_many_at_once([GENERATION_KEY, key])
     return found.get(GENERATION_KEY, 0), found.get(key)
 
 

@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from django.core.cache import cache, caches
+from django.core.cache import cache
 from django.utils import timezone
 
-from .cache import GENERATION_KEY, SHARED_GENERATION_KEY
+from .cache import GENERATION_KEY, SHARED_GENERATION_KEY, get_many_at_once
 
 T = TypeVar("T")
 
@@ -52,9 +52,7 @@ def _read(keys: list[str]) -> tuple[tuple[str, str], dict]:
     stamp; one that names the version of what it shows (a post's summary) carries the
     shared generation's (`blog.cache.invalidate_pages`).
     """
-    every = [GENERATION_KEY, SHARED_GENERATION_KEY, *keys]
-    fast = getattr(caches["default"], "get_many_fast", None)  # config/cache.py
-    found = fast(every) if fast else cache.get_many(every)
+    found = get_many_at_once([GENERATION_KEY, SHARED_GENERATION_KEY, *keys])
     content = f"c{found.pop(GENERATION_KEY, 0)}"
     return (content, f"s{found.pop(SHARED_GENERATION_KEY, 0)}"), found
 
@@ -86,27 +84,15 @@ def remember(key: str, compute: Callable[[], T], *, timed: bool = True) -> T:
     """`compute()`, or its value from an earlier call while the content is unchanged.
 
     `timed=False` for a value the clock cannot change (what an editor sees: every post):
-    it is kept past the next go-live. A hit is one round trip to the cache.
+    it is kept past the next go-live. A hit is one round trip to the cache; several
+    values read together: `read_kept`.
     """
-    return remember_many([key], lambda keys: {key: compute()}, timed=timed)[key]
-
-
-def remember_many(
-    keys: list[str], compute: Callable[[list[str]], dict[str, T]], *, timed: bool = True
-) -> dict[str, T]:
-    """`{key: value}` for `keys`: kept values, and `compute(missing_keys)` for the rest.
-
-    One round trip reads them all, and one more stores what was computed: a listing's ten
-    post summaries (`blog.fragments`) cost the same as one. `compute` may leave a key out
-    (nothing to keep, such as a post that does not exist): it is then absent here too.
-    """
-    kept = read_kept(keys, timed=timed)
-    missing = [key for key in keys if key not in kept.values]
-    if not missing:
-        return kept.values
-    computed = compute(missing)
-    kept.keep(computed)
-    return kept.values | computed
+    kept = read_kept([key], timed=timed)
+    if key in kept.values:
+        return kept.values[key]
+    value = compute()
+    kept.keep({key: value})
+    return value
 
 
 @dataclass

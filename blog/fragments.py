@@ -40,7 +40,7 @@ from .links import slug_path
 from .markdown import table_of_contents
 from .models import Post
 from .permissions import can_view
-from .selectors import adjacent_posts, related_posts
+from .selectors import adjacent_posts, busiest_categories, related_posts
 
 MENU_KEY = "category-menu"
 # The listing's columns `post_summaries` needs (a listing reads them, not its rows).
@@ -107,7 +107,7 @@ def post_summaries(
 
 PAGE_PIECES = ("head", "article", "links")
 # What the post page needs to know before it may show (and keep) a post.
-VISIBILITY_FIELDS = ("id", "slug", "status", "published_at", "author_id", "updated_at")
+VISIBILITY_FIELDS = ("id", "slug", "status", "published_at", "author_id")
 
 
 def post_page(slug: str, user) -> tuple[Post, dict[str, SafeString]] | None:
@@ -203,8 +203,6 @@ def category_menu() -> SafeString:
 
 
 def _render_menu() -> str:
-    from .templatetags.navigation import busiest_categories
-
     return render_to_string(
         "blog/_category_menu.html", _site() | {"categories": busiest_categories()}
     )

@@ -13,6 +13,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
@@ -20,8 +21,9 @@ from django.db.models.functions import TruncMonth
 
 from . import search_sqlite
 from .counts import remember
-from .models import SEARCH_CONFIG, Post, PostQuerySet
+from .models import SEARCH_CONFIG, Category, Post, PostQuerySet
 
+MENU_SIZE = 8  # categories in the header's menu
 MAX_QUERY_LENGTH = 200
 # PostgreSQL ranks at most this many matches, the newest: a word in every post would
 # otherwise rank the whole archive on each request. Older matches are left out.
@@ -36,6 +38,27 @@ def public_authors() -> QuerySet:
     """
     has_public = Post.objects.public().filter(author=OuterRef("pk"))
     return get_user_model().objects.filter(Exists(has_public), is_active=True)
+
+
+def busiest_categories() -> list[Category]:
+    """Up to `MENU_SIZE` categories with public posts, most posts first."""
+    # COUNT(*), not COUNT(id): an index-only scan of (category, status, published_at).
+    public_count = (
+        Post.objects.public()
+        .filter(category=OuterRef("pk"))
+        .order_by()
+        .values("category")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    busiest = (
+        Category.objects.annotate(public_posts=Subquery(public_count, output_field=IntegerField()))
+        .order_by(F("public_posts").desc(nulls_last=True), "name")
+        .only("name", "slug")[:MENU_SIZE]
+    )
+    # Sorted by count: those without public posts come last; leaving them out here counts
+    # each category once (a filter on the annotation would count them all twice).
+    return [category for category in busiest if category.public_posts]
 
 
 def months_with_posts() -> list[dict]:

@@ -48,3 +48,21 @@ def test_an_abnormal_exit_keeps_gunicorns_path_and_status(code):
     child = _run(code)
     assert child.returncode == code
     assert "hook returned" in child.stdout
+
+
+BARE_WORKER = """
+import runpy, sys
+config = runpy.run_path("gunicorn.conf.py")
+config["post_worker_init"](None)  # a worker of bench/bare.py: config.wsgi never loaded
+print("api imported" if "blog.api.schema_view" in sys.modules else "nothing imported")
+"""
+
+
+def test_a_worker_of_another_app_builds_no_api_schema():
+    """bench/bare.py is served with gunicorn.conf.py: its recycled workers imported the
+    whole API (0.6 s each) until `post_worker_init` looked at which app it serves."""
+    child = subprocess.run(
+        [sys.executable, "-c", BARE_WORKER], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert child.returncode == 0, child.stderr
+    assert child.stdout.strip() == "nothing imported"

@@ -64,6 +64,15 @@ def test_a_kept_listing_page_makes_no_query_and_is_the_same_page(client, django_
     )
 
 
+def test_a_kept_archive_page_reads_only_its_archive(client, django_assert_num_queries):
+    category = CategoryFactory(name="Harbour", slug="harbour")
+    for _ in range(3):
+        PostFactory(category=category)
+    first = html(client, "/category/harbour/")
+    with django_assert_num_queries(1):  # the category itself (a 404 for an unknown one)
+        assert html(client, "/category/harbour/") == first
+
+
 def test_a_save_retires_the_pieces_that_show_it(client, django_capture_on_commit_callbacks):
     post = PostFactory(title="Lamps at dusk")
     assert "Lamps at dusk" in html(client, "/")
@@ -92,7 +101,7 @@ def test_a_scheduled_neighbour_appears_on_time_without_a_save(client):
         assert "Tomorrow&#x27;s news" in html(client, "/")
 
 
-def test_a_preview_is_never_kept_for_readers(client, client_for, django_assert_max_num_queries):
+def test_a_preview_is_never_kept_for_readers(client, client_for):
     draft = PostFactory(status="draft", title="Not yet")
     editor = client_for(EditorFactory())
     assert "preview-banner" in html(editor, draft.get_absolute_url())
