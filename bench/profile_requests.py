@@ -88,6 +88,7 @@ def main() -> None:
         DJANGO_SETTINGS_MODULE="config.settings.production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS="localhost",
+        BROADSHEET_SITE_URL="https://localhost",
         DATABASE_URL=server("postgres"),
         REDIS_URL=server("redis"),
         DJANGO_LOG_LEVEL="WARNING",
@@ -97,7 +98,9 @@ def main() -> None:
     from django.conf import settings
     from django.core.wsgi import get_wsgi_application
 
-    application = get_wsgi_application()
+    from blog.page_cache_middleware import PageCacheFront
+
+    application = PageCacheFront(get_wsgi_application())  # what config.wsgi serves
     from blog.models import Post
 
     post = Post.objects.public().order_by("-published_at").first().get_absolute_url()

@@ -56,9 +56,9 @@ HTML = ("text/html",)
 _ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 # Below this, gzip saves too little to be worth a second copy.
 GZIP_MIN_BYTES = 512
-# The request attribute through which the early middleware and the decorator share one
-# lookup and one write per request.
-LOOKUP_ATTRIBUTE = "_broadsheet_page_cache"
+# The WSGI environ key (`request.META`) through which the early path and the decorator
+# share one lookup and one write per request.
+LOOKUP_KEY = "broadsheet.page_cache"
 
 
 @dataclass(frozen=True)
@@ -262,7 +262,7 @@ def cache_anonymous_page(
             key, variant = keyed
             _hand_known_query(request, known_query(request, recipe.params))
             now = timezone.now()
-            lookup = getattr(request, LOOKUP_ATTRIBUTE, None)
+            lookup = request.META.get(LOOKUP_KEY)
             if lookup is None or lookup.key != key:
                 lookup = look_up(key, now.timestamp())
             if lookup.entry is not None:
@@ -279,7 +279,7 @@ def cache_anonymous_page(
                 return response
             expires = _expires_at(now).timestamp()
             entry = _new_entry(response, lookup, expires)
-            if getattr(request, LOOKUP_ATTRIBUTE, None) is lookup:
+            if request.META.get(LOOKUP_KEY) is lookup:
                 lookup.pending = entry  # the early middleware adds the final headers, stores
             else:
                 store(lookup, entry)

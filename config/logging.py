@@ -23,6 +23,12 @@ class RequestIdFilter:
         return True
 
 
+def request_id_for(meta: dict) -> str:
+    """The proxy's `X-Request-ID` when well formed, else a new one."""
+    incoming = meta.get("HTTP_X_REQUEST_ID", "")
+    return incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
+
+
 class RequestIdMiddleware:
     """Keeps the proxy's request id (when well formed) or makes one; echoes it back."""
 
@@ -30,8 +36,7 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        incoming = request.META.get("HTTP_X_REQUEST_ID", "")
-        request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
+        request_id = request_id_for(request.META)
         token = _request_id.set(request_id)
         try:
             response = self.get_response(request)

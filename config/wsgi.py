@@ -8,7 +8,12 @@ from config.settings import default_module
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", default_module())
 
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+from blog.page_cache_middleware import PageCacheFront  # noqa: E402 - needs Django set up
+
+# Page-cache hits are answered before Django's handler runs (see the module).
+application = PageCacheFront(django_application)
 
 if os.environ.get("BROADSHEET_WARMUP", "1") != "0":
     from config.warmup import warm

@@ -1,5 +1,6 @@
-"""The early page-cache path (blog/page_cache_middleware.py) answers only what the full
-stack would answer from the cache with the same bytes and headers.
+"""The early page-cache path (blog/page_cache_middleware.py), in front of Django's handler
+or as its first middleware, answers only what the full stack would answer from the cache
+with the same bytes and headers.
 
 A hit skips sessions, auth, CSRF and messages, so these tests pin down who never gets
 one: logged-in users, visitors with a session cookie, API clients with a token, CORS
@@ -12,8 +13,12 @@ import gzip
 
 import pytest
 from django.core.cache import cache
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_started
+from django.test import RequestFactory
 
 from blog.models import Post
+from blog.page_cache_middleware import PageCacheFront
 from tests.factories import PostFactory
 from transfer.models import Permalink
 
@@ -133,3 +138,57 @@ def test_a_hit_is_gzipped_for_clients_that_accept_it_and_answers_if_none_match(c
 def test_a_foreign_host_is_refused_even_when_the_page_is_cached(client, post):
     client.get("/")
     assert client.get("/", HTTP_HOST="evil.example").status_code == 400
+
+
+def _serve(application, path: str, **headers) -> tuple[int, dict[str, str], bytes]:
+    """One request through a WSGI application, as gunicorn makes it."""
+    environ = RequestFactory().get(path, **headers).environ
+    answer: list = []
+    body = application(
+        environ, lambda status, headers, exc_info=None: answer.extend([status, headers])
+    )
+    try:
+        content = b"".join(body)
+    finally:
+        getattr(body, "close", lambda: None)()
+    return int(answer[0].split()[0]), dict(answer[1]), content
+
+
+# Django's handler closes the database connection after each request: no test transaction.
+@pytest.mark.django_db(transaction=True)
+def test_the_wsgi_front_answers_a_hit_before_djangos_handler_runs(post):
+    front = PageCacheFront(WSGIHandler())
+    started: list = []
+
+    def count(**kwargs):
+        started.append(kwargs)
+
+    request_started.connect(count)
+    try:
+        miss_status, miss, first = _serve(front, "/")
+        assert (miss_status, miss["X-Page-Cache"], len(started)) == (200, "miss", 1)
+        status, hit, content = _serve(front, "/", HTTP_X_REQUEST_ID="edge-7f3a")
+        assert (status, hit["X-Page-Cache"], len(started)) == (200, "hit", 1)
+    finally:
+        request_started.disconnect(count)
+    assert content == first
+    for header in SECURITY_HEADERS:
+        assert hit[header] == miss[header], header
+    assert hit["X-Request-ID"] == "edge-7f3a"  # the proxy's id, as the stack echoes it
+    assert hit["Content-Length"] == str(len(content))
+    assert "public" in hit["Cache-Control"]
+
+    not_modified, headers, empty = _serve(front, "/", HTTP_IF_NONE_MATCH=miss["ETag"])
+    assert (not_modified, empty) == (304, b"") and headers["ETag"] == miss["ETag"]
+    _, zipped, packed = _serve(front, "/", HTTP_ACCEPT_ENCODING="gzip")
+    assert zipped["Content-Encoding"] == "gzip" and gzip.decompress(packed) == first
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_wsgi_front_leaves_everything_else_to_the_stack(post, settings):
+    front = PageCacheFront(WSGIHandler())
+    _serve(front, "/")
+    assert _serve(front, "/", HTTP_HOST="evil.example")[0] == 400
+    settings.PAGE_CACHE_SECONDS = 0
+    status, headers, _ = _serve(front, "/")
+    assert status == 200 and "X-Page-Cache" not in headers
