@@ -15,6 +15,9 @@ read together with the generations that retire it in one round trip:
   related links, the menu, and the slim row that decides who may see it, under the
   content generation (every save or delete bumps it) and until the next scheduled post
   goes public (the links name the public neighbours).
+- `listing_entries(kept, key, posts)`: a listing page's entries as a whole, kept under
+  the content generation, so that a kept listing page is one round trip: its count, its
+  entries and the menu, read together by the view (`menu_key()`).
 - `category_menu()`: the menu alone, for pages that read no other piece.
 
 Kept at most `REMEMBER_SECONDS`: that bounds what no signal announces (a renamed
@@ -26,7 +29,7 @@ absolute URLs come. A preview of a post readers cannot see is never kept.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from django.template.loader import render_to_string
@@ -35,7 +38,7 @@ from django.utils.safestring import SafeString, mark_safe
 from config.origin import site_origin, site_url
 
 from .context_processors import site
-from .counts import read_kept, remember
+from .counts import Kept, read_kept, remember
 from .links import slug_path
 from .markdown import table_of_contents
 from .models import Post
@@ -103,6 +106,31 @@ def post_summaries(
         # image) switched to load at once.
         summaries[0] = summaries[0].replace(' loading="lazy"', ' loading="eager"', 1)
     return [mark_safe(html) for html in summaries], mark_safe(found[menu_key])  # noqa: S308
+
+
+def menu_key() -> str:
+    """The key the header's menu is kept under (to read it with a page's other values)."""
+    return _key(MENU_KEY)
+
+
+def listing_entries(
+    kept: Kept, key: str, posts: Callable[[], Iterable[tuple[int, datetime]]]
+) -> tuple[list[SafeString], SafeString]:
+    """A listing page's entries and the menu, from `kept` (read by the caller with `key`
+    and `menu_key()`) or, when not kept, from `post_summaries(posts())`.
+
+    The page's entries are kept together under `key` (its path and page), retired by any
+    save: which posts a page holds changes with every publish. Each entry stays kept on
+    its own too, per version of its post, so rebuilding the page after a publish renders
+    only the new post's.
+    """
+    entries = kept.values.get(key)
+    menu = kept.values.get(menu_key())
+    if entries is None or menu is None:
+        summaries, menu = post_summaries(posts())
+        kept.keep({key: [str(html) for html in summaries]})
+        return summaries, menu
+    return [mark_safe(html) for html in entries], mark_safe(menu)  # noqa: S308
 
 
 PAGE_PIECES = ("head", "article", "links")

@@ -14,8 +14,8 @@ from django.utils.decorators import method_decorator
 from django.views.generic import ListView, TemplateView
 
 from ..cache import cache_anonymous_page
-from ..counts import remember
-from ..fragments import SUMMARY_KEYS, post_page, post_summaries
+from ..counts import read_kept
+from ..fragments import SUMMARY_KEYS, listing_entries, menu_key, post_page
 from ..models import Category, Post, Tag
 from ..paginator import DeferredJoinPaginator
 from ..selectors import months_with_posts, public_authors
@@ -42,19 +42,32 @@ class PostListView(ListView):
         # which reads the rows of those not kept.
         return Post.objects.public().order_by("-published_at", "-id").values_list(*SUMMARY_KEYS)
 
+    def paginate_queryset(self, queryset, page_size):
+        # A kept listing page is one round trip and no query: its count (the path names
+        # the listing: category, tag, author, month), its entries and the menu, read
+        # together. The entries are kept per page asked for ("last" is the last page
+        # while the count, kept under the same generation, stays).
+        path, requested = self.request.path, self._requested_page()
+        self.count_key = f"list:{path}"
+        self.entries_key = f"entries:{path}:{requested}"
+        count_key = DeferredJoinPaginator.kept_count_key(self.count_key)
+        self.kept = read_kept([count_key, self.entries_key, menu_key()])
+        return super().paginate_queryset(queryset, page_size)
+
+    def _requested_page(self) -> str:
+        """The page asked for, as ListView reads it, `01` and `1` alike."""
+        page = self.kwargs.get(self.page_kwarg) or self.request.GET.get(self.page_kwarg) or "1"
+        return str(int(page)) if str(page).isdigit() else str(page)
+
     def get_paginator(self, queryset, per_page, *args, **kwargs) -> DeferredJoinPaginator:
-        # The path names the listing (category, tag, author, month): its count is kept.
         return super().get_paginator(
-            queryset, per_page, *args, count_key=f"list:{self.request.path}", **kwargs
+            queryset, per_page, *args, count_key=self.count_key, kept=self.kept, **kwargs
         )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         page = context["page_obj"]
-        # Which posts a page holds changes only with the content or a go-live: kept, like
-        # its count, so a kept listing page makes no query.
-        window = remember(f"page:{self.request.path}:{page.number}", lambda: list(page))
-        summaries, menu = post_summaries(window)
+        summaries, menu = listing_entries(self.kept, self.entries_key, lambda: list(page))
         context.update(
             heading=self.heading, description=self.description, summaries=summaries, menu=menu
         )

@@ -15,6 +15,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django_redis import get_redis_connection
 
 from tests.factories import CategoryFactory, EditorFactory, PostFactory, TagFactory
 
@@ -62,6 +63,22 @@ def test_a_kept_listing_page_makes_no_query_and_is_the_same_page(client, django_
     assert not set(re.findall(r'<h2><a href="([^"]+)"', second)) & set(
         re.findall(r'<h2><a href="([^"]+)"', first)
     )
+
+
+def _cache_reads() -> int:
+    """Reads the cache's Redis server has answered so far (its own count: INFO)."""
+    stats = get_redis_connection("default").info("commandstats")
+    return sum(stats.get(f"cmdstat_{name}", {}).get("calls", 0) for name in ("get", "mget"))
+
+
+@pytest.mark.parametrize("page", ["/", "/?page=2", "/?page=last", "post"])
+def test_a_kept_page_is_one_round_trip_to_the_cache(client, page):
+    posts = [PostFactory(category=CategoryFactory()) for _ in range(12)]
+    url = posts[0].get_absolute_url() if page == "post" else page
+    first = html(client, url)
+    before = _cache_reads()
+    assert html(client, url) == first
+    assert _cache_reads() - before == 1  # the count, entries and menu (or pieces): one MGET
 
 
 def test_a_kept_archive_page_reads_only_its_archive(client, django_assert_num_queries):
