@@ -1,0 +1,103 @@
+"""This process's copies of what `get_many_fast` read (config/cache.py, `TrackedReader`),
+against a real Redis: a copy answers without a round trip only while Redis has pushed no
+change to it; a change made by anyone, a flush or a lost connection is never answered
+from an old copy.
+
+"Another process" here is another cache backend with a reader of its own: its own
+connections to the same server, exactly what a second gunicorn worker has.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import redis
+
+from config.cache import BreakerRedisCache, _breakers, _readers
+from tests.servers import start_redis
+
+
+@pytest.fixture
+def redis_server():
+    server = start_redis()
+    yield server
+    server.stop()
+
+
+def _process(url: str, cooldown: float = 0.0) -> BreakerRedisCache:
+    """A cache backend as a fresh process has it: its own breaker and reader."""
+    _breakers.pop(url, None)
+    _readers.pop(url, None)
+    options = {"IGNORE_EXCEPTIONS": True, "SOCKET_TIMEOUT": 0.25, "BREAKER_COOLDOWN": cooldown}
+    return BreakerRedisCache(url, {"OPTIONS": options})
+
+
+def _mgets(url: str) -> int:
+    """MGETs the server has answered so far (its own count)."""
+    return redis.Redis.from_url(url).info("commandstats").get("cmdstat_mget", {}).get("calls", 0)
+
+
+def _until(read, expected, seconds: float = 2.0) -> float:
+    """Seconds until `read()` returned `expected`; fails after `seconds`."""
+    started = time.monotonic()
+    while (value := read()) != expected:
+        assert time.monotonic() - started < seconds, f"still {value!r}"
+        time.sleep(0.001)
+    return time.monotonic() - started
+
+
+def test_a_copy_answers_without_a_round_trip_until_another_process_changes_it(redis_server):
+    url = redis_server.url
+    here, there = _process(url), _process(url)
+    here.set("headline", "v1")
+    assert here.get_many_fast(["headline", "absent"]) == {"headline": "v1"}
+    before = _mgets(url)
+    for _ in range(5):
+        assert here.get_many_fast(["headline", "absent"]) == {"headline": "v1"}
+    assert _mgets(url) == before  # the copies, a missing key's too
+
+    there.set("headline", "v2")
+    waited = _until(lambda: here.get_many_fast(["headline"]), {"headline": "v2"})
+    assert waited < 0.5
+    there.set("absent", "now here")  # a key that did not exist is tracked as well
+    _until(lambda: here.get_many_fast(["absent"]), {"absent": "now here"})
+
+
+def test_this_processs_own_writes_are_read_back_at_once(redis_server):
+    here = _process(redis_server.url)
+    here.set_many({"a": 1, "b": 2})
+    assert here.get_many_fast(["a", "b"]) == {"a": 1, "b": 2}
+    here.set("a", 10)
+    assert here.get_many_fast(["a", "b"]) == {"a": 10, "b": 2}
+    here.delete_many(["a", "b"])
+    assert here.get_many_fast(["a", "b"]) == {}
+    here.set("b", 3)
+    here.clear()
+    assert here.get_many_fast(["b"]) == {}
+
+
+def test_a_flush_or_a_lost_connection_never_leaves_an_old_copy(redis_server):
+    url = redis_server.url
+    here, there = _process(url), _process(url)
+    here.set("edition", "morning")
+    assert here.get_many_fast(["edition"]) == {"edition": "morning"}
+    redis.Redis.from_url(url).flushdb()  # by someone else
+    _until(lambda: here.get_many_fast(["edition"]), {})
+
+    here.set("edition", "evening")
+    assert here.get_many_fast(["edition"]) == {"edition": "evening"}
+    # Every connection dropped by the server: no invalidation can reach this process.
+    redis.Redis.from_url(url).client_kill_filter(_type="normal", skip_me=True)
+    there.set("edition", "late")
+    first = here.get_many_fast(["edition"])
+    assert first in ({}, {"edition": "late"})  # a miss or the new value, never "evening"
+    assert here.get_many_fast(["edition"]) == {"edition": "late"}
+
+
+def test_no_copy_is_used_while_the_breaker_is_open(redis_server):
+    here = _process(redis_server.url, cooldown=3600)
+    here.set("edition", "morning")
+    assert here.get_many_fast(["edition"]) == {"edition": "morning"}
+    here.breaker.failed(ConnectionError("as if Redis had gone away"))
+    assert here.get_many_fast(["edition"]) == {}
