@@ -56,6 +56,14 @@ _READS = frozenset(
 )
 
 
+def close_readers() -> None:
+    """Close every `TrackedReader`'s connection in this process."""
+    with _lock:
+        readers = list(_readers.values())
+    for reader in readers:
+        reader.close()
+
+
 def redis_is_down(url: str) -> bool:
     """True while the cache's breaker for the Redis at `url` is open (an outage is on).
 
@@ -208,6 +216,11 @@ class TrackedReader:
             return
         for key in keys:
             self._copies.pop(key.decode() if isinstance(key, bytes) else key, None)
+
+    def close(self) -> None:
+        """Close the connection (a process about to fork: its children open their own)."""
+        with self._lock:
+            self._drop()
 
     def _drop(self) -> None:
         self._copies.clear()

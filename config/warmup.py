@@ -27,6 +27,8 @@ from collections.abc import Callable, Iterable
 from django.conf import settings
 from django.db import connections
 
+from config.cache import close_readers
+
 logger = logging.getLogger(__name__)
 
 # TEST-NET-1 (RFC 5737): never a real client, so no real client's API throttle moves.
@@ -134,6 +136,7 @@ def warm(application: Callable) -> None:
         settings.PAGE_CACHE_SECONDS = page_cache_seconds
         # Forked workers must open their own connections, not share the master's.
         connections.close_all()
+        close_readers()
     logger.info(
         "warmed up in %.0f ms: %s",
         (time.monotonic() - started) * 1000,
