@@ -166,7 +166,8 @@ class TrackedReader:
                 self._drop()
                 raise
             for key in held:
-                self._copies.move_to_end(key)
+                if key in self._copies:  # else invalidated while the MGET was answered
+                    self._copies.move_to_end(key)
             if self._tracking and self._size:
                 self._copies.update(read)
                 while len(self._copies) > self._size:

@@ -9,6 +9,7 @@ connections to the same server, exactly what a second gunicorn worker has.
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -101,3 +102,28 @@ def test_no_copy_is_used_while_the_breaker_is_open(redis_server):
     assert here.get_many_fast(["edition"]) == {"edition": "morning"}
     here.breaker.failed(ConnectionError("as if Redis had gone away"))
     assert here.get_many_fast(["edition"]) == {}
+
+
+def test_reads_while_another_process_writes_never_fail_or_go_back_in_time(redis_server):
+    """Invalidations arrive while this process's own MGET is being answered."""
+    url = redis_server.url
+    here, there = _process(url), _process(url)
+    there.set("counter", 0)
+    done = threading.Event()
+
+    def write():
+        value = 0
+        while not done.is_set():
+            value += 1
+            there.set("counter", value)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        seen = []
+        for n in range(2000):  # "counter" held, a key never read before: always an MGET
+            seen.append(here.get_many_fast(["counter", f"new-{n}"])["counter"])
+    finally:
+        done.set()
+        writer.join()
+    assert seen == sorted(seen) and seen[-1] > seen[0]
