@@ -151,9 +151,7 @@ class TrackedReader:
         """The raw values of `keys` (None: no such key), from copies or one `MGET`."""
         with self._lock:
             try:
-                connection = self._connect()
-                while connection.can_read(timeout=0):  # invalidations that arrived
-                    connection.read_response(push_request=True)
+                connection = self._applied(self._connect())
                 held = {key: self._copies[key] for key in keys if key in self._copies}
                 missing = [key for key in dict.fromkeys(keys) if key not in held]
                 if missing:
@@ -173,6 +171,21 @@ class TrackedReader:
                 while len(self._copies) > self._size:
                     self._copies.popitem(last=False)
             return [read[key] if key in read else held[key] for key in keys]
+
+    def _applied(self, connection: Any) -> Any:
+        """The connection, with the invalidations that arrived applied.
+
+        A connection the server closed while it sat idle (Redis's `timeout`, a proxy)
+        reads as closed here, before any command: it is opened again once, with no
+        copies, instead of counting as an outage.
+        """
+        try:
+            while connection.can_read(timeout=0):
+                connection.read_response(push_request=True)
+        except RedisConnectionError:
+            self._drop()
+            return self._connect()
+        return connection
 
     def forget(self, keys: Sequence[str] | None) -> None:
         """Drop the copies of `keys` (None: all of them)."""
