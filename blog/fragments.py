@@ -113,6 +113,12 @@ def menu_key() -> str:
     return _key(MENU_KEY)
 
 
+def entries_key(path: str, page: str) -> str:
+    """The key a listing page's entries are kept under (with the site origin, as every
+    piece's: their URLs come from it)."""
+    return _key("entries", path, page)
+
+
 def listing_entries(
     kept: Kept, key: str, posts: Callable[[], Iterable[tuple[int, datetime]]]
 ) -> tuple[list[SafeString], SafeString]:

@@ -15,7 +15,7 @@ from django.views.generic import ListView, TemplateView
 
 from ..cache import cache_anonymous_page
 from ..counts import read_kept
-from ..fragments import SUMMARY_KEYS, listing_entries, menu_key, post_page
+from ..fragments import SUMMARY_KEYS, entries_key, listing_entries, menu_key, post_page
 from ..models import Category, Post, Tag
 from ..paginator import DeferredJoinPaginator
 from ..selectors import months_with_posts, public_authors
@@ -49,7 +49,7 @@ class PostListView(ListView):
         # while the count, kept under the same generation, stays).
         path, requested = self.request.path, self._requested_page()
         self.count_key = f"list:{path}"
-        self.entries_key = f"entries:{path}:{requested}"
+        self.entries_key = entries_key(path, requested)
         count_key = DeferredJoinPaginator.kept_count_key(self.count_key)
         self.kept = read_kept([count_key, self.entries_key, menu_key()])
         return super().paginate_queryset(queryset, page_size)
