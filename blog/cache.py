@@ -6,7 +6,8 @@ next scheduled post goes public, whichever comes first. So a scheduled post appe
 time by `Post.objects.public()` alone, cached or not. Saving or deleting a post, and the
 publish sweep, bump a generation number that retires every cached page at once: an entry
 is good only while it carries the current generation. Both are read in one Redis round
-trip (`MGET`), so a hit costs one call.
+trip (`MGET`), so a hit costs at most one call, and none while this process's copies
+of both hold (config/cache.py, `TrackedReader`).
 
 The key holds exactly what the response depends on, and nothing a visitor may vary at
 will: the site origin (absolute URLs come from it, never from the Host header, see

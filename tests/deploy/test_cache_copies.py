@@ -26,11 +26,12 @@ def redis_server():
     server.stop()
 
 
-def _process(url: str, cooldown: float = 0.0) -> BreakerRedisCache:
+def _process(url: str, cooldown: float = 0.0, copies: int = 512) -> BreakerRedisCache:
     """A cache backend as a fresh process has it: its own breaker and reader."""
     _breakers.pop(url, None)
     _readers.pop(url, None)
     options = {"IGNORE_EXCEPTIONS": True, "SOCKET_TIMEOUT": 0.25, "BREAKER_COOLDOWN": cooldown}
+    options["LOCAL_COPIES"] = copies
     return BreakerRedisCache(url, {"OPTIONS": options})
 
 
@@ -127,3 +128,17 @@ def test_reads_while_another_process_writes_never_fail_or_go_back_in_time(redis_
         done.set()
         writer.join()
     assert seen == sorted(seen) and seen[-1] > seen[0]
+
+
+@pytest.mark.parametrize("copies", [0, 1])
+def test_local_copies_bounds_how_many_values_a_process_keeps(redis_server, copies):
+    url = redis_server.url
+    here = _process(url, copies=copies)
+    here.set_many({"a": 1, "b": 2})
+    here.get_many_fast(["a"])
+    before = _mgets(url)
+    here.get_many_fast(["a"])  # kept when one copy is allowed, read again with none
+    assert _mgets(url) - before == (1 if copies == 0 else 0)
+    here.get_many_fast(["b"])  # takes the only place
+    here.get_many_fast(["a"])  # read again: "b" pushed it out
+    assert _mgets(url) - before == (3 if copies == 0 else 2)
