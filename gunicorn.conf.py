@@ -66,17 +66,23 @@ def pre_request(worker, req) -> None:
 
 
 def post_worker_init(worker) -> None:
-    """Build the API schema before this worker takes traffic (blog/api/schema_view.py).
+    """Connect every request thread and build the API schema before this worker takes
+    traffic (config/warmup.py, blog/api/schema_view.py).
 
-    Only for Broadsheet's app (config.wsgi warms it up as it loads, so this is a no-op
-    unless that failed): bench/bare.py, served with this file, has no API to build, and
-    importing one into every recycled worker cost it 0.6 s each time.
+    Only for Broadsheet's app (config.wsgi warms the schema up as it loads, so that is a
+    no-op unless it failed): bench/bare.py, served with this file, has no API to build,
+    and importing one into every recycled worker cost it 0.6 s each time. The worker
+    accepts no connection before this returns; the other workers take them meanwhile.
     """
     if "config.wsgi" not in sys.modules:
         return
     from blog.api.schema_view import warm_up
+    from config.warmup import connect_threads
 
     warm_up()
+    executor = getattr(worker, "tpool", None)  # gthread's request threads
+    if executor is not None:
+        connect_threads(executor, worker.cfg.threads, worker.wsgi)
 
 
 def worker_exit(server, worker) -> None:

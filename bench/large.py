@@ -283,14 +283,15 @@ def start_gunicorn(env: dict[str, str], log: Path) -> subprocess.Popen:
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
     )
-    port = int(env["GUNICORN_BIND"].rsplit(":", 1)[1])
     deadline = time.monotonic() + 60
+    # The worker takes traffic once its request threads are connected (config/warmup.py);
+    # a request sent before then waits in the listen queue for its boot.
     while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
+        if "request threads connected" in log.read_text(errors="replace"):
             return process
-        except OSError:
-            time.sleep(0.05)
+        if process.poll() is not None:
+            break
+        time.sleep(0.05)
     process.terminate()
     raise RuntimeError(f"gunicorn did not start; see {log}")
 

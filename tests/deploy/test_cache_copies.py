@@ -142,3 +142,25 @@ def test_local_copies_bounds_how_many_values_a_process_keeps(redis_server, copie
     here.get_many_fast(["b"])  # takes the only place
     here.get_many_fast(["a"])  # read again: "b" pushed it out
     assert _mgets(url) - before == (3 if copies == 0 else 2)
+
+
+def test_a_new_connection_names_redis_py_without_reading_package_metadata(
+    redis_server, monkeypatch
+):
+    """redis-py read its version from the installed packages' metadata for each new
+    connection (4-7 ms: a fresh worker's first request paid it twice); the backend
+    hands it the same information once (config.cache.DRIVER_INFO)."""
+
+    def metadata_read(name):
+        raise AssertionError(f"importlib.metadata.version({name!r}) on connect")
+
+    monkeypatch.setattr("importlib.metadata.version", metadata_read)
+    url = redis_server.url
+    backend = _process(url)
+    backend.set("headline", "v1")
+    assert backend.get_many_fast(["headline"]) == {"headline": "v1"}  # the reader's too
+    # What CLIENT SETINFO sends (Redis 7.2+; this machine's 7.0 ignores it), given once.
+    pool = backend.client.get_client(write=False).connection_pool
+    for connection in [pool.make_connection(), backend.reader._connection]:
+        assert connection.driver_info.formatted_name == "redis-py"
+        assert connection.driver_info.lib_version == redis.__version__

@@ -1,13 +1,15 @@
 """The warm-up a web process runs before taking traffic (config/warmup.py)."""
 
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
-from django.db import connection
+from django.db import connection, connections
 
-from config.warmup import warm
+from config.warmup import connect_threads, warm
 from tests.factories import PostFactory
 
 # WSGIHandler, not get_wsgi_application(): setting Django up again would reset logging.
@@ -41,3 +43,47 @@ def test_warmup_never_stops_the_server_from_starting(caplog, monkeypatch):
     with caplog.at_level(logging.INFO, logger="config.warmup"):
         warm(WSGIHandler())
     assert "warm-up stopped early" in caplog.text
+
+
+def _on_every_thread(executor, threads, task):
+    """`task()`'s result on each of the executor's threads (a barrier keeps them apart)."""
+    barrier = threading.Barrier(threads, timeout=10)
+
+    def run():
+        barrier.wait()
+        return threading.get_ident(), task()
+
+    return dict(f.result(timeout=10) for f in [executor.submit(run) for _ in range(threads)])
+
+
+def test_each_request_thread_is_connected_and_has_served_before_traffic(caplog):
+    """gunicorn.conf.py's post_worker_init: a worker's request threads are connected
+    (one database connection each) and the main pages served once between them."""
+    PostFactory(title="Warm harbour")
+    served = []
+
+    def application(environ, start_response):
+        served.append((threading.get_ident(), environ["PATH_INFO"]))
+        return WSGIHandler()(environ, start_response)
+
+    with ThreadPoolExecutor(max_workers=4) as executor:
+        try:
+            with caplog.at_level(logging.INFO, logger="config.warmup"):
+                connect_threads(executor, 4, application)
+            opened = _on_every_thread(executor, 4, lambda: connection.connection is not None)
+        finally:
+            _on_every_thread(executor, 4, connections.close_all)
+
+    assert "4 request threads connected" in caplog.text
+    assert len(opened) == 4 and all(opened.values())  # four threads, each connected
+    assert {thread for thread, _ in served} == set(opened)  # each served a page
+    paths = [path for _, path in served]
+    assert sorted(set(paths)) == sorted(paths)  # each page once
+    assert {"/", "/api/posts/", "/feed/"} <= set(paths)
+
+
+def test_connecting_the_threads_never_stops_the_worker(caplog, monkeypatch):
+    monkeypatch.setattr("config.warmup._paths", lambda: [][0])  # IndexError
+    with ThreadPoolExecutor(max_workers=2) as executor:
+        connect_threads(executor, 2, WSGIHandler())
+    assert "connecting the request threads stopped early" in caplog.text
