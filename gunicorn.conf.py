@@ -6,11 +6,14 @@ under an ASGI worker. Logs (error and access) go to stdout, one JSON object per 
 unless `DJANGO_LOG_FORMAT=text`, with the request id that Django echoes back.
 """
 
+import json
 import logging
 import multiprocessing
 import os
 import sys
+from collections.abc import Mapping
 
+from gunicorn.glogging import Logger, SafeAtoms
 from pythonjsonlogger.json import JsonFormatter
 
 
@@ -110,15 +113,66 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms rid=%({x-request-id}o)s'
 
 
-class AccessJsonFormatter(JsonFormatter):
+JSON_LOGS = os.environ.get("DJANGO_LOG_FORMAT", "json") == "json"
+
+
+class _JsonAtoms(SafeAtoms):
+    """The atoms as they came: JSON escapes them itself (SafeAtoms backslashes quotes,
+    for the text format)."""
+
+    def __init__(self, atoms: dict) -> None:
+        dict.__init__(self, atoms)
+
+
+class AccessLogger(Logger):
+    """gunicorn's logger, with only the access atoms that `access_log_format` and
+    `AccessJsonFormatter` use.
+
+    gunicorn's own `atoms()` copies every request header, response header and environ
+    entry into the record (and its formatter escapes each): with python-json-logger on
+    top, a tenth of the CPU of a page built from kept pieces went to its access line.
+    Any other atom in a changed `access_log_format` prints as `-`.
+    """
+
+    atoms_wrapper_class = _JsonAtoms if JSON_LOGS else SafeAtoms
+
+    def atoms(self, resp, req, environ, request_time):
+        status = resp.status
+        if isinstance(status, str):
+            status = status.split(None, 1)[0]
+        request_id = "-"
+        for name, value in resp.headers:
+            if name.lower() == "x-request-id":
+                request_id = value
+                break
+        method, uri = environ["REQUEST_METHOD"], environ.get("RAW_URI", "")
+        return {
+            "h": environ.get("REMOTE_ADDR", "-"),
+            "r": f"{method} {uri} {environ.get('SERVER_PROTOCOL', '')}",
+            "s": status,
+            "m": method,
+            "U": environ.get("PATH_INFO"),
+            "q": environ.get("QUERY_STRING"),
+            "B": getattr(resp, "sent", None),
+            "a": environ.get("HTTP_USER_AGENT", "-"),
+            "M": request_time.seconds * 1000 + request_time.microseconds // 1000,
+            "{x-request-id}o": request_id,
+        }
+
+
+logger_class = AccessLogger
+
+
+class AccessJsonFormatter(logging.Formatter):
     """One JSON object per access: method, path, status, bytes, duration, request id."""
 
-    def add_fields(self, log_record, record, message_dict):
-        super().add_fields(log_record, record, message_dict)
-        atoms = record.args if isinstance(record.args, dict) else {}
-        log_record.pop("message", None)
-        log_record.update(
+    def format(self, record: logging.LogRecord) -> str:
+        atoms = record.args if isinstance(record.args, Mapping) else {}
+        return json.dumps(
             {
+                "time": self.formatTime(record),
+                "level": record.levelname,
+                "logger": record.name,
                 "remote": atoms.get("h"),
                 "method": atoms.get("m"),
                 "path": atoms.get("U"),
@@ -134,13 +188,13 @@ class AccessJsonFormatter(JsonFormatter):
 
 _FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s"
 _RENAME = {"asctime": "time", "levelname": "level", "name": "logger"}
-if os.environ.get("DJANGO_LOG_FORMAT", "json") == "json":
+if JSON_LOGS:
     logconfig_dict = {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {
             "json": {"()": JsonFormatter, "fmt": _FIELDS, "rename_fields": _RENAME},
-            "access": {"()": AccessJsonFormatter, "fmt": _FIELDS, "rename_fields": _RENAME},
+            "access": {"()": AccessJsonFormatter},
         },
         "handlers": {
             "error": {

@@ -130,16 +130,17 @@ if [ -n "${BENCH_ONLY:-}" ]; then
   rows=("${kept[@]}")
 fi
 
-rps() {  # URL [HEADER...] -> "requests/s non-2xx"
+rps() {  # URL [HEADER...] -> "requests/s non-2xx p99-ms"
   local url=$1 result
   shift
   result=$(wrk --latency -t2 -c"$CONNECTIONS" -d"${SECONDS_EACH}s" -H "Accept-Encoding: gzip" "$@" "$url")
   { echo "== $url"; echo "$result"; } >>"$out.raw"
-  printf '%s %s' "$(awk '/Requests\/sec/ {print $2}' <<<"$result")" \
-    "$(awk '/Non-2xx/ {print $5}' <<<"$result" | grep . || echo 0)"
+  printf '%s %s %s' "$(awk '/Requests\/sec/ {print $2}' <<<"$result")" \
+    "$(awk '/Non-2xx/ {print $5}' <<<"$result" | grep . || echo 0)" \
+    "$(awk '$1 == "99%" {v = $2 + 0; if ($2 ~ /us$/) v /= 1000; else if ($2 ~ /[^m]s$/) v *= 1000; print v}' <<<"$result")"
 }
 
-declare -A results bad
+declare -A results bad p99s
 for round in $(seq "$ROUNDS"); do
   echo "bench: round $round of $ROUNDS" >&2
   for row in "${rows[@]}"; do
@@ -150,8 +151,9 @@ for round in $(seq "$ROUNDS"); do
     fi
     # One request first: fills the page cache (and warms the worker) for the hit rows.
     curl -s -o /dev/null "${headers[@]}" --cacert "$STACK_CA_CERT" "$base$path" || true
-    read -r value non2xx <<<"$(rps "$base$path" "${headers[@]}")"
+    read -r value non2xx p99 <<<"$(rps "$base$path" "${headers[@]}")"
     results[$label]+="$value "
+    p99s[$label]+="$p99 "
     bad[$label]=$((${bad[$label]:-0} + non2xx))
   done
 done
@@ -162,17 +164,18 @@ median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END {print (NR % 2) 
   echo "Broadsheet bench $stamp: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "wrk ${SECONDS_EACH}s x $CONNECTIONS connections per row, median of $ROUNDS interleaved round(s)"
   echo "gunicorn workers=$WEB_CONCURRENCY threads=${GUNICORN_THREADS:-4}; home page $home_size bytes; static $static"
-  printf '%-38s %7s %10s %7s %9s %9s  %s\n' row bytes "req/s" non2xx "÷bare" "÷static" "rounds"
+  echo "p99: wrk's 99th percentile latency in ms (median of the rounds), $CONNECTIONS connections"
+  printf '%-38s %7s %10s %7s %9s %9s %7s  %s\n' row bytes "req/s" non2xx "÷bare" "÷static" p99 "rounds"
   static_rps=$(median <<<"${results["static file, nginx (reference)"]}")
   bare_rps=$(median <<<"${results["bare Django, gunicorn (reference)"]}")
   for row in "${rows[@]}"; do
     IFS='|' read -r label base path <<<"$row"
     value=$(median <<<"${results[$label]}")
     bytes=$(curl -s --cacert "$STACK_CA_CERT" -H "Host: localhost" -H "X-Forwarded-Proto: https" "$base$path" | wc -c)
-    printf '%-38s %7s %10.0f %7s %9.2f %9.2f  %s\n' "$label" "$bytes" "$value" "${bad[$label]}" \
+    printf '%-38s %7s %10.0f %7s %9.2f %9.2f %7.1f  %s\n' "$label" "$bytes" "$value" "${bad[$label]}" \
       "$(awk -v a="$value" -v b="$bare_rps" 'BEGIN {print a / b}')" \
       "$(awk -v a="$value" -v b="$static_rps" 'BEGIN {print a / b}')" \
-      "${results[$label]}"
+      "$(median <<<"${p99s[$label]}")" "${results[$label]}"
   done
   echo "Ratios within one run are what counts: other processes share these cores."
 } | tee "$out"
