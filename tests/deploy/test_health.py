@@ -1,10 +1,14 @@
 """/healthz (liveness, no dependencies) and /readyz (database, cache, broker, migrations)."""
 
+import io
+
 import pytest
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_started
 from django.db.migrations.recorder import MigrationRecorder
 from health_check.exceptions import ServiceUnavailable
 
-from config.health import Migrations
+from config.health import LivenessFront, Migrations
 from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,6 +33,48 @@ def test_healthz_is_answered_before_the_other_middleware_and_keeps_their_rules(c
     assert client.head("/healthz").status_code == 200
     assert client.post("/healthz").status_code == 405  # only GET/HEAD are answered early
     assert client.get("/healthz", HTTP_HOST="attacker.example").status_code == 400
+
+
+def _wsgi(application, method: str, path: str, host: str = "localhost") -> tuple[str, bytes]:
+    environ = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "HTTP_HOST": host,
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(),
+        "wsgi.errors": io.StringIO(),
+    }
+    statuses = []
+    body = b"".join(application(environ, lambda status, headers: statuses.append(status)))
+    return statuses[0], body
+
+
+def test_the_wsgi_front_answers_probes_without_django_s_handler():
+    """config/wsgi.py serves LivenessFront(...): a probe never reaches the handler (its
+    signals, the middleware); anything else, a bad host or method too, does."""
+    handled = []
+
+    def handler(environ, start_response):
+        handled.append(environ["PATH_INFO"])
+        return WSGIHandler()(environ, start_response)
+
+    front = LivenessFront(handler)
+    started = []
+    request_started.connect(started.append)
+    try:
+        assert _wsgi(front, "GET", "/healthz") == ("200 OK", b'{"status": "ok"}')
+        assert _wsgi(front, "HEAD", "/healthz")[0] == "200 OK"
+        assert handled == [] and started == []
+        assert _wsgi(front, "POST", "/healthz")[0] == "403 Forbidden"  # CSRF, as ever
+        assert _wsgi(front, "GET", "/healthz", host="attacker.example")[0] == "400 Bad Request"
+        assert _wsgi(front, "GET", "/robots.txt")[0] == "200 OK"
+    finally:
+        request_started.disconnect(started.append)
+    assert handled == ["/healthz", "/healthz", "/robots.txt"]
 
 
 def test_readyz_is_200_when_everything_answers(client):

@@ -13,12 +13,12 @@ import gzip
 
 import pytest
 from django.core.cache import cache
-from django.core.handlers.wsgi import WSGIHandler
+from django.core.handlers.wsgi import WSGIHandler, WSGIRequest
 from django.core.signals import request_started
 from django.test import RequestFactory
 
 from blog.models import Post
-from blog.page_cache_middleware import PageCacheFront
+from blog.page_cache_middleware import REQUEST_KEY, PageCacheFront, request_for
 from tests.factories import PostFactory
 from transfer.models import Permalink
 
@@ -192,3 +192,29 @@ def test_the_wsgi_front_leaves_everything_else_to_the_stack(post, settings):
     settings.PAGE_CACHE_SECONDS = 0
     status, headers, _ = _serve(front, "/")
     assert status == 200 and "X-Page-Cache" not in headers
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_a_miss_the_stack_takes_the_request_the_front_built(post, monkeypatch):
+    """config/wsgi.py: Django's handler builds no second request for the same environ
+    (`request_for`), and nothing of it is left behind in the environ."""
+    handler = WSGIHandler()
+    handler.request_class = request_for
+    front = PageCacheFront(handler)
+    environs = [RequestFactory().get(path).environ for path in ("/", post.get_absolute_url())]
+    built: list[str] = []
+    build = WSGIRequest.__init__
+
+    def counted(request, environ: dict) -> None:
+        built.append(environ["PATH_INFO"])
+        build(request, environ)
+
+    monkeypatch.setattr(WSGIRequest, "__init__", counted)  # whoever builds one
+    statuses: list[str] = []
+    for environ in environs:
+        body = front(environ, lambda status, headers, exc_info=None: statuses.append(status))
+        assert b"".join(body)
+        body.close()
+        assert REQUEST_KEY not in environ
+    assert statuses == ["200 OK", "200 OK"]
+    assert built == ["/", post.get_absolute_url()]  # one each, not two
