@@ -111,6 +111,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "blog.context_processors.site",
             ],
+            # `{% extends %}` that finds the root layout's blocks once (see the module).
+            "builtins": ["blog.templatetags.extends"],
         },
     },
 ]
