@@ -136,7 +136,7 @@ class AccessLogger(Logger):
 
     atoms_wrapper_class = _JsonAtoms if JSON_LOGS else SafeAtoms
 
-    def atoms(self, resp, req, environ, request_time):
+    def atoms(self, resp, req, wsgi, request_time):  # wsgi: the WSGI environ
         status = resp.status
         if isinstance(status, str):
             status = status.split(None, 1)[0]
@@ -145,16 +145,16 @@ class AccessLogger(Logger):
             if name.lower() == "x-request-id":
                 request_id = value
                 break
-        method, uri = environ["REQUEST_METHOD"], environ.get("RAW_URI", "")
+        method, uri = wsgi["REQUEST_METHOD"], wsgi.get("RAW_URI", "")
         return {
-            "h": environ.get("REMOTE_ADDR", "-"),
-            "r": f"{method} {uri} {environ.get('SERVER_PROTOCOL', '')}",
+            "h": wsgi.get("REMOTE_ADDR", "-"),
+            "r": f"{method} {uri} {wsgi.get('SERVER_PROTOCOL', '')}",
             "s": status,
             "m": method,
-            "U": environ.get("PATH_INFO"),
-            "q": environ.get("QUERY_STRING"),
+            "U": wsgi.get("PATH_INFO"),
+            "q": wsgi.get("QUERY_STRING"),
             "B": getattr(resp, "sent", None),
-            "a": environ.get("HTTP_USER_AGENT", "-"),
+            "a": wsgi.get("HTTP_USER_AGENT", "-"),
             "M": request_time.seconds * 1000 + request_time.microseconds // 1000,
             "{x-request-id}o": request_id,
         }
