@@ -100,7 +100,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 def liveness_answer(request: HttpRequest) -> HttpResponse | None:
     """The probe's answer to `GET`/`HEAD /healthz` on a host this site serves; None for
     anything else, which the full chain answers (a host we do not serve gets the usual
-    400, any other method `require_safe`'s 405)."""
+    400, any other method goes through CSRF to `require_safe`'s 405)."""
     if request.path_info != "/healthz" or request.method not in ("GET", "HEAD"):
         return None
     try:
