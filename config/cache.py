@@ -258,10 +258,10 @@ class BreakerRedisCache(RedisCache):
         pool_kwargs = {"driver_info": DRIVER_INFO, **options.get("CONNECTION_POOL_KWARGS", {})}
         params = {**params, "OPTIONS": {**options, "CONNECTION_POOL_KWARGS": pool_kwargs}}
         super().__init__(server, params)
-        cooldown = params.get("OPTIONS", {}).get("BREAKER_COOLDOWN", 5.0)
+        cooldown = options.get("BREAKER_COOLDOWN", 5.0)
         # Django makes a backend per thread; the breaker, like the connection pool, is
         # one per process and server.
-        copies = params.get("OPTIONS", {}).get("LOCAL_COPIES", 512)
+        copies = options.get("LOCAL_COPIES", 512)
         with _lock:
             self.breaker = _breakers.setdefault(
                 str(server), CircuitBreaker("Redis cache", cooldown=cooldown)

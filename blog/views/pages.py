@@ -28,9 +28,8 @@ PAGE_SIZE = 10
 class PostListView(ListView):
     """Public posts, newest first, paginated; subclasses narrow the list.
 
-    `posts` in the context are the page's `(pk, updated_at)`; `summaries` their entries,
-    and `entries` the same joined (one node for the template to render instead of a
-    loop of three per post).
+    `posts` in the context are the page's `(pk, updated_at)`; `entries` their summaries,
+    joined (one node for the template to render instead of a loop of three per post).
     """
 
     template_name = "blog/post_list.html"
@@ -74,7 +73,6 @@ class PostListView(ListView):
         context.update(
             heading=self.heading,
             description=self.description,
-            summaries=summaries,
             entries=mark_safe("".join(summaries)),  # noqa: S308 - each is safe (our templates)
             menu=menu,
         )
