@@ -15,9 +15,10 @@ read together with the generations that retire it in one round trip:
   related links, the menu, and the slim row that decides who may see it, under the
   content generation (every save or delete bumps it) and until the next scheduled post
   goes public (the links name the public neighbours).
-- `listing_entries(kept, key, posts)`: a listing page's entries as a whole, kept under
-  the content generation, so that a kept listing page is one round trip: its count, its
-  entries and the menu, read together by the view (`menu_key()`).
+- `listing_entries(kept, key, posts, page_obj)`: a listing page's entries as a whole,
+  with its links to the pages around it, kept under the content generation, so that a
+  kept listing page is one round trip: its count, its entries and the menu, read
+  together by the view (`menu_key()`).
 - `category_menu()`: the menu alone, for pages that read no other piece.
 
 Kept at most `REMEMBER_SECONDS`: that bounds what no signal announces (a renamed
@@ -32,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
+from django.core.paginator import Page
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
@@ -116,27 +118,34 @@ def menu_key() -> str:
 def entries_key(path: str, page: str) -> str:
     """The key a listing page's entries are kept under (with the site origin, as every
     piece's: their URLs come from it)."""
-    return _key("entries", path, page)
+    return _key("listing", path, page)  # "entries" held a list before
 
 
 def listing_entries(
-    kept: Kept, key: str, posts: Callable[[], Iterable[tuple[int, datetime]]]
-) -> tuple[list[SafeString], SafeString]:
-    """A listing page's entries and the menu, from `kept` (read by the caller with `key`
-    and `menu_key()`) or, when not kept, from `post_summaries(posts())`.
+    kept: Kept,
+    key: str,
+    posts: Callable[[], Iterable[tuple[int, datetime]]],
+    page_obj: Page,
+) -> tuple[list[SafeString], SafeString, SafeString]:
+    """A listing page's entries, the menu and the page's links to the pages around it
+    (`blog/_pagination.html`), from `kept` (read by the caller with `key` and
+    `menu_key()`) or, when not kept, from `post_summaries(posts())`.
 
-    The page's entries are kept together under `key` (its path and page), retired by any
-    save: which posts a page holds changes with every publish. Each entry stays kept on
-    its own too, per version of its post, so rebuilding the page after a publish renders
-    only the new post's.
+    The page's entries and links are kept together under `key` (its path and page),
+    retired by any save: which posts a page holds, and how many pages there are, change
+    with every publish. Each entry stays kept on its own too, per version of its post,
+    so rebuilding the page after a publish renders only the new post's.
     """
-    entries = kept.values.get(key)
+    listing = kept.values.get(key)
     menu = kept.values.get(menu_key())
-    if entries is None or menu is None:
+    if listing is None or menu is None:
         summaries, menu = post_summaries(posts())
-        kept.keep({key: [str(html) for html in summaries]})
-        return summaries, menu
-    return [mark_safe(html) for html in entries], mark_safe(menu)  # noqa: S308
+        pagination = render_to_string("blog/_pagination.html", {"page_obj": page_obj})
+        kept.keep({key: {"entries": [str(html) for html in summaries], "pagination": pagination}})
+    else:
+        summaries, pagination = listing["entries"], listing["pagination"]
+    safe = [mark_safe(html) for html in summaries]  # noqa: S308 - our templates
+    return safe, mark_safe(menu), mark_safe(pagination)  # noqa: S308
 
 
 PAGE_PIECES = ("head", "article", "links")

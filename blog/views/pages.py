@@ -29,7 +29,8 @@ class PostListView(ListView):
     """Public posts, newest first, paginated; subclasses narrow the list.
 
     `posts` in the context are the page's `(pk, updated_at)`; `entries` their summaries,
-    joined (one node for the template to render instead of a loop of three per post).
+    joined (one node for the template to render instead of a loop of three per post);
+    `pagination` the links to the pages around it, kept with them.
     """
 
     template_name = "blog/post_list.html"
@@ -69,11 +70,14 @@ class PostListView(ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         page = context["page_obj"]
-        summaries, menu = listing_entries(self.kept, self.entries_key, lambda: list(page))
+        summaries, menu, pagination = listing_entries(
+            self.kept, self.entries_key, lambda: list(page), page
+        )
         context.update(
             heading=self.heading,
             description=self.description,
             entries=mark_safe("".join(summaries)),  # noqa: S308 - each is safe (our templates)
+            pagination=pagination,
             menu=menu,
         )
         return context

@@ -63,6 +63,25 @@ def test_a_kept_listing_page_makes_no_query_and_is_the_same_page(client, django_
     assert not set(re.findall(r'<h2><a href="([^"]+)"', second)) & set(
         re.findall(r'<h2><a href="([^"]+)"', first)
     )
+    # Each page's links to the pages around it are kept with its entries.
+    assert "Page 1 of 2" in again and 'rel="next" href="?page=2"' in again
+    assert 'rel="prev"' not in again.split('class="pagination"')[1]
+    assert "Page 2 of 2" in second and 'rel="prev" href="?page=1"' in second
+    assert html(client, "/?page=2") == second
+
+
+def test_a_publish_retires_the_kept_links_between_pages(
+    client, django_capture_on_commit_callbacks
+):
+    posts = PostFactory.create_batch(10)
+    assert 'class="pagination"' not in html(client, "/")  # one page: no links
+    with django_capture_on_commit_callbacks(execute=True):
+        PostFactory()
+    assert "Page 1 of 2" in html(client, "/") and "Page 2 of 2" in html(client, "/?page=last")
+    with django_capture_on_commit_callbacks(execute=True):
+        for post in posts[:2]:
+            post.delete()
+    assert 'class="pagination"' not in html(client, "/")
 
 
 def _cache_reads() -> int:
