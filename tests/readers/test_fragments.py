@@ -70,9 +70,7 @@ def test_a_kept_listing_page_makes_no_query_and_is_the_same_page(client, django_
     assert html(client, "/?page=2") == second
 
 
-def test_a_publish_retires_the_kept_links_between_pages(
-    client, django_capture_on_commit_callbacks
-):
+def test_a_publish_retires_the_kept_links_between_pages(client, django_capture_on_commit_callbacks):
     posts = PostFactory.create_batch(10)
     assert 'class="pagination"' not in html(client, "/")  # one page: no links
     with django_capture_on_commit_callbacks(execute=True):
