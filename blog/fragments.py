@@ -12,7 +12,7 @@ read together with the generations that retire it in one round trip:
   only the new post's; a change to a category, tag, tag list or image (what many posts
   show) retires them all (`blog.cache.invalidate_pages`, `shared`).
 - `post_page(slug, user)`: a public post's head tags, article and previous / next /
-  related links, the menu, and the slim row that decides who may see it, under the
+  related links, with the slim row that decides who may see it (one entry), under the
   content generation (every save or delete bumps it) and until the next scheduled post
   goes public (the links name the public neighbours).
 - `listing_entries(kept, key, posts, page_obj)`: a listing page's entries as a whole,
@@ -164,10 +164,10 @@ def post_page(slug: str, user) -> tuple[Post, dict[str, SafeString]] | None:
     read only when its pieces are not kept. A preview's pieces are rendered every time
     and never kept; nothing is kept for a slug without a post.
     """
-    key, menu_key = _key("post-page", slug), _key(MENU_KEY)
-    kept = read_kept([key, menu_key])
-    page = kept.values.get(key)  # {"row": slim post, "head": ..., "article": ..., "links": ...}
-    menu = kept.values.get(menu_key)
+    page_key, menu_at = _key("post-page", slug), _key(MENU_KEY)
+    kept = read_kept([page_key, menu_at])
+    page = kept.values.get(page_key)  # {"row": slim post, "head": …, "article": …, "links": …}
+    menu = kept.values.get(menu_at)
     if page is not None:
         post = page["row"]
     else:
@@ -184,9 +184,9 @@ def post_page(slug: str, user) -> tuple[Post, dict[str, SafeString]] | None:
         for piece in PAGE_PIECES:
             page[piece] = render_to_string(f"blog/_post_{piece}.html", context)
         if post.is_public:
-            fresh[key] = page
+            fresh[page_key] = page
     if menu is None:
-        menu = fresh[menu_key] = _render_menu()
+        menu = fresh[menu_at] = _render_menu()
     kept.keep(fresh)
     pieces = {piece: page[piece] for piece in PAGE_PIECES} | {"menu": menu}
     return post, {piece: mark_safe(html) for piece, html in pieces.items()}  # noqa: S308
