@@ -1,4 +1,4 @@
-"""Site name, description and the layout's links for every template."""
+"""Site name, description and the layout's links for every template; the page's URL."""
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -12,3 +12,9 @@ def site(request: HttpRequest) -> dict:
         "site_description": settings.SITE_DESCRIPTION,
         "links": layout_links(),
     }
+
+
+def page_url(request: HttpRequest) -> dict:
+    """The page's absolute URL (the layout's canonical link). Views whose layout is kept
+    (blog.layouts) hand it over as a slot instead."""
+    return {"page_url": request.build_absolute_uri()}

@@ -110,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "blog.context_processors.site",
+                "blog.context_processors.page_url",
             ],
             # `{% extends %}` that finds the root layout's blocks once (see the module).
             "builtins": ["blog.templatetags.extends"],
@@ -156,6 +157,9 @@ else:
 PAGE_CACHE_SECONDS = env.int("BROADSHEET_PAGE_CACHE_SECONDS", default=60)
 # At most this long in a browser's own cache, which nothing can purge (docs/deploy.md).
 PAGE_BROWSER_CACHE_SECONDS = env.int("BROADSHEET_BROWSER_CACHE_SECONDS", default=5)
+# Reader pages' layouts rendered once for anonymous visitors (blog/layouts.py); off: every
+# page renders its whole template (the same bytes, more work).
+KEEP_LAYOUTS = env.bool("BROADSHEET_KEEP_LAYOUTS", default=True)
 
 # --- Auth -------------------------------------------------------------------------------
 

@@ -38,9 +38,11 @@ def test_login_and_logout(client):
         "/accounts/login/", {"username": "ada", "password": "correct-horse-battery"}
     )
     assert response.status_code == 302
-    assert client.get("/").context["user"].is_authenticated
+    signed_in = client.get("/").content.decode()
+    assert "Log out</button>" in signed_in and "Log in</a>" not in signed_in
     client.post("/accounts/logout/")
-    assert not client.get("/").context["user"].is_authenticated
+    signed_out = client.get("/").content.decode()
+    assert "Log in</a>" in signed_out and "Log out</button>" not in signed_out
 
 
 def test_login_refuses_offsite_redirect(client):
