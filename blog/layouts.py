@@ -125,17 +125,16 @@ def _leaves(slots: Slots) -> Iterator[tuple[str, str | None, object]]:
 
 def _build(template_name: str, shape: tuple, constants: dict) -> Layout | None:
     try:
-        return layout_of(template_name, shape, constants)
+        return layout_of(get_template(template_name).template, shape, constants)
     except NotALayout as reason:
         logger.warning("%s is rendered for every request: %s", template_name, reason)
         return None
 
 
-def layout_of(template_name: str, shape: tuple, constants: dict) -> Layout:
-    """The layout of `template_name` for slots of `shape` (`(name, key or None, whether
-    it is not empty)`), proved as the module docstring says; `NotALayout` saying why it
-    is not one."""
-    template = get_template(template_name).template
+def layout_of(template: Template, shape: tuple, constants: dict) -> Layout:
+    """The layout of `template` for slots of `shape` (`(name, key or None, whether it is
+    not empty)`), proved as the module docstring says; `NotALayout` saying why it is not
+    one."""
     names = {name for name, _, _ in shape}
     if problem := next(_problems(template, names), None):
         raise NotALayout(problem)
@@ -187,7 +186,7 @@ def _problems(template: Template, slots: set[str]) -> Iterator[str]:
         if isinstance(node, ExtendsNode):
             parent = node.parent_name.resolve(Context())
             if isinstance(parent, str):
-                yield from _problems(get_template(parent).template, slots)
+                yield from _problems(template.engine.get_template(parent), slots)
             else:
                 yield "an {% extends %} of a variable"
         elif isinstance(node, VariableNode):
