@@ -109,8 +109,9 @@ def filled(template_name: str, slots: Slots) -> SafeString | None:
         layout = _kept[key]
     except KeyError:
         layout = _build(template_name, shape, constants | ANONYMOUS)
-        if len(_kept) < KEPT_LAYOUTS:
-            _kept[key] = layout
+        if len(_kept) >= KEPT_LAYOUTS:  # settings changed often (tests): start again
+            _kept.clear()
+        _kept[key] = layout
     return None if layout is None else layout.fill(slots)
 
 
