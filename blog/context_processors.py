@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.functional import lazy
 
 from .links import layout_links
 
@@ -15,6 +16,7 @@ def site(request: HttpRequest) -> dict:
 
 
 def page_url(request: HttpRequest) -> dict:
-    """The page's absolute URL (the layout's canonical link). Views whose layout is kept
+    """The page's absolute URL (the layout's canonical link), found only when shown (an
+    admin page or a 400 for an unknown host never asks). Views whose layout is kept
     (blog.layouts) hand it over as a slot instead."""
-    return {"page_url": request.build_absolute_uri()}
+    return {"page_url": lazy(request.build_absolute_uri, str)()}
