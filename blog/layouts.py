@@ -70,9 +70,8 @@ class Layout:
 
     def fill(self, slots: Slots) -> SafeString:
         html = [self.texts[0]]
-        for (name, key), text in zip(self.paths, self.texts[1:], strict=True):
-            value = slots[name] if key is None else slots[name][key]
-            html += (conditional_escape(value), text)
+        for path, text in zip(self.paths, self.texts[1:], strict=True):
+            html += (conditional_escape(_value(slots, path)), text)
         return mark_safe("".join(html))  # noqa: S308 - our template, values escaped as it does
 
 
