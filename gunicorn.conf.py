@@ -35,8 +35,11 @@ keepalive = _int("GUNICORN_KEEPALIVE", 5)  # nginx keeps upstream connections op
 # requests (see `pre_request`; 100 was too many to matter, 10 rebalanced). 0: never.
 keepalive_requests = _int("GUNICORN_KEEPALIVE_REQUESTS", 10)
 # Recycle workers now and then (memory growth); jitter so they do not restart together.
-max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
-max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 200)
+# A recycle costs the worker ~150 ms (fork, then `post_worker_init`'s warm-up): every
+# 2,000 requests that was ~75 us a request at full load, more than a page-cache hit's own
+# work (~60 us), and bench/run.sh's hit rows lost a quarter of their rate to it.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 10000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 1000)
 # Import the app before forking: faster worker starts, copy-on-write memory.
 preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
 # nginx (on loopback or the compose network) passes X-Forwarded-*; Django trusts only
