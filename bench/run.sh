@@ -149,6 +149,9 @@ for round in $(seq "$ROUNDS"); do
     if [ "$base" != "$STACK_URL" ]; then
       headers=(-H "Host: localhost" -H "X-Forwarded-Proto: https")
     fi
+    # The previous row's logs on disk first (an nginx row leaves ~100 MB dirty): their
+    # writeback is not this row's work.
+    sync
     # One request first: fills the page cache (and warms the worker) for the hit rows.
     curl -s -o /dev/null "${headers[@]}" --cacert "$STACK_CA_CERT" "$base$path" || true
     read -r value non2xx p99 <<<"$(rps "$base$path" "${headers[@]}")"
