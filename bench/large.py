@@ -1,7 +1,7 @@
 """Every reader page, feed, sitemap section and API list at 100,000 posts, timed uncached.
 
     uv run --frozen python bench/large.py [--posts 100000] [--repeat 5]
-    uv run --frozen python bench/large.py --stop      # stop the kept servers
+    uv run --frozen python bench/large.py --stop      # stop the kept servers (data too)
     uv run --frozen python bench/large.py --no-seed --only '^API'   # some rows only
 
 Starts (or reuses) a throwaway PostgreSQL and Redis in bench-results/large/, migrates,
@@ -11,7 +11,8 @@ off) and asks for each URL one at a time: one untimed request, then `--repeat` t
 ones; the table shows the median and the maximum (the goal) and the minimum (the least
 disturbed by other processes on a shared machine). Also printed: how long a fresh worker
 takes for its first page and first API list. The servers are kept for the next run
-(after a migration, say); `--stop` stops them. Tables are saved in bench-results/.
+(after a migration, say); `--stop` stops them, and their data goes with them (the
+next run seeds again, ~3 minutes). Tables are saved in bench-results/.
 
 The goal (issue 14): every row under 100 ms at the median and 200 ms at the maximum.
 Reader pages are built from pieces kept between requests (blog/fragments.py); `--cold`
