@@ -37,7 +37,7 @@ keepalive_requests = _int("GUNICORN_KEEPALIVE_REQUESTS", 10)
 # Recycle workers now and then (memory growth); jitter so they do not restart together.
 # A recycle costs the worker ~150 ms (fork, then `post_worker_init`'s warm-up): every
 # 2,000 requests that was ~75 us a request at full load, more than a page-cache hit's own
-# work (~60 us), and bench/run.sh's hit rows lost a quarter of their rate to it.
+# work (~60 us): bench/run.sh's post page-cache hit ran at ~2,500 req/s, ~3,500 unrecycled.
 max_requests = _int("GUNICORN_MAX_REQUESTS", 10000)
 max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 1000)
 # Import the app before forking: faster worker starts, copy-on-write memory.
