@@ -1,6 +1,8 @@
 """Dockerfile (hadolint), docker-compose.yml (docker-compose config), nginx (nginx -t)."""
 
 import os
+import re
+import runpy
 import shutil
 import subprocess
 import sys
@@ -123,3 +125,36 @@ def test_nginx_configuration_is_valid(tmp_path, variant):
         env=production_environ(),
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
+
+
+# gunicorn.conf.py's name for each number that .env.example and docker-compose.yml set.
+GUNICORN_NUMBERS = {
+    "GUNICORN_THREADS": "threads",
+    "GUNICORN_TIMEOUT": "timeout",
+    "GUNICORN_GRACEFUL_TIMEOUT": "graceful_timeout",
+    "GUNICORN_KEEPALIVE": "keepalive",
+    "GUNICORN_KEEPALIVE_REQUESTS": "keepalive_requests",
+    "GUNICORN_MAX_REQUESTS": "max_requests",
+    "GUNICORN_MAX_REQUESTS_JITTER": "max_requests_jitter",
+}
+
+
+def test_gunicorn_defaults_are_the_ones_env_example_and_compose_give(monkeypatch):
+    """A deployment that sets nothing runs with the values the examples show (docs/deploy.md
+    names them): the three places do not drift apart when one is tuned."""
+    for name in GUNICORN_NUMBERS:
+        monkeypatch.delenv(name, raising=False)
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    example = dict(
+        line.split("=", 1)
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if line.startswith("GUNICORN_")
+    )
+    compose = dict(
+        re.findall(r"\$\{(GUNICORN_\w+):-([^}]*)\}", (ROOT / "docker-compose.yml").read_text())
+    )
+    for name, setting in GUNICORN_NUMBERS.items():
+        assert int(example[name]) == conf[setting], name
+        if name in compose:
+            assert int(compose[name]) == conf[setting], name
+    assert {"GUNICORN_MAX_REQUESTS", "GUNICORN_MAX_REQUESTS_JITTER"} <= set(compose)
