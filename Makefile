@@ -25,13 +25,15 @@ run: seed  ## Run the site at http://127.0.0.1:8000 on SQLite, tasks in-process
 	$(MANAGE) ensure_admin
 	$(MANAGE) runserver $(HOST):$(PORT)
 
-test:  ## Run every test (starts throwaway PostgreSQL and Redis servers)
+test:  ## Run every test (throwaway PostgreSQL and Redis), then the page tests again on SQLite
 	@scripts/system-deps.sh
 	$(UV) sync --frozen
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(MANAGE) makemigrations --check --dry-run
 	$(UV) run --frozen python -m pytest
+	@echo "--- again on make run's embedded defaults: SQLite, local-memory cache, tasks in-process"
+	BROADSHEET_TEST_EMBEDDED=1 $(UV) run --frozen python -m pytest -m embedded
 
 lint:  ## ruff lint and format check
 	$(UV) run --frozen ruff check .

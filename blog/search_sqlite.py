@@ -35,13 +35,33 @@ def index_post(post: Post) -> None:
         )
 
 
-def match_expression(query: str) -> str:
-    """The reader's words as an FTS5 query: every word must match (stemmed), in any field.
+# A quoted phrase, or a word with an optional leading "-" (websearch syntax).
+_TERM = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')
 
-    Each word is quoted, so FTS5's own syntax (`NEAR`, `*`, `:`, quotes) in a query is
-    just text and can never make the query fail.
+
+def match_expression(query: str) -> str:
+    """The reader's web-style query as an FTS5 query, as PostgreSQL's `websearch` reads it.
+
+    `"exact phrase"`, `-excluded` and `or` work; every other word must match (stemmed),
+    in any field. Each word is re-quoted from its letters alone, so FTS5's own syntax
+    (`NEAR`, `*`, `:`, stray quotes) in a query is just text and never makes it fail. A
+    group with only excluded words matches nothing (FTS5's NOT needs something to keep).
     """
-    return " ".join(f'"{word}"' for word in _WORD.findall(query))
+    groups: list[list[tuple[bool, str]]] = [[]]
+    for match in _TERM.finditer(query):
+        minus, text = (match[1], match[2]) if match[2] is not None else (match[3], match[4])
+        words = _WORD.findall(text)
+        if not minus and match[2] is None and text.lower() == "or":
+            groups.append([])
+        elif words:
+            groups[-1].append((bool(minus), " ".join(words)))
+    expressions = []
+    for group in groups:
+        wanted = [f'"{phrase}"' for excluded, phrase in group if not excluded]
+        unwanted = [f'NOT "{phrase}"' for excluded, phrase in group if excluded]
+        if wanted:
+            expressions.append(" ".join(wanted + unwanted))
+    return " OR ".join(expressions)
 
 
 def search(queryset: PostQuerySet, query: str) -> PostQuerySet:

@@ -164,9 +164,8 @@ def related_posts(post: Post, limit: int = RELATED_LIMIT) -> list[Post]:
     newest = [
         pool.order_by("-published_at", "-id").values("pk")[:RELATED_CANDIDATES] for pool in pools
     ]
-    # One UNION subquery, not an OR of several: PostgreSQL would read the whole table.
     return list(
-        candidates.filter(pk__in=newest[0].union(*newest[1:]))
+        candidates.filter(_among(newest))
         .annotate(
             shared_tags=Count("tags", filter=Q(tags__in=tag_ids), distinct=True),
             same_category=Case(
@@ -178,3 +177,18 @@ def related_posts(post: Post, limit: int = RELATED_LIMIT) -> list[Post]:
         .only("title", "slug", "published_at")
         .order_by("-shared_tags", "-same_category", "-published_at", "-id")[:limit]
     )
+
+
+def _among(pools: list[QuerySet]) -> Q:
+    """`pk` in any of `pools` (each a sliced `values("pk")` queryset), as one condition.
+
+    One UNION subquery where the database allows a LIMIT in each part (PostgreSQL: an OR
+    of several `IN`s would read the whole table); SQLite refuses LIMIT inside a compound
+    statement, so there each pool is its own `IN` (SQLite builds each once).
+    """
+    if connection.features.supports_slicing_ordering_in_compound:
+        return Q(pk__in=pools[0].union(*pools[1:]))
+    condition = Q()
+    for pool in pools:
+        condition |= Q(pk__in=pool)
+    return condition

@@ -146,11 +146,18 @@ def warm(application: Callable) -> None:
         # Forked workers must open their own connections, not share the master's.
         connections.close_all()
         close_readers()
-    logger.info(
-        "warmed up in %.0f ms: %s",
-        (time.monotonic() - started) * 1000,
-        ", ".join(f"{path} {status}" for path, status in served.items()),
-    )
+    report = ", ".join(f"{path} {status}" for path, status in served.items())
+    failed = [path for path, status in served.items() if status >= 500]
+    if failed:
+        # Not "warmed up": these pages fail for every reader. The server still starts (a
+        # database still migrating answers 503 here), but the log says so at ERROR.
+        logger.error(
+            "warm-up FAILED: %s answered a server error (%s); see the traceback above",
+            ", ".join(failed),
+            report,
+        )
+        return
+    logger.info("warmed up in %.0f ms: %s", (time.monotonic() - started) * 1000, report)
 
 
 @contextmanager

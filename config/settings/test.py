@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import TEMPLATES, env
+from .base import DATABASES, TEMPLATES, env
 
 DEBUG = False
 # The test client's host, so that absolute URLs in assertions read naturally.
@@ -32,12 +32,17 @@ if not os.environ.get("DJANGO_MEDIA_ROOT"):
     atexit.register(shutil.rmtree, os.environ["DJANGO_MEDIA_ROOT"], ignore_errors=True)
 MEDIA_ROOT = Path(os.environ["DJANGO_MEDIA_ROOT"])
 TEMPLATES[0]["OPTIONS"]["debug"] = True
+# On SQLite (the embedded run, `BROADSHEET_TEST_EMBEDDED=1`) the test database is a file
+# beside the one `make run` would use, not Django's in-memory default: threads of a live
+# server then lock and wait as `make run`'s do.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": f"{DATABASES['default']['NAME']}.test"}
 # Static files straight from the app folders: tests must not depend on a collectstatic run.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Tasks run in-process in unit tests; tests of real delivery start a worker themselves.
 CELERY_TASK_ALWAYS_EAGER = True
-CELERY_BROKER_URL = env("REDIS_URL", default="memory://")
+CELERY_BROKER_URL = env("REDIS_URL", default="") or "memory://"
 CELERY_RESULT_BACKEND = None
 # A worker process started by tests/jobs: real delivery from the broker it is given, mail
 # written to files the test reads back, and a short visibility timeout and restore sweep

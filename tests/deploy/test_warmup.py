@@ -35,6 +35,23 @@ def test_warmup_serves_the_main_pages_and_leaves_no_trace(client, caplog):
     assert connection.connection is None or client.get("/healthz").status_code == 200
 
 
+def test_warmup_says_failed_at_error_level_when_a_page_answers_500(caplog, monkeypatch):
+    """A post page that fails for every reader must not end in "warmed up" (issue 25)."""
+    post = PostFactory(title="Broken harbour")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("LIMIT/OFFSET not allowed in subqueries of compound statements")
+
+    monkeypatch.setattr("blog.fragments.related_posts", broken)
+    with caplog.at_level(logging.INFO, logger="config.warmup"):
+        warm(WSGIHandler())
+
+    (record,) = [r for r in caplog.records if r.name == "config.warmup"]
+    assert record.levelno == logging.ERROR
+    assert f"warm-up FAILED: {post.get_absolute_url()}" in record.getMessage()
+    assert "warmed up" not in record.getMessage()
+
+
 def test_warmup_never_stops_the_server_from_starting(caplog, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("database not migrated yet")

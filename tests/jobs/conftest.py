@@ -47,6 +47,8 @@ def wait_for(predicate: Callable[[], object], timeout: float = 20.0, what: str =
 
 def worker_database_url() -> str:
     """DATABASE_URL of the test database (the `test_` one pytest-django created)."""
+    if connection.vendor == "sqlite":  # the embedded run: the test database's file
+        return f"sqlite:///{connection.settings_dict['NAME']}"
     parts = urlsplit(os.environ["DATABASE_URL"])
     return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
 

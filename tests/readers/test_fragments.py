@@ -88,6 +88,7 @@ def _cache_reads() -> int:
     return sum(stats.get(f"cmdstat_{name}", {}).get("calls", 0) for name in ("get", "mget"))
 
 
+@pytest.mark.redis  # counts the commands Redis answered (INFO commandstats)
 @pytest.mark.parametrize("page", ["/", "/?page=2", "/?page=last", "post"])
 def test_a_kept_page_is_one_round_trip_to_the_cache_then_none(
     client, page, django_capture_on_commit_callbacks

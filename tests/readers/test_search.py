@@ -82,6 +82,7 @@ def test_match_expression_quotes_every_word():
     assert match_expression("  -- ") == ""
 
 
+@pytest.mark.postgresql  # PostgreSQL's own ranking; SQLite's FTS5 is tested above
 @pytest.mark.django_db
 def test_postgresql_search_is_stemmed_and_ranked():
     assert connection.vendor == "postgresql"
@@ -93,6 +94,7 @@ def test_postgresql_search_is_stemmed_and_ranked():
     assert results[0].rank > results[1].rank
 
 
+@pytest.mark.postgresql  # PostgreSQL's own ranking; SQLite's FTS5 is tested above
 @pytest.mark.django_db
 def test_postgresql_ranks_only_the_newest_matches(monkeypatch):
     """A word in every post ranks a bounded set (the newest), not the whole archive."""
