@@ -13,7 +13,9 @@
 A frozen server costs one socket timeout per cooldown and process, not one per call. While
 open, one caller per cooldown is let through as a probe; its success closes the breaker.
 The outage is logged twice, when it starts (warning) and when it ends (with how long it
-lasted and how many calls failed or were skipped), never once per call. Written by hand
+lasted and how many calls failed or were skipped), never once per call. `on_close`, if
+given, is called once per outage, right after the breaker closes (config/cache.py: the
+cache tells its listeners that writes may have been lost meanwhile). Written by hand
 (thirty lines, thread-safe, no I/O) rather than adding pybreaker, whose listeners and
 state storage we would not use.
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 logger = logging.getLogger("broadsheet.circuit")
 
@@ -30,8 +33,10 @@ logger = logging.getLogger("broadsheet.circuit")
 class CircuitBreaker:
     """Fails fast for `cooldown` seconds after a failure; one probe per cooldown."""
 
-    def __init__(self, name: str, cooldown: float) -> None:
-        self.name, self.cooldown = name, cooldown
+    def __init__(
+        self, name: str, cooldown: float, on_close: Callable[[], None] | None = None
+    ) -> None:
+        self.name, self.cooldown, self.on_close = name, cooldown, on_close
         self._lock = threading.Lock()
         self._down_since: float | None = None  # None: closed (healthy)
         self._retry_at = 0.0
@@ -90,3 +95,5 @@ class CircuitBreaker:
             lasted,
             failures,
         )
+        if self.on_close is not None:
+            self.on_close()
