@@ -10,8 +10,10 @@ connection error, which `IGNORE_EXCEPTIONS` turns into a miss) and records each
 connection error. Set `DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = False`: the breaker logs.
 
 Writes refused or lost while the breaker was open (a page generation bumped by a save,
-say) are not replayed: when a process's breaker closes again, this backend sends
-`reconnected` (server=URL), and a listener redoes what may have been lost (blog/cache.py
+say) are not replayed: when a process's breaker closes again (it probes Redis by itself
+once per cooldown, so that is at most `BREAKER_COOLDOWN` after Redis answers, with or
+without traffic), this backend sends `reconnected` (server=URL), and a listener redoes
+what may have been lost (blog/cache.py
 retires every cached page, so a copy stored before an edit made during the outage cannot
 come back with Redis).
 
@@ -291,6 +293,7 @@ class BreakerRedisCache(RedisCache):
                     "Redis cache",
                     cooldown=cooldown,
                     on_close=partial(_send_reconnected, str(server)),
+                    probe=self._ping,
                 ),
             )
             self.reader = _readers.setdefault(
@@ -303,6 +306,10 @@ class BreakerRedisCache(RedisCache):
         if self._guarded is None:
             self._guarded = _GuardedClient(super().client, self.breaker, self.reader)
         return self._guarded
+
+    def _ping(self) -> None:
+        """The breaker's own probe: raises while Redis does not answer."""
+        super().client.get_client(write=True).ping()
 
     def _make_reader_connection(self) -> Any:
         """A connection like the pool's (same server, timeouts, protocol), of its own."""

@@ -8,6 +8,7 @@ import contextlib
 import logging
 import os
 import signal
+import time
 
 import pytest
 
@@ -108,3 +109,29 @@ def test_the_page_cache_retires_every_page_when_its_redis_is_back(settings):
     assert default_cache.get(GENERATION_KEY) == 1.0  # not the pages' Redis
     reconnected.send(sender=BreakerRedisCache, server=_default_server())
     assert default_cache.get(GENERATION_KEY) > 1.0
+
+
+def test_an_open_breaker_closes_by_itself_once_redis_answers(redis_server):
+    """Issue 33: a process no request reaches still closes its breaker (and its listeners
+    retire the pages a refused write should have retired) one cooldown after Redis is back."""
+    heard: list[str] = []
+
+    def listener(sender, server, **kwargs):
+        heard.append(server)
+
+    reconnected.connect(listener)
+    try:
+        cache = _cache(redis_server.url, cooldown=0.3)
+        os.kill(redis_server.process.pid, signal.SIGSTOP)
+        cache.set("k", 2)  # refused: the breaker opens
+        assert cache.breaker.is_open
+        time.sleep(1.0)
+        assert cache.breaker.is_open and heard == []  # still frozen: the probes fail
+        os.kill(redis_server.process.pid, signal.SIGCONT)
+        deadline = time.monotonic() + 5
+        while cache.breaker.is_open and time.monotonic() < deadline:
+            time.sleep(0.05)  # no cache call at all from here
+        assert not cache.breaker.is_open
+        assert heard == [redis_server.url]
+    finally:
+        reconnected.disconnect(listener)
