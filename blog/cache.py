@@ -114,7 +114,8 @@ def retire_pages_after_outage(sender: Any, server: str, **kwargs: Any) -> None:
     lost), and Redis may come back with the entries that save should have retired (a
     frozen server thawing; a restart from its append-only file). Every process that
     saw the outage bumps once, as soon as its breaker closes: the saving process among
-    them, since its own refused write opened its breaker (issue 33).
+    them, since its own refused write opened its breaker, and its breaker probes Redis
+    by itself, so that is within one cooldown of Redis answering again (issue 33).
     """
     if server == _default_server():
         invalidate_pages()

@@ -13,9 +13,8 @@ Writes refused or lost while the breaker was open (a page generation bumped by a
 say) are not replayed: when a process's breaker closes again (it probes Redis by itself
 once per cooldown, so that is at most `BREAKER_COOLDOWN` after Redis answers, with or
 without traffic), this backend sends `reconnected` (server=URL), and a listener redoes
-what may have been lost (blog/cache.py
-retires every cached page, so a copy stored before an edit made during the outage cannot
-come back with Redis).
+what may have been lost (blog/cache.py retires every cached page, so a copy stored
+before an edit made during the outage cannot come back with Redis).
 
 `get_many_fast` (the page cache's and the kept pieces' one read per request) also keeps
 this process's copies of what it read, which Redis itself keeps true: the connection it
