@@ -43,8 +43,8 @@ format:  ## Format and fix with ruff
 	$(UV) run --frozen ruff format .
 	$(UV) run --frozen ruff check --fix .
 
-worker:  ## Run a Celery worker against REDIS_URL (see docs/jobs.md)
-	$(UV) run --frozen celery -A config worker -l info
+worker:  ## Run a Celery worker for both queues (site, webhooks) against REDIS_URL (docs/jobs.md)
+	$(UV) run --frozen celery -A config worker -l info --queues celery,webhooks
 
 beat:  ## Run Celery beat (schedules from the database) against REDIS_URL
 	$(UV) run --frozen celery -A config beat -l info

@@ -18,7 +18,12 @@ session or used the CSRF token belongs to one visitor: it is sent `private` and 
 
 `Cache-Control` says `s-maxage` (shared caches: nginx, a CDN) up to the entry's expiry,
 and a `max-age` of at most `PAGE_BROWSER_CACHE_SECONDS` for browsers, which no one can
-purge (docs/deploy.md: how long an unpublished post can stay visible).
+purge (docs/deploy.md: how long an unpublished post can stay visible). A 404 or 410 of a
+cached view (a post unpublished, deleted or scheduled again) is sent `public` the same
+way but never kept here: nginx stores it under the page's key, so it replaces nginx's
+copy of the page within the micro-cache's seconds instead of leaving that copy to be
+served stale to every reader who asks while another fetches (issue 33). Every anonymous
+404 of a view gets the same lifetime, so it tells nothing about what is behind it.
 
 Entries also keep the body gzipped (compressed once, when stored): a hit for a client
 that accepts gzip (nginx passes its clients' `Accept-Encoding`) is sent compressed, so
@@ -42,16 +47,22 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache, caches
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.core.handlers.exception import response_for_exception
+from django.dispatch import receiver
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
+from config.cache import reconnected
 from config.origin import site_origin
 
 GENERATION_KEY = "pages:generation"
 # Bumped when something many posts show changes (a category, tag, image): see below.
 SHARED_GENERATION_KEY = "pages:shared-generation"
 PAGE_PARAMS = ("page",)
+# Answers that take a page down: sent `public` (never stored here), so that a shared cache
+# (nginx) replaces its copy of the page with them instead of serving that copy on.
+GONE = frozenset({404, 410})
 HTML = ("text/html",)
 # Same test as Django's GZipMiddleware.
 _ACCEPTS_GZIP = re.compile(r"\bgzip\b")
@@ -93,6 +104,26 @@ def invalidate_pages(*, shared: bool = True) -> None:
     cache.set_many(
         {GENERATION_KEY: now, **({SHARED_GENERATION_KEY: now} if shared else {})}, timeout=None
     )
+
+
+@receiver(reconnected)
+def retire_pages_after_outage(sender: Any, server: str, **kwargs: Any) -> None:
+    """Redis is back for this process after an outage: retire every cached page.
+
+    A save during the outage could not bump the generation (its write was refused or
+    lost), and Redis may come back with the entries that save should have retired (a
+    frozen server thawing; a restart from its append-only file). Every process that
+    saw the outage bumps once, as soon as its breaker closes: the saving process among
+    them, since its own refused write opened its breaker, and its breaker probes Redis
+    by itself, so that is within one cooldown of Redis answering again (issue 33).
+    """
+    if server == _default_server():
+        invalidate_pages()
+
+
+def _default_server() -> str:
+    location = settings.CACHES["default"].get("LOCATION", "")
+    return str(location[0] if isinstance(location, list | tuple) else location)
 
 
 def _expires_at(now: datetime) -> datetime:
@@ -268,12 +299,15 @@ def cache_anonymous_page(
                 lookup = look_up(key, now.timestamp())
             if lookup.entry is not None:
                 return _hit(request, lookup.entry, now.timestamp(), recipe.offered)
-            response = view(request, *args, **kwargs)
+            response = _answer(view, request, *args, **kwargs)
             if hasattr(response, "render") and callable(response.render):
                 response = response.render()
             if _personal(request, response):
                 patch_cache_control(response, private=True, no_cache=True)
                 return response
+            if response.status_code in GONE:
+                seconds = _expires_at(now).timestamp() - now.timestamp()
+                return _public(response, seconds, recipe.offered)
             if response.status_code != 200 or (
                 variant and response.get("Content-Type", "").split(";")[0].strip() != variant
             ):
@@ -291,6 +325,15 @@ def cache_anonymous_page(
         return wrapper
 
     return decorator(view) if view is not None else decorator
+
+
+def _answer(view: Callable[..., HttpResponse], request: HttpRequest, *args, **kwargs):
+    """The view's response, its `Http404` made into the site's 404 page here (as Django's
+    handler would make it), so that the not-found answer gets shared-cache headers too."""
+    try:
+        return view(request, *args, **kwargs)
+    except Http404 as error:
+        return response_for_exception(request, error)
 
 
 def vary_on(offered) -> list[str]:

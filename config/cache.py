@@ -9,6 +9,13 @@ hands out the client behind a guard that refuses calls while the breaker is open
 connection error, which `IGNORE_EXCEPTIONS` turns into a miss) and records each
 connection error. Set `DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = False`: the breaker logs.
 
+Writes refused or lost while the breaker was open (a page generation bumped by a save,
+say) are not replayed: when a process's breaker closes again (it probes Redis by itself
+once per cooldown, so that is at most `BREAKER_COOLDOWN` after Redis answers, with or
+without traffic), this backend sends `reconnected` (server=URL), and a listener redoes
+what may have been lost (blog/cache.py retires every cached page, so a copy stored
+before an edit made during the outage cannot come back with Redis).
+
 `get_many_fast` (the page cache's and the kept pieces' one read per request) also keeps
 this process's copies of what it read, which Redis itself keeps true: the connection it
 reads on asks for `CLIENT TRACKING`, and Redis pushes an invalidation on that same
@@ -17,14 +24,17 @@ connection whenever a key read there changes, by any client (see `TrackedReader`
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import redis
+from django.dispatch import Signal
 from django_redis.cache import RedisCache
 from django_redis.exceptions import ConnectionInterrupted
 from redis.driver_info import DriverInfo
@@ -34,6 +44,8 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from .circuit import CircuitBreaker
 
+logger = logging.getLogger("broadsheet.circuit")
+
 # Errors that mean "Redis is not answering", as opposed to a bad command.
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError, socket.timeout, OSError)
 
@@ -42,6 +54,9 @@ UNREACHABLE = (RedisConnectionError, RedisTimeoutError, socket.timeout, OSError)
 # looks its version up in the installed packages' metadata for every new connection
 # (importlib.metadata, 4-7 ms of CPU: a fresh worker's first request paid it twice).
 DRIVER_INFO = DriverInfo(name="redis-py", lib_version=redis.__version__)
+
+# Sent (server=URL) once per outage and process, when its breaker for that Redis closes.
+reconnected = Signal()
 
 _breakers: dict[str, CircuitBreaker] = {}
 _readers: dict[str, TrackedReader] = {}
@@ -79,6 +94,14 @@ def redis_is_down(url: str) -> bool:
     """
     breaker = _breakers.get(url)
     return breaker is not None and breaker.is_open
+
+
+def _send_reconnected(server: str) -> None:
+    """`reconnected`, to every listener: one that fails is logged, never the cache call's
+    caller's error."""
+    for receiver, error in reconnected.send_robust(sender=BreakerRedisCache, server=server):
+        if isinstance(error, Exception):
+            logger.error("reconnected listener %r failed: %r", receiver, error)
 
 
 class _Refused(RedisConnectionError):
@@ -264,7 +287,13 @@ class BreakerRedisCache(RedisCache):
         copies = options.get("LOCAL_COPIES", 512)
         with _lock:
             self.breaker = _breakers.setdefault(
-                str(server), CircuitBreaker("Redis cache", cooldown=cooldown)
+                str(server),
+                CircuitBreaker(
+                    "Redis cache",
+                    cooldown=cooldown,
+                    on_close=partial(_send_reconnected, str(server)),
+                    probe=self._ping,
+                ),
             )
             self.reader = _readers.setdefault(
                 str(server), TrackedReader(self._make_reader_connection, copies)
@@ -276,6 +305,10 @@ class BreakerRedisCache(RedisCache):
         if self._guarded is None:
             self._guarded = _GuardedClient(super().client, self.breaker, self.reader)
         return self._guarded
+
+    def _ping(self) -> None:
+        """The breaker's own probe: raises while Redis does not answer."""
+        super().client.get_client(write=True).ping()
 
     def _make_reader_connection(self) -> Any:
         """A connection like the pool's (same server, timeouts, protocol), of its own."""

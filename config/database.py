@@ -35,6 +35,19 @@ RETRY_AFTER_SECONDS = 5
 RETRY_PAUSE_SECONDS = 0.5
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 UNAVAILABLE = (OperationalError, InterfaceError)
+# query_canceled (statement_timeout), lock_not_available (lock_timeout).
+TIMEOUT_SQLSTATES = frozenset({"57014", "55P03"})
+
+
+def timed_out(error: BaseException) -> bool:
+    """Cancelled by the connection's own `statement_timeout` or `lock_timeout`
+    (config/settings/production.py): waiting once more would only double the wait."""
+    return getattr(error.__cause__, "sqlstate", None) in TIMEOUT_SQLSTATES
+
+
+def marked_unavailable(request: HttpRequest | None) -> bool:
+    """Was this request's 500 caused by an unreachable database (answered 503 instead)?"""
+    return bool(getattr(request, "_database_unavailable", False))
 
 
 def _in_transaction() -> bool:
@@ -74,7 +87,7 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, UNAVAILABLE):
             return None
-        retried = getattr(request, "_database_retried", False)
+        retried = getattr(request, "_database_retried", False) or timed_out(exception)
         can_retry = request.method in SAFE_METHODS and not retried and not _in_transaction()
         # The broken connection must not serve anything else, here or in the next request.
         connections.close_all()
@@ -102,7 +115,7 @@ class DatabaseErrorsAre503Middleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if response.status_code == 500 and getattr(request, "_database_unavailable", False):
+        if response.status_code == 500 and marked_unavailable(request):
             connections.close_all()
             logger.warning("database unavailable; 503 for %s", request.path)
             return unavailable_response(request)

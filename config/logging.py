@@ -23,6 +23,19 @@ class RequestIdFilter:
         return True
 
 
+class DatabaseOutageFilter:
+    """On `django.request`: drops the "Internal Server Error" record (and its traceback)
+    of a request whose 500 came from an unreachable database, which the client got as a
+    503 (config/database.py); the handler still logs that 503 as "Service Unavailable"."""
+
+    def filter(self, record) -> bool:
+        from config.database import marked_unavailable  # it imports the ORM: not at setup
+
+        if getattr(record, "status_code", None) != 500:
+            return True
+        return not marked_unavailable(getattr(record, "request", None))
+
+
 def request_id_for(meta: dict) -> str:
     """The proxy's `X-Request-ID` when well formed, else a new one."""
     incoming = meta.get("HTTP_X_REQUEST_ID", "")

@@ -5,14 +5,18 @@
 #
 #   deploy/run.sh migrate   apply migrations, then create the beat schedules (one-shot)
 #   deploy/run.sh web       gunicorn with gunicorn.conf.py serving config.wsgi
-#   deploy/run.sh worker    a Celery worker
+#   deploy/run.sh worker    a Celery worker for the site's own work (queue `celery`:
+#                           renditions, go-live announcements, reports, exports)
+#   deploy/run.sh webhook-worker  a Celery worker for webhook deliveries only (queue
+#                           `webhooks`): a hanging receiver never holds the site's work
 #   deploy/run.sh beat      Celery beat with the database scheduler (run exactly one)
 set -eu
 cd "$(dirname "$0")/.."
 
 case "${1:-}" in
   migrate)
-    python manage.py migrate --noinput
+    # No statement or lock timeout for migrations (an index on a large table takes longer).
+    DATABASE_STATEMENT_TIMEOUT=0 DATABASE_LOCK_TIMEOUT=0 python manage.py migrate --noinput
     # setup_schedules is idempotent: safe on every deploy.
     if ls ./*/management/commands/setup_schedules.py >/dev/null 2>&1; then
       python manage.py setup_schedules
@@ -23,14 +27,20 @@ case "${1:-}" in
     ;;
   worker)
     exec celery --app config worker --loglevel "${CELERY_LOG_LEVEL:-INFO}" \
-      --concurrency "${CELERY_WORKER_CONCURRENCY:-2}" --without-gossip --without-mingle
+      --concurrency "${CELERY_WORKER_CONCURRENCY:-2}" --without-gossip --without-mingle \
+      --queues celery
+    ;;
+  webhook-worker)
+    exec celery --app config worker --loglevel "${CELERY_LOG_LEVEL:-INFO}" \
+      --concurrency "${CELERY_WEBHOOK_CONCURRENCY:-2}" --without-gossip --without-mingle \
+      --queues webhooks --hostname "webhooks@%h"
     ;;
   beat)
     exec celery --app config beat --loglevel "${CELERY_LOG_LEVEL:-INFO}" \
       --pidfile "${CELERY_BEAT_PIDFILE:-/tmp/celerybeat.pid}"
     ;;
   *)
-    echo "usage: $0 migrate|web|worker|beat" >&2
+    echo "usage: $0 migrate|web|worker|webhook-worker|beat" >&2
     exit 2
     ;;
 esac

@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # The production stack without Docker, on loopback: PostgreSQL, Redis, migrations,
-# gunicorn, a Celery worker, Celery beat and nginx with the repo's configuration, each
-# process started by deploy/run.sh exactly as docker-compose.yml starts it.
+# gunicorn, two Celery workers (the site's queue, the webhooks' queue), Celery beat and
+# nginx with the repo's configuration, each process started by deploy/run.sh exactly as
+# docker-compose.yml starts it.
 #
 #   scripts/stack.sh start    (make stack)       start everything, wait until /readyz is 200
 #   scripts/stack.sh stop     (make stack-stop)  stop exactly what `start` started
 #   scripts/stack.sh status                      what runs, and where
 #   scripts/stack.sh reload                      gunicorn: new workers, no request lost (HUP)
-#   scripts/stack.sh respawn ROLE                start web, worker or beat again (after a
-#                                                crash or a kill), stopping it first if alive
+#   scripts/stack.sh respawn ROLE                start web, worker, webhook-worker or beat
+#                                                again (after a crash or a kill), stopping
+#                                                it first if alive
 #
 # State, logs, pids and a generated env file live in STACK_DIR (default .stack/). Ports
 # are free ones unless STACK_HTTPS_PORT, STACK_HTTP_PORT, STACK_WEB_PORT are set.
 # DATABASE_URL / REDIS_URL, when set, are used instead of throwaway servers. Tunables
 # passed through: WEB_CONCURRENCY, GUNICORN_THREADS, CELERY_WORKER_CONCURRENCY,
+# CELERY_WEBHOOK_CONCURRENCY,
 # API_THROTTLE_ANON, API_THROTTLE_USER, BROADSHEET_PAGE_CACHE_SECONDS, DJANGO_LOG_FORMAT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,6 +65,7 @@ export CELERY_BEAT_PIDFILE='$STACK_DIR/celerybeat.pid'
 ${WEB_CONCURRENCY:+export WEB_CONCURRENCY=$WEB_CONCURRENCY}
 ${GUNICORN_THREADS:+export GUNICORN_THREADS=$GUNICORN_THREADS}
 ${CELERY_WORKER_CONCURRENCY:+export CELERY_WORKER_CONCURRENCY=$CELERY_WORKER_CONCURRENCY}
+${CELERY_WEBHOOK_CONCURRENCY:+export CELERY_WEBHOOK_CONCURRENCY=$CELERY_WEBHOOK_CONCURRENCY}
 ${API_THROTTLE_ANON:+export API_THROTTLE_ANON=$API_THROTTLE_ANON}
 ${API_THROTTLE_USER:+export API_THROTTLE_USER=$API_THROTTLE_USER}
 ${BROADSHEET_PAGE_CACHE_SECONDS:+export BROADSHEET_PAGE_CACHE_SECONDS=$BROADSHEET_PAGE_CACHE_SECONDS}
@@ -153,6 +157,7 @@ start() {
   spawn web
   if [ -f config/celery.py ]; then
     spawn worker
+    spawn webhook-worker
     spawn beat
   else
     log "config/celery.py not there yet: no worker, no beat"
@@ -190,7 +195,7 @@ stop() {
     alive "$STACK_DIR/pids/nginx.pid" && kill -KILL "$(cat "$STACK_DIR/pids/nginx.pid")"
   fi
   rm -f "$STACK_DIR/pids/nginx.pid"
-  for role in beat worker web; do
+  for role in beat webhook-worker worker web; do
     stop_group "$STACK_DIR/pids/$role.pid" &
   done
   wait
@@ -217,7 +222,10 @@ status() {
 
 respawn() {
   local role=${1:-}
-  case "$role" in web | worker | beat) ;; *) log "respawn web|worker|beat"; exit 2 ;; esac
+  case "$role" in
+    web | worker | webhook-worker | beat) ;;
+    *) log "respawn web|worker|webhook-worker|beat"; exit 2 ;;
+  esac
   [ -f "$STACK_DIR/env" ] || { log "not started"; exit 1; }
   # shellcheck source=/dev/null
   source "$STACK_DIR/env"

@@ -377,6 +377,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 3,
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Two queues, each with workers of its own (deploy/run.sh `worker`, `webhook-worker`):
+# deliveries to other people's servers (which may hang until their timeout, retry, pile
+# up) on `webhooks`; the site's own work (renditions, go-live announcements, reports,
+# exports) on the default `celery`, so a slow receiver never delays it (issue 33: one
+# queue let a hanging receiver hold renditions and announcements back ~60 s).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {"webhooks.*": {"queue": "webhooks"}}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Daily report time in TIME_ZONE ("HH:MM").
 BROADSHEET_DAILY_REPORT_AT = env("BROADSHEET_DAILY_REPORT_AT", default="08:00")
@@ -426,7 +433,10 @@ LOG_FORMAT = env("DJANGO_LOG_FORMAT", default="text")  # "json" in production
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "config.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "config.logging.RequestIdFilter"},
+        "database_outage": {"()": "config.logging.DatabaseOutageFilter"},
+    },
     "formatters": {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {
@@ -448,5 +458,7 @@ LOGGING = {
         # Replaces Django's default console handler, which would print every line twice.
         "django": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
         "django.db.backends": {"level": "INFO"},
+        # A 503 the client got is not logged as "Internal Server Error" (config/logging.py).
+        "django.request": {"level": LOG_LEVEL, "filters": ["database_outage"]},
     },
 }

@@ -104,6 +104,17 @@ DATABASES["default"].setdefault("OPTIONS", {})
 DATABASES["default"]["OPTIONS"].setdefault(
     "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
 )
+# Bounded waits on every connection (seconds; 0: none). A request waiting on a lock
+# gives up after DATABASE_LOCK_TIMEOUT, any statement after DATABASE_STATEMENT_TIMEOUT,
+# and answers 503 with Retry-After (config/database.py), well inside nginx's 35 s read
+# timeout: a long table lock costs 503s (stale pages from nginx), not 504s, and never
+# holds every request thread, so /healthz keeps answering (issue 33). Tasks retry these
+# errors like any other database error. `deploy/run.sh migrate` sets both to 0.
+_STATEMENT_TIMEOUT = env.int("DATABASE_STATEMENT_TIMEOUT", default=20)
+_LOCK_TIMEOUT = env.int("DATABASE_LOCK_TIMEOUT", default=3)
+DATABASES["default"]["OPTIONS"].setdefault(
+    "options", f"-c statement_timeout={_STATEMENT_TIMEOUT}s -c lock_timeout={_LOCK_TIMEOUT}s"
+)
 
 # --- Email ------------------------------------------------------------------------------
 

@@ -27,3 +27,17 @@ def test_feeds_parse_and_list_public_posts(client, url):
 @pytest.mark.parametrize("url", ["/category/missing/feed/", "/tag/missing/feed/", "/feed/x/"])
 def test_unknown_feed_urls_are_404(client, url):
     assert client.get(url).status_code == 404
+
+
+def test_the_feed_is_cached_like_a_page_so_nginx_keeps_a_copy(client, db):
+    """Issue 33: marked public (nginx stores it and serves it stale while the database is
+    away) and kept in the page cache, retired with the pages."""
+    from tests.factories import PostFactory
+
+    PostFactory()
+    first = client.get("/feed/")
+    assert first.status_code == 200
+    assert "public" in first["Cache-Control"] and "s-maxage=" in first["Cache-Control"]
+    assert first["X-Page-Cache"] == "miss"
+    assert client.get("/feed/")["X-Page-Cache"] == "hit"
+    assert client.get("/feed/?utm_source=x")["X-Page-Cache"] == "hit"

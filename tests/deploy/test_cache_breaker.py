@@ -8,10 +8,11 @@ import contextlib
 import logging
 import os
 import signal
+import time
 
 import pytest
 
-from config.cache import BreakerRedisCache, _breakers
+from config.cache import BreakerRedisCache, _breakers, reconnected
 from tests.servers import start_redis
 
 
@@ -72,3 +73,65 @@ def test_stopped_redis_misses_quietly(redis_server, caplog):
         cache.delete("k")
     assert len([r for r in caplog.records if r.name == "broadsheet.circuit"]) == 1
     assert not [r for r in caplog.records if r.exc_info]
+
+
+def test_closing_the_breaker_tells_listeners_once_per_outage(redis_server):
+    """Issue 33: a write refused during the outage is redone by the listeners (the page
+    cache retires every page), so Redis coming back cannot bring an old page back."""
+    heard: list[str] = []
+
+    def listener(sender, server, **kwargs):
+        heard.append(server)
+
+    reconnected.connect(listener)
+    try:
+        cache = _cache(redis_server.url, cooldown=3600)
+        cache.set("k", 1)
+        os.kill(redis_server.process.pid, signal.SIGSTOP)
+        cache.set("k", 2)  # refused: the breaker opens
+        assert cache.breaker.is_open and heard == []
+        os.kill(redis_server.process.pid, signal.SIGCONT)
+        cache.breaker._retry_at = 0.0  # the cooldown is over: the next call probes
+        cache.get("k")
+        cache.get("k")
+        assert heard == [redis_server.url]
+    finally:
+        reconnected.disconnect(listener)
+
+
+def test_the_page_cache_retires_every_page_when_its_redis_is_back(settings):
+    from django.core.cache import cache as default_cache
+
+    from blog.cache import GENERATION_KEY, _default_server
+
+    default_cache.set(GENERATION_KEY, 1.0, timeout=None)
+    reconnected.send(sender=BreakerRedisCache, server="redis://some-other-server:6379/0")
+    assert default_cache.get(GENERATION_KEY) == 1.0  # not the pages' Redis
+    reconnected.send(sender=BreakerRedisCache, server=_default_server())
+    assert default_cache.get(GENERATION_KEY) > 1.0
+
+
+def test_an_open_breaker_closes_by_itself_once_redis_answers(redis_server):
+    """Issue 33: a process no request reaches still closes its breaker (and its listeners
+    retire the pages a refused write should have retired) one cooldown after Redis is back."""
+    heard: list[str] = []
+
+    def listener(sender, server, **kwargs):
+        heard.append(server)
+
+    reconnected.connect(listener)
+    try:
+        cache = _cache(redis_server.url, cooldown=0.3)
+        os.kill(redis_server.process.pid, signal.SIGSTOP)
+        cache.set("k", 2)  # refused: the breaker opens
+        assert cache.breaker.is_open
+        time.sleep(1.0)
+        assert cache.breaker.is_open and heard == []  # still frozen: the probes fail
+        os.kill(redis_server.process.pid, signal.SIGCONT)
+        deadline = time.monotonic() + 5
+        while cache.breaker.is_open and time.monotonic() < deadline:
+            time.sleep(0.05)  # no cache call at all from here
+        assert not cache.breaker.is_open
+        assert heard == [redis_server.url]
+    finally:
+        reconnected.disconnect(listener)

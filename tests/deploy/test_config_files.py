@@ -48,7 +48,9 @@ def test_compose_file_is_valid():
     result = _compose("config", "--quiet")
     assert result.returncode == 0, result.stderr
     services = _compose("config", "--services").stdout.split()
-    assert set(services) == {"postgres", "redis", "migrate", "web", "worker", "beat", "nginx"}
+    assert set(services) == {
+        "postgres", "redis", "migrate", "web", "worker", "webhook-worker", "beat", "nginx"
+    }  # fmt: skip
 
 
 def test_compose_refuses_to_run_without_the_secret():
@@ -60,10 +62,12 @@ def test_compose_refuses_to_run_without_the_secret():
 
 def test_compose_runs_each_role_through_deploy_run_sh():
     config = yaml.safe_load(_compose("config").stdout)["services"]
-    assert {name: config[name]["command"] for name in ("migrate", "web", "worker", "beat")} == {
+    roles = ("migrate", "web", "worker", "webhook-worker", "beat")
+    assert {name: config[name]["command"] for name in roles} == {
         "migrate": ["migrate"],
         "web": ["web"],
         "worker": ["worker"],
+        "webhook-worker": ["webhook-worker"],
         "beat": ["beat"],
     }
     web_waits_for = config["web"]["depends_on"]
@@ -158,3 +162,15 @@ def test_gunicorn_defaults_are_the_ones_env_example_and_compose_give(monkeypatch
         if name in compose:
             assert int(compose[name]) == conf[setting], name
     assert {"GUNICORN_MAX_REQUESTS", "GUNICORN_MAX_REQUESTS_JITTER"} <= set(compose)
+
+
+def test_webhook_deliveries_have_a_queue_and_workers_of_their_own(settings):
+    """Issue 33: a hanging receiver must not hold the site's own work back."""
+    from config.celery import app
+
+    router = app.amqp.router
+    assert router.route({}, "webhooks.tasks.deliver")["queue"].name == "webhooks"
+    for site_task in ("images.make_renditions", "blog.tasks.announce_post"):
+        assert router.route({}, site_task)["queue"].name == "celery"
+    run_sh = (ROOT / "deploy/run.sh").read_text()
+    assert "--queues celery\n" in run_sh and "--queues webhooks " in run_sh

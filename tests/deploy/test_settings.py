@@ -71,3 +71,17 @@ def test_django_debug_0_alone_means_production_settings():
     assert "Production settings need the DJANGO_SECRET_KEY environment variable" in result.stderr
     local = manage("check", DJANGO_SETTINGS_MODULE=None, DJANGO_DEBUG="1")
     assert local.returncode == 0, local.stderr
+
+
+def test_env_example_sets_each_variable_once():
+    names = [line.split("=", 1)[0] for line in (ROOT / ".env.example").read_text().splitlines()]
+    names = [name for name in names if name and not name.startswith("#")]
+    assert len(names) == len(set(names)), sorted({n for n in names if names.count(n) > 1})
+
+
+def test_production_connections_bound_statements_and_lock_waits(production_settings):
+    """Issue 33: below nginx's 35 s read timeout, so a long table lock is a 503, not a 504."""
+    options = production_settings["DATABASES"]["default"]["OPTIONS"]["options"]
+    assert "-c statement_timeout=20s" in options and "-c lock_timeout=3s" in options
+    run_sh = (ROOT / "deploy/run.sh").read_text()
+    assert "DATABASE_STATEMENT_TIMEOUT=0 DATABASE_LOCK_TIMEOUT=0 python manage.py migrate" in run_sh

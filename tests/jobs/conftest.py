@@ -141,6 +141,8 @@ class Worker:
                     "--without-gossip",
                     "--without-mingle",
                     "--without-heartbeat",
+                    # Both queues, as `make worker` (production runs one worker each).
+                    "--queues=celery,webhooks",
                     f"--hostname=test-{uuid.uuid4().hex[:8]}@%h",
                 ],
                 cwd=settings.BASE_DIR,

@@ -84,3 +84,33 @@ def test_browsers_keep_a_page_briefly_shared_caches_longer(client, posts, settin
     assert "public" in cache_control
     assert int(re.search(r"(?<!-)max-age=(\d+)", cache_control).group(1)) <= 5
     assert 50 <= int(re.search(r"s-maxage=(\d+)", cache_control).group(1)) <= 60
+
+
+def test_a_taken_down_post_answers_a_404_shared_caches_may_keep_like_any_other(
+    client, posts, django_capture_on_commit_callbacks
+):
+    """Issue 33: nginx stores the 404 under the page's key, replacing its copy of the page;
+    a draft's 404 and a made-up slug's 404 carry the same headers (no oracle)."""
+    post = posts[0]
+    assert client.get(f"/posts/{post.slug}/").status_code == 200
+    post.status = "draft"
+    with django_capture_on_commit_callbacks(execute=True):
+        post.save()
+    taken_down = client.get(f"/posts/{post.slug}/")
+    made_up = client.get("/posts/no-such-post-at-all/")
+    assert taken_down.status_code == made_up.status_code == 404
+    assert "public" in taken_down["Cache-Control"]
+    assert "s-maxage=" in taken_down["Cache-Control"]
+    for header in ("Cache-Control", "Vary"):
+        assert taken_down[header] == made_up[header]
+    assert "X-Page-Cache" not in taken_down  # never kept by the app itself
+    api_gone = client.get(f"/api/posts/{post.pk}/", HTTP_ACCEPT="application/json")
+    assert api_gone.status_code == 404 and "public" in api_gone["Cache-Control"]
+
+
+def test_a_logged_in_readers_404_stays_private(client, posts, django_user_model):
+    user = django_user_model.objects.create_user("reader404", "r404@example.com", "pw-12345678!")
+    client.force_login(user)
+    response = client.get("/posts/no-such-post-at-all/")
+    assert response.status_code == 404
+    assert "public" not in response.get("Cache-Control", "")
