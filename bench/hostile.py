@@ -34,7 +34,6 @@ import json
 import os
 import resource
 import shutil
-import struct
 import subprocess
 import sys
 import tempfile
@@ -57,40 +56,6 @@ REFS = 10_000
 # Hostile files, made by the parent ----------------------------------------------------
 
 
-def _gif_frame(side: int, colour: int) -> bytes:
-    """One `side` x `side` one-colour GIF frame: its descriptor (with a local colour
-    table) and LZW data, ready to splice into another GIF."""
-    from PIL import Image
-
-    image = Image.new("P", (side, side), colour)
-    image.putpalette([255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 0] + [0] * 756)
-    out = io.BytesIO()
-    image.save(out, format="GIF", optimize=False)
-    data = out.getvalue()
-    flags = data[10]
-    table = 3 << ((flags & 7) + 1) if flags & 0x80 else 0
-    palette = data[13 : 13 + table]
-    at = 13 + table
-    while data[at] == 0x21:  # extensions: skip their sub-blocks
-        at += 2
-        while data[at]:
-            at += data[at] + 1
-        at += 1
-    descriptor = bytearray(data[at : at + 10])
-    descriptor[9] = 0x80 | (flags & 7) if table else descriptor[9]
-    return bytes(descriptor) + palette + data[at + 10 : -1]
-
-
-def _gif_with_small_header(big_frames: int, side: int) -> bytes:
-    """A GIF whose header and first frame say 64x64, followed by `big_frames` frames of
-    `side` x `side`: Pillow grows the canvas when it decodes them."""
-    small = _gif_frame(64, 0)
-    header = b"GIF89a" + struct.pack("<HHBBB", 64, 64, 0, 0, 0)
-    frames = [small] + [_gif_frame(side, 1 + i % 3) for i in range(big_frames)]
-    delay = b"\x21\xf9\x04\x00\x0a\x00\x00\x00"  # graphic control: 100 ms
-    return header + b"".join(delay + frame for frame in frames) + b";"
-
-
 def _avif(side: int) -> bytes | None:
     from PIL import Image, features
 
@@ -102,8 +67,10 @@ def _avif(side: int) -> bytes | None:
 
 
 def make_inputs(folder: Path) -> None:
-    (folder / "gif-bomb.gif").write_bytes(_gif_with_small_header(1, 9000))
-    (folder / "gif-frames.gif").write_bytes(_gif_with_small_header(5, 6000))
+    from tests.images.samples import gif_growing
+
+    (folder / "gif-bomb.gif").write_bytes(gif_growing(1, 9000))
+    (folder / "gif-frames.gif").write_bytes(gif_growing(5, 6000))
     avif = _avif(7000)
     if avif:
         (folder / "avif-7000.avif").write_bytes(avif)
@@ -264,6 +231,7 @@ def main() -> int:
     if args.child:
         sys.path.insert(0, str(Path.cwd()))
         if args.child == "inputs":
+            sys.path.insert(0, str(ROOT))
             make_inputs(args.inputs)
             return 0
         if args.child == "migrate":
