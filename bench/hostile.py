@@ -24,6 +24,23 @@ Rows:
 - refs-api: 10,000 `![](image:N)` posted to POST /api/posts/.
 - refs-view: GET of a post page whose stored HTML holds 10,000 library images (as a
   post saved before the reference cap has it).
+
+Measured on the 2-core test machine, shared and busy (5 December 2026; CPU seconds /
+peak MB; "before" is the commit before issue 26's fixes, `--code` of its archive):
+
+    input          before                     after
+    gif-bomb       201 stored, 8.01 / 1511    400, 0.51 / 204
+    gif-frames     201 stored, 14.21 / 1223   400, 0.94 / 242
+    avif-7000      201 stored, 6.86 / 1383    400, 0.91 / 277
+    dl-dd-api      201 stored, 35.31 / 204    400, 0.22 / 205
+    dl-dd-preview  200, 12.22 / 204           200 (plain text), 0.32 / 204
+    refs-api       400 (over the budget on    400 (over the cap), 0.62 / 204
+                   this busy machine), 0.60
+    refs-view      200, 5.29 / 205            200, 0.14 / 205
+
+Peak memory is the larger of the request's process and the decoding child; a child
+started by a process counts that process's size at the fork, so ~200 MB is the Django
+process itself, and the child's own use is capped at 300 MB (images/isolation.py).
 """
 
 from __future__ import annotations
