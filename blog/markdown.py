@@ -87,14 +87,26 @@ TOO_COMPLEX_MESSAGE = (
     f"{RENDER_BUDGET_SECONDS:g} s. Simplify long runs of brackets, emphasis markers or "
     "other Markdown punctuation (or put them in a code block)."
 )
+# Elements open inside each other, at most. Past it, the sanitiser (html5ever) slows
+# with the square of the depth (`"<dl><dd>" * 25000`: 7 s); an article's lists and
+# quotes nest a dozen deep at most (markdown-it itself stops at 20 levels).
+MAX_NESTING_DEPTH = 100
+TOO_DEEP_MESSAGE = (
+    f"This text nests HTML elements more than {MAX_NESTING_DEPTH} deep, which the server "
+    "does not format. Close the tags you open, or nest fewer of them."
+)
 _CHECK_EVERY = 256  # steps between two looks at the clock
 # What steps that cannot look at the clock cost (CPU seconds), with a margin: see _Budget.
 _COST_PER_DELIMITER = 2e-6  # markdown-it's passes over one paragraph's delimiters
-_COST_PER_HTML_CHAR = 1.2e-7  # nh3
+_COST_PER_HTML_CHAR = 1.2e-7  # nh3, at most MAX_NESTING_DEPTH deep
+_COST_PER_SCANNED_CHAR = 2e-8  # markup_depth() and the raw-HTML check
 _CORE_TAIL_SHARE = 0.15  # core passes after parsing, as a share of the time spent before
 _WORDS_PER_MINUTE = 200
 # Not `<[^>]+>`: on "<<<<…" that pattern backtracks to the end from every "<" (quadratic).
 _TAGS = re.compile(r"<[^<>]+>")
+# A tag as the sanitiser writes it (attribute values in double quotes, which may hold
+# `>`), or one cut short at the end of a slice. Possessive: linear on any input.
+_SERIALISED_TAG = re.compile(r'<[A-Za-z/!?](?:[^>"]++|"[^"]*+(?:"|\Z))*+(?:>|\Z)')
 _SLUG_DROP = re.compile(r"[^\w\- ]")
 
 logger = logging.getLogger(__name__)
@@ -111,15 +123,28 @@ def register_plugin(plugin: MarkdownPlugin) -> None:
 
 class Rendering(NamedTuple):
     html: str
-    complete: bool  # False: the budget ran out and `html` is the plain-text fallback
+    complete: bool  # False: `html` is the plain-text fallback (see `problem`)
+    excerpt: str = ""  # the excerpt `excerpt_from(html)`, made inside the same budget
+    source: str = ""  # the Markdown rendered: `Post.save()` reuses a validated rendering
+    problem: str = ""  # why it is not complete, for the writer (TOO_COMPLEX_MESSAGE...)
+
+
+class RefusedBody(Exception):
+    """Raised by a plugin (or the nesting check) to refuse a body with a message for the
+    writer: the body is rendered as plain text, and forms and the API refuse it."""
+
+    def __init__(self, message: str, code: str = "too_complex") -> None:
+        super().__init__(message)
+        self.message, self.code = message, code
 
 
 def render(source: str, *, budget_seconds: float = RENDER_BUDGET_SECONDS) -> Rendering:
-    """Render Markdown to HTML that is safe to show to any reader, within the budget.
+    """Render Markdown to HTML that is safe to show to any reader, with its excerpt, all
+    within one budget: parsing, plugins, the nesting check, sanitising and the excerpt.
 
     `budget_seconds` is for benchmarks (`math.inf` measures the parser unbounded).
     """
-    source = _without_placeholders(source)
+    original, source = source, _without_placeholders(source)
     # The cyclic garbage collector waits until the render is done: a full collection
     # walks every object of a Django worker (70-90 ms), a fifth of a long render, and
     # would land inside the budget at random. A render makes little cyclic garbage.
@@ -128,40 +153,66 @@ def render(source: str, *, budget_seconds: float = RENDER_BUDGET_SECONDS) -> Ren
     token = _budget.set(_Budget(budget_seconds))
     try:
         html = _parser().render(source)
-        _budget.get().expect(len(html) * _COST_PER_HTML_CHAR)
-        return Rendering(_sanitise(html), complete=True)
+        budget = _budget.get()
+        budget.expect(len(html) * _COST_PER_SCANNED_CHAR)
+        if markup_depth(html, stop_after=MAX_NESTING_DEPTH) > MAX_NESTING_DEPTH:
+            raise RefusedBody(TOO_DEEP_MESSAGE)
+        budget.expect(len(html) * _COST_PER_HTML_CHAR)
+        html = _sanitise(html)
+        return Rendering(html, True, excerpt_from(html), original)
     except _OverBudget:
-        return Rendering(_sanitise(_plain_html(source)), complete=False)
+        problem = TOO_COMPLEX_MESSAGE
+    except RefusedBody as refused:
+        problem = refused.message
     finally:
         _budget.reset(token)
         if collecting:
             gc.enable()
+    html = _sanitise(_plain_html(source))
+    return Rendering(html, False, excerpt_from(html), original, problem)
 
 
 def render_markdown(source: str) -> str:
     """The HTML of `render()`: formatted, or plain text if formatting took too long.
 
-    What `Post.save()` stores, whatever the entry point (admin, API, shell, importers).
+    What the shell, importers and re-renders store (`Post.save()` uses `render()`).
     """
-    rendering = render(source)
+    return logged(render(source)).html
+
+
+def logged(rendering: Rendering) -> Rendering:
+    """`rendering`, with a warning in the log when it fell back to plain text."""
     if not rendering.complete:
         logger.warning(
-            "Markdown too complex to format (%d chars): stored as plain text", len(source)
+            "Markdown stored as plain text (%d chars): %s",
+            len(rendering.source),
+            rendering.problem,
         )
-    return rendering.html
+    return rendering
 
 
-def validate_renderable(source: str) -> None:
+def validate_renderable(source: str) -> Rendering:
     """Django validator for forms and serializers: refuse what would fall back to plain
-    text, so the writer learns it now rather than from the published page."""
-    if not render(source).complete:
-        raise ValidationError(TOO_COMPLEX_MESSAGE, code="too_complex")
+    text, so the writer learns it now rather than from the published page.
+
+    Returns the rendering, which the caller may hand to the post (`Post.rendering`) so
+    that saving does not render the same body again."""
+    rendering = render(source)
+    if not rendering.complete:
+        raise ValidationError(rendering.problem, code="too_complex")
+    return rendering
 
 
 def plain_text(html: str) -> str:
-    """The words of rendered HTML, for excerpts, descriptions and contents: text, not
-    HTML (`&` is `&`), since every template, feed and the API escape what they output."""
-    return html_lib.unescape(" ".join(_clean(html, tags=set()).split()))
+    """The words of rendered (sanitised) HTML, for excerpts, descriptions and contents:
+    text, not HTML (`&` is `&`), since every template, feed and the API escape what they
+    output.
+
+    A linear pass that drops the tags, not the sanitiser again: the input is the
+    sanitiser's own output (every tag well formed, attributes double-quoted), and running
+    nh3 again on a deeply nested body cost seconds outside the render's budget. A tag cut
+    by a caller's slice (at the end) is dropped too."""
+    return html_lib.unescape(" ".join(_SERIALISED_TAG.sub("", html).split()))
 
 
 def reading_minutes(source: str) -> int:
@@ -244,6 +295,99 @@ def _heading_ids(state: StateCore) -> None:
             slug = f"{base}-{seen[base]}"
         seen.setdefault(slug, 0)
         token.attrSet("id", slug)
+
+
+# Raw HTML and nesting depth ------------------------------------------------------------
+
+# Markup as CommonMark defines it (which is how markdown-it finds inline HTML), and as
+# the HTML tokenizer reads it: comments end at the first `-->` or `--!>`; other `<!`,
+# `<?` constructs at the first `>`. Possessive and anchored at their ends (`\Z`), so a
+# scan is linear whatever the input.
+_ATTRIBUTE = (
+    r"""\s++[A-Za-z_:][A-Za-z0-9_.:-]*+"""
+    r"""(?:\s*+=\s*+(?:[^"'=<>`\s]++|'[^']*+'|"[^"]*+"))?+"""
+)
+_MARKUP = re.compile(
+    r"<(?:"
+    r"(?P<comment>!--(?:-?>|.*?(?:--!?>|\Z)))"
+    r"|(?P<other>[!?][^>]*+(?:>|\Z))"
+    r"|/(?P<close>[A-Za-z][A-Za-z0-9-]*+)\s*+>"
+    rf"|(?P<open>[A-Za-z][A-Za-z0-9-]*+)(?:{_ATTRIBUTE})*+\s*+/?>"
+    r")",
+    re.DOTALL,
+)
+_VOID_ELEMENTS = frozenset({
+    "area", "base", "basefont", "bgsound", "br", "col", "embed", "frame", "hr", "img",
+    "input", "keygen", "link", "meta", "param", "source", "track", "wbr",
+})  # fmt: skip
+# Their content is text to the HTML parser, up to their end tag (plaintext: to the end).
+_RAW_TEXT_ELEMENTS = frozenset({
+    "script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes",
+    "noscript", "plaintext",
+})  # fmt: skip
+
+
+def markup_depth(html: str, *, stop_after: int | None = None) -> int:
+    """How deep elements nest in `html`, counted so that the HTML parser never goes
+    deeper (by more than the few elements it adds itself, such as a table's body).
+
+    Every start tag of a non-void element opens one; an end tag closes one only when it
+    names the innermost open element (the parser closes at least as much). Comments and
+    the content of script, textarea and the like are skipped as the parser skips them.
+    Text that is not markup as CommonMark defines it cannot be a tag here: the
+    `strict_raw_html` rule escaped it. Stops counting past `stop_after`.
+    """
+    open_elements: list[str] = []
+    deepest, position = 0, 0
+    while (match := _MARKUP.search(html, position)) is not None:
+        position = match.end()
+        name = match["open"]
+        if name:
+            name = name.lower()
+            if name in _RAW_TEXT_ELEMENTS:
+                end = html.lower().find(f"</{name}", position) if name != "plaintext" else -1
+                if end < 0:
+                    break  # the rest is text
+                position = end
+                continue
+            if name in _VOID_ELEMENTS:
+                continue
+            open_elements.append(name)
+            deepest = max(deepest, len(open_elements))
+            if stop_after is not None and deepest > stop_after:
+                break
+        elif match["close"] and open_elements and open_elements[-1] == match["close"].lower():
+            open_elements.pop()
+    return deepest
+
+
+def _strict_markup(text: str) -> str:
+    """`text` with every `<` that starts no markup (as `_MARKUP` reads it) escaped.
+
+    An HTML block is passed through as written; the HTML parser would read `<a ="x">`
+    or `</ x>` as tags and comments that `markup_depth` cannot follow, so such a `<` is
+    shown as text instead (which is what a reader would have seen of it anyway)."""
+    out, position = [], 0
+    while (start := text.find("<", position)) >= 0:
+        out.append(text[position:start])
+        match = _MARKUP.match(text, start)
+        if match is None:
+            out.append("&lt;")
+            position = start + 1
+        else:
+            out.append(match.group())
+            position = match.end()
+    out.append(text[position:])
+    return "".join(out)
+
+
+def _strict_raw_html(state: StateCore) -> None:
+    """Core rule: raw HTML blocks keep only well-formed markup (see `_strict_markup`)."""
+    budget = _budget.get()
+    for token in state.tokens:
+        if token.type == "html_block" and "<" in token.content:
+            budget.expect(len(token.content) * _COST_PER_SCANNED_CHAR)
+            token.content = _strict_markup(token.content)
 
 
 # Code highlighting ------------------------------------------------------------------
@@ -461,6 +605,7 @@ def _parser() -> MarkdownIt:
         .use(deflist_plugin)
     )
     parser.core.ruler.push("heading_ids", _heading_ids)
+    parser.core.ruler.push("strict_raw_html", _strict_raw_html)
     for plugin in _plugins:
         parser.use(plugin)
     _meter(parser)

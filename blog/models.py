@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from . import redirects, search_sqlite
 from .links import slug_path
-from .markdown import excerpt_from, reading_minutes, render_markdown
+from .markdown import Rendering, excerpt_from, logged, reading_minutes, render
 from .redirects import Redirect  # noqa: F401  (a model of this app)
 from .slugs import unique_slug
 
@@ -228,6 +228,11 @@ class Post(models.Model):
 
     objects = PostQuerySet.as_manager()
 
+    # The body's rendering, when a form or serializer already made it to validate the
+    # body (`blog.markdown.validate_renderable`): the next save() stores it rather than
+    # render the same body again. Not a column; used once, and only for the same body.
+    rendering: Rendering | None = None
+
     # Columns save() derives from others: a save limited to `update_fields` (the API's
     # PATCH) writes the derived columns of the fields it names, and `updated_at`.
     DERIVED_FIELDS = {
@@ -285,10 +290,16 @@ class Post(models.Model):
     def save(self, *args, **kwargs) -> None:
         # Derived columns are kept in step here, so admin, API and shell never leave them
         # stale: rendered HTML, excerpt, reading time, publication time, search vector.
-        self.body_html = render_markdown(self.body)
-        self.reading_minutes = reading_minutes(self.body)
+        # The body is rendered once per save, inside one budget (excerpt included), and
+        # not at all by a save limited to fields other than the body (a title PATCH).
+        update_fields = kwargs.get("update_fields")
+        excerpt = None
+        if update_fields is None or "body" in update_fields:
+            rendering = self._body_rendering()
+            self.body_html, excerpt = rendering.html, rendering.excerpt
+            self.reading_minutes = reading_minutes(self.body)
         if not self.excerpt.strip():
-            self.excerpt = excerpt_from(self.body_html)
+            self.excerpt = excerpt if excerpt is not None else excerpt_from(self.body_html)
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
         if self.is_public and self.first_public_at is None:
@@ -334,6 +345,12 @@ class Post(models.Model):
     def clean(self) -> None:
         if not self.title.strip():
             raise ValidationError({"title": "A post needs a title."})
+
+    def _body_rendering(self) -> Rendering:
+        given, self.rendering = self.rendering, None
+        if given is not None and given.source == self.body:
+            return given
+        return logged(render(self.body))
 
     def _save_with_unique_slug(self, *args, **kwargs) -> None:
         if self.slug:

@@ -12,6 +12,12 @@ Two steps, so that `blog` never imports this app and stored HTML never goes stal
    has made by then — AVIF and WebP sources, `srcset`, `sizes`, `loading="lazy"` — in
    one query (plus one for the renditions) however many images the body has.
 
+Both steps are linear in the body, and bounded: a body may name at most `MAX_BODY_IMAGES`
+library images (`BROADSHEET_IMAGES`); saving one with more is refused with a message for
+the writer (`blog.markdown.RefusedBody`), and a page swaps at most that many pictures,
+each distinct (image, alt text) rendered once, in one pass over the HTML — so a body
+stored before the cap costs a page no more.
+
 Deleting an image re-renders the posts that show it (`rerender_posts_showing`, on
 `post_delete`, connected in `ImagesConfig.ready()`): their stored HTML drops the broken
 picture for its alt text at once, not at the post's next save.
@@ -29,6 +35,9 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from blog.markdown import RefusedBody
+
+from .conf import image_setting
 from .models import Image
 
 REFERENCE = re.compile(r"^image:(\d{1,18})$")
@@ -52,6 +61,12 @@ def _resolve_references(state) -> None:
                 found.append((index, child))
     if not found:
         return
+    limit = image_setting("MAX_BODY_IMAGES")
+    if len(found) > limit:
+        raise RefusedBody(
+            f"This text shows {len(found):,} library images; a post may show at most "
+            f"{limit:,}. Remove some, or split the post."
+        )
     ids = {int(REFERENCE.match(child.attrGet("src")).group(1)) for _, child in found}
     images = Image.objects.in_bulk(ids)
     figures: dict[int, Image] = {}
@@ -94,30 +109,53 @@ def _is_paragraph(tokens, index: int) -> bool:
 
 
 def responsive_body(body_html: str) -> SafeString:
-    """`body_html` with each library original replaced by a responsive `<picture>`."""
+    """`body_html` with each library original replaced by a responsive `<picture>`.
+
+    One pass: the images are read in one query (and one for their renditions), each
+    distinct (image, alt) is rendered once, and the HTML is rebuilt by one substitution.
+    At most `MAX_BODY_IMAGES` tags are swapped; any past them keep the original.
+    """
     base = default_storage.url("")
-    tags: dict[str, list[tuple[str, str]]] = {}
-    for tag in _IMG.findall(body_html):
-        attrs = dict(_ATTR.findall(tag))
-        src = html.unescape(attrs.get("src", ""))
+    limit = image_setting("MAX_BODY_IMAGES")
+    names: set[str] = set()
+    for count, match in enumerate(_IMG.finditer(body_html)):
+        if count >= limit:
+            break
+        src = html.unescape(dict(_ATTR.findall(match.group())).get("src", ""))
         if src.startswith(base + "images/"):
-            tags.setdefault(src.removeprefix(base), []).append((tag, attrs.get("alt", "")))
-    if not tags:
+            names.add(src.removeprefix(base))
+    if not names:
         return mark_safe(body_html)  # noqa: S308 (sanitised by blog.markdown on save)
-    images = Image.objects.filter(file__in=tags).prefetch_related("renditions")
-    for image in images:
-        for tag, alt in tags[image.file.name]:
-            picture = render_to_string(
+    images = {
+        image.file.name: image
+        for image in Image.objects.filter(file__in=names).prefetch_related("renditions")
+    }
+    pictures: dict[tuple[str, str], str] = {}
+    swapped = 0
+
+    def picture(match: re.Match) -> str:
+        nonlocal swapped
+        tag = match.group()
+        attrs = dict(_ATTR.findall(tag))
+        image = images.get(html.unescape(attrs.get("src", "")).removeprefix(base))
+        if image is None or swapped >= limit:
+            return tag
+        swapped += 1
+        key = (image.file.name, attrs.get("alt", ""))
+        if key not in pictures:
+            pictures[key] = render_to_string(
                 "images/_picture.html",
                 {
                     "image": image,
-                    "alt": html.unescape(alt) or image.alt_text,
+                    "alt": html.unescape(key[1]) or image.alt_text,
                     "sizes": BODY_SIZES,
                     "loading": "lazy",
                 },
             ).strip()
-            body_html = body_html.replace(tag, picture, 1)
-    return mark_safe(body_html)  # noqa: S308 (sanitised on save; our own markup added)
+        return pictures[key]
+
+    # Sanitised on save (blog.markdown); our own markup added.
+    return mark_safe(_IMG.sub(picture, body_html))  # noqa: S308
 
 
 def rerender_posts_showing(sender, instance: Image, **kwargs) -> None:

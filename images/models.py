@@ -104,9 +104,12 @@ class Image(models.Model):
 
     @property
     def fallback(self) -> list[Candidate]:
-        """What every browser shows: JPEG/PNG renditions, then an original they can all read."""
+        """What every browser shows: JPEG/PNG (or, for animations, GIF) renditions, then
+        an original they can all read."""
         fallback = [
-            r.candidate for r in self._renditions() if r.format in (Format.JPEG, Format.PNG)
+            r.candidate
+            for r in self._renditions()
+            if r.format in (Format.JPEG, Format.PNG, Format.GIF)
         ]
         if self.format in (Format.JPEG, Format.PNG, Format.GIF) or not fallback:
             fallback.append(self.original)

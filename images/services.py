@@ -8,6 +8,7 @@ missing, so running it twice, or after a crash half-way, is harmless.
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 from typing import IO
 
@@ -18,8 +19,10 @@ from django.db import IntegrityError, transaction
 from blog.cache import invalidate_pages
 from blog.tasks import enqueue_on_commit
 
+from . import isolation
+from .conf import image_setting
 from .models import Image, Rendition
-from .processing import EncodedImage, clean_upload, make_renditions
+from .processing import EncodedImage, clean_upload
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +43,9 @@ def image_create(
     """Store a checked, metadata-free copy of `upload`; renditions follow in the background.
 
     Raises `processing.RefusedImage` (a 400 for the caller) when the file is refused.
+    Decoding runs in a child process with a memory and CPU limit (`isolation`).
     """
-    encoded = clean_upload(upload)
+    encoded = _cleaned(upload)
     name = _store(ORIGINALS_DIR, encoded)
     image = Image.objects.create(
         file=name,
@@ -61,13 +65,24 @@ def image_create(
     return image
 
 
+def _cleaned(upload: IO[bytes]) -> EncodedImage:
+    """The upload checked and re-encoded; its size is checked before it is read whole."""
+    max_bytes = image_setting("MAX_BYTES")
+    upload.seek(0, io.SEEK_END)
+    if upload.tell() > max_bytes:  # the child says so too; this spares reading it
+        upload.seek(0)
+        return clean_upload(upload)
+    upload.seek(0)
+    return isolation.clean_upload(upload.read())
+
+
 def renditions_make(*, image: Image) -> list[Rendition]:
     """Make and store the renditions `image` lacks; returns the ones made now."""
     existing = set(image.renditions.values_list("width", "format"))
     with image.file.open("rb") as handle:
         content = handle.read()
     made = []
-    for encoded in make_renditions(content, skip=existing):
+    for encoded in isolation.make_renditions(content, skip=existing):
         name = _store(RENDITIONS_DIR, encoded, suffix=f".{encoded.width}w")
         try:
             with transaction.atomic():

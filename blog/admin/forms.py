@@ -74,7 +74,9 @@ class PostAdminForm(forms.ModelForm):
 
     def clean_body(self) -> str:
         body = self.cleaned_data.get("body", "")
-        validate_renderable(body)  # too complex to format: the writer is told, not degraded
+        # Too complex to format: the writer is told, not degraded. The rendering is kept
+        # for the save, which would otherwise render the same body again.
+        self.instance.rendering = validate_renderable(body)
         return body
 
     def clean_slug(self) -> str:

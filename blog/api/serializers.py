@@ -228,7 +228,9 @@ class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
         return site_url(post.get_absolute_url())
 
     def validate_body(self, body: str) -> str:
-        validate_renderable(body)  # a 400 naming `body`, rather than a plain-text post
+        # A 400 naming `body`, rather than a plain-text post; the rendering is kept for
+        # the save, which would otherwise render the same body again.
+        self.body_rendering = validate_renderable(body)
         return body
 
     def validate(self, attrs: dict) -> dict:
@@ -241,7 +243,9 @@ class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
     @transaction.atomic
     def create(self, validated_data: dict) -> Post:
         tags = validated_data.pop("tags", None)
-        post = Post.objects.create(**validated_data)
+        post = Post(**validated_data)
+        post.rendering = getattr(self, "body_rendering", None)
+        post.save(force_insert=True)
         if tags is not None:
             post.tags.set(_saved(tags))
         return post
@@ -256,6 +260,7 @@ class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
         tags = validated_data.pop("tags", None)
         for field, value in validated_data.items():
             setattr(post, field, value)
+        post.rendering = getattr(self, "body_rendering", None)
         post.save(update_fields=list(validated_data))
         if tags is not None:
             post.tags.set(_saved(tags))

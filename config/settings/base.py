@@ -262,6 +262,7 @@ BROADSHEET_IMAGES = {
     "MAX_BYTES": env.int("BROADSHEET_IMAGE_MAX_BYTES", default=20 * 1024 * 1024),
     "MAX_PIXELS": env.int("BROADSHEET_IMAGE_MAX_PIXELS", default=50_000_000),
     "WIDTHS": tuple(env.list("BROADSHEET_IMAGE_WIDTHS", cast=int, default=[480, 960, 1600])),
+    "DECODE_MEMORY": env.int("BROADSHEET_IMAGE_DECODE_MEMORY", default=300 * 1024 * 1024),
 }
 # Hashed file names never change content, so they may be cached for a year.
 WHITENOISE_MAX_AGE = 60 * 60 * 24 * 365 if not DEBUG else 0

@@ -70,6 +70,38 @@ def animated_gif(frames: int = 3, size: tuple[int, int] = (64, 48)) -> bytes:
     return out.getvalue()
 
 
+def _gif_frame(side: int, colour: int) -> bytes:
+    """One `side` x `side` one-colour GIF frame: its descriptor (with a local colour
+    table) and LZW data, ready to splice into another GIF."""
+    image = Image.new("P", (side, side), colour)
+    image.putpalette([255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 255, 0] + [0] * 756)
+    out = io.BytesIO()
+    image.save(out, format="GIF", optimize=False)
+    data = out.getvalue()
+    flags = data[10]
+    table = 3 << ((flags & 7) + 1) if flags & 0x80 else 0
+    palette = data[13 : 13 + table]
+    at = 13 + table
+    while data[at] == 0x21:  # extensions: skip their sub-blocks
+        at += 2
+        while data[at]:
+            at += data[at] + 1
+        at += 1
+    descriptor = bytearray(data[at : at + 10])
+    descriptor[9] = 0x80 | (flags & 7) if table else descriptor[9]
+    return bytes(descriptor) + palette + data[at + 10 : -1]
+
+
+def gif_growing(big_frames: int, side: int) -> bytes:
+    """A GIF whose header and first frame say 64x64, followed by `big_frames` frames of
+    `side` x `side`: Pillow grows the canvas when it decodes them."""
+    small = _gif_frame(64, 0)
+    header = b"GIF89a" + struct.pack("<HHBBB", 64, 64, 0, 0, 0)
+    frames = [small] + [_gif_frame(side, 1 + i % 3) for i in range(big_frames)]
+    delay = b"\x21\xf9\x04\x00\x0a\x00\x00\x00"  # graphic control: 100 ms
+    return header + b"".join(delay + frame for frame in frames) + b";"
+
+
 def _chunk(kind: bytes, data: bytes) -> bytes:
     body = kind + data
     return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))

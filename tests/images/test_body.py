@@ -104,3 +104,41 @@ def test_deleting_an_image_rerenders_the_posts_that_show_it(
     assert "Boats in fog" in showing.body_html  # the alt text stays, as text
     assert showing.body == body  # the writer's text is untouched
     assert showing.updated_at > stored_at[0] and other.updated_at == stored_at[1]
+
+
+# Many references (issue 26, finding 3) ---------------------------------------------------
+
+
+def test_a_body_naming_more_library_images_than_the_cap_is_refused(api_as, author, make_image):
+    image = make_image("PNG", (40, 30), renditions=False)
+    limit = 200
+    client = api_as(author)
+    body = f"![](image:{image.pk})\n" * (limit + 1)
+    response = client.post("/api/posts/", {"title": "Refs", "body": body}, format="json")
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["field"] == "body"
+    assert "shows 201 library images; a post may show at most 200" in error["message"]
+
+    body = f"![](image:{image.pk})\n" * limit
+    response = client.post("/api/posts/", {"title": "Refs", "body": body}, format="json")
+    assert response.status_code == 201
+    assert response.json()["body_html"].count(f'src="{image.url}"') == limit
+
+
+def test_a_stored_body_with_thousands_of_images_renders_each_picture_once(
+    client, make_image, settings
+):
+    # A body saved before the cap: 3,000 copies of one image. Each <img> once cost a
+    # template render and a pass over the whole body (15.9 s a view at 10,000).
+    settings.BROADSHEET_IMAGES = {**settings.BROADSHEET_IMAGES, "MAX_BODY_IMAGES": 2_500}
+    image = make_image("PNG", (40, 30), renditions=False)
+    post = PostFactory(body="Many.")
+    tag = f'<p><img src="{image.url}" alt="Dot" width="40" height="30"></p>\n'
+    type(post).objects.filter(pk=post.pk).update(body_html=tag * 3_000)
+    response = client.get(post.get_absolute_url())
+    pictures = [t for t in response.templates if t.name == "images/_picture.html"]
+    assert len(pictures) == 1  # one (image, alt): rendered once
+    body = response.content.decode()
+    assert body.count("<picture>") == 2_500  # the cap: the rest keep the original
+    assert body.count(f'<p><img src="{image.url}" alt="Dot"') == 500

@@ -100,17 +100,27 @@ def test_deleting_an_image_removes_its_files(
     assert not any(default_storage.exists(n) for n in names)
 
 
-def test_animated_gifs_get_no_renditions(api_as, contributor, django_capture_on_commit_callbacks):
+def test_animated_gifs_get_animated_renditions(
+    api_as, contributor, django_capture_on_commit_callbacks, settings
+):
+    # Readers once got the original, whatever its size (issue 26, finding 1).
+    from images.models import Image
     from tests.images.conftest import uploaded
 
+    settings.BROADSHEET_IMAGES = {**settings.BROADSHEET_IMAGES, "WIDTHS": (40, 480)}
     with django_capture_on_commit_callbacks(execute=True):
-        body = (
-            api_as(contributor)
-            .post(
-                "/api/images/",
-                {"file": uploaded(samples.animated_gif(), "a.gif"), "alt_text": "Blink"},
-                format="multipart",
-            )
-            .json()
+        response = api_as(contributor).post(
+            "/api/images/",
+            {"file": uploaded(samples.animated_gif(3, (64, 48)), "a.gif"), "alt_text": "Blink"},
+            format="multipart",
         )
-    assert body["renditions"] == [] and Rendition.objects.count() == 0
+    assert response.status_code == 201
+    made = {(r.width, r.format): r for r in Rendition.objects.all()}
+    assert set(made) == {(40, "WEBP"), (40, "GIF"), (64, "WEBP")}
+    for rendition in made.values():
+        with rendition.file.open("rb") as handle, PILImage.open(handle) as picture:
+            assert picture.n_frames == 3 and picture.width == rendition.width
+    image = Image.objects.prefetch_related("renditions").get()
+    assert image.sources == [("image/webp", image.sources[0][1])]
+    assert " 40w" in image.sources[0][1] and " 64w" in image.sources[0][1]
+    assert [c.width for c in image.fallback] == [40, 64]  # the GIF rendition, the original

@@ -150,3 +150,52 @@ def test_damaged_files_are_refused_or_stored_never_an_error(fmt):
         except RefusedImage:
             continue
         assert PILImage.open(io.BytesIO(stored.content)).format == stored.format
+
+
+# Frame by frame, and a memory limit per decode (issue 26, finding 1) ---------------------
+
+
+@pytest.fixture
+def small_limit(settings):
+    settings.BROADSHEET_IMAGES = {**settings.BROADSHEET_IMAGES, "MAX_PIXELS": 1_000_000}
+
+
+def test_a_gif_whose_later_frame_grows_the_canvas_is_refused_before_decoding_it(
+    api_as, contributor, small_limit
+):
+    # Its header and first frame say 64x64; the second frame is 2000x2000 (4 MP). It
+    # was stored as 2000x2000 (at 9000x9000: 8 s and 1.5 GB).
+    bomb = samples.gif_growing(1, 2000)
+    with PILImage.open(io.BytesIO(bomb)) as header:
+        assert header.size == (64, 64) and header.n_frames == 2
+    response = post_image(api_as(contributor), bomb, name="small.gif")
+    assert response.status_code == 400
+    assert "too many pixels" in file_error(response)
+    assert not Image.objects.exists()
+
+
+def test_a_gif_whose_frames_together_pass_the_limit_is_refused(api_as, contributor, small_limit):
+    frames = samples.gif_growing(3, 800)  # 0.64 MP each, under the limit one by one
+    response = post_image(api_as(contributor), frames, name="frames.gif")
+    assert response.status_code == 400
+    assert "too many pixels" in file_error(response)
+
+
+def test_an_image_that_needs_more_memory_than_a_decode_may_use_is_refused(
+    api_as, contributor, settings
+):
+    # Within the pixel limit, but its decoder would need more than the child process
+    # that decodes it may use (a 1 KB 7000x7000 AVIF once peaked at 1.4 GB).
+    settings.BROADSHEET_IMAGES = {
+        **settings.BROADSHEET_IMAGES,
+        "DECODE_MEMORY": 150 * 1024 * 1024,
+    }
+    out = io.BytesIO()
+    PILImage.new("RGB", (6000, 5000), (40, 90, 160)).save(out, format="JPEG")
+    response = post_image(api_as(contributor), out.getvalue(), name="big.jpg")
+    assert response.status_code == 400
+    assert "needs more memory or time" in file_error(response)
+    assert not Image.objects.exists()
+
+    ordinary = post_image(api_as(contributor), samples.encoded("JPEG", (800, 600)))
+    assert ordinary.status_code == 201  # an ordinary photo fits well within that

@@ -1,4 +1,5 @@
-"""A body too complex to format in the render budget (issue 8, finding 4).
+"""A body too complex to format in the render budget (issue 8, finding 4; issue 26,
+finding 2: nested raw HTML, and one rendering per save).
 
 Writers are told (admin form, API, live preview); entry points that do not validate
 (the shell, importers) store the body as escaped plain text. Ordinary long articles are
@@ -9,7 +10,16 @@ or far within it, and bench/markdown_pathological.py measures the times.
 import pytest
 from django.urls import reverse
 
-from blog.markdown import TOO_COMPLEX_MESSAGE, plain_text, reading_minutes, render, render_markdown
+from blog.markdown import (
+    MAX_NESTING_DEPTH,
+    TOO_COMPLEX_MESSAGE,
+    TOO_DEEP_MESSAGE,
+    markup_depth,
+    plain_text,
+    reading_minutes,
+    render,
+    render_markdown,
+)
 from blog.models import Post
 from tests.admin.test_states import change_url, form
 from tests.factories import PostFactory
@@ -143,3 +153,123 @@ def test_ampersands_and_angle_brackets_come_out_as_before():
 def test_reading_time_counts_words_between_tags():
     assert reading_minutes("<b>word</b> " * 400) == 2
     assert reading_minutes("<" * 200_000) == 1  # once quadratic: half a minute
+
+
+# Nested raw HTML (issue 26, finding 2) --------------------------------------------------
+
+# 7 s in the sanitiser before the nesting limit (22 s on POST /api/posts/).
+NESTED = "<dl><dd>" * 25_000
+
+
+def test_deeply_nested_raw_html_falls_back_to_plain_text_with_its_own_message():
+    rendering = render(NESTED)
+    assert not rendering.complete
+    assert rendering.problem == TOO_DEEP_MESSAGE
+    assert rendering.html.startswith("<p>&lt;dl&gt;&lt;dd&gt;")
+    assert rendering.excerpt.startswith("<dl><dd><dl><dd>")  # text: escaped on output
+
+
+def test_nesting_within_the_limit_is_formatted():
+    depth = MAX_NESTING_DEPTH // 2 - 1
+    source = "<dl><dd>" * depth + "deep" + "</dd></dl>" * depth
+    rendering = render(source)
+    assert rendering.complete
+    assert rendering.html.count("<dd>") == depth and "deep" in rendering.html
+    assert markup_depth(rendering.html) == 2 * depth
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        '<dl ="></dl>"><dd>',  # the parser reads `="` as an attribute name, not a quote
+        "<!--><dl><dd>",  # an empty comment, then real tags
+        '<dl title="</dl>"><dd title="</dd>">',  # end tags inside attribute values
+        "<!-- --!><dl><dd>",  # `--!>` ends a comment too
+        "<table><td>",  # the parser adds a body and a row of its own
+        "<b><p></b>",  # misnested formatting, rebuilt by the parser
+    ],
+)
+def test_hostile_nesting_is_counted_as_the_html_parser_nests(unit):
+    # Within the limit the output is as deep as counted (give or take what the parser
+    # adds); past it, the body is refused. Either way the sanitiser never sees more.
+    for repeat in (10, 5_000):
+        rendering = render(unit * repeat)
+        if rendering.complete:
+            assert markup_depth(rendering.html) <= 3 * MAX_NESTING_DEPTH
+        else:
+            assert repeat > 10 and rendering.problem == TOO_DEEP_MESSAGE
+
+
+@pytest.mark.django_db
+def test_the_api_and_the_preview_refuse_deeply_nested_html(api_as, author, client_for):
+    response = api_as(author).post(
+        "/api/posts/", {"title": "Nested", "body": NESTED}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"field": "body", "message": TOO_DEEP_MESSAGE, "code": "too_complex"}
+    ]
+    assert not Post.objects.exists()
+
+    data = client_for(author).post(reverse("admin:post_preview"), {"body": NESTED}).json()
+    assert data["complete"] is False
+    assert data["html"].startswith(f'<p class="preview-notice" role="alert">{TOO_COMPLEX_MESSAGE}')
+
+
+@pytest.fixture
+def sanitiser_calls(monkeypatch):
+    """How many times nh3 ran (the render's sanitiser, or any excerpt re-sanitising)."""
+    import nh3
+
+    calls = []
+    clean = nh3.clean
+
+    def counting(*args, **kwargs):
+        calls.append(len(args[0]))
+        return clean(*args, **kwargs)
+
+    monkeypatch.setattr(nh3, "clean", counting)
+    return calls
+
+
+@pytest.mark.django_db
+def test_an_api_create_renders_the_body_once_and_a_title_patch_not_at_all(
+    api_as, author, sanitiser_calls
+):
+    client = api_as(author)
+    body = "First paragraph, *formatted*.\n\n" + ARTICLE[:20_000]
+    response = client.post("/api/posts/", {"title": "Once", "body": body}, format="json")
+    assert response.status_code == 201
+    assert len(sanitiser_calls) == 1  # validation's rendering is the one stored
+    post = Post.objects.get()
+    assert post.excerpt.startswith("First paragraph, formatted.")
+    assert "<em>formatted</em>" in post.body_html
+
+    sanitiser_calls.clear()
+    response = client.patch(f"/api/posts/{post.pk}/", {"title": "Renamed"}, format="json")
+    assert response.status_code == 200
+    assert sanitiser_calls == []
+    post.refresh_from_db()
+    assert post.title == "Renamed" and "<em>formatted</em>" in post.body_html
+
+    response = client.patch(f"/api/posts/{post.pk}/", {"body": "Now *new*."}, format="json")
+    assert response.status_code == 200 and len(sanitiser_calls) == 1
+    post.refresh_from_db()
+    assert post.body_html == "<p>Now <em>new</em>.</p>"
+
+
+@pytest.mark.django_db
+def test_the_admin_renders_the_body_once_on_save(client_for, author, sanitiser_calls):
+    response = client_for(author).post(
+        reverse("admin:blog_post_add"), form(title="Once", body="Body *here*.", _action="draft")
+    )
+    assert response.status_code == 302
+    assert len(sanitiser_calls) == 1
+    assert Post.objects.get().body_html == "<p>Body <em>here</em>.</p>"
+
+
+def test_plain_text_drops_tags_without_the_sanitiser(sanitiser_calls):
+    html = '<p><a href="/x" title="a &gt; b">link &amp; more</a> <img alt="x>y" src="/i"></p>'
+    assert plain_text(html) == "link & more"
+    assert plain_text('<p>cut <a href="/very/lo') == "cut"
+    assert sanitiser_calls == []
