@@ -61,6 +61,7 @@ def webhook_worker(django_db_setup, broker_server, tmp_path_factory):  # noqa: F
         WEBHOOKS_BACKOFF_SECONDS="0.2",
         WEBHOOKS_MAX_ATTEMPTS="3",
         WEBHOOKS_DISABLE_AFTER="3",
+        WEBHOOKS_DISABLE_WINDOW_SECONDS="0",
     ).start()
     yield worker
     worker.stop()
