@@ -55,9 +55,6 @@ class Endpoint(models.Model):
         """True when `event` is one of this endpoint's events, active or not."""
         return not self.events or event in self.events
 
-    def wants(self, event: str) -> bool:
-        return self.is_active and self.subscribes(event)
-
 
 class Delivery(models.Model):
     """One event for one endpoint: what was sent, how often, and what came back."""
