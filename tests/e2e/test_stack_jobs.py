@@ -1,5 +1,9 @@
-"""Lost task messages on the running stack are redone exactly once (issue 33.5).
+"""Webhooks and renditions on the running stack, under load (issue 33.5 and 33.7).
 
+A receiver that answers 500 for 8 s while posts keep changing: the endpoint stays
+enabled and every delivery arrives, once, by its retries.
+
+Lost task messages are redone exactly once:
 Under reader load, with the worker down, an editor updates live posts (a webhook
 delivery each) and uploads images (renditions owed); then Redis is flushed (FLUSHALL:
 every queued message gone) and the worker comes back. The reconcilers (beat's
@@ -14,6 +18,7 @@ import json
 import os
 import signal
 import subprocess
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -163,4 +168,63 @@ def test_flushall_with_the_worker_down_is_redone_exactly_once_under_load(stack):
         f"{UPDATES} deliveries and {UPLOADS} images' renditions ({len(renditions)}) redone "
         f"in {redone:.1f} s after the flush; duplicates 0; 5xx {len(failed)} of "
         f"{len(load.outcomes)} requests"
+    )
+
+
+def test_a_receiver_failing_for_8_seconds_under_traffic_gets_every_delivery_once(stack):
+    """The documented rule: failures over an hour disable an endpoint, a burst does not."""
+    receiver = Receiver()
+    receiver.script = [500] * 10_000
+    session = stack.session()
+    session.headers["Authorization"] = f"Bearer {stack.token()}"
+    live = [
+        pk
+        for (pk,) in stack.sql(
+            "SELECT id FROM blog_post WHERE status = 'published' AND published_at <= now() "
+            "AND announced_at IS NOT NULL ORDER BY id DESC LIMIT 10"
+        )
+    ]
+    _respawn_worker(stack, WEBHOOKS_ALLOW_PRIVATE="1", WEBHOOKS_BACKOFF_SECONDS="1")
+    try:
+        with _endpoint(stack, receiver.url) as endpoint:
+            threading.Timer(8, receiver.script.clear).start()  # 500s for 8 s, then 200s
+            started = time.monotonic()
+            for n, pk in enumerate(live):
+                response = session.patch(
+                    f"{stack.url}/api/posts/{pk}/", json={"excerpt": f"Burst {n}"}, timeout=30
+                )
+                assert response.status_code == 200, response.text
+                time.sleep(0.5)
+            wait_for(
+                lambda: (
+                    stack.sql(
+                        "SELECT count(*) FROM webhooks_delivery WHERE endpoint_id = %s "
+                        "AND status = 'succeeded'",
+                        endpoint,
+                    )[0][0]
+                    == len(live)
+                ),
+                90,
+                what="every delivery, retried past the burst",
+            )
+            delivered = time.monotonic() - started
+            (active, failures) = stack.sql(
+                "SELECT is_active, consecutive_failures FROM webhooks_endpoint WHERE id = %s",
+                endpoint,
+            )[0]
+            statuses = Counter(
+                status for (status,) in stack.sql(
+                    "SELECT status FROM webhooks_delivery WHERE endpoint_id = %s", endpoint
+                )
+            )  # fmt: skip
+    finally:
+        _respawn_worker(stack)
+        receiver.stop()
+    failed_posts = len(receiver.requests) - len(live)
+    sent = Counter(json.loads(request["body"])["id"] for request in receiver.requests)
+    assert active and failures == 0 and statuses == {"succeeded": len(live)}, statuses
+    print(
+        f"\n[fault] receiver answering 500 for 8 s: {len(live)} deliveries, {failed_posts} "
+        f"failed attempts retried, all delivered in {delivered:.1f} s; endpoint still "
+        f"enabled; at most {max(sent.values())} POSTs per delivery"
     )
