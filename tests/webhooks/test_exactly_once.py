@@ -49,6 +49,7 @@ def test_a_retry_waiting_past_the_visibility_timeout_is_sent_once(
     )
     Endpoint.objects.create(url=receiver.url)
     receiver.script = [500]
+    receiver.delay = 1.5  # slow: the copies of the retry overlap
     deleted_live_post()
     delivery = wait_for(
         lambda: Delivery.objects.filter(status="succeeded").first(), 30, "the retried delivery"
