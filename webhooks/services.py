@@ -35,7 +35,7 @@ from django.db.models import DateTimeField, F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from blog.tasks import WORKER_RETRY_POLICY, enqueue_on_commit
+from blog.tasks import TRANSIENT_ERRORS, WORKER_RETRY_POLICY, enqueue_on_commit
 
 from .models import Delivery, Endpoint
 from .signing import HEADER, sign
@@ -135,7 +135,7 @@ def _queue_retry(delivery: Delivery) -> None:
         _deliver_task().apply_async(
             (delivery.pk,), countdown=max(wait, 0), retry_policy=WORKER_RETRY_POLICY
         )
-    except Exception:
+    except TRANSIENT_ERRORS:  # the broker is away: the reconciler sends it when due
         logger.warning("could not queue the retry of delivery %s", delivery.pk, exc_info=True)
         Delivery.objects.filter(pk=delivery.pk).update(queued_at=None)
 

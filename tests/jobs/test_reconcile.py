@@ -46,10 +46,12 @@ DELIVERIES, IMAGES = 6, 3
 
 
 def test_after_flushall_the_reconcilers_finish_everything_exactly_once(
+    settings,
     receiver,  # noqa: F811
     fresh_broker,  # noqa: F811
     start_worker,  # noqa: F811
 ):
+    settings.BROADSHEET_RECONCILE_AFTER_SECONDS = 0  # as in the worker below
     Endpoint.objects.create(url=receiver.url)
     for _ in range(DELIVERIES):
         PostFactory(announced_at=timezone.now()).delete()  # a post.deleted delivery each
