@@ -359,7 +359,9 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=180)
 # A task whose whole worker died is handed out again after `visibility_timeout` plus at
 # most one restore scan (`unacked_restore_interval`): about 5.5 minutes. The timeout is
 # above the hard time limit plus the longest retry countdown (blog/tasks.py, 60 s), so a
-# task that is still running or waiting for its retry is never handed out twice.
+# task that is still running or waiting for its retry is never handed out twice. Longer
+# work claims its row instead (an export: a second copy exits; docs/jobs.md), and webhook
+# retries over WEBHOOKS_MAX_COUNTDOWN_SECONDS wait in the database, not in the broker.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
     "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=30),
