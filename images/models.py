@@ -61,6 +61,9 @@ class Image(models.Model):
         related_name="images",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Empty while renditions are owed: the reconciler (images/tasks.py) redoes them if the
+    # task's message was lost.
+    renditions_done_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -63,6 +63,7 @@ class ExportJob(models.Model):
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"  # claimed by a worker at `started_at`
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
 
@@ -77,6 +78,7 @@ class ExportJob(models.Model):
     size = models.PositiveBigIntegerField(default=0, editable=False, help_text="Bytes, gzipped.")
     error = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True, editable=False)
     finished_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:

@@ -7,12 +7,14 @@ guard, `webhooks.ssrf`) and offers the events as boxes to tick.
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from blog.permissions import is_editor
 
 from .models import Delivery, Endpoint, Event
+from .services import endpoint_enable
 from .ssrf import BlockedAddress, check_url
 
 
@@ -87,13 +89,23 @@ class EndpointAdmin(EditorsOnly, admin.ModelAdmin):
     list_filter = ["is_active"]
     readonly_fields = ["secret", "consecutive_failures", "disabled_at", "created_by", "created_at"]
     inlines = [DeliveryInline]
+    actions = ["enable_and_resend"]
 
     def save_model(self, request, obj, form, change) -> None:
         if not change:
             obj.created_by = request.user
-        if obj.is_active:
-            obj.consecutive_failures, obj.disabled_at = 0, None  # re-enabled by hand
+        if obj.is_active:  # re-enabled by hand; held deliveries wait for the action below
+            obj.consecutive_failures, obj.disabled_at, obj.failing_since = 0, None, None
         super().save_model(request, obj, form, change)
+
+    @admin.action(description="Enable and re-send held deliveries")
+    def enable_and_resend(self, request: HttpRequest, queryset: QuerySet[Endpoint]) -> None:
+        resent = sum(endpoint_enable(endpoint=endpoint) for endpoint in queryset)
+        self.message_user(
+            request,
+            f"Enabled {queryset.count()} endpoint(s); re-sending {resent} held delivery(ies).",
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Delivery)
@@ -103,7 +115,7 @@ class DeliveryAdmin(EditorsOnly, admin.ModelAdmin):
     list_select_related = ["endpoint"]
     readonly_fields = [
         "endpoint", "event", "payload", "status", "attempts", "last_status_code",
-        "last_response", "last_error", "created_at", "last_attempt_at",
+        "last_response", "last_error", "created_at", "last_attempt_at", "next_attempt_at",
     ]  # fmt: skip
 
     def has_add_permission(self, request) -> bool:

@@ -58,7 +58,7 @@ class EndpointSerializer(StrictModelSerializer):
 
     def update(self, endpoint: Endpoint, validated_data: dict) -> Endpoint:
         if validated_data.get("is_active"):
-            validated_data.update(consecutive_failures=0, disabled_at=None)
+            validated_data.update(consecutive_failures=0, disabled_at=None, failing_since=None)
         return super().update(endpoint, validated_data)
 
 

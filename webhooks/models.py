@@ -1,4 +1,11 @@
-"""Endpoints editors register, and the log of every delivery to them."""
+"""Endpoints editors register, and the log of every delivery to them.
+
+A `Delivery` row is the delivery's whole state, so no broker message is ever the only
+record of owed work: `next_attempt_at` says when the next try is due, `queued_at` when a
+message for it was last handed to the broker (empty: none, the reconciler sends one),
+and `claimed_until` marks an attempt in flight, so a second copy of the message finds it
+claimed and does nothing (webhooks/services.py).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 def new_secret() -> str:
@@ -28,6 +36,9 @@ class Endpoint(models.Model):
     secret = models.CharField(max_length=100, default=new_secret, editable=False)
     is_active = models.BooleanField(default=True)
     consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
+    failing_since = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="First failure since the last success."
+    )
     disabled_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
@@ -40,8 +51,9 @@ class Endpoint(models.Model):
     def __str__(self) -> str:
         return self.url
 
-    def wants(self, event: str) -> bool:
-        return self.is_active and (not self.events or event in self.events)
+    def subscribes(self, event: str) -> bool:
+        """True when `event` is one of this endpoint's events, active or not."""
+        return not self.events or event in self.events
 
 
 class Delivery(models.Model):
@@ -52,7 +64,8 @@ class Delivery(models.Model):
         SUCCEEDED = "succeeded"
         FAILED = "failed"
         BLOCKED = "blocked"  # refused by the SSRF guard
-        SKIPPED = "skipped"  # the endpoint was disabled meanwhile
+        SKIPPED = "skipped"  # (older rows) the endpoint was disabled meanwhile
+        HELD = "held"  # the endpoint is disabled: kept, re-sent when it is enabled again
 
     endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="deliveries")
     event = models.CharField(max_length=40, choices=Event.choices)
@@ -64,10 +77,20 @@ class Delivery(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-pk"]
         verbose_name_plural = "deliveries"
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status="pending"),
+                name="delivery_pending_due",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.event} → {self.endpoint} ({self.status})"

@@ -370,7 +370,9 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=180)
 # A task whose whole worker died is handed out again after `visibility_timeout` plus at
 # most one restore scan (`unacked_restore_interval`): about 5.5 minutes. The timeout is
 # above the hard time limit plus the longest retry countdown (blog/tasks.py, 60 s), so a
-# task that is still running or waiting for its retry is never handed out twice.
+# task that is still running or waiting for its retry is never handed out twice. Longer
+# work claims its row instead (an export: a second copy exits; docs/jobs.md), and webhook
+# retries over WEBHOOKS_MAX_COUNTDOWN_SECONDS wait in the database, not in the broker.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=300),
     "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=30),
@@ -397,8 +399,17 @@ WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=6)
 # First retry after this many seconds, then twice as long each time (at most an hour).
 WEBHOOKS_BACKOFF_SECONDS = env.float("WEBHOOKS_BACKOFF_SECONDS", default=30)
 WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=10)
-# An endpoint is disabled after this many failed attempts in a row.
+# An endpoint is disabled after this many failed attempts in a row, spread over at least
+# this many seconds without a success (a burst of errors does not disable it).
 WEBHOOKS_DISABLE_AFTER = env.int("WEBHOOKS_DISABLE_AFTER", default=15)
+WEBHOOKS_DISABLE_WINDOW_SECONDS = env.int("WEBHOOKS_DISABLE_WINDOW_SECONDS", default=3600)
+# A retry due within this many seconds waits in the broker as a countdown; a longer wait is
+# sent by the reconciler when due. Keep it under the visibility timeout minus the hard time
+# limit, or a waiting message is handed out twice.
+WEBHOOKS_MAX_COUNTDOWN_SECONDS = env.int("WEBHOOKS_MAX_COUNTDOWN_SECONDS", default=60)
+# The reconcilers (webhooks, images, transfer) redo owed work whose task message has not
+# run this many seconds after it was sent: lost to a broker outage, a flush or a failure.
+BROADSHEET_RECONCILE_AFTER_SECONDS = env.int("BROADSHEET_RECONCILE_AFTER_SECONDS", default=120)
 
 # --- Security headers (tightened further in production) ---------------------------------
 

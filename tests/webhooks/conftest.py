@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -14,17 +15,20 @@ from tests.jobs.conftest import Worker, broker, broker_server  # noqa: F401  (fi
 
 
 class Receiver:
-    """Records every POST; answers with the next status of `script` (then 200)."""
+    """Records every POST; answers with the next status of `script` (then 200), after
+    `delay` seconds (a slow receiver: two copies of a task overlap)."""
 
     def __init__(self) -> None:
         self.requests: list[dict] = []
         self.script: list[int] = []
+        self.delay = 0.0
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 receiver.requests.append({"headers": dict(self.headers), "body": body})
+                time.sleep(receiver.delay)
                 status = receiver.script.pop(0) if receiver.script else 200
                 self.send_response(status)
                 self.end_headers()
@@ -61,6 +65,7 @@ def webhook_worker(django_db_setup, broker_server, tmp_path_factory):  # noqa: F
         WEBHOOKS_BACKOFF_SECONDS="0.2",
         WEBHOOKS_MAX_ATTEMPTS="3",
         WEBHOOKS_DISABLE_AFTER="3",
+        WEBHOOKS_DISABLE_WINDOW_SECONDS="0",
     ).start()
     yield worker
     worker.stop()

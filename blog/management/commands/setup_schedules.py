@@ -55,6 +55,23 @@ SCHEDULES: dict[str, tuple[str, Callable[[], dict], str]] = {
         lambda: _every(60),
         "Go-live side effects of posts that became public.",
     ),
+    # The reconcilers: owed work whose task message was lost (docs/jobs.md). Named by
+    # string, so blog imports none of the apps they belong to.
+    "webhook-deliveries": (
+        "webhooks.tasks.reconcile_deliveries",
+        lambda: _every(30),
+        "Webhook retries that are due, and deliveries whose message was lost.",
+    ),
+    "renditions-reconcile": (
+        "images.tasks.reconcile_renditions",
+        lambda: _every(60),
+        "Image renditions whose message was lost.",
+    ),
+    "exports-reconcile": (
+        "transfer.tasks.reconcile_exports",
+        lambda: _every(60),
+        "Exports whose message was lost or whose worker died.",
+    ),
 }
 
 

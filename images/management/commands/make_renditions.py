@@ -1,17 +1,20 @@
 """`manage.py make_renditions`: make the missing renditions of images already stored.
 
 For images uploaded before renditions existed, after a change of BROADSHEET_IMAGE_WIDTHS,
-or when a worker was down. Idempotent: what exists is not made again. `--queue` sends the
-work to the Celery workers instead of doing it in this process.
+when a worker was down, and as the last step of a restore (docs/deploy.md). Idempotent:
+what exists is not made again. An image whose original file is missing is reported and
+skipped, never a crash: the command makes what can be made and says what could not
+(`manage.py verify_restore` checks every file and fails when one is missing).
+`--queue` sends the work to the Celery workers instead of doing it in this process.
 """
 
 from __future__ import annotations
 
+from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
 
 from images.models import Image
-from images.services import renditions_make
-from images.tasks import make_renditions_task
+from images.tasks import make_renditions_task, renditions_complete
 
 
 class Command(BaseCommand):
@@ -27,16 +30,25 @@ class Command(BaseCommand):
         images = Image.objects.filter(animated=False).order_by("pk")
         if ids:
             images = images.filter(pk__in=ids)
-        total = 0
-        for image in images.iterator():
-            if queue:
-                make_renditions_task.delay(image.pk)
-                continue
-            made = renditions_make(image=image)
-            total += len(made)
-            if made:
-                self.stdout.write(f"image {image.pk}: {len(made)} rendition(s)")
         if queue:
+            images.update(renditions_done_at=None)  # owed again: the task checks this
+            for pk in images.values_list("pk", flat=True).iterator():
+                make_renditions_task.delay(pk)
             self.stdout.write(f"Queued {images.count()} image(s).")
-        else:
-            self.stdout.write(self.style.SUCCESS(f"Made {total} rendition(s)."))
+            return
+        total, missing = 0, []
+        for image in images.iterator():
+            if not default_storage.exists(image.file.name):
+                missing.append(image)
+                self.stderr.write(f"image {image.pk}: original {image.file.name} is missing")
+                continue
+            made = renditions_complete(image=image)
+            total += made
+            if made:
+                self.stdout.write(f"image {image.pk}: {made} rendition(s)")
+        self.stdout.write(self.style.SUCCESS(f"Made {total} rendition(s)."))
+        if missing:
+            ids = ", ".join(str(image.pk) for image in missing)
+            self.stdout.write(
+                self.style.WARNING(f"Skipped {len(missing)} image(s) with no original: {ids}")
+            )
