@@ -64,6 +64,8 @@ MIDDLEWARE = [
     # GET /healthz answered before anything else runs (liveness needs none of it).
     "config.health.LivenessMiddleware",
     "config.logging.RequestIdMiddleware",
+    # If-Match compares versions (W/"v" matches "v": nginx's gzip weakens our tags).
+    "blog.api.conditional.VersionTagsMiddleware",
     # Anonymous page-cache hits answered before the rest runs (see blog.page_cache_middleware).
     "blog.page_cache_middleware.EarlyPageCacheMiddleware",
     # A 500 caused by an unreachable database, wherever it arose, is a 503 (config/database.py).
