@@ -278,6 +278,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # simplejwt's, refusing tokens revoked by a password change or sign-out.
         "accounts.tokens.JWTAuthentication",
+        # `Authorization: Api-Key …`: editors' revocable, scoped keys for integrations.
+        "accounts.integration_keys.IntegrationKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
