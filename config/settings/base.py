@@ -7,6 +7,7 @@ set: a SQLite file, a local-memory cache and Celery tasks run in-process.
 from datetime import timedelta
 from pathlib import Path
 
+import corsheaders.defaults
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -337,6 +338,12 @@ CORS_URLS_REGEX = r"^/api/.*$"
 CORS_EXPOSE_HEADERS = [
     "ETag", "Last-Modified", "Location", "Retry-After",
     "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy",
+]  # fmt: skip
+# What a browser client may send besides the defaults: the conditional-request headers,
+# so a script on another origin can write with If-Match (docs/api.md, "Browsers and CORS").
+CORS_ALLOW_HEADERS = [
+    *corsheaders.defaults.default_headers,
+    "if-match", "if-none-match", "if-modified-since", "if-unmodified-since",
 ]  # fmt: skip
 
 # --- Celery -----------------------------------------------------------------------------
