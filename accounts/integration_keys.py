@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from datetime import timedelta
 
@@ -37,6 +38,7 @@ from .roles import AUTHOR, CONTRIBUTOR, role_of
 
 KEYWORD = "Api-Key"
 PREFIX = "bsk"
+PREFIX_FORM = re.compile(r"[0-9a-f]{12}")  # secrets.token_hex(6)
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
@@ -85,8 +87,8 @@ def integration_key_check(raw: str) -> IntegrationKey | None:
     """The live key that `raw` is, with its owner; None if unknown, wrong or revoked."""
     label, _, rest = raw.partition("_")
     prefix, _, secret = rest.partition("_")
-    if label != PREFIX or not prefix or not secret:
-        return None
+    if label != PREFIX or not PREFIX_FORM.fullmatch(prefix) or not secret:
+        return None  # nothing else reaches the database (PostgreSQL refuses NUL in text)
     key = (
         IntegrationKey.objects.select_related("user")
         .filter(prefix=prefix, revoked_at__isnull=True, user__is_active=True)

@@ -107,7 +107,14 @@ def test_a_revoked_key_is_a_401(client_for, editor, author):
 
 @pytest.mark.parametrize(
     "header",
-    ["Api-Key bsk_nothing_here", "Api-Key not-a-key", "Api-Key", "Api-Key {key}x"],
+    [
+        "Api-Key bsk_nothing_here",
+        "Api-Key bsk_0123456789ab_wrong",
+        "Api-Key bsk_\x00\x00_secret",
+        "Api-Key not-a-key",
+        "Api-Key",
+        "Api-Key {key}x",
+    ],
 )
 def test_a_wrong_key_is_a_401(author, header):
     _, key = integration_key_create(name="K", user=author, scope="read", created_by=author)
