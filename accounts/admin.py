@@ -23,9 +23,10 @@ from django.utils.text import slugify
 
 from config.admin_guards import GuardedAdminMixin
 
+from .integration_keys import integration_key_issue, integration_key_revoke
 from .invites import writer_invite
-from .models import User
-from .roles import ROLES, role_of, set_role
+from .models import IntegrationKey, User
+from .roles import AUTHOR, CONTRIBUTOR, EDITOR, ROLES, role_of, set_role
 
 ROLE_CHOICES = [
     ("Contributor", "Contributor — writes drafts and submits them for review"),
@@ -200,3 +201,71 @@ class UserAdmin(GuardedAdminMixin, DjangoUserAdmin):
             original=user,
             current=before or "none",
         )
+
+
+@admin.register(IntegrationKey)
+class IntegrationKeyAdmin(GuardedAdminMixin, admin.ModelAdmin):
+    """Editors make integration keys (shown once), see when each was last used, revoke them.
+
+    Keys are revoked, never deleted, so the list stays a record of who had access.
+    """
+
+    list_display = ["name", "user", "scope", "key_prefix", "created_at", "last_used_at", "state"]
+    list_filter = ["scope", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "user__username", "prefix"]
+    actions = ["revoke"]
+    readonly_fields = ["key_prefix", "created_at", "created_by", "last_used_at", "revoked_at"]
+
+    @admin.display(description="key")
+    def key_prefix(self, key: IntegrationKey) -> str:
+        return f"bsk_{key.prefix}_…" if key.prefix else ""
+
+    @admin.display(description="state")
+    def state(self, key: IntegrationKey) -> str:
+        return "revoked" if key.is_revoked else "active"
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["name", "user", "scope"]
+        return ["name", "user", "scope", *self.readonly_fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*self.readonly_fields, "user", "scope"] if obj else []
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user" and not request.user.is_superuser:
+            writers = User.objects.filter(
+                is_active=True, is_superuser=False, groups__name__in=[CONTRIBUTOR, AUTHOR]
+            ).exclude(groups__name=EDITOR)
+            kwargs["queryset"] = (writers | User.objects.filter(pk=request.user.pk)).distinct()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj: IntegrationKey, form, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            obj.plain_key = integration_key_issue(key=obj, created_by=request.user)
+
+    def response_add(self, request, obj: IntegrationKey, post_url_continue=None):
+        """The key, once, in this response (not a message: those travel in a cookie)."""
+        return TemplateResponse(
+            request,
+            "admin/accounts/integrationkey/created.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": "Integration key made",
+                "original": obj,
+                "plain_key": obj.plain_key,
+            },
+        )
+
+    @admin.action(description="Revoke selected keys", permissions=["change"])
+    def revoke(self, request, queryset) -> None:
+        for key in queryset.filter(revoked_at__isnull=True):
+            integration_key_revoke(key=key)
+            self.log_change(request, key, "Revoked")
+        self.message_user(request, "Revoked: requests with those keys are now refused (401).")

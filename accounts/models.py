@@ -60,3 +60,48 @@ class User(AbstractUser):
     def public_name(self) -> str:
         """The name readers see: the display name, else the full name, else the username."""
         return self.display_name or self.get_full_name() or self.username
+
+
+class IntegrationKey(models.Model):
+    """A revocable, scoped API key for an integration, acting as its owner (`user`).
+
+    The key itself (`bsk_<prefix>_<secret>`) is shown once, when it is made; only the
+    prefix (to find the row and to name the key in the admin) and a SHA-256 of the
+    secret are stored. See `accounts.integration_keys`.
+    """
+
+    READ = "read"
+    WRITE = "write"
+    SCOPES = [
+        (READ, "Read: GET and HEAD only"),
+        (WRITE, "Write: read, and change what the owner may"),
+    ]
+
+    name = models.CharField(max_length=100, help_text="What uses the key, e.g. “Newsletter sync”.")
+    user = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="integration_keys",
+        verbose_name="acts as",
+        help_text="Requests with the key are this user's, within the key's scope.",
+    )
+    scope = models.CharField(max_length=5, choices=SCOPES, default=READ)
+    prefix = models.CharField(max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, editable=False, related_name="+"
+    )
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "integration key"
+
+    def __str__(self) -> str:
+        return f"{self.name} (bsk_{self.prefix}_…)"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

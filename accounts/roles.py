@@ -34,6 +34,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "blog.change_tag",
         "blog.delete_tag",
         "blog.view_report",
+        # Integration keys (accounts.integration_keys): made and revoked, never deleted.
+        "accounts.view_integrationkey",
+        "accounts.add_integrationkey",
+        "accounts.change_integrationkey",
     ],
 }
 

@@ -7,21 +7,26 @@ good for the admin and the other way round. No separate version column.
 - `ETag: "<version>"` (strong: it names one stored version of the post) and
   `Last-Modified` on a post's detail; `If-None-Match` / `If-Modified-Since` → 304.
 - `If-Match` / `If-Unmodified-Since` on PUT, PATCH and DELETE → 412 when the post has
-  changed since; checked after the row is locked, so two writers cannot both pass.
+  changed since; checked after the row is locked, so two writers cannot both pass. On
+  GET and HEAD a stale `If-Match` is a 412 too. Every 412 is a problem document.
+- `If-Match` compares the version, not the spelling: `W/"v"` matches `"v"`
+  (`VersionTagsMiddleware`). A compressing proxy (the production nginx gzips JSON) must
+  mark a strong tag weak, since the bytes differ; clients send back what they got.
 - Lists get a content ETag from `django.middleware.http.ConditionalGetMiddleware`
   and a `Last-Modified` from `lists_last_modified`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response
-from django.utils.http import http_date, quote_etag
+from django.utils.http import http_date, parse_etags, quote_etag
 
 from ..models import Post
-from .problems import PreconditionFailed
+from .problems import MEDIA_TYPE, PreconditionFailed, problem_response
 
 
 def post_version(post: Post) -> str:
@@ -38,10 +43,13 @@ def _seconds(moment: datetime | None) -> int | None:
 
 
 def not_modified(request: HttpRequest, post: Post) -> HttpResponse | None:
-    """A 304 when the client's copy of `post` is current (GET and HEAD only)."""
+    """A 304 when the client's copy of `post` is current (GET and HEAD only); a 412
+    problem when `If-Match` names another version."""
     response = get_conditional_response(
         request, etag=post_etag(post), last_modified=_seconds(post.updated_at)
     )
+    if response is not None and response.status_code == 412:
+        raise PreconditionFailed()
     if response is not None and response.status_code == 304:
         return add_validators(response, post)
     return None
@@ -70,3 +78,46 @@ def add_last_modified(response: HttpResponse, moment: datetime | None) -> HttpRe
     if moment is not None and response.status_code == 200:
         response["Last-Modified"] = http_date(moment.timestamp())
     return response
+
+
+def strong_tags(header: str) -> str:
+    """An `If-Match` value with every tag strong: `W/"3", "4"` → `"3", "4"`.
+
+    A malformed header comes back empty, which Django's conditional code ignores (as it
+    ignores the malformed header itself).
+    """
+    return ", ".join(tag.removeprefix("W/") for tag in parse_etags(header))
+
+
+class VersionTagsMiddleware:
+    """`If-Match` compares versions, not bytes; a 412 under /api/ is a problem document.
+
+    Our ETags name versions (a post's `version`) or the uncompressed content (a list's
+    hash), never the bytes on the wire. nginx's gzip rightly turns `"v"` into `W/"v"`
+    and clients send that back, but Django compares `If-Match` strongly (RFC 9110 §13.1.1,
+    right for byte-range reuse, which the API does not offer), so every conditional write
+    through nginx was a 412 (issue 25). Rewriting the header once, before any view or
+    middleware reads it, keeps Django's own conditional code (`get_conditional_response`,
+    `ConditionalGetMiddleware`, the page cache) as the one place that decides.
+
+    A 412 that Django answers with an empty body (`ConditionalGetMiddleware` on a GET)
+    becomes the same problem document the API's own 412 is. Put it before
+    `EarlyPageCacheMiddleware` and `ConditionalGetMiddleware`.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if_match = request.META.get("HTTP_IF_MATCH")
+        if if_match:
+            request.META["HTTP_IF_MATCH"] = strong_tags(if_match)
+        response = self.get_response(request)
+        if (
+            response.status_code == 412
+            and request.path.startswith("/api/")
+            and not response.get("Content-Type", "").startswith(MEDIA_TYPE)
+        ):
+            detail = str(PreconditionFailed.default_detail)
+            return problem_response(412, detail, "precondition_failed")
+        return response

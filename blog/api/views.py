@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.http import HttpResponsePermanentRedirect
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
 from django_filters.rest_framework import DjangoFilterBackend
@@ -25,6 +26,7 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework_simplejwt import views as jwt_views
 
 from accounts import tokens
+from config.origin import site_url
 
 from .. import permissions, redirects
 from ..cache import cache_anonymous_page
@@ -102,6 +104,22 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
 
     def perform_create(self, serializer) -> None:
         serializer.save(author=self.request.user, last_edited_by=self.request.user)
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        """201 with the post as saved, its ETag, and `Location`: its API resource.
+
+        Not the `url` field DRF would use: that is the public page, a 404 while the post
+        is a draft. Absolute, from `BROADSHEET_SITE_URL` (`config.origin`).
+        """
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.perform_create(serializer)
+        post = self.get_queryset().get(pk=serializer.instance.pk)  # tags as saved
+        location = site_url(reverse("api:post-detail", kwargs={"pk": post.pk}))
+        response = Response(
+            self.get_serializer(post).data, status=201, headers={"Location": location}
+        )
+        return add_validators(response, post)
 
     def perform_update(self, serializer) -> None:
         serializer.save(last_edited_by=self.request.user)  # named by the admin's lock message

@@ -7,6 +7,7 @@ set: a SQLite file, a local-memory cache and Celery tasks run in-process.
 from datetime import timedelta
 from pathlib import Path
 
+import corsheaders.defaults
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -64,6 +65,8 @@ MIDDLEWARE = [
     # GET /healthz answered before anything else runs (liveness needs none of it).
     "config.health.LivenessMiddleware",
     "config.logging.RequestIdMiddleware",
+    # If-Match compares versions (W/"v" matches "v": nginx's gzip weakens our tags).
+    "blog.api.conditional.VersionTagsMiddleware",
     # Anonymous page-cache hits answered before the rest runs (see blog.page_cache_middleware).
     "blog.page_cache_middleware.EarlyPageCacheMiddleware",
     # A 500 caused by an unreachable database, wherever it arose, is a 503 (config/database.py).
@@ -287,6 +290,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # simplejwt's, refusing tokens revoked by a password change or sign-out.
         "accounts.tokens.JWTAuthentication",
+        # `Authorization: Api-Key …`: editors' revocable, scoped keys for integrations.
+        "accounts.integration_keys.IntegrationKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -344,6 +349,12 @@ CORS_URLS_REGEX = r"^/api/.*$"
 CORS_EXPOSE_HEADERS = [
     "ETag", "Last-Modified", "Location", "Retry-After",
     "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy",
+]  # fmt: skip
+# What a browser client may send besides the defaults: the conditional-request headers,
+# so a script on another origin can write with If-Match (docs/api.md, "Browsers and CORS").
+CORS_ALLOW_HEADERS = [
+    *corsheaders.defaults.default_headers,
+    "if-match", "if-none-match", "if-modified-since", "if-unmodified-since",
 ]  # fmt: skip
 
 # --- Celery -----------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 The admin home, the sidebar on every admin page and the per-app pages list the same
 models (`AdminSite.get_app_list`). Writers *pick* categories and tags on a post (the
 autocomplete needs only the view permission) but manage neither, so the menu leaves them
-out; editors manage them, webhooks, exports, writers and read the daily reports.
+out; editors manage them, webhooks, exports, writers, integration keys and read the daily
+reports.
 """
 
 import pytest
@@ -17,6 +18,7 @@ pytestmark = pytest.mark.django_db
 
 WRITER_MENU = {"blog.Post", "images.Image"}
 EDITOR_MENU = {
+    "accounts.IntegrationKey",
     "accounts.User",
     "blog.Category",
     "blog.Post",

@@ -128,3 +128,51 @@ def test_pages_and_feeds_answer_304(client, url):
     assert first.status_code == 200 and first["ETag"]
     second = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
     assert second.status_code == 304 and second.content == b""
+
+
+def test_the_weak_form_of_the_etag_matches_if_match(api_as, editor):
+    """nginx's gzip turns `"v"` into `W/"v"`, and clients send back what they got (issue 25)."""
+    post = PostFactory(title="Original")
+    client = api_as(editor)
+    weak = "W/" + client.get(f"/api/posts/{post.pk}/")["ETag"]
+    response = client.patch(f"/api/posts/{post.pk}/", {"title": "First"}, HTTP_IF_MATCH=weak)
+    assert response.status_code == 200, response.content
+    assert client.get(f"/api/posts/{post.pk}/", HTTP_IF_MATCH=weak).status_code == 412
+    fresh = "W/" + response["ETag"]
+    assert client.get(f"/api/posts/{post.pk}/", HTTP_IF_NONE_MATCH=fresh).status_code == 304
+    again = client.patch(f"/api/posts/{post.pk}/", {"title": "Second"}, HTTP_IF_MATCH=weak)
+    assert again.status_code == 412
+    listed = f'"1", {fresh}'
+    assert client.delete(f"/api/posts/{post.pk}/", HTTP_IF_MATCH=listed).status_code == 204
+
+
+@pytest.mark.parametrize("url", ["/api/posts/{pk}/", "/api/posts/by-slug/{slug}/", "/api/posts/"])
+def test_a_get_with_a_stale_if_match_is_a_412_problem(api_as, editor, url):
+    post = PostFactory()
+    client = api_as(editor)
+    url = url.format(pk=post.pk, slug=post.slug)
+    current = client.get(url)["ETag"]
+    assert client.get(url, HTTP_IF_MATCH=current).status_code == 200
+    response = client.get(url, HTTP_IF_MATCH='"0"')
+    assert response.status_code == 412
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "precondition_failed"
+
+
+def test_a_created_post_has_its_api_location_and_etag(api_as, editor, settings):
+    settings.SITE_URL = "https://news.example.com"
+    client = api_as(editor)
+    response = client.post("/api/posts/", {"title": "Draft one", "body": "b"})
+    assert response.status_code == 201, response.content
+    post = Post.objects.get(title="Draft one")
+    assert response["Location"] == f"https://news.example.com/api/posts/{post.pk}/"
+    assert response["ETag"] == f'"{post.version}"'
+    assert response["Last-Modified"]
+    got = client.get(f"/api/posts/{post.pk}/")
+    assert got.json() == response.json() and got["ETag"] == response["ETag"]
+    assert (
+        client.patch(
+            f"/api/posts/{post.pk}/", {"title": "Renamed"}, HTTP_IF_MATCH=response["ETag"]
+        ).status_code
+        == 200
+    )

@@ -33,3 +33,21 @@ def test_the_schema_is_built_once_per_process(client):
     assert client.get("/api/schema/").status_code == 200
     assert client.get("/api/schema/?format=json").status_code == 200
     assert schema_view._built[key] is built  # served from the warm copy, not rebuilt
+
+
+def test_a_listed_origin_may_write_conditionally_others_get_no_cors(api, settings):
+    """docs/api.md, "Browsers and CORS": DJANGO_CORS_ALLOWED_ORIGINS, no credentials."""
+    settings.CORS_ALLOWED_ORIGINS = ["https://app.example"]
+    preflight = {
+        "HTTP_ACCESS_CONTROL_REQUEST_METHOD": "PATCH",
+        "HTTP_ACCESS_CONTROL_REQUEST_HEADERS": "authorization, content-type, if-match",
+    }
+    allowed = api.options("/api/posts/1/", HTTP_ORIGIN="https://app.example", **preflight)
+    assert allowed["Access-Control-Allow-Origin"] == "https://app.example"
+    sendable = {h.strip() for h in allowed["Access-Control-Allow-Headers"].split(",")}
+    assert {"authorization", "content-type", "if-match", "if-none-match"} <= sendable
+    assert "Access-Control-Allow-Credentials" not in allowed
+    other = api.options("/api/posts/1/", HTTP_ORIGIN="https://evil.example", **preflight)
+    assert "Access-Control-Allow-Origin" not in other
+    page = api.get("/", HTTP_ORIGIN="https://app.example")
+    assert "Access-Control-Allow-Origin" not in page  # the API only

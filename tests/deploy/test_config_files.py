@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from tests.deploy.conftest import ROOT, production_environ
+from tests.nginx import render
 
 BIN = Path(sys.executable).parent
 
@@ -81,46 +82,14 @@ def test_compose_runs_each_role_through_deploy_run_sh():
 def test_nginx_configuration_is_valid(tmp_path, variant):
     """Render the site template as stack.sh / the nginx image do, then `nginx -t`."""
     assert shutil.which("nginx"), "nginx missing: run scripts/system-deps.sh"
-    subprocess.run(
-        [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-            "-subj", "/CN=localhost", "-keyout", tmp_path / "key.pem",
-            "-out", tmp_path / "cert.pem",
-        ],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    values = {
-        "NGINX_SERVER_NAME": "localhost",
-        "NGINX_HTTP_LISTEN": "127.0.0.1:18080",
-        "NGINX_HTTPS_LISTEN": "127.0.0.1:18443",
-        "NGINX_HTTPS_PORT_SUFFIX": ":18443",
-        "NGINX_UPSTREAM": "127.0.0.1:18000",
-        "NGINX_SSL_CERT": str(tmp_path / "cert.pem"),
-        "NGINX_SSL_KEY": str(tmp_path / "key.pem"),
-        "NGINX_CACHE_DIR": str(tmp_path / "cache"),
-        "NGINX_MICROCACHE_SECONDS": "5",
-        "NGINX_ACCESS_LOG": str(tmp_path / "access.log"),
-        "NGINX_MEDIA_ROOT": str(tmp_path / "media"),
-        "NGINX_LIMIT_EXEMPT": "0.0.0.0/32",
-        "NGINX_PREFIX": str(tmp_path),
-        "NGINX_USER_DIRECTIVE": "",
-    }
-    site = (ROOT / "deploy/nginx/broadsheet.conf.template").read_text()
-    main = (ROOT / "deploy/nginx/stack.conf.template").read_text()
+    render(tmp_path, "127.0.0.1:18000")
     if variant == "compose":
         # The compose main file, pointed at this directory instead of /etc/nginx/conf.d.
         main = (ROOT / "deploy/nginx/nginx.conf").read_text()
         main = main.replace("/etc/nginx/conf.d/*.conf", str(tmp_path / "broadsheet.conf"))
         main = main.replace("pid /tmp/nginx.pid", f"pid {tmp_path}/nginx.pid")
         main = main.replace("user nginx;", "")
-    for name, value in values.items():
-        site = site.replace("${" + name + "}", value)
-        main = main.replace("${" + name + "}", value)
-    assert "${NGINX" not in site + main
-    (tmp_path / "tmp").mkdir()
-    (tmp_path / "broadsheet.conf").write_text(site)
-    (tmp_path / "nginx.conf").write_text(main)
+        (tmp_path / "nginx.conf").write_text(main)
     result = subprocess.run(
         ["nginx", "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-e",
          str(tmp_path / "error.log")],

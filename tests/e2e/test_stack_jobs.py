@@ -52,15 +52,20 @@ def _set_intervals(stack: Stack, seconds: dict[str, int]) -> None:
     )
 
 
+WORKERS = ("worker", "webhook-worker")  # the site's own queue, and webhook deliveries
+
+
 def _respawn_worker(stack: Stack, **env: str) -> None:
-    result = subprocess.run(
-        [str(ROOT / "scripts/stack.sh"), "respawn", "worker"],
-        env={**stack.env, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    """Both workers again, with `env` (deliveries run on the webhook worker)."""
+    for role in WORKERS:
+        result = subprocess.run(
+            [str(ROOT / "scripts/stack.sh"), "respawn", role],
+            env={**stack.env, **env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
 
 
 @contextmanager
@@ -97,7 +102,8 @@ def test_flushall_with_the_worker_down_is_redone_exactly_once_under_load(stack):
     _set_intervals(stack, {name: 2 for name in SCHEDULES})
     try:
         with _endpoint(stack, receiver.url) as endpoint, Load(stack, readers, 3, 120) as load:
-            os.killpg(stack.pid("worker"), signal.SIGKILL)
+            for role in WORKERS:
+                os.killpg(stack.pid(role), signal.SIGKILL)
             for n, pk in enumerate(live):
                 response = session.patch(
                     f"{stack.url}/api/posts/{pk}/", json={"excerpt": f"Reconciled {n}"}, timeout=30
@@ -122,7 +128,7 @@ def test_flushall_with_the_worker_down_is_redone_exactly_once_under_load(stack):
             broker = redis.Redis.from_url(stack.env["REDIS_URL"])
             flushed = sum(
                 broker.llen(queue)
-                for queue in broker.keys("celery*")
+                for queue in [*broker.keys("celery*"), *broker.keys("webhooks*")]
                 if broker.type(queue) == b"list"
             )
             broker.flushall()
