@@ -197,8 +197,16 @@ def accepts_gzip(request: HttpRequest) -> bool:
 
 
 def body_for(request: HttpRequest, entry: dict) -> tuple[bytes, bool]:
-    """The entry's body for this client, and whether it is the gzipped copy."""
-    if entry.get("gzip") is not None and accepts_gzip(request):
+    """The entry's body for this client, and whether it is the gzipped copy.
+
+    Never the gzipped copy for a request with `If-Match`: its tag would be weak, and a
+    precondition compares strongly, so even the current version would fail (issue 25).
+    """
+    if (
+        entry.get("gzip") is not None
+        and accepts_gzip(request)
+        and "HTTP_IF_MATCH" not in request.META
+    ):
         return entry["gzip"], True
     return entry["content"], False
 

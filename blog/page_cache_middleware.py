@@ -225,6 +225,10 @@ def _recipe(request: HttpRequest) -> Recipe | None:
         or request.method not in ("GET", "HEAD")
         or "HTTP_AUTHORIZATION" in meta
         or "HTTP_ORIGIN" in meta
+        # A precondition that fails is a 412 the stack words (a problem document under
+        # /api/), and a kept gzipped copy has a weak tag that If-Match may never match.
+        or "HTTP_IF_MATCH" in meta
+        or "HTTP_IF_UNMODIFIED_SINCE" in meta
         or settings.SESSION_COOKIE_NAME in request.COOKIES
         or (settings.SECURE_SSL_REDIRECT and not request.is_secure())
         or settings.DISALLOWED_USER_AGENTS

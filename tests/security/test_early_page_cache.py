@@ -218,3 +218,23 @@ def test_on_a_miss_the_stack_takes_the_request_the_front_built(post, monkeypatch
         assert REQUEST_KEY not in environ
     assert statuses == ["200 OK", "200 OK"]
     assert built == ["/", post.get_absolute_url()]  # one each, not two
+
+
+def test_a_read_with_if_match_goes_to_the_stack_for_its_412_problem(api_client_gzip, post):
+    """A kept API page never answers If-Match itself (issue 25: Django's empty 412, and a
+    gzipped copy's weak tag that no If-Match could match)."""
+    client = api_client_gzip
+    url = f"/api/posts/{post.pk}/"
+    first = client.get(url)
+    assert client.get(url)["X-Page-Cache"] == "hit"
+    stale = client.get(url, HTTP_IF_MATCH='"0"')
+    assert stale.status_code == 412
+    assert stale["Content-Type"] == "application/problem+json"
+    fresh = client.get(url, HTTP_IF_MATCH=first["ETag"])
+    assert fresh.status_code == 200 and fresh.json()["id"] == post.pk
+
+
+@pytest.fixture
+def api_client_gzip(client):
+    client.defaults.update(HTTP_ACCEPT="application/json", HTTP_ACCEPT_ENCODING="gzip")
+    return client
