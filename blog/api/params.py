@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import re
 
+from django.http import Http404
 from django_filters.filters import BaseCSVFilter
 from rest_framework import filters
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
-ALWAYS = {"format"}  # DRF's ?format=json|api
+ALWAYS = {"format"}  # DRF's ?format=json|api (an unknown one is a 400, not DRF's 404)
 MAY_BE_EMPTY = {"cursor", "search"}  # "from the start", "no search"
 # Whole numbers, as digits only (not "1.0", "+1" or " 1"), in [minimum, maximum].
 PATTERNS = {"cursor": (re.compile(r"[A-Za-z0-9_-]{0,200}"), "Not a cursor: use a `next` link.")}
@@ -43,6 +44,14 @@ class StrictQueryParamsMixin:
     """Refuse query parameters the action does not read (see the module docstring)."""
 
     list_actions = ("list", "published")
+    response_formats = ("json",)  # `?format=` the schema names (`api`: browsable HTML)
+
+    def perform_content_negotiation(self, request: Request, force: bool = False):
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404 as error:  # DRF's answer to an unknown ?format=: it is a bad value
+            formats = ", ".join(renderer.format for renderer in self.get_renderers())
+            raise ValidationError({"format": [f"Unknown format. One of: {formats}."]}) from error
 
     def initialize_request(self, request, *args, **kwargs) -> Request:
         """Join a repeated list parameter into its comma-separated form (module docstring).

@@ -321,8 +321,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {"WebhookEventEnum": "webhooks.models.Event"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "blog.api.schema.optional_post_fields",
+        "blog.api.schema.post_shapes",
+        "blog.api.schema.single_blank_string",
         "blog.api.schema.strict_query_parameters",
+        "blog.api.schema.named_query_enums",
         "blog.api.schema.image_upload_encoding",
         "blog.api.schema.crud_links",
     ],
