@@ -113,6 +113,11 @@ def test_generated_client_create_conditional_get_stale_patch_and_typed_errors(
         body=models.PatchedPostRequest(title="Ours"),
     )
     assert stale.status_code == 412
+    # The same through the declared header parameter (issue 25.6: it was undeclared).
+    declared = posts_partial_update.sync_detailed(
+        post.id, client=client, body=models.PatchedPostRequest(title="Ours"), if_match=etag
+    )
+    assert declared.status_code == 412
     problem = stale.parsed
     assert isinstance(problem, models.Problem)
     assert (problem.status, problem.code) == (412, "precondition_failed")

@@ -197,3 +197,48 @@ def test_an_unknown_format_is_a_400(client):
     assert client.get("/api/posts/?format=json").status_code == 200
     response = client.get("/api/posts/?format=xml")
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "format"
+
+
+def test_webhook_deliveries_are_described_as_openapi_3_1_webhooks(client):
+    schema = _schema(client)
+    assert schema["openapi"].startswith("3.1")
+    events = {"post.published", "post.updated", "post.unpublished", "post.deleted"}
+    assert set(schema["webhooks"]) == events
+    for event in events:
+        delivery = schema["webhooks"][event]["post"]
+        body = delivery["requestBody"]["content"]["application/json"]["schema"]
+        assert body == {"$ref": "#/components/schemas/WebhookPayload"}
+        assert "Broadsheet-Signature" in delivery["description"]
+    payload = schema["components"]["schemas"]["WebhookPayload"]
+    assert set(payload["required"]) == {"id", "event", "created_at", "data"}
+    assert payload["properties"]["event"]["$ref"].endswith("/WebhookEventEnum")
+    # OpenAPI 3.1 has no `nullable`: a page's `next` may be null all the same.
+    page = schema["components"]["schemas"]["PaginatedPostList"]["properties"]
+    assert page["next"]["type"] == ["string", "null"] and "nullable" not in page["next"]
+
+
+def test_the_webhook_payload_schema_matches_a_real_delivery(db, editor):
+    """What `dispatch` stores and sends validates against `WebhookPayload`."""
+    import json
+
+    import jsonschema
+    from django.test import Client
+
+    from tests.factories import PostFactory
+    from webhooks.models import Endpoint, Event
+    from webhooks.services import dispatch
+    from webhooks.signals import post_data
+
+    schema = yaml.safe_load(Client().get("/api/schema/").content)
+    Endpoint.objects.create(url="https://hooks.example.com/in", created_by=editor)
+    post = PostFactory()
+    deliveries = dispatch(event=Event.UPDATED, data=post_data(post))
+    deliveries += dispatch(event=Event.DELETED, data={"post": {"id": post.pk, "slug": post.slug}})
+    resolver = {"components": schema["components"]}
+    for delivery in deliveries:
+        payload = json.loads(json.dumps(delivery.payload))
+        jsonschema.validate(
+            payload,
+            {"$ref": "#/components/schemas/WebhookPayload", **resolver},
+            cls=jsonschema.Draft202012Validator,
+        )
