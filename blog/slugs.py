@@ -35,3 +35,28 @@ def unique_slug(
         candidate = base[: MAX_LENGTH - len(suffix)] + suffix
         n += 1
     return candidate
+
+
+RESERVED = (
+    "This address used to belong to another page and still leads there from old links; "
+    "pick another slug."
+)
+
+
+def slug_taken(instance: models.Model, slug: str) -> bool:
+    """Whether another row of `instance`'s model has `slug`."""
+    return type(instance)._default_manager.filter(slug=slug).exclude(pk=instance.pk).exists()
+
+
+def slug_refusal(instance: models.Model, slug: str) -> str | None:
+    """Why `instance` may not take `slug`, or None if it may: another row has it, or old
+    links still lead from it to something else (`blog.redirects`).
+
+    The one rule for a slug chosen by hand, in the admin and the API alike; the move from
+    the old address is recorded by the model's save (`redirects.record_move`).
+    """
+    if slug_taken(instance, slug):
+        return f"The address “{slug}” is taken; pick another slug."
+    from .redirects import is_reserved
+
+    return RESERVED if is_reserved(instance, slug) else None

@@ -1,8 +1,13 @@
-"""`/api/webhooks/`: editors register endpoints and read their delivery log."""
+"""`/api/webhooks/`: editors register endpoints and read their delivery log.
+
+The deliveries themselves are described in the schema's OpenAPI 3.1 `webhooks` (one per
+event, `SPECTACULAR_SETTINGS["WEBHOOKS"]`): the JSON body `WebhookPayload` and the
+headers that sign it, so a receiver can be generated and checked like a client.
+"""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiWebhook, extend_schema
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -13,6 +18,7 @@ from blog.api.params import StrictQueryParamsMixin
 from blog.api.parsers import JSONParser
 from blog.api.serializers import StrictModelSerializer
 from blog.api.strict import HTTPURLField
+from blog.models import Post
 from blog.permissions import is_editor
 
 from .models import Delivery, Endpoint, Event
@@ -93,3 +99,56 @@ class EndpointViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
     def deliveries(self, request: Request, pk: str) -> Response:
         page = self.paginate_queryset(self.get_object().deliveries.all())
         return self.get_paginated_response(DeliverySerializer(page, many=True).data)
+
+
+class WebhookPostSerializer(serializers.Serializer):
+    """The post an event is about (`webhooks.signals.post_data`); a deletion names only
+    its `id` and `slug`."""
+
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    title = serializers.CharField(required=False)
+    url = serializers.CharField(required=False, help_text="The post's public page.")
+    state = serializers.ChoiceField(choices=Post.State.choices, required=False)
+    published_at = serializers.DateTimeField(required=False, allow_null=True)
+    updated_at = serializers.DateTimeField(required=False)
+
+
+class WebhookDataSerializer(serializers.Serializer):
+    post = WebhookPostSerializer()
+
+
+class WebhookPayloadSerializer(serializers.Serializer):
+    """The JSON body of every delivery (`webhooks.services.dispatch`)."""
+
+    id = serializers.IntegerField(help_text="The delivery's id (also `Broadsheet-Delivery`).")
+    event = serializers.ChoiceField(choices=Event.choices)
+    created_at = serializers.DateTimeField()
+    data = WebhookDataSerializer()
+
+
+DELIVERY_HEADERS = (
+    "Sent as a signed `POST` with `Content-Type: application/json` and the headers "
+    "`Broadsheet-Event` (the event), `Broadsheet-Delivery` (the delivery id: deduplicate "
+    "retries on it) and `Broadsheet-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "
+    '"<t>.<body>" with the endpoint\'s secret>`. Answer any 2xx; anything else is retried '
+    "with backoff."
+)
+
+
+def _webhook(event: Event, summary: str) -> OpenApiWebhook:
+    return OpenApiWebhook(
+        name=event.value,
+        decorator=extend_schema(
+            summary=summary,
+            description=DELIVERY_HEADERS,
+            request=WebhookPayloadSerializer,
+            responses={200: None},
+        ),
+    )
+
+
+post_published = _webhook(Event.PUBLISHED, "A post went public (when it goes live).")
+post_updated = _webhook(Event.UPDATED, "A live, announced post was saved.")
+post_unpublished = _webhook(Event.UNPUBLISHED, "A live post was hidden again.")
+post_deleted = _webhook(Event.DELETED, "A live post was deleted.")

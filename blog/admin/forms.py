@@ -15,7 +15,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from .. import permissions, redirects
+from .. import permissions, redirects, slugs
 from ..markdown import validate_renderable
 from ..models import Post
 from . import states
@@ -81,7 +81,7 @@ class PostAdminForm(forms.ModelForm):
 
     def clean_slug(self) -> str:
         slug = reserved_slug_refused(self.instance, self.cleaned_data.get("slug", ""))
-        if slug and Post.objects.filter(slug=slug).exclude(pk=self.instance.pk).exists():
+        if slug and slugs.slug_taken(self.instance, slug):
             self.slug_unavailable = slug
             return self.instance.slug if self.instance.pk else ""
         return slug
@@ -160,10 +160,7 @@ class PostAdminForm(forms.ModelForm):
 def reserved_slug_refused(instance, slug: str) -> str:
     """A slug that old links still use for something else is not free (blog.redirects)."""
     if slug and redirects.is_reserved(instance, slug):
-        raise forms.ValidationError(
-            "This address used to belong to another page and still leads there from old "
-            "links; pick another slug."
-        )
+        raise forms.ValidationError(slugs.RESERVED)
     return slug
 
 

@@ -11,7 +11,8 @@ row served, so a crawl never repeats a post or skips one, however many are publi
 meanwhile; a post changed during the crawl comes again, later, with its new version.
 Rows changed in the last `SETTLE_SECONDS` are held back until then, so a save that
 commits a moment after it stamped `updated_at` is not passed over. The last page has
-`next: null` and a `cursor` to resume from later.
+`next: null` and a `cursor` to resume from later. `?ordering=` and `?page=` do not apply to
+cursor pages, so with `?cursor=` they are a 400, not silently ignored.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from functools import partial
 from django.db.models import Q
 from django.utils import timezone
 from rest_framework import pagination
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
@@ -72,13 +73,16 @@ class PostPagination(PageNumberPagination):
     """Numbered pages, or cursor pages when `?cursor=` is present (module docstring)."""
 
     cursor_query_param = "cursor"
+    not_with_cursor = ("ordering", "page")  # cursor pages come in sync order, by `next`
 
     def paginate_queryset(self, queryset, request, view=None):
         self.cursor_mode = self.cursor_query_param in request.query_params
         if not self.cursor_mode:
             return super().paginate_queryset(queryset, request, view)
-        # Cursor pages always come in sync order: `ordering` and `page` do not apply
-        # (documented on both parameters).
+        refused = sorted(set(self.not_with_cursor) & set(request.query_params))
+        if refused:
+            message = "Not with `cursor`: cursor pages come in sync order; follow `next`."
+            raise ValidationError({name: [message] for name in refused})
         self.request = request
         size = self.get_page_size(request)
         token = request.query_params[self.cursor_query_param]
@@ -129,8 +133,7 @@ class PostPagination(PageNumberPagination):
                 "in": "query",
                 "description": (
                     "Cursor pages in sync order (oldest change first); empty to start. "
-                    "`ordering` and `page` do not apply to cursor pages. An unknown cursor "
-                    "is a 404."
+                    "With it, `ordering` and `page` are a 400. An unknown cursor is a 404."
                 ),
                 "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]*$", "maxLength": 200},
             },

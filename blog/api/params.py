@@ -5,9 +5,14 @@ never know. `StrictQueryParamsMixin` (on every viewset) computes what the action
 from its own filter backends, pagination and serializer, so the list is never maintained
 by hand. `OrderingFilter` answers a bad `?ordering=` the same way instead of ignoring it.
 
+A list parameter is read in either form: comma-separated (`?tag=a,b`) or repeated
+(`?tag=a&tag=b`, OpenAPI's default `explode: true`, which openapi-python-client and most
+other generated clients send); the repeated form is joined into the comma-separated one
+before anything reads it.
+
 The values are held to what the schema says of them (`blog.api.schema` documents each):
-a parameter given twice, an empty value (but `?cursor=` and `?search=`), a NUL, an empty
-item of a comma-separated list (`?tag=a,,b`) and a page number or size that is not a
+any other parameter given twice, an empty value (but `?cursor=` and `?search=`), a NUL, an
+empty item of a list (`?tag=a,,b`, `?tag=a&tag=`) and a page number or size that is not a
 whole number in range are all a 400, never silently ignored or clamped.
 """
 
@@ -15,12 +20,13 @@ from __future__ import annotations
 
 import re
 
+from django.http import Http404
 from django_filters.filters import BaseCSVFilter
 from rest_framework import filters
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 
-ALWAYS = {"format"}  # DRF's ?format=json|api
+ALWAYS = {"format"}  # DRF's ?format=json|api (an unknown one is a 400, not DRF's 404)
 MAY_BE_EMPTY = {"cursor", "search"}  # "from the start", "no search"
 # Whole numbers, as digits only (not "1.0", "+1" or " 1"), in [minimum, maximum].
 PATTERNS = {"cursor": (re.compile(r"[A-Za-z0-9_-]{0,200}"), "Not a cursor: use a `next` link.")}
@@ -38,6 +44,32 @@ class StrictQueryParamsMixin:
     """Refuse query parameters the action does not read (see the module docstring)."""
 
     list_actions = ("list", "published")
+    response_formats = ("json",)  # `?format=` the schema names (`api`: browsable HTML)
+
+    def perform_content_negotiation(self, request: Request, force: bool = False):
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404 as error:  # DRF's answer to an unknown ?format=: it is a bad value
+            formats = ", ".join(renderer.format for renderer in self.get_renderers())
+            raise ValidationError({"format": [f"Unknown format. One of: {formats}."]}) from error
+
+    def initialize_request(self, request, *args, **kwargs) -> Request:
+        """Join a repeated list parameter into its comma-separated form (module docstring).
+
+        `request` is Django's: its `GET`, which DRF's `query_params` is, becomes a copy.
+        """
+        drf_request = super().initialize_request(request, *args, **kwargs)
+        repeated = {
+            name
+            for name, values in request.GET.lists()
+            if len(values) > 1 and name in self.list_query_params()
+        }
+        if repeated:
+            joined = request.GET.copy()
+            for name in repeated:
+                joined[name] = ",".join(joined.getlist(name))
+            request.GET = joined
+        return drf_request
 
     def initial(self, request: Request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
@@ -58,7 +90,7 @@ class StrictQueryParamsMixin:
     def _query_value_error(self, name: str, values: list[str]) -> str | None:
         """What is wrong with the value of `?name=`, or None (see the module docstring)."""
         if len(values) > 1:
-            return "Given more than once; a list is comma-separated (a,b)."
+            return "Given more than once; only a list parameter may be repeated."
         value = values[0]
         if "\x00" in value:
             return "Null characters are not allowed."

@@ -6,6 +6,14 @@ the 304 of a conditional GET where the view supports one. A view says what appli
 class attributes: `conditional_writes` (If-Match → 412 on PUT/PATCH/DELETE),
 `unique_fields` (409 on writes), `conditional_reads` (304).
 
+It also declares the headers that matter to a client: the conditional-request headers a
+view reads (`If-None-Match`, `If-Modified-Since`; `If-Match`, `If-Unmodified-Since`) and
+the response headers it sends (`ETag`, `Last-Modified`, `Location`, `RateLimit-*`,
+`Retry-After`). Request bodies of the strict serializers (`blog.api.strict`) are closed
+(`additionalProperties: false`), and every response object of a model lists all its
+fields as `required`, as DRF always renders them: a post shaped by `?fields=`/`?omit=` is
+the separate `PartialPost` (`post_shapes`).
+
 drf-spectacular marks an operation as open to anonymous clients only for DRF's
 `AllowAny` and `IsAuthenticatedOrReadOnly`. Views whose permission class lets anonymous
 clients read (`PostPermission`, `DjangoModelPermissionsOrAnonReadOnly`) use
@@ -13,6 +21,8 @@ clients read (`PostPermission`, `DjangoModelPermissionsOrAnonReadOnly`) use
 """
 
 from __future__ import annotations
+
+import re
 
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
@@ -22,7 +32,7 @@ from rest_framework.permissions import SAFE_METHODS
 
 from .params import INTEGER_PARAMS, MAY_BE_EMPTY
 from .problems import MEDIA_TYPE
-from .strict import NO_NUL, string_pattern
+from .strict import NO_NUL, StrictBodyMixin, string_pattern
 
 
 class FieldError(serializers.Serializer):
@@ -57,12 +67,48 @@ DESCRIPTIONS = {
     "413": "The body is larger than the API accepts.",
     "415": "The body is not application/json.",
     "429": "Throttled (or locked out); Retry-After says when to come back.",
+    "503": "The database is briefly unavailable; Retry-After says when to try again.",
 }
 
 
+def _header(description: str, kind: str = "string") -> dict:
+    return {"schema": {"type": kind}, "description": description}
+
+
+RATE_LIMIT_HEADERS = {
+    "RateLimit-Limit": _header(
+        "Requests allowed in the window (when a throttle applies).", "integer"
+    ),
+    "RateLimit-Remaining": _header("Requests left in the window.", "integer"),
+    "RateLimit-Reset": _header("Seconds until the window frees a request.", "integer"),
+    "RateLimit-Policy": _header('The limit and its window, e.g. "120;w=60".'),
+}
+RETRY_AFTER = _header("Seconds to wait before trying again.", "integer")
+VALIDATORS = {
+    "ETag": _header("The version of the post; send it back in If-Match / If-None-Match."),
+    "Last-Modified": _header("When it last changed (an HTTP date)."),
+}
+CONDITIONAL_READ_PARAMETERS = (
+    ("If-None-Match", "An ETag you hold: 304 (no body) while it is still current."),
+    ("If-Modified-Since", "An HTTP date: 304 when nothing changed since."),
+)
+CONDITIONAL_WRITE_PARAMETERS = (
+    ("If-Match", "The ETag you read (weak W/ form too): 412 if the post changed since."),
+    ("If-Unmodified-Since", "An HTTP date: 412 if the post changed after it."),
+)
+
+
 class APISchema(AutoSchema):
-    """Documents the real error responses of every operation (see the module docstring),
-    and the `pattern` of every text field a request sends (`blog.api.strict`)."""
+    """Documents the real error responses and headers of every operation (see the module
+    docstring), and the `pattern` of every text field a request sends (`blog.api.strict`)."""
+
+    def _map_basic_serializer(self, serializer, direction):
+        result = super()._map_basic_serializer(serializer, direction)
+        if direction == "request" and isinstance(serializer, StrictBodyMixin):
+            result["additionalProperties"] = False  # another key is a 400
+        elif direction == "response" and isinstance(serializer, serializers.ModelSerializer):
+            result["required"] = list(result.get("properties", {}))  # DRF renders them all
+        return result
 
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         result = super()._map_serializer_field(field, direction, bypass_extensions)
@@ -91,10 +137,35 @@ class APISchema(AutoSchema):
                         OpenApiParameter.QUERY,
                         description=f"{verb} top-level fields, comma-separated.",
                         style="form",
-                        explode=False,
+                        explode=True,
                     )
                 )
+        parameters += [
+            OpenApiParameter(name, str, OpenApiParameter.HEADER, description=description)
+            for name, description in self._conditional_parameters()
+        ]
+        formats = getattr(self.view, "response_formats", None)
+        if formats:
+            parameters.append(
+                OpenApiParameter(
+                    "format",
+                    {"type": "string", "enum": list(formats)},
+                    OpenApiParameter.QUERY,
+                    description="The response format (the Accept header chooses too); "
+                    "`api`, the browsable HTML API, is for people and left out here.",
+                )
+            )
         return parameters
+
+    def _conditional_parameters(self) -> tuple[tuple[str, str], ...]:
+        if self.method == "GET" and getattr(self.view, "conditional_reads", False):
+            return CONDITIONAL_READ_PARAMETERS
+        if self.method in ("PUT", "PATCH", "DELETE") and self._conditional_writes():
+            return CONDITIONAL_WRITE_PARAMETERS
+        return ()
+
+    def _conditional_writes(self) -> bool:
+        return "{" in self.path and getattr(self.view, "conditional_writes", False)
 
     def _get_response_bodies(self, direction="response") -> dict:
         responses = super()._get_response_bodies(direction)
@@ -108,7 +179,25 @@ class APISchema(AutoSchema):
             responses.setdefault(
                 "304", {"description": "Not modified since the ETag / date you sent."}
             )
+        for status, response in responses.items():
+            response.setdefault("headers", {}).update(self._response_headers(status))
         return dict(sorted(responses.items()))
+
+    def _response_headers(self, status: str) -> dict:
+        """The headers a client may read on a response with `status` (module docstring)."""
+        headers = dict(RATE_LIMIT_HEADERS)
+        if status in ("429", "503"):
+            headers["Retry-After"] = RETRY_AFTER
+        conditional = getattr(self.view, "conditional_reads", False)
+        if conditional and (
+            (self.method == "GET" and status in ("200", "304"))
+            or (status == "200" and self._conditional_writes())
+            or status == "201"
+        ):
+            headers |= VALIDATORS
+        if status == "201":
+            headers["Location"] = _header("The address of what was created.")
+        return headers
 
     def _error_statuses(self) -> list[str]:
         writes = self.method not in SAFE_METHODS
@@ -163,14 +252,84 @@ class TagSlugFieldExtension(OpenApiSerializerFieldExtension):
         }
 
 
-def optional_post_fields(result: dict, generator, request, public) -> dict:
-    """Post responses may lack any field (`?fields=`, `?omit=`): none is `required`.
+def nullable_as_null_type(result: dict, generator, request, public) -> dict:
+    """OpenAPI 3.1 has no `nullable`: DRF's page schemas (`next`, `previous`) and ours
+    (`count`) say it, and a 3.1 validator ignores it. Spelled as a `"null"` type instead.
 
     A drf-spectacular postprocessing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]).
     """
-    post = result.get("components", {}).get("schemas", {}).get("Post")
-    if post is not None:
-        post.pop("required", None)
+    if result.get("openapi", "").startswith("3.0"):
+        return result
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            if node.pop("nullable", False) and isinstance(node.get("type"), str):
+                node["type"] = [node["type"], "null"]
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(result)
+    return result
+
+
+def post_shapes(result: dict, generator, request, public) -> dict:
+    """A full `Post` keeps every field `required`; a post shaped by `?fields=`/`?omit=` is
+    `PartialPost` (the same fields, none required). Operations that take those parameters
+    answer `anyOf: [Post, PartialPost]`: a generated client gets a full, typed `Post`
+    unless it asked for fewer fields.
+
+    A drf-spectacular postprocessing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]).
+    """
+    schemas = result.get("components", {}).get("schemas", {})
+    post = schemas.get("Post")
+    if post is None:
+        return result
+    schemas["PartialPost"] = {
+        key: value for key, value in post.items() if key not in ("required", "description")
+    } | {"description": "A post with only the fields `?fields=` kept or `?omit=` left."}
+    either = {"anyOf": [{"$ref": "#/components/schemas/Post"}, _ref("PartialPost")]}
+    paged = schemas.get("PaginatedPostList", {}).get("properties", {}).get("results")
+    if paged is not None:
+        paged["items"] = either
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            names = {p.get("name") for p in operation.get("parameters", ())}
+            if "fields" not in names:
+                continue
+            for response in operation.get("responses", {}).values():
+                for content in response.get("content", {}).values():
+                    if content.get("schema") == {"$ref": "#/components/schemas/Post"}:
+                        content["schema"] = either
+    return result
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def single_blank_string(result: dict, generator, request, public) -> dict:
+    """drf-spectacular writes a blank-allowed text field with a `pattern` as
+    `oneOf: [{pattern…}, {maxLength: 0}]`; where the pattern admits "" too (`excerpt`, a
+    webhook's `description`), "" matches both and `oneOf` calls it invalid. Such a field
+    becomes the one schema it is; any other such pair becomes an `anyOf`.
+
+    A drf-spectacular postprocessing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]).
+    """
+    for component in result.get("components", {}).get("schemas", {}).values():
+        for field in component.get("properties", {}).values():
+            choices = field.get("oneOf")
+            if not choices or choices[-1] != {"type": "string", "maxLength": 0}:
+                continue
+            inner = choices[0]
+            admits_blank = not inner.get("format") and not inner.get("minLength")
+            if admits_blank and re.search(inner.get("pattern", ""), ""):
+                del field["oneOf"]
+                field.update(inner)
+            else:
+                field["anyOf"] = field.pop("oneOf")
     return result
 
 
@@ -185,7 +344,68 @@ def strict_query_parameters(result: dict, generator, request, public) -> dict:
             for parameter in operation.get("parameters", ()):
                 if parameter.get("in") == "query":
                     _tighten(parameter["name"], parameter.setdefault("schema", {}))
+                    if parameter["schema"].get("type") == "array":
+                        # Repeated (`?tag=a&tag=b`), what generated clients send; the
+                        # comma-separated form is read too (blog.api.params).
+                        parameter["style"], parameter["explode"] = "form", True
     return result
+
+
+def named_query_enums(result: dict, generator, request, public) -> dict:
+    """Each set of query values is one named component, not an enum inlined in every
+    operation: `PostStatusEnum`, `PostFieldEnum` (for `fields` and `omit`),
+    `PostOrderingEnum`, `CategoryOrderingEnum`… A generator then makes one type of each,
+    with the values as names, and the same type for every operation that takes it.
+
+    A drf-spectacular postprocessing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]);
+    after drf-spectacular's `postprocess_schema_enums`, whose components it reuses.
+    """
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    existing = {  # the serializers' enums (`PostStatusEnum`…), reused where they fit
+        frozenset(schema["enum"]): name
+        for name, schema in schemas.items()
+        if "enum" in schema and schema.get("type") == "string"
+    }
+    for path, operations in result.get("paths", {}).items():
+        resource = _singular(path.split("/")[2]).capitalize()
+        for operation in operations.values():
+            for parameter in operation.get("parameters", ()):
+                if parameter.get("in") != "query":
+                    continue
+                schema = parameter.get("schema", {})
+                holder = schema.get("items", {}) if schema.get("type") == "array" else schema
+                if "enum" not in holder or holder.get("type") != "string":
+                    continue
+                values = frozenset(holder["enum"])
+                template = ENUM_NAMES.get(parameter["name"], "{resource}{param}Enum")
+                name = template.format(resource=resource, param=parameter["name"].capitalize())
+                if frozenset(schemas.get(name, {}).get("enum", ())) != values:
+                    if name in schemas or values not in existing:
+                        name = name if name not in schemas else f"{resource}{name}"
+                        schemas[name] = {"type": "string", "enum": list(holder["enum"])}
+                    else:
+                        name = existing[values]
+                described = {k: v for k, v in holder.items() if k not in ("type", "enum")}
+                holder.clear()
+                holder.update(_ref(name) | described)
+    for component in list(schemas.values()):  # those drf-spectacular left inline (webhooks)
+        for field in component.get("properties", {}).values():
+            name = existing.get(frozenset(field.get("enum", ())))
+            if name and field.get("type") == "string":
+                del field["enum"], field["type"]
+                field["$ref"] = _ref(name)["$ref"]
+    return result
+
+
+ENUM_NAMES = {
+    "fields": "{resource}FieldEnum",
+    "omit": "{resource}FieldEnum",
+    "format": "ResponseFormatEnum",
+}
+
+
+def _singular(word: str) -> str:
+    return word[:-3] + "y" if word.endswith("ies") else word.removesuffix("s")
 
 
 def _tighten(name: str, schema: dict) -> None:

@@ -1,6 +1,9 @@
 """How posts, categories, tags and authors look on the wire.
 
-Read-only: id, slug, url, body_html, state, reading time, timestamps. The author of a new
+Read-only: id, url, body_html, state, reading time, timestamps. A body key that is not a
+writable field is a 400 (`blog.api.strict.StrictBodyMixin`). The slug is made from the
+title unless given, and may be changed: the old address then redirects, as when an editor
+changes it in the admin (`blog.slugs.slug_refusal`, `Post.save`). The author of a new
 post is always the requesting user. Tags read as `{slug, name}` objects and are written
 by slug: editors may name new tags (they are created), everyone else may only use existing
 ones. `?fields=` and `?omit=` choose the top-level fields of a post in any response.
@@ -22,21 +25,25 @@ from images.models import Image
 from .. import permissions
 from ..markdown import validate_renderable
 from ..models import Category, Post, Tag
+from ..slugs import slug_refusal
 from .strict import (
     ListOfReferencesMixin,
     ManyReferencesField,
+    StrictBodyMixin,
     StrictBooleanField,
     StrictCharField,
     StrictDateTimeField,
     StrictPrimaryKeyRelatedField,
+    StrictSlugField,
 )
 
 __all__ = ["StrictCharField", "StrictModelSerializer"]  # StrictCharField: for the views
 
 
-class StrictModelSerializer(serializers.ModelSerializer):
+class StrictModelSerializer(StrictBodyMixin, serializers.ModelSerializer):
     """Fields take the JSON type the schema names only (DRF would turn numbers and
-    booleans into text, 0 into False, "3" into an id): see `blog.api.strict`."""
+    booleans into text, 0 into False, "3" into an id), and a key that is not a writable
+    field is a 400 (DRF would drop it): see `blog.api.strict`."""
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
@@ -188,6 +195,14 @@ class CoverImageSerializer(serializers.Serializer):
 
 
 class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
+    slug = StrictSlugField(
+        max_length=Post._meta.get_field("slug").max_length,
+        required=False,
+        help_text=(
+            "Made from the title unless given. Changing it keeps the old address "
+            "as a redirect once readers could have seen it; a taken slug is a 409."
+        ),
+    )
     url = serializers.SerializerMethodField(help_text="The public page of the post.")
     state = serializers.ChoiceField(choices=Post.State.choices, read_only=True)
     author = AuthorSummarySerializer(read_only=True)
@@ -220,12 +235,18 @@ class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
             "author", "category", "category_id", "tags", "cover_image", "cover_image_id",
             "reading_minutes", "published_at", "created_at", "updated_at",
         ]  # fmt: skip
-        read_only_fields = ["id", "slug", "body_html", "created_at", "updated_at"]
+        read_only_fields = ["id", "body_html", "created_at", "updated_at"]
 
     @extend_schema_field(serializers.URLField())
     def get_url(self, post: Post) -> str:
         # On the site's origin, with or without a request (webhooks, tasks).
         return site_url(post.get_absolute_url())
+
+    def validate_slug(self, slug: str) -> str:
+        refusal = slug_refusal(self.instance or Post(), slug)
+        if refusal:  # taken, or old links lead elsewhere from it: a conflict, a 409
+            raise ValidationError(refusal, code="unique")
+        return slug
 
     def validate_body(self, body: str) -> str:
         # A 400 naming `body`, rather than a plain-text post; the rendering is kept for

@@ -7,6 +7,11 @@ the schema. These fields take the JSON type the schema names and the text the sc
 `pattern` allows (`blog.api.schema.string_pattern` writes that pattern from the same
 rules), so what the schema calls valid is accepted and what it calls invalid is a 400.
 
+A body is an allow-list as the query string is (`blog.api.params`): a key the serializer
+does not write — a misspelling (`titel`) or a read-only field (`id`, `body_html`) — is a
+400 naming it (`code: unknown_field` / `read_only`), never dropped while the answer is a
+200 (the schema says `additionalProperties: false`, see `blog.api.schema`).
+
 A reference to a row that does not exist (a category id, an image id, an unknown tag for
 a non-editor) is a conflict with the current state, a 409 (`code: does_not_exist`), as a
 foreign-key violation is in PostgREST: the request itself is well formed.
@@ -15,9 +20,12 @@ foreign-key violation is in PostgREST: the request itself is well formed.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
 
+from django.core.validators import slug_re
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.fields import empty
 from rest_framework.relations import MANY_RELATION_KWARGS
 
@@ -93,6 +101,46 @@ def string_pattern(field: serializers.CharField) -> str:
     if field.trim_whitespace and not field.allow_blank:
         return NOT_BLANK
     return NO_NUL
+
+
+class StrictSlugField(StrictCharField):
+    """A slug as Django's `SlugField` takes it: ASCII letters, digits, `-` and `_`."""
+
+    schema_pattern = "^[-a-zA-Z0-9_]+$"
+    default_error_messages = {
+        **StrictCharField.default_error_messages,
+        "slug": "Letters, digits, hyphens and underscores only.",
+    }
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(trim_whitespace=False, **kwargs)  # a slug exactly as given
+
+    def to_internal_value(self, data):
+        slug = super().to_internal_value(data)
+        if not slug_re.fullmatch(slug):
+            self.fail("slug")
+        return slug
+
+
+class StrictBodyMixin:
+    """Refuse body keys the serializer does not write (see the module docstring)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            writable = sorted(name for name, field in self.fields.items() if not field.read_only)
+            errors = {}
+            for key in data:
+                if key == "csrfmiddlewaretoken":  # the browsable API's forms: not data
+                    continue
+                field = self.fields.get(key)
+                if field is None:
+                    message = f"Unknown field. Writable: {', '.join(writable) or 'none'}."
+                    errors[key] = [ErrorDetail(message, code="unknown_field")]
+                elif field.read_only:
+                    errors[key] = [ErrorDetail("Read-only: it cannot be written.", "read_only")]
+            if errors:
+                raise ValidationError(errors)
+        return super().to_internal_value(data)
 
 
 class StrictBooleanField(serializers.BooleanField):

@@ -153,3 +153,41 @@ def test_token_endpoint_lock_out_is_a_429_with_retry_after(api, author, settings
     assert right.json()["code"] == "locked_out"
     cool_off = settings.AXES_COOLOFF_TIME.total_seconds()
     assert 0 < int(right["Retry-After"]) <= cool_off
+
+
+@pytest.mark.parametrize(
+    ("method", "body", "field", "code"),
+    [
+        ("post", {"title": "T", "body": "b", "titel": "typo"}, "titel", "unknown_field"),
+        ("post", {"title": "T", "body": "b", "body_html": "<b>x</b>"}, "body_html", "read_only"),
+        ("post", {"title": "T", "body": "b", "id": 5}, "id", "read_only"),
+        ("patch", {"titel": "typo"}, "titel", "unknown_field"),
+        ("patch", {"state": "published"}, "state", "read_only"),
+        ("patch", {"updated_at": "2026-01-01T00:00:00Z"}, "updated_at", "read_only"),
+    ],
+)
+def test_unknown_and_read_only_body_keys_are_a_400_naming_them(
+    api_as, editor, method, body, field, code
+):
+    """Issue 25.4: `{"titel": …}` answered 200 and changed nothing; now it says why."""
+    post = PostFactory(title="Before", author=editor)
+    client = api_as(editor)
+    url = "/api/posts/" if method == "post" else f"/api/posts/{post.pk}/"
+    response = getattr(client, method)(url, body, format="json")
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert [(e["field"], e["code"]) for e in response.json()["errors"]] == [(field, code)]
+    if code == "unknown_field":
+        assert "Writable:" in response.json()["errors"][0]["message"]
+        assert "title" in response.json()["errors"][0]["message"]
+    assert Post.objects.count() == 1 and Post.objects.get().title == "Before"
+
+
+def test_unknown_body_keys_of_categories_and_webhooks_are_a_400(api_as, editor):
+    client = api_as(editor)
+    response = client.post("/api/categories/", {"name": "N", "descripton": "x"}, format="json")
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "descripton"
+    response = client.post(
+        "/api/webhooks/", {"url": "https://example.com/h", "event": "x"}, format="json"
+    )
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "event"

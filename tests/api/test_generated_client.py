@@ -113,6 +113,11 @@ def test_generated_client_create_conditional_get_stale_patch_and_typed_errors(
         body=models.PatchedPostRequest(title="Ours"),
     )
     assert stale.status_code == 412
+    # The same through the declared header parameter (issue 25.6: it was undeclared).
+    declared = posts_partial_update.sync_detailed(
+        post.id, client=client, body=models.PatchedPostRequest(title="Ours"), if_match=etag
+    )
+    assert declared.status_code == 412
     problem = stale.parsed
     assert isinstance(problem, models.Problem)
     assert (problem.status, problem.code) == (412, "precondition_failed")
@@ -128,3 +133,36 @@ def test_generated_client_create_conditional_get_stale_patch_and_typed_errors(
         client=anonymous, body=models.PostRequest(title="T", body="b")
     )
     assert refused.status_code == 401 and refused.parsed.code == "not_authenticated"
+
+
+def test_generated_client_list_filters_shapes_and_required_fields(live_server, generated):
+    """Issue 25.6: openapi-python-client sends a list as `?tag=a&tag=b` (it ignored the
+    schema's `explode: false`), which was a 400 for every multi-value filter; a full post
+    was all-optional; a shaped one had no type of its own."""
+    from tests.factories import PostFactory, TagFactory
+
+    a, b, c = TagFactory(slug="a"), TagFactory(slug="b"), TagFactory(slug="c")
+    tagged = {PostFactory(tags=[a]).pk, PostFactory(tags=[b]).pk, PostFactory(tags=[a, b]).pk}
+    PostFactory(tags=[c])
+    client = generated("client").Client(base_url=live_server.url)
+    posts_list = generated("api.posts.posts_list")
+    models = generated("models")
+
+    page = posts_list.sync_detailed(client=client, tag=["a", "b"])
+    assert page.status_code == 200, page.content
+    assert {post.id for post in page.parsed.results} == tagged
+    assert all(isinstance(post, models.Post) for post in page.parsed.results)
+    both = posts_list.sync(client=client, tag_all=["a", "b"])
+    assert len(both.results) == 1
+
+    # A full post: every field typed and present (none is `Unset`).
+    full = page.parsed.results[0]
+    assert isinstance(full.title, str) and isinstance(full.tags, list)
+
+    # Shaped: `?fields=id&fields=slug` parses as a PartialPost with only those.
+    ordering = models.PostOrderingEnum("-published_at")
+    fields = [models.PostFieldEnum("id"), models.PostFieldEnum("slug")]
+    shaped = posts_list.sync(client=client, fields=fields, ordering=ordering, tag=["c"])
+    [only] = shaped.results
+    assert isinstance(only, models.PartialPost)
+    assert only.to_dict().keys() == {"id", "slug"}

@@ -157,6 +157,9 @@ def test_author_is_always_the_requesting_user(api_as, author, editor):
     response = api_as(author).post(
         "/api/posts/", {"title": "Mine", "body": "x", "author": editor.pk}, format="json"
     )
+    assert response.status_code == 400  # read-only: refused, not silently dropped
+    assert response.json()["errors"][0]["code"] == "read_only"
+    response = api_as(author).post("/api/posts/", {"title": "Mine", "body": "x"}, format="json")
     assert response.status_code == 201
     assert response.json()["author"]["username"] == "author"
     assert Post.objects.get(title="Mine").author == author

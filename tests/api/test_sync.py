@@ -32,9 +32,11 @@ def test_updated_after_lists_in_sync_order(api):
 def test_a_malformed_cursor_is_a_400_an_unknown_one_a_404(api):
     assert api.get("/api/posts/?cursor=no+such!").status_code == 400  # outside its alphabet
     assert api.get("/api/posts/?cursor=nonsense").status_code == 404  # DRF's CursorPagination
-    # Cursor pages always come in sync order: `ordering` and `page` do not apply to them.
+    # Cursor pages always come in sync order: `ordering` and `page` are refused, not ignored.
     response = api.get("/api/posts/?cursor=&ordering=title&page=2")
-    assert response.status_code == 200 and response.json()["count"] is None
+    assert response.status_code == 400, response.content
+    assert {e["field"] for e in response.json()["errors"]} == {"ordering", "page"}
+    assert api.get("/api/posts/?cursor=&page_size=5").json()["count"] is None
 
 
 @pytest.mark.django_db(transaction=True)
