@@ -1,6 +1,9 @@
 """Reads that pages, sitemaps and the API share: search, public authors, months with posts,
 the post page's neighbours."""
 
+import operator
+from functools import reduce
+
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
@@ -165,8 +168,13 @@ def related_posts(post: Post, limit: int = RELATED_LIMIT) -> list[Post]:
         pool.order_by("-published_at", "-id").values("pk")[:RELATED_CANDIDATES] for pool in pools
     ]
     # One UNION subquery, not an OR of several: PostgreSQL would read the whole table.
+    # SQLite allows no LIMIT inside a UNION's parts: there, an OR of the same subqueries.
+    if connection.features.supports_slicing_ordering_in_compound:
+        matching = Q(pk__in=newest[0].union(*newest[1:]))
+    else:
+        matching = reduce(operator.or_, (Q(pk__in=pool) for pool in newest))
     return list(
-        candidates.filter(pk__in=newest[0].union(*newest[1:]))
+        candidates.filter(matching)
         .annotate(
             shared_tags=Count("tags", filter=Q(tags__in=tag_ids), distinct=True),
             same_category=Case(
