@@ -193,7 +193,8 @@ def _code_language(element) -> str:
 
 def untitled_title(body_html: str, date: str | None = None, words: int = 8) -> str:
     """A title for an untitled post: its first words, else "Untitled (date)"."""
-    text = html_to_text(_SHORTCODE_OR_COMMENT.sub(" ", body_html or ""), limit=120).split()
+    body = _LINE_BREAK.sub(" ", _SHORTCODE_OR_COMMENT.sub(" ", body_html or ""))
+    text = html_to_text(body, limit=120).split()
     if text:
         first = " ".join(text[:words])
         return first + ("…" if len(text) > words else "")
@@ -201,6 +202,7 @@ def untitled_title(body_html: str, date: str | None = None, words: int = 8) -> s
     return f"Untitled ({day})" if day and not day.startswith("0000") else "Untitled"
 
 
+_LINE_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _SHORTCODE_OR_COMMENT = re.compile(r"<!--.*?-->|\[/?\w[\w-]*[^\]]*\]", re.DOTALL)
 
 
@@ -255,7 +257,7 @@ def _enclosing(match: re.Match, removed: list[str]) -> str:
         css = f' class="language-{html.escape(language)}"' if language else ""
         return f"\n\n<pre><code{css}>{body}</code></pre>\n\n"
     if name in ("embed", "youtube", "vimeo", "audio", "video", "tweet"):
-        url = inner.strip() or attrs.get("src", "") or attrs.get("url", "")
+        url = inner.strip() or next((attrs[a] for a in _MEDIA_ATTRS if attrs.get(a)), "")
         return f'<p><a href="{html.escape(url)}">{html.escape(url)}</a></p>' if url else ""
     return _shortcodes(inner, removed)  # unknown enclosing shortcode: keep what it wraps
 
