@@ -1,11 +1,14 @@
 """Ghost's JSON export (`db[0].data`: posts, tags, users, posts_tags, posts_authors) → records.
 
 Bodies come from each post's `html` field, converted to Markdown. Exports without it
-(some Ghost versions leave it out) fall back to the post's Mobiledoc Markdown cards or to
-the text of its Lexical tree. Ghost has tags only: the post's first public tag (Ghost's
-"primary tag") also becomes its category, the rest stay tags; internal tags (`#name`)
-are not imported. `published` → published, `scheduled` → scheduled, `draft` → draft;
-pages, and email-only (`sent`) posts, are skipped and counted.
+(some Ghost versions leave it out) have the post's Lexical or Mobiledoc document rendered
+here (`transfer.sources.koenig`), else its `plaintext`. Ghost has tags only: the post's
+first public tag (Ghost's "primary tag") also becomes its category, the rest stay tags;
+internal tags (`#name`) are not imported. `published` → published, `scheduled` →
+scheduled, `draft` → draft; pages, and email-only (`sent`) posts, are skipped and counted.
+A post for members, paying members or tiers (`visibility` not `public`) is imported as a
+draft and counted: we have no members, so it would otherwise be public. Files without
+the `db` wrapper are read too.
 
 A Ghost export is one JSON document, read whole: its size is the site's text, not its
 images, so it is small next to a WordPress archive.

@@ -1,8 +1,11 @@
 """WordPress WXR (1.0 to 1.2) → records, streamed: memory stays bounded on a 1 GB export.
 
-Parsed with defusedxml's `iterparse`, which refuses entity declarations (billion laughs)
-and external entities or DTDs before anything is read from them. Each `<item>` is turned
-into records when it ends and is then dropped from the tree.
+Parsed with defusedxml's `iterparse`, which refuses entity declarations (billion laughs),
+external entities and any DOCTYPE (a WXR file has none) before anything is read from
+them. A file that is not a WordPress export (an archive, JSON, an HTML page, a feed, a
+file cut short) raises `NotAnExport` with a one-line reason. Posts are keyed by site and
+post id (`example.org#42`): GUIDs repeat across sites and even within one file. Each
+`<item>` is turned into records when it ends and is then dropped from the tree.
 
 Mapping (docs/import-export.md has the table): `publish` → published, `future` →
 published with its future date (scheduled), `draft` → draft, `pending` → in review when
