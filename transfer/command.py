@@ -1,7 +1,7 @@
 """What the three import commands share: options, progress bar, summary table.
 
     manage.py import_wordpress FILE.xml [--dry-run] [--authors map.csv] [--keep-permalinks]
-    manage.py import_ghost FILE.json [--dry-run] [--authors map.csv]
+    manage.py import_ghost FILE.json [--dry-run] [--authors map.csv] [--keep-permalinks]
     manage.py import_broadsheet FILE.json [--dry-run]
 
 The progress bar (tqdm) shows only on a terminal; the summary table always prints, and
@@ -45,6 +45,7 @@ class ImportCommand(BaseCommand):
     source = ""
     file_help = "the export file"
     permalinks = False
+    permalinks_help = "old URLs answer 301 to the new post"
     all_authors = False  # True: every author of the file becomes a user, posts or not
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -66,7 +67,7 @@ class ImportCommand(BaseCommand):
             parser.add_argument(
                 "--keep-permalinks",
                 action="store_true",
-                help="old URLs (/YYYY/MM/DD/slug/, /?p=ID) answer 301 to the new post",
+                help=self.permalinks_help,
             )
 
     def reader(self, stream: BinaryIO, **options):

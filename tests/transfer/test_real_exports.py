@@ -357,3 +357,19 @@ def test_real_files_on_sqlite(tmp_path):
     result = json.loads(run("shell", "-c", SQLITE_CHECK).stdout.strip().splitlines()[-1])
     assert result["public"] == 3 and result["pages"] == [200, 200, 200]
     assert all(result["search"]), result["search"]
+
+
+def test_ghost_keep_permalinks_and_links_to_the_old_site(run_import, client, tmp_path):
+    """Ghost's `/slug/` URLs answer 301 to the new post; a body link written as
+    `__GHOST_URL__/integrations/` (Ghost 4+) becomes a path that reaches it too."""
+    document = ghost_document()
+    post = document["db"][0]["data"]["posts"][0]
+    post["html"] += '<p>Back to <a href="__GHOST_URL__/integrations/">the start</a>.</p>'
+    run_import("import_ghost", write_json(tmp_path, document), "--keep-permalinks")
+    stored = Post.objects.get(slug="integrations")
+    assert 'href="/integrations/"' in stored.body_html and "__GHOST_URL__" not in stored.body
+    stored.slug = "apps-and-integrations"
+    stored.save()
+    response = client.get("/integrations/")
+    assert response.status_code == 301
+    assert response["Location"] == "/posts/apps-and-integrations/"

@@ -138,6 +138,7 @@ class GhostReader:
             created_at=created_at,
             updated_at=updated_at,
             adjustments=adjustments,
+            permalinks=[f"/{post['slug']}/"] if post.get("slug") else [],
         )
 
 
@@ -172,15 +173,20 @@ def _date(value) -> datetime | None:
     return parsed
 
 
+GHOST_URL = "__GHOST_URL__"
+
+
 def _body(post: dict, lost: list[str]) -> tuple[str, str]:
     """(body, format): Ghost's rendered `html` when the export has it, else the
     Lexical or Mobiledoc document rendered to HTML here, else the `plaintext`."""
     if post.get("html"):
-        return post["html"], "html"
+        # Ghost 4+ writes its own address as `__GHOST_URL__`: links to the old site's
+        # pages become paths here, which `--keep-permalinks` sends on to the new posts.
+        return post["html"].replace(GHOST_URL, ""), "html"
     for field, render in (("lexical", lexical_html), ("mobiledoc", mobiledoc_html)):
         if post.get(field):
             try:
-                rendered = render(post[field], lost)
+                rendered = render(post[field], lost).replace(GHOST_URL, "")
             except (ValueError, TypeError, KeyError, IndexError, AttributeError):
                 continue  # a damaged document: try the next source of the text
             if rendered.strip():

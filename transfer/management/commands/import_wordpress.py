@@ -14,6 +14,7 @@ class Command(ImportCommand):
     source = WordPressReader.source
     file_help = "WordPress export (Tools → Export → All content), WXR 1.1 or 1.2"
     permalinks = True
+    permalinks_help = "old URLs (/YYYY/MM/DD/slug/, /?p=ID) answer 301 to the new post"
 
     def add_arguments(self, parser) -> None:
         super().add_arguments(parser)
