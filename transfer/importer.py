@@ -209,6 +209,11 @@ class _Importer:
             # `dc:creator` holding an address (Squarespace, migration tools): it is the
             # author's email, and its local part their username.
             email, login = login, login.split("@", 1)[0]
+        refused = ""
+        if email and not _is_email(email):
+            # Not an address Django accepts: the author (and their posts) still come in, under
+            # the placeholder address, and the summary names the one we could not use.
+            refused, email = email, ""
         base = "".join(c for c in login if c.isalnum() or c in "_.@+-")[:140]
         base = base or slugify(record.display_name) or "author"
         username, n = base, 2
@@ -229,7 +234,11 @@ class _Importer:
         user.full_clean(exclude=["password"])
         user.save()
         user.groups.add(*(self.roles[r] for r in roles if r in self.roles))
-        if not email:
+        if refused:
+            self.summary.note(
+                f"author {record.key!r}: {refused!r} is not a valid email: given {user.email}"
+            )
+        elif not email:
             self.summary.note(f"author {record.key!r} had no email: given {user.email}")
         self.summary.created["authors"] += 1
         return user.pk
