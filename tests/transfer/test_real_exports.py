@@ -393,3 +393,21 @@ def test_backslashes_and_unicode_survive(run_import):
         "author 'admin': 'ădmĩn@\u2113ocalhost.com' is not a valid email: "
         "given admin@imported.invalid" in summary["notes"]
     )
+
+
+@pytest.mark.parametrize("without_html", [False, True], ids=["html", "mobiledoc"])
+def test_ghost_2_export(run_import, client, tmp_path, without_html):
+    """Ghost 2.9 (`page: 0`, no `type`, no users table in the reduced file): the post and
+    its words, links and images, from `html` or, without it, from its Mobiledoc."""
+    document = json.loads((REAL / "ghost-v2-export.json").read_text(encoding="utf-8"))
+    source = dict(document["db"][0]["data"]["posts"][0])
+    if without_html:
+        document["db"][0]["data"]["posts"][0]["html"] = None
+    summary = run_import("import_ghost", write_json(tmp_path, document))
+    assert summary["created"]["posts"] == 1 and summary["skipped"] == {}
+    assert summary.get("adjusted", {}) == {}
+    post = Post.objects.get(slug=source["slug"])
+    assert post.title == source["title"] and post.excerpt == source["custom_excerpt"]
+    assert_body_kept(source["html"], post)
+    assert "<li><code>post.hbs</code> is the file" in post.body_html  # items stay apart
+    assert assert_public_pages_answer(client) == 1
