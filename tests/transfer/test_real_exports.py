@@ -411,3 +411,29 @@ def test_ghost_2_export(run_import, client, tmp_path, without_html):
     assert_body_kept(source["html"], post)
     assert "<li><code>post.hbs</code> is the file" in post.body_html  # items stay apart
     assert assert_public_pages_answer(client) == 1
+
+
+def test_ghost_lexical_document_from_koenig(run_import, tmp_path):
+    """Koenig's own demo Lexical document as a Ghost 5 post without `html`: its text
+    (Markdown-looking `*italic*`, `**bold**`, `---` and ``` kept as text), its bold,
+    italic and code formats, and its link."""
+    lexical = (REAL / "koenig-basic-content.json").read_text(encoding="utf-8")
+    tree = json.loads(lexical)
+    texts = [
+        node["text"]
+        for paragraph in tree["root"]["children"]
+        for child in paragraph["children"]
+        for node in ([child] if "text" in child else child.get("children", []))
+    ]
+    path = write_json(tmp_path, ghost_document(html=None, mobiledoc=None, lexical=lexical))
+    summary = run_import("import_ghost", path)
+    assert summary.get("adjusted", {}) == {}
+    post = Post.objects.get(slug="integrations")
+    page_words = words(post.body_html)
+    assert words(" ".join(texts)) <= page_words
+    html = post.body_html
+    assert "parsed—*italic* results in <em>italic</em>" in html
+    assert "), **bold** results in <strong>bold</strong>" in html
+    assert "<code>---</code>" in html and "<code>```</code>" in html
+    assert 'href="https://ghost.org/changelog/markdown/"' in html
+    assert len(re.findall("<p>", html)) == len(tree["root"]["children"])
