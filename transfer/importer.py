@@ -1,6 +1,6 @@
 """Records → rows, for every source: idempotent, in bulk, one bad item never fatal.
 
-`import_records(records, source=..., ...)` reads a stream of `transfer.records` and writes
+`import_records(records, options=...)` reads a stream of `transfer.records` and writes
 users, categories, tags and posts:
 
 - **Idempotent.** Each item's source key is stored in `SourceKey`; a re-run updates the
@@ -10,8 +10,15 @@ users, categories, tags and posts:
   the same `blog.markdown` functions, and search vectors are updated once, at the end.
 - **One bad item is skipped and reported.** Each record is validated with the model's own
   field rules before writing; a batch the database refuses is retried row by row.
-- **Dry run.** Everything happens inside one transaction that is rolled back, so the
-  summary reports exactly what would happen, slugs included, and nothing changes.
+- **One transaction.** A file refused half-way (cut short, damaged, not an export at
+  all) changes nothing. A dry run is the same transaction rolled back, so its summary
+  reports exactly what would happen, slugs included.
+- **Only authors who own a post** become users (our own export's round trip excepted:
+  `ImportOptions.all_authors`); the others are counted as skipped.
+- **Nothing changes silently.** What a reader had to change (a members-only post made a
+  draft, an untitled post titled) and what the body conversion lost (checked against
+  the rendered page, `transfer.html.conversion_losses`) is counted in the summary's
+  `adjusted`, by reason.
 """
 
 from __future__ import annotations
