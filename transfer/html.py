@@ -19,6 +19,10 @@ from markdownify import MarkdownConverter
 _BLOCK_COMMENT = re.compile(r"<!--\s*/?wp:.*?-->", re.DOTALL)
 # WordPress's "read more" and page-break markers: a paragraph break, never glued words.
 _BREAK_COMMENT = re.compile(r"<!--\s*(?:more|nextpage|noteaser)\b.*?-->", re.DOTALL)
+# The block editor's embed block keeps the address as the text of a wrapper `div`.
+_EMBED_BLOCK = re.compile(
+    r'<div class="wp-block-embed__wrapper">\s*(https?://[^\s<"]+)\s*</div>', re.IGNORECASE
+)
 # Elements whose content is a remote resource our Markdown cannot embed (yet): kept as a
 # link to it, so the reader still reaches the video, the audio or the map.
 MEDIA_TAGS = ("iframe", "video", "audio", "embed", "object")
@@ -62,6 +66,7 @@ def wordpress_to_html(content: str, removed: list[str] | None = None) -> str:
     gone, shortcodes expanded (each one dropped is named in `removed`), paragraphs."""
     content = _BLOCK_COMMENT.sub("", content or "")
     content = _BREAK_COMMENT.sub("\n\n", content)
+    content = _EMBED_BLOCK.sub(r'<div><a href="\1">\1</a></div>', content)
     content = _shortcodes(content, removed if removed is not None else [])
     return autop(content)
 

@@ -239,6 +239,12 @@ alt="Pic"></a> Seen on <a href="https://credit.example/">Credit</a>[/caption]
 
 <table><tr><th>a</th></tr><tr><td>x | y</td></tr></table>
 
+<!-- wp:embed {"url":"https://vimeo.com/123","type":"video"} -->
+<figure class="wp-block-embed is-type-video"><div class="wp-block-embed__wrapper">
+https://vimeo.com/123
+</div></figure>
+<!-- /wp:embed -->
+
 [gallery ids="1,2,3"]"""
 
 
@@ -264,6 +270,7 @@ def test_content_is_kept_or_its_loss_counted(run_import, tmp_path):
         'src="https://img.example/s.jpg"',
         'href="https://credit.example/"',
         "<td>x | y</td>",
+        'href="https://vimeo.com/123"',
     ):
         assert kept in html, kept
     # The gallery has no content of its own here: its loss is counted, not silent.
