@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -19,7 +20,6 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
 from blog.models import Category, Post, Tag
-from tests.jobs.conftest import worker_database_url
 from transfer.importer import ImportOptions, import_records
 from transfer.sources.wordpress import WordPressReader
 
@@ -87,13 +87,14 @@ def test_files_that_are_not_exports_are_refused(tmp_path, content, reason):
     assert nothing_written()
 
 
-def test_refusal_exits_non_zero_with_one_line():
-    """Through manage.py, as a site owner runs it: exit status 1, one line on stderr."""
-    env = {"DATABASE_URL": worker_database_url()}
+def test_refusal_exits_non_zero_with_one_line(tmp_path):
+    """Through manage.py, as a site owner runs it: exit status 1, one line on stderr.
+    (Refused before any query: the database named here is never opened.)"""
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'never-opened.sqlite3'}"}
     done = subprocess.run(
         [sys.executable, "manage.py", "import_wordpress", str(REAL / "ghost-v4-export.json")],
         cwd=ROOT,
-        env={**__import__("os").environ, **env},
+        env={**os.environ, **env},
         capture_output=True,
         text=True,
         timeout=120,
