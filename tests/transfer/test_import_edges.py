@@ -294,3 +294,15 @@ def test_ghost_bookmark_card_becomes_a_link(run_import, tmp_path):
     assert ">Open Subscription Platforms</a>" in stored.body_html
     assert "A shared movement." in stored.body_html
     assert summary.get("adjusted", {}) == {}
+
+
+def test_a_damaged_or_hostile_editor_document_falls_back_to_plaintext(run_import, tmp_path):
+    """A Lexical tree nested 100,000 deep (or not JSON at all) neither crashes the import
+    nor loses the post: its `plaintext` is used."""
+    document = json.loads((REAL / "ghost-v4-export.json").read_text(encoding="utf-8"))
+    post = document["db"][0]["data"]["posts"][0]
+    deep = '{"root": {"children": [' + '{"type": "paragraph", "children": [' * 100_000
+    post.update(html=None, mobiledoc="{not json", lexical=deep + "]}" * 100_000 + "]}}")
+    summary = run_import("import_ghost", write(tmp_path, json.dumps(document), "ghost.json"))
+    assert summary["created"]["posts"] == 1
+    assert "Zapier is a no-code tool" in Post.objects.get().body_html

@@ -187,7 +187,7 @@ def _body(post: dict, lost: list[str]) -> tuple[str, str]:
         if post.get(field):
             try:
                 rendered = render(post[field], lost).replace(GHOST_URL, "")
-            except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+            except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
                 continue  # a damaged document: try the next source of the text
             if rendered.strip():
                 return rendered, "html"
