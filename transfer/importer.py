@@ -312,6 +312,9 @@ class _Importer:
         ).values_list("key", "object_id", "digest")
         known = {key: object_id for key, object_id, _ in rows}
         digests = {key: digest for key, _, digest in rows}
+        adopted = self._adopt_legacy_keys([r for r in batch if r.key not in known])
+        known |= adopted
+        digests |= dict.fromkeys(adopted, "")
         alive = set(Post.objects.filter(pk__in=known.values()).values_list("pk", flat=True))
         fresh = []
         for record in batch:
@@ -352,6 +355,32 @@ class _Importer:
         self.summary.created["posts"] += len(created)
         self.summary.updated["posts"] += len(updated)
         reset_queries()  # with DEBUG on, Django keeps every query: bounded memory anyway
+
+    def _adopt_legacy_keys(self, records: list[PostRecord]) -> dict[str, int]:
+        """Posts an earlier version imported under their GUID (before keys were site and
+        post id): re-keyed, so re-running that file updates them instead of copying.
+        Only when the post is the same item: same slug and same date, since GUIDs repeat
+        across sites (`http://localhost/?p=1`)."""
+        by_legacy = {r.legacy_key: r for r in records if r.legacy_key}
+        if not by_legacy:
+            return {}
+        legacy = SourceKey.objects.filter(
+            source=self.options.source, kind=SourceKey.Kind.POST, key__in=by_legacy
+        )
+        posts = Post.objects.in_bulk([row.object_id for row in legacy])
+        adopted = {}
+        for row in legacy:
+            record, post = by_legacy[row.key], posts.get(row.object_id)
+            same_item = (
+                post is not None
+                and (post.created_at == record.created_at)
+                and (post.slug == _ascii_slug(record.slug) or not record.slug)
+            )
+            if same_item:
+                row.key, row.digest = record.key, ""
+                row.save(update_fields=["key", "digest"])
+                adopted[record.key] = post.pk
+        return adopted
 
     def _count_changes(self, record: PostRecord, losses: Sequence[str] = ()) -> None:
         """Say, by reason, what the import changed or lost in this post: never silently."""

@@ -53,6 +53,9 @@ class PostRecord:
     # What the reader had to change ("members-only: imported as a draft"), counted by
     # reason in the summary's "imported with changes".
     adjustments: list[str] = field(default_factory=list)
+    # The key an earlier version of the importer used (WordPress: the GUID), so posts it
+    # imported are found again rather than copied.
+    legacy_key: str = ""
 
     def digest(self) -> str:
         """Changes whenever anything the source says about the post changes."""

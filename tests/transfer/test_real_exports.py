@@ -437,3 +437,22 @@ def test_ghost_lexical_document_from_koenig(run_import, tmp_path):
     assert "<code>---</code>" in html and "<code>```</code>" in html
     assert 'href="https://ghost.org/changelog/markdown/"' in html
     assert len(re.findall("<p>", html)) == len(tree["root"]["children"])
+
+
+def test_posts_imported_under_their_guid_are_found_again(run_import, tmp_path):
+    """An earlier version keyed posts by GUID: re-running that file updates its post (same
+    slug and date), and another site's post with the same GUID is not taken for it."""
+    from transfer.models import SourceKey
+
+    run_import("import_wordpress", str(REAL / "valid-wxr-1.1.xml"))
+    SourceKey.objects.filter(kind="post").update(key="http://localhost/?p=1", digest="")
+    again = run_import("import_wordpress", str(REAL / "valid-wxr-1.1.xml"))
+    assert again["created"].get("posts", 0) == 0 and Post.objects.count() == 1
+    assert SourceKey.objects.get(kind="post").key == "localhost#1"
+    # Another site, same GUID and slug, another date: a post of its own.
+    SourceKey.objects.filter(kind="post").update(key="http://localhost/?p=1", digest="")
+    text = (REAL / "wxr-simple.xml").read_text(encoding="utf-8")
+    other = tmp_path / "other.xml"
+    other.write_text(text.replace("https://playground.internal/path/?p=1", "http://localhost/?p=1"))
+    summary = run_import("import_wordpress", str(other))
+    assert summary["created"]["posts"] == 1 and Post.objects.count() == 2

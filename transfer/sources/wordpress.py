@@ -274,6 +274,7 @@ class WordPressReader:
             updated_at=updated_at or published_at,
             permalinks=self._permalinks(fields, published_at),
             adjustments=adjustments,
+            legacy_key=guid or post_id,
         )
 
     def _date(self, fields: dict[str, str], name: str) -> datetime | None:
