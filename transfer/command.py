@@ -1,7 +1,7 @@
 """What the three import commands share: options, progress bar, summary table.
 
     manage.py import_wordpress FILE.xml [--dry-run] [--authors map.csv] [--keep-permalinks]
-    manage.py import_ghost FILE.json [--dry-run] [--authors map.csv]
+    manage.py import_ghost FILE.json [--dry-run] [--authors map.csv] [--keep-permalinks]
     manage.py import_broadsheet FILE.json [--dry-run]
 
 The progress bar (tqdm) shows only on a terminal; the summary table always prints, and
@@ -24,6 +24,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
 from .importer import ImportOptions, import_records
+from .sources import NotAnExport
 from .summary import Summary
 
 
@@ -44,6 +45,8 @@ class ImportCommand(BaseCommand):
     source = ""
     file_help = "the export file"
     permalinks = False
+    permalinks_help = "old URLs answer 301 to the new post"
+    all_authors = False  # True: every author of the file becomes a user, posts or not
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help=self.file_help)
@@ -64,7 +67,7 @@ class ImportCommand(BaseCommand):
             parser.add_argument(
                 "--keep-permalinks",
                 action="store_true",
-                help="old URLs (/YYYY/MM/DD/slug/, /?p=ID) answer 301 to the new post",
+                help=self.permalinks_help,
             )
 
     def reader(self, stream: BinaryIO, **options):
@@ -74,6 +77,8 @@ class ImportCommand(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"no such file: {path}")
+        if options["authors"] and not Path(options["authors"]).is_file():
+            raise CommandError(f"--authors: no such file: {options['authors']}")
         author_map = read_author_map(options["authors"]) if options["authors"] else {}
         missing = set(author_map.values()) - set(
             get_user_model()
@@ -88,12 +93,18 @@ class ImportCommand(BaseCommand):
             keep_permalinks=options.get("keep_permalinks", False),
             author_map=author_map,
             workers=max(1, options["workers"]),
+            all_authors=self.all_authors,
         )
         with path.open("rb") as stream:
             try:
                 summary = self._run(stream, path, import_options, options)
             except (DefusedXmlException, ParseError, ValueError) as error:
-                raise CommandError(f"{path} refused: {type(error).__name__}: {error}") from error
+                # One line, and a non-zero exit: the import ran in one transaction, so a
+                # file refused half-way has changed nothing.
+                reason = str(error).splitlines()[0] if str(error) else ""
+                if not isinstance(error, NotAnExport):
+                    reason = f"{type(error).__name__}: {reason}"
+                raise CommandError(f"{path} refused: {reason}; nothing was written") from error
         if options["json"]:
             self.stdout.write(json.dumps(summary.as_dict(), ensure_ascii=False, indent=1))
         else:

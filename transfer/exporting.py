@@ -116,29 +116,55 @@ def _posts() -> Iterator[dict[str, Any]]:
         }
 
 
-def write_markdown(directory: Path) -> int:
-    """One `YYYY-MM-DD-slug.md` (or `slug.md` for undated drafts) per post, with YAML front
-    matter that Hugo and Jekyll both read. Returns the number of files written."""
-    directory.mkdir(parents=True, exist_ok=True)
+FLAVOURS = ("hugo", "jekyll")
+
+
+def write_markdown(directory: Path, flavour: str = "hugo") -> int:
+    """One Markdown file per post with the YAML front matter `flavour` documents.
+    Returns the number of files written.
+
+    - **hugo** (`DIR` = `content/posts`): `YYYY-MM-DD-slug.md` (`slug.md` for an undated
+      draft) with `title`, `slug`, `date`, `lastmod`, `draft`, `summary`, `categories`,
+      `tags` and `author` (a page parameter). Never `published`: Hugo reads it as an alias
+      of `publishDate` and 0.135+ refuses a boolean there.
+    - **jekyll** (`DIR` = the site's root): published posts in `_posts/YYYY-MM-DD-slug.md`,
+      drafts and scheduled posts in `_drafts/slug.md` (shown by `jekyll serve --drafts`),
+      with `layout`, `title`, `slug`, `date` in Jekyll's format, `last_modified_at`,
+      `excerpt`, `categories`, `tags` and `author`.
+    """
+    if flavour not in FLAVOURS:
+        raise ValueError(f"unknown Markdown flavour {flavour!r}: one of {', '.join(FLAVOURS)}")
     categories = {c.slug: c.name for c in Category.objects.all()}
     tags = {t.slug: t.name for t in Tag.objects.all()}
     count = 0
     for post in _posts():
-        date = post["published_at"]
-        front = {
-            "title": post["title"],
-            "slug": post["slug"],
-            "date": date,
-            "lastmod": post["updated_at"],
-            "draft": post["state"] != Post.State.PUBLISHED,  # Hugo
-            "published": post["state"] == Post.State.PUBLISHED,  # Jekyll
+        shared = {
             "author": post["author"],
             "categories": [categories[post["category"]]] if post["category"] else [],
             "tags": [tags[t] for t in post["tags"]],
-            "summary": post["excerpt"],
         }
-        name = f"{date[:10]}-{post['slug']}.md" if date else f"{post['slug']}.md"
-        text = "---\n" + yaml.safe_dump(front, allow_unicode=True, sort_keys=False) + "---\n\n"
-        (directory / name).write_text(text + post["body"].rstrip("\n") + "\n", encoding="utf-8")
+        date, live = post["published_at"], post["state"] == Post.State.PUBLISHED
+        if flavour == "hugo":
+            front = {"title": post["title"], "slug": post["slug"]}
+            front |= {"date": date} if date else {}
+            front |= {"lastmod": post["updated_at"], "draft": not live, "summary": post["excerpt"]}
+            path = directory / (f"{date[:10]}-{post['slug']}.md" if date else f"{post['slug']}.md")
+        else:
+            front = {"layout": "post", "title": post["title"], "slug": post["slug"]}
+            front |= {"date": _jekyll_date(date)} if date else {}
+            front |= {
+                "last_modified_at": _jekyll_date(post["updated_at"]),
+                "excerpt": post["excerpt"],
+            }
+            folder = directory / ("_posts" if live else "_drafts")
+            path = folder / (f"{date[:10]}-{post['slug']}.md" if live else f"{post['slug']}.md")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = yaml.safe_dump(front | shared, allow_unicode=True, sort_keys=False)
+        path.write_text(f"---\n{text}---\n\n{post['body'].rstrip(chr(10))}\n", encoding="utf-8")
         count += 1
     return count
+
+
+def _jekyll_date(value: str) -> str:
+    """`2026-04-30T10:00:00.5Z` → `2026-04-30 10:00:00 +0000`, the format Jekyll documents."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).strftime("%Y-%m-%d %H:%M:%S %z")

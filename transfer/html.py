@@ -14,9 +14,18 @@ import html
 import re
 
 from bs4 import BeautifulSoup
-from markdownify import markdownify
+from markdownify import MarkdownConverter
 
 _BLOCK_COMMENT = re.compile(r"<!--\s*/?wp:.*?-->", re.DOTALL)
+# WordPress's "read more" and page-break markers: a paragraph break, never glued words.
+_BREAK_COMMENT = re.compile(r"<!--\s*(?:more|nextpage|noteaser)\b.*?-->", re.DOTALL)
+# The block editor's embed block keeps the address as the text of a wrapper `div`.
+_EMBED_BLOCK = re.compile(
+    r'<div class="wp-block-embed__wrapper">\s*(https?://[^\s<"]+)\s*</div>', re.IGNORECASE
+)
+# Elements whose content is a remote resource our Markdown cannot embed (yet): kept as a
+# link to it, so the reader still reaches the video, the audio or the map.
+MEDIA_TAGS = ("iframe", "video", "audio", "embed", "object")
 _ATTRS = re.compile(r"""(\w+)\s*=\s*(?:"([^"]*)"|'([^']*)'|(\S+))""")
 # [name attrs]inner[/name] and lone [name attrs]: names as WordPress allows them.
 _ENCLOSING = re.compile(r"\[(\w[\w-]*)([^\]]*)\](.*?)\[/\1\]", re.DOTALL)
@@ -37,32 +46,143 @@ _BLOCK_TAGS = re.compile(
 
 def to_markdown(body: str, body_format: str) -> str:
     """`body` in `body_format` ("markdown", "html" or "wordpress") as Markdown."""
+    cleaned = to_html(body, body_format)[0]
+    return body if cleaned is None else html_to_markdown(cleaned)
+
+
+def to_html(body: str, body_format: str) -> tuple[str | None, list[str]]:
+    """The HTML markdownify is given (None for a Markdown body), and what was removed on
+    the way (a `[gallery]` shortcode, say): the losses the summary must count."""
+    removed: list[str] = []
     if body_format == "wordpress":
-        return wordpress_to_markdown(body)
+        return wordpress_to_html(body, removed), removed
     if body_format == "html":
-        return html_to_markdown(body)
-    return body
+        return ghost_cards(body), removed
+    return None, removed
+
+
+def wordpress_to_html(content: str, removed: list[str] | None = None) -> str:
+    """A WordPress post body (classic or block editor) as plain HTML: block comments
+    gone, shortcodes expanded (each one dropped is named in `removed`), paragraphs."""
+    content = _BLOCK_COMMENT.sub("", content or "")
+    content = _BREAK_COMMENT.sub("\n\n", content)
+    content = _EMBED_BLOCK.sub(r'<div><a href="\1">\1</a></div>', content)
+    content = _shortcodes(content, removed if removed is not None else [])
+    return autop(content)
 
 
 def wordpress_to_markdown(content: str) -> str:
     """A WordPress post body (classic or block editor) as Markdown."""
-    content = _BLOCK_COMMENT.sub("", content or "")
-    content = _shortcodes(content)
-    content = autop(content)
-    return html_to_markdown(content)
+    return html_to_markdown(wordpress_to_html(content))
+
+
+def ghost_cards(content: str) -> str:
+    """Ghost's bookmark cards (a link wrapping title, description, icon and thumbnail
+    in `div`s) as a plain link and its description; the rest of Ghost's HTML as it is."""
+    if "kg-bookmark-card" not in content:
+        return content
+    soup = BeautifulSoup(content, "html.parser")
+    for card in soup.select("figure.kg-bookmark-card"):
+        link = card.find("a", href=True)
+        if link is None:
+            continue
+        title = card.select_one(".kg-bookmark-title")
+        description = card.select_one(".kg-bookmark-description")
+        caption = card.find("figcaption")
+        paragraph = soup.new_tag("p")
+        anchor = soup.new_tag("a", href=link["href"])
+        anchor.string = title.get_text(" ", strip=True) if title else link["href"]
+        paragraph.append(anchor)
+        for extra in (description, caption):
+            if extra and extra.get_text(strip=True):
+                paragraph.append(soup.new_tag("br"))
+                paragraph.append(extra.get_text(" ", strip=True))
+        card.replace_with(paragraph)
+    return str(soup)
+
+
+_WORD = re.compile(r"\w+")
+_KEPT_SCHEMES = ("http://", "https://", "mailto:", "/")
+
+
+def conversion_losses(source_html: str, rendered_html: str) -> list[str]:
+    """What of `source_html` a reader no longer finds in `rendered_html`, by kind:
+    "text", "links", "images", "embeds". An independent check of the whole conversion
+    (clean-up, markdownify, rendering, sanitising): nothing may disappear silently."""
+    before, after = _features(source_html), _features(rendered_html)
+    reached = after["links"] | after["images"] | after["embeds"]
+    losses = []
+    if before["words"] - after["words"]:
+        losses.append("text")
+    if {u for u in before["links"] if u.startswith(_KEPT_SCHEMES)} - after["links"]:
+        losses.append("links")
+    if before["images"] - after["images"]:
+        losses.append("images")
+    if before["embeds"] - reached:
+        losses.append("embeds")
+    return losses
+
+
+def _features(html_text: str) -> dict[str, set[str]]:
+    soup = BeautifulSoup(html_text or "", "html.parser")
+    for hidden in soup(["script", "style", "template", "noscript"]):
+        hidden.decompose()
+    return {
+        "words": set(_WORD.findall(soup.get_text(" ").lower())),
+        "links": {a["href"].strip() for a in soup.find_all("a", href=True)},
+        "images": {i["src"].strip() for i in soup.find_all("img", src=True)},
+        "embeds": {media_url(e) for e in soup.find_all(MEDIA_TAGS)} - {""},
+    }
+
+
+class _Converter(MarkdownConverter):
+    """markdownify, keeping what plain Markdown has no syntax for as the HTML that
+    `blog.markdown`'s sanitiser allows (sub, sup, mark, ins), and media as links."""
+
+    def convert_mark(self, el, text, parent_tags):
+        return f"<mark>{text}</mark>" if text.strip() else text
+
+    def convert_u(self, el, text, parent_tags):
+        return f"<ins>{text}</ins>" if text.strip() else text
+
+    convert_ins = convert_u
+
+    def _media_link(self, el, text, parent_tags):
+        url = media_url(el)
+        if not url:
+            return text
+        label = el.get("title") or url
+        return f"\n\n[{self.escape(label, parent_tags)}]({url})\n\n"
+
+    convert_iframe = convert_video = convert_audio = convert_embed = _media_link
+    convert_object = _media_link
+
+
+def media_url(element) -> str:
+    """The address an embedded element shows: its `src`, `data`, or first `<source>`."""
+    url = element.get("src") or element.get("data") or ""
+    if not url:
+        source = element.find("source")
+        url = source.get("src", "") if source else ""
+    return url.strip()
 
 
 def html_to_markdown(content: str) -> str:
     """Any HTML body (Ghost's `html`, WordPress after clean-up) as Markdown."""
-    text = markdownify(
-        content,
+    text = _Converter(
         heading_style="ATX",
         bullets="-",
         # <script> and <style> are dropped with their content (markdownify's default);
         # these keep only their text.
-        strip=["iframe", "form", "input", "button"],
+        strip=["form", "input", "button"],
         code_language_callback=_code_language,
-    )
+        # Text that looks like Markdown or HTML (`&lt;code&gt;`, `1.`, `|` in a table
+        # cell, a backslash) is escaped, so it stays text; `<br>` stays a line break.
+        escape_misc=True,
+        newline_style="backslash",
+        sub_symbol="<sub>",
+        sup_symbol="<sup>",
+    ).convert(content)
     text = re.sub(r"[ \t]+\n", "\n", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
@@ -74,6 +194,21 @@ def _code_language(element) -> str:
             if css.startswith(("language-", "lang-")):
                 return css.split("-", 1)[1]
     return ""
+
+
+def untitled_title(body_html: str, date: str | None = None, words: int = 8) -> str:
+    """A title for an untitled post: its first words, else "Untitled (date)"."""
+    body = _LINE_BREAK.sub(" ", _SHORTCODE_OR_COMMENT.sub(" ", body_html or ""))
+    text = html_to_text(body, limit=120).split()
+    if text:
+        first = " ".join(text[:words])
+        return first + ("…" if len(text) > words else "")
+    day = (date or "").strip()[:10]
+    return f"Untitled ({day})" if day and not day.startswith("0000") else "Untitled"
+
+
+_LINE_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_SHORTCODE_OR_COMMENT = re.compile(r"<!--.*?-->|\[/?\w[\w-]*[^\]]*\]", re.DOTALL)
 
 
 def html_to_text(content: str, limit: int = 500) -> str:
@@ -108,36 +243,52 @@ def _attrs(text: str) -> dict[str, str]:
     return {m[0].lower(): m[1] or m[2] or m[3] for m in _ATTRS.findall(text)}
 
 
-def _enclosing(match: re.Match) -> str:
+def _enclosing(match: re.Match, removed: list[str]) -> str:
     name, attrs, inner = match[1].lower(), _attrs(match[2]), match[3]
     if name in ("caption", "wp_caption"):
-        # [caption]<img …> The caption[/caption]: the image, then the caption as a line.
+        # [caption]<a><img …></a> The caption[/caption]: the image (with its link), then
+        # the caption as a line, links in it kept.
         soup = BeautifulSoup(inner, "html.parser")
-        media = soup.find("a") or soup.find("img")
-        caption = attrs.get("caption") or soup.get_text(" ").strip()
-        image = str(media) if media else ""
-        return f"\n\n<p>{image}</p>\n\n<p><em>{html.escape(caption)}</em></p>\n\n"
+        image = soup.find("img")
+        media = (image.find_parent("a") or image) if image else None
+        if media is not None:
+            media.extract()
+        caption = html.escape(attrs["caption"]) if attrs.get("caption") else ""
+        caption = caption or soup.decode_contents().strip()
+        return f"\n\n<p>{media or ''}</p>\n\n<p><em>{caption}</em></p>\n\n"
     if name in ("code", "sourcecode"):
         language = attrs.get("language") or attrs.get("lang") or ""
         body = html.escape(html.unescape(inner.strip("\n")))
         css = f' class="language-{html.escape(language)}"' if language else ""
         return f"\n\n<pre><code{css}>{body}</code></pre>\n\n"
     if name in ("embed", "youtube", "vimeo", "audio", "video", "tweet"):
-        url = inner.strip() or attrs.get("src", "") or attrs.get("url", "")
+        url = inner.strip() or next((attrs[a] for a in _MEDIA_ATTRS if attrs.get(a)), "")
         return f'<p><a href="{html.escape(url)}">{html.escape(url)}</a></p>' if url else ""
-    return _shortcodes(inner)  # unknown enclosing shortcode: keep what it wraps
+    return _shortcodes(inner, removed)  # unknown enclosing shortcode: keep what it wraps
 
 
-def _self_closing(match: re.Match) -> str:
+# Self-closing shortcodes whose removal loses nothing a reader saw in the text itself.
+_MARKERS = {"more", "nextpage"}
+_MEDIA_ATTRS = ("src", "url", "mp3", "m4a", "ogg", "wav", "mp4", "m4v", "webm", "ogv")
+
+
+def _self_closing(match: re.Match, removed: list[str]) -> str:
     name, attrs = match[1].lower(), _attrs(match[2])
     if name not in KNOWN_SHORTCODES and not attrs:
         return match[0]  # "[1]", "[sic]": ordinary text, not a shortcode
-    url = attrs.get("src") or attrs.get("url") or attrs.get("mp3") or attrs.get("mp4")
-    if name in ("audio", "video", "embed", "youtube", "vimeo") and url:
+    url = next((attrs[a] for a in _MEDIA_ATTRS if attrs.get(a)), "")
+    if name in ("audio", "video", "embed", "youtube", "vimeo", "playlist") and url:
         return f'<a href="{html.escape(url)}">{html.escape(url)}</a>'
+    if name in ("youtube", "vimeo", "tweet", "twitter", "instagram", "soundcloud", "spotify"):
+        # `[youtube https://…]`: the address is the shortcode's first "attribute".
+        bare = match[2].strip().split()[0] if match[2].strip() else ""
+        if bare.startswith(("http://", "https://")):
+            return f'<a href="{html.escape(bare)}">{html.escape(bare)}</a>'
+    if name not in _MARKERS:
+        removed.append(f"shortcode [{name}]")
     return ""
 
 
-def _shortcodes(content: str) -> str:
-    content = _ENCLOSING.sub(_enclosing, content)
-    return _SELF_CLOSING.sub(_self_closing, content)
+def _shortcodes(content: str, removed: list[str]) -> str:
+    content = _ENCLOSING.sub(lambda m: _enclosing(m, removed), content)
+    return _SELF_CLOSING.sub(lambda m: _self_closing(m, removed), content)

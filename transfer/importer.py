@@ -1,6 +1,6 @@
 """Records → rows, for every source: idempotent, in bulk, one bad item never fatal.
 
-`import_records(records, source=..., ...)` reads a stream of `transfer.records` and writes
+`import_records(records, options=...)` reads a stream of `transfer.records` and writes
 users, categories, tags and posts:
 
 - **Idempotent.** Each item's source key is stored in `SourceKey`; a re-run updates the
@@ -10,15 +10,23 @@ users, categories, tags and posts:
   the same `blog.markdown` functions, and search vectors are updated once, at the end.
 - **One bad item is skipped and reported.** Each record is validated with the model's own
   field rules before writing; a batch the database refuses is retried row by row.
-- **Dry run.** Everything happens inside one transaction that is rolled back, so the
-  summary reports exactly what would happen, slugs included, and nothing changes.
+- **One transaction.** A file refused half-way (cut short, damaged, not an export at
+  all) changes nothing. A dry run is the same transaction rolled back, so its summary
+  reports exactly what would happen, slugs included.
+- **Only authors who own a post** become users (our own export's round trip excepted:
+  `ImportOptions.all_authors`); the others are counted as skipped.
+- **Nothing changes silently.** What a reader had to change (a members-only post made a
+  draft, an untitled post titled) and what the body conversion lost (checked against
+  the rendered page, `transfer.html.conversion_losses`) is counted in the summary's
+  `adjusted`, by reason.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from urllib.parse import unquote
@@ -26,17 +34,19 @@ from urllib.parse import unquote
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import DatabaseError, connection, reset_queries, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.roles import CONTRIBUTOR
+from blog import search_sqlite
 from blog.cache import invalidate_pages
 from blog.models import MAX_BODY_LENGTH, Category, Post, Tag, search_document
 from blog.slugs import MAX_LENGTH as SLUG_MAX_LENGTH
 from blog.slugs import unique_slug
 
-from .bodies import prepare_body_or_error
+from .bodies import PreparedBody, prepare_body_or_error
 from .models import Permalink, SourceKey
 from .records import AuthorRecord, Note, PostRecord, Record, Skip, TermRecord
 from .summary import Summary
@@ -73,6 +83,10 @@ class ImportOptions:
     author_map: dict[str, str] = field(default_factory=dict)  # source login → username
     default_roles: tuple[str, ...] = (CONTRIBUTOR,)
     workers: int = 1  # processes converting and rendering bodies
+    # A site's export lists every account it has; only those who own an imported post
+    # become users here (a move should not add 300 staff accounts). Our own export keeps
+    # everyone who holds a role, so its round trip sets this.
+    all_authors: bool = False
 
 
 def import_records(
@@ -81,7 +95,11 @@ def import_records(
     options: ImportOptions,
     progress: Callable[[], None] | None = None,
 ) -> Summary:
-    """Import `records`; returns the summary. `progress` is called after each record."""
+    """Import `records`; returns the summary.
+
+    `progress` is called each time a batch of posts has been converted and written (and
+    at the end), so a bar driven by it reaches 100% only when the work is done.
+    """
     pool = None
     if options.workers > 1:
         # forkserver: workers start clean (no copy of our database connection or threads).
@@ -89,12 +107,12 @@ def import_records(
         pool = ProcessPoolExecutor(max_workers=options.workers, mp_context=context)
     importer = _Importer(options, pool)
     try:
-        if options.dry_run:
-            with transaction.atomic():
-                importer.run(records, progress)
-                transaction.set_rollback(True)
-        else:
+        # One transaction: a file refused half-way (truncated, malformed, not an export)
+        # leaves nothing behind, and a dry run is the same import rolled back.
+        with transaction.atomic():
             importer.run(records, progress)
+            if options.dry_run:
+                transaction.set_rollback(True)
     finally:
         if pool:
             pool.shutdown(cancel_futures=True)
@@ -109,6 +127,8 @@ class _Importer:
         self.users: dict[str, int] = {}  # author key → user id
         self.terms: dict[tuple[str, str], int] = {}  # (kind, key) → id
         self.batch: list[PostRecord] = []
+        self.pending_authors: dict[str, AuthorRecord] = {}  # created when a post needs one
+        self.progress: Callable[[], None] | None = None
         self.reserved_slugs: set[str] = set()
         self.touched: list[int] = []
         self.roles = {g.name: g for g in Group.objects.filter(name__in=_all_roles())}
@@ -116,6 +136,7 @@ class _Importer:
     # --- driving ------------------------------------------------------------------------
 
     def run(self, records: Iterable[Record], progress: Callable[[], None] | None) -> None:
+        self.progress = progress
         for record in records:
             try:
                 if isinstance(record, PostRecord):
@@ -126,8 +147,6 @@ class _Importer:
             except (ValidationError, DatabaseError, ValueError) as error:
                 # Authors and terms are written one by one: a bad one is skipped alone.
                 self.summary.skip("invalid item", f"{_describe(record)}: {_message(error)}")
-            if progress:
-                progress()
         self._flush()
         self._finish()
 
@@ -137,7 +156,10 @@ class _Importer:
             if len(self.batch) >= BATCH_SIZE:
                 self._flush()
         elif isinstance(record, AuthorRecord):
-            self._author(record)
+            if self.options.all_authors:
+                self._author(record)
+            else:
+                self.pending_authors.setdefault(record.key.strip(), record)
         elif isinstance(record, TermRecord):
             self._term(record)
         elif isinstance(record, Skip):
@@ -146,13 +168,20 @@ class _Importer:
             self.summary.note(record.text)
 
     def _finish(self) -> None:
+        unused = [key for key in self.pending_authors if key not in self.users]
+        if unused:
+            self.summary.skipped["author without imported posts"] += len(unused)
         if self.options.dry_run or not self.touched:
             return
-        if connection.vendor == "postgresql":
-            for start in range(0, len(self.touched), _SEARCH_CHUNK):
-                chunk = self.touched[start : start + _SEARCH_CHUNK]
+        for start in range(0, len(self.touched), _SEARCH_CHUNK):
+            chunk = self.touched[start : start + _SEARCH_CHUNK]
+            if connection.vendor == "postgresql":
                 Post.objects.filter(pk__in=chunk).update(search_vector=search_document())
-        invalidate_pages()
+            elif connection.vendor == "sqlite":
+                # Post.save() keeps the FTS5 index in step; bulk writes skip save().
+                for post in Post.objects.filter(pk__in=chunk).only("title", "excerpt", "body"):
+                    search_sqlite.index_post(post)
+        transaction.on_commit(invalidate_pages)
 
     # --- authors and terms --------------------------------------------------------------
 
@@ -161,6 +190,8 @@ class _Importer:
             return self.users[record.key]
         User = get_user_model()
         user_id = _known(self.options.source, SourceKey.Kind.AUTHOR, record.key, User)
+        if user_id is not None:
+            self.summary.unchanged["authors"] += 1
         mapped = self.options.author_map.get(record.key)
         if user_id is None and mapped:
             user_id = User.objects.filter(username=mapped).values_list("pk", flat=True).first()
@@ -180,7 +211,17 @@ class _Importer:
 
     def _create_user(self, record: AuthorRecord) -> int:
         User = get_user_model()
-        base = "".join(c for c in record.username if c.isalnum() or c in "_.@+-")[:140]
+        email, login = record.email.strip(), record.username.strip()
+        if not email and _is_email(login):
+            # `dc:creator` holding an address (Squarespace, migration tools): it is the
+            # author's email, and its local part their username.
+            email, login = login, login.split("@", 1)[0]
+        refused = ""
+        if email and not _is_email(email):
+            # Not an address Django accepts: the author (and their posts) still come in, under
+            # the placeholder address, and the summary names the one we could not use.
+            refused, email = email, ""
+        base = "".join(c for c in login if c.isalnum() or c in "_.@+-")[:140]
         base = base or slugify(record.display_name) or "author"
         username, n = base, 2
         while User.objects.filter(username=username).exists():
@@ -188,7 +229,7 @@ class _Importer:
         roles = self.options.default_roles if record.roles is None else record.roles
         user = User(
             username=username,
-            email=record.email.strip() or f"{username}@{NO_EMAIL_DOMAIN}",
+            email=email or f"{username}@{NO_EMAIL_DOMAIN}",
             display_name=record.display_name[:120],
             first_name=record.first_name[:150],
             last_name=record.last_name[:150],
@@ -200,7 +241,11 @@ class _Importer:
         user.full_clean(exclude=["password"])
         user.save()
         user.groups.add(*(self.roles[r] for r in roles if r in self.roles))
-        if not record.email.strip():
+        if refused:
+            self.summary.note(
+                f"author {record.key!r}: {refused!r} is not a valid email: given {user.email}"
+            )
+        elif not email:
             self.summary.note(f"author {record.key!r} had no email: given {user.email}")
         self.summary.created["authors"] += 1
         return user.pk
@@ -214,14 +259,20 @@ class _Importer:
         max_length = model._meta.get_field("slug").max_length
         slug = (_ascii_slug(record.slug) or _ascii_slug(record.name))[:max_length].strip("-")
         term_id = _known(self.options.source, record.kind, record.key, model)
+        known = term_id is not None
+        name = record.name
+        if term_id is None and slug:
+            term_id = model.objects.filter(slug=slug).values_list("pk", flat=True).first()
         if term_id is None:
-            term_id = (
-                model.objects.filter(slug=slug).values_list("pk", flat=True).first()
-                if slug
-                else None
-            ) or model.objects.filter(name=record.name).values_list("pk", flat=True).first()
+            same_name = model.objects.filter(name__iexact=name).values_list("pk", flat=True).first()
+            if same_name is not None and same_name in self.terms.values():
+                # Another item of this file already is that term ("News" under "Europe"
+                # and "News" under "Asia"): keep them apart, named by their path.
+                name = record.path or f"{record.name} ({slug})"
+            else:
+                term_id = same_name
         if term_id is None:
-            term = model(name=record.name, slug=slug)
+            term = model(name=name, slug=slug)
             if slug and model.objects.filter(slug=slug).exists():
                 term.slug = ""  # save() picks a free one
             if hasattr(term, "description"):
@@ -231,10 +282,16 @@ class _Importer:
                 term.save()
             term_id = term.pk
             self.summary.created[plural] += 1
-        elif hasattr(model, "description") and record.description:
-            changed = model.objects.filter(pk=term_id).exclude(description=record.description)
-            if changed.update(description=record.description):
-                self.summary.updated[plural] += 1
+        elif (
+            hasattr(model, "description")
+            and record.description
+            and model.objects.filter(pk=term_id)
+            .exclude(description=record.description)
+            .update(description=record.description)
+        ):
+            self.summary.updated[plural] += 1
+        elif known:
+            self.summary.unchanged[plural] += 1
         _remember(self.options.source, record.kind, record.key, term_id)
         self.terms[cache_key] = term_id
         return term_id
@@ -243,19 +300,29 @@ class _Importer:
 
     def _flush(self) -> None:
         batch, self.batch = _last_of_each_key(self.batch, self.summary), []
-        if not batch:
-            return
+        if batch:
+            self._write_batch(batch)
+        if self.progress:
+            self.progress()
+
+    def _write_batch(self, batch: list[PostRecord]) -> None:
         source = self.options.source
         rows = SourceKey.objects.filter(
             source=source, kind=SourceKey.Kind.POST, key__in=[r.key for r in batch]
         ).values_list("key", "object_id", "digest")
         known = {key: object_id for key, object_id, _ in rows}
         digests = {key: digest for key, _, digest in rows}
+        adopted = self._adopt_legacy_keys([r for r in batch if r.key not in known])
+        known |= adopted
+        digests |= dict.fromkeys(adopted, "")
         alive = set(Post.objects.filter(pk__in=known.values()).values_list("pk", flat=True))
         fresh = []
         for record in batch:
             if known.get(record.key) in alive and digests[record.key] == record.digest():
                 self.summary.unchanged["posts"] += 1  # the item is as it was last time
+                self._count_changes(record)
+                with contextlib.suppress(ValidationError, ValueError, DatabaseError):
+                    self._author_of(record)  # its author is still one who owns a post
             else:
                 fresh.append(record)
         batch = fresh
@@ -273,6 +340,7 @@ class _Importer:
             except (ValidationError, ValueError, DatabaseError) as error:
                 self.summary.skip("invalid item", f"{_describe(record)}: {_message(error)}")
                 continue
+            self._count_changes(record, body[4])
             if built is None:  # same post; remember this version of the item
                 self.summary.unchanged["posts"] += 1
                 SourceKey.objects.filter(
@@ -288,7 +356,40 @@ class _Importer:
         self.summary.updated["posts"] += len(updated)
         reset_queries()  # with DEBUG on, Django keeps every query: bounded memory anyway
 
-    def _bodies(self, batch: list[PostRecord]) -> list[tuple[str, str, int, str] | Exception]:
+    def _adopt_legacy_keys(self, records: list[PostRecord]) -> dict[str, int]:
+        """Posts an earlier version imported under their GUID (before keys were site and
+        post id): re-keyed, so re-running that file updates them instead of copying.
+        Only when the post is the same item: same slug and same date, since GUIDs repeat
+        across sites (`http://localhost/?p=1`)."""
+        by_legacy = {r.legacy_key: r for r in records if r.legacy_key}
+        if not by_legacy:
+            return {}
+        legacy = SourceKey.objects.filter(
+            source=self.options.source, kind=SourceKey.Kind.POST, key__in=by_legacy
+        )
+        posts = Post.objects.in_bulk([row.object_id for row in legacy])
+        adopted = {}
+        for row in legacy:
+            record, post = by_legacy[row.key], posts.get(row.object_id)
+            same_item = (
+                post is not None
+                and (post.created_at == record.created_at)
+                and (post.slug == _ascii_slug(record.slug) or not record.slug)
+            )
+            if same_item:
+                row.key, row.digest = record.key, ""
+                row.save(update_fields=["key", "digest"])
+                adopted[record.key] = post.pk
+        return adopted
+
+    def _count_changes(self, record: PostRecord, losses: Sequence[str] = ()) -> None:
+        """Say, by reason, what the import changed or lost in this post: never silently."""
+        for reason in record.adjustments:
+            self.summary.adjust(reason)
+        for loss in losses:
+            self.summary.adjust(f"lost in conversion: {loss}", _describe(record))
+
+    def _bodies(self, batch: list[PostRecord]) -> list[PreparedBody | Exception]:
         """Every body of the batch converted and rendered, by the pool when there is one."""
         args = ([r.body for r in batch], [r.body_format for r in batch])
         if self.pool is None or len(batch) < 20:
@@ -297,7 +398,7 @@ class _Importer:
         return list(self.pool.map(prepare_body_or_error, *args, chunksize=chunk))
 
     def _build(
-        self, record: PostRecord, post: Post | None, body: tuple[str, str, int, str]
+        self, record: PostRecord, post: Post | None, body: PreparedBody
     ) -> tuple[PostRecord, Post, list[int]] | None:
         """The post `record` describes, filled and validated; None when nothing changed."""
         author_id = self._author_of(record)
@@ -307,12 +408,14 @@ class _Importer:
         tag_ids = sorted(
             {self.terms[("tag", k)] for k in record.tag_keys if ("tag", k) in self.terms}
         )
-        source, html, minutes, derived_excerpt = body
+        source, html, minutes, derived_excerpt, _losses = body
         if len(source) > MAX_BODY_LENGTH:
             raise ValueError(f"body longer than {MAX_BODY_LENGTH} characters")
         published_at = record.published_at
         if record.status == Post.Status.PUBLISHED and published_at is None:
             published_at = timezone.now()
+            if post is None:
+                self.summary.adjust("published without a date: dated at the import time")
         values = {
             "title": record.title.strip(),
             "body": source,
@@ -343,10 +446,12 @@ class _Importer:
         return record, post, tag_ids
 
     def _author_of(self, record: PostRecord) -> int:
-        key = record.author_key or "imported"
+        """The user of the post's author, created now if this is their first post."""
+        key = record.author_key.strip() or "imported"
         if key not in self.users:
+            author = self.pending_authors.get(key) or AuthorRecord(key=key, username=key)
             with transaction.atomic():  # an author the database refuses skips this post only
-                self._author(AuthorRecord(key=key, username=key))
+                self._author(author)
         return self.users[key]
 
     def _assign_slugs(self, new: list[tuple[PostRecord, Post, list[int]]]) -> None:
@@ -444,6 +549,14 @@ def _last_of_each_key(batch: list[PostRecord], summary: Summary) -> list[PostRec
             summary.skip("duplicate id in file", _describe(by_key[record.key]))
         by_key[record.key] = record
     return list(by_key.values())
+
+
+def _is_email(value: str) -> bool:
+    try:
+        validate_email(value)
+    except ValidationError:
+        return False
+    return True
 
 
 def _ascii_slug(value: str) -> str:

@@ -31,6 +31,7 @@ class TermRecord:
     name: str
     slug: str = ""
     description: str = ""
+    path: str = ""  # "Asia > News" for a nested category: its name when names collide
 
 
 @dataclass
@@ -49,6 +50,12 @@ class PostRecord:
     updated_at: datetime | None = None
     permalinks: list[str] = field(default_factory=list)  # old paths, for --keep-permalinks
     body_format: str = "markdown"  # or "html", or "wordpress" (see transfer.html)
+    # What the reader had to change ("members-only: imported as a draft"), counted by
+    # reason in the summary's "imported with changes".
+    adjustments: list[str] = field(default_factory=list)
+    # The key an earlier version of the importer used (WordPress: the GUID), so posts it
+    # imported are found again rather than copied.
+    legacy_key: str = ""
 
     def digest(self) -> str:
         """Changes whenever anything the source says about the post changes."""

@@ -14,12 +14,20 @@ class Summary:
     updated: Counter = field(default_factory=Counter)
     unchanged: Counter = field(default_factory=Counter)  # re-imported, nothing to write
     skipped: Counter = field(default_factory=Counter)  # reason → count
+    # Imported, but not exactly as the source had it (a members-only post made a draft,
+    # an image the conversion lost): reason → count. Nothing changes silently.
+    adjusted: Counter = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)  # one line per bad item
     notes: dict[str, None] = field(default_factory=dict)  # ordered set
     dry_run: bool = False
 
     def skip(self, reason: str, detail: str = "") -> None:
         self.skipped[reason] += 1
+        if detail:
+            self.problems.append(f"{reason}: {detail}")
+
+    def adjust(self, reason: str, detail: str = "") -> None:
+        self.adjusted[reason] += 1
         if detail:
             self.problems.append(f"{reason}: {detail}")
 
@@ -33,6 +41,7 @@ class Summary:
             "updated": dict(+self.updated),
             "unchanged": dict(+self.unchanged),
             "skipped": dict(self.skipped),
+            "adjusted": dict(self.adjusted),
             "problems": list(self.problems),
             "notes": list(self.notes),
         }
@@ -50,6 +59,11 @@ class Summary:
         width = max((len(r) for r in self.skipped), default=0)
         for reason, count in sorted(self.skipped.items()):
             lines.append(f"  {reason:<{width}}  {count:>6}")
+        if self.adjusted:
+            lines += ["", f"imported with changes {sum(self.adjusted.values())}"]
+            width = max(len(r) for r in self.adjusted)
+            for reason, count in sorted(self.adjusted.items()):
+                lines.append(f"  {reason:<{width}}  {count:>6}")
         if self.problems:
             lines += ["", "problems"] + [f"  {p}" for p in self.problems[:50]]
             if len(self.problems) > 50:

@@ -3,7 +3,9 @@ empty site → export gives the same document, apart from ids and the export tim
 
 import io
 import json
-from datetime import timedelta
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 import yaml
@@ -95,7 +97,8 @@ def test_round_trip_gives_the_same_document(site, tmp_path):
     # A second import of the same file changes nothing.
     out = io.StringIO()
     call_command("import_broadsheet", str(path), "--json", stdout=out)
-    assert json.loads(out.getvalue())["unchanged"] == {"posts": 4}
+    unchanged = {"authors": 3, "categories": 2, "posts": 4, "tags": 2}
+    assert json.loads(out.getvalue())["unchanged"] == unchanged
     assert _without_ids(_export()) == _without_ids(first)
 
 
@@ -106,25 +109,77 @@ def test_import_refuses_another_schema_version(tmp_path):
         call_command("import_broadsheet", str(path))
 
 
-def test_markdown_files_with_front_matter(site, tmp_path):
+# Hugo's predefined front matter fields (gohugo.io/content-management/front-matter/),
+# plus the taxonomies and one page parameter (`author`). `published`, `pubdate` and
+# `publishdate` are aliases of `publishDate`: a boolean there stops Hugo 0.135+.
+HUGO_FIELDS = {
+    "aliases", "build", "cascade", "date", "description", "draft", "expiryDate", "headless",
+    "isCJKLanguage", "keywords", "lastmod", "layout", "linkTitle", "markup", "outputs",
+    "params", "publishDate", "resources", "sitemap", "slug", "summary", "title",
+    "translationKey", "type", "url", "weight", "categories", "tags", "author",
+}  # fmt: skip
+# Jekyll's post front matter (jekyllrb.com/docs/front-matter/, /docs/posts/), plus
+# `last_modified_at` (jekyll-sitemap, jekyll-seo-tag) and `author`.
+JEKYLL_FIELDS = {
+    "layout", "permalink", "published", "date", "category", "categories", "tags", "title",
+    "slug", "excerpt", "last_modified_at", "author",
+}  # fmt: skip
+JEKYLL_POST_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)\.md$")  # Jekyll's own rule
+JEKYLL_DATE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} [+-]\d{4}$")
+
+
+def _front(path: Path) -> tuple[dict, str]:
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith("---\n")
+    _, front, body = text.split("---\n", 2)
+    return yaml.safe_load(front), body
+
+
+def test_markdown_for_hugo(site, tmp_path):
     call_command("export", "--markdown", str(tmp_path / "md"))
     files = sorted(p.name for p in (tmp_path / "md").iterdir())
     assert len(files) == 4
     assert "unfinished.md" in files  # a draft has no date
     published = next(n for n in files if n.endswith("-published-post.md"))
-    text = (tmp_path / "md" / published).read_text(encoding="utf-8")
-    assert text.startswith("---\n")
-    _, front, body = text.split("---\n", 2)
-    meta = yaml.safe_load(front)
+    meta, body = _front(tmp_path / "md" / published)
     post = Post.objects.get(slug="published-post")
     assert meta["title"] == "Published post" and meta["slug"] == "published-post"
-    assert meta["draft"] is False and meta["published"] is True
+    assert meta["draft"] is False
     assert meta["categories"] == ["News"] and meta["tags"] == ["Café", "Python"]
     assert meta["author"] == "writer" and meta["summary"] == post.excerpt
     assert published.startswith(f"{post.published_at:%Y-%m-%d}-")
     assert body.strip() == post.body.strip()
     later = next(n for n in files if n.endswith("-later.md"))
-    assert yaml.safe_load((tmp_path / "md" / later).read_text().split("---\n")[1])["draft"]
+    assert _front(tmp_path / "md" / later)[0]["draft"] is True
+    for name in files:
+        meta = _front(tmp_path / "md" / name)[0]
+        assert set(meta) <= HUGO_FIELDS, name
+        assert isinstance(meta["draft"], bool)
+        assert "date" not in meta or datetime.fromisoformat(meta["date"].replace("Z", "+00:00"))
+    assert "date" not in _front(tmp_path / "md" / "unfinished.md")[0]
+
+
+def test_markdown_for_jekyll(site, tmp_path):
+    root = tmp_path / "site"
+    call_command("export", "--markdown", str(root), "--flavour", "jekyll")
+    posts = sorted(p.name for p in (root / "_posts").iterdir())
+    drafts = sorted(p.name for p in (root / "_drafts").iterdir())
+    public = Post.objects.public().order_by("slug")
+    assert len(posts) == public.count() and len(posts) + len(drafts) == 4
+    assert "unfinished.md" in drafts and any(n == "later.md" for n in drafts)
+    for name in posts:
+        match = JEKYLL_POST_NAME.match(name)
+        assert match, name
+        meta, _ = _front(root / "_posts" / name)
+        assert set(meta) <= JEKYLL_FIELDS, name
+        assert JEKYLL_DATE.match(meta["date"]) and meta["date"].startswith(match[1])
+        assert meta["layout"] == "post" and meta.get("published", True) is True
+    meta, body = _front(root / "_posts" / next(n for n in posts if "published-post" in n))
+    post = Post.objects.get(slug="published-post")
+    assert meta["excerpt"] == post.excerpt and meta["categories"] == ["News"]
+    assert body.strip() == post.body.strip()
+    for name in drafts:
+        assert set(_front(root / "_drafts" / name)[0]) <= JEKYLL_FIELDS
 
 
 def test_export_queries_do_not_grow_with_posts(site, django_assert_max_num_queries):

@@ -14,6 +14,7 @@ from django.db import connection
 
 from accounts.roles import CONTRIBUTOR
 from blog.models import Category, Post, Tag
+from blog.selectors import search_posts
 from tests.factories import UserFactory
 from transfer.models import Permalink, SourceKey
 from transfer.sources import review_status
@@ -39,8 +40,12 @@ def test_summary_counts_every_item_and_says_what_it_changed(run_import):
         "status trash": 1,
     }
     assert summary["problems"] == [
-        "invalid item: item 20 ('Broken date'): Invalid isoformat string: 'not a date'"
+        "invalid item: item 20 ('Broken date'): Invalid isoformat string: 'not a date'",
+        "lost in conversion: shortcode [gallery]: "
+        "post old.example.org#11 ('Café au lait, über alles')",
     ]
+    # What the conversion could not keep is counted, never dropped silently.
+    assert summary["adjusted"] == {"lost in conversion: shortcode [gallery]": 1}
     notes = summary["notes"]
     assert "nested categories flattened to the leaf: News > World > Europe → Europe" in notes
     pending_note = "pending posts imported as drafts: the blog has no review status"
@@ -78,7 +83,7 @@ def test_classic_post_shortcodes_and_auto_paragraphs(run_import):
     assert post.category.name == "Décor" and post.category.slug == "decor"
     html = post.body_html
     assert html.startswith(
-        "<p>A classic-editor post without paragraph tags.\nSecond line of the first paragraph."
+        "<p>A classic-editor post without paragraph tags.<br>\nSecond line of the first paragraph."
     )
     assert '<img src="https://old.example.org/wp-content/uploads/cup.jpg" alt="A cup">' in html
     assert "<em>A cup of coffee</em>" in html and "[caption" not in post.body
@@ -145,14 +150,15 @@ def test_reimport_updates_instead_of_duplicating(run_import, fixture_path, tmp_p
     counts = (Post.objects.count(), User.objects.count(), Category.objects.count())
     again = run_import("import_wordpress", "wordpress.xml")
     assert again["created"] == {}
-    assert again["unchanged"] == {"posts": 7}
+    # A re-run says "unchanged" for every kind, not 0/0/0 (issue 27, item 11).
+    assert again["unchanged"] == {"authors": 3, "categories": 4, "posts": 7, "tags": 2}
     assert (Post.objects.count(), User.objects.count(), Category.objects.count()) == counts
     # An edited export updates the same post, keeping its slug.
     edited = tmp_path / "edited.xml"
     text = Path(fixture_path("wordpress.xml")).read_text(encoding="utf-8")
     edited.write_text(text.replace("Hello World", "Hello, edited World"), encoding="utf-8")
     third = run_import("import_wordpress", str(edited))
-    assert third["updated"] == {"posts": 1} and third["unchanged"] == {"posts": 6}
+    assert third["updated"] == {"posts": 1} and third["unchanged"]["posts"] == 6
     assert _post("hello-world").title == "Hello, edited World"
     assert Post.objects.count() == counts[0]
     assert SourceKey.objects.filter(source="wordpress", kind="post").count() == 7
@@ -205,9 +211,13 @@ def test_generated_export_through_worker_processes(run_import, tmp_path):
     assert "<em>Caption 5</em>" in post.body_html and "wp:" not in post.body
     assert post.author.username == "writer0" and post.tags.count() == 2
     assert Post.objects.filter(status=Post.Status.DRAFT).count() == 2
-    # Search vectors (PostgreSQL's) are filled once at the end, for every imported post.
+    # The search index is filled once at the end, for every imported post: PostgreSQL's
+    # vectors or SQLite's FTS5 table, whichever database runs the suite.
     if connection.vendor == "postgresql":
         assert not Post.objects.filter(search_vector__isnull=True).exists()
+    word = post.title.split()[-1]
+    found = set(search_posts(Post.objects.public(), word))
+    assert found and found == {p for p in Post.objects.public() if word in p.title + p.body}
 
 
 def test_author_map_naming_an_unknown_user_stops_before_importing(fixture_path, tmp_path):

@@ -8,6 +8,10 @@ from zoneinfo import ZoneInfo
 from blog.models import Post
 
 
+class NotAnExport(ValueError):
+    """The file is not an export of the format asked for; the message says what it is."""
+
+
 def review_status() -> str | None:
     """The "in review" status, when the blog has one (the editors' work adds it)."""
     for status in Post.Status:

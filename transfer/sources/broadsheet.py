@@ -13,6 +13,7 @@ from typing import BinaryIO
 
 from transfer.exporting import FORMAT, SCHEMA_VERSION
 from transfer.records import AuthorRecord, PostRecord, Record, Skip, TermRecord
+from transfer.sources import NotAnExport
 
 
 class BroadsheetReader:
@@ -21,7 +22,7 @@ class BroadsheetReader:
     def __init__(self, stream: BinaryIO) -> None:
         self.document = json.load(stream)
         if not isinstance(self.document, dict) or self.document.get("format") != FORMAT:
-            raise ValueError(f'not a Broadsheet export: no "format": "{FORMAT}"')
+            raise NotAnExport(f'not a Broadsheet export: no "format": "{FORMAT}"')
         if self.document.get("version") != SCHEMA_VERSION:
             raise ValueError(
                 f"export schema version {self.document.get('version')!r}; "

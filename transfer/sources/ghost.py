@@ -1,11 +1,14 @@
 """Ghost's JSON export (`db[0].data`: posts, tags, users, posts_tags, posts_authors) → records.
 
 Bodies come from each post's `html` field, converted to Markdown. Exports without it
-(some Ghost versions leave it out) fall back to the post's Mobiledoc Markdown cards or to
-the text of its Lexical tree. Ghost has tags only: the post's first public tag (Ghost's
-"primary tag") also becomes its category, the rest stay tags; internal tags (`#name`)
-are not imported. `published` → published, `scheduled` → scheduled, `draft` → draft;
-pages, and email-only (`sent`) posts, are skipped and counted.
+(some Ghost versions leave it out) have the post's Lexical or Mobiledoc document rendered
+here (`transfer.sources.koenig`), else its `plaintext`. Ghost has tags only: the post's
+first public tag (Ghost's "primary tag") also becomes its category, the rest stay tags;
+internal tags (`#name`) are not imported. `published` → published, `scheduled` →
+scheduled, `draft` → draft; pages, and email-only (`sent`) posts, are skipped and counted.
+A post for members, paying members or tiers (`visibility` not `public`) is imported as a
+draft and counted: we have no members, so it would otherwise be public. Files without
+the `db` wrapper are read too.
 
 A Ghost export is one JSON document, read whole: its size is the site's text, not its
 images, so it is small next to a WordPress archive.
@@ -17,22 +20,28 @@ import json
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from html import escape
 from typing import BinaryIO
 
 from blog.models import Post
-from transfer.html import html_to_text
+from transfer.html import html_to_text, untitled_title
 from transfer.records import AuthorRecord, Note, PostRecord, Record, Skip, TermRecord
+
+from . import NotAnExport
+from .koenig import lexical_html, mobiledoc_html
 
 
 class GhostReader:
     source = "ghost"
 
     def __init__(self, stream: BinaryIO) -> None:
-        document = json.load(stream)
         try:
-            self.data = document["db"][0]["data"]
-        except (KeyError, IndexError, TypeError) as error:
-            raise ValueError("not a Ghost export: no db[0].data") from error
+            document = json.load(stream)
+        except UnicodeDecodeError as error:
+            raise NotAnExport("not a Ghost export: the file is not JSON text") from error
+        except json.JSONDecodeError as error:
+            raise NotAnExport(f"not a Ghost export: not JSON ({error})") from error
+        self.data = _data(document)
         self.total = len(self.data.get("posts", []))
         self.categories: set[str] = set()  # primary tags already sent as categories
 
@@ -75,9 +84,20 @@ class GhostReader:
         if status not in ("published", "scheduled", "draft"):
             yield Skip(f"status {status or 'missing'}")
             return
-        if not key or not str(post.get("title") or "").strip():
-            yield Skip("invalid item", f"{label}: no id or no title")
+        if not key:
+            yield Skip("invalid item", f"{label}: no id")
             return
+        title, adjustments = str(post.get("title") or "").strip(), []
+        if not title:
+            title = untitled_title(post.get("html") or post.get("plaintext") or "")
+            adjustments.append("untitled: titled from its first words or date")
+        visibility = str(post.get("visibility") or "public")
+        draft = status == "draft"
+        if visibility != "public" and not draft:
+            # Members-only, paid and tier posts would be public here: there are no
+            # members yet. Kept as drafts for an editor to decide, and counted.
+            draft = True
+            adjustments.append(f"visibility {visibility}: imported as a draft (not public)")
         try:
             published_at = _date(post.get("published_at"))
             created_at = _date(post.get("created_at"))
@@ -100,13 +120,15 @@ class GhostReader:
         authors = post_authors.get(key) or [str(post.get("author_id") or "")]
         if len(authors) > 1:
             yield Note("posts with several Ghost authors keep the first (primary) author")
-        draft = status == "draft"
+        lost: list[str] = []
+        body, body_format = _body(post, lost)
+        adjustments += [f"lost in conversion: {what}" for what in dict.fromkeys(lost)]
         yield PostRecord(
             key=key,
-            title=str(post["title"]).strip(),
+            title=title,
             slug=post.get("slug") or "",
-            body=post["html"] if post.get("html") else _body(post),
-            body_format="html" if post.get("html") else "markdown",
+            body=body,
+            body_format=body_format,
             excerpt=html_to_text(post.get("custom_excerpt") or ""),
             author_key=authors[0],
             category_key=category,
@@ -115,7 +137,21 @@ class GhostReader:
             published_at=None if draft else published_at,
             created_at=created_at,
             updated_at=updated_at,
+            adjustments=adjustments,
+            permalinks=[f"/{post['slug']}/"] if post.get("slug") else [],
         )
+
+
+def _data(document) -> dict:
+    """The tables: `db[0].data` (Ghost's own export), or `data` / the document itself
+    (exports written by migration tools and Ghost's importer fixtures, without `db`)."""
+    if isinstance(document, dict) and isinstance(document.get("db"), list) and document["db"]:
+        document = document["db"][0]
+    if isinstance(document, dict) and isinstance(document.get("data"), dict):
+        document = document["data"]
+    if not isinstance(document, dict) or not isinstance(document.get("posts"), list):
+        raise NotAnExport("not a Ghost export: no posts table (db[0].data.posts)")
+    return document
 
 
 def _ordered(rows: list[dict], field: str) -> dict[str, list[str]]:
@@ -137,31 +173,23 @@ def _date(value) -> datetime | None:
     return parsed
 
 
-def _body(post: dict) -> str:
-    """Markdown for a post without `html`: its Mobiledoc cards, Lexical text or plain text."""
-    if post.get("mobiledoc"):
-        return _mobiledoc_markdown(post["mobiledoc"])
-    if post.get("lexical"):
-        return _lexical_text(post["lexical"])
-    return post.get("plaintext") or ""
+GHOST_URL = "__GHOST_URL__"
 
 
-def _mobiledoc_markdown(raw: str) -> str:
-    """The Markdown cards of a Mobiledoc document (Ghost 1 to 4's default editor)."""
-    doc = json.loads(raw)
-    parts = [p.get("markdown", "") for name, p in doc.get("cards", []) if name == "markdown"]
-    return "\n\n".join(parts).strip() + "\n"
-
-
-def _lexical_text(raw: str) -> str:
-    """The paragraphs of a Lexical document as plain Markdown paragraphs (no html field)."""
-
-    def text(node: dict) -> str:
-        if node.get("type") in ("text", "extended-text"):
-            return node.get("text", "")
-        if node.get("type") == "markdown":
-            return node.get("markdown", "")
-        return "".join(text(child) for child in node.get("children", []))
-
-    root = json.loads(raw).get("root", {})
-    return "\n\n".join(t for t in (text(c) for c in root.get("children", [])) if t) + "\n"
+def _body(post: dict, lost: list[str]) -> tuple[str, str]:
+    """(body, format): Ghost's rendered `html` when the export has it, else the
+    Lexical or Mobiledoc document rendered to HTML here, else the `plaintext`."""
+    if post.get("html"):
+        # Ghost 4+ writes its own address as `__GHOST_URL__`: links to the old site's
+        # pages become paths here, which `--keep-permalinks` sends on to the new posts.
+        return post["html"].replace(GHOST_URL, ""), "html"
+    for field, render in (("lexical", lexical_html), ("mobiledoc", mobiledoc_html)):
+        if post.get(field):
+            try:
+                rendered = render(post[field], lost).replace(GHOST_URL, "")
+            except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError):
+                continue  # a damaged document: try the next source of the text
+            if rendered.strip():
+                return rendered, "html"
+    text = post.get("plaintext") or ""
+    return "".join(f"<p>{escape(p)}</p>" for p in text.split("\n\n") if p.strip()), "html"

@@ -1,8 +1,11 @@
 """WordPress WXR (1.0 to 1.2) → records, streamed: memory stays bounded on a 1 GB export.
 
-Parsed with defusedxml's `iterparse`, which refuses entity declarations (billion laughs)
-and external entities or DTDs before anything is read from them. Each `<item>` is turned
-into records when it ends and is then dropped from the tree.
+Parsed with defusedxml's `iterparse`, which refuses entity declarations (billion laughs),
+external entities and any DOCTYPE (a WXR file has none) before anything is read from
+them. A file that is not a WordPress export (an archive, JSON, an HTML page, a feed, a
+file cut short) raises `NotAnExport` with a one-line reason. Posts are keyed by site and
+post id (`example.org#42`): GUIDs repeat across sites and even within one file. Each
+`<item>` is turned into records when it ends and is then dropped from the tree.
 
 Mapping (docs/import-export.md has the table): `publish` → published, `future` →
 published with its future date (scheduled), `draft` → draft, `pending` → in review when
@@ -18,14 +21,15 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import BinaryIO
 from urllib.parse import unquote, urlsplit
+from xml.etree.ElementTree import ParseError
 
 import defusedxml.ElementTree as SafeET
 
 from blog.models import Post
-from transfer.html import html_to_text
+from transfer.html import html_to_text, untitled_title
 from transfer.records import AuthorRecord, Note, PostRecord, Record, Skip, TermRecord
 
-from . import aware, review_status
+from . import NotAnExport, aware, review_status
 
 _NAMESPACES = {
     "http://purl.org/rss/1.0/modules/content/": "content:",
@@ -35,14 +39,30 @@ _NAMESPACES = {
 _NO_DATE = "0000-00-00 00:00:00"
 
 
+# The first bytes of files people pick by mistake: refused by name, not as "bad XML".
+_NOT_XML = {
+    b"PK\x03\x04": "a ZIP archive (unzip it and give the .xml inside)",
+    b"\x1f\x8b": "a gzip file (gunzip it first)",
+    b"{": "a JSON file (a Ghost export? use import_ghost)",
+    b"[": "a JSON file",
+}
+
+
 def _name(tag: str) -> str:
-    """`{http://wordpress.org/export/1.2/}post_id` → `wp:post_id`, whatever the version."""
+    """`{http://wordpress.org/export/1.2/}post_id` → `wp:post_id`, whatever the version
+    and whether the scheme is http (wordpress.org) or https (WordPress.com)."""
     if not tag.startswith("{"):
         return tag
     uri, local = tag[1:].split("}", 1)
-    if uri.startswith("http://wordpress.org/export/"):
+    if uri.startswith(("http://wordpress.org/export/", "https://wordpress.org/export/")):
         return ("excerpt:" if uri.rstrip("/").endswith("excerpt") else "wp:") + local
-    return _NAMESPACES.get(uri, "") + local
+    return _NAMESPACES.get(uri.replace("https://", "http://", 1), "") + local
+
+
+def _site_key(url: str) -> str:
+    """`https://Example.org/blog/` → `example.org/blog`: the site, whatever the scheme."""
+    parts = urlsplit(url.strip())
+    return (parts.netloc.lower() + parts.path.rstrip("/")) or url.strip()
 
 
 class WordPressReader:
@@ -57,13 +77,57 @@ class WordPressReader:
         self.category_name: dict[str, str] = {}
         self.seen_terms: set[tuple[str, str]] = set()
         self.review = review_status()
+        self.site = ""  # `wp:base_site_url` (else the channel's link): namespaces post ids
+        self.wxr = False  # a `wp:` field seen: the file is a WordPress export
+        self._refuse_if_not_xml()
+
+    def _refuse_if_not_xml(self) -> None:
+        if not self.stream.seekable():
+            return
+        head = self.stream.read(64)
+        self.stream.seek(0)
+        start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+        for magic, what in _NOT_XML.items():
+            if start.startswith(magic):
+                raise NotAnExport(f"not a WordPress export: the file is {what}")
+        if not start:
+            raise NotAnExport("not a WordPress export: the file is empty")
+        if start.lower().startswith((b"<!doctype html", b"<html")):
+            raise NotAnExport(
+                "not a WordPress export: the file is an HTML page "
+                "(a login or error page saved instead of the export?)"
+            )
 
     def __iter__(self) -> Iterator[Record]:
+        self.started = False
+        try:
+            yield from self._read()
+        except ParseError as error:
+            if not self.started:
+                raise NotAnExport(f"not a WordPress export: not XML ({error})") from error
+            raise NotAnExport(
+                f"the export is damaged or cut short (an interrupted download?): {error}"
+            ) from error
+        if not self.wxr:
+            raise NotAnExport(
+                "not a WordPress export: no WordPress (wp:) fields; "
+                "is it an RSS feed rather than Tools → Export?"
+            )
+
+    def _read(self) -> Iterator[Record]:
         depth = 0
         channel = None
-        for event, element in SafeET.iterparse(self.stream, events=("start", "end")):
+        for event, element in SafeET.iterparse(
+            self.stream, events=("start", "end"), forbid_dtd=True
+        ):
             if event == "start":
                 depth += 1
+                self.started = True
+                if depth == 1 and element.tag != "rss":
+                    raise NotAnExport(
+                        "not a WordPress export: the document is "
+                        f"<{_name(element.tag)}>, a WXR file is <rss> with a <channel>"
+                    )
                 if depth == 2:
                     channel = element
                 continue
@@ -76,12 +140,24 @@ class WordPressReader:
     def _top_level(self, element) -> Iterator[Record]:
         name = _name(element.tag)
         fields = {_name(child.tag): (child.text or "") for child in element}
+        if name.startswith("wp:") or any(f.startswith("wp:") for f in fields):
+            self.wxr = True
+        if name == "wp:base_site_url" or (name == "link" and not self.site):
+            self.site = _site_key(element.text or "")
+        if name == "item" and not self.wxr:
+            # An RSS feed, or an export whose namespace we do not know: importing it
+            # would only fill the summary with "invalid item" lines. Refused whole.
+            raise NotAnExport(
+                "not a WordPress export: its items have no WordPress (wp:) fields; "
+                "is it an RSS feed rather than Tools → Export?"
+            )
         if name == "wp:wxr_version" and (element.text or "").strip() not in ("1.0", "1.1", "1.2"):
             yield Note(f"WXR version {element.text!r} is newer than 1.2: read as 1.2")
         elif name == "wp:author":
+            login = fields.get("wp:author_login", "").strip()
             yield AuthorRecord(
-                key=fields.get("wp:author_login", ""),
-                username=fields.get("wp:author_login", ""),
+                key=login,
+                username=login,
                 email=fields.get("wp:author_email", ""),
                 display_name=fields.get("wp:author_display_name", ""),
                 first_name=fields.get("wp:author_first_name", ""),
@@ -98,6 +174,7 @@ class WordPressReader:
                 name=self.category_name[slug],
                 slug=slug,
                 description=fields.get("wp:category_description", ""),
+                path=" > ".join(self._chain(slug)),
             )
         elif name == "wp:tag":
             slug = fields.get("wp:tag_slug", "")
@@ -118,7 +195,11 @@ class WordPressReader:
             yield Skip("comment (not imported)")
         post_type = fields.get("wp:post_type", "post")
         status = fields.get("wp:status", "")
-        key = fields.get("guid", "").strip() or fields.get("wp:post_id", "").strip()
+        # Keyed by site and post id: GUIDs repeat (`http://localhost/?p=1` on every fresh
+        # install, items copied between sites), post ids are unique within a site.
+        post_id = fields.get("wp:post_id", "").strip()
+        guid = fields.get("guid", "").strip()
+        key = f"{self.site}#{post_id}" if post_id else guid
         label = f"item {fields.get('wp:post_id') or '?'} ({fields.get('title', '')[:60]!r})"
         if post_type != "post":
             yield Skip({"page": "page", "attachment": "attachment"}.get(post_type, "other type"))
@@ -129,9 +210,14 @@ class WordPressReader:
         if fields.get("wp:post_password"):
             yield Skip("password-protected")
             return
-        if not key or not fields.get("title", "").strip():
-            yield Skip("invalid item", f"{label}: no id or no title")
+        if not key:
+            yield Skip("invalid item", f"{label}: no wp:post_id and no guid")
             return
+        title, adjustments = fields.get("title", "").strip(), []
+        if not title:
+            # WordPress allows untitled posts; ours need a title.
+            title = untitled_title(fields.get("content:encoded", ""), fields.get("wp:post_date"))
+            adjustments.append("untitled: titled from its first words or date")
         try:
             published_at = self._date(fields, "wp:post_date")
             updated_at = self._date(fields, "wp:post_modified")
@@ -174,12 +260,12 @@ class WordPressReader:
         draft = post_status == Post.Status.DRAFT or post_status == self.review
         yield PostRecord(
             key=key,
-            title=fields.get("title", "").strip(),
+            title=title,
             slug=fields.get("wp:post_name", ""),
             body=fields.get("content:encoded", ""),
             body_format="wordpress",
             excerpt=html_to_text(fields.get("excerpt:encoded", "")),
-            author_key=fields.get("dc:creator", ""),
+            author_key=fields.get("dc:creator", "").strip(),
             category_key=category,
             tag_keys=tags,
             status=post_status,
@@ -187,6 +273,8 @@ class WordPressReader:
             created_at=published_at,
             updated_at=updated_at or published_at,
             permalinks=self._permalinks(fields, published_at),
+            adjustments=adjustments,
+            legacy_key=guid or post_id,
         )
 
     def _date(self, fields: dict[str, str], name: str) -> datetime | None:

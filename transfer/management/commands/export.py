@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from transfer.exporting import write_document, write_markdown
+from transfer.exporting import FLAVOURS, write_document, write_markdown
 
 
 class Command(BaseCommand):
@@ -15,10 +15,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--markdown", metavar="DIR", help="write one Markdown file per post into DIR instead"
         )
+        parser.add_argument(
+            "--flavour",
+            choices=FLAVOURS,
+            default="hugo",
+            help="with --markdown: front matter and layout for Hugo (DIR = content/posts) or "
+            "Jekyll (DIR = the site root: _posts/ and _drafts/)",
+        )
 
-    def handle(self, *args, output=None, markdown=None, **options) -> None:
+    def handle(self, *args, output=None, markdown=None, flavour="hugo", **options) -> None:
         if markdown:
-            count = write_markdown(Path(markdown))
+            count = write_markdown(Path(markdown), flavour)
             self.stderr.write(f"{count} posts written to {markdown}")
             return
         if output:

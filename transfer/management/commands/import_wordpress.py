@@ -1,6 +1,9 @@
 """`manage.py import_wordpress FILE.xml`: a WordPress WXR export (see docs/import-export.md)."""
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django.conf import settings
+from django.core.management.base import CommandError
 
 from transfer.command import ImportCommand
 from transfer.sources.wordpress import WordPressReader
@@ -11,6 +14,7 @@ class Command(ImportCommand):
     source = WordPressReader.source
     file_help = "WordPress export (Tools → Export → All content), WXR 1.1 or 1.2"
     permalinks = True
+    permalinks_help = "old URLs (/YYYY/MM/DD/slug/, /?p=ID) answer 301 to the new post"
 
     def add_arguments(self, parser) -> None:
         super().add_arguments(parser)
@@ -19,6 +23,16 @@ class Command(ImportCommand):
             default=settings.TIME_ZONE,
             help="the WordPress site's time zone, for items without a GMT date",
         )
+
+    def handle(self, *args, **options) -> None:
+        try:
+            ZoneInfo(options["timezone"])
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise CommandError(
+                f"--timezone {options['timezone']!r} is not a time zone name "
+                "(for example Europe/Paris or UTC)"
+            ) from error
+        super().handle(*args, **options)
 
     def reader(self, stream, **options):
         return WordPressReader(stream, time_zone=options["timezone"])
