@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.roles import CONTRIBUTOR
+from accounts.usernames import username_free
 from blog.cache import invalidate_pages
 from blog.models import MAX_BODY_LENGTH, Category, Post, Tag, search_document
 from blog.slugs import MAX_LENGTH as SLUG_MAX_LENGTH
@@ -180,11 +181,8 @@ class _Importer:
 
     def _create_user(self, record: AuthorRecord) -> int:
         User = get_user_model()
-        base = "".join(c for c in record.username if c.isalnum() or c in "_.@+-")[:140]
-        base = base or slugify(record.display_name) or "author"
-        username, n = base, 2
-        while User.objects.filter(username=username).exists():
-            username, n = f"{base}-{n}", n + 1
+        fallback = slugify(record.display_name) or "author"
+        username = username_free(record.username, fallback=fallback, sep="-")
         roles = self.options.default_roles if record.roles is None else record.roles
         user = User(
             username=username,

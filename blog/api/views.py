@@ -214,7 +214,7 @@ class AuthorViewSet(StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = AuthorSerializer
     lookup_field = "username"
-    lookup_value_regex = r"[\w.@+-]+"
+    lookup_value_regex = r"[^\x00]+"  # any stored username (reader URLs alike)
     filter_backends = [OrderingFilter]
     ordering_fields = ["username"]
 
