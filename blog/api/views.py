@@ -25,6 +25,7 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework_simplejwt import views as jwt_views
 
 from accounts import tokens
+from accounts.login_limits import address_locked
 
 from .. import permissions, redirects
 from ..cache import cache_anonymous_page
@@ -263,7 +264,8 @@ class TokenObtainPairSerializer(tokens.TokenObtainPairSerializer):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields[self.username_field] = StrictCharField(write_only=True)
+        # The user model's 150 characters: a longer name is a 400, not a login try.
+        self.fields[self.username_field] = StrictCharField(write_only=True, max_length=150)
         self.fields["password"] = StrictCharField(write_only=True, trim_whitespace=False)
 
 
@@ -292,7 +294,8 @@ class TokenObtainPairView(jwt_views.TokenObtainPairView):
         data = self.request.data if isinstance(self.request.data, dict) else {}
         username = data.get("username")
         credentials = {"username": username} if isinstance(username, str) else None
-        return AxesProxyHandler.is_locked(self.request._request, credentials)
+        request = self.request._request
+        return AxesProxyHandler.is_locked(request, credentials) or address_locked(request)
 
 
 class TokenRefreshView(jwt_views.TokenRefreshView):
