@@ -21,7 +21,6 @@ its table holds (a longer username made PostgreSQL refuse the row: a 500).
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.backends import BaseBackend
 from django.contrib.auth.signals import user_login_failed
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
@@ -71,8 +70,12 @@ def count_failure(sender, credentials: dict, request: HttpRequest | None = None,
         cache.set(key, 1, timeout=window)
 
 
-class AddressLimitBackend(BaseBackend):
-    """Refuses every login from an address over its failure limit (module docstring)."""
+class AddressLimitBackend:
+    """Refuses every login from an address over its failure limit (module docstring).
+
+    Only `authenticate`: with no `get_user` it is never a session's backend (Django's
+    `force_login` and `get_user` skip it), like axes' own standalone backend.
+    """
 
     def authenticate(self, request, **credentials):
         if address_locked(request):
