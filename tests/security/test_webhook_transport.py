@@ -167,3 +167,63 @@ def test_a_trickling_receiver_cannot_hold_a_worker_past_the_deadline(settings, r
     assert elapsed < 2, f"the attempt took {elapsed:.1f} s"
     delivery.refresh_from_db()
     assert delivery.status == "pending" and "within 1 s" in delivery.last_error
+
+
+def _self_signed(tmp_path) -> tuple[str, str]:
+    """A certificate for NAME that no public CA signed (openssl, as the nginx tests use)."""
+    import shutil
+    import subprocess
+
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is not installed")
+    cert, key = str(tmp_path / "cert.pem"), str(tmp_path / "key.pem")
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", f"/CN={NAME}",
+         "-addext", f"subjectAltName=DNS:{NAME}"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+def test_https_goes_to_the_vetted_address_with_the_host_in_sni_and_a_checked_certificate(
+    settings, dns, tmp_path
+):
+    """A certificate no public CA signed is refused (a failed attempt), after a handshake
+    with the vetted address that named the host (SNI)."""
+    import ssl
+
+    settings.WEBHOOKS_ALLOW_PRIVATE = True
+    cert, key = _self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    names: list[str | None] = []
+    context.sni_callback = lambda sock, server_name, ctx: names.append(server_name)
+
+    def tls(conn: socket.socket) -> None:
+        with context.wrap_socket(conn, server_side=True):
+            pass
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        conn.settimeout(5)
+        try:
+            tls(conn)
+        except (OSError, ssl.SSLError):
+            pass
+        finally:
+            conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    dns(["127.0.0.1"])
+    delivery = delivery_to(f"https://{NAME}:{port}/hook")
+    assert services.attempt(delivery) is False
+    listener.close()
+    delivery.refresh_from_db()
+    assert (delivery.attempts, delivery.last_status_code) == (1, None)
+    assert "CERTIFICATE_VERIFY_FAILED" in delivery.last_error
+    assert names == [NAME]
