@@ -15,13 +15,18 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
 
 
+def _folded(address: str) -> str:
+    return unicodedata.normalize("NFKC", address).casefold()
+
+
 def _same_address(a: str, b: str) -> bool:
     """Equal ignoring case, the way Django's own form compares them."""
-    fold = lambda s: unicodedata.normalize("NFKC", s).casefold()  # noqa: E731
-    return fold(a) == fold(b)
+    return _folded(a) == _folded(b)
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's form; `get_users` without its usable-password condition."""
+
     def get_users(self, email: str) -> Iterator:
         users = get_user_model()._default_manager.filter(email__iexact=email, is_active=True)
         return (user for user in users if _same_address(email, user.email))

@@ -18,8 +18,11 @@ import io
 from PIL import Image, ImageCms
 
 MAX_BYTES = 1 << 20  # Display P3 is ~0.5 KB, sRGB ~3 KB; large print profiles ~0.5 MB
-_SPACE_OF_MODE = {"RGB": "RGB", "RGBA": "RGB", "P": "RGB", "PA": "RGB", "L": "GRAY", "LA": "GRAY"}
-_SPACE_OF_MODE["CMYK"] = "CMYK"
+# The colour space (ICC header) a profile must describe for pictures of each mode.
+_SPACE_OF_MODE = {
+    "RGB": "RGB", "RGBA": "RGB", "P": "RGB", "PA": "RGB", "L": "GRAY", "LA": "GRAY",
+    "CMYK": "CMYK",
+}  # fmt: skip
 
 
 def valid_profile(image: Image.Image) -> bytes | None:
