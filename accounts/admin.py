@@ -27,6 +27,7 @@ from .integration_keys import integration_key_issue, integration_key_revoke
 from .invites import writer_invite
 from .models import IntegrationKey, User
 from .roles import AUTHOR, CONTRIBUTOR, EDITOR, ROLES, role_of, set_role
+from .usernames import username_clean, username_free
 
 ROLE_CHOICES = [
     ("Contributor", "Contributor — writes drafts and submits them for review"),
@@ -60,16 +61,13 @@ class InviteForm(forms.Form):
         return email
 
     def clean_username(self) -> str:
-        wanted = self.cleaned_data.get("username", "").strip()
-        if wanted:
+        wanted = self.cleaned_data.get("username", "")
+        if wanted.strip():
+            wanted = username_clean(wanted)
             if User.objects.filter(username__iexact=wanted).exists():
                 raise forms.ValidationError("That username is taken.")
             return wanted
-        base = slugify(self.data.get("email", "").split("@")[0])[:140] or "writer"
-        candidate, n = base, 2
-        while User.objects.filter(username__iexact=candidate).exists():
-            candidate, n = f"{base}{n}", n + 1
-        return candidate
+        return username_free(slugify(self.data.get("email", "").split("@")[0]))
 
 
 class RoleForm(forms.Form):

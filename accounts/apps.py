@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
+        from . import login_limits  # noqa: F401  (connects its user_login_failed receiver)
         from .roles import ensure_roles
 
         # After blog's permissions exist (auth creates them on blog's post_migrate).

@@ -15,15 +15,19 @@ from django.utils.http import urlsafe_base64_encode
 
 from .models import User
 from .roles import set_role
+from .usernames import username_clean
 
 
 def writer_invite(*, email: str, username: str, display_name: str, role: str) -> User:
-    """Create the account (staff by its role) and mail the invitation after the commit."""
+    """Create the account (staff by its role) and mail the invitation after the commit.
+
+    The username must pass accounts/usernames.py (`ValidationError` otherwise).
+    """
     from blog.tasks import enqueue_on_commit
 
     from .tasks import mail_invitation
 
-    user = User(username=username, email=email, display_name=display_name)
+    user = User(username=username_clean(username), email=email, display_name=display_name)
     user.set_unusable_password()
     user.save()
     set_role(user, role)

@@ -1,9 +1,12 @@
 """The custom user: unique case-insensitive email, a display name and a short bio."""
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.crypto import salted_hmac
+
+from .usernames import username_clean
 
 
 class User(AbstractUser):
@@ -32,6 +35,14 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+    def clean(self) -> None:
+        """Django's checks, plus the username rule of accounts/usernames.py (any form)."""
+        super().clean()
+        try:
+            self.username = username_clean(self.username)
+        except ValidationError as error:
+            raise ValidationError({"username": error.error_list}) from error
 
     def save(self, *args, **kwargs) -> None:
         self.email = self.email.strip()

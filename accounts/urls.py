@@ -1,25 +1,44 @@
-"""Login, logout, password change and reset, rendered with the site's own templates."""
+"""Login, logout, password change and reset, rendered with the site's own templates.
 
+Django's auth views name the site after `get_current_site(request)`, which without the
+sites framework is the request's `Host`; every view here gets the configured site name
+instead (`SITE`, read when the page is drawn), the reset mail too.
+"""
+
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
+from django.utils.functional import lazy
+from django.views.decorators.cache import never_cache
 
 from config.origin import on_site_origin
 
+from .forms import PasswordResetForm
+
 app_name = "accounts"
 
+SITE = {"site_name": lazy(lambda: settings.SITE_NAME, str)()}
+
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True, extra_context=SITE),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(extra_context=SITE), name="logout"),
     path(
         "password/change/",
-        auth_views.PasswordChangeView.as_view(
-            success_url=reverse_lazy("accounts:password_change_done")
+        # A signed-in page (Django's own marks login and reset never_cache; not this one).
+        never_cache(
+            auth_views.PasswordChangeView.as_view(
+                success_url=reverse_lazy("accounts:password_change_done"), extra_context=SITE
+            )
         ),
         name="password_change",
     ),
     path(
         "password/change/done/",
-        auth_views.PasswordChangeDoneView.as_view(),
+        never_cache(auth_views.PasswordChangeDoneView.as_view(extra_context=SITE)),
         name="password_change_done",
     ),
     path(
@@ -27,27 +46,30 @@ urlpatterns = [
         # The mailed link is on the site's origin, never on the requester's Host.
         on_site_origin(
             auth_views.PasswordResetView.as_view(
+                form_class=PasswordResetForm,  # also for accounts with no password yet
                 success_url=reverse_lazy("accounts:password_reset_done"),
                 email_template_name="registration/password_reset_email.txt",
+                extra_context=SITE,
+                extra_email_context=SITE,
             )
         ),
         name="password_reset",
     ),
     path(
         "password/reset/done/",
-        auth_views.PasswordResetDoneView.as_view(),
+        auth_views.PasswordResetDoneView.as_view(extra_context=SITE),
         name="password_reset_done",
     ),
     path(
         "reset/<uidb64>/<token>/",
         auth_views.PasswordResetConfirmView.as_view(
-            success_url=reverse_lazy("accounts:password_reset_complete")
+            success_url=reverse_lazy("accounts:password_reset_complete"), extra_context=SITE
         ),
         name="password_reset_confirm",
     ),
     path(
         "reset/done/",
-        auth_views.PasswordResetCompleteView.as_view(),
+        auth_views.PasswordResetCompleteView.as_view(extra_context=SITE),
         name="password_reset_complete",
     ),
 ]

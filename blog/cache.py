@@ -216,6 +216,15 @@ def weak(etag: str) -> str:
     return etag if etag.startswith("W/") else f"W/{etag}"
 
 
+def shared_seconds(entry: dict, now: float) -> float:
+    """How long shared caches may still keep `entry`: its lifetime counted from when it
+    was made, never the time left before a scheduled post goes live (which cuts the app's
+    own entry short: a count-down to it in `s-maxage` would tell anyone the embargo). A
+    CDN may so show a scheduled post up to `PAGE_CACHE_SECONDS` late; nginx's micro-cache
+    and browsers keep pages for 5 s."""
+    return entry.get("shared_until", entry["expires"]) - now
+
+
 def cache_control(seconds: float) -> str:
     """`public`, `s-maxage` up to the entry's expiry, a short `max-age` for browsers."""
     shared = max(0, int(seconds))
@@ -238,6 +247,7 @@ def _new_entry(response: HttpResponse, lookup: Lookup, expires: float) -> dict:
     return {
         "generation": lookup.generation,
         "expires": expires,
+        "shared_until": timezone.now().timestamp() + settings.PAGE_CACHE_SECONDS,
         "content": content,
         "gzip": (
             gzip.compress(content, compresslevel=6, mtime=0)
@@ -259,7 +269,7 @@ def _hit(request: HttpRequest, entry: dict, now: float, offered) -> HttpResponse
         if "ETag" in response:
             response["ETag"] = weak(response["ETag"])
     response["X-Page-Cache"] = "hit"
-    return _public(response, entry["expires"] - now, offered)
+    return _public(response, shared_seconds(entry, now), offered)
 
 
 def cache_anonymous_page(
@@ -327,7 +337,7 @@ def cache_anonymous_page(
             else:
                 store(lookup, entry)
             response["X-Page-Cache"] = "miss"
-            return _public(response, expires - now.timestamp(), recipe.offered)
+            return _public(response, shared_seconds(entry, now.timestamp()), recipe.offered)
 
         wrapper.page_cache_recipe = recipe
         return wrapper

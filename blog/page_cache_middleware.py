@@ -62,6 +62,7 @@ from .cache import (
     cache_control,
     look_up,
     page_key,
+    shared_seconds,
     store,
     weak,
 )
@@ -260,7 +261,7 @@ def _hit(request: HttpRequest, entry: dict, now: float) -> Hit:
     if gzipped:
         headers.append(("Content-Encoding", "gzip"))
     headers += [
-        ("Cache-Control", cache_control(entry["expires"] - now)),
+        ("Cache-Control", cache_control(shared_seconds(entry, now))),
         ("Content-Length", str(len(body))),
         ("X-Page-Cache", "hit"),
     ]

@@ -32,8 +32,9 @@ urlpatterns = [
     path("category/<slug:slug>/feed/", feed(CategoryFeed()), name="category_feed"),
     path("tag/<slug:slug>/", pages.TagView.as_view(), name="tag"),
     path("tag/<slug:slug>/feed/", feed(TagFeed()), name="tag_feed"),
-    # Django's username characters only: anything else (a NUL byte, say) is a plain 404.
-    re_path(r"^author/(?P<username>[\w.@+-]+)/$", pages.AuthorView.as_view(), name="author"),
+    # Any stored username reverses (even one from before accounts/usernames.py, with a
+    # `/` in it); a NUL byte, which no database column holds, is a plain 404.
+    re_path(r"^author/(?P<username>[^\x00]+)/$", pages.AuthorView.as_view(), name="author"),
     path("archive/", pages.ArchiveIndexView.as_view(), name="archive"),
     path("archive/<int:year>/<int:month>/", pages.MonthArchiveView.as_view(), name="month"),
     path("search/", search.search, name="search"),

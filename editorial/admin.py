@@ -7,9 +7,17 @@ POST ones CSRF (Django's middleware; nothing is exempt).
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponseRedirect, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -23,6 +31,8 @@ from blog.models import MAX_BODY_LENGTH, Post
 
 from . import review, revisions
 from .models import Autosave
+
+_ID = re.compile(r"[0-9]{1,18}")  # a row id (ASCII digits, within bigint), as typed in a URL
 
 admin.site.unregister(Post)
 
@@ -145,10 +155,10 @@ class EditorialPostAdmin(PostAdmin):
         if request.method != "POST":
             return JsonResponse({"error": "POST the body."}, status=405)
         post_id = request.POST.get("post", "")
-        if post_id.isdigit():
-            post = get_object_or_404(Post, pk=int(post_id))
-            if not permissions.can_change(request.user, post):
-                raise PermissionDenied
+        if _ID.fullmatch(post_id):
+            post = Post.objects.filter(pk=int(post_id)).first()
+            if post is None or not permissions.can_change(request.user, post):
+                raise Http404("No such post.")  # another's post and a missing one alike
         elif not permissions.is_writer(request.user):
             raise PermissionDenied
         body = request.POST.get("body", "")[:MAX_BODY_LENGTH]
@@ -169,19 +179,26 @@ class EditorialPostAdmin(PostAdmin):
         )
 
     @staticmethod
-    def _autosave_fields(request) -> dict[str, str]:
-        return {
+    def _autosave_fields(request) -> dict[str, str] | None:
+        """The autosaved text, or None when it holds a NUL byte (no text column can)."""
+        fields = {
             "title": request.POST.get("title", "")[:200],
             "body": request.POST.get("body", "")[:MAX_BODY_LENGTH],
             "excerpt": request.POST.get("excerpt", "")[:500],
         }
+        return None if any("\x00" in value for value in fields.values()) else fields
+
+    NUL_REFUSED = {"error": "The text contains a NUL character, which cannot be saved."}
 
     def autosave_view(self, request: HttpRequest, object_id: int) -> JsonResponse:
         if request.method != "POST":
             return JsonResponse({"error": "POST the form."}, status=405)
         post = self._changeable(request, object_id)
+        fields = self._autosave_fields(request)
+        if fields is None:
+            return JsonResponse(self.NUL_REFUSED, status=400)
         autosave, _ = Autosave.objects.update_or_create(
-            post=post, user=request.user, defaults=self._autosave_fields(request)
+            post=post, user=request.user, defaults=fields
         )
         return self._autosaved(request, autosave)
 
@@ -191,8 +208,11 @@ class EditorialPostAdmin(PostAdmin):
             return JsonResponse({"error": "POST the form."}, status=405)
         if not self.has_add_permission(request):
             raise PermissionDenied
+        fields = self._autosave_fields(request)
+        if fields is None:
+            return JsonResponse(self.NUL_REFUSED, status=400)
         autosave, _ = Autosave.objects.update_or_create(
-            post=None, user=request.user, defaults=self._autosave_fields(request)
+            post=None, user=request.user, defaults=fields
         )
         return self._autosaved(request, autosave)
 
@@ -256,9 +276,12 @@ class EditorialPostAdmin(PostAdmin):
         post = self.get_object(request, str(object_id))
         if post is None or not self.has_view_or_change_permission(request, post):
             raise Http404("No such post.")
+        numbers = [request.GET.get(key, "") for key in ("a", "b")]
+        if not all(_ID.fullmatch(number) for number in numbers):
+            return HttpResponseBadRequest("Compare two versions: ?a=<id>&b=<id>.")
         versions = revisions.post_versions(post)
-        older = get_object_or_404(versions, pk=request.GET.get("a") or 0)
-        newer = get_object_or_404(versions, pk=request.GET.get("b") or 0)
+        older = get_object_or_404(versions, pk=int(numbers[0]))
+        newer = get_object_or_404(versions, pk=int(numbers[1]))
         if (older.revision.date_created, older.pk) > (newer.revision.date_created, newer.pk):
             older, newer = newer, older
         with zones.in_editor_zone(request):

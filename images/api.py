@@ -7,6 +7,8 @@ changes the texts; only editors delete. A refused file is a 400 naming the reaso
 
 from __future__ import annotations
 
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.filters import SearchFilter
@@ -124,6 +126,7 @@ class ImageChangeSerializer(ImageSerializer):
     update=extend_schema(request=ImageChangeSerializer),
     partial_update=extend_schema(request=ImageChangeSerializer),
 )
+@method_decorator(never_cache, name="dispatch")  # a writer's library: kept by no cache
 class ImageViewSet(
     StrictQueryParamsMixin,
     mixins.CreateModelMixin,

@@ -38,6 +38,7 @@ from typing import IO
 
 from PIL import Image, ImageOps, UnidentifiedImageError, features
 
+from .colour import valid_profile
 from .conf import image_setting
 
 ACCEPTED_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "WEBP", "GIF") + (
@@ -206,7 +207,9 @@ def _upright(image: Image.Image) -> Image.Image:
 def encode(image: Image.Image, fmt: str, *, save_all: bool = False) -> bytes:
     """`image` as `fmt` bytes, with our encoder settings and no metadata but colour."""
     quality = image_setting("QUALITY")
-    options: dict = {"icc_profile": image.info.get("icc_profile")}
+    # Only a valid profile (images/colour.py); b"" rather than no option, or Pillow falls
+    # back to the image's own `info["icc_profile"]`.
+    options: dict = {"icc_profile": valid_profile(image) or b""}
     if fmt == "JPEG":
         if image.mode not in ("RGB", "L", "CMYK"):
             image = image.convert("RGB")
@@ -219,8 +222,6 @@ def encode(image: Image.Image, fmt: str, *, save_all: bool = False) -> bytes:
         options.update(optimize=False, compress_level=6)
     if save_all:
         options.update(save_all=True)
-    if options["icc_profile"] is None:
-        del options["icc_profile"]
     out = io.BytesIO()
     image.save(out, format=fmt, **options)
     return out.getvalue()

@@ -40,6 +40,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.roles import CONTRIBUTOR
+from accounts.usernames import username_free
 from blog import search_sqlite
 from blog.cache import invalidate_pages
 from blog.models import MAX_BODY_LENGTH, Category, Post, Tag, search_document
@@ -221,11 +222,8 @@ class _Importer:
             # Not an address Django accepts: the author (and their posts) still come in, under
             # the placeholder address, and the summary names the one we could not use.
             refused, email = email, ""
-        base = "".join(c for c in login if c.isalnum() or c in "_.@+-")[:140]
-        base = base or slugify(record.display_name) or "author"
-        username, n = base, 2
-        while User.objects.filter(username=username).exists():
-            username, n = f"{base}-{n}", n + 1
+        fallback = slugify(record.display_name) or "author"
+        username = username_free(login, fallback=fallback, sep="-")
         roles = self.options.default_roles if record.roles is None else record.roles
         user = User(
             username=username,

@@ -7,6 +7,8 @@ headers that sign it, so a receiver can be generated and checked like a client.
 
 from __future__ import annotations
 
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import OpenApiWebhook, extend_schema
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.decorators import action
@@ -78,6 +80,7 @@ class DeliverySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@method_decorator(never_cache, name="dispatch")  # signing secrets: kept by no cache
 class EndpointViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
     """Webhook endpoints (editors only)."""
 

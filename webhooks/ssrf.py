@@ -7,6 +7,11 @@ the endpoint is saved, only what needs no lookup is checked (scheme, an IP liter
 `localhost`), so registering never waits on DNS. `WEBHOOKS_ALLOW_PRIVATE` turns the
 guard off (tests use a receiver on loopback). Redirects are never followed, so a public
 URL cannot bounce the request inward.
+
+A check is only worth something if the request goes where was checked: `check_url`
+returns the addresses it vetted, and `webhooks/transport.py` connects to one of those
+rather than resolving the name again (which a name with a short TTL could answer with
+loopback the second time: DNS rebinding).
 """
 
 from __future__ import annotations
@@ -22,33 +27,38 @@ class BlockedAddress(ValueError):
     """The URL points somewhere the server must not send requests."""
 
 
-def check_url(url: str, resolve: bool = True) -> None:
+def check_url(url: str, resolve: bool = True) -> list[str]:
     """Raise `BlockedAddress` unless every address of `url`'s host is public.
 
-    With `resolve=False` only the URL itself is checked (no DNS lookup).
+    Returns the addresses that were checked, to connect to (with `resolve=False` only the
+    URL itself is checked, with no DNS lookup, and the list is empty).
     """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise BlockedAddress("Only http and https URLs with a host name.")
-    if settings.WEBHOOKS_ALLOW_PRIVATE:
-        return
+    allow_private = settings.WEBHOOKS_ALLOW_PRIVATE
+    if allow_private and not resolve:
+        return []
     host = parts.hostname.rstrip(".").lower()
-    if host == "localhost" or host.endswith(".localhost"):
+    if not allow_private and (host == "localhost" or host.endswith(".localhost")):
         raise BlockedAddress(f"{parts.hostname} is a loopback name.")
     try:
         literal = ipaddress.ip_address(host.strip("[]").split("%")[0])
     except ValueError:
         literal = None  # a name, not an IP literal
-    if literal is not None:
+    if literal is not None and not allow_private:
         _check_address(literal, parts.hostname)
     if not resolve:
-        return
+        return []
     try:
         infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
     except (OSError, UnicodeError) as error:
         raise BlockedAddress(f"Cannot resolve {parts.hostname}.") from error
-    for info in infos:
-        _check_address(ipaddress.ip_address(info[4][0].split("%")[0]), parts.hostname)
+    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    if not allow_private:
+        for address in addresses:
+            _check_address(ipaddress.ip_address(address.split("%")[0]), parts.hostname)
+    return addresses
 
 
 def _check_address(address, hostname: str) -> None:

@@ -18,6 +18,8 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path
 
+from config.origin import on_site_origin
+
 
 def view_on_site(request: HttpRequest, content_type_id: int, object_id: str) -> HttpResponse:
     """Redirect to the object's page only if this user may see the object in the admin."""
@@ -34,7 +36,8 @@ def view_on_site(request: HttpRequest, content_type_id: int, object_id: str) -> 
         raise Http404("No such object.") from error
     if not model_admin.has_view_permission(request, obj):
         raise Http404("No such object.")
-    return shortcut(request, content_type_id, object_id)
+    # The redirect names the site's origin (BROADSHEET_SITE_URL), never the Host header.
+    return on_site_origin(shortcut)(request, content_type_id, object_id)
 
 
 urlpatterns = [

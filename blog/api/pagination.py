@@ -18,7 +18,7 @@ cursor pages, so with `?cursor=` they are a 400, not silently ignored.
 from __future__ import annotations
 
 import base64
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from django.db.models import Q
@@ -45,8 +45,9 @@ def decode_cursor(token: str) -> tuple[datetime, int]:
         parsed = datetime.fromisoformat(moment)
         if parsed.tzinfo is None:
             raise ValueError("naive")
-        return parsed, int(pk)
-    except (ValueError, UnicodeDecodeError) as error:
+        # In UTC: an offset like +23:59 is valid in Python, out of range in PostgreSQL.
+        return parsed.astimezone(UTC), int(pk)
+    except (ValueError, UnicodeDecodeError, OverflowError) as error:
         # A 404 like DRF's own CursorPagination: no page is there (the token is opaque;
         # its alphabet and length are checked, and documented, by `blog.api.params`).
         raise NotFound("Invalid cursor: use a `next` or `cursor` value.") from error

@@ -7,7 +7,7 @@ not see reaches any list, filter, search, ordering, action or detail.
 from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_cool_off
 from django.db import transaction
-from django.db.models import Count, Max, Subquery
+from django.db.models import Count, Max, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.http import HttpResponsePermanentRedirect
 from django.urls import reverse
@@ -26,6 +26,7 @@ from rest_framework.utils.urls import replace_query_param
 from rest_framework_simplejwt import views as jwt_views
 
 from accounts import tokens
+from accounts.login_limits import address_locked
 from config.origin import site_url
 
 from .. import permissions, redirects
@@ -125,7 +126,9 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
         serializer.save(last_edited_by=self.request.user)  # named by the admin's lock message
 
     def list(self, request: Request, *args, **kwargs) -> Response:
-        return add_last_modified(super().list(request, *args, **kwargs), _posts_changed_at())
+        response = super().list(request, *args, **kwargs)
+        public = permissions.visibility_scope(request.user) == "public"
+        return add_last_modified(response, _posts_changed_at(public_only=public))
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         return self._detail(request, self.get_object())
@@ -192,15 +195,26 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
         queryset = self.filter_queryset(Post.objects.public().for_api())
         page = self.paginate_queryset(queryset)
         response = self.get_paginated_response(self.get_serializer(page, many=True).data)
-        return add_last_modified(response, _posts_changed_at())
+        return add_last_modified(response, _posts_changed_at(public_only=True))
 
 
-def _posts_changed_at():
+def _posts_changed_at(*, public_only: bool = False):
     """When any post last changed or was deleted: a list's Last-Modified (conservative).
 
-    One query, two index scans (`post_updated_idx`, tombstones by `deleted_at`).
+    A public list counts only what readers could see, so that saving a draft moves
+    nothing: posts that are or were public (an edit; leaving public view is an edit
+    too), the latest go-live (`published_at`: a scheduled post goes live without being
+    saved) and deletions. One query of index scans (`post_updated_idx`, the public
+    listing index, tombstones by `deleted_at`).
     """
-    latest = Subquery(Post.objects.order_by("-updated_at").values("updated_at")[:1])
+    posts = Post.objects.all()
+    if public_only:
+        public = Post.objects.public()
+        posts = posts.filter(Q(first_public_at__isnull=False) | Q(pk__in=public.values("pk")))
+    latest = Subquery(posts.order_by("-updated_at").values("updated_at")[:1])
+    if public_only:
+        live = Subquery(public.order_by("-published_at").values("published_at")[:1])
+        latest = Greatest(Coalesce(latest, live), Coalesce(live, latest))
     at = Greatest(Coalesce(Max("deleted_at"), latest), latest)
     return PostTombstone.objects.aggregate(at=at)["at"]
 
@@ -232,7 +246,7 @@ class AuthorViewSet(StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = AuthorSerializer
     lookup_field = "username"
-    lookup_value_regex = r"[\w.@+-]+"
+    lookup_value_regex = r"[^\x00]+"  # any stored username (reader URLs alike)
     filter_backends = [OrderingFilter]
     ordering_fields = ["username"]
 
@@ -281,7 +295,8 @@ class TokenObtainPairSerializer(tokens.TokenObtainPairSerializer):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields[self.username_field] = StrictCharField(write_only=True)
+        # The user model's 150 characters: a longer name is a 400, not a login try.
+        self.fields[self.username_field] = StrictCharField(write_only=True, max_length=150)
         self.fields["password"] = StrictCharField(write_only=True, trim_whitespace=False)
 
 
@@ -310,7 +325,8 @@ class TokenObtainPairView(jwt_views.TokenObtainPairView):
         data = self.request.data if isinstance(self.request.data, dict) else {}
         username = data.get("username")
         credentials = {"username": username} if isinstance(username, str) else None
-        return AxesProxyHandler.is_locked(self.request._request, credentials)
+        request = self.request._request
+        return AxesProxyHandler.is_locked(request, credentials) or address_locked(request)
 
 
 class TokenRefreshView(jwt_views.TokenRefreshView):

@@ -3,6 +3,7 @@
 from django.core.paginator import InvalidPage
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
 
 from ..fragments import post_summaries
 from ..models import Post
@@ -12,6 +13,13 @@ from .pages import PAGE_SIZE
 
 
 def search(request: HttpRequest) -> HttpResponse:
+    response = _search(request)
+    if request.user.is_authenticated:  # what a signed-in person searched for: kept nowhere
+        add_never_cache_headers(response)
+    return response
+
+
+def _search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
     context = {"query": query.strip(), "max_length": MAX_QUERY_LENGTH}
     try:

@@ -180,6 +180,7 @@ AUTH_USER_MODEL = "accounts.User"
 SESSION_ENGINE = "accounts.sessions"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "accounts.login_limits.AddressLimitBackend",  # per address, across usernames
     "django.contrib.auth.backends.ModelBackend",
 ]
 PASSWORD_HASHERS = [
@@ -207,6 +208,11 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+# The username as axes records it: cut to its column's 255 characters.
+AXES_USERNAME_CALLABLE = "accounts.login_limits.axes_username"
+# Spraying: failed logins from one address across all usernames within the cool-off
+# (accounts/login_limits.py); then that address gets the same lock-out page.
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=30)
 # Proxies in front of gunicorn that write X-Forwarded-For (production: nginx, 1); 0 trusts
 # no header. The address rule is config/client_ip.py, shared with the API throttle.
 NUM_PROXIES = env.int("DJANGO_NUM_PROXIES", default=0)
@@ -417,6 +423,7 @@ WEBHOOKS_ALLOW_PRIVATE = env.bool("WEBHOOKS_ALLOW_PRIVATE", default=False)
 WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=6)
 # First retry after this many seconds, then twice as long each time (at most an hour).
 WEBHOOKS_BACKOFF_SECONDS = env.float("WEBHOOKS_BACKOFF_SECONDS", default=30)
+# The whole of one attempt (connect, send, status, headers, reply) ends after this long.
 WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=10)
 # An endpoint is disabled after this many failed attempts in a row, spread over at least
 # this many seconds without a success (a burst of errors does not disable it).

@@ -1,18 +1,22 @@
 """Property-based fuzzing (hypothesis) of the reader URLs, the admin's change-list
-filters and autocomplete, and the API's bodies with NUL bytes, lone surrogates, huge
-numbers and long strings: whatever comes in, the answer is never a 5xx.
+filters and autocomplete, the API's bodies, the editor's autosave, preview and revision
+compare, API cursors and login usernames, with NUL bytes, lone surrogates, huge numbers,
+out-of-range time zone offsets and long strings: whatever comes in, the answer is never
+a 5xx.
 
 The totals (requests per area and per status class) are printed after the run.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from collections import Counter
 from urllib.parse import quote
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
@@ -152,3 +156,68 @@ def test_api_bodies_never_5xx(request, content, role, body, method):
     payload = json.dumps(body, ensure_ascii=True)
     response = client.generic(method, url, payload, content_type="application/json")
     _record("api", response.status_code)
+
+
+# The editor and login areas make several requests (and a password check) per example.
+FUZZ_FEWER = settings(FUZZ, max_examples=60)
+
+
+def _form(client: Client, url: str, fields: dict[str, str]):
+    """POST a form, percent-encoded by hand (lone surrogates as the bytes a client sends)."""
+    body = "&".join(f"{_q(name)}={_q(value)}" for name, value in fields.items())
+    return client.post(url, body, content_type="application/x-www-form-urlencoded")
+
+
+def _editor_client(user) -> Client:
+    client = Client(raise_request_exception=False)
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return client
+
+
+@FUZZ_FEWER
+@given(
+    fields=st.dictionaries(st.sampled_from(["title", "body", "excerpt"]), VALUES, max_size=3),
+    post_value=VALUES,
+    a=VALUES,
+    b=VALUES,
+)
+def test_autosave_preview_and_revision_compare_never_5xx(author, fields, post_value, a, b):
+    client = _editor_client(author)
+    own = PostFactory(author=author, draft=True)
+    for url in (reverse("admin:post_autosave", args=[own.pk]), reverse("admin:post_autosave_new")):
+        _record("editor", _form(client, url, fields).status_code)
+    preview = _form(client, reverse("admin:post_preview"), {"post": post_value, **fields})
+    _record("editor", preview.status_code)
+    compare = reverse("admin:post_compare", args=[own.pk]) + f"?a={_q(a)}&b={_q(b)}"
+    _record("editor", client.get(compare).status_code)
+
+
+MOMENTS = st.builds(
+    "{:04d}-{:02d}-{:02d}T{:02d}:00:00{}{:02d}:{:02d}|{}".format,
+    st.integers(1, 9999),
+    st.integers(1, 12),
+    st.integers(1, 28),
+    st.integers(0, 23),
+    st.sampled_from(["+", "-"]),
+    st.integers(0, 23),
+    st.integers(0, 59),
+    st.one_of(st.integers(-(2**70), 2**70), VALUES),
+)
+CURSORS = st.one_of(
+    VALUES, MOMENTS.map(lambda raw: base64.urlsafe_b64encode(raw.encode()).decode().rstrip("="))
+)
+
+
+@FUZZ_FEWER
+@given(cursor=CURSORS, username=st.one_of(VALUES, st.text(min_size=200, max_size=400)))
+def test_cursors_and_login_usernames_never_5xx(content, cursor, username):
+    client = Client(raise_request_exception=False)
+    _record("cursor", client.get(f"/api/posts/?cursor={_q(cursor)}").status_code)
+    token = client.post(
+        "/api/auth/token/",
+        json.dumps({"username": username, "password": "x"}, ensure_ascii=True),
+        content_type="application/json",
+    )
+    _record("login", token.status_code)
+    page = _form(client, "/accounts/login/", {"username": username, "password": "x"})
+    _record("login", page.status_code)

@@ -117,9 +117,10 @@ class WordPressReader:
     def _read(self) -> Iterator[Record]:
         depth = 0
         channel = None
-        for event, element in SafeET.iterparse(
-            self.stream, events=("start", "end"), forbid_dtd=True
-        ):
+        # forbid_dtd: any DOCTYPE is refused (WordPress writes none), so one naming an
+        # external DTD is too; defusedxml's defaults only refuse entity declarations.
+        parsed = SafeET.iterparse(self.stream, events=("start", "end"), forbid_dtd=True)
+        for event, element in parsed:
             if event == "start":
                 depth += 1
                 self.started = True
