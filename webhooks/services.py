@@ -14,9 +14,9 @@ import urllib.error
 import urllib.request
 
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import F
 from django.utils import timezone
+from rest_framework.utils.encoders import JSONEncoder
 
 from blog.tasks import enqueue_on_commit
 
@@ -39,7 +39,8 @@ def dispatch(*, event: str, data: dict) -> list[Delivery]:
                 "created_at": delivery.created_at,
                 "data": data,
             }
-            delivery.payload = json.loads(json.dumps(delivery.payload, cls=DjangoJSONEncoder))
+            # DRF's encoder: times with microseconds, as the API writes them.
+            delivery.payload = json.loads(json.dumps(delivery.payload, cls=JSONEncoder))
             delivery.save(update_fields=["payload"])
             from .tasks import deliver  # tasks import this module
 

@@ -6,11 +6,13 @@ count kept until the content changes, under a key naming the view's action, whos
 the user sees and the filters (the view's `count_key(request)`: the key, and whether the
 clock changes the count, as it does for any list of public posts). Any
 `?cursor=` (empty to start) switches to cursor pages in the sync order, oldest change
-first (`updated_at`, then `id`): each page's `next` continues strictly after the last
-row served, so a crawl never repeats a post or skips one, however many are published
-meanwhile; a post changed during the crawl comes again, later, with its new version.
-Rows changed in the last `SETTLE_SECONDS` are held back until then, so a save that
-commits a moment after it stamped `updated_at` is not passed over. The last page has
+first (the sync marker `Post.changed_at`, then `id`): each page's `next` continues
+strictly after the last row served, so a crawl never repeats a post or skips one, however
+many are published meanwhile; a post changed during the crawl comes again, later, with
+its new version. The marker of a scheduled post is its go-live, so the crawl meets it
+when it goes public. Rows whose marker is within the last `SETTLE_SECONDS` are held back
+until then, so a save that commits a moment after it stamped `updated_at` is not passed
+over (a write's transaction must commit within that time). The last page has
 `next: null` and a `cursor` to resume from later.
 """
 
@@ -32,8 +34,8 @@ from ..paginator import DeferredJoinPaginator
 SETTLE_SECONDS = 2
 
 
-def encode_cursor(updated_at: datetime, pk: int) -> str:
-    raw = f"{updated_at.isoformat()}|{pk}".encode()
+def encode_cursor(moment: datetime, pk: int) -> str:
+    raw = f"{moment.isoformat()}|{pk}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -82,17 +84,17 @@ class PostPagination(PageNumberPagination):
         self.request = request
         size = self.get_page_size(request)
         token = request.query_params[self.cursor_query_param]
-        queryset = queryset.filter(
-            updated_at__lte=timezone.now() - timedelta(seconds=SETTLE_SECONDS)
+        queryset = queryset.with_marker().filter(
+            marker__lte=timezone.now() - timedelta(seconds=SETTLE_SECONDS)
         )
         if token:
             moment, pk = decode_cursor(token)
-            queryset = queryset.filter(Q(updated_at__gt=moment) | Q(updated_at=moment, pk__gt=pk))
-        rows = list(queryset.order_by("updated_at", "pk")[: size + 1])
+            queryset = queryset.filter(Q(marker__gt=moment) | Q(marker=moment, pk__gt=pk))
+        rows = list(queryset.order_by("marker", "pk")[: size + 1])
         self.has_more = len(rows) > size
         self.rows = rows[:size]
         last = self.rows[-1] if self.rows else None
-        self.resume = encode_cursor(last.updated_at, last.pk) if last else token
+        self.resume = encode_cursor(last.changed_at, last.pk) if last else token
         return self.rows
 
     def get_paginated_response(self, data):

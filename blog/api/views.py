@@ -70,7 +70,7 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
     # except that ?updated_after= / ?updated_before= list in sync order (oldest change first).
     ordering = None
     pagination_class = PostPagination
-    action_query_params = {"tombstones": ("since", "limit")}
+    action_query_params = {"tombstones": ("since", "limit", "cursor")}
 
     conditional_reads = True  # ETag / Last-Modified, 304 (blog/api/conditional.py)
     conditional_writes = True  # If-Match / If-Unmodified-Since, 412
@@ -83,7 +83,7 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
         queryset = super().filter_queryset(queryset)
         params = self.request.query_params
         if {"updated_after", "updated_before"} & set(params) and not params.get("ordering"):
-            queryset = queryset.order_by("updated_at", "pk")
+            queryset = queryset.with_marker().order_by("marker", "pk")
         return queryset
 
     def count_key(self, request: Request) -> tuple[str, bool]:
@@ -146,7 +146,9 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
     def by_slug(self, request: Request, slug: str) -> Response:
         post = self.get_queryset().filter(slug=slug).first()
         moved_to = None if post else redirects.new_slug_for("blog:post", slug)
-        if moved_to:  # a renamed post: 301 to its by-slug address (blog.redirects)
+        if moved_to and self.get_queryset().filter(slug=moved_to).exists():
+            # A renamed post the user may see: 301 to its by-slug address (blog.redirects);
+            # one they may not see is a 404, its new slug untold.
             return HttpResponsePermanentRedirect(f"{request.path[: -len(slug) - 1]}{moved_to}/")
         post = post or get_object_or_404(self.get_queryset(), slug=slug)
         self.check_object_permissions(request, post)
@@ -161,12 +163,13 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
     def tombstones(self, request: Request) -> Response:
         query = TombstoneQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        page = tombstones_since(query.validated_data.get("since"), query.validated_data["limit"])
+        params = query.validated_data
+        page, cursor = tombstones_since(params.get("since"), params["limit"], params.get("cursor"))
         next_url = None
-        if len(page) == query.validated_data["limit"]:
-            since = page[-1]["at"].isoformat()
-            next_url = replace_query_param(request.build_absolute_uri(), "since", since)
-        return Response(TombstonePageSerializer({"next": next_url, "results": page}).data)
+        if len(page) == params["limit"]:
+            next_url = replace_query_param(request.build_absolute_uri(), "cursor", cursor)
+        body = {"next": next_url, "cursor": cursor, "results": page}
+        return Response(TombstonePageSerializer(body).data)
 
     @extend_schema(summary="Public posts only, whoever asks.", responses=PostSerializer(many=True))
     @action(detail=False, methods=["get"])
@@ -180,10 +183,10 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
 def _posts_changed_at():
     """When any post last changed or was deleted: a list's Last-Modified (conservative).
 
-    One query, two index scans (`post_updated_idx`, tombstones by `deleted_at`).
+    One query, two index scans (`post_updated_idx`, tombstones by `at`).
     """
     latest = Subquery(Post.objects.order_by("-updated_at").values("updated_at")[:1])
-    at = Greatest(Coalesce(Max("deleted_at"), latest), latest)
+    at = Greatest(Coalesce(Max("at"), latest), latest)
     return PostTombstone.objects.aggregate(at=at)["at"]
 
 
