@@ -274,6 +274,8 @@ def cache_anonymous_page(
             if _personal(request, response):
                 patch_cache_control(response, private=True, no_cache=True)
                 return response
+            if "no-store" in response.get("Cache-Control", ""):
+                return response  # the view's own word: an answer the clock changes (sync)
             if response.status_code != 200 or (
                 variant and response.get("Content-Type", "").split(";")[0].strip() != variant
             ):

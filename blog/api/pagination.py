@@ -13,7 +13,8 @@ its new version. The marker of a scheduled post is its go-live, so the crawl mee
 when it goes public. Rows whose marker is within the last `SETTLE_SECONDS` are held back
 until then, so a save that commits a moment after it stamped `updated_at` is not passed
 over (a write's transaction must commit within that time). The last page has
-`next: null` and a `cursor` to resume from later.
+`next: null` and a `cursor` to resume from later. Cursor pages are never cached
+(`Cache-Control: no-store`): the clock changes them.
 """
 
 from __future__ import annotations
@@ -32,6 +33,13 @@ from rest_framework.utils.urls import replace_query_param
 from ..paginator import DeferredJoinPaginator
 
 SETTLE_SECONDS = 2
+
+
+def never_cached(response: Response) -> Response:
+    """A syncing client's page: what it holds changes with the clock (the settling time
+    passes, a scheduled post goes live) as well as with writes, so no cache keeps it."""
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def encode_cursor(moment: datetime, pk: int) -> str:
@@ -102,7 +110,7 @@ class PostPagination(PageNumberPagination):
             return super().get_paginated_response(data)
         url = self.request.build_absolute_uri()
         next_url = replace_query_param(url, self.cursor_query_param, self.resume)
-        return Response(
+        response = Response(
             {
                 "count": None,
                 "next": next_url if self.has_more else None,
@@ -111,6 +119,7 @@ class PostPagination(PageNumberPagination):
                 "results": data,
             }
         )
+        return never_cached(response)
 
     def get_paginated_response_schema(self, schema: dict) -> dict:
         paged = super().get_paginated_response_schema(schema)

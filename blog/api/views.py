@@ -33,7 +33,7 @@ from ..models import Category, Post, PostTombstone, Tag
 from ..selectors import public_authors
 from .conditional import add_last_modified, add_validators, check_preconditions, not_modified
 from .filters import PostFilter, PostSearchFilter
-from .pagination import PostPagination
+from .pagination import PostPagination, never_cached
 from .params import OrderingFilter, StrictQueryParamsMixin
 from .parsers import JSONParser
 from .permissions import PostPermission
@@ -169,7 +169,7 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
         if len(page) == params["limit"]:
             next_url = replace_query_param(request.build_absolute_uri(), "cursor", cursor)
         body = {"next": next_url, "cursor": cursor, "results": page}
-        return Response(TombstonePageSerializer(body).data)
+        return never_cached(Response(TombstonePageSerializer(body).data))
 
     @extend_schema(summary="Public posts only, whoever asks.", responses=PostSerializer(many=True))
     @action(detail=False, methods=["get"])

@@ -206,3 +206,16 @@ def test_renaming_a_tag_or_editing_a_category_moves_its_posts_marker_and_etag(
         assert after[post.pk].json()["changed_at"] > before[post.pk].json()["changed_at"]
     assert after[tagged.pk].json()["tags"][0]["name"] == "Django 5"
     assert after[other.pk]["ETag"] == before[other.pk]["ETag"]
+
+
+@pytest.mark.django_db
+def test_sync_pages_are_never_cached(api, time_machine):
+    """A page held back by the settling time must not be kept: the clock alone changes it
+    (the page cache keeps anonymous API answers until the next write, or for a minute)."""
+    PostFactory()
+    first = api.get("/api/posts/", {"cursor": ""})
+    assert first.json()["results"] == [] and first["Cache-Control"] == "no-store"
+    tombstones = api.get("/api/posts/tombstones/")
+    assert tombstones["Cache-Control"] == "no-store"
+    _later(time_machine)
+    assert len(api.get("/api/posts/", {"cursor": ""}).json()["results"]) == 1
