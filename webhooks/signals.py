@@ -17,7 +17,9 @@ absolute (`BROADSHEET_SITE_URL`), times in the API's format.
 from __future__ import annotations
 
 import time
+from functools import partial
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from rest_framework.fields import DateTimeField
@@ -70,8 +72,17 @@ def went_public(sender, post_ids: list[int], **kwargs) -> None:
 
 @receiver(posts_touched, sender=Post)
 def touched(sender, post_ids: list[int], **kwargs) -> None:
+    # After the commit, in a transaction of its own: a tag on 10,000 posts must not hold
+    # the rename's transaction open while their deliveries are written, or the moved
+    # markers would commit long after their stamp (blog.api.pagination: SETTLE_SECONDS).
+    transaction.on_commit(partial(_updated, post_ids), robust=True)
+
+
+@transaction.atomic
+def _updated(post_ids: list[int]) -> None:
     if _listening():
-        for post in Post.objects.public().filter(pk__in=post_ids, announced_at__isnull=False):
+        live = Post.objects.public().filter(pk__in=post_ids, announced_at__isnull=False)
+        for post in live.select_for_update().order_by("pk"):
             dispatch(event=Event.UPDATED, data=post_data(post))
 
 

@@ -106,6 +106,7 @@ class Writer:
         self.http = _session(base, username)
         self.random = random.Random(seed)
         self.done: Counter[str] = Counter()
+        self.errors: list[BaseException] = []  # a failure in a thread fails the test
         self.name = username
 
     def _post_id(self) -> int:
@@ -123,12 +124,16 @@ class Writer:
     def run(self, until: float) -> None:
         kinds, weights = zip(*self.KINDS.items(), strict=True)
         n = 0
-        while time.monotonic() < until:
-            n += 1
-            kind = self.random.choices(kinds, weights)[0]
-            ok = getattr(self, kind)(f"{self.name}-{n}")
-            self.done[kind if ok else f"{kind} (refused)"] += 1
-        connection.close()
+        try:
+            while time.monotonic() < until:
+                n += 1
+                kind = self.random.choices(kinds, weights)[0]
+                ok = getattr(self, kind)(f"{self.name}-{n}")
+                self.done[kind if ok else f"{kind} (refused)"] += 1
+        except BaseException as error:  # reported by the test
+            self.errors.append(error)
+        finally:
+            connection.close()
 
     def _patch(self, data: dict) -> bool:
         response = self.http.patch(f"{self.base}/api/posts/{self._post_id()}/", json=data)
@@ -237,17 +242,25 @@ def test_a_mirror_following_the_recipe_converges_under_concurrent_writers(live_s
     writers = [Writer(base, f"writer{i}", shared, seed=i) for i in range(WRITERS)]
     mirror = Mirror(base)
     stop = threading.Event()
+    errors: list[BaseException] = []
 
     def mirroring() -> None:
-        while not stop.is_set():
-            mirror.sync()
-            time.sleep(0.2)
+        try:
+            while not stop.is_set():
+                mirror.sync()
+                time.sleep(0.2)
+        except BaseException as error:
+            errors.append(error)
 
     def sweeping() -> None:  # beat's every minute, made every second
-        while not stop.is_set():
-            publish_sweep()
-            time.sleep(1)
-        connection.close()
+        try:
+            while not stop.is_set():
+                publish_sweep()
+                time.sleep(1)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
 
     started = time.monotonic()
     until = started + WRITING_SECONDS
@@ -261,6 +274,7 @@ def test_a_mirror_following_the_recipe_converges_under_concurrent_writers(live_s
     stop.set()
     for thread in threads[WRITERS:]:
         thread.join(30)
+    assert not errors + [e for w in writers for e in w.errors], errors
     publish_sweep()
     mirror.sync()  # the recipe's next round, after the writers stopped
 

@@ -63,12 +63,15 @@ def test_one_deleted_before_the_sweep_is_announced_too(endpoint, time_machine):
     assert [event for event, _ in events()] == ["post.published", "post.deleted"]
 
 
-def test_renaming_a_tag_sends_post_updated_for_its_public_posts(endpoint):
+def test_renaming_a_tag_sends_post_updated_for_its_public_posts(
+    endpoint, django_capture_on_commit_callbacks
+):
     tag = TagFactory(name="Rust")
     public = PostFactory(tags=[tag])
     PostFactory(tags=[tag], draft=True)
     publish_sweep()
     Delivery.objects.all().delete()
-    tag.name = "Rust 2"
-    tag.save()
+    with django_capture_on_commit_callbacks(execute=True):  # sent after the commit
+        tag.name = "Rust 2"
+        tag.save()
     assert [(event, data["id"]) for event, data in events()] == [("post.updated", public.pk)]
