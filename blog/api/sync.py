@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from ..models import Post, PostTombstone
@@ -27,9 +27,12 @@ def tombstones_since(
 ) -> tuple[list[dict], str | None]:
     """Up to `limit` tombstones after `since` (or `cursor`), oldest first; and the cursor
     to continue from (None if nothing has been listed yet)."""
+    # NOT EXISTS, one primary-key probe per tombstone: `NOT IN (public ids)` would hash
+    # every public id on each request.
+    public_again = Post.objects.public().filter(pk=OuterRef("post_id"))
     rows = PostTombstone.objects.filter(
-        at__lte=timezone.now() - timedelta(seconds=SETTLE_SECONDS)
-    ).exclude(post_id__in=Post.objects.public().values("pk"))
+        ~Exists(public_again), at__lte=timezone.now() - timedelta(seconds=SETTLE_SECONDS)
+    )
     if cursor:
         moment, pk = decode_cursor(cursor)
         rows = rows.filter(Q(at__gt=moment) | Q(at=moment, post_id__gt=pk))
