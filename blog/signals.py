@@ -1,20 +1,24 @@
 """What a save sets off: retired cached pages, go-live side effects of public posts, and
-the sync bookkeeping: tombstones for deleted posts, moved markers for renamed filing.
+the sync bookkeeping: tombstones for deleted posts (`Post.save` writes those for posts
+hidden), and moved markers (`PostQuerySet.touch`) for posts whose tag, category, author's
+byline or cover image changed, since each of them is part of the post's representation.
 
-Both wait for the commit: a rolled-back save changes nothing, and a page rebuilt in
-between must not cache the old state. The side effects go through the broker; if it is
-down the save still succeeds and the publish sweep catches up (see `blog.sweep`).
+Pages and side effects wait for the commit: a rolled-back save changes nothing, and a
+page rebuilt in between must not cache the old state. The side effects go through the
+broker; if it is down the save still succeeds and the publish sweep catches up
+(see `blog.sweep`).
 """
 
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 
 from .cache import invalidate_pages
-from .models import Category, Post, PostTombstone, Tag
+from .models import Category, Post, PostTombstone, Tag, posts_touched
 from .sweep import post_announce
 from .tasks import announce_post, enqueue_on_commit
 
@@ -32,6 +36,12 @@ def post_changed(**kwargs) -> None:
 @receiver(post_delete, sender=Tag)
 @receiver(m2m_changed, sender=Post.tags.through)
 def content_changed(**kwargs) -> None:
+    transaction.on_commit(invalidate_pages, robust=True)
+
+
+@receiver(posts_touched, sender=Post)
+def posts_touched_elsewhere(**kwargs) -> None:
+    # A byline or a cover changed: pages that show them, lists included, are retired.
     transaction.on_commit(invalidate_pages, robust=True)
 
 
@@ -99,3 +109,37 @@ def tags_changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs)
         return  # tag.posts.clear(): pre_clear would know the posts; nothing uses it
     else:
         Post.objects.filter(pk__in=pk_set or ()).touch()
+
+
+BYLINE_FIELDS = ("display_name", "first_name", "last_name", "username")  # `public_name`
+
+
+@receiver(pre_save, sender=settings.AUTH_USER_MODEL)
+def byline_before(sender, instance, update_fields=None, **kwargs) -> None:
+    """Posts show their author's `public_name`: note it before a save that may change it
+    (a login's `last_login` save never can, and costs nothing)."""
+    instance.byline_was = None
+    if instance.pk and (update_fields is None or set(update_fields) & set(BYLINE_FIELDS)):
+        stored = sender.objects.filter(pk=instance.pk).first()
+        instance.byline_was = stored.public_name if stored else None
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL)
+def byline_after(sender, instance, created: bool, **kwargs) -> None:
+    was = getattr(instance, "byline_was", None)
+    if not created and was is not None and was != instance.public_name:
+        Post.objects.filter(author=instance).touch()
+
+
+# The image library by name: blog imports nothing of `images` (docs/architecture).
+@receiver(post_save, sender="images.Image")
+def cover_saved(sender, instance, created: bool, **kwargs) -> None:
+    """Posts show their cover's URL, alt text and size: their marker moves."""
+    if not created and not kwargs.get("raw"):
+        Post.objects.filter(cover_image=instance).touch()
+
+
+@receiver(pre_delete, sender="images.Image")
+def cover_deleted(sender, instance, **kwargs) -> None:
+    """Its posts lose their cover (set null): their marker moves."""
+    Post.objects.filter(cover_image=instance).touch()

@@ -219,3 +219,32 @@ def test_sync_pages_are_never_cached(api, time_machine):
     assert tombstones["Cache-Control"] == "no-store"
     _later(time_machine)
     assert len(api.get("/api/posts/", {"cursor": ""}).json()["results"]) == 1
+
+
+@pytest.mark.django_db
+def test_a_new_byline_or_cover_alt_text_moves_the_marker(api, django_capture_on_commit_callbacks):
+    """The author's display name and the cover's alt text are part of a post's JSON."""
+    from images.models import Image
+
+    image = Image.objects.create(
+        file="cover.jpg", format="JPEG", alt_text="A harbour", width=10, height=10, size=100
+    )
+    post = PostFactory(cover_image=image)
+    before = api.get(f"/api/posts/{post.pk}/").json()
+    with django_capture_on_commit_callbacks(execute=True):  # retires cached pages
+        author = post.author
+        author.last_login = timezone.now()
+        author.save(update_fields=["last_login"])  # a login changes nothing shown
+    assert api.get(f"/api/posts/{post.pk}/").json()["changed_at"] == before["changed_at"]
+    with django_capture_on_commit_callbacks(execute=True):
+        author.display_name = "A. New Byline"
+        author.save()
+    middle = api.get(f"/api/posts/{post.pk}/").json()
+    assert middle["author"]["display_name"] == "A. New Byline"
+    assert middle["changed_at"] > before["changed_at"]
+    with django_capture_on_commit_callbacks(execute=True):
+        image.alt_text = "A harbour at dusk"
+        image.save()
+    after = api.get(f"/api/posts/{post.pk}/").json()
+    assert after["cover_image"]["alt_text"] == "A harbour at dusk"
+    assert after["changed_at"] > middle["changed_at"]
