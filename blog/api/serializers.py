@@ -295,7 +295,8 @@ class TombstonePageSerializer(serializers.Serializer):
 
 class TombstoneQuerySerializer(serializers.Serializer):
     since = StrictDateTimeField(required=False, help_text="Only those after this time.")
-    cursor = StrictCharField(
+    cursor = serializers.RegexField(
+        r"^[A-Za-z0-9_-]*$",
         required=False,
         max_length=200,
         help_text="A `next` or `cursor` value: continue after it (overrides `since`).",

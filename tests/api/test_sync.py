@@ -248,3 +248,10 @@ def test_a_new_byline_or_cover_alt_text_moves_the_marker(api, django_capture_on_
     after = api.get(f"/api/posts/{post.pk}/").json()
     assert after["cover_image"]["alt_text"] == "A harbour at dusk"
     assert after["changed_at"] > middle["changed_at"]
+
+
+@pytest.mark.django_db
+def test_a_bad_tombstone_cursor_is_a_400(api):
+    for cursor in ("no such!", "nonsense"):
+        response = api.get("/api/posts/tombstones/", {"cursor": cursor})
+        assert response.status_code == 400 and "cursor" in response.text, cursor
