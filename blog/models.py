@@ -116,7 +116,8 @@ def search_document() -> SearchVector:
 
 
 # Sent by `PostQuerySet.touch` with the `post_ids` whose representation changed without a
-# save of their own (a tag renamed, a category edited), inside the writing transaction.
+# save of their own (a tag renamed, a category edited, a new byline or cover image), inside
+# the writing transaction.
 posts_touched = Signal()
 
 
@@ -136,8 +137,9 @@ class PostQuerySet(models.QuerySet):
     def touch(self, *, notify: bool = True) -> list[int]:
         """Move these posts' version and sync marker: something they show changed elsewhere.
 
-        A tag renamed or a category edited changes every post's representation that names
-        it, so their ETag and the marker syncing clients follow must move too. Sends
+        A tag renamed, a category edited, an author's new display name or a cover image's
+        new alt text changes the representation of every post that shows it, so their ETag
+        and the marker syncing clients follow must move too (`blog.signals`). Sends
         `posts_touched` (webhooks listen) unless `notify` is False.
         """
         ids = list(self.order_by().values_list("pk", flat=True))
@@ -321,7 +323,7 @@ class Post(models.Model):
         # Derived columns are kept in step here, so admin, API and shell never leave them
         # stale: rendered HTML, excerpt, reading time, publication time, search vector.
         stored = self._stored_row()
-        was_public = stored is not None and _row_is_public(stored)
+        was_public = stored is not None and Post(**stored).is_public  # the one rule
         if stored is not None:
             # Bookkeeping the database owns (the sweep writes it): a copy read earlier
             # must not undo it.
@@ -357,7 +359,8 @@ class Post(models.Model):
         if moved_from:  # readers' old links keep working (blog.redirects)
             redirects.record_move(moved_from, self.get_absolute_url())
         if was_public and not self.is_public:  # left public view: mirrors must drop it
-            PostTombstone.record(post_id=self.pk, slug=stored["slug"], reason="unpublished")
+            left = PostTombstone.Reason.UNPUBLISHED
+            PostTombstone.record(post_id=self.pk, slug=stored["slug"], reason=left)
         if connection.vendor == "postgresql":
             Post.objects.filter(pk=self.pk).update(search_vector=search_document())
         elif connection.vendor == "sqlite":
@@ -424,12 +427,6 @@ class Post(models.Model):
                 if not Post.objects.filter(slug=self.slug).exclude(pk=self.pk).exists():
                     raise
         raise IntegrityError(f"could not find a free slug for {self.title!r}")
-
-
-def _row_is_public(row: dict) -> bool:
-    """`Post.is_public` for a row read with `values()`."""
-    when = row["published_at"]
-    return row["status"] == Post.Status.PUBLISHED and when is not None and when <= timezone.now()
 
 
 class PostTombstone(models.Model):
