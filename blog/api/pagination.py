@@ -33,6 +33,8 @@ from rest_framework.utils.urls import replace_query_param
 from ..paginator import DeferredJoinPaginator
 
 SETTLE_SECONDS = 2
+# A cursor as the schema gives it (posts' and tombstones' alike); empty starts a crawl.
+CURSOR_SCHEMA = {"type": "string", "pattern": "^[A-Za-z0-9_-]*$", "maxLength": 200}
 
 
 def never_cached(response: Response) -> Response:
@@ -143,6 +145,6 @@ class PostPagination(PageNumberPagination):
                     "`ordering` and `page` do not apply to cursor pages. An unknown cursor "
                     "is a 404."
                 ),
-                "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]*$", "maxLength": 200},
+                "schema": CURSOR_SCHEMA,
             },
         ]

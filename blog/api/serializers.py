@@ -298,6 +298,7 @@ class TombstoneQuerySerializer(serializers.Serializer):
     cursor = serializers.RegexField(
         r"^[A-Za-z0-9_-]*$",
         required=False,
+        allow_blank=True,
         max_length=200,
         help_text="A `next` or `cursor` value: continue after it (overrides `since`).",
     )

@@ -13,7 +13,7 @@ from django.http import HttpResponsePermanentRedirect
 from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import AuthenticationFailed, Throttled
@@ -33,7 +33,7 @@ from ..models import Category, Post, PostTombstone, Tag
 from ..selectors import public_authors
 from .conditional import add_last_modified, add_validators, check_preconditions, not_modified
 from .filters import PostFilter, PostSearchFilter
-from .pagination import PostPagination, never_cached
+from .pagination import CURSOR_SCHEMA, PostPagination, never_cached
 from .params import OrderingFilter, StrictQueryParamsMixin
 from .parsers import JSONParser
 from .permissions import PostPermission
@@ -156,7 +156,15 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
 
     @extend_schema(
         summary="Posts gone from public view since `since`: deleted or unpublished.",
-        parameters=[TombstoneQuerySerializer],
+        parameters=[
+            TombstoneQuerySerializer,
+            OpenApiParameter(
+                "cursor",
+                CURSOR_SCHEMA,
+                OpenApiParameter.QUERY,
+                description="A `next` or `cursor` value: continue after it (over `since`).",
+            ),
+        ],
         responses=TombstonePageSerializer,
     )
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
