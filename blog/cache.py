@@ -323,6 +323,8 @@ def cache_anonymous_page(
             if _personal(request, response):
                 patch_cache_control(response, private=True, no_cache=True)
                 return response
+            if "no-store" in response.get("Cache-Control", ""):
+                return response  # the view's own word: an answer the clock changes (sync)
             if response.status_code in GONE:
                 seconds = _expires_at(now).timestamp() - now.timestamp()
                 return _public(response, seconds, recipe.offered)

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
+from django.db.models import Case, F, When
+from django.dispatch import Signal
 from django.utils import timezone
 
 from . import redirects, search_sqlite
@@ -113,7 +115,40 @@ def search_document() -> SearchVector:
     )
 
 
+# Sent by `PostQuerySet.touch` with the `post_ids` whose representation changed without a
+# save of their own (a tag renamed, a category edited, a new byline or cover image), inside
+# the writing transaction.
+posts_touched = Signal()
+
+
+def change_marker() -> Case:
+    """The sync marker of a post in SQL: `Post.changed_at` (one rule, two spellings)."""
+    return Case(
+        When(status="published", published_at__gt=F("updated_at"), then=F("published_at")),
+        default=F("updated_at"),
+    )
+
+
 class PostQuerySet(models.QuerySet):
+    def with_marker(self) -> PostQuerySet:
+        """With `marker` (`Post.changed_at`) to filter and order syncing clients' pages by."""
+        return self.alias(marker=change_marker())
+
+    def touch(self, *, notify: bool = True) -> list[int]:
+        """Move these posts' version and sync marker: something they show changed elsewhere.
+
+        A tag renamed, a category edited, an author's new display name or a cover image's
+        new alt text changes the representation of every post that shows it, so their ETag
+        and the marker syncing clients follow must move too (`blog.signals`). Sends
+        `posts_touched` (webhooks listen) unless `notify` is False.
+        """
+        ids = list(self.order_by().values_list("pk", flat=True))
+        if ids:
+            Post.objects.filter(pk__in=ids).update(updated_at=timezone.now())
+            if notify:
+                posts_touched.send(sender=Post, post_ids=ids)
+        return ids
+
     def public(self) -> PostQuerySet:
         """Posts any reader may see: published, and `published_at` has passed."""
         return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
@@ -278,6 +313,8 @@ class Post(models.Model):
                 include=["status", "published_at"],
                 name="post_updated_idx",
             ),
+            # Syncing clients' cursor pages and ?updated_after=, in marker order.
+            models.Index(change_marker(), "id", name="post_changed_idx"),
         ]
         permissions = [
             ("publish_post", "Can publish and schedule posts"),
@@ -290,6 +327,21 @@ class Post(models.Model):
     def save(self, *args, **kwargs) -> None:
         # Derived columns are kept in step here, so admin, API and shell never leave them
         # stale: rendered HTML, excerpt, reading time, publication time, search vector.
+        stored = self._stored_row()
+        was_public = stored is not None and Post(**stored).is_public  # the one rule
+        if stored is not None:
+            # Bookkeeping the database owns (the sweep writes it): a copy read earlier
+            # must not undo it.
+            self.announced_at = stored["announced_at"]
+            self.first_public_at = stored["first_public_at"]
+        if was_public and self.first_public_at is None:  # went live by the clock
+            self.first_public_at = stored["published_at"]
+        if was_public and not self.is_public and stored["announced_at"] is None:
+            # Live by the clock and taken down before the sweep came by: announce it first,
+            # so its go-live side effects (webhooks) are never skipped (blog.sweep).
+            from .sweep import post_announce  # the sweep imports this module
+
+            post_announce(post_id=self.pk)
         # The body is rendered once per save, inside one budget (excerpt included), and
         # not at all by a save limited to fields other than the body (a title PATCH).
         update_fields = kwargs.get("update_fields")
@@ -310,11 +362,16 @@ class Post(models.Model):
         if kwargs.get("update_fields") is not None:
             named = set(kwargs["update_fields"])
             derived = {d for field in named for d in self.DERIVED_FIELDS.get(field, ())}
-            kwargs["update_fields"] = sorted(named | derived | {"updated_at"})
+            # The sync bookkeeping too: save() may set them whatever field is named.
+            always = {"updated_at", "announced_at", "first_public_at"}
+            kwargs["update_fields"] = sorted(named | derived | always)
         moved_from = redirects.stored_path(self, only_if_seen=True)
         self._save_with_unique_slug(*args, **kwargs)
         if moved_from:  # readers' old links keep working (blog.redirects)
             redirects.record_move(moved_from, self.get_absolute_url())
+        if was_public and not self.is_public:  # left public view: mirrors must drop it
+            left = PostTombstone.Reason.UNPUBLISHED
+            PostTombstone.record(post_id=self.pk, slug=stored["slug"], reason=left)
         if connection.vendor == "postgresql":
             Post.objects.filter(pk=self.pk).update(search_vector=search_document())
         elif connection.vendor == "sqlite":
@@ -322,6 +379,25 @@ class Post(models.Model):
 
     def get_absolute_url(self) -> str:
         return slug_path("blog:post", self.slug)
+
+    @property
+    def changed_at(self):
+        """The sync marker: when what readers see of this post last changed, or will.
+
+        The later of `updated_at` and, for a published post, `published_at`: a scheduled
+        post's marker is its go-live, so a crawl in marker order meets it when it goes
+        public, with no job run. `change_marker()` is the same rule in SQL.
+        """
+        if self.status == self.Status.PUBLISHED and self.published_at and self.updated_at:
+            return max(self.updated_at, self.published_at)
+        return self.updated_at
+
+    def _stored_row(self) -> dict | None:
+        """What the database holds of this post before a save (None for a new one)."""
+        if not self.pk:
+            return None
+        fields = ("slug", "status", "published_at", "first_public_at", "announced_at")
+        return Post.objects.filter(pk=self.pk).values(*fields).first()
 
     @property
     def state(self) -> str:
@@ -371,21 +447,37 @@ class Post(models.Model):
 
 
 class PostTombstone(models.Model):
-    """A deleted post that readers may have seen, so that mirrors can drop it.
+    """A post that left public view, so that mirrors can drop it: one row per post.
 
-    Written when a post that had gone public is deleted (`blog.signals`); the API lists
-    these with unpublished posts at `/api/posts/tombstones/`.
+    Written for every way a public post stops being public: a save that unpublishes it,
+    clears its date or moves it into the future (`Post.save`), and its deletion
+    (`blog.signals`), also after it was unpublished. Never for a post that was never
+    public. `slug` is the last one readers saw; `at` when it left. The API lists them at
+    `/api/posts/tombstones/`, leaving out posts that are public again (blog.api.sync).
     """
+
+    class Reason(models.TextChoices):
+        DELETED = "deleted"
+        UNPUBLISHED = "unpublished"
 
     post_id = models.BigIntegerField(unique=True)
     slug = models.SlugField(max_length=220)
-    deleted_at = models.DateTimeField(default=timezone.now, db_index=True)
+    reason = models.CharField(max_length=12, choices=Reason.choices, default=Reason.DELETED)
+    at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["deleted_at", "post_id"]
+        ordering = ["at", "post_id"]
+        indexes = [models.Index(fields=["at", "post_id"], name="tombstone_at_idx")]
 
     def __str__(self) -> str:
-        return f"Deleted post {self.post_id} ({self.slug})"
+        return f"Post {self.post_id} ({self.slug}) {self.reason}"
+
+    @classmethod
+    def record(cls, *, post_id: int, slug: str, reason: str) -> None:
+        """Post `post_id` left public view now (again, or for good)."""
+        cls.objects.update_or_create(
+            post_id=post_id, defaults={"slug": slug, "reason": reason, "at": timezone.now()}
+        )
 
 
 class Report(models.Model):

@@ -11,10 +11,14 @@ never takes an address that still leads somewhere else.
   tags' always (their pages are always public).
 - `RedirectFallbackMiddleware` looks up a 404's path (and its parent paths, so a moved
   category's feed follows it): one query, on 404 responses only.
+- A redirect to a post page is followed only for a visitor who may see that post
+  (`target_visible`): a post unpublished and then renamed must not tell anyone its new
+  slug, so its old address stays a 404 until the post is public again.
 """
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.http import HttpResponsePermanentRedirect
 from django.urls import Resolver404, resolve
@@ -98,6 +102,20 @@ def new_slug_for(url_name: str, slug: str) -> str | None:
         return None
 
 
+def target_visible(user, path: str) -> bool:
+    """Whether `user` may follow a redirect to `path`: any page but a post's, or a post
+    page `user` may see (`blog.permissions.visible_posts`)."""
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return True  # not one of ours to judge (an importer's target, say)
+    if match.view_name != "blog:post":
+        return True
+    from .permissions import visible_posts  # it imports the models, which import this
+
+    return visible_posts(user).filter(slug=match.kwargs.get("slug")).exists()
+
+
 def _parents(path: str) -> list[str]:
     """ "/category/a/feed/" → ["/category/a/feed/", "/category/a/", "/category/"]."""
     parts = [p for p in path.split("/") if p][:8]
@@ -119,6 +137,9 @@ class RedirectFallbackMiddleware:
         found = {r.old_path: r.new_path for r in Redirect.objects.filter(old_path__in=candidates)}
         for candidate in candidates:  # the longest match wins
             if candidate in found:
+                user = getattr(request, "user", None) or AnonymousUser()
+                if not target_visible(user, found[candidate]):
+                    return response  # a hidden post: its new slug is no one else's business
                 target = found[candidate] + request.path[len(candidate) :]
                 query = request.META.get("QUERY_STRING", "")
                 return HttpResponsePermanentRedirect(target + (f"?{query}" if query else ""))

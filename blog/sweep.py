@@ -5,7 +5,8 @@ should happen once a post is public (today: retire cached pages; notifications a
 webhooks later, as receivers of `post_went_public`) and records that in `announced_at`.
 
     publish_sweep()            # every public, unannounced post (beat, every minute)
-    post_announce(post_id=42)  # one post, right after a save made it public
+    post_announce(post_id=42)  # one post, right after a save made it public, or just
+                               # before a save or delete hides one live by the clock
 
 Side effects run before `announced_at` is committed, so a crash in between runs them again
 on the next sweep (at least once); a post is claimed under a row lock, so two sweeps
@@ -17,6 +18,7 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
+from django.db.models.functions import Coalesce
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -47,7 +49,11 @@ def _announce(candidates: PostQuerySet) -> list[int]:
             return []
         invalidate_pages(shared=False)  # which posts are public changed, not what they show
         post_went_public.send(sender=Post, post_ids=ids)
-        Post.objects.filter(pk__in=ids).update(announced_at=timezone.now())
+        Post.objects.filter(pk__in=ids).update(
+            announced_at=timezone.now(),
+            # Live by the clock, with no save since: it was public from its date on.
+            first_public_at=Coalesce("first_public_at", "published_at"),
+        )
     logger.info("announced %d post(s) that went public: %s", len(ids), ids)
     return ids
 

@@ -27,11 +27,11 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import DateTimeField, F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from rest_framework.utils.encoders import JSONEncoder
 
 from blog.tasks import TRANSIENT_ERRORS, WORKER_RETRY_POLICY, enqueue_on_commit
 
@@ -71,7 +71,8 @@ def dispatch(*, event: str, data: dict) -> list[Delivery]:
             "created_at": delivery.created_at,
             "data": data,
         }
-        delivery.payload = json.loads(json.dumps(delivery.payload, cls=DjangoJSONEncoder))
+        # DRF's encoder: times with microseconds, as the API writes them.
+        delivery.payload = json.loads(json.dumps(delivery.payload, cls=JSONEncoder))
         delivery.save(update_fields=["payload"])
         if endpoint.is_active:
             enqueue_on_commit(_deliver_task(), delivery.pk)

@@ -59,13 +59,21 @@ class PostFilter(django_filters.FilterSet):
     published_after = UTCDateTimeFilter(field_name="published_at", lookup_expr="gte")
     published_before = UTCDateTimeFilter(field_name="published_at", lookup_expr="lte")
     updated_after = UTCDateTimeFilter(
-        field_name="updated_at", lookup_expr="gte", help_text="Changed at or after (sync)."
+        method="filter_marker",
+        help_text="`changed_at` (the sync marker) at or after this time.",
     )
-    updated_before = UTCDateTimeFilter(field_name="updated_at", lookup_expr="lte")
+    updated_before = UTCDateTimeFilter(
+        method="filter_marker", help_text="`changed_at` (the sync marker) at or before."
+    )
 
     class Meta:
         model = Post
         fields = []
+
+    def filter_marker(self, queryset, name, value):
+        # The sync marker, not `updated_at`: a scheduled post going live moves it.
+        lookup = "marker__gte" if name == "updated_after" else "marker__lte"
+        return queryset.with_marker().filter(**{lookup: value})
 
     def filter_category(self, queryset, name, value):
         # By id, looked up first (as for tags): joined by slug, PostgreSQL guessed 590

@@ -6,13 +6,16 @@ count kept until the content changes, under a key naming the view's action, whos
 the user sees and the filters (the view's `count_key(request)`: the key, and whether the
 clock changes the count, as it does for any list of public posts). Any
 `?cursor=` (empty to start) switches to cursor pages in the sync order, oldest change
-first (`updated_at`, then `id`): each page's `next` continues strictly after the last
-row served, so a crawl never repeats a post or skips one, however many are published
-meanwhile; a post changed during the crawl comes again, later, with its new version.
-Rows changed in the last `SETTLE_SECONDS` are held back until then, so a save that
-commits a moment after it stamped `updated_at` is not passed over. The last page has
-`next: null` and a `cursor` to resume from later. `?ordering=` and `?page=` do not apply to
-cursor pages, so with `?cursor=` they are a 400, not silently ignored.
+first (the sync marker `Post.changed_at`, then `id`): each page's `next` continues
+strictly after the last row served, so a crawl never repeats a post or skips one, however
+many are published meanwhile; a post changed during the crawl comes again, later, with
+its new version. The marker of a scheduled post is its go-live, so the crawl meets it
+when it goes public. Rows whose marker is within the last `SETTLE_SECONDS` are held back
+until then, so a save that commits a moment after it stamped `updated_at` is not passed
+over (a write's transaction must commit within that time). The last page has
+`next: null` and a `cursor` to resume from later. Cursor pages are never cached
+(`Cache-Control: no-store`): the clock changes them. `?ordering=` and `?page=` do not
+apply to cursor pages, so with `?cursor=` they are a 400, not silently ignored.
 """
 
 from __future__ import annotations
@@ -31,10 +34,19 @@ from rest_framework.utils.urls import replace_query_param
 from ..paginator import DeferredJoinPaginator
 
 SETTLE_SECONDS = 2
+# A cursor as the schema gives it (posts' and tombstones' alike); empty starts a crawl.
+CURSOR_SCHEMA = {"type": "string", "pattern": "^[A-Za-z0-9_-]*$", "maxLength": 200}
 
 
-def encode_cursor(updated_at: datetime, pk: int) -> str:
-    raw = f"{updated_at.isoformat()}|{pk}".encode()
+def never_cached(response: Response) -> Response:
+    """A syncing client's page: what it holds changes with the clock (the settling time
+    passes, a scheduled post goes live) as well as with writes, so no cache keeps it."""
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def encode_cursor(moment: datetime, pk: int) -> str:
+    raw = f"{moment.isoformat()}|{pk}".encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
@@ -87,17 +99,17 @@ class PostPagination(PageNumberPagination):
         self.request = request
         size = self.get_page_size(request)
         token = request.query_params[self.cursor_query_param]
-        queryset = queryset.filter(
-            updated_at__lte=timezone.now() - timedelta(seconds=SETTLE_SECONDS)
+        queryset = queryset.with_marker().filter(
+            marker__lte=timezone.now() - timedelta(seconds=SETTLE_SECONDS)
         )
         if token:
             moment, pk = decode_cursor(token)
-            queryset = queryset.filter(Q(updated_at__gt=moment) | Q(updated_at=moment, pk__gt=pk))
-        rows = list(queryset.order_by("updated_at", "pk")[: size + 1])
+            queryset = queryset.filter(Q(marker__gt=moment) | Q(marker=moment, pk__gt=pk))
+        rows = list(queryset.order_by("marker", "pk")[: size + 1])
         self.has_more = len(rows) > size
         self.rows = rows[:size]
         last = self.rows[-1] if self.rows else None
-        self.resume = encode_cursor(last.updated_at, last.pk) if last else token
+        self.resume = encode_cursor(last.changed_at, last.pk) if last else token
         return self.rows
 
     def get_paginated_response(self, data):
@@ -105,7 +117,7 @@ class PostPagination(PageNumberPagination):
             return super().get_paginated_response(data)
         url = self.request.build_absolute_uri()
         next_url = replace_query_param(url, self.cursor_query_param, self.resume)
-        return Response(
+        response = Response(
             {
                 "count": None,
                 "next": next_url if self.has_more else None,
@@ -114,6 +126,7 @@ class PostPagination(PageNumberPagination):
                 "results": data,
             }
         )
+        return never_cached(response)
 
     def get_paginated_response_schema(self, schema: dict) -> dict:
         paged = super().get_paginated_response_schema(schema)
@@ -136,6 +149,6 @@ class PostPagination(PageNumberPagination):
                     "Cursor pages in sync order (oldest change first); empty to start. "
                     "With it, `ordering` and `page` are a 400. An unknown cursor is a 404."
                 ),
-                "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]*$", "maxLength": 200},
+                "schema": CURSOR_SCHEMA,
             },
         ]

@@ -199,12 +199,15 @@ class APISchema(AutoSchema):
             headers["Location"] = _header("The address of what was created.")
         return headers
 
+    def _action(self) -> str:
+        return getattr(self.view, "action", "") or ""
+
     def _error_statuses(self) -> list[str]:
         writes = self.method not in SAFE_METHODS
         has_body = self.method in ("POST", "PUT", "PATCH")
         statuses = {"400", "401", "406", "429"}
-        if "{" in self.path or self._is_list_view():
-            statuses.add("404")  # an unknown object; a page past the last one
+        if "{" in self.path or self._is_list_view() or self._action() == "tombstones":
+            statuses.add("404")  # an unknown object; a page past the last one; no such cursor
         if writes:
             statuses.add("403")
         if has_body:

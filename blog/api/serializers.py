@@ -227,13 +227,17 @@ class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
         help_text="An image of the library (`/api/images/`), or null for none.",
     )
     reading_minutes = serializers.IntegerField(read_only=True)
+    changed_at = serializers.DateTimeField(
+        read_only=True,
+        help_text="The sync marker: cursor pages and `updated_after` follow it (docs/api.md).",
+    )
 
     class Meta:
         model = Post
         fields = [
             "id", "title", "slug", "url", "excerpt", "body", "body_html", "status", "state",
             "author", "category", "category_id", "tags", "cover_image", "cover_image_id",
-            "reading_minutes", "published_at", "created_at", "updated_at",
+            "reading_minutes", "published_at", "created_at", "updated_at", "changed_at",
         ]  # fmt: skip
         read_only_fields = ["id", "body_html", "created_at", "updated_at"]
 
@@ -304,14 +308,24 @@ class TombstoneSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="The post's id.")
     slug = serializers.CharField()
     reason = serializers.ChoiceField(choices=["deleted", "unpublished"])
-    at = serializers.DateTimeField(help_text="When it was deleted, or last changed.")
+    at = serializers.DateTimeField(help_text="When it left public view.")
 
 
 class TombstonePageSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
+    cursor = serializers.CharField(
+        allow_null=True, help_text="Resume from here later (null: nothing listed yet)."
+    )
     results = TombstoneSerializer(many=True)
 
 
 class TombstoneQuerySerializer(serializers.Serializer):
     since = StrictDateTimeField(required=False, help_text="Only those after this time.")
+    cursor = serializers.RegexField(
+        r"^[A-Za-z0-9_-]*$",
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="A `next` or `cursor` value: continue after it (overrides `since`).",
+    )
     limit = serializers.IntegerField(min_value=1, max_value=1000, default=100)

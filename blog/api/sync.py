@@ -1,36 +1,47 @@
 """What a syncing client needs besides the posts themselves: tombstones.
 
-A mirror keeps public posts; it must drop those that are deleted (a `PostTombstone`,
-written by `blog.signals` when a public post is deleted) or no longer public (status set
-back from published; their `at` is their last change). Posts that never went public
-(drafts, scheduled) never appear, so nothing here tells a reader what is in the works.
+A mirror keeps public posts; it must drop those that left public view. Every way out
+writes one (`blog.models.PostTombstone`): deleted, unpublished, date cleared, moved into
+the future. Only posts that were public ever get one, and the slug is the last one readers
+saw, so nothing here tells a reader what is in the works. A post public again (a new
+date that has come, a republish) is left out: its own, newer marker brings it back.
+
+Pages run in (`at`, `post_id`) order with a cursor, like posts' cursor pages
+(`blog.api.pagination`), and hold back the last `SETTLE_SECONDS` likewise: a tombstone
+committed a moment after it was stamped is not passed over, and ties never skip one.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from ..models import Post, PostTombstone
+from .pagination import SETTLE_SECONDS, decode_cursor, encode_cursor
 
 
-def tombstones_since(since: datetime | None, limit: int) -> list[dict]:
-    """Up to `limit` tombstones after `since`, oldest first."""
-    deleted = PostTombstone.objects.all()
-    unpublished = (
-        Post.objects.exclude(status=Post.Status.PUBLISHED)
-        .filter(published_at__lte=timezone.now())
-        .order_by("updated_at", "pk")
+def tombstones_since(
+    since: datetime | None, limit: int, cursor: str | None = None
+) -> tuple[list[dict], str | None]:
+    """Up to `limit` tombstones after `since` (or `cursor`), oldest first; and the cursor
+    to continue from (None if nothing has been listed yet)."""
+    # NOT EXISTS, one primary-key probe per tombstone: `NOT IN (public ids)` would hash
+    # every public id on each request.
+    public_again = Post.objects.public().filter(pk=OuterRef("post_id"))
+    rows = PostTombstone.objects.filter(
+        ~Exists(public_again), at__lte=timezone.now() - timedelta(seconds=SETTLE_SECONDS)
     )
-    if since is not None:
-        deleted = deleted.filter(deleted_at__gt=since)
-        unpublished = unpublished.filter(updated_at__gt=since)
-    rows = [
-        {"id": t.post_id, "slug": t.slug, "reason": "deleted", "at": t.deleted_at}
-        for t in deleted.order_by("deleted_at", "post_id")[:limit]
-    ] + [
-        {"id": p.pk, "slug": p.slug, "reason": "unpublished", "at": p.updated_at}
-        for p in unpublished.only("pk", "slug", "updated_at")[:limit]
+    if cursor:
+        moment, pk = decode_cursor(cursor)  # no such position: a 404, as on post lists
+        rows = rows.filter(Q(at__gt=moment) | Q(at=moment, post_id__gt=pk))
+    elif since is not None:
+        rows = rows.filter(at__gt=since)
+    page = [
+        {"id": t.post_id, "slug": t.slug, "reason": t.reason, "at": t.at}
+        for t in rows.order_by("at", "post_id")[:limit]
     ]
-    return sorted(rows, key=lambda row: (row["at"], row["id"]))[:limit]
+    if page:
+        cursor = encode_cursor(page[-1]["at"], page[-1]["id"])
+    return page, cursor or None

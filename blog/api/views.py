@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import AuthenticationFailed, Throttled
@@ -36,7 +36,7 @@ from ..models import Category, Post, PostTombstone, Tag
 from ..selectors import public_authors
 from .conditional import add_last_modified, add_validators, check_preconditions, not_modified
 from .filters import PostFilter, PostSearchFilter
-from .pagination import PostPagination
+from .pagination import CURSOR_SCHEMA, PostPagination, never_cached
 from .params import OrderingFilter, StrictQueryParamsMixin
 from .parsers import JSONParser
 from .permissions import PostPermission
@@ -73,7 +73,7 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
     # except that ?updated_after= / ?updated_before= list in sync order (oldest change first).
     ordering = None
     pagination_class = PostPagination
-    action_query_params = {"tombstones": ("since", "limit")}
+    action_query_params = {"tombstones": ("since", "limit", "cursor")}
 
     conditional_reads = True  # ETag / Last-Modified, 304 (blog/api/conditional.py)
     conditional_writes = True  # If-Match / If-Unmodified-Since, 412
@@ -86,7 +86,7 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
         queryset = super().filter_queryset(queryset)
         params = self.request.query_params
         if {"updated_after", "updated_before"} & set(params) and not params.get("ordering"):
-            queryset = queryset.order_by("updated_at", "pk")
+            queryset = queryset.with_marker().order_by("marker", "pk")
         return queryset
 
     def count_key(self, request: Request) -> tuple[str, bool]:
@@ -167,7 +167,9 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
     def by_slug(self, request: Request, slug: str) -> Response:
         post = self.get_queryset().filter(slug=slug).first()
         moved_to = None if post else redirects.new_slug_for("blog:post", slug)
-        if moved_to:  # a renamed post: 301 to its by-slug address (blog.redirects)
+        if moved_to and self.get_queryset().filter(slug=moved_to).exists():
+            # A renamed post the user may see: 301 to its by-slug address (blog.redirects);
+            # one they may not see is a 404, its new slug untold.
             return HttpResponsePermanentRedirect(f"{request.path[: -len(slug) - 1]}{moved_to}/")
         post = post or get_object_or_404(self.get_queryset(), slug=slug)
         self.check_object_permissions(request, post)
@@ -175,19 +177,28 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
 
     @extend_schema(
         summary="Posts gone from public view since `since`: deleted or unpublished.",
-        parameters=[TombstoneQuerySerializer],
+        parameters=[
+            TombstoneQuerySerializer,
+            OpenApiParameter(
+                "cursor",
+                CURSOR_SCHEMA,
+                OpenApiParameter.QUERY,
+                description="A `next` or `cursor` value: continue after it (over `since`).",
+            ),
+        ],
         responses=TombstonePageSerializer,
     )
     @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def tombstones(self, request: Request) -> Response:
         query = TombstoneQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        page = tombstones_since(query.validated_data.get("since"), query.validated_data["limit"])
+        params = query.validated_data
+        page, cursor = tombstones_since(params.get("since"), params["limit"], params.get("cursor"))
         next_url = None
-        if len(page) == query.validated_data["limit"]:
-            since = page[-1]["at"].isoformat()
-            next_url = replace_query_param(request.build_absolute_uri(), "since", since)
-        return Response(TombstonePageSerializer({"next": next_url, "results": page}).data)
+        if len(page) == params["limit"]:
+            next_url = replace_query_param(request.build_absolute_uri(), "cursor", cursor)
+        body = {"next": next_url, "cursor": cursor, "results": page}
+        return never_cached(Response(TombstonePageSerializer(body).data))
 
     @extend_schema(summary="Public posts only, whoever asks.", responses=PostSerializer(many=True))
     @action(detail=False, methods=["get"])
@@ -204,8 +215,9 @@ def _posts_changed_at(*, public_only: bool = False):
     A public list counts only what readers could see, so that saving a draft moves
     nothing: posts that are or were public (an edit; leaving public view is an edit
     too), the latest go-live (`published_at`: a scheduled post goes live without being
-    saved) and deletions. One query of index scans (`post_updated_idx`, the public
-    listing index, tombstones by `deleted_at`).
+    saved) and tombstones (every way a once-public post left view, deletions included).
+    One query of index scans (`post_updated_idx`, the public listing index, tombstones
+    by `at`).
     """
     posts = Post.objects.all()
     if public_only:
@@ -215,7 +227,7 @@ def _posts_changed_at(*, public_only: bool = False):
     if public_only:
         live = Subquery(public.order_by("-published_at").values("published_at")[:1])
         latest = Greatest(Coalesce(latest, live), Coalesce(live, latest))
-    at = Greatest(Coalesce(Max("deleted_at"), latest), latest)
+    at = Greatest(Coalesce(Max("at"), latest), latest)
     return PostTombstone.objects.aggregate(at=at)["at"]
 
 

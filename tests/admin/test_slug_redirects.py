@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 
 from blog.models import Category, Post, Tag
@@ -105,3 +106,27 @@ def test_pages_that_exist_never_look_up_redirects(client, django_assert_num_quer
         assert client.get(post.get_absolute_url()).status_code == 200
         assert client.get("/").status_code == 200
     assert not any("blog_redirect" in q["sql"] for q in queries.captured_queries)
+
+
+def test_a_hidden_posts_old_slug_reveals_nothing(client_for, editor):
+    """Public, unpublished, then renamed: the old page and the API's by-slug answer 404
+    to anyone who may not see the post (issue 26, finding 5); its editor still follows."""
+    post = PostFactory(slug="was-public")
+    post.status, post.published_at = Post.Status.DRAFT, None
+    post.save()
+    rename(post, "embargoed-new-headline")
+    client = Client()  # anonymous
+    for url in ("/posts/was-public/", "/api/posts/by-slug/was-public/"):
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert "embargoed" not in response.get("Location", "") + response.content.decode()
+    assert client_for(editor).get("/posts/was-public/")["Location"] == (
+        "/posts/embargoed-new-headline/"
+    )
+    post.status = Post.Status.PUBLISHED
+    post.save()
+    cache.clear()
+    assert client.get("/posts/was-public/")["Location"] == "/posts/embargoed-new-headline/"
+    response = client.get("/api/posts/by-slug/was-public/")
+    assert response.status_code == 301
+    assert response["Location"].endswith("/api/posts/by-slug/embargoed-new-headline/")

@@ -14,7 +14,7 @@ def test_post_representation(api):
     assert set(data) == {
         "id", "title", "slug", "url", "excerpt", "body", "body_html", "status", "state",
         "author", "category", "tags", "cover_image", "reading_minutes", "published_at",
-        "created_at", "updated_at",
+        "created_at", "updated_at", "changed_at",
     }  # fmt: skip
     assert data["cover_image"] is None
     assert data["body_html"] == "<p>Hello <strong>world</strong></p>"

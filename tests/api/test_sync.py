@@ -8,8 +8,9 @@ import requests
 from django.conf import settings
 from django.utils import timezone
 
-from blog.models import Post
-from tests.factories import EditorFactory, PostFactory
+from blog.api.pagination import SETTLE_SECONDS
+from blog.models import Post, Tag
+from tests.factories import CategoryFactory, EditorFactory, PostFactory, TagFactory
 
 from .test_lost_updates import _session
 
@@ -18,6 +19,7 @@ from .test_lost_updates import _session
 def test_updated_after_lists_in_sync_order(api):
     old, middle, new = PostFactory(), PostFactory(), PostFactory()
     now = timezone.now()
+    Post.objects.update(published_at=now - timedelta(days=1))
     for post, hours in ((old, 3), (middle, 2), (new, 1)):
         Post.objects.filter(pk=post.pk).update(updated_at=now - timedelta(hours=hours))
     since = (now - timedelta(hours=2, minutes=30)).isoformat()
@@ -79,14 +81,20 @@ def test_a_cursor_crawl_never_skips_or_repeats_while_others_publish(live_server)
     assert not set(row["id"] for row in resumed.json()["results"]) & set(seen)
 
 
+def _later(time_machine, seconds: float = SETTLE_SECONDS + 1) -> None:
+    """Past the settling time syncing pages hold fresh changes back for."""
+    time_machine.move_to(timezone.now() + timedelta(seconds=seconds), tick=True)
+
+
 @pytest.mark.django_db
-def test_tombstones_for_deleted_and_unpublished_posts_only(api):
+def test_tombstones_for_deleted_and_unpublished_posts_only(api, time_machine):
     gone, hidden, draft, kept = PostFactory(), PostFactory(), PostFactory(draft=True), PostFactory()
     start, gone_id = timezone.now(), gone.pk
     gone.delete()
     draft.delete()
     hidden.status = Post.Status.DRAFT
     hidden.save()
+    _later(time_machine)
     body = api.get("/api/posts/tombstones/").json()
     assert [(row["id"], row["reason"]) for row in body["results"]] == [
         (gone_id, "deleted"),
@@ -96,5 +104,156 @@ def test_tombstones_for_deleted_and_unpublished_posts_only(api):
     later = api.get("/api/posts/tombstones/", {"since": timezone.now().isoformat()}).json()
     assert later["results"] == []
     first = api.get("/api/posts/tombstones/", {"since": start.isoformat(), "limit": 1}).json()
-    assert [row["id"] for row in first["results"]] == [gone_id] and "since=" in first["next"]
+    assert [row["id"] for row in first["results"]] == [gone_id] and "cursor=" in first["next"]
+    second = api.get(first["next"]).json()
+    assert [row["id"] for row in second["results"]] == [hidden.pk]
     assert kept.pk not in {row["id"] for row in body["results"]}
+
+
+def _tombstones(api) -> dict[int, tuple[str, str]]:
+    rows = api.get("/api/posts/tombstones/", {"limit": 1000}).json()["results"]
+    return {row["id"]: (row["reason"], row["slug"]) for row in rows}
+
+
+@pytest.mark.django_db
+def test_every_way_out_of_public_view_leaves_a_tombstone(api, time_machine):
+    """Rescheduled into the future, unpublished with its date cleared (the admin's bulk
+    action, or the API's {"status": "draft", "published_at": null}), unpublished and then
+    deleted: each one is listed, with the slug readers saw (issue 25, finding 3)."""
+    moved, cleared, gone = PostFactory(), PostFactory(), PostFactory()
+    moved.published_at = timezone.now() + timedelta(hours=1)
+    moved.save()
+    cleared.status, cleared.published_at = Post.Status.DRAFT, None
+    cleared.save(update_fields=["status", "published_at"])  # as the API's PATCH does
+    gone.status = Post.Status.DRAFT
+    gone.save()
+    gone_id, seen_slug = gone.pk, gone.slug
+    gone.slug = "renamed-while-hidden"
+    gone.save()
+    gone.delete()
+    _later(time_machine)
+    assert _tombstones(api) == {
+        moved.pk: ("unpublished", moved.slug),
+        cleared.pk: ("unpublished", cleared.slug),
+        gone_id: ("deleted", seen_slug),
+    }
+
+
+@pytest.mark.django_db
+def test_no_tombstone_for_a_post_that_was_never_public(api, time_machine):
+    """Drafts and posts in review with a past date, and a scheduled post moved back to
+    draft once its old date passed, never appear (issue 26, finding 4)."""
+    past = timezone.now() - timedelta(days=1)
+    PostFactory(title="Embargoed draft", status=Post.Status.DRAFT, published_at=past)
+    PostFactory(title="Embargoed review", status=Post.Status.REVIEW, published_at=past)
+    scheduled = PostFactory(title="Embargoed scheduled", scheduled=True)
+    time_machine.move_to(timezone.now() + timedelta(days=2), tick=True)
+    scheduled.refresh_from_db()
+    assert scheduled.is_public  # public by the clock, never read by anyone: still counts
+    Post.objects.filter(pk=scheduled.pk).update(status=Post.Status.DRAFT)  # as before
+    never = PostFactory(title="Never deleted", draft=True)
+    never.delete()
+    _later(time_machine)
+    assert _tombstones(api) == {}
+
+
+@pytest.mark.django_db
+def test_a_post_public_again_is_not_a_tombstone(api, time_machine):
+    post = PostFactory()
+    post.published_at = timezone.now() + timedelta(seconds=30)
+    post.save()
+    _later(time_machine)
+    assert post.pk in _tombstones(api)
+    _later(time_machine, 60)
+    assert _tombstones(api) == {}  # live again: its marker brings it back instead
+
+
+@pytest.mark.django_db
+def test_a_scheduled_post_going_live_appears_to_cursor_and_updated_after(api, time_machine):
+    """Going live by the clock moves the sync marker: a crawl finished before the go-live
+    meets the post when it goes public (issue 25, finding 3)."""
+    PostFactory(title="Already public")
+    _later(time_machine)
+    done = api.get("/api/posts/", {"cursor": ""}).json()
+    since = done["results"][-1]["changed_at"]
+    scheduled = PostFactory(title="Later", published_at=timezone.now() + timedelta(minutes=5))
+    _later(time_machine)
+    assert api.get("/api/posts/", {"cursor": done["cursor"]}).json()["results"] == []
+    _later(time_machine, 5 * 60 + SETTLE_SECONDS)
+    resumed = api.get("/api/posts/", {"cursor": done["cursor"]}).json()["results"]
+    assert [row["id"] for row in resumed] == [scheduled.pk]
+    assert resumed[0]["changed_at"] == api.get(f"/api/posts/{scheduled.pk}/").json()["changed_at"]
+    listed = api.get("/api/posts/", {"updated_after": since}).json()["results"]
+    assert scheduled.pk in [row["id"] for row in listed]
+
+
+@pytest.mark.django_db
+def test_renaming_a_tag_or_editing_a_category_moves_its_posts_marker_and_etag(
+    api, django_capture_on_commit_callbacks
+):
+    tagged = PostFactory(tags=[TagFactory(name="Django")])
+    filed = PostFactory(category=CategoryFactory(name="News"))
+    other = PostFactory()
+    before = {p.pk: api.get(f"/api/posts/{p.pk}/") for p in (tagged, filed, other)}
+    with django_capture_on_commit_callbacks(execute=True):  # retires cached pages
+        tag = Tag.objects.get(name="Django")
+        tag.name = "Django 5"
+        tag.save()
+        category = filed.category
+        category.description = "All the news"
+        category.save()
+    after = {pk: api.get(f"/api/posts/{pk}/") for pk in before}
+    for post in (tagged, filed):
+        assert after[post.pk]["ETag"] != before[post.pk]["ETag"]
+        assert after[post.pk].json()["changed_at"] > before[post.pk].json()["changed_at"]
+    assert after[tagged.pk].json()["tags"][0]["name"] == "Django 5"
+    assert after[other.pk]["ETag"] == before[other.pk]["ETag"]
+
+
+@pytest.mark.django_db
+def test_sync_pages_are_never_cached(api, time_machine):
+    """A page held back by the settling time must not be kept: the clock alone changes it
+    (the page cache keeps anonymous API answers until the next write, or for a minute)."""
+    PostFactory()
+    first = api.get("/api/posts/", {"cursor": ""})
+    assert first.json()["results"] == [] and first["Cache-Control"] == "no-store"
+    tombstones = api.get("/api/posts/tombstones/")
+    assert tombstones["Cache-Control"] == "no-store"
+    _later(time_machine)
+    assert len(api.get("/api/posts/", {"cursor": ""}).json()["results"]) == 1
+
+
+@pytest.mark.django_db
+def test_a_new_byline_or_cover_alt_text_moves_the_marker(api, django_capture_on_commit_callbacks):
+    """The author's display name and the cover's alt text are part of a post's JSON."""
+    from images.models import Image
+
+    image = Image.objects.create(
+        file="cover.jpg", format="JPEG", alt_text="A harbour", width=10, height=10, size=100
+    )
+    post = PostFactory(cover_image=image)
+    before = api.get(f"/api/posts/{post.pk}/").json()
+    with django_capture_on_commit_callbacks(execute=True):  # retires cached pages
+        author = post.author
+        author.last_login = timezone.now()
+        author.save(update_fields=["last_login"])  # a login changes nothing shown
+    assert api.get(f"/api/posts/{post.pk}/").json()["changed_at"] == before["changed_at"]
+    with django_capture_on_commit_callbacks(execute=True):
+        author.display_name = "A. New Byline"
+        author.save()
+    middle = api.get(f"/api/posts/{post.pk}/").json()
+    assert middle["author"]["display_name"] == "A. New Byline"
+    assert middle["changed_at"] > before["changed_at"]
+    with django_capture_on_commit_callbacks(execute=True):
+        image.alt_text = "A harbour at dusk"
+        image.save()
+    after = api.get(f"/api/posts/{post.pk}/").json()
+    assert after["cover_image"]["alt_text"] == "A harbour at dusk"
+    assert after["changed_at"] > middle["changed_at"]
+
+
+@pytest.mark.django_db
+def test_a_malformed_tombstone_cursor_is_a_400_an_unknown_one_a_404(api):
+    # As on post lists (test_a_malformed_cursor_is_a_400_an_unknown_one_a_404).
+    assert api.get("/api/posts/tombstones/", {"cursor": "no such!"}).status_code == 400
+    assert api.get("/api/posts/tombstones/", {"cursor": "nonsense"}).status_code == 404
