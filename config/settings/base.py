@@ -127,7 +127,7 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"].get("ENGINE") == "django.db.backends.sqlite3":
     # The embedded default serves threads (runserver, gunicorn --threads): writers queue
     # for the lock from the start of their transaction and wait up to 20 s for it rather
     # than failing with "database is locked"; readers never wait for a writer (WAL).

@@ -35,7 +35,7 @@ TEMPLATES[0]["OPTIONS"]["debug"] = True
 # On SQLite (the embedded run, `BROADSHEET_TEST_EMBEDDED=1`) the test database is a file
 # beside the one `make run` would use, not Django's in-memory default: threads of a live
 # server then lock and wait as `make run`'s do.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"].get("ENGINE") == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": f"{DATABASES['default']['NAME']}.test"}
 # Static files straight from the app folders: tests must not depend on a collectstatic run.
 WHITENOISE_USE_FINDERS = True
