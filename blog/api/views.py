@@ -17,7 +17,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed, Throttled
+from rest_framework.exceptions import AuthenticationFailed, NotFound, Throttled
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import DjangoModelPermissionsOrAnonReadOnly
 from rest_framework.request import Request
@@ -151,7 +151,10 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
 
     def _locked(self, post: Post) -> Post:
         """The stored post, row-locked until the transaction ends, with preconditions met."""
-        locked = Post.objects.select_for_update().get(pk=post.pk)
+        # Deleted by another writer since it was read: a 404, as a moment later.
+        locked = Post.objects.select_for_update().filter(pk=post.pk).first()
+        if locked is None:
+            raise NotFound()
         check_preconditions(self.request, locked)
         self.check_object_permissions(self.request, locked)
         return locked
