@@ -73,7 +73,7 @@ def pre_request(worker, req) -> None:
 
 def post_worker_init(worker) -> None:
     """Connect every request thread and build the API schema before this worker takes
-    traffic (config/warmup.py, blog/api/schema_view.py).
+    traffic (core/warmup.py, api/schema_view.py).
 
     Only for Broadsheet's app (config.wsgi warms the schema up as it loads, so that is a
     no-op unless it failed): bench/bare.py, served with this file, has no API to build,
@@ -82,8 +82,8 @@ def post_worker_init(worker) -> None:
     """
     if "config.wsgi" not in sys.modules:
         return
-    from blog.api.schema_view import warm_up
-    from config.warmup import connect_threads
+    from api.schema_view import warm_up
+    from core.warmup import connect_threads
 
     warm_up()
     executor = getattr(worker, "tpool", None)  # gthread's request threads

@@ -1,7 +1,7 @@
 """Users in the admin: invite a writer in one screen, change roles (recorded), profiles.
 
 Editors (not only superusers) invite writers and change roles; who may is decided by
-`blog.permissions.can_manage_writers`. Editors see the writers' list and these two
+`accounts.roles.can_manage_writers`. Editors see the writers' list and these two
 screens, never passwords, permissions or superuser flags.
 """
 
@@ -21,12 +21,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.text import slugify
 
-from config.admin_guards import GuardedAdminMixin
+from core.admin_guards import GuardedAdminMixin
 
 from .integration_keys import integration_key_issue, integration_key_revoke
 from .invites import writer_invite
 from .models import IntegrationKey, User
-from .roles import AUTHOR, CONTRIBUTOR, EDITOR, ROLES, role_of, set_role
+from .roles import AUTHOR, CONTRIBUTOR, EDITOR, ROLES, can_manage_writers, role_of, set_role
 from .usernames import username_clean, username_free
 
 ROLE_CHOICES = [
@@ -37,8 +37,6 @@ ROLE_CHOICES = [
 
 
 def _can_manage(user) -> bool:
-    from blog.permissions import can_manage_writers  # accounts sits below blog
-
     return can_manage_writers(user)
 
 

@@ -23,7 +23,7 @@ def writer_invite(*, email: str, username: str, display_name: str, role: str) ->
 
     The username must pass accounts/usernames.py (`ValidationError` otherwise).
     """
-    from blog.tasks import enqueue_on_commit
+    from core.tasks import enqueue_on_commit
 
     from .tasks import mail_invitation
 

@@ -27,7 +27,7 @@ from django.core.exceptions import PermissionDenied
 from django.dispatch import receiver
 from django.http import HttpRequest
 
-from config.client_ip import client_ip
+from core.client_ip import client_ip
 
 AXES_USERNAME_MAX_LENGTH = 255  # axes.models.AccessBase.username
 

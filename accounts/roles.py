@@ -82,3 +82,13 @@ def set_role(user, role: str) -> None:
         user.groups.add(Group.objects.get(name=role))
     user.is_staff = bool(role) or user.is_superuser
     user.save(update_fields=["is_staff"])
+
+
+def is_editor(user) -> bool:
+    """May `user` edit every post (the Editor role, or a superuser)?"""
+    return bool(user.is_authenticated and user.is_active and user.has_perm("blog.edit_any_post"))
+
+
+def can_manage_writers(user) -> bool:
+    """May `user` invite writers and change their roles? Editors and superusers."""
+    return bool(user.is_authenticated and user.is_active and (user.is_superuser or is_editor(user)))

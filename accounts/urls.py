@@ -11,7 +11,7 @@ from django.urls import path, reverse_lazy
 from django.utils.functional import lazy
 from django.views.decorators.cache import never_cache
 
-from config.origin import on_site_origin
+from core.origin import on_site_origin
 
 from .forms import PasswordResetForm
 

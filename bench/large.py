@@ -104,14 +104,14 @@ def environment(database_url: str, redis_url: str, port: int) -> dict[str, str]:
 
 
 def retire_everything(env: dict[str, str]):
-    """`blog.cache.invalidate_pages`, from this process: with `--cold`, each timed
+    """`pagecache.cache.invalidate_pages`, from this process: with `--cold`, each timed
     request finds no kept count, page window or piece (blog/fragments.py), as the first
     reader after a category or tag changed would."""
     os.environ.update(env)
     import django
 
     django.setup()
-    from blog.cache import invalidate_pages
+    from pagecache.cache import invalidate_pages
 
     return invalidate_pages
 
@@ -147,7 +147,7 @@ def plan(env: dict[str, str]) -> tuple[list[tuple[str, str, bool]], str]:
     author = newest.author.username
     matches = search_posts(public, SEARCH_WORD).count()
     search_last = max(1, math.ceil(matches / PAGE_SIZE))
-    # Deep pages are read from the nearer end (blog/paginator.py): the middle is deepest.
+    # Deep pages are read from the nearer end (pagecache/paginator.py): the middle is deepest.
     middle = max(1, math.ceil(public.count() / PAGE_SIZE) // 2)
     month = newest.published_at
     archive = f"/archive/{month.year}/{month.month}/"
@@ -264,7 +264,7 @@ class Client:
 def api_page(client: Client, path: str, editor: bool) -> str:
     """`path` with `page=last` or `page=middle` replaced by that page's number: the API's
     `page` is an integer (`?page=last` is a 400), so the first page's count says which.
-    The middle page is the deepest (blog/paginator.py reads later ones from the end)."""
+    The middle page is the deepest (pagecache/paginator.py reads later ones from the end)."""
     which = re.search(r"[?&]page=(last|middle)", path)
     first = (path[: which.start()] + path[which.end() :]).replace("/?&", "/?").rstrip("?")
     status, _, body = client.get(first, editor)
@@ -285,7 +285,7 @@ def start_gunicorn(env: dict[str, str], log: Path) -> subprocess.Popen:
         stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
-    # The worker takes traffic once its request threads are connected (config/warmup.py);
+    # The worker takes traffic once its request threads are connected (core/warmup.py);
     # a request sent before then waits in the listen queue for its boot.
     while time.monotonic() < deadline:
         if "request threads connected" in log.read_text(errors="replace"):

@@ -117,7 +117,7 @@ def main() -> None:
     }
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     report = io.StringIO()
-    from blog.cache import invalidate_pages
+    from pagecache.cache import invalidate_pages
 
     for name in args.cases:
         path, cache_seconds = cases[name]

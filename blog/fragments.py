@@ -4,13 +4,13 @@ A page the page cache cannot answer (the first reader after a publish, a listing
 nobody asked for in the last minute, a logged-in reader, a search) repeated work that no
 request changes: every summary of a listing rendered again; the post page's neighbours
 and related posts, three ranking queries, about 60% of an uncached post page under
-cProfile (issue 14). Each piece is now rendered once and kept (`blog.counts.read_kept`),
+cProfile (issue 14). Each piece is now rendered once and kept (`pagecache.counts.read_kept`),
 read together with the generations that retire it in one round trip:
 
 - `post_summaries(posts)`: a listing's entries (home, archives, search) and the header's
   menu. An entry is kept per version of its post (`updated_at`), so a publish renders
   only the new post's; a change to a category, tag, tag list or image (what many posts
-  show) retires them all (`blog.cache.invalidate_pages`, `shared`).
+  show) retires them all (`pagecache.cache.invalidate_pages`, `shared`).
 - `post_page(slug, user)`: a public post's head tags, article and previous / next /
   related links, with the slim row that decides who may see it (one entry), under the
   content generation (every save or delete bumps it) and until the next scheduled post
@@ -37,10 +37,10 @@ from django.core.paginator import Page
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
-from config.origin import site_origin, site_url
+from core.origin import site_origin, site_url
+from pagecache.counts import Kept, read_kept, remember
 
 from .context_processors import site
-from .counts import Kept, read_kept, remember
 from .links import slug_path
 from .markdown import table_of_contents
 from .models import Post

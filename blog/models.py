@@ -280,7 +280,7 @@ class Post(models.Model):
     class Meta:
         ordering = ["-published_at", "-id"]
         indexes = [
-            # With the id, deep pages' keys come from an index-only scan (blog/paginator.py).
+            # With the id, deep pages' keys come from an index-only scan (pagecache/paginator.py).
             models.Index(
                 fields=["status", "-published_at", "-id"], name="post_status_published_idx"
             ),
@@ -296,7 +296,7 @@ class Post(models.Model):
             # Editors list every post newest first, without a status filter (API, admin).
             models.Index(fields=["-published_at", "-id"], name="post_newest_idx"),
             # The API's other orderings, for readers and editors alike, ties broken by the
-            # id (blog/api/params.py); status and published_at included, so readers' deep
+            # id (api/params.py); status and published_at included, so readers' deep
             # pages filter public posts without reading the table.
             models.Index(
                 fields=["created_at", "id"],

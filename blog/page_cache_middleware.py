@@ -8,7 +8,7 @@ and two Redis calls before the view's decorator found it; most of a hit's time w
 - `PageCacheFront` wraps the WSGI application (config/wsgi.py) and answers a hit before
   Django's handler builds its request, sends `request_started`/`request_finished` and
   runs the middleware: a hit then costs a `WSGIRequest`, the URL's recipe (kept per path),
-  one Redis round trip (`blog.cache.look_up`) and the headers. About 100 µs of CPU less
+  one Redis round trip (`pagecache.cache.look_up`) and the headers. About 100 µs of CPU less
   per hit than the same answer from the middleware (bench/profile_requests.py).
 - `EarlyPageCacheMiddleware`, right after `RequestIdMiddleware`, answers hits where no
   front stands before the handler (the test client, ASGI), and on a miss stores what the
@@ -16,12 +16,12 @@ and two Redis calls before the view's decorator found it; most of a hit's time w
 
 Only requests the full stack would answer from the cache with the same bytes take this
 path; everything else goes through the stack unchanged, where the decorator
-(`blog.cache.cache_anonymous_page`) is the rule and still serves its hits:
+(`pagecache.cache.cache_anonymous_page`) is the rule and still serves its hits:
 
 - GET or HEAD, no session cookie, no `Authorization` header (logged-in users, API
   tokens), no `Origin` header (CORS answers depend on it), a host Django allows, and
   HTTPS where `SECURE_SSL_REDIRECT` would redirect;
-- a URL whose view is cached (its `page_cache_recipe`, see `blog.cache`), with no query
+- a URL whose view is cached (its `page_cache_recipe`, see `pagecache.cache`), with no query
   parameters the view does not read (`/?p=12` is an old permalink, answered by
   `transfer.middleware`);
 - an entry that the full stack wrote for the same key, with the final headers the stack
@@ -53,9 +53,8 @@ from django.urls import Resolver404, get_resolver
 from django.utils.cache import get_conditional_response
 from django.utils.http import parse_http_date_safe
 
-from config.logging import request_id_for
-
-from .cache import (
+from core.logs import request_id_for
+from pagecache.cache import (
     LOOKUP_KEY,
     Recipe,
     body_for,

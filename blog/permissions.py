@@ -13,11 +13,11 @@ Roles are groups holding model permissions (see `accounts.roles`):
 
 from __future__ import annotations
 
+from accounts.roles import can_manage_writers, is_editor
+
 from .models import Post, PostQuerySet
 
-
-def is_editor(user) -> bool:
-    return bool(user.is_authenticated and user.is_active and user.has_perm("blog.edit_any_post"))
+__all__ = ["can_manage_writers", "is_editor"]  # with the rules below: one module to ask
 
 
 def is_writer(user) -> bool:
@@ -102,8 +102,3 @@ def can_manage_filing(user, model_name: str) -> bool:
         and user.is_active
         and any(user.has_perm(f"blog.{verb}_{model_name}") for verb in ("add", "change", "delete"))
     )
-
-
-def can_manage_writers(user) -> bool:
-    """May `user` invite writers and change their roles? Editors and superusers."""
-    return bool(user.is_authenticated and user.is_active and (user.is_superuser or is_editor(user)))

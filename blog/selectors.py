@@ -1,6 +1,8 @@
 """Reads that pages, sitemaps and the API share: search, public authors, months with posts,
 the post page's neighbours."""
 
+from datetime import datetime
+
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
@@ -19,8 +21,9 @@ from django.db.models import (
 )
 from django.db.models.functions import TruncMonth
 
+from pagecache.counts import remember
+
 from . import search_sqlite
-from .counts import remember
 from .models import SEARCH_CONFIG, Category, Post, PostQuerySet
 
 MENU_SIZE = 8  # categories in the header's menu
@@ -65,7 +68,7 @@ def months_with_posts() -> list[dict]:
     """`[{"month": date, "count": n}, ...]`, newest first, in the site's time zone.
 
     One query that reads every public post (~90 ms at 100,000), so kept until the content
-    changes (`blog.counts`): the archive index and the months' sitemap both list it.
+    changes (`pagecache.counts`): the archive index and the months' sitemap both list it.
     """
     return remember("months-with-posts", _months_with_posts)
 
@@ -192,3 +195,13 @@ def _among(pools: list[QuerySet]) -> Q:
     for pool in pools:
         condition |= Q(pk__in=pool)
     return condition
+
+
+def next_scheduled_at() -> datetime | None:
+    """When the next scheduled post goes public (None: none is scheduled)."""
+    return (
+        Post.objects.scheduled()
+        .order_by("published_at")
+        .values_list("published_at", flat=True)
+        .first()
+    )

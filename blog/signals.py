@@ -17,10 +17,12 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from django.dispatch import receiver
 from django.utils import timezone
 
-from .cache import invalidate_pages
+from core.tasks import enqueue_on_commit
+from pagecache.cache import invalidate_pages
+
 from .models import Category, Post, PostTombstone, Tag, posts_touched
 from .sweep import post_announce
-from .tasks import announce_post, enqueue_on_commit
+from .tasks import announce_post
 
 
 @receiver(post_save, sender=Post)

@@ -3,7 +3,7 @@ categories, tags, authors and months, plus the archive index).
 
 Each section is paginated (`?p=2`) so that 100,000 posts stay within the protocol's
 50,000 URLs per file and every response stays small. The posts' pages come through
-`blog.paginator` (keys from the index, the later files read from the end, the count kept
+`pagecache.paginator` (keys from the index, the later files read from the end, the count kept
 until the content changes), and so does the list of months.
 """
 
@@ -19,8 +19,9 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from pagecache.paginator import DeferredJoinPaginator
+
 from .models import Category, Post, Tag
-from .paginator import DeferredJoinPaginator
 from .selectors import months_with_posts
 
 
@@ -39,7 +40,7 @@ class PostSitemap(Sitemap):
     changefreq = "weekly"
     priority = 0.8
     # 1,000 URLs per file (95 files at 95,000 posts): each URL costs ~20 us to build and
-    # render, and a file's rows are fetched by key (blog/paginator.py).
+    # render, and a file's rows are fetched by key (pagecache/paginator.py).
     limit = 1000
 
     def items(self):

@@ -22,7 +22,8 @@ from django.db.models.functions import Coalesce
 from django.dispatch import Signal
 from django.utils import timezone
 
-from .cache import invalidate_pages
+from pagecache.cache import invalidate_pages
+
 from .models import Post, PostQuerySet
 
 logger = logging.getLogger(__name__)

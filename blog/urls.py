@@ -1,16 +1,16 @@
 """Reader-facing URLs: pages, archives, search, feeds and crawler files.
 
 Feeds and sitemaps write absolute URLs from `get_current_site(request)`: `on_site_origin`
-gives them the configured site origin instead of the request's Host (config/origin.py).
+gives them the configured site origin instead of the request's Host (core/origin.py).
 """
 
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, re_path
 
-from config.origin import on_site_origin
+from core.origin import on_site_origin
+from pagecache.cache import cache_anonymous_page
 
 from . import sitemaps
-from .cache import cache_anonymous_page
 from .feeds import CategoryFeed, LatestPostsAtomFeed, LatestPostsFeed, TagFeed
 from .sitemaps import SITEMAPS
 from .views import crawlers, pages, search

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("config.health")),
+    path("", include("core.health")),
     # Readers' pages next: Django tries patterns in order, and they are most requests (no
     # blog path starts with admin/, accounts/ or api/, so the order changes nothing else).
     path("", include("blog.urls")),
@@ -15,7 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("api/webhooks/", include("webhooks.urls")),
-    path("api/", include("blog.api.urls")),
+    path("api/", include("api.urls")),
 ]
 # Uploaded media in development only (`static()` is empty unless DEBUG); in production
 # nginx serves MEDIA_ROOT, or the files live in an S3 bucket.

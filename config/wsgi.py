@@ -11,7 +11,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", default_module())
 django_application = get_wsgi_application()
 
 from blog.page_cache_middleware import PageCacheFront, request_for  # noqa: E402 - needs Django
-from config.health import LivenessFront  # noqa: E402
+from core.health import LivenessFront  # noqa: E402
 
 # The handler takes the request the front built for its lookup (see request_for).
 django_application.request_class = request_for
@@ -20,6 +20,6 @@ django_application.request_class = request_for
 application = LivenessFront(PageCacheFront(django_application))
 
 if os.environ.get("BROADSHEET_WARMUP", "1") != "0":
-    from config.warmup import warm
+    from core.warmup import warm
 
-    warm(application)  # before gunicorn forks its workers (preload_app): see config/warmup.py
+    warm(application)  # before gunicorn forks its workers (preload_app): see core/warmup.py

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from blog.models import Post
-from blog.tasks import enqueue_on_commit
+from core.tasks import enqueue_on_commit
 
 
 def reviewers():

@@ -15,8 +15,8 @@ from rest_framework.filters import SearchFilter
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from blog.api.params import OrderingFilter, StrictQueryParamsMixin
-from blog.api.parsers import JSONParser
+from api.params import OrderingFilter, StrictQueryParamsMixin
+from api.parsers import JSONParser
 from blog.api.serializers import StrictModelSerializer
 
 from . import permissions, services

@@ -9,14 +9,17 @@ class ImagesConfig(AppConfig):
 
     def ready(self) -> None:
         # `![alt](image:42)` in post bodies: blog's Markdown takes plugins from other
-        # rooms, so blog never imports this app (images/body.py).
+        # apps, so blog never imports this app (images/body.py).
         from django.db.models.signals import post_delete, post_save
 
+        from api.routers import router
         from blog import markdown
 
         from . import body
+        from .api import ImageViewSet
         from .models import Image
 
+        router.register("images", ImageViewSet, basename="image")
         markdown.register_plugin(body.markdown_plugin)
         post_delete.connect(
             body.rerender_posts_showing, sender=Image, dispatch_uid="images-rerender"

@@ -168,9 +168,9 @@ def rerender_posts_showing(sender, instance: Image, **kwargs) -> None:
     image_id = instance.pk
 
     def rerender() -> None:
-        from blog.cache import invalidate_pages
         from blog.markdown import render_markdown
         from blog.models import Post
+        from pagecache.cache import invalidate_pages
 
         # `image:4` also finds `image:42`: re-rendering that one changes nothing.
         showing = Post.objects.filter(body__contains=f"image:{image_id}").only("pk", "body")
@@ -187,6 +187,6 @@ def rerender_posts_showing(sender, instance: Image, **kwargs) -> None:
 def image_saved(sender, instance: Image, **kwargs) -> None:
     """`post_save` of an Image: once committed, retire the pages (and kept pieces) that
     may show its texts."""
-    from blog.cache import invalidate_pages
+    from pagecache.cache import invalidate_pages
 
     transaction.on_commit(invalidate_pages, robust=True)

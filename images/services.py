@@ -16,8 +16,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 
-from blog.cache import invalidate_pages
-from blog.tasks import enqueue_on_commit
+from core.tasks import enqueue_on_commit
+from pagecache.cache import invalidate_pages
 
 from . import isolation
 from .conf import image_setting

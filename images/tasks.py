@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from blog.tasks import WORKER_RETRY_POLICY
+from core.tasks import WORKER_RETRY_POLICY
 
 from .models import Image
 from .services import renditions_make

@@ -42,10 +42,10 @@ from django.utils.text import slugify
 from accounts.roles import CONTRIBUTOR
 from accounts.usernames import username_free
 from blog import search_sqlite
-from blog.cache import invalidate_pages
 from blog.models import MAX_BODY_LENGTH, Category, Post, Tag, search_document
 from blog.slugs import MAX_LENGTH as SLUG_MAX_LENGTH
 from blog.slugs import unique_slug
+from pagecache.cache import invalidate_pages
 
 from .bodies import PreparedBody, prepare_body_or_error
 from .models import Permalink, SourceKey

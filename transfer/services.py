@@ -14,7 +14,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from blog.tasks import enqueue_on_commit
+from core.tasks import enqueue_on_commit
 
 from .exporting import write_document
 from .models import ExportJob

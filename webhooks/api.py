@@ -16,10 +16,10 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from blog.api.params import StrictQueryParamsMixin
-from blog.api.parsers import JSONParser
+from api.params import StrictQueryParamsMixin
+from api.parsers import JSONParser
+from api.strict import HTTPURLField
 from blog.api.serializers import StrictModelSerializer
-from blog.api.strict import HTTPURLField
 from blog.models import Post
 from blog.permissions import is_editor
 

@@ -33,7 +33,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from rest_framework.utils.encoders import JSONEncoder
 
-from blog.tasks import TRANSIENT_ERRORS, WORKER_RETRY_POLICY, enqueue_on_commit
+from core.tasks import TRANSIENT_ERRORS, WORKER_RETRY_POLICY, enqueue_on_commit
 
 from . import transport
 from .models import Delivery, Endpoint

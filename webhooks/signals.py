@@ -26,7 +26,7 @@ from rest_framework.fields import DateTimeField
 
 from blog.models import Post, posts_touched
 from blog.sweep import post_went_public
-from config.origin import site_url
+from core.origin import site_url
 
 from .models import Endpoint, Event
 from .services import dispatch
@@ -75,7 +75,7 @@ def went_public(sender, post_ids: list[int], **kwargs) -> None:
 def touched(sender, post_ids: list[int], **kwargs) -> None:
     # After the commit, in a transaction of its own: a tag on 10,000 posts must not hold
     # the rename's transaction open while their deliveries are written, or the moved
-    # markers would commit long after their stamp (blog.api.pagination: SETTLE_SECONDS).
+    # markers would commit long after their stamp (api.pagination: SETTLE_SECONDS).
     transaction.on_commit(partial(_updated, post_ids), robust=True)
 
 

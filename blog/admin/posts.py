@@ -13,7 +13,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
 
-from config.admin_guards import GuardedAdminMixin
+from core.admin_guards import GuardedAdminMixin
 
 from .. import permissions
 from ..models import Category, Post, Tag

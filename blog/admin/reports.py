@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 
-from config.admin_guards import GuardedAdminMixin
+from core.admin_guards import GuardedAdminMixin
 
 from ..models import Report
 

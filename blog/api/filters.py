@@ -9,9 +9,10 @@ from django_filters.fields import IsoDateTimeField
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 
+from api.strict import NO_NUL, RFC3339
+
 from ..models import Category, Post, Tag
 from ..selectors import MAX_QUERY_LENGTH, QueryTooLong, search_posts
-from .strict import NO_NUL, RFC3339
 
 
 class UTCDateTimeField(IsoDateTimeField):

@@ -1,7 +1,7 @@
 """How posts, categories, tags and authors look on the wire.
 
 Read-only: id, url, body_html, state, reading time, timestamps. A body key that is not a
-writable field is a 400 (`blog.api.strict.StrictBodyMixin`). The slug is made from the
+writable field is a 400 (`api.strict.StrictBodyMixin`). The slug is made from the
 title unless given, and may be changed: the old address then redirects, as when an editor
 changes it in the admin (`blog.slugs.slug_refusal`, `Post.save`). The author of a new
 post is always the requesting user. Tags read as `{slug, name}` objects and are written
@@ -19,14 +19,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.relations import MANY_RELATION_KWARGS
 
-from config.origin import site_url
-from images.models import Image
-
-from .. import permissions
-from ..markdown import validate_renderable
-from ..models import Category, Post, Tag
-from ..slugs import slug_refusal
-from .strict import (
+from api.strict import (
     ListOfReferencesMixin,
     ManyReferencesField,
     StrictBodyMixin,
@@ -36,6 +29,12 @@ from .strict import (
     StrictPrimaryKeyRelatedField,
     StrictSlugField,
 )
+from core.origin import site_url
+
+from .. import permissions
+from ..markdown import validate_renderable
+from ..models import Category, Post, Tag
+from ..slugs import slug_refusal
 
 __all__ = ["StrictCharField", "StrictModelSerializer"]  # StrictCharField: for the views
 
@@ -43,7 +42,7 @@ __all__ = ["StrictCharField", "StrictModelSerializer"]  # StrictCharField: for t
 class StrictModelSerializer(StrictBodyMixin, serializers.ModelSerializer):
     """Fields take the JSON type the schema names only (DRF would turn numbers and
     booleans into text, 0 into False, "3" into an id), and a key that is not a writable
-    field is a 400 (DRF would drop it): see `blog.api.strict`."""
+    field is a 400 (DRF would drop it): see `api.strict`."""
 
     serializer_field_mapping = {
         **serializers.ModelSerializer.serializer_field_mapping,
@@ -95,7 +94,7 @@ class TagRefSerializer(serializers.Serializer):
 
 class TagSlugField(ListOfReferencesMixin, serializers.SlugRelatedField):
     """Written as a slug (editors may name a new tag, which is then created); read as
-    `{slug, name}` (the schema says so through `blog.api.schema.TagSlugFieldExtension`)."""
+    `{slug, name}` (the schema says so through `blog.api.schema_extensions`)."""
 
     default_error_messages = {
         **serializers.SlugRelatedField.default_error_messages,
@@ -220,7 +219,7 @@ class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
     cover_image = CoverImageSerializer(read_only=True, allow_null=True)
     cover_image_id = StrictPrimaryKeyRelatedField(
         source="cover_image",
-        queryset=Image.objects.all(),
+        queryset=Post._meta.get_field("cover_image").related_model.objects.all(),
         allow_null=True,
         required=False,
         write_only=True,

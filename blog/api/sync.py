@@ -7,7 +7,7 @@ saw, so nothing here tells a reader what is in the works. A post public again (a
 date that has come, a republish) is left out: its own, newer marker brings it back.
 
 Pages run in (`at`, `post_id`) order with a cursor, like posts' cursor pages
-(`blog.api.pagination`), and hold back the last `SETTLE_SECONDS` likewise: a tombstone
+(`api.pagination`), and hold back the last `SETTLE_SECONDS` likewise: a tombstone
 committed a moment after it was stamped is not passed over, and ties never skip one.
 """
 
@@ -18,8 +18,9 @@ from datetime import datetime, timedelta
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from api.pagination import SETTLE_SECONDS, decode_cursor, encode_cursor
+
 from ..models import Post, PostTombstone
-from .pagination import SETTLE_SECONDS, decode_cursor, encode_cursor
 
 
 def tombstones_since(

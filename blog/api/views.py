@@ -4,8 +4,6 @@ Every post queryset starts from `blog.permissions.visible_posts`, so nothing a u
 not see reaches any list, filter, search, ordering, action or detail.
 """
 
-from axes.handlers.proxy import AxesProxyHandler
-from axes.helpers import get_cool_off
 from django.db import transaction
 from django.db.models import Count, Max, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest
@@ -15,37 +13,33 @@ from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers, viewsets
+from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import AuthenticationFailed, NotFound, Throttled
+from rest_framework.exceptions import NotFound
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import DjangoModelPermissionsOrAnonReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
-from rest_framework_simplejwt import views as jwt_views
 
-from accounts import tokens
-from accounts.login_limits import address_locked
-from config.origin import site_url
+from api.conditional import add_last_modified, add_validators, check_preconditions, not_modified
+from api.pagination import CURSOR_SCHEMA, PostPagination, never_cached
+from api.params import OrderingFilter, StrictQueryParamsMixin
+from api.parsers import JSONParser
+from api.schema import AnonymousReadsSchema
+from core.origin import site_url
+from pagecache.cache import cache_anonymous_page
+from pagecache.counts import remember
 
 from .. import permissions, redirects
-from ..cache import cache_anonymous_page
-from ..counts import remember
 from ..models import Category, Post, PostTombstone, Tag
 from ..selectors import public_authors
-from .conditional import add_last_modified, add_validators, check_preconditions, not_modified
 from .filters import PostFilter, PostSearchFilter
-from .pagination import CURSOR_SCHEMA, PostPagination, never_cached
-from .params import OrderingFilter, StrictQueryParamsMixin
-from .parsers import JSONParser
 from .permissions import PostPermission
-from .schema import AnonymousReadsSchema
 from .serializers import (
     AuthorSerializer,
     CategorySerializer,
     PostSerializer,
-    StrictCharField,
     TagSerializer,
     TombstonePageSerializer,
     TombstoneQuerySerializer,
@@ -75,7 +69,7 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
     pagination_class = PostPagination
     action_query_params = {"tombstones": ("since", "limit", "cursor")}
 
-    conditional_reads = True  # ETag / Last-Modified, 304 (blog/api/conditional.py)
+    conditional_reads = True  # ETag / Last-Modified, 304 (api/conditional.py)
     conditional_writes = True  # If-Match / If-Unmodified-Since, 412
     reference_fields = ("category_id", "cover_image_id", "tags")  # unknown: 409
 
@@ -91,7 +85,7 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
 
     def count_key(self, request: Request) -> tuple[str, bool]:
         """What a list's count depends on besides the content, and whether the clock
-        changes it (only an editor's every-post list does not): blog/api/pagination.py."""
+        changes it (only an editor's every-post list does not): api/pagination.py."""
         scope = (
             "public" if self.action == "published" else permissions.visibility_scope(request.user)
         )
@@ -110,7 +104,7 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
         """201 with the post as saved, its ETag, and `Location`: its API resource.
 
         Not the `url` field DRF would use: that is the public page, a 404 while the post
-        is a draft. Absolute, from `BROADSHEET_SITE_URL` (`config.origin`).
+        is a draft. Absolute, from `BROADSHEET_SITE_URL` (`core.origin`).
         """
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -280,7 +274,7 @@ def with_post_counts(users: list) -> list:
     """`users`, each with `post_count`: their public posts, counted for these users only.
 
     One query (an index-only scan of (author, status, published_at) per user), kept until
-    the content changes (`blog.counts`): a prolific author has 100,000 posts to count.
+    the content changes (`pagecache.counts`): a prolific author has 100,000 posts to count.
     """
     ids = sorted(user.pk for user in users)
     counts = remember(
@@ -296,61 +290,3 @@ def with_post_counts(users: list) -> list:
     for user in users:
         user.post_count = counts.get(user.pk, 0)
     return users
-
-
-class TokenObtainPairSerializer(tokens.TokenObtainPairSerializer):
-    """Username and password as strings only: `{"password": 0}` is a 400, not a login try.
-
-    On top of the revocable tokens of `accounts.tokens`.
-    """
-
-    # Declared for the schema only (simplejwt returns them from validate()).
-    access = serializers.CharField(read_only=True)
-    refresh = serializers.CharField(read_only=True)
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        # The user model's 150 characters: a longer name is a 400, not a login try.
-        self.fields[self.username_field] = StrictCharField(write_only=True, max_length=150)
-        self.fields["password"] = StrictCharField(write_only=True, trim_whitespace=False)
-
-
-class TokenObtainPairView(jwt_views.TokenObtainPairView):
-    """Username and password in, a short-lived access token and a refresh token out.
-
-    After `AXES_FAILURE_LIMIT` failures (django-axes) the answer is a 429 with
-    `Retry-After` (the whole cool-off: an upper bound), not the 401 of a wrong password:
-    a client can tell "slow down" from "wrong credentials".
-    """
-
-    parser_classes = [JSONParser]
-    serializer_class = TokenObtainPairSerializer
-
-    def handle_exception(self, exc):
-        if isinstance(exc, AuthenticationFailed) and self._locked_out():
-            cool_off = get_cool_off(self.request._request)
-            exc = Throttled(
-                wait=cool_off.total_seconds() if cool_off else None,
-                detail="Too many failed attempts: locked out for a while. See Retry-After.",
-                code="locked_out",
-            )
-        return super().handle_exception(exc)
-
-    def _locked_out(self) -> bool:
-        data = self.request.data if isinstance(self.request.data, dict) else {}
-        username = data.get("username")
-        credentials = {"username": username} if isinstance(username, str) else None
-        request = self.request._request
-        return AxesProxyHandler.is_locked(request, credentials) or address_locked(request)
-
-
-class TokenRefreshView(jwt_views.TokenRefreshView):
-    """A refresh token in, a new access token out (refused once revoked)."""
-
-    parser_classes = [JSONParser]
-
-
-class TokenLogoutView(jwt_views.TokenBlacklistView):
-    """A refresh token in, revoked for good (simplejwt's blacklist): API logout."""
-
-    parser_classes = [JSONParser]

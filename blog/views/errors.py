@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import loader
 
-from blog.api.problems import problem_response
+from api.problems import problem_response
 
 
 def _is_api(request: HttpRequest) -> bool:

@@ -14,12 +14,13 @@ from django.utils.decorators import method_decorator
 from django.utils.safestring import mark_safe
 from django.views.generic import ListView, TemplateView
 
-from ..cache import cache_anonymous_page
-from ..counts import read_kept
+from pagecache.cache import cache_anonymous_page
+from pagecache.counts import read_kept
+from pagecache.paginator import DeferredJoinPaginator
+
 from ..fragments import SUMMARY_KEYS, entries_key, listing_entries, menu_key, post_page
 from ..layouts import LayoutResponse
 from ..models import Category, Post, Tag
-from ..paginator import DeferredJoinPaginator
 from ..selectors import months_with_posts, public_authors
 
 PAGE_SIZE = 10

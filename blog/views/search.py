@@ -5,9 +5,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 
+from pagecache.paginator import DeferredJoinPaginator
+
 from ..fragments import post_summaries
 from ..models import Post
-from ..paginator import DeferredJoinPaginator
 from ..selectors import MAX_QUERY_LENGTH, QueryTooLong, search_posts
 from .pages import PAGE_SIZE
 

@@ -23,7 +23,7 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
-# The one origin of every absolute URL (config/origin.py), e-mails included; production
+# The one origin of every absolute URL (core/origin.py), e-mails included; production
 # requires it. Never taken from a request's Host header.
 SITE_URL = env("BROADSHEET_SITE_URL", default="http://localhost:8000").rstrip("/")
 SITE_NAME = env("BROADSHEET_SITE_NAME", default="Broadsheet")
@@ -53,6 +53,9 @@ INSTALLED_APPS = [
     "csp",
     "reversion",
     # Ours
+    "core",
+    "api",
+    "pagecache",
     "accounts",
     "blog",
     "editorial",
@@ -63,20 +66,20 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # GET /healthz answered before anything else runs (liveness needs none of it).
-    "config.health.LivenessMiddleware",
-    "config.logging.RequestIdMiddleware",
+    "core.health.LivenessMiddleware",
+    "core.logs.RequestIdMiddleware",
     # If-Match compares versions (W/"v" matches "v": nginx's gzip weakens our tags).
-    "blog.api.conditional.VersionTagsMiddleware",
+    "api.conditional.VersionTagsMiddleware",
     # Anonymous page-cache hits answered before the rest runs (see blog.page_cache_middleware).
     "blog.page_cache_middleware.EarlyPageCacheMiddleware",
-    # A 500 caused by an unreachable database, wherever it arose, is a 503 (config/database.py).
-    "config.database.DatabaseErrorsAre503Middleware",
+    # A 500 caused by an unreachable database, wherever it arose, is a 503 (core/database.py).
+    "core.database.DatabaseErrorsAre503Middleware",
     "django.middleware.security.SecurityMiddleware",
-    "config.origin.SiteOriginMiddleware",
-    "config.middleware.PermissionsPolicyMiddleware",
+    "core.origin.SiteOriginMiddleware",
+    "core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "blog.api.ratelimit.RateLimitHeadersMiddleware",
+    "api.ratelimit.RateLimitHeadersMiddleware",
     # ETag from the content where a view set none; If-None-Match / If-Modified-Since → 304.
     "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -89,14 +92,14 @@ MIDDLEWARE = [
     "editorial.middleware.RevisionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # django-csp's, with the header built once (config/csp.py).
-    "config.csp.CSPMiddleware",
+    # django-csp's, with the header built once (core/csp.py).
+    "core.csp.CSPMiddleware",
     # Old permalinks of imported posts → 301 (only for /?p=ID and paths that are 404).
     "transfer.middleware.PermalinkRedirectMiddleware",
     # Last, so that it sees the user that AuthenticationMiddleware set.
     "axes.middleware.AxesMiddleware",
     # Innermost: sees a view's database errors first (503, or one retry when safe).
-    "config.database.DatabaseUnavailableMiddleware",
+    "core.database.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -147,8 +150,8 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            # django-redis behind a circuit breaker (config/cache.py).
-            "BACKEND": "config.cache.BreakerRedisCache",
+            # django-redis behind a circuit breaker (core/cache.py).
+            "BACKEND": "core.cache.BreakerRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {
                 # A dead Redis must never take pages down: cache misses instead of errors.
@@ -214,9 +217,9 @@ AXES_USERNAME_CALLABLE = "accounts.login_limits.axes_username"
 # (accounts/login_limits.py); then that address gets the same lock-out page.
 LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=30)
 # Proxies in front of gunicorn that write X-Forwarded-For (production: nginx, 1); 0 trusts
-# no header. The address rule is config/client_ip.py, shared with the API throttle.
+# no header. The address rule is core/client_ip.py, shared with the API throttle.
 NUM_PROXIES = env.int("DJANGO_NUM_PROXIES", default=0)
-AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
 
 # --- Internationalisation ---------------------------------------------------------------
 
@@ -301,18 +304,18 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
-    "DEFAULT_PARSER_CLASSES": ["blog.api.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "blog.api.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_SCHEMA_CLASS": "blog.api.schema.APISchema",
-    # Atomic counters (config/throttling.py); off while Redis is down.
+    "DEFAULT_SCHEMA_CLASS": "api.schema.APISchema",
+    # Atomic counters (core/throttling.py); off while Redis is down.
     "DEFAULT_THROTTLE_CLASSES": [
-        "blog.api.ratelimit.AnonRateThrottle",
-        "blog.api.ratelimit.UserRateThrottle",
+        "api.ratelimit.AnonRateThrottle",
+        "api.ratelimit.UserRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="120/min"),
@@ -320,7 +323,7 @@ REST_FRAMEWORK = {
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # Every error as RFC 9457 problem details (application/problem+json).
-    "EXCEPTION_HANDLER": "blog.api.problems.exception_handler",
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
     # The throttle's client address: not one a client can choose in X-Forwarded-For.
     "NUM_PROXIES": NUM_PROXIES,
 }
@@ -348,13 +351,13 @@ SPECTACULAR_SETTINGS = {
     ],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "blog.api.schema.nullable_as_null_type",
-        "blog.api.schema.post_shapes",
-        "blog.api.schema.single_blank_string",
-        "blog.api.schema.strict_query_parameters",
-        "blog.api.schema.named_query_enums",
-        "blog.api.schema.image_upload_encoding",
-        "blog.api.schema.crud_links",
+        "api.schema.nullable_as_null_type",
+        "api.schema.post_shapes",
+        "api.schema.single_blank_string",
+        "api.schema.strict_query_parameters",
+        "api.schema.named_query_enums",
+        "api.schema.image_upload_encoding",
+        "api.schema.crud_links",
     ],
 }
 CORS_ALLOWED_ORIGINS = env.list("DJANGO_CORS_ALLOWED_ORIGINS", default=[])
@@ -472,8 +475,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "request_id": {"()": "config.logging.RequestIdFilter"},
-        "database_outage": {"()": "config.logging.DatabaseOutageFilter"},
+        "request_id": {"()": "core.logs.RequestIdFilter"},
+        "database_outage": {"()": "core.logs.DatabaseOutageFilter"},
     },
     "formatters": {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
@@ -496,7 +499,7 @@ LOGGING = {
         # Replaces Django's default console handler, which would print every line twice.
         "django": {"handlers": ["stdout"], "level": LOG_LEVEL, "propagate": False},
         "django.db.backends": {"level": "INFO"},
-        # A 503 the client got is not logged as "Internal Server Error" (config/logging.py).
+        # A 503 the client got is not logged as "Internal Server Error" (core/logs.py).
         "django.request": {"level": LOG_LEVEL, "filters": ["database_outage"]},
     },
 }

@@ -14,10 +14,9 @@ from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.origin import parse_origin
-
 from .base import *  # noqa: F403
 from .base import DATABASES, LOGGING, REST_FRAMEWORK, env
+from .values import parse_origin
 
 
 def _required(name: str) -> str:
@@ -106,7 +105,7 @@ DATABASES["default"]["OPTIONS"].setdefault(
 )
 # Bounded waits on every connection (seconds; 0: none). A request waiting on a lock
 # gives up after DATABASE_LOCK_TIMEOUT, any statement after DATABASE_STATEMENT_TIMEOUT,
-# and answers 503 with Retry-After (config/database.py), well inside nginx's 35 s read
+# and answers 503 with Retry-After (core/database.py), well inside nginx's 35 s read
 # timeout: a long table lock costs 503s (stale pages from nginx), not 504s, and never
 # holds every request thread, so /healthz keeps answering (issue 33). Tasks retry these
 # errors like any other database error. `deploy/run.sh migrate` sets both to 0.

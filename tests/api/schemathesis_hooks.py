@@ -53,7 +53,7 @@ schemathesis.openapi.media_type("text/plain", alt_texts())
 @schemathesis.hook
 def filter_case(ctx, case):
     """`?cursor=` with `?ordering=` or `?page=` is a 400 (cursor pages come in sync order,
-    `blog.api.pagination`), a rule between parameters that OpenAPI cannot state: such a
+    `api.pagination`), a rule between parameters that OpenAPI cannot state: such a
     pair is not sent (in any phase) as if it were valid data."""
     query = case.query or {}
     return not ("cursor" in query and {"ordering", "page"} & set(query))

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from blog.api.pagination import SETTLE_SECONDS
+from api.pagination import SETTLE_SECONDS
 from blog.models import Post
 from blog.sweep import publish_sweep
 from tests.factories import CategoryFactory, EditorFactory, PostFactory, TagFactory

@@ -3,7 +3,7 @@
 import pytest
 from rest_framework.throttling import AnonRateThrottle
 
-from blog.api import schema_view
+from api import schema_view
 
 pytestmark = pytest.mark.django_db
 

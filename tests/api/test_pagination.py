@@ -1,12 +1,12 @@
 """Numbered pages of the API: counts, `next` and the last page, whatever the ordering.
 
-Deep pages are read by key and, past the middle, from the far end (blog/paginator.py);
+Deep pages are read by key and, past the middle, from the far end (pagecache/paginator.py);
 `deep_offset = 0` sends every page through that path here.
 """
 
 import pytest
 
-from blog.paginator import DeferredJoinPaginator
+from pagecache.paginator import DeferredJoinPaginator
 from tests.factories import AuthorFactory, PostFactory
 
 pytestmark = pytest.mark.django_db

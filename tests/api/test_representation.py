@@ -51,7 +51,7 @@ def test_unknown_tags_refused_for_authors_created_for_editors(api_as, author, ed
     response = api_as(author).post(
         "/api/posts/", {"title": "T", "body": "b", "tags": ["brand-new"]}, format="json"
     )
-    assert response.status_code == 409  # well formed, but no such tag (blog.api.strict)
+    assert response.status_code == 409  # well formed, but no such tag (api.strict)
     [error] = response.json()["errors"]
     assert error["field"] == "tags" and "Unknown tag" in error["message"]
     assert not Tag.objects.filter(slug="brand-new").exists()

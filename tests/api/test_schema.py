@@ -9,7 +9,7 @@ import pytest
 import yaml
 from drf_spectacular.validation import validate_schema
 
-from blog.api.strict import NOT_BLANK
+from api.strict import NOT_BLANK
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import requests
 from django.conf import settings
 from django.utils import timezone
 
-from blog.api.pagination import SETTLE_SECONDS
+from api.pagination import SETTLE_SECONDS
 from blog.models import Post, Tag
 from tests.factories import CategoryFactory, EditorFactory, PostFactory, TagFactory
 

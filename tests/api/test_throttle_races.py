@@ -1,5 +1,5 @@
 """The API throttle counts every request once, also when they arrive together
-(config/throttling.py, issue 13: DRF's read-modify-write let 177 through against 120)."""
+(core/throttling.py, issue 13: DRF's read-modify-write let 177 through against 120)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from rest_framework.test import APIRequestFactory
 
-from config.throttling import AnonRateThrottle
+from core.throttling import AnonRateThrottle
 
 
 class FiftyPerMinute(AnonRateThrottle):

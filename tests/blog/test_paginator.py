@@ -8,7 +8,7 @@ import time_machine
 from django.core.paginator import Paginator
 
 from blog.models import Post
-from blog.paginator import DeferredJoinPaginator
+from pagecache.paginator import DeferredJoinPaginator
 from tests.factories import PostFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +73,7 @@ def test_a_named_count_is_kept_until_the_content_changes(
     with django_assert_num_queries(0):
         assert count() == 3  # kept: no query
     with django_capture_on_commit_callbacks(execute=True):
-        PostFactory()  # a save retires every kept count (blog.cache.invalidate_pages)
+        PostFactory()  # a save retires every kept count (pagecache.cache.invalidate_pages)
     assert count() == 4
 
 

@@ -5,8 +5,8 @@ from xml.etree import ElementTree
 import pytest
 from django.template.loader import render_to_string
 
-from blog.paginator import DeferredJoinPaginator
 from blog.sitemaps import PostSitemap
+from pagecache.paginator import DeferredJoinPaginator
 from tests.factories import CategoryFactory, PostFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,7 @@ def test_pages_past_the_end_are_404(client):
 
 
 def test_post_sections_list_every_public_post_once_newest_first(client, monkeypatch):
-    """Files past the first are read by key, the later half from the end (blog/paginator.py)."""
+    """Files past the first are read by key, the later half from the end (pagecache.paginator)."""
     monkeypatch.setattr(PostSitemap, "limit", 2)
     monkeypatch.setattr(DeferredJoinPaginator, "deep_offset", 0)
     posts = [PostFactory(title=f"Post {i}") for i in range(5)]

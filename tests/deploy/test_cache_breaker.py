@@ -1,4 +1,4 @@
-"""The Redis cache behind its circuit breaker (config/cache.py), against a real Redis
+"""The Redis cache behind its circuit breaker (core/cache.py), against a real Redis
 that is stopped, frozen (SIGSTOP) and thawed: misses instead of errors, one warning per
 outage instead of a traceback per call, and the cache back once Redis answers again."""
 
@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from config.cache import BreakerRedisCache, _breakers, reconnected
+from core.cache import BreakerRedisCache, _breakers, reconnected
 from tests.servers import start_redis
 
 
@@ -102,7 +102,7 @@ def test_closing_the_breaker_tells_listeners_once_per_outage(redis_server):
 def test_the_page_cache_retires_every_page_when_its_redis_is_back(settings):
     from django.core.cache import cache as default_cache
 
-    from blog.cache import GENERATION_KEY, _default_server
+    from pagecache.cache import GENERATION_KEY, _default_server
 
     default_cache.set(GENERATION_KEY, 1.0, timeout=None)
     reconnected.send(sender=BreakerRedisCache, server="redis://some-other-server:6379/0")

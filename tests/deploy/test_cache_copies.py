@@ -1,4 +1,4 @@
-"""This process's copies of what `get_many_fast` read (config/cache.py, `TrackedReader`),
+"""This process's copies of what `get_many_fast` read (core/cache.py, `TrackedReader`),
 against a real Redis: a copy answers without a round trip only while Redis has pushed no
 change to it; a change made by anyone, a flush or a lost connection is never answered
 from an old copy.
@@ -15,7 +15,7 @@ import time
 import pytest
 import redis
 
-from config.cache import BreakerRedisCache, _breakers, _readers
+from core.cache import BreakerRedisCache, _breakers, _readers
 from tests.servers import start_redis
 
 
@@ -149,7 +149,7 @@ def test_a_new_connection_names_redis_py_without_reading_package_metadata(
 ):
     """redis-py read its version from the installed packages' metadata for each new
     connection (4-7 ms: a fresh worker's first request paid it twice); the backend
-    hands it the same information once (config.cache.DRIVER_INFO)."""
+    hands it the same information once (core.cache.DRIVER_INFO)."""
 
     def metadata_read(name):
         raise AssertionError(f"importlib.metadata.version({name!r}) on connect")

@@ -11,7 +11,7 @@ import pytest
 from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 
-from config.database import timed_out
+from core.database import timed_out
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +30,7 @@ class FailingAfterTheView:
 
 
 def test_a_503_for_a_lost_database_is_not_logged_as_a_server_error(client, settings, caplog):
-    index = settings.MIDDLEWARE.index("config.database.DatabaseErrorsAre503Middleware")
+    index = settings.MIDDLEWARE.index("core.database.DatabaseErrorsAre503Middleware")
     settings.MIDDLEWARE = [
         *settings.MIDDLEWARE[: index + 1],
         f"{__name__}.FailingAfterTheView",

@@ -54,7 +54,7 @@ BARE_WORKER = """
 import runpy, sys
 config = runpy.run_path("gunicorn.conf.py")
 config["post_worker_init"](None)  # a worker of bench/bare.py: config.wsgi never loaded
-print("api imported" if "blog.api.schema_view" in sys.modules else "nothing imported")
+print("api imported" if "api.schema_view" in sys.modules else "nothing imported")
 """
 
 

@@ -8,7 +8,7 @@ from django.core.signals import request_started
 from django.db.migrations.recorder import MigrationRecorder
 from health_check.exceptions import ServiceUnavailable
 
-from config.health import LivenessFront, Migrations
+from core.health import LivenessFront, Migrations
 from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)

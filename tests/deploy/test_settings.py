@@ -60,7 +60,7 @@ def test_production_logs_json_and_keeps_django_logging_in_celery(production_sett
     assert database["CONN_HEALTH_CHECKS"] is True
     assert database["CONN_MAX_AGE"] > 0
     cache = production_settings["CACHES"]["default"]
-    assert cache["BACKEND"] == "config.cache.BreakerRedisCache"  # django-redis + breaker
+    assert cache["BACKEND"] == "core.cache.BreakerRedisCache"  # django-redis + breaker
     assert cache["OPTIONS"]["IGNORE_EXCEPTIONS"] is True
 
 

@@ -1,4 +1,4 @@
-"""The warm-up a web process runs before taking traffic (config/warmup.py)."""
+"""The warm-up a web process runs before taking traffic (core/warmup.py)."""
 
 import logging
 import threading
@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection, connections
 
-from config.warmup import connect_threads, warm
+from core.warmup import connect_threads, warm
 from tests.factories import PostFactory
 
 # WSGIHandler, not get_wsgi_application(): setting Django up again would reset logging.
@@ -21,10 +21,10 @@ def test_warmup_serves_the_main_pages_and_leaves_no_trace(client, caplog):
     post = PostFactory(title="Warm harbour")
     page_cache_seconds = settings.PAGE_CACHE_SECONDS
 
-    with caplog.at_level(logging.INFO, logger="config.warmup"):
+    with caplog.at_level(logging.INFO, logger="core.warmup"):
         warm(WSGIHandler())
 
-    (line,) = [r.getMessage() for r in caplog.records if r.name == "config.warmup"]
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "core.warmup"]
     for path in ("/ 200", f"{post.get_absolute_url()} 200", "/api/posts/ 200", "/feed/ 200"):
         assert path in line
     # Nothing it rendered went into the page cache, and the page cache is on again.
@@ -43,10 +43,10 @@ def test_warmup_says_failed_at_error_level_when_a_page_answers_500(caplog, monke
         raise RuntimeError("LIMIT/OFFSET not allowed in subqueries of compound statements")
 
     monkeypatch.setattr("blog.fragments.related_posts", broken)
-    with caplog.at_level(logging.INFO, logger="config.warmup"):
+    with caplog.at_level(logging.INFO, logger="core.warmup"):
         warm(WSGIHandler())
 
-    (record,) = [r for r in caplog.records if r.name == "config.warmup"]
+    (record,) = [r for r in caplog.records if r.name == "core.warmup"]
     assert record.levelno == logging.ERROR
     assert f"warm-up FAILED: {post.get_absolute_url()}" in record.getMessage()
     assert "warmed up" not in record.getMessage()
@@ -56,8 +56,8 @@ def test_warmup_never_stops_the_server_from_starting(caplog, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("database not migrated yet")
 
-    monkeypatch.setattr("config.warmup._paths", broken)
-    with caplog.at_level(logging.INFO, logger="config.warmup"):
+    monkeypatch.setattr("core.warmup._paths", broken)
+    with caplog.at_level(logging.INFO, logger="core.warmup"):
         warm(WSGIHandler())
     assert "warm-up stopped early" in caplog.text
 
@@ -85,7 +85,7 @@ def test_each_request_thread_is_connected_and_has_served_before_traffic(caplog):
 
     with ThreadPoolExecutor(max_workers=4) as executor:
         try:
-            with caplog.at_level(logging.INFO, logger="config.warmup"):
+            with caplog.at_level(logging.INFO, logger="core.warmup"):
                 connect_threads(executor, 4, application)
             opened = _on_every_thread(executor, 4, lambda: connection.connection is not None)
         finally:
@@ -100,7 +100,7 @@ def test_each_request_thread_is_connected_and_has_served_before_traffic(caplog):
 
 
 def test_connecting_the_threads_never_stops_the_worker(caplog, monkeypatch):
-    monkeypatch.setattr("config.warmup._paths", lambda: [][0])  # IndexError
+    monkeypatch.setattr("core.warmup._paths", lambda: [][0])  # IndexError
     with ThreadPoolExecutor(max_workers=2) as executor:
         connect_threads(executor, 2, WSGIHandler())
     assert "connecting the request threads stopped early" in caplog.text

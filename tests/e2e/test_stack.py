@@ -289,7 +289,7 @@ def test_postgres_restart_is_survived_without_restarting_gunicorn(stack):
     statuses = [stack.get(f"/search/?q=after{uuid.uuid4().hex}").status_code for _ in range(20)]
     assert statuses == [200] * 20
     assert time.monotonic() - started < 20
-    # Ready again within the cache breaker's cooldown (5 s, config/circuit.py): a worker
+    # Ready again within the cache breaker's cooldown (5 s, core/circuit.py): a worker
     # that the test before (Redis stopped) left failing fast may answer the first probes.
     wait_for(lambda: stack.get("/readyz").status_code == 200, 15, what="/readyz 200")
     assert stack.pid("web") == master

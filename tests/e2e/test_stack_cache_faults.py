@@ -32,7 +32,7 @@ from tests.e2e.conftest import ROOT, Stack, wait_for
 pytestmark = pytest.mark.stack
 
 MICROCACHE_SECONDS = 5  # NGINX_MICROCACHE_SECONDS of the stack
-BREAKER_COOLDOWN = 5  # config/cache.py's default
+BREAKER_COOLDOWN = 5  # core/cache.py's default
 _TITLE = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S)
 
 

@@ -32,7 +32,7 @@ def test_an_unknown_image_is_a_409_naming_the_field(api_as, author):
     response = api_as(author).post(
         "/api/posts/", {"title": "T", "body": "b", "cover_image_id": 999999}, format="json"
     )
-    assert response.status_code == 409  # well formed, but no such image (blog.api.strict)
+    assert response.status_code == 409  # well formed, but no such image (api.strict)
     assert [e["field"] for e in response.json()["errors"]] == ["cover_image_id"]
 
 
@@ -40,7 +40,7 @@ def test_covers_do_not_add_queries_per_post(make_image, settings):
     settings.PAGE_CACHE_SECONDS = 0  # count the queries of a rendered list, not a cache hit
 
     def count() -> int:
-        cache.clear()  # the list's count is kept until the content changes (blog.counts)
+        cache.clear()  # the list's count is kept until the content changes (pagecache.counts)
         with CaptureQueriesContext(connection) as queries:
             assert APIClient().get("/api/posts/?page_size=50").status_code == 200
         return len(queries)

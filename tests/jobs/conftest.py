@@ -27,8 +27,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from blog.tasks import broker_breaker
 from config import celery_app
+from core.tasks import broker_breaker
 from tests.servers import start_redis
 
 READY_TIMEOUT = 30.0

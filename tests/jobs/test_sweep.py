@@ -12,10 +12,10 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from blog.cache import GENERATION_KEY
 from blog.models import Post
 from blog.sweep import BATCH_SIZE, post_went_public
 from blog.tasks import publish_sweep
+from pagecache.cache import GENERATION_KEY
 from tests.factories import AuthorFactory, PostFactory
 from tests.jobs.conftest import sending_to
 from tests.servers import start_redis

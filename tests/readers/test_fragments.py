@@ -99,7 +99,7 @@ def test_a_kept_page_is_one_round_trip_to_the_cache_then_none(
     before = _cache_reads()
     assert html(client, url) == first
     assert _cache_reads() - before == 1  # the count, entries and menu (or pieces): one MGET
-    # Then none: this process's copies hold while Redis announces no change (config/cache.py)
+    # Then none: this process's copies hold while Redis announces no change (core/cache.py)
     assert html(client, url) == first
     assert _cache_reads() - before == 1
     with django_capture_on_commit_callbacks(execute=True):
@@ -131,7 +131,7 @@ def test_a_save_retires_the_pieces_that_show_it(client, django_capture_on_commit
 def test_a_scheduled_neighbour_appears_on_time_without_a_save(client):
     now = timezone.now()
     post = PostFactory(published_at=now - timedelta(hours=1))
-    # Sooner than pieces are kept at most (blog.counts.REMEMBER_SECONDS): only the go-live
+    # Sooner than pieces are kept at most (pagecache.counts.REMEMBER_SECONDS): only the go-live
     # itself can retire them in time.
     later = PostFactory(title="Tomorrow's news", published_at=now + timedelta(seconds=60))
     assert 'rel="next"' not in html(client, post.get_absolute_url())

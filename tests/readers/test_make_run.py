@@ -20,12 +20,12 @@ from django.contrib.auth import get_user_model
 from django.core.handlers.wsgi import WSGIHandler
 from django.test import Client
 from blog.models import Category, Post, Tag
-from config.warmup import warm
+from core.warmup import warm
 
 records = []
 handler = logging.Handler()
 handler.emit = records.append
-logging.getLogger("config.warmup").addHandler(handler)
+logging.getLogger("core.warmup").addHandler(handler)
 warm(WSGIHandler())
 
 anonymous, admin = Client(), Client()

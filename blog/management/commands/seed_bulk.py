@@ -13,9 +13,9 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.utils import timezone
 
-from blog.cache import invalidate_pages
 from blog.markdown import excerpt_from, reading_minutes, render_markdown
 from blog.models import Category, Post, Tag, search_document
+from pagecache.cache import invalidate_pages
 
 WORDS = [
     "harbour",

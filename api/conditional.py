@@ -1,4 +1,4 @@
-"""Conditional requests on posts: ETag / Last-Modified, 304 on reads, 412 on stale writes.
+"""Conditional requests on versioned resources (posts): ETag, Last-Modified, 304, 412.
 
 A post's version is its `updated_at` (`post_version`): every save changes it, and the
 admin's optimistic locking compares the same token, so a version read from the API is
@@ -20,13 +20,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Protocol
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, parse_etags, quote_etag
 
-from ..models import Post
-from .problems import MEDIA_TYPE, PreconditionFailed, problem_response
+from api.problems import MEDIA_TYPE, PreconditionFailed, problem_response
+
+
+class Post(Protocol):
+    """What conditional requests need of a resource: its version token and change time."""
+
+    version: str
+    updated_at: datetime
 
 
 def post_version(post: Post) -> str:

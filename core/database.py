@@ -1,6 +1,6 @@
 """A database that is briefly unavailable (restart, failover) answers 503, never 500.
 
-Add `config.database.DatabaseUnavailableMiddleware` last in MIDDLEWARE. When a view (or
+Add `core.database.DatabaseUnavailableMiddleware` last in MIDDLEWARE. When a view (or
 its template) fails because PostgreSQL cannot be reached or dropped the connection:
 
 - a safe request (GET, HEAD, OPTIONS) outside a transaction is tried once more, after a

@@ -1,7 +1,7 @@
 """OpenAPI details drf-spectacular cannot infer: error responses and anonymous reads.
 
 `APISchema` (the project's `DEFAULT_SCHEMA_CLASS`) adds to every operation the error
-responses it really gives, each with the problem-details body of `blog.api.problems`, and
+responses it really gives, each with the problem-details body of `api.problems`, and
 the 304 of a conditional GET where the view supports one. A view says what applies with
 class attributes: `conditional_writes` (If-Match → 412 on PUT/PATCH/DELETE),
 `unique_fields` (409 on writes), `conditional_reads` (304).
@@ -9,7 +9,7 @@ class attributes: `conditional_writes` (If-Match → 412 on PUT/PATCH/DELETE),
 It also declares the headers that matter to a client: the conditional-request headers a
 view reads (`If-None-Match`, `If-Modified-Since`; `If-Match`, `If-Unmodified-Since`) and
 the response headers it sends (`ETag`, `Last-Modified`, `Location`, `RateLimit-*`,
-`Retry-After`). Request bodies of the strict serializers (`blog.api.strict`) are closed
+`Retry-After`). Request bodies of the strict serializers (`api.strict`) are closed
 (`additionalProperties: false`), and every response object of a model lists all its
 fields as `required`, as DRF always renders them: a post shaped by `?fields=`/`?omit=` is
 the separate `PartialPost` (`post_shapes`).
@@ -24,15 +24,14 @@ from __future__ import annotations
 
 import re
 
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
 
-from .params import INTEGER_PARAMS, MAY_BE_EMPTY
-from .problems import MEDIA_TYPE
-from .strict import NO_NUL, StrictBodyMixin, string_pattern
+from api.params import INTEGER_PARAMS, MAY_BE_EMPTY
+from api.problems import MEDIA_TYPE
+from api.strict import NO_NUL, StrictBodyMixin, string_pattern
 
 
 class FieldError(serializers.Serializer):
@@ -100,7 +99,7 @@ CONDITIONAL_WRITE_PARAMETERS = (
 
 class APISchema(AutoSchema):
     """Documents the real error responses and headers of every operation (see the module
-    docstring), and the `pattern` of every text field a request sends (`blog.api.strict`)."""
+    docstring), and the `pattern` of every text field a request sends (`api.strict`)."""
 
     def _map_basic_serializer(self, serializer, direction):
         result = super()._map_basic_serializer(serializer, direction)
@@ -233,28 +232,6 @@ class AnonymousReadsSchema(APISchema):
         return auths
 
 
-class TagSlugFieldExtension(OpenApiSerializerFieldExtension):
-    """A post's tags: `{slug, name}` objects in responses, slugs in requests."""
-
-    target_class = "blog.api.serializers.TagSlugField"
-
-    def map_serializer_field(self, auto_schema, direction):
-        if direction == "response":
-            from .serializers import TagRefSerializer
-
-            return auto_schema.resolve_serializer(TagRefSerializer, direction).ref
-        from blog.models import Tag
-
-        from .strict import NOT_BLANK
-
-        return {
-            "type": "string",
-            "maxLength": Tag._meta.get_field("name").max_length,
-            "pattern": NOT_BLANK,
-            "description": "A tag slug (editors: or a new tag's name).",
-        }
-
-
 def nullable_as_null_type(result: dict, generator, request, public) -> dict:
     """OpenAPI 3.1 has no `nullable`: DRF's page schemas (`next`, `previous`) and ours
     (`count`) say it, and a 3.1 validator ignores it. Spelled as a `"null"` type instead.
@@ -337,7 +314,7 @@ def single_blank_string(result: dict, generator, request, public) -> dict:
 
 
 def strict_query_parameters(result: dict, generator, request, public) -> dict:
-    """Query parameters as `blog.api.params` checks them: no NUL, no empty value (but
+    """Query parameters as `api.params` checks them: no NUL, no empty value (but
     `cursor` and `search`), no empty list or list item, page numbers and sizes in range.
 
     A drf-spectacular postprocessing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]).
@@ -349,7 +326,7 @@ def strict_query_parameters(result: dict, generator, request, public) -> dict:
                     _tighten(parameter["name"], parameter.setdefault("schema", {}))
                     if parameter["schema"].get("type") == "array":
                         # Repeated (`?tag=a&tag=b`), what generated clients send; the
-                        # comma-separated form is read too (blog.api.params).
+                        # comma-separated form is read too (api.params).
                         parameter["style"], parameter["explode"] = "form", True
     return result
 

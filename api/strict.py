@@ -4,13 +4,13 @@ DRF coerces: `0` is a string "0" and a boolean False, `"5"` an integer, `{}` an 
 list, `"2020-01-01 10:00"` a date-time, and a title of spaces trims to a blank that the
 schema never promised to refuse. A generated client (or schemathesis) then cannot trust
 the schema. These fields take the JSON type the schema names and the text the schema's
-`pattern` allows (`blog.api.schema.string_pattern` writes that pattern from the same
+`pattern` allows (`api.schema.string_pattern` writes that pattern from the same
 rules), so what the schema calls valid is accepted and what it calls invalid is a 400.
 
-A body is an allow-list as the query string is (`blog.api.params`): a key the serializer
+A body is an allow-list as the query string is (`api.params`): a key the serializer
 does not write — a misspelling (`titel`) or a read-only field (`id`, `body_html`) — is a
 400 naming it (`code: unknown_field` / `read_only`), never dropped while the answer is a
-200 (the schema says `additionalProperties: false`, see `blog.api.schema`).
+200 (the schema says `additionalProperties: false`, see `api.schema`).
 
 A reference to a row that does not exist (a category id, an image id, an unknown tag for
 a non-editor) is a conflict with the current state, a 409 (`code: does_not_exist`), as a

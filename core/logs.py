@@ -26,10 +26,10 @@ class RequestIdFilter:
 class DatabaseOutageFilter:
     """On `django.request`: drops the "Internal Server Error" record (and its traceback)
     of a request whose 500 came from an unreachable database, which the client got as a
-    503 (config/database.py); the handler still logs that 503 as "Service Unavailable"."""
+    503 (core/database.py); the handler still logs that 503 as "Service Unavailable"."""
 
     def filter(self, record) -> bool:
-        from config.database import marked_unavailable  # it imports the ORM: not at setup
+        from core.database import marked_unavailable  # it imports the ORM: not at setup
 
         if getattr(record, "status_code", None) != 500:
             return True

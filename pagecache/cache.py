@@ -7,11 +7,11 @@ time by `Post.objects.public()` alone, cached or not. Saving or deleting a post,
 publish sweep, bump a generation number that retires every cached page at once: an entry
 is good only while it carries the current generation. Both are read in one Redis round
 trip (`MGET`), so a hit costs at most one call, and none while this process's copies
-of both hold (config/cache.py, `TrackedReader`).
+of both hold (core/cache.py, `TrackedReader`).
 
 The key holds exactly what the response depends on, and nothing a visitor may vary at
 will: the site origin (absolute URLs come from it, never from the Host header, see
-config/origin.py), the path, the query parameters the view knows (the view is handed only
+core/origin.py), the path, the query parameters the view knows (the view is handed only
 those, so `?utm_source=N` is the same page and the same entry) and the media type it
 negotiates from `Accept` among those it offers. A response that sets a cookie, saved the
 session or used the CSRF token belongs to one visitor: it is sent `private` and not kept.
@@ -53,8 +53,8 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 
-from config.cache import reconnected
-from config.origin import site_origin
+from core.cache import reconnected
+from core.origin import site_origin
 
 GENERATION_KEY = "pages:generation"
 # Bumped when something many posts show changes (a category, tag, image): see below.
@@ -127,7 +127,7 @@ def _default_server() -> str:
 
 
 def _expires_at(now: datetime) -> datetime:
-    from .counts import next_go_live  # it keys on this module's generation; avoid a cycle
+    from pagecache.counts import next_go_live  # it keys on this module's generation; avoid a cycle
 
     soonest = now + timezone.timedelta(seconds=settings.PAGE_CACHE_SECONDS)
     next_scheduled = next_go_live(now)  # one query per content change, shared with counts
@@ -168,7 +168,7 @@ def page_key(request: HttpRequest, recipe: Recipe) -> tuple[str, str] | None:
 
 def get_many_at_once(keys: list[str]) -> dict[str, Any]:
     """`cache.get_many(keys)` as one `MGET` on the Redis backend's fast path
-    (config/cache.py); {} when Redis is away."""
+    (core/cache.py); {} when Redis is away."""
     fast = getattr(caches["default"], "get_many_fast", None)
     return fast(keys) if fast else cache.get_many(keys)
 

@@ -1,7 +1,7 @@
 """Pages of a list: numbered by default, or a keyset cursor for syncing clients.
 
 `?page=` and `?page_size=` (at most 100) give numbered pages with the total count, read
-as `blog.paginator` reads listings: deep pages by primary key from the nearer end, and the
+as `pagecache.paginator` reads listings: deep pages by primary key from the nearer end, and the
 count kept until the content changes, under a key naming the view's action, whose posts
 the user sees and the filters (the view's `count_key(request)`: the key, and whether the
 clock changes the count, as it does for any list of public posts). Any
@@ -31,7 +31,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from ..paginator import DeferredJoinPaginator
+from pagecache.paginator import DeferredJoinPaginator
 
 SETTLE_SECONDS = 2
 # A cursor as the schema gives it (posts' and tombstones' alike); empty starts a crawl.
@@ -61,7 +61,7 @@ def decode_cursor(token: str) -> tuple[datetime, int]:
         return parsed.astimezone(UTC), int(pk)
     except (ValueError, UnicodeDecodeError, OverflowError) as error:
         # A 404 like DRF's own CursorPagination: no page is there (the token is opaque;
-        # its alphabet and length are checked, and documented, by `blog.api.params`).
+        # its alphabet and length are checked, and documented, by `api.params`).
         raise NotFound("Invalid cursor: use a `next` or `cursor` value.") from error
 
 

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 from django.views.decorators.csrf import csrf_exempt
 
-from .problems import problem_response
+from api.problems import problem_response
 
 
 @csrf_exempt  # answers only with errors and redirects: nothing to protect

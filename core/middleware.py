@@ -1,6 +1,6 @@
 """Permissions-Policy header from the `PERMISSIONS_POLICY` setting (a header value string).
 
-Add `config.middleware.PermissionsPolicyMiddleware` near the top of MIDDLEWARE. Django
+Add `core.middleware.PermissionsPolicyMiddleware` near the top of MIDDLEWARE. Django
 sends the other security headers itself; this one it does not. Written by hand (a dozen
 lines) rather than adding django-permissions-policy, which does the same from a dict, to
 keep dependency changes out of the deployment work; swap it in when convenient.

@@ -25,8 +25,9 @@ from functools import lru_cache, wraps
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
+
+from config.settings.values import parse_origin
 
 
 def site_origin() -> str:
@@ -37,20 +38,6 @@ def site_origin() -> str:
 def site_url(path: str = "/") -> str:
     """The absolute URL of `path` (which starts with `/`) on the site's origin."""
     return f"{site_origin()}{path}"
-
-
-def parse_origin(url: str) -> str:
-    """`url` reduced to its origin; refuses anything that is not an http(s) origin."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ImproperlyConfigured(
-            f"BROADSHEET_SITE_URL must be an origin such as https://news.example.com, not {url!r}."
-        )
-    if parts.path.strip("/") or parts.query or parts.fragment or parts.username:
-        raise ImproperlyConfigured(
-            f"BROADSHEET_SITE_URL is an origin only (scheme and host), not {url!r}."
-        )
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 # Every request asks (the middleware below, the page cache's key): parse each value once.

@@ -1,6 +1,6 @@
 """Rate-limit signals: `RateLimit-*` headers on every throttled API response, 429s.
 
-The atomic counters of `config.throttling` decide; these subclasses also remember the
+The atomic counters of `core.throttling` decide; these subclasses also remember the
 tightest limit that applied
 to the request, and `RateLimitHeadersMiddleware` writes it out in the IETF draft's
 headers (draft-ietf-httpapi-ratelimit-headers): `RateLimit-Limit`, `RateLimit-Remaining`,
@@ -17,7 +17,7 @@ import time
 from django.http import HttpRequest, HttpResponse
 from rest_framework import throttling
 
-from config.throttling import AtomicWindowMixin
+from core.throttling import AtomicWindowMixin
 
 ATTRIBUTE = "_broadsheet_ratelimit"
 

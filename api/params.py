@@ -10,7 +10,7 @@ A list parameter is read in either form: comma-separated (`?tag=a,b`) or repeate
 other generated clients send); the repeated form is joined into the comma-separated one
 before anything reads it.
 
-The values are held to what the schema says of them (`blog.api.schema` documents each):
+The values are held to what the schema says of them (`api.schema` documents each):
 any other parameter given twice, an empty value (but `?cursor=` and `?search=`), a NUL, an
 empty item of a list (`?tag=a,,b`, `?tag=a&tag=`) and a page number or size that is not a
 whole number in range are all a 400, never silently ignored or clamped.
@@ -146,7 +146,7 @@ class OrderingFilter(filters.OrderingFilter):
 
     Ties are broken by the primary key, in the direction of the last field: numbered pages
     of equal titles never repeat or skip a row, and a total order lets deep pages be read
-    from the nearer end (blog/paginator.py). Each allowed field has an index that ends
+    from the nearer end (pagecache/paginator.py). Each allowed field has an index that ends
     with the key.
     """
 

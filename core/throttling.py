@@ -2,8 +2,8 @@
 times from the cache and write it back, so concurrent requests overwrite each other's
 entries (177 requests got through in 30 s against 120/min).
 
-    "DEFAULT_THROTTLE_CLASSES": ["config.throttling.AnonRateThrottle",
-                                 "config.throttling.UserRateThrottle"]
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.AnonRateThrottle",
+                                 "core.throttling.UserRateThrottle"]
 
 A sliding-window counter per client: Redis `INCR` on a key per window (it expires with
 the next one), so every request is counted exactly once whatever the concurrency; the

@@ -38,25 +38,32 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.db import connections
 
-from config.cache import close_readers
+from core.cache import close_readers
 
 logger = logging.getLogger(__name__)
 
 # TEST-NET-1 (RFC 5737): never a real client, so no real client's API throttle moves.
 WARMUP_ADDRESS = "192.0.2.1"
-TEMPLATES = [
-    "base.html",
-    "404.html",
-    "blog/home.html",
-    "blog/post_list.html",
-    "blog/post_detail.html",
-    # Pieces (blog/fragments.py): compiled here, though the warm-up may find them kept.
-    "blog/_post_summary.html",
-    "blog/_post_head.html",
-    "blog/_post_article.html",
-    "blog/_post_links.html",
-    "blog/_category_menu.html",
-]
+# What to warm: each app registers its pages, templates and steps from its `ready()`
+# (`register`), so that this module knows no app.
+_page_sources: list[Callable[[], list[tuple[str, str]]]] = []
+_templates: list[str] = []
+_steps: list[Callable[[], None]] = []
+
+
+def register(
+    *,
+    pages: Callable[[], list[tuple[str, str]]] | None = None,
+    templates: Iterable[str] = (),
+    step: Callable[[], None] | None = None,
+) -> None:
+    """Warm these too: `pages()` gives (path, Accept) pairs to serve, `templates` are
+    compiled, `step()` builds anything else a first request would (the API schema)."""
+    if pages is not None:
+        _page_sources.append(pages)
+    _templates.extend(templates)
+    if step is not None:
+        _steps.append(step)
 
 
 def _environ(path: str, accept: str) -> dict:
@@ -92,20 +99,9 @@ def _allowed_host() -> str:
 
 
 def _paths() -> list[tuple[str, str]]:
-    """(path, Accept) of the pages most requests are: home, a post, feed, sitemap, API."""
-    from blog.models import Post
-
-    paths = [
-        ("/", "text/html"),
-        ("/feed/", "*/*"),
-        ("/sitemap.xml", "*/*"),
-        ("/api/posts/", "application/json"),
-        ("/healthz", "*/*"),
-    ]
-    newest = Post.objects.public().order_by("-published_at").only("slug").first()
-    if newest is not None:
-        paths.insert(1, (newest.get_absolute_url(), "text/html"))
-    return paths
+    """(path, Accept) of the pages most requests are, as the apps registered them."""
+    paths = [pair for source in _page_sources for pair in source()]
+    return [*paths, ("/healthz", "*/*")]
 
 
 def _serve(application: Callable, path: str, accept: str) -> int:
@@ -132,14 +128,13 @@ def warm(application: Callable) -> None:
 
         resolver = get_resolver()
         resolver.reverse_dict  # noqa: B018 - builds the reverse map of every URL
-        for name in TEMPLATES:
+        for name in ["404.html", *_templates]:
             get_template(name)
         with _views_run():
             for path, accept in _paths():
                 served[path] = _serve(application, path, accept)
-        from blog.api.schema_view import warm_up
-
-        warm_up()  # the OpenAPI schema: seconds to build, the same for every worker
+        for step in _steps:
+            step()  # the OpenAPI schema: seconds to build, the same for every worker
     except Exception:  # a cold worker beats a worker that does not start
         logger.warning("warm-up stopped early", exc_info=True)
     finally:

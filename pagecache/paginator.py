@@ -12,7 +12,7 @@ rows from the table: 0.8 s for the last home page at 100,000 posts. Three things
   ordering ends with the primary key, so that it is a total order and reversing it is
   exact).
 - The count, which a numbered page needs, is remembered until the content changes
-  (`blog.counts`) when the caller names it with `count_key`: a count of 95,000 public
+  (`pagecache.counts`) when the caller names it with `count_key`: a count of 95,000 public
   posts is itself an index scan of all of them. `count_timed=False` when the clock cannot
   change it (an editor's list of every post). A caller that reads other kept values for
   the same page passes what it read (`kept`), with the count's key among them
@@ -34,7 +34,7 @@ from django.db.models import QuerySet
 from django.db.models.query import ModelIterable
 from django.utils.functional import cached_property
 
-from .counts import Kept, remember
+from pagecache.counts import Kept, remember
 
 DEEP_OFFSET = 200
 
@@ -78,7 +78,7 @@ class DeferredJoinPaginator(Paginator):
         key, count = self.kept_count_key(self.count_key), self.object_list.count
         if self.kept is None:
             return remember(key, count, timed=self.count_timed)
-        # Read already, with the rest of the page (`kept`: blog.counts.read_kept).
+        # Read already, with the rest of the page (`kept`: pagecache.counts.read_kept).
         if key not in self.kept.values:
             self.kept.values[key] = count()
             self.kept.keep({key: self.kept.values[key]})

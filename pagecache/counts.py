@@ -7,7 +7,7 @@ category or tag is saved or deleted, or when a scheduled post goes public. So:
     remember("list:/tag/x/", queryset.count)
 
 keeps the value in the cache under the page cache's content generation (bumped on every
-such save or delete, by the publish sweep and by imports: `blog.cache.invalidate_pages`),
+such save or delete, by the publish sweep and by imports: `pagecache.cache.invalidate_pages`),
 and only until the next scheduled post goes public (`next_go_live`), whichever comes
 first. Visibility stays the rule of `Post.objects.public()` alone: a scheduled post is
 counted on time whether or not the sweep runs. `REMEMBER_SECONDS` bounds what no signal
@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 from django.core.cache import cache
 from django.utils import timezone
 
-from .cache import GENERATION_KEY, SHARED_GENERATION_KEY, get_many_at_once
+from pagecache.cache import GENERATION_KEY, SHARED_GENERATION_KEY, get_many_at_once
 
 T = TypeVar("T")
 
@@ -50,32 +50,43 @@ def _read(keys: list[str]) -> tuple[tuple[str, str], dict]:
     An entry is `(stamp, until, value)`: good while its stamp is current and `until` has
     not passed. A value that depends on all content carries the content generation's
     stamp; one that names the version of what it shows (a post's summary) carries the
-    shared generation's (`blog.cache.invalidate_pages`).
+    shared generation's (`pagecache.cache.invalidate_pages`).
     """
     found = get_many_at_once([GENERATION_KEY, SHARED_GENERATION_KEY, *keys])
     content = f"c{found.pop(GENERATION_KEY, 0)}"
     return (content, f"s{found.pop(SHARED_GENERATION_KEY, 0)}"), found
 
 
-def next_go_live(now: datetime | None = None) -> datetime | None:
-    """When the next scheduled post goes public (None: none is scheduled).
+def schedule_source(source: Callable[[], datetime | None]) -> None:
+    """Tell the page cache when the next scheduled content change is due.
 
-    Remembered per content generation (scheduling a post is a save, which bumps it) until
-    that moment passes: one query per content change, not one per request.
+    The content app registers a function answering "when does the next scheduled item
+    go public?" (`blog.apps.BlogConfig.ready`); cached pages and counts never outlive it.
+    The page cache itself knows no model.
     """
-    from .models import Post  # models import modules that import this one
+    _schedule_sources.append(source)
 
+
+_schedule_sources: list[Callable[[], datetime | None]] = []
+
+
+def _next_scheduled() -> datetime | None:
+    moments = [moment for source in _schedule_sources if (moment := source()) is not None]
+    return min(moments, default=None)
+
+
+def next_go_live(now: datetime | None = None) -> datetime | None:
+    """When the next scheduled change goes public (None: none is scheduled).
+
+    Remembered per content generation (scheduling is a save, which bumps it) until that
+    moment passes: one query per content change, not one per request.
+    """
     now = now or timezone.now()
     key = f"golive:{_generation()}"
     hit = cache.get(key)
     if hit is not None and hit[0] > now.timestamp():
         return None if hit[0] == _NEVER else datetime.fromtimestamp(hit[0], tz=UTC)
-    soonest = (
-        Post.objects.scheduled()
-        .order_by("published_at")
-        .values_list("published_at", flat=True)
-        .first()
-    )
+    soonest = _next_scheduled()
     cache.set(key, (soonest.timestamp() if soonest else _NEVER,), timeout=REMEMBER_SECONDS)
     return soonest
 

@@ -17,7 +17,7 @@ by itself, once per cooldown on a thread of its own, so it closes as soon as the
 answers even in a process no caller reaches (a web process that nginx's cache spares).
 The outage is logged twice, when it starts (warning) and when it ends (with how long it
 lasted and how many calls failed or were skipped), never once per call. `on_close`, if
-given, is called once per outage, right after the breaker closes (config/cache.py: the
+given, is called once per outage, right after the breaker closes (core/cache.py: the
 cache tells its listeners that writes may have been lost meanwhile). Written by hand
 (thirty lines, thread-safe, no I/O) rather than adding pybreaker, whose listeners and
 state storage we would not use.

@@ -8,7 +8,7 @@ any of those gets the string built the first time, and every other response goes
 through django-csp unchanged. The strings are forgotten when a test overrides the
 settings.
 
-    MIDDLEWARE = [..., "config.csp.CSPMiddleware", ...]   # instead of csp.middleware's
+    MIDDLEWARE = [..., "core.csp.CSPMiddleware", ...]   # instead of csp.middleware's
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@
               named) otherwise, so a load balancer stops sending traffic.
 
 Both are exempt from the HTTPS redirect (probes talk plain HTTP to gunicorn) and are
-never cached. Add to the URLconf with `path("", include("config.health"))`,
+never cached. Add to the URLconf with `path("", include("core.health"))`,
 `LivenessMiddleware` first in MIDDLEWARE and `LivenessFront` around the WSGI application:
 probes ask often, and liveness needs none of what the rest of the middleware or Django's
 handler does (sessions, users, CSRF, page cache, connection housekeeping).

@@ -119,7 +119,7 @@ def _translate(exc: Exception) -> Exception:
     return exc
 
 
-# A taken unique value, or a reference to a row that does not exist (`blog.api.strict`):
+# A taken unique value, or a reference to a row that does not exist (`api.strict`):
 # the request is well formed but conflicts with the current state, a 409.
 CONFLICT_CODES = {"unique", "does_not_exist"}
 

@@ -2,7 +2,7 @@
 
 drf-spectacular builds the schema on every request, which took 4-13 s on a fresh worker.
 `CachedSchemaView` keeps the built document per (API version, language) for the life of
-the process; `warm_up()` builds it ahead of traffic: `config.warmup.warm()` in gunicorn's
+the process; `warm_up()` builds it ahead of traffic: `core.warmup.warm()` in gunicorn's
 master (so every forked worker, recycled ones too, starts with it), and gunicorn's
 `post_worker_init` for a worker whose app was not preloaded, so no client waits for it.
 """
@@ -42,7 +42,7 @@ def warm_up() -> None:
     """Build the schema (and import every view on the way) before the first request.
 
     Never fatal: a worker that could not warm up still serves (it builds on first use).
-    Built already (in gunicorn's master, by config/warmup.py, before forking): nothing to do.
+    Built already (in gunicorn's master, by core/warmup.py, before forking): nothing to do.
     """
     if _built:
         return

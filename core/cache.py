@@ -1,7 +1,7 @@
 """django-redis with a circuit breaker: a dead or frozen Redis costs one timeout, not one
 per cache call, and one log line per outage, not a traceback per call.
 
-    CACHES = {"default": {"BACKEND": "config.cache.BreakerRedisCache", "LOCATION": ...,
+    CACHES = {"default": {"BACKEND": "core.cache.BreakerRedisCache", "LOCATION": ...,
                           "OPTIONS": {"IGNORE_EXCEPTIONS": True, ...}}}
 
 Every cache operation of django-redis goes through `RedisCache.client`; this backend
@@ -13,7 +13,7 @@ Writes refused or lost while the breaker was open (a page generation bumped by a
 say) are not replayed: when a process's breaker closes again (it probes Redis by itself
 once per cooldown, so that is at most `BREAKER_COOLDOWN` after Redis answers, with or
 without traffic), this backend sends `reconnected` (server=URL), and a listener redoes
-what may have been lost (blog/cache.py retires every cached page, so a copy stored
+what may have been lost (pagecache/cache.py retires every cached page, so a copy stored
 before an edit made during the outage cannot come back with Redis).
 
 `get_many_fast` (the page cache's and the kept pieces' one read per request) also keeps
@@ -42,7 +42,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from .circuit import CircuitBreaker
+from core.circuit import CircuitBreaker
 
 logger = logging.getLogger("broadsheet.circuit")
 
@@ -318,7 +318,7 @@ class BreakerRedisCache(RedisCache):
         """`get_many` from this process's tracked copies, and one `MGET` for the rest;
         {} on any error.
 
-        For the page cache's hits and the kept pieces (blog/cache.py, blog/counts.py),
+        For the page cache's hits and the kept pieces (pagecache/cache.py, pagecache/counts.py),
         where redis-py's per-call machinery (pool checkout and return, retry wrapper,
         argument checks) cost more than the round trip itself: about 160 µs of CPU for
         `get_many` against 40 µs for a bare `MGET`, on a loaded 2-core machine, and a

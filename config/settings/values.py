@@ -1,0 +1,19 @@
+"""Parsing of setting values that settings modules and the apps share."""
+
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+def parse_origin(url: str) -> str:
+    """`url` reduced to its origin; refuses anything that is not an http(s) origin."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ImproperlyConfigured(
+            f"BROADSHEET_SITE_URL must be an origin such as https://news.example.com, not {url!r}."
+        )
+    if parts.path.strip("/") or parts.query or parts.fragment or parts.username:
+        raise ImproperlyConfigured(
+            f"BROADSHEET_SITE_URL is an origin only (scheme and host), not {url!r}."
+        )
+    return f"{parts.scheme}://{parts.netloc}"
