@@ -30,14 +30,16 @@ test:  ## Run every test (throwaway PostgreSQL and Redis), then the page tests a
 	$(UV) sync --frozen
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen lint-imports
 	$(MANAGE) makemigrations --check --dry-run
 	$(UV) run --frozen python -m pytest
 	@echo "--- again on make run's embedded defaults: SQLite, local-memory cache, tasks in-process"
 	BROADSHEET_TEST_EMBEDDED=1 $(UV) run --frozen python -m pytest -m embedded
 
-lint:  ## ruff lint and format check
+lint:  ## ruff lint and format check, import-linter's contracts (the app map)
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen lint-imports
 
 format:  ## Format and fix with ruff
 	$(UV) run --frozen ruff format .
