@@ -14,7 +14,6 @@ urlpatterns = [
     path("admin/", include("blog.admin.shortcuts")),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
-    path("api/webhooks/", include("webhooks.urls")),
     path("api/", include("api.urls")),
 ]
 # Uploaded media in development only (`static()` is empty unless DEBUG); in production

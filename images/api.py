@@ -17,7 +17,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from api.params import OrderingFilter, StrictQueryParamsMixin
 from api.parsers import JSONParser
-from blog.api.serializers import StrictModelSerializer
+from api.serializers import StrictModelSerializer
 
 from . import permissions, services
 from .models import Image

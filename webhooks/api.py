@@ -18,8 +18,8 @@ from rest_framework.response import Response
 
 from api.params import StrictQueryParamsMixin
 from api.parsers import JSONParser
+from api.serializers import StrictModelSerializer
 from api.strict import HTTPURLField
-from blog.api.serializers import StrictModelSerializer
 from blog.models import Post
 from blog.permissions import is_editor
 

@@ -6,4 +6,9 @@ class WebhooksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from api.routers import router
+
         from . import signals  # noqa: F401  (connects the post event receivers)
+        from .api import EndpointViewSet
+
+        router.register("webhooks", EndpointViewSet, basename="webhook")

@@ -12,19 +12,17 @@ ones. `?fields=` and `?omit=` choose the top-level fields of a post in any respo
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db import models, transaction
+from django.db import transaction
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.relations import MANY_RELATION_KWARGS
 
+from api.serializers import StrictModelSerializer
 from api.strict import (
     ListOfReferencesMixin,
     ManyReferencesField,
-    StrictBodyMixin,
-    StrictBooleanField,
-    StrictCharField,
     StrictDateTimeField,
     StrictPrimaryKeyRelatedField,
     StrictSlugField,
@@ -35,23 +33,6 @@ from .. import permissions
 from ..markdown import validate_renderable
 from ..models import Category, Post, Tag
 from ..slugs import slug_refusal
-
-__all__ = ["StrictCharField", "StrictModelSerializer"]  # StrictCharField: for the views
-
-
-class StrictModelSerializer(StrictBodyMixin, serializers.ModelSerializer):
-    """Fields take the JSON type the schema names only (DRF would turn numbers and
-    booleans into text, 0 into False, "3" into an id), and a key that is not a writable
-    field is a 400 (DRF would drop it): see `api.strict`."""
-
-    serializer_field_mapping = {
-        **serializers.ModelSerializer.serializer_field_mapping,
-        models.CharField: StrictCharField,
-        models.TextField: StrictCharField,
-        models.BooleanField: StrictBooleanField,
-        models.DateTimeField: StrictDateTimeField,
-    }
-    serializer_related_field = StrictPrimaryKeyRelatedField
 
 
 class CategorySerializer(StrictModelSerializer):
