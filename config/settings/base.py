@@ -76,7 +76,7 @@ MIDDLEWARE = [
     "core.database.DatabaseErrorsAre503Middleware",
     "django.middleware.security.SecurityMiddleware",
     "core.origin.SiteOriginMiddleware",
-    "core.middleware.PermissionsPolicyMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "api.ratelimit.RateLimitHeadersMiddleware",
@@ -446,7 +446,13 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+PERMISSIONS_POLICY = {
+    "camera": [],
+    "microphone": [],
+    "geolocation": [],
+    "payment": [],
+    "usb": [],
+}
 
 # Content-Security-Policy (django-csp 4). Only our own assets; Swagger UI and ReDoc need
 # inline styles and blob: workers, all served from our own static files.
