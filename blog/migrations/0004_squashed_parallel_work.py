@@ -1,13 +1,19 @@
 """The six `0004_*` migrations that parallel work added side by side, as one.
 
-A new database runs this one; a database that applied all six (every database at 0006 or
-later) takes it as applied, and one that applied some of them finishes with the rest, as
-Django does with `replaces`. The six files stay until every deployed database has passed
-0006; then delete them, point 0005, 0006 and editorial's 0001 at this name, and drop
-`replaces` (Django's squashing procedure, second step).
+A new database runs this one. A database that applied all six (every database at 0006 or
+later, since 0006 merged them) takes it as applied, thanks to `replaces`, and goes on.
+The six files are gone; 0005, 0006 and editorial's 0001 still name some of them as
+dependencies, which Django maps onto this migration for as long as `replaces` lists
+them, so both kinds of database see the same graph. Keep `replaces` until every deployed
+database has run `migrate` once with this file (it then records this name too); only
+then may the names in those dependencies change and `replaces` go.
+
+A database that applied only some of the six (a checkout from the day they were written)
+cannot use this: copy the six files of tests/blog/before_squash/migrations/ back here,
+migrate, and remove them again.
 
 The operations are the six's, in the order of their names; the functions are copied here
-so that this file outlives the ones it replaces.
+from them. tests/blog/test_migrations.py proves both paths end in the same schema.
 """
 
 import django.db.models.deletion

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -30,18 +32,36 @@ POST_SLUG = "old-harbour"
 
 
 def old_head() -> dict:
-    """Apply the migration graph as it was (every replaced 0004_* file on its own), then
-    write the rows a site had: a post with its category and tags, a renamed slug, two
-    imported permalinks and a tombstone. Returns what was applied and the tables."""
+    """Apply the migration graph as it was (the six replaced 0004_* files back, the squash
+    away), then write the rows a site had: a post with its category and tags, a renamed
+    slug, two imported permalinks and a tombstone. Returns what was applied and the tables.
+    """
+    from django.test import override_settings
+
+    package = Path(tempfile.mkdtemp(prefix="broadsheet-migrations-")) / "blog_before_squash"
+    package.mkdir()
+    here = Path(__file__).resolve().parent
+    for file in [
+        *(here.parents[1] / "blog" / "migrations").glob("*.py"),
+        *(here / "before_squash" / "migrations").glob("0004_*.py"),
+    ]:
+        if file.name != "0004_squashed_parallel_work.py":
+            shutil.copy(file, package / file.name)
+    sys.path.insert(0, str(package.parent))
+    try:
+        with override_settings(MIGRATION_MODULES={"blog": package.name}):
+            return _migrate_to_old_head_and_write()
+    finally:
+        shutil.rmtree(package.parent, ignore_errors=True)
+
+
+def _migrate_to_old_head_and_write() -> dict:
     from django.apps import apps as global_apps
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
-    from django.db.migrations.loader import MigrationLoader
-    from django.db.migrations.recorder import MigrationRecorder
     from django.utils import timezone
 
     executor = MigrationExecutor(connection)
-    executor.loader = MigrationLoader(connection, replace_migrations=False)
     # Installed apps' migrations are as they were (uv.lock); apps of this repository that
     # OLD_HEAD does not name did not exist then.
     ours = {
@@ -52,9 +72,6 @@ def old_head() -> dict:
     third_party = [leaf for leaf in executor.loader.graph.leaf_nodes() if leaf[0] not in ours]
     targets = OLD_HEAD + third_party
     executor.migrate(targets)
-    # The executor marks a squash applied once all it replaces are: a database of that time
-    # had no such row, since no such migration existed.
-    MigrationRecorder(connection).record_unapplied("blog", "0004_squashed_parallel_work")
     apps = executor.loader.project_state(targets).apps
 
     now = timezone.now()
