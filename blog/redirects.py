@@ -12,6 +12,12 @@ lead to a link or a page: a path for a renamed slug, whose chain collapses when 
 again; a post for an imported permalink, which then follows every later rename of the
 post, seen by readers or not, and goes with the post when it is deleted.
 
+Written here rather than taken from `django.contrib.redirects`, whose middleware shape
+(look only at 404s) this keeps: that app needs `django.contrib.sites`, matches exact
+paths only (a moved category's feed would not follow), cannot lead to a post whatever
+its later slug, and answers everyone alike, so a redirect to a hidden post would tell its
+new slug.
+
 - `record_move(old, new)`: remember a move; chains collapse (a → b, then b → c makes
   a → c and b → c), and moving back to an old address frees it.
 - A post's old slug is kept only if readers could ever have seen it; categories' and
@@ -74,6 +80,8 @@ class Redirect(models.Model):
 
 
 def record_move(old_path: str, new_path: str) -> None:
+    """Old links to `old_path` lead to `new_path` from now on, in one hop whatever came
+    before; a row that led from `new_path` goes, since that address is in use again."""
     if old_path == new_path:
         return
     Redirect.objects.filter(old_path=new_path).delete()  # the address is live again
@@ -87,9 +95,12 @@ def keep_post_addresses(addresses: Iterable[tuple[str, int]]) -> None:
     """Old `(path, post id)` pairs (an importer's permalinks) lead to those posts from now on.
 
     A path already kept is pointed at the new post (a re-import wins). Paths longer than a
-    row holds are left out: no request for them is ever looked up.
+    row holds, or with control characters, are left out: the middleware never looks such
+    a request up (and PostgreSQL refuses a NUL in a string).
     """
-    rows = {path: post_id for path, post_id in addresses if len(path) <= MAX_PATH}
+    rows = {
+        path: post_id for path, post_id in addresses if len(path) <= MAX_PATH and path.isprintable()
+    }
     Redirect.objects.bulk_create(
         [Redirect(old_path=path, post_id=post_id) for path, post_id in rows.items()],
         update_conflicts=True,
