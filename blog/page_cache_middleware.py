@@ -23,7 +23,7 @@ path; everything else goes through the stack unchanged, where the decorator
   HTTPS where `SECURE_SSL_REDIRECT` would redirect;
 - a URL whose view is cached (its `page_cache_recipe`, see `pagecache.cache`), with no query
   parameters the view does not read (`/?p=12` is an old permalink, answered by
-  `transfer.middleware`);
+  `blog.redirects`);
 - an entry that the full stack wrote for the same key, with the final headers the stack
   gave it then (security headers, CSP, `Vary`, `ETag`), which is what is sent again.
   Only `Cache-Control` (the time left), the encoding and the request id are decided per

@@ -41,14 +41,14 @@ from django.utils.text import slugify
 
 from accounts.roles import CONTRIBUTOR
 from accounts.usernames import username_free
-from blog import search_sqlite
+from blog import redirects, search_sqlite
 from blog.models import MAX_BODY_LENGTH, Category, Post, Tag, search_document
 from blog.slugs import MAX_LENGTH as SLUG_MAX_LENGTH
 from blog.slugs import unique_slug
 from pagecache.cache import invalidate_pages
 
 from .bodies import PreparedBody, prepare_body_or_error
-from .models import Permalink, SourceKey
+from .models import SourceKey
 from .records import AuthorRecord, Note, PostRecord, Record, Skip, TermRecord
 from .summary import Summary
 
@@ -526,15 +526,8 @@ class _Importer:
             [Through(post_id=post.pk, tag_id=t) for _, post, tag_ids in rows for t in tag_ids]
         )
         if self.options.keep_permalinks:
-            Permalink.objects.bulk_create(
-                [
-                    Permalink(path=path, post_id=post.pk)
-                    for record, post, _ in rows
-                    for path in dict.fromkeys(record.permalinks)
-                ],
-                update_conflicts=True,
-                unique_fields=["path"],
-                update_fields=["post"],
+            redirects.keep_post_addresses(
+                (path, post.pk) for record, post, _ in rows for path in record.permalinks
             )
         self.touched.extend(p.pk for p in posts)
 

@@ -3,8 +3,9 @@
 - `SourceKey`: which local object an item of a source became (WordPress post ID, Ghost id,
   our own export's slug). Re-running an import finds it here and updates the object
   instead of creating a duplicate.
-- `Permalink`: an old path of an imported post (`/2024/05/01/hello/`, `/?p=12`) that
-  answers 301 to the post's current URL (`--keep-permalinks`; see `transfer.middleware`).
+- Old permalinks of imported posts (`--keep-permalinks`) are not kept here: they are rows
+  of `blog.redirects.Redirect`, the one table of moved addresses, which lead to the post
+  wherever it lives later.
 - `ExportJob`: an export requested in the admin, built by the worker, downloaded by
   editors.
 """
@@ -13,8 +14,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-
-from blog.models import Post
 
 
 class SourceKey(models.Model):
@@ -42,16 +41,6 @@ class SourceKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.kind} {self.key} → {self.object_id}"
-
-
-class Permalink(models.Model):
-    """An old URL path of an imported post; the post's current URL is looked up on use."""
-
-    path = models.CharField(max_length=500, unique=True)
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="+")
-
-    def __str__(self) -> str:
-        return self.path
 
 
 class ExportJob(models.Model):

@@ -321,5 +321,7 @@ class TagAdmin(CategoryAdmin):
 class RedirectAdmin(admin.ModelAdmin):
     """Moved addresses (renamed slugs, imported permalinks): superusers may tidy them."""
 
-    list_display = ["old_path", "new_path", "created_at"]
+    list_display = ["old_path", "new_path", "post", "created_at"]
     search_fields = ["old_path", "new_path"]
+    list_select_related = ["post"]
+    raw_id_fields = ["post"]  # a select of every post would not load at 100,000 posts

@@ -84,18 +84,17 @@ MIDDLEWARE = [
     "django.middleware.http.ConditionalGetMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
-    # Moved slugs answer 301 instead of 404 (looks only at 404s; see blog.redirects).
-    "blog.redirects.RedirectFallbackMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Moved addresses (renamed slugs, imported permalinks) answer 301 instead of 404, and
+    # /?p=ID before the view; after auth: a hidden post's new address is told to no one.
+    "blog.redirects.RedirectFallbackMiddleware",
     # Admin and API writes: one revision each, by their user (see editorial.middleware).
     "editorial.middleware.RevisionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # django-csp's, with the header built once (core/csp.py).
     "core.csp.CSPMiddleware",
-    # Old permalinks of imported posts → 301 (only for /?p=ID and paths that are 404).
-    "transfer.middleware.PermalinkRedirectMiddleware",
     # Last, so that it sees the user that AuthenticationMiddleware set.
     "axes.middleware.AxesMiddleware",
     # Innermost: sees a view's database errors first (503, or one retry when safe).

@@ -130,3 +130,21 @@ def test_a_hidden_posts_old_slug_reveals_nothing(client_for, editor):
     response = client.get("/api/posts/by-slug/was-public/")
     assert response.status_code == 301
     assert response["Location"].endswith("/api/posts/by-slug/embargoed-new-headline/")
+
+
+def test_a_superuser_adds_a_moved_address_to_a_post_or_a_path_not_both(admin_client, client):
+    post = PostFactory(slug="harbour-news")
+    rename(post, "harbour-today")
+    add = reverse("admin:blog_redirect_add")
+    both = admin_client.post(
+        add, {"old_path": "/news/harbour/", "new_path": "/about/", "post": post.pk}
+    )
+    assert "Give either a new path or a post, not both." in both.content.decode()
+    neither = admin_client.post(add, {"old_path": "/news/harbour/", "new_path": ""})
+    assert "Give either a new path or a post, not both." in neither.content.decode()
+    assert (
+        admin_client.post(add, {"old_path": "/news/harbour/", "post": post.pk}).status_code == 302
+    )
+    listing = admin_client.get(reverse("admin:blog_redirect_changelist")).content.decode()
+    assert "/news/harbour/" in listing and "/posts/harbour-news/" in listing
+    assert client.get("/news/harbour/")["Location"] == "/posts/harbour-today/"

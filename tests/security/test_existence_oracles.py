@@ -59,3 +59,23 @@ def test_author_pages_exist_only_for_people_with_public_posts(client, api, contr
     for username, status in [("author", 200), ("contributor", 404), ("root", 404)]:
         assert client.get(f"/author/{username}/").status_code == status, username
         assert api.get(f"/api/authors/{username}/").status_code == status, username
+
+
+def test_an_old_address_of_a_hidden_post_answers_as_one_that_never_was(
+    client_for, contributor, author
+):
+    """Imported permalinks (`/?p=ID`, old paths) lead only to posts the visitor may see:
+    anyone else gets what an unknown address gets, and never the post's slug."""
+    from django.test import Client
+
+    from blog import redirects
+
+    hidden = PostFactory(author=author, draft=True, slug="embargoed-merger")
+    redirects.keep_post_addresses([("/?p=7", hidden.pk), ("/2024/01/02/merger/", hidden.pk)])
+    for visitor in (Client(), client_for(contributor)):  # anonymous, another writer
+        for known, unknown in [("/?p=7", "/?p=8"), ("/2024/01/02/merger/", "/2024/01/02/x/")]:
+            answers = [visitor.get(known), visitor.get(unknown)]
+            assert [a.status_code for a in answers] in ([200, 200], [404, 404]), known
+            assert not any(a.has_header("Location") for a in answers)
+            assert "embargoed" not in answers[0].content.decode()
+    assert client_for(author).get("/?p=7")["Location"] == "/posts/embargoed-merger/"

@@ -1,9 +1,16 @@
-"""`--keep-permalinks`: old WordPress URLs answer 301 to the imported post's URL."""
+"""`--keep-permalinks`: old WordPress URLs answer 301 to the imported post's URL.
+
+They are rows of the one table of moved addresses (`blog.redirects`), answered by the same
+middleware as renamed slugs."""
+
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from blog.models import Post
-from transfer.models import Permalink
+from blog.redirects import Redirect
+from tests.factories import EditorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -46,9 +53,43 @@ def test_no_redirect_to_hidden_posts_or_over_real_pages(client, imported):
     assert client.get("/1999/01/01/nothing/").status_code == 404
 
 
+def test_a_draft_renamed_before_it_goes_live_is_still_found(client, imported):
+    """A rename readers never saw keeps no slug redirect, yet the old permalink follows."""
+    post = Post.objects.get(slug="coming-soon")  # scheduled for 2099
+    post.slug = "launch-day"
+    post.save()
+    assert client.get("/2099/01/01/coming-soon/").status_code == 404  # still hidden
+    post.published_at = timezone.now() - timedelta(minutes=1)
+    post.save()
+    assert client.get("/2099/01/01/coming-soon/")["Location"] == "/posts/launch-day/"
+
+
+def test_an_editor_follows_an_old_link_to_a_draft(client, imported):
+    """As with renamed slugs: someone who may see the post is sent to it."""
+    client.force_login(EditorFactory(), backend="django.contrib.auth.backends.ModelBackend")
+    assert client.get("/?p=15")["Location"].startswith("/posts/")
+
+
+def test_old_links_and_renamed_slugs_share_one_table(client, imported):
+    post = Post.objects.get(slug="hello-world")
+    post.slug = "hello-again"
+    post.save()
+    kept = dict(Redirect.objects.values_list("old_path", "new_path"))
+    assert kept["/posts/hello-world/"] == "/posts/hello-again/"  # a renamed slug: a path
+    assert kept["/?p=10"] == ""  # an old permalink: leads to the post itself
+    assert client.get("/posts/hello-world/")["Location"] == "/posts/hello-again/"
+    assert client.get("/?p=10")["Location"] == "/posts/hello-again/"
+
+
+def test_a_deleted_post_takes_its_old_links_with_it(client, imported):
+    Post.objects.get(slug="hello-world").delete()
+    assert client.get("/2023/04/05/hello-world/").status_code == 404
+    assert client.get("/?p=10").status_code == 200  # the home page
+
+
 def test_without_the_option_nothing_is_kept(client, run_import):
     run_import("import_wordpress", "wordpress.xml")
-    assert not Permalink.objects.exists()
+    assert not Redirect.objects.exists()
     assert client.get("/2023/04/05/hello-world/").status_code == 404
 
 

@@ -14,9 +14,10 @@ from django.db import connection
 
 from accounts.roles import CONTRIBUTOR
 from blog.models import Category, Post, Tag
+from blog.redirects import Redirect
 from blog.selectors import search_posts
 from tests.factories import UserFactory
-from transfer.models import Permalink, SourceKey
+from transfer.models import SourceKey
 from transfer.sources import review_status
 
 pytestmark = pytest.mark.django_db
@@ -170,7 +171,7 @@ def test_dry_run_reports_and_changes_nothing(run_import):
     assert summary["dry_run"] is True
     assert summary["created"] == {"authors": 3, "categories": 4, "posts": 7, "tags": 2}
     assert (Post.objects.count(), User.objects.count(), Tag.objects.count()) == before
-    assert not SourceKey.objects.exists() and not Permalink.objects.exists()
+    assert not SourceKey.objects.exists() and not Redirect.objects.exists()
 
 
 def test_a_post_the_database_refuses_is_skipped_alone(run_import, fixture_path, tmp_path):

@@ -1,0 +1,102 @@
+"""Migrations: a site's database from before the squash of blog's parallel `0004_*`
+migrations (and before transfer's permalinks moved into blog's redirects) reaches the new
+head with its data and its old addresses intact, and with the very schema a fresh
+database gets.
+
+Each step runs `tests/blog/migration_steps.py` or `manage.py migrate` in a process of its
+own on a database made for the test (PostgreSQL on the test server, or a SQLite file in
+the embedded run), as a maintainer would run them after a deploy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+SQUASH = "blog.0004_squashed_parallel_work"
+
+
+@contextlib.contextmanager
+def fresh_database(tmp_path: Path, name: str) -> Iterator[str]:
+    """The URL of an empty database of the kind the test run uses, dropped afterwards."""
+    url = os.environ["DATABASE_URL"]
+    if url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / name}.sqlite3"
+        return
+    import psycopg
+
+    database = f"migrations_{name}_{uuid.uuid4().hex[:8]}"
+    server = urlunsplit(urlsplit(url)._replace(path="/postgres"))
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{database}"')
+    try:
+        yield urlunsplit(urlsplit(url)._replace(path=f"/{database}"))
+    finally:
+        with psycopg.connect(server, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def run(url: str, *args: str) -> str:
+    environment = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "REDIS_URL": "",  # the local-memory cache: nothing shared with the test run
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+    }
+    done = subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=environment, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def step(url: str, name: str) -> dict:
+    return json.loads(run(url, "-m", "tests.blog.migration_steps", name).splitlines()[-1])
+
+
+def test_a_database_at_the_old_head_reaches_the_new_head_with_its_data(tmp_path):
+    with fresh_database(tmp_path, "old") as old, fresh_database(tmp_path, "new") as new:
+        before = step(old, "old-head")
+        run(old, "manage.py", "migrate", "--no-input")
+        migrated = step(old, "report")
+        run(new, "manage.py", "migrate", "--no-input")
+        fresh = step(new, "report")
+
+    # The six replaced migrations were applied; the squash counts as applied too.
+    assert SQUASH not in before["applied"] and "blog.0004_sqlite_fulltext" in before["applied"]
+    assert SQUASH in migrated["applied"] and "blog.0009_redirect_to_a_post" in migrated["applied"]
+    assert migrated["applied"] == fresh["applied"]
+    # What readers had, they still have: the post, its old slug and the imported links.
+    assert migrated["post"] == {
+        "title": "The old harbour",
+        "body_html": "<p>Boats <strong>at rest</strong>.</p>",
+        "category": "coast",
+        "tags": ["Harbour"],
+        "author": "writer",
+    }
+    moved = [301, "/posts/old-harbour/"]
+    assert migrated["answers"] == {
+        "/posts/harbour/": moved,
+        "/?p=42": moved,
+        "/2023/04/05/harbour/": moved,
+        "/posts/old-harbour/": [200, ""],
+    }
+    # The permalinks now live in blog's table, leading to the post; transfer's is gone.
+    assert migrated["redirects"] == [
+        ["/2023/04/05/harbour/", "", True],
+        ["/?p=42", "", True],
+        ["/posts/harbour/", "/posts/old-harbour/", False],
+    ]
+    assert migrated["tombstones"] == [["gone", "deleted"]]
+    assert "transfer_permalink" in before["tables"]
+    # The squash and the files it replaces leave the same tables, columns and indexes.
+    assert migrated["schema"] == fresh["schema"]
+    assert "transfer_permalink" not in fresh["schema"]
