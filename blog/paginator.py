@@ -30,8 +30,7 @@ Shallow pages (before `DEEP_OFFSET`) are fetched the plain way: one query is che
 from __future__ import annotations
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
-from django.db.models.query import ModelIterable
+from django.db.models import Model, QuerySet
 from django.utils.functional import cached_property
 
 from .counts import Kept, remember
@@ -99,8 +98,10 @@ class DeferredJoinPaginator(Paginator):
             keys = list(ends[self.count - top : self.count - bottom])[::-1]
         else:
             keys = list(queryset.values_list("pk", flat=True)[bottom:top])
-        if queryset._iterable_class is not ModelIterable:
-            # values() rows may not hold the key: the ordering puts the window back in order.
-            return self._get_page(list(queryset.filter(pk__in=keys)), number, self)
-        rows = {row.pk: row for row in queryset.order_by().filter(pk__in=keys)}
-        return self._get_page([rows[key] for key in keys if key in rows], number, self)
+        # The page's rows in the queryset's own order (values() rows may not hold the key).
+        rows = list(queryset.filter(pk__in=keys))
+        if rows and isinstance(rows[0], Model):
+            # Instances: exactly the keys' order, ties in the ordering included.
+            by_key = {row.pk: row for row in rows}
+            rows = [by_key[key] for key in keys if key in by_key]
+        return Page(rows, number, self)

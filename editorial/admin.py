@@ -252,8 +252,8 @@ class EditorialPostAdmin(PostAdmin):
                     "version": v,
                     "when": states.format_moment(v.revision.date_created),
                     "who": v.revision.user.public_name if v.revision.user else "—",
-                    "status": Post.Status(v._local_field_dict.get("status") or "draft").label,
-                    "title": v._local_field_dict.get("title", ""),
+                    "status": Post.Status(v.field_dict.get("status") or "draft").label,
+                    "title": v.field_dict.get("title", ""),
                 }
                 for v in versions
             ]
