@@ -39,9 +39,17 @@ DEEP_OFFSET = 200
 
 
 def _total_order(queryset: QuerySet) -> bool:
-    """Does the queryset's ordering end with its primary key (so reversing it is exact)?"""
+    """Does the queryset's ordering end with its primary key (so reversing it is exact)?
+
+    Django has no public accessor for a queryset's ordering: this reads `Query.order_by`
+    and `Query.default_ordering` (docs/decisions/0010-queryset-ordering.md; pinned by
+    tests/blog/test_paginator.py). Should they ever go, the answer is "no": deep pages are
+    then read from the front, slower but right.
+    """
     query = queryset.query
-    ordering = query.order_by or (queryset.model._meta.ordering if query.default_ordering else ())
+    explicit = getattr(query, "order_by", ())
+    default = getattr(query, "default_ordering", False)
+    ordering = explicit or (queryset.model._meta.ordering if default else ())
     if not ordering or not isinstance(ordering[-1], str):
         return False
     return ordering[-1].lstrip("-") in ("pk", queryset.model._meta.pk.attname)
