@@ -50,7 +50,7 @@ class TokenObtainPairView(jwt_views.TokenObtainPairView):
 
     def handle_exception(self, exc):
         if isinstance(exc, AuthenticationFailed) and self._locked_out():
-            cool_off = get_cool_off(self.request._request)
+            cool_off = get_cool_off(self.request)
             exc = Throttled(
                 wait=cool_off.total_seconds() if cool_off else None,
                 detail="Too many failed attempts: locked out for a while. See Retry-After.",
@@ -62,7 +62,8 @@ class TokenObtainPairView(jwt_views.TokenObtainPairView):
         data = self.request.data if isinstance(self.request.data, dict) else {}
         username = data.get("username")
         credentials = {"username": username} if isinstance(username, str) else None
-        request = self.request._request
+        # axes takes DRF's request as simplejwt's authenticate() hands it (it reads META).
+        request = self.request
         return AxesProxyHandler.is_locked(request, credentials) or address_locked(request)
 
 

@@ -1,5 +1,8 @@
 """The custom user: unique case-insensitive email, a display name and a short bio."""
 
+from collections.abc import Iterator
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -44,19 +47,54 @@ class User(AbstractUser):
         except ValidationError as error:
             raise ValidationError({"username": error.error_list}) from error
 
+    # A password set since the last save (`set_password`), not a hash upgrade at login.
+    _new_password = False
+    _checking_password = False
+
+    def set_password(self, raw_password: str | None) -> None:
+        super().set_password(raw_password)
+        # Django re-hashes a correct password with the preferred hasher from inside
+        # check_password(): the same password, so no sign-in should end for it.
+        self._new_password = self._new_password or not self._checking_password
+
+    def check_password(self, raw_password: str) -> bool:
+        self._checking_password = True
+        try:
+            return super().check_password(raw_password)
+        finally:
+            self._checking_password = False
+
+    async def acheck_password(self, raw_password: str) -> bool:
+        self._checking_password = True
+        try:
+            return await super().acheck_password(raw_password)
+        finally:
+            self._checking_password = False
+
     def save(self, *args, **kwargs) -> None:
         self.email = self.email.strip()
-        # A new password (set_password() leaves it in `_password` until saved; a hash
-        # upgrade at login does not) or a deactivation ends every sign-in.
-        if self.pk and (self._password is not None or not self.is_active):
+        # A new password or a deactivation ends every sign-in.
+        if self.pk and (self._new_password or not self.is_active):
             self.auth_generation += 1
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "auth_generation"}
         super().save(*args, **kwargs)
+        self._new_password = False
 
-    def _get_session_auth_hash(self, secret=None) -> str:
-        # Django's hash of the password, plus the generation once it was raised (so that
-        # sessions from before this field existed stay valid).
+    # Sessions end with the generation too: Django compares the hash it stored in the
+    # session with these two public methods (the second one while SECRET_KEY_FALLBACKS
+    # hold old keys), so both include it.
+
+    def get_session_auth_hash(self) -> str:
+        return self._sign_ins_hash(secret=None)
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._sign_ins_hash(secret=secret)
+
+    def _sign_ins_hash(self, secret: str | None) -> str:
+        # Django's hash of the password (same salt: sessions from before stay valid),
+        # plus the generation once it was raised.
         value = self.password
         if self.auth_generation:
             value = f"{value}:{self.auth_generation}"

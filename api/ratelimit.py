@@ -19,7 +19,24 @@ from rest_framework import throttling
 
 from core.throttling import AtomicWindowMixin
 
-ATTRIBUTE = "_broadsheet_ratelimit"
+ATTRIBUTE = "ratelimit_record"
+
+
+class RateLimitRecord:
+    """The tightest limit that applied to one request: (limit, remaining, reset, window).
+
+    `RateLimitHeadersMiddleware` puts one on Django's request; a throttle, which is handed
+    DRF's request, finds it through DRF's attribute proxy and fills it in place.
+    """
+
+    __slots__ = ("tightest",)
+
+    def __init__(self) -> None:
+        self.tightest: tuple[int, int, int, int] | None = None
+
+    def offer(self, limit: int, remaining: int, reset: int, window: int) -> None:
+        if self.tightest is None or remaining < self.tightest[1]:
+            self.tightest = (limit, remaining, reset, window)
 
 
 class _Recording:
@@ -28,12 +45,11 @@ class _Recording:
         if self.rate is None or self.used is None:
             # This throttle does not apply (anon for a token user), or Redis is away.
             return allowed
-        remaining = max(0, self.num_requests - math.ceil(self.used))
-        reset = max(0, math.ceil(self.window_ends - time.time()))
-        http_request = getattr(request, "_request", request)
-        current = getattr(http_request, ATTRIBUTE, None)
-        if current is None or remaining < current[1]:
-            setattr(http_request, ATTRIBUTE, (self.num_requests, remaining, reset, self.duration))
+        record = getattr(request, ATTRIBUTE, None)
+        if record is not None:  # None: called outside the middleware (a bare view in a test)
+            remaining = max(0, self.num_requests - math.ceil(self.used))
+            reset = max(0, math.ceil(self.window_ends - time.time()))
+            record.offer(self.num_requests, remaining, reset, self.duration)
         return allowed
 
 
@@ -52,10 +68,11 @@ class RateLimitHeadersMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        record = RateLimitRecord()
+        setattr(request, ATTRIBUTE, record)
         response = self.get_response(request)
-        recorded = getattr(request, ATTRIBUTE, None)
-        if recorded is not None:
-            limit, remaining, reset, window = recorded
+        if record.tightest is not None:
+            limit, remaining, reset, window = record.tightest
             response["RateLimit-Limit"] = str(limit)
             response["RateLimit-Remaining"] = str(remaining)
             response["RateLimit-Reset"] = str(reset)

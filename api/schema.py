@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import re
 
+from drf_spectacular.extensions import OpenApiSerializerExtension, OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
+from rest_framework.mixins import ListModelMixin
 from rest_framework.permissions import SAFE_METHODS
 
 from api.params import INTEGER_PARAMS, MAY_BE_EMPTY
@@ -99,27 +101,15 @@ CONDITIONAL_WRITE_PARAMETERS = (
 
 class APISchema(AutoSchema):
     """Documents the real error responses and headers of every operation (see the module
-    docstring), and the `pattern` of every text field a request sends (`api.strict`)."""
+    docstring). Public hooks of drf-spectacular only: `get_operation()` (the responses,
+    once built), `get_override_parameters()`, `get_auth()`; request patterns and closed
+    or complete objects come from the extensions below."""
 
-    def _map_basic_serializer(self, serializer, direction):
-        result = super()._map_basic_serializer(serializer, direction)
-        if direction == "request" and isinstance(serializer, StrictBodyMixin):
-            result["additionalProperties"] = False  # another key is a 400
-        elif direction == "response" and isinstance(serializer, serializers.ModelSerializer):
-            result["required"] = list(result.get("properties", {}))  # DRF renders them all
-        return result
-
-    def _map_serializer_field(self, field, direction, bypass_extensions=False):
-        result = super()._map_serializer_field(field, direction, bypass_extensions)
-        if (
-            direction == "request"
-            and isinstance(field, serializers.CharField)
-            and isinstance(result, dict)
-            and result.get("type") == "string"
-            and not {"pattern", "format", "enum"} & set(result)
-        ):
-            result["pattern"] = string_pattern(field)
-        return result
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is not None:
+            operation["responses"] = self._with_errors_and_headers(operation["responses"])
+        return operation
 
     def get_override_parameters(self) -> list:
         parameters = list(super().get_override_parameters())
@@ -166,12 +156,10 @@ class APISchema(AutoSchema):
     def _conditional_writes(self) -> bool:
         return "{" in self.path and getattr(self.view, "conditional_writes", False)
 
-    def _get_response_bodies(self, direction="response") -> dict:
-        responses = super()._get_response_bodies(direction)
-        if direction != "response":
-            return responses
-        problem = self._get_response_for_code(Problem, "400", direction=direction)["content"]
-        problem = {MEDIA_TYPE: next(iter(problem.values()))}
+    def _with_errors_and_headers(self, responses: dict) -> dict:
+        """drf-spectacular's responses, plus the errors the view really gives (each a
+        problem-details body) and the headers a client may read on each."""
+        problem = {MEDIA_TYPE: {"schema": self.resolve_serializer(Problem, "response").ref}}
         for status in self._error_statuses():
             responses.setdefault(status, {"description": DESCRIPTIONS[status], "content": problem})
         if self.method == "GET" and getattr(self.view, "conditional_reads", False):
@@ -201,11 +189,21 @@ class APISchema(AutoSchema):
     def _action(self) -> str:
         return getattr(self.view, "action", "") or ""
 
+    def _lists(self) -> bool:
+        """A GET of a collection (a page past the last one is a 404)."""
+        if self.method != "GET":
+            return False
+        if isinstance(self.get_response_serializers(), serializers.ListSerializer):
+            return True  # an extra action that answers a list (`published`)
+        if hasattr(self.view, "action"):
+            return self.view.action == "list"
+        return isinstance(self.view, ListModelMixin)
+
     def _error_statuses(self) -> list[str]:
         writes = self.method not in SAFE_METHODS
         has_body = self.method in ("POST", "PUT", "PATCH")
         statuses = {"400", "401", "406", "429"}
-        if "{" in self.path or self._is_list_view() or self._action() == "tombstones":
+        if "{" in self.path or self._lists() or self._action() == "tombstones":
             statuses.add("404")  # an unknown object; a page past the last one; no such cursor
         if writes:
             statuses.add("403")
@@ -230,6 +228,63 @@ class AnonymousReadsSchema(APISchema):
         if self.method in SAFE_METHODS and {} not in auths:
             auths.append({})
         return auths
+
+
+class ClosedAndCompleteObjects(OpenApiSerializerExtension):
+    """Request bodies of the strict serializers (`api.strict`) are closed
+    (`additionalProperties: false`: another key is a 400), and a model's response object
+    lists every field as `required` (DRF renders them all).
+
+    drf-spectacular's own mapping is taken as its extension API documents
+    (`OpenApiSerializerExtension.map_serializer`: `_map_serializer(...,
+    bypass_extensions=True)`), then amended. Lowest priority: any more specific
+    serializer extension (drf-spectacular's contrib ones) wins.
+    """
+
+    target_class = serializers.Serializer
+    match_subclasses = True
+    priority = -1
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        if direction == "request" and isinstance(self.target, StrictBodyMixin):
+            schema["additionalProperties"] = False
+        elif direction == "response" and isinstance(self.target, serializers.ModelSerializer):
+            schema["required"] = list(schema.get("properties", {}))
+        return schema
+
+
+class TextPatterns(OpenApiSerializerFieldExtension):
+    """Every text field a request sends carries the `pattern` it is checked against
+    (`api.strict.string_pattern`), unless drf-spectacular wrote a pattern, format
+    or enum already.
+
+    drf-spectacular's mapping is taken as `OpenApiSerializerFieldExtension`'s docstring
+    says (`_map_serializer_field(..., bypass_extensions=True)`), then amended. Lowest
+    priority: a more specific field extension (blog's `TagSlugFieldExtension`) wins.
+    """
+
+    target_class = serializers.CharField
+    match_subclasses = True
+    priority = -1
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if not isinstance(schema, dict):
+            return schema
+        if (
+            direction == "request"
+            and schema.get("type") == "string"
+            and not {"pattern", "format", "enum"} & set(schema)
+        ):
+            schema["pattern"] = string_pattern(self.target)
+        kind = schema.get("type")
+        if isinstance(kind, list) and "null" in kind:
+            # drf-spectacular applies the field's meta (`nullable`: a "null" type) again to
+            # what an extension returns: leave it to that second pass, or "null" is doubled.
+            kinds = [k for k in kind if k != "null"]
+            schema["type"] = kinds[0] if len(kinds) == 1 else kinds
+        return schema
 
 
 def nullable_as_null_type(result: dict, generator, request, public) -> dict:

@@ -51,7 +51,8 @@ class PostSitemap(Sitemap):
 
     @property
     def paginator(self) -> DeferredJoinPaginator:
-        return DeferredJoinPaginator(self._items(), self.limit, count_key="sitemap:posts")
+        # Django's property, with our paginator over the same items() (no i18n here).
+        return DeferredJoinPaginator(self.items(), self.limit, count_key="sitemap:posts")
 
     def location(self, item: tuple) -> str:
         # One reverse() per file instead of one per URL: 5,000 reverses cost ~300 ms.

@@ -8,7 +8,9 @@ password-reset mails) never come from the request:
 - `site_url(path)` is the rule: the configured origin plus a path. Use it wherever there
   is no request (tasks, mails, webhooks) or where a URL is written by hand.
 - `SiteOriginMiddleware` makes `request.build_absolute_uri()` follow the same rule, so
-  Django, DRF (pagination links, hyperlinks) and templates need no changes.
+  Django, DRF (pagination links, hyperlinks) and templates need no changes. It gives the
+  request its own `build_absolute_uri`, which asks Django's method on `site_request()`:
+  public API only, and Django's rules for relative and `//` locations stay Django's.
 - `on_site_origin(view)` hands a view a copy of the request whose host and scheme are the
   site's, for Django views that read `get_current_site(request)` and
   `request.is_secure()` themselves (syndication feeds, sitemaps, password reset).
@@ -51,10 +53,29 @@ class SiteOriginMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        # Django builds absolute URIs from this cached property; pinning it is the whole
-        # change (tests/security/test_host_header.py fails if Django ever renames it).
-        request._current_scheme_host = site_origin()
+        # Only the URLs the request builds change: `get_host()` (ALLOWED_HOSTS) and the
+        # CSRF origin check still see the request's own Host.
+        request.build_absolute_uri = SiteURIs(request)
         return self.get_response(request)
+
+
+class SiteURIs:
+    """A request's `build_absolute_uri`, computed by Django on a copy on the site's origin.
+
+    The copy (`site_request`) is made once per request, at the first absolute URL: an
+    API page builds one per item.
+    """
+
+    __slots__ = ("request", "site")
+
+    def __init__(self, request: HttpRequest) -> None:
+        self.request, self.site = request, None
+
+    def __call__(self, location: str | None = None) -> str:
+        if self.site is None:
+            self.site = site_request(self.request)
+        # Django's own method, called on the copy (the copy's attribute is this object).
+        return HttpRequest.build_absolute_uri(self.site, location)
 
 
 def site_request(request: HttpRequest) -> HttpRequest:
@@ -67,8 +88,10 @@ def site_request(request: HttpRequest) -> HttpRequest:
         header, secure_value = settings.SECURE_PROXY_SSL_HEADER
         meta[header] = secure_value if parts.scheme == "https" else "http"
     clone.META = meta
-    if hasattr(clone, "environ"):
+    if hasattr(clone, "environ"):  # WSGI: the scheme is read from the environ
         clone.environ = meta
+    if hasattr(clone, "scope"):  # ASGI: from the scope
+        clone.scope = {**clone.scope, "scheme": parts.scheme}
     # Configured, so trusted: not checked against ALLOWED_HOSTS like a client's Host.
     clone.get_host = lambda: parts.netloc
     return clone

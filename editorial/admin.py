@@ -1,15 +1,17 @@
 """The post editor's extra screens: autosave, live preview, history, diff and restore.
 
-`EditorialPostAdmin` extends `blog.admin.posts.PostAdmin` (re-registered here, so `blog`
-never imports this room). Every view checks `blog.permissions` on the post, and the
-POST ones CSRF (Django's middleware; nothing is exempt).
+`PostEditorExtension` adds them to `blog`'s post admin through its extension points
+(`blog.admin.hooks`), registered in `EditorialConfig.ready()`: `blog` never imports
+this app, and the post admin is never replaced. Every view checks `blog.permissions` on
+the post (through the post admin's `has_*_permission`), and the POST ones CSRF (Django's
+middleware; nothing is exempt).
 """
 
 from __future__ import annotations
 
 import re
 
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import (
     Http404,
@@ -25,7 +27,7 @@ from django.utils.html import format_html
 
 from blog import permissions
 from blog.admin import states, zones
-from blog.admin.posts import PostAdmin
+from blog.admin.hooks import PostAdminExtension
 from blog.markdown import TOO_COMPLEX_MESSAGE, reading_minutes, render
 from blog.models import MAX_BODY_LENGTH, Post
 
@@ -34,59 +36,51 @@ from .models import Autosave
 
 _ID = re.compile(r"[0-9]{1,18}")  # a row id (ASCII digits, within bigint), as typed in a URL
 
-admin.site.unregister(Post)
 
+class PostEditorExtension(PostAdminExtension):
+    form_top_template = "admin/blog/post/autosave_offer.html"
+    after_form_template = "admin/blog/post/autosave_discard.html"
 
-@admin.register(Post)
-class EditorialPostAdmin(PostAdmin):
     def get_urls(self):
-        own = [
-            path("preview/", self.admin_site.admin_view(self.preview_view), name="post_preview"),
-            path(
-                "autosave/new/",
-                self.admin_site.admin_view(self.autosave_new_view),
-                name="post_autosave_new",
-            ),
+        view = self.model_admin.admin_site.admin_view
+        return [
+            path("preview/", view(self.preview_view), name="post_preview"),
+            path("autosave/new/", view(self.autosave_new_view), name="post_autosave_new"),
             path(
                 "autosave/new/discard/",
-                self.admin_site.admin_view(self.autosave_new_discard_view),
+                view(self.autosave_new_discard_view),
                 name="post_autosave_new_discard",
             ),
-            path(
-                "<int:object_id>/autosave/",
-                self.admin_site.admin_view(self.autosave_view),
-                name="post_autosave",
-            ),
+            path("<int:object_id>/autosave/", view(self.autosave_view), name="post_autosave"),
             path(
                 "<int:object_id>/autosave/discard/",
-                self.admin_site.admin_view(self.autosave_discard_view),
+                view(self.autosave_discard_view),
                 name="post_autosave_discard",
             ),
             path(
                 "<int:object_id>/revisions/compare/",
-                self.admin_site.admin_view(self.compare_view),
+                view(self.compare_view),
                 name="post_compare",
             ),
             path(
                 "<int:object_id>/revisions/<int:version_id>/restore/",
-                self.admin_site.admin_view(self.restore_view),
+                view(self.restore_view),
                 name="post_restore",
             ),
         ]
-        return own + super().get_urls()
 
     def _changeable(self, request: HttpRequest, object_id) -> Post:
-        post = self.get_object(request, str(object_id))
+        post = self.model_admin.get_object(request, str(object_id))
         if post is None:
             raise Http404("No such post.")
-        if not self.has_change_permission(request, post):
+        if not self.model_admin.has_change_permission(request, post):
             raise PermissionDenied
         return post
 
     # --- the change form: autosave offer and the script's endpoints ---------------------
 
-    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        context["preview_url"] = reverse("admin:post_preview")
+    def change_form_context(self, request, obj, add) -> dict:
+        context = {"preview_url": reverse("admin:post_preview")}
         if obj is not None and obj.pk:
             context["autosave_url"] = reverse("admin:post_autosave", args=[obj.pk])
             autosave = Autosave.objects.filter(post=obj, user=request.user).first()
@@ -104,7 +98,7 @@ class EditorialPostAdmin(PostAdmin):
                     autosave.delete()
                 else:
                     self._offer(context, autosave, reverse("admin:post_autosave_new_discard"))
-        return super().render_change_form(request, context, add, change, form_url, obj)
+        return context
 
     @staticmethod
     def _offer(context: dict, autosave: Autosave, discard_url: str) -> None:
@@ -113,9 +107,8 @@ class EditorialPostAdmin(PostAdmin):
         context["autosave_when"] = states.format_moment(autosave.saved_at)
         context["autosave_discard_url"] = discard_url
 
-    def get_object(self, request, object_id, from_field=None):
-        post = super().get_object(request, object_id, from_field)
-        if post is not None and request.method == "GET" and "restore_autosave" in request.GET:
+    def object_loaded(self, request, post) -> None:
+        if request.method == "GET" and "restore_autosave" in request.GET:
             # Without JavaScript: draw the form with the autosaved text (not saved yet).
             autosave = Autosave.objects.filter(post=post, user=request.user).first()
             if autosave:
@@ -124,26 +117,23 @@ class EditorialPostAdmin(PostAdmin):
                     autosave.body,
                     autosave.excerpt,
                 )
-        return post
 
-    def get_changeform_initial_data(self, request):
-        initial = super().get_changeform_initial_data(request)
+    def initial_data(self, request) -> dict:
         if "restore_autosave" in request.GET:
             # "Add post" without JavaScript: the form drawn with the new post's autosave.
             autosave = Autosave.objects.new_post_slot(request.user).first()
             if autosave:
-                initial.update(title=autosave.title, body=autosave.body, excerpt=autosave.excerpt)
-        return initial
+                return {"title": autosave.title, "body": autosave.body, "excerpt": autosave.excerpt}
+        return {}
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        Autosave.objects.filter(post=obj, user=request.user).delete()
+    def post_saved(self, request, post, form, change) -> None:
+        Autosave.objects.filter(post=post, user=request.user).delete()
         if not change:  # the new post is saved: its slot has done its job
             Autosave.objects.new_post_slot(request.user).delete()
         if form.action == states.SUBMIT:
-            review.review_submitted(post=obj)
+            review.review_submitted(post=post)
         elif form.action == states.RETURN:
-            review.review_returned(post=obj, note=form.cleaned_data["note"].strip())
+            review.review_returned(post=post, note=form.cleaned_data["note"].strip())
 
     # --- JSON endpoints of static/editor/editor.js --------------------------------------
 
@@ -206,7 +196,7 @@ class EditorialPostAdmin(PostAdmin):
         """ "Add post": the text goes to the writer's slot; no Post is created."""
         if request.method != "POST":
             return JsonResponse({"error": "POST the form."}, status=405)
-        if not self.has_add_permission(request):
+        if not self.model_admin.has_add_permission(request):
             raise PermissionDenied
         fields = self._autosave_fields(request)
         if fields is None:
@@ -227,23 +217,23 @@ class EditorialPostAdmin(PostAdmin):
             return JsonResponse({"error": "POST to discard."}, status=405)
         post = self._changeable(request, object_id)
         Autosave.objects.filter(post=post, user=request.user).delete()
-        self.message_user(request, "Autosaved changes discarded.", messages.INFO)
+        self.model_admin.message_user(request, "Autosaved changes discarded.", messages.INFO)
         return HttpResponseRedirect(reverse("admin:blog_post_change", args=[post.pk]))
 
     def autosave_new_discard_view(self, request: HttpRequest):
         if request.method != "POST":
             return JsonResponse({"error": "POST to discard."}, status=405)
-        if not self.has_add_permission(request):
+        if not self.model_admin.has_add_permission(request):
             raise PermissionDenied
         Autosave.objects.new_post_slot(request.user).delete()
-        self.message_user(request, "Unsaved draft discarded.", messages.INFO)
+        self.model_admin.message_user(request, "Unsaved draft discarded.", messages.INFO)
         return HttpResponseRedirect(reverse("admin:blog_post_add"))
 
     # --- history, diff, restore ---------------------------------------------------------
 
     def history_view(self, request, object_id, extra_context=None):
-        post = self.get_object(request, object_id)
-        if post is None or not self.has_view_or_change_permission(request, post):
+        post = self.model_admin.get_object(request, object_id)
+        if post is None or not self.model_admin.has_view_or_change_permission(request, post):
             raise Http404("No such post.")
         versions = list(revisions.post_versions(post)[:200])
         with zones.in_editor_zone(request):
@@ -252,14 +242,14 @@ class EditorialPostAdmin(PostAdmin):
                     "version": v,
                     "when": states.format_moment(v.revision.date_created),
                     "who": v.revision.user.public_name if v.revision.user else "—",
-                    "status": Post.Status(v._local_field_dict.get("status") or "draft").label,
-                    "title": v._local_field_dict.get("title", ""),
+                    "status": Post.Status(v.field_dict.get("status") or "draft").label,
+                    "title": v.field_dict.get("title", ""),
                 }
                 for v in versions
             ]
             context = {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
+                **self.model_admin.admin_site.each_context(request),
+                "opts": self.model_admin.opts,
                 "original": post,
                 "title": f"History of “{post}”",
                 "subtitle": None,
@@ -273,8 +263,8 @@ class EditorialPostAdmin(PostAdmin):
         return response
 
     def compare_view(self, request: HttpRequest, object_id: int):
-        post = self.get_object(request, str(object_id))
-        if post is None or not self.has_view_or_change_permission(request, post):
+        post = self.model_admin.get_object(request, str(object_id))
+        if post is None or not self.model_admin.has_view_or_change_permission(request, post):
             raise Http404("No such post.")
         numbers = [request.GET.get(key, "") for key in ("a", "b")]
         if not all(_ID.fullmatch(number) for number in numbers):
@@ -287,8 +277,8 @@ class EditorialPostAdmin(PostAdmin):
         with zones.in_editor_zone(request):
             fields, lines = revisions.diff(older, newer)
             context = {
-                **self.admin_site.each_context(request),
-                "opts": self.opts,
+                **self.model_admin.admin_site.each_context(request),
+                "opts": self.model_admin.opts,
                 "original": post,
                 "title": f"Changes to “{post}”",
                 "subtitle": None,
@@ -310,7 +300,7 @@ class EditorialPostAdmin(PostAdmin):
         post = self._changeable(request, object_id)
         version = get_object_or_404(revisions.post_versions(post), pk=version_id)
         revisions.revision_restore(post=post, version=version, user=request.user)
-        self.message_user(
+        self.model_admin.message_user(
             request,
             f"Restored. The post is now {Post.State(post.state).label}; "
             "the version it replaced stays in the history.",

@@ -6,4 +6,10 @@ class EditorialConfig(AppConfig):
     verbose_name = "Newsroom"
 
     def ready(self) -> None:
+        from blog.admin import hooks
+
         from . import revisions, signals  # noqa: F401  (registers Post, connects receivers)
+        from .admin import PostEditorExtension
+
+        # The post editor's autosave, preview, history and review (blog.admin.hooks).
+        hooks.register(PostEditorExtension)

@@ -44,8 +44,11 @@ def post_versions(post: Post):
 
 
 def _raw(version: Version) -> dict[str, Any]:
-    """The stored fields as saved (ids for category and tags), without deserialising."""
-    return version._local_field_dict
+    """The stored fields as saved (ids for category and tags), by their attribute names.
+
+    reversion's public `field_dict`; a Post has no parent model, so it reads nothing more.
+    """
+    return version.field_dict
 
 
 @dataclass

@@ -30,8 +30,7 @@ Shallow pages (before `DEEP_OFFSET`) are fetched the plain way: one query is che
 from __future__ import annotations
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
-from django.db.models.query import ModelIterable
+from django.db.models import Model, QuerySet
 from django.utils.functional import cached_property
 
 from pagecache.counts import Kept, remember
@@ -40,9 +39,17 @@ DEEP_OFFSET = 200
 
 
 def _total_order(queryset: QuerySet) -> bool:
-    """Does the queryset's ordering end with its primary key (so reversing it is exact)?"""
+    """Does the queryset's ordering end with its primary key (so reversing it is exact)?
+
+    Django has no public accessor for a queryset's ordering: this reads `Query.order_by`
+    and `Query.default_ordering` (docs/decisions/0010-queryset-ordering.md; pinned by
+    tests/blog/test_paginator.py). Should they ever go, the answer is "no": deep pages are
+    then read from the front, slower but right.
+    """
     query = queryset.query
-    ordering = query.order_by or (queryset.model._meta.ordering if query.default_ordering else ())
+    explicit = getattr(query, "order_by", ())
+    default = getattr(query, "default_ordering", False)
+    ordering = explicit or (queryset.model._meta.ordering if default else ())
     if not ordering or not isinstance(ordering[-1], str):
         return False
     return ordering[-1].lstrip("-") in ("pk", queryset.model._meta.pk.attname)
@@ -99,8 +106,10 @@ class DeferredJoinPaginator(Paginator):
             keys = list(ends[self.count - top : self.count - bottom])[::-1]
         else:
             keys = list(queryset.values_list("pk", flat=True)[bottom:top])
-        if queryset._iterable_class is not ModelIterable:
-            # values() rows may not hold the key: the ordering puts the window back in order.
-            return self._get_page(list(queryset.filter(pk__in=keys)), number, self)
-        rows = {row.pk: row for row in queryset.order_by().filter(pk__in=keys)}
-        return self._get_page([rows[key] for key in keys if key in rows], number, self)
+        # The page's rows in the queryset's own order (values() rows may not hold the key).
+        rows = list(queryset.filter(pk__in=keys))
+        if rows and isinstance(rows[0], Model):
+            # Instances: exactly the keys' order, ties in the ordering included.
+            by_key = {row.pk: row for row in rows}
+            rows = [by_key[key] for key in keys if key in by_key]
+        return Page(rows, number, self)

@@ -1,7 +1,9 @@
 """Posts, categories and tags in the admin, under the role rules of `blog.permissions`.
 
 Every object-level decision (see, change, delete, publish) is made on the server by that
-module; hiding a button is never the only guard.
+module; hiding a button is never the only guard. Other apps add to the post editor
+through the extension points of `blog.admin.hooks` (editorial: autosave, preview,
+revisions, review notices).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from core.admin_guards import GuardedAdminMixin
 from .. import permissions
 from ..models import Category, Post, Tag
 from ..redirects import Redirect
-from . import states, zones
+from . import hooks, states, zones
 from .forms import PostAdminForm, SlugOwnerForm
 
 
@@ -105,6 +107,15 @@ class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
         ("Publication", {"fields": ["published_at", "slug", "author"]}),
     ]
 
+    @property
+    def extensions(self) -> list[hooks.PostAdminExtension]:
+        """The registered extensions (blog.admin.hooks), asked at request time."""
+        return hooks.extensions_for(self)
+
+    def get_urls(self):
+        extra = [pattern for extension in self.extensions for pattern in extension.get_urls()]
+        return extra + super().get_urls()
+
     @admin.display(description="state", ordering="status")
     def state_column(self, post: Post) -> str:
         return states.state_badge(post)
@@ -144,7 +155,28 @@ class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
             editor_zone=str(zones.editor_zone(request)),
             zone_field=zones.FIELD,
         )
+        extensions = self.extensions
+        for extension in extensions:
+            context.update(extension.change_form_context(request, obj, add))
+        context["extension_templates"] = {
+            place: [t for e in extensions if (t := getattr(e, f"{place}_template"))]
+            for place in ("form_top", "after_form")
+        }
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def history_view(self, request, object_id, extra_context=None):
+        for extension in self.extensions:
+            response = extension.history_view(request, object_id, extra_context)
+            if response is not None:
+                return response
+        return super().history_view(request, object_id, extra_context)
+
+    def get_object(self, request, object_id, from_field=None):
+        post = super().get_object(request, object_id, from_field)
+        if post is not None:
+            for extension in self.extensions:
+                extension.object_loaded(request, post)
+        return post
 
     # --- who sees what ------------------------------------------------------------------
 
@@ -189,7 +221,10 @@ class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
         return filters if permissions.is_editor(request.user) else filters[:-1]
 
     def get_changeform_initial_data(self, request):
-        return {"author": request.user.pk, **super().get_changeform_initial_data(request)}
+        initial = {"author": request.user.pk, **super().get_changeform_initial_data(request)}
+        for extension in self.extensions:
+            initial.update(extension.initial_data(request))
+        return initial
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -217,6 +252,8 @@ class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
                 f"The address “{unavailable}” is not available; this post has “{obj.slug}”.",
                 messages.WARNING,
             )
+        for extension in self.extensions:
+            extension.post_saved(request, obj, form, change)
 
     # --- after a button: stay on the post, say what happened ----------------------------
 

@@ -12,6 +12,7 @@ It takes the admin's own route name (`admin:view_on_site`) by being listed befor
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.exceptions import NotRegistered
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.views import shortcut
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
@@ -27,9 +28,12 @@ def view_on_site(request: HttpRequest, content_type_id: int, object_id: str) -> 
         model = ContentType.objects.get_for_id(content_type_id).model_class()
     except ContentType.DoesNotExist as error:
         raise Http404("No such object.") from error
-    model_admin = admin.site._registry.get(model)
-    if model_admin is None:
+    if model is None:  # a content type whose model is gone
         raise Http404("No such object.")
+    try:
+        model_admin = admin.site.get_model_admin(model)
+    except NotRegistered as error:
+        raise Http404("No such object.") from error
     try:
         obj = model_admin.get_queryset(request).get(pk=object_id)
     except (ObjectDoesNotExist, ValidationError, ValueError) as error:

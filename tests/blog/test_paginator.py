@@ -8,7 +8,7 @@ import time_machine
 from django.core.paginator import Paginator
 
 from blog.models import Post
-from pagecache.paginator import DeferredJoinPaginator
+from pagecache.paginator import DeferredJoinPaginator, _total_order
 from tests.factories import PostFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +90,17 @@ def test_a_kept_count_takes_in_a_scheduled_post_on_time(django_assert_num_querie
         assert count() == 1
     with time_machine.travel(scheduled.published_at + timedelta(seconds=1), tick=False):
         assert count() == 2
+
+
+def test_the_paginator_still_reads_which_orderings_reverse_exactly():
+    """docs/decisions/0010-queryset-ordering.md: with no public accessor for a queryset's
+    ordering, `pagecache.paginator` reads `Query.order_by` and `Query.default_ordering`. A
+    Django upgrade that renames them fails here (the paginator would quietly stop reading
+    deep pages from the end)."""
+    by_date = Post.objects.order_by("-published_at", "-id")
+    assert by_date.query.order_by == ("-published_at", "-id")
+    assert Post.objects.all().query.default_ordering is True
+    assert Post.objects.order_by().query.default_ordering is False
+    assert _total_order(by_date) and _total_order(Post.objects.order_by("title", "pk"))
+    assert not _total_order(Post.objects.order_by("-published_at"))
+    assert _total_order(Post.objects.public().for_listing())  # the reader pages' lists

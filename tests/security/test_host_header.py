@@ -8,7 +8,9 @@ cached for every later reader.
 
 import pytest
 from django.core import mail
+from django.http import HttpResponse
 
+from core.origin import SiteOriginMiddleware
 from tests.deploy.conftest import manage
 from tests.factories import PostFactory
 
@@ -88,3 +90,31 @@ def test_production_refuses_a_site_url_that_is_not_an_origin():
     result = manage("check", BROADSHEET_SITE_URL="news.example.com/blog")
     assert result.returncode != 0
     assert "BROADSHEET_SITE_URL must be an origin" in result.stderr
+
+
+def test_any_absolute_uri_a_request_builds_uses_the_configured_origin(rf, settings):
+    """`request.build_absolute_uri()` anywhere (Django, DRF, our views) answers on the
+    site's origin, with Django's own rules for relative and scheme-relative locations;
+    the request's Host still decides host validation and the CSRF origin check."""
+    settings.SITE_URL = "https://news.example.com"
+    request = rf.get("/posts/a/?page=2", HTTP_HOST=EVIL)
+    seen = {}
+
+    def view(request):
+        seen["full"] = request.build_absolute_uri()
+        seen["relative"] = request.build_absolute_uri("b/?x=1")
+        seen["absolute_path"] = request.build_absolute_uri("/feed/")
+        seen["scheme_relative"] = request.build_absolute_uri("//cdn.example/x.png")
+        seen["elsewhere"] = request.build_absolute_uri("http://other.example/")
+        seen["host"] = request.get_host()
+        return HttpResponse()
+
+    SiteOriginMiddleware(view)(request)
+    assert seen == {
+        "full": "https://news.example.com/posts/a/?page=2",
+        "relative": "https://news.example.com/posts/a/b/?x=1",
+        "absolute_path": "https://news.example.com/feed/",
+        "scheme_relative": "https://cdn.example/x.png",
+        "elsewhere": "http://other.example/",
+        "host": EVIL,
+    }

@@ -104,3 +104,19 @@ def test_a_password_hash_upgrade_at_login_revokes_nothing(author, settings):
     fresh = _tokens(author)
     assert _write(tokens["access"]) == 201
     assert _write(fresh["access"]) == 201
+
+
+def test_sign_out_everywhere_ends_a_session_signed_under_a_rotated_secret_key(
+    author, client, settings
+):
+    """While SECRET_KEY_FALLBACKS hold the old key, sessions made under it stay signed in,
+    and "sign out everywhere" still ends them (the fallback hashes carry the generation)."""
+    settings.SECRET_KEY = "the-old-key-" + "x" * 50
+    client.force_login(author, backend=BACKEND)
+    other = type(client)()
+    other.force_login(author, backend=BACKEND)
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "the-new-key-" + "y" * 50
+    assert client.get("/admin/").status_code == 200  # rotated: still signed in
+    type(author).objects.filter(pk=author.pk).update(auth_generation=author.auth_generation + 1)
+    assert other.get("/admin/").status_code == 302  # signed out, old key or not
