@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 from django.core.cache import cache
 from django.utils import timezone
 
-from .cache import GENERATION_KEY, SHARED_GENERATION_KEY, get_many_at_once
+from .cache import GENERATION_KEY, SHARED_GENERATION_KEY
 
 T = TypeVar("T")
 
@@ -52,7 +52,7 @@ def _read(keys: list[str]) -> tuple[tuple[str, str], dict]:
     stamp; one that names the version of what it shows (a post's summary) carries the
     shared generation's (`blog.cache.invalidate_pages`).
     """
-    found = get_many_at_once([GENERATION_KEY, SHARED_GENERATION_KEY, *keys])
+    found = cache.get_many([GENERATION_KEY, SHARED_GENERATION_KEY, *keys])
     content = f"c{found.pop(GENERATION_KEY, 0)}"
     return (content, f"s{found.pop(SHARED_GENERATION_KEY, 0)}"), found
 

@@ -35,13 +35,13 @@ from datetime import datetime
 
 from django.core.paginator import Page
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from config.origin import site_origin, site_url
 
 from .context_processors import site
 from .counts import Kept, read_kept, remember
-from .links import slug_path
 from .markdown import table_of_contents
 from .models import Post
 from .permissions import can_view
@@ -215,7 +215,7 @@ def post_context(post: Post, canonical_url: str) -> dict:
         "author": {
             "@type": "Person",
             "name": post.author.public_name,
-            "url": site_url(slug_path("blog:author", post.author.username)),
+            "url": site_url(reverse("blog:author", args=[post.author.username])),
         },
         "mainEntityOfPage": canonical_url,
         "keywords": [tag.name for tag in post.tags.all()],

@@ -38,8 +38,6 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.db import connections
 
-from config.cache import close_readers
-
 logger = logging.getLogger(__name__)
 
 # TEST-NET-1 (RFC 5737): never a real client, so no real client's API throttle moves.
@@ -145,7 +143,6 @@ def warm(application: Callable) -> None:
     finally:
         # Forked workers must open their own connections, not share the master's.
         connections.close_all()
-        close_readers()
     report = ", ".join(f"{path} {status}" for path, status in served.items())
     failed = [path for path, status in served.items() if status >= 500]
     if failed:

@@ -17,7 +17,6 @@ from django.views.generic import ListView, TemplateView
 from ..cache import cache_anonymous_page
 from ..counts import read_kept
 from ..fragments import SUMMARY_KEYS, entries_key, listing_entries, menu_key, post_page
-from ..layouts import LayoutResponse
 from ..models import Category, Post, Tag
 from ..paginator import DeferredJoinPaginator
 from ..selectors import months_with_posts, public_authors
@@ -40,8 +39,6 @@ class PostListView(ListView):
     paginator_class = DeferredJoinPaginator  # deep pages: keys from the index first
     heading = ""
     description = ""
-    response_class = LayoutResponse  # the layout around the entries: once (blog.layouts)
-    keeps_layout = True  # False: the template shows more than `slots` (author.html)
 
     def get_queryset(self):
         # Only the page's keys and versions: its posts come rendered from `post_summaries`,
@@ -76,26 +73,19 @@ class PostListView(ListView):
         summaries, menu, pagination = listing_entries(
             self.kept, self.entries_key, lambda: list(page), page
         )
-        # What the template shows besides the site's name, description and links.
-        self.slots = {
-            "heading": self.heading,
-            "description": self.description,
-            "feed_url": context.get("feed_url", ""),
-            "page_title": f"page {page.number}" if page.number > 1 else "",
-            "page_url": self.request.build_absolute_uri(),
-            "entries": mark_safe("".join(summaries)),  # noqa: S308 - each is safe (our templates)
-            "pagination": pagination,
-            "menu": menu,
-        }
-        context.update(self.slots)
+        context.update(
+            heading=self.heading,
+            description=self.description,
+            feed_url=context.get("feed_url", ""),
+            page_title=f"page {page.number}" if page.number > 1 else "",
+            entries=mark_safe("".join(summaries)),  # noqa: S308 - each is safe (our templates)
+            pagination=pagination,
+            menu=menu,
+        )
         return context
 
     def get_template_names(self) -> list[str]:
         return [self.template_name]  # not ListView's fallback to blog/post_list.html too
-
-    def render_to_response(self, context, **response_kwargs) -> LayoutResponse:
-        slots = self.slots if self.keeps_layout else None
-        return super().render_to_response(context, slots=slots, **response_kwargs)
 
 
 class HomeView(PostListView):
@@ -155,7 +145,6 @@ class TagView(PostListView):
 
 class AuthorView(PostListView):
     template_name = "blog/author.html"
-    keeps_layout = False  # it shows the author's bio
 
     def get_queryset(self):
         self.author = get_object_or_404(public_authors(), username=self.kwargs["username"])
@@ -202,18 +191,13 @@ class PostDetailView(TemplateView):
     """
 
     template_name = "blog/post_detail.html"
-    response_class = LayoutResponse  # the layout around the pieces: once (blog.layouts)
 
     def get_context_data(self, **kwargs):
         found = post_page(self.kwargs["slug"], self.request.user)
         if found is None:
             raise Http404("No post found.")
         post, pieces = found
-        self.slots = {"pieces": pieces, "menu": pieces["menu"]}
-        return super().get_context_data(post=post, **self.slots, **kwargs)
-
-    def render_to_response(self, context, **response_kwargs) -> LayoutResponse:
-        return super().render_to_response(context, slots=self.slots, **response_kwargs)
+        return super().get_context_data(post=post, pieces=pieces, menu=pieces["menu"], **kwargs)
 
     @method_decorator(cache_anonymous_page)
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:

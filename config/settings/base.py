@@ -67,8 +67,6 @@ MIDDLEWARE = [
     "config.logging.RequestIdMiddleware",
     # If-Match compares versions (W/"v" matches "v": nginx's gzip weakens our tags).
     "blog.api.conditional.VersionTagsMiddleware",
-    # Anonymous page-cache hits answered before the rest runs (see blog.page_cache_middleware).
-    "blog.page_cache_middleware.EarlyPageCacheMiddleware",
     # A 500 caused by an unreachable database, wherever it arose, is a 503 (config/database.py).
     "config.database.DatabaseErrorsAre503Middleware",
     "django.middleware.security.SecurityMiddleware",
@@ -89,8 +87,7 @@ MIDDLEWARE = [
     "editorial.middleware.RevisionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # django-csp's, with the header built once (config/csp.py).
-    "config.csp.CSPMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Old permalinks of imported posts → 301 (only for /?p=ID and paths that are 404).
     "transfer.middleware.PermalinkRedirectMiddleware",
     # Last, so that it sees the user that AuthenticationMiddleware set.
@@ -115,8 +112,6 @@ TEMPLATES = [
                 "blog.context_processors.site",
                 "blog.context_processors.page_url",
             ],
-            # `{% extends %}` that finds the root layout's blocks once (see the module).
-            "builtins": ["blog.templatetags.extends"],
         },
     },
 ]
@@ -170,9 +165,6 @@ else:
 PAGE_CACHE_SECONDS = env.int("BROADSHEET_PAGE_CACHE_SECONDS", default=60)
 # At most this long in a browser's own cache, which nothing can purge (docs/deploy.md).
 PAGE_BROWSER_CACHE_SECONDS = env.int("BROADSHEET_BROWSER_CACHE_SECONDS", default=5)
-# Reader pages' layouts rendered once for anonymous visitors (blog/layouts.py); off: every
-# page renders its whole template (the same bytes, more work).
-KEEP_LAYOUTS = env.bool("BROADSHEET_KEEP_LAYOUTS", default=True)
 
 # --- Auth -------------------------------------------------------------------------------
 
