@@ -1,7 +1,7 @@
 """Old addresses that moved: a path → path table, answered with 301 on what would be a 404.
 
 Generic on purpose (importers reuse it for old permalinks): `old_path` is any local path,
-`new_path` where it lives now. Kept in `blog`, not in a room of its own, because slug
+`new_path` where it lives now. Kept in `blog`, not in an app of its own, because slug
 generation (`blog.slugs`) must see the reserved old slugs: a new post, category or tag
 never takes an address that still leads somewhere else.
 

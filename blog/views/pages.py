@@ -15,7 +15,7 @@ from django.utils.safestring import mark_safe
 from django.views.generic import ListView, TemplateView
 
 from ..cache import cache_anonymous_page
-from ..counts import read_kept
+from ..counts import read_cached
 from ..fragments import SUMMARY_KEYS, entries_key, listing_entries, menu_key, post_page
 from ..models import Category, Post, Tag
 from ..paginator import DeferredJoinPaginator
@@ -30,7 +30,7 @@ class PostListView(ListView):
 
     `posts` in the context are the page's `(pk, updated_at)`; `entries` their summaries,
     joined (one node for the template to render instead of a loop of three per post);
-    `pagination` the links to the pages around it, kept with them.
+    `pagination` the links to the pages around it, cached with them.
     """
 
     template_name = "blog/post_list.html"
@@ -42,19 +42,19 @@ class PostListView(ListView):
 
     def get_queryset(self):
         # Only the page's keys and versions: its posts come rendered from `post_summaries`,
-        # which reads the rows of those not kept.
+        # which reads the rows of those not cached.
         return Post.objects.public().order_by("-published_at", "-id").values_list(*SUMMARY_KEYS)
 
     def paginate_queryset(self, queryset, page_size):
-        # A kept listing page is one round trip and no query: its count (the path names
+        # A cached listing page is one round trip and no query: its count (the path names
         # the listing: category, tag, author, month), its entries and the menu, read
-        # together. The entries are kept per page asked for ("last" is the last page
-        # while the count, kept under the same generation, stays).
+        # together. The entries are cached per page asked for ("last" is the last page
+        # while the count, cached under the same generation, stays).
         path, requested = self.request.path, self._requested_page()
         self.count_key = f"list:{path}"
         self.entries_key = entries_key(path, requested)
-        count_key = DeferredJoinPaginator.kept_count_key(self.count_key)
-        self.kept = read_kept([count_key, self.entries_key, menu_key()])
+        count_key = DeferredJoinPaginator.cached_count_key(self.count_key)
+        self.cached = read_cached([count_key, self.entries_key, menu_key()])
         return super().paginate_queryset(queryset, page_size)
 
     def _requested_page(self) -> str:
@@ -64,14 +64,14 @@ class PostListView(ListView):
 
     def get_paginator(self, queryset, per_page, *args, **kwargs) -> DeferredJoinPaginator:
         return super().get_paginator(
-            queryset, per_page, *args, count_key=self.count_key, kept=self.kept, **kwargs
+            queryset, per_page, *args, count_key=self.count_key, cached=self.cached, **kwargs
         )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         page = context["page_obj"]
         summaries, menu, pagination = listing_entries(
-            self.kept, self.entries_key, lambda: list(page), page
+            self.cached, self.entries_key, lambda: list(page), page
         )
         context.update(
             heading=self.heading,
@@ -186,7 +186,7 @@ class ArchiveIndexView(TemplateView):
 class PostDetailView(TemplateView):
     """A post page. Authors and editors may preview what readers cannot see yet.
 
-    Its content comes in pieces, kept rendered while the post is public, with what
+    Its content comes in pieces, cached rendered while the post is public, with what
     decides who may see it (`blog.fragments.post_page`).
     """
 

@@ -1,4 +1,4 @@
-"""Kept pieces of reader pages (blog/fragments.py): a page the page cache cannot answer
+"""Cached pieces of reader pages (blog/fragments.py): a page the page cache cannot answer
 reuses them, and they never outlive what they show.
 
 The page cache is off in these tests: every request renders its page, from kept pieces
