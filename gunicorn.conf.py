@@ -71,21 +71,35 @@ def pre_request(worker, req) -> None:
         req.must_close = True
 
 
+def _warm_up_wanted() -> bool:
+    """Broadsheet's own app (bench/bare.py, served with this file, has nothing to warm),
+    unless BROADSHEET_WARMUP=0."""
+    return "config.wsgi" in sys.modules and os.environ.get("BROADSHEET_WARMUP", "1") != "0"
+
+
+def when_ready(server) -> None:
+    """Warm the app in the master before the workers fork (`preload_app`), so every
+    worker, recycled ones too, starts with templates compiled, the URL map built and the
+    API schema made (core/warmup.py)."""
+    if server.cfg.preload_app and _warm_up_wanted():
+        from core.warmup import warm
+
+        warm(server.app.wsgi())
+
+
 def post_worker_init(worker) -> None:
-    """Connect every request thread and build the API schema before this worker takes
-    traffic (core/warmup.py, api/schema_view.py).
+    """Connect every request thread before this worker takes traffic (core/warmup.py);
+    without `preload_app`, warm the worker's own app first.
 
-    Only for Broadsheet's app (config.wsgi warms the schema up as it loads, so that is a
-    no-op unless it failed): bench/bare.py, served with this file, has no API to build,
-    and importing one into every recycled worker cost it 0.6 s each time. The worker
-    accepts no connection before this returns; the other workers take them meanwhile.
+    The worker accepts no connection before this returns; the other workers take them
+    meanwhile.
     """
-    if "config.wsgi" not in sys.modules:
+    if not _warm_up_wanted():
         return
-    from api.schema_view import warm_up
-    from core.warmup import connect_threads
+    from core.warmup import connect_threads, warm
 
-    warm_up()
+    if not worker.cfg.preload_app:
+        warm(worker.wsgi)
     executor = getattr(worker, "tpool", None)  # gthread's request threads
     if executor is not None:
         connect_threads(executor, worker.cfg.threads, worker.wsgi)

@@ -109,7 +109,7 @@ class VersionTagsMiddleware:
 
     A 412 that Django answers with an empty body (`ConditionalGetMiddleware` on a GET)
     becomes the same problem document the API's own 412 is. Put it before
-    `EarlyPageCacheMiddleware` and `ConditionalGetMiddleware`.
+    `ConditionalGetMiddleware`.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

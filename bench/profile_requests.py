@@ -98,9 +98,7 @@ def main() -> None:
     from django.conf import settings
     from django.core.wsgi import get_wsgi_application
 
-    from blog.page_cache_middleware import PageCacheFront
-
-    application = PageCacheFront(get_wsgi_application())  # what config.wsgi serves
+    application = get_wsgi_application()  # what config.wsgi serves
     from blog.models import Post
 
     post = Post.objects.public().order_by("-published_at").first().get_absolute_url()

@@ -1,22 +1,23 @@
-"""Site name, description and the layout's links for every template; the page's URL."""
+"""The site's name and description for every template; the page's URL."""
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.encoding import escape_uri_path, iri_to_uri
 from django.utils.functional import lazy
 
-from .links import layout_links
 
-
-def site(request: HttpRequest) -> dict:
-    return {
-        "site_name": settings.SITE_NAME,
-        "site_description": settings.SITE_DESCRIPTION,
-        "links": layout_links(),
-    }
+def site(request: HttpRequest | None) -> dict:
+    """`site_name`, `site_description` (also for fragments rendered without a request)."""
+    return {"site_name": settings.SITE_NAME, "site_description": settings.SITE_DESCRIPTION}
 
 
 def page_url(request: HttpRequest) -> dict:
     """The page's absolute URL (the layout's canonical link), found only when shown (an
-    admin page or a 400 for an unknown host never asks). Views whose layout is kept
-    (blog.layouts) hand it over as a slot instead."""
-    return {"page_url": lazy(request.build_absolute_uri, str)()}
+    admin page or a 400 for an unknown host never asks). On a cached page, with only the
+    query parameters its cache key holds (`pagecache.cache`): one visitor's `?utm_source=`
+    must not be written into the copy every visitor gets."""
+    query = getattr(request, "page_cache_query", None)
+    if query is None:
+        return {"page_url": lazy(request.build_absolute_uri, str)()}
+    location = escape_uri_path(request.path) + (f"?{iri_to_uri(query)}" if query else "")
+    return {"page_url": lazy(request.build_absolute_uri, str)(location)}

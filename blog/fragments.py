@@ -1,31 +1,31 @@
-"""Rendered pieces of reader pages, kept until what they show changes.
+"""Rendered pieces of reader pages, cached until what they show changes.
 
 A page the page cache cannot answer (the first reader after a publish, a listing's page
 nobody asked for in the last minute, a logged-in reader, a search) repeated work that no
 request changes: every summary of a listing rendered again; the post page's neighbours
 and related posts, three ranking queries, about 60% of an uncached post page under
-cProfile (issue 14). Each piece is now rendered once and kept (`pagecache.counts.read_kept`),
+cProfile. Each piece is now rendered once and cached (`pagecache.counts.read_cached`),
 read together with the generations that retire it in one round trip:
 
 - `post_summaries(posts)`: a listing's entries (home, archives, search) and the header's
-  menu. An entry is kept per version of its post (`updated_at`), so a publish renders
+  menu. An entry is cached per version of its post (`updated_at`), so a publish renders
   only the new post's; a change to a category, tag, tag list or image (what many posts
   show) retires them all (`pagecache.cache.invalidate_pages`, `shared`).
 - `post_page(slug, user)`: a public post's head tags, article and previous / next /
   related links, with the slim row that decides who may see it (one entry), under the
   content generation (every save or delete bumps it) and until the next scheduled post
   goes public (the links name the public neighbours).
-- `listing_entries(kept, key, posts, page_obj)`: a listing page's entries as a whole,
-  with its links to the pages around it, kept under the content generation, so that a
-  kept listing page is one round trip: its count, its entries and the menu, read
+- `listing_entries(cached, key, posts, page_obj)`: a listing page's entries as a whole,
+  with its links to the pages around it, cached under the content generation, so that a
+  cached listing page is one round trip: its count, its entries and the menu, read
   together by the view (`menu_key()`).
 - `category_menu()`: the menu alone, for pages that read no other piece.
 
-Kept at most `REMEMBER_SECONDS`: that bounds what no signal announces (a renamed
-author). What is kept never depends on who asks: pieces hold only public posts' content
+Cached at most `REMEMBER_SECONDS`: that bounds what no signal announces (a renamed
+author). What is cached never depends on who asks: pieces hold only public posts' content
 and no per-visitor markup (preview banners, the CSRF token, the login link are rendered
 each time by the page around them), and keys name the site origin, from which their
-absolute URLs come. A preview of a post readers cannot see is never kept.
+absolute URLs come. A preview of a post readers cannot see is never cached.
 """
 
 from __future__ import annotations
@@ -35,13 +35,13 @@ from datetime import datetime
 
 from django.core.paginator import Page
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from core.origin import site_origin, site_url
-from pagecache.counts import Kept, read_kept, remember
+from pagecache.counts import CachedValues, read_cached, remember
 
 from .context_processors import site
-from .links import slug_path
 from .markdown import table_of_contents
 from .models import Post
 from .permissions import can_view
@@ -76,7 +76,7 @@ def post_summaries(
     first screen), the others' when scrolled to.
 
     `posts` are `(pk, updated_at)` pairs (`SUMMARY_KEYS` of a listing's rows: a row is
-    read only for a summary not kept) or posts fetched `for_listing()`. A summary names
+    read only for a summary not cached) or posts fetched `for_listing()`. A summary names
     the version of its post, so a publish retires none but the changed post's.
     """
     posts = list(posts)
@@ -84,10 +84,10 @@ def post_summaries(
     pairs = [(post.pk, post.updated_at) if isinstance(post, Post) else post for post in posts]
     keys = [_key("summary", pk, int(at.timestamp() * 1_000_000)) for pk, at in pairs]
     menu_key = _key(MENU_KEY)
-    kept = read_kept([*keys, menu_key])
+    cached = read_cached([*keys, menu_key])
     fresh: dict[str, str] = {}
     missing = [
-        (key, pk) for key, (pk, _) in zip(keys, pairs, strict=True) if key not in kept.values
+        (key, pk) for key, (pk, _) in zip(keys, pairs, strict=True) if key not in cached.values
     ]
     if missing:
         rows = dict(given)
@@ -97,51 +97,53 @@ def post_summaries(
             if pk in rows:  # else deleted meanwhile: left out
                 context = _site() | {"post": rows[pk]}
                 fresh[key] = render_to_string("blog/_post_summary.html", context)
-        kept.keep(fresh, versioned=True)
-    if menu_key not in kept.values:
+        cached.store(fresh, versioned=True)
+    if menu_key not in cached.values:
         fresh[menu_key] = _render_menu()
-        kept.keep({menu_key: fresh[menu_key]})
-    found = kept.values | fresh
+        cached.store({menu_key: fresh[menu_key]})
+    found = cached.values | fresh
     summaries = [found[key] for key in keys if key in found]
     if summaries:
-        # Kept lazy, like every entry after the first: its cover (the summary's only
+        # Cached lazy, like every entry after the first: its cover (the summary's only
         # image) switched to load at once.
         summaries[0] = summaries[0].replace(' loading="lazy"', ' loading="eager"', 1)
     return [mark_safe(html) for html in summaries], mark_safe(found[menu_key])  # noqa: S308
 
 
 def menu_key() -> str:
-    """The key the header's menu is kept under (to read it with a page's other values)."""
+    """The key the header's menu is cached under (to read it with a page's other values)."""
     return _key(MENU_KEY)
 
 
 def entries_key(path: str, page: str) -> str:
-    """The key a listing page's entries are kept under (with the site origin, as every
+    """The key a listing page's entries are cached under (with the site origin, as every
     piece's: their URLs come from it)."""
     return _key("listing", path, page)  # "entries" held a list before
 
 
 def listing_entries(
-    kept: Kept,
+    cached: CachedValues,
     key: str,
     posts: Callable[[], Iterable[tuple[int, datetime]]],
     page_obj: Page,
 ) -> tuple[list[SafeString], SafeString, SafeString]:
     """A listing page's entries, the menu and the page's links to the pages around it
-    (`blog/_pagination.html`), from `kept` (read by the caller with `key` and
-    `menu_key()`) or, when not kept, from `post_summaries(posts())`.
+    (`blog/_pagination.html`), from `cached` (read by the caller with `key` and
+    `menu_key()`) or, when not cached, from `post_summaries(posts())`.
 
-    The page's entries and links are kept together under `key` (its path and page),
+    The page's entries and links are cached together under `key` (its path and page),
     retired by any save: which posts a page holds, and how many pages there are, change
-    with every publish. Each entry stays kept on its own too, per version of its post,
+    with every publish. Each entry stays cached on its own too, per version of its post,
     so rebuilding the page after a publish renders only the new post's.
     """
-    listing = kept.values.get(key)
-    menu = kept.values.get(menu_key())
+    listing = cached.values.get(key)
+    menu = cached.values.get(menu_key())
     if listing is None or menu is None:
         summaries, menu = post_summaries(posts())
         pagination = render_to_string("blog/_pagination.html", {"page_obj": page_obj})
-        kept.keep({key: {"entries": [str(html) for html in summaries], "pagination": pagination}})
+        cached.store(
+            {key: {"entries": [str(html) for html in summaries], "pagination": pagination}}
+        )
     else:
         summaries, pagination = listing["entries"], listing["pagination"]
     safe = [mark_safe(html) for html in summaries]  # noqa: S308 - our templates
@@ -157,17 +159,17 @@ def post_page(slug: str, user) -> tuple[Post, dict[str, SafeString]] | None:
     """The post at `slug`, if `user` may see it, and its page's pieces: `head`, `article`
     and `links` (`blog/_post_<piece>.html`) and the header's `menu`.
 
-    A public post's pieces are kept as one entry with the slim row that decides who may
+    A public post's pieces are cached as one entry with the slim row that decides who may
     see it (`blog.permissions.can_view` decides afresh on every request, against the
-    clock), read with the menu in one round trip: a kept public post costs no query and
+    clock), read with the menu in one round trip: a cached public post costs no query and
     one value to decode. The full post, with its author, category, tags and cover, is
-    read only when its pieces are not kept. A preview's pieces are rendered every time
-    and never kept; nothing is kept for a slug without a post.
+    read only when its pieces are not cached. A preview's pieces are rendered every time
+    and never cached; nothing is cached for a slug without a post.
     """
     page_key, menu_at = _key("post-page", slug), _key(MENU_KEY)
-    kept = read_kept([page_key, menu_at])
-    page = kept.values.get(page_key)  # {"row": slim post, "head": …, "article": …, "links": …}
-    menu = kept.values.get(menu_at)
+    cached = read_cached([page_key, menu_at])
+    page = cached.values.get(page_key)  # {"row": slim post, "head": …, "article": …, "links": …}
+    menu = cached.values.get(menu_at)
     if page is not None:
         post = page["row"]
     else:
@@ -177,7 +179,7 @@ def post_page(slug: str, user) -> tuple[Post, dict[str, SafeString]] | None:
     if not can_view(user, post):
         return None
     fresh: dict[str, object] = {}
-    if page is None or not post.is_public:  # not kept, or a preview: rendered anew
+    if page is None or not post.is_public:  # not cached, or a preview: rendered anew
         full = Post.objects.with_relations().get(pk=post.pk)
         context = _site() | post_context(full, site_url(post.get_absolute_url()))
         page = {"row": post}
@@ -187,7 +189,7 @@ def post_page(slug: str, user) -> tuple[Post, dict[str, SafeString]] | None:
             fresh[page_key] = page
     if menu is None:
         menu = fresh[menu_at] = _render_menu()
-    kept.keep(fresh)
+    cached.store(fresh)
     pieces = {piece: page[piece] for piece in PAGE_PIECES} | {"menu": menu}
     return post, {piece: mark_safe(html) for piece, html in pieces.items()}  # noqa: S308
 
@@ -215,7 +217,7 @@ def post_context(post: Post, canonical_url: str) -> dict:
         "author": {
             "@type": "Person",
             "name": post.author.public_name,
-            "url": site_url(slug_path("blog:author", post.author.username)),
+            "url": site_url(reverse("blog:author", args=[post.author.username])),
         },
         "mainEntityOfPage": canonical_url,
         "keywords": [tag.name for tag in post.tags.all()],

@@ -13,10 +13,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Case, F, When
 from django.dispatch import Signal
+from django.urls import reverse
 from django.utils import timezone
 
 from . import redirects, search_sqlite
-from .links import slug_path
 from .markdown import Rendering, excerpt_from, logged, reading_minutes, render
 from .redirects import Redirect  # noqa: F401  (a model of this app)
 from .slugs import unique_slug
@@ -45,7 +45,7 @@ class Category(models.Model):
             redirects.record_move(moved_from, self.get_absolute_url())
 
     def get_absolute_url(self) -> str:
-        return slug_path("blog:category", self.slug)
+        return reverse("blog:category", args=[self.slug])
 
 
 class TagManager(models.Manager["Tag"]):
@@ -100,7 +100,7 @@ class Tag(models.Model):
             redirects.record_move(moved_from, self.get_absolute_url())
 
     def get_absolute_url(self) -> str:
-        return slug_path("blog:tag", self.slug)
+        return reverse("blog:tag", args=[self.slug])
 
 
 SEARCH_CONFIG = "english"  # PostgreSQL text-search configuration: stemming, stop words
@@ -378,7 +378,7 @@ class Post(models.Model):
             search_sqlite.index_post(self)
 
     def get_absolute_url(self) -> str:
-        return slug_path("blog:post", self.slug)
+        return reverse("blog:post", args=[self.slug])
 
     @property
     def changed_at(self):

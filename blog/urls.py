@@ -20,7 +20,7 @@ app_name = "blog"
 
 def feed(view):
     """A feed on the site origin, cached like a page: so nginx holds a copy it serves
-    while the database is away, as it does for pages (issue 33)."""
+    while the database is away, as it does for pages."""
     return on_site_origin(cache_anonymous_page(params=())(view))
 
 

@@ -7,19 +7,17 @@
 
 Both are exempt from the HTTPS redirect (probes talk plain HTTP to gunicorn) and are
 never cached. Add to the URLconf with `path("", include("core.health"))`,
-`LivenessMiddleware` first in MIDDLEWARE and `LivenessFront` around the WSGI application:
-probes ask often, and liveness needs none of what the rest of the middleware or Django's
-handler does (sessions, users, CSRF, page cache, connection housekeeping).
+and `LivenessMiddleware` first in MIDDLEWARE: probes ask often, and liveness needs none
+of what the rest of the middleware does (sessions, users, CSRF, page cache).
 """
 
 import asyncio
 import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from django import db
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.core.handlers.wsgi import WSGIRequest
 from django.db import connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -114,9 +112,8 @@ class LivenessMiddleware:
     """Answers `GET`/`HEAD /healthz` before the rest of the middleware runs.
 
     At a probe's rate the other middleware (security headers, sessions, users, CSRF,
-    messages, the page cache's lookup) was most of its cost: 0.58 of a bare Django
-    view's throughput under gunicorn (bench/run.sh). Served through config/wsgi.py,
-    `LivenessFront` answers first; this is for the stack without it (the test client).
+    messages) was most of its cost: 0.58 of a bare Django view's throughput under
+    gunicorn (bench/run.sh).
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -124,29 +121,6 @@ class LivenessMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         return liveness_answer(request) or self.get_response(request)
-
-
-class LivenessFront:
-    """WSGI middleware (config/wsgi.py): liveness probes answered before Django's handler.
-
-    The handler's own work for a request (its signals: connections checked and closed,
-    caches closed, the URLconf reset) is nothing a probe needs: under gunicorn /healthz
-    made 0.70 of a bare Django view's throughput through it (bench/run.sh). Only
-    `/healthz` is looked at; everything else goes to `application` untouched.
-    """
-
-    def __init__(self, application: Callable) -> None:
-        self.application = application
-
-    def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz":
-            response = liveness_answer(WSGIRequest(environ))
-            if response is not None:
-                start_response(
-                    f"{response.status_code} {response.reason_phrase}", list(response.items())
-                )
-                return [response.content]
-        return self.application(environ, start_response)
 
 
 @require_safe

@@ -5,7 +5,7 @@ Django imports the URLconf (and with it DRF, the API, feeds, sitemaps), compiles
 templates, loads translation catalogs and builds the URL resolver's reverse map lazily,
 on the first request that needs each; drf-spectacular builds the OpenAPI schema on its
 first request (seconds). Under gunicorn a fresh worker (at start, and every
-`max_requests` after) then answered its first request in seconds (issue 14). `warm()`
+`max_requests` after) then answered its first request in seconds. `warm()`
 pays all of that once, at import of `config.wsgi`: in gunicorn's master with
 `preload_app` (workers are forked warm, recycled ones too), in each worker without it.
 
@@ -37,8 +37,6 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import connections
-
-from core.cache import close_readers
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +138,6 @@ def warm(application: Callable) -> None:
     finally:
         # Forked workers must open their own connections, not share the master's.
         connections.close_all()
-        close_readers()
     report = ", ".join(f"{path} {status}" for path, status in served.items())
     failed = [path for path, status in served.items() if status >= 500]
     if failed:

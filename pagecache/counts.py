@@ -1,4 +1,4 @@
-"""Counts of posts (and other small aggregates) kept until the content changes.
+"""Counts of posts (and other small aggregates) cached until the content changes.
 
 Counting the public posts at 100,000 is an index scan of 95,000 entries: 30-70 ms on every
 page of every listing, and the API's `count` the same. A count only changes when a post,
@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 from django.core.cache import cache
 from django.utils import timezone
 
-from pagecache.cache import GENERATION_KEY, SHARED_GENERATION_KEY, get_many_at_once
+from .cache import GENERATION_KEY, SHARED_GENERATION_KEY
 
 T = TypeVar("T")
 
@@ -52,9 +52,12 @@ def _read(keys: list[str]) -> tuple[tuple[str, str], dict]:
     stamp; one that names the version of what it shows (a post's summary) carries the
     shared generation's (`pagecache.cache.invalidate_pages`).
     """
-    found = get_many_at_once([GENERATION_KEY, SHARED_GENERATION_KEY, *keys])
+    found = cache.get_many([GENERATION_KEY, SHARED_GENERATION_KEY, *keys])
     content = f"c{found.pop(GENERATION_KEY, 0)}"
     return (content, f"s{found.pop(SHARED_GENERATION_KEY, 0)}"), found
+
+
+_schedule_sources: list[Callable[[], datetime | None]] = []
 
 
 def schedule_source(source: Callable[[], datetime | None]) -> None:
@@ -67,9 +70,6 @@ def schedule_source(source: Callable[[], datetime | None]) -> None:
     _schedule_sources.append(source)
 
 
-_schedule_sources: list[Callable[[], datetime | None]] = []
-
-
 def _next_scheduled() -> datetime | None:
     moments = [moment for source in _schedule_sources if (moment := source()) is not None]
     return min(moments, default=None)
@@ -78,7 +78,7 @@ def _next_scheduled() -> datetime | None:
 def next_go_live(now: datetime | None = None) -> datetime | None:
     """When the next scheduled change goes public (None: none is scheduled).
 
-    Remembered per content generation (scheduling is a save, which bumps it) until that
+    Cached per content generation (scheduling is a save, which bumps it) until that
     moment passes: one query per content change, not one per request.
     """
     now = now or timezone.now()
@@ -95,27 +95,27 @@ def remember(key: str, compute: Callable[[], T], *, timed: bool = True) -> T:
     """`compute()`, or its value from an earlier call while the content is unchanged.
 
     `timed=False` for a value the clock cannot change (what an editor sees: every post):
-    it is kept past the next go-live. A hit is one round trip to the cache; several
-    values read together: `read_kept`.
+    it is cached past the next go-live. A hit is one round trip to the cache; several
+    values read together: `read_cached`.
     """
-    kept = read_kept([key], timed=timed)
-    if key in kept.values:
-        return kept.values[key]
+    cached = read_cached([key], timed=timed)
+    if key in cached.values:
+        return cached.values[key]
     value = compute()
-    kept.keep({key: value})
+    cached.store({key: value})
     return value
 
 
 @dataclass
-class Kept:
-    """Values read by `read_kept`, and how to keep more under the generations they had."""
+class CachedValues:
+    """Values read by `read_cached`, and how to cache more under the generations they had."""
 
     stamps: tuple[str, str]  # (content, shared): see `_read`
     values: dict[str, Any]
     until: float  # the next go-live, or REMEMBER_SECONDS after the read
     read_at: float
 
-    def keep(self, values: dict[str, Any], *, versioned: bool = False) -> None:
+    def store(self, values: dict[str, Any], *, versioned: bool = False) -> None:
         """Store `values` (computed after the read) until the content changes.
 
         `versioned`: each key names the version of the post it shows, so only a change
@@ -131,8 +131,8 @@ class Kept:
             )
 
 
-def read_kept(keys: list[str], *, timed: bool = True) -> Kept:
-    """The values kept under `keys` (those still good), in one round trip.
+def read_cached(keys: list[str], *, timed: bool = True) -> CachedValues:
+    """The values cached under `keys` (those still good), in one round trip.
 
     When one is missing, the next go-live is read now, before the caller computes it: a
     post going public meanwhile retires the value, instead of being missed by it.
@@ -150,4 +150,4 @@ def read_kept(keys: list[str], *, timed: bool = True) -> Kept:
         go_live = next_go_live(now)
         if go_live is not None:
             until = min(until, go_live.timestamp())
-    return Kept(stamps=stamps, values=values, until=until, read_at=now.timestamp())
+    return CachedValues(stamps=stamps, values=values, until=until, read_at=now.timestamp())

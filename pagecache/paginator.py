@@ -14,9 +14,9 @@ rows from the table: 0.8 s for the last home page at 100,000 posts. Three things
 - The count, which a numbered page needs, is remembered until the content changes
   (`pagecache.counts`) when the caller names it with `count_key`: a count of 95,000 public
   posts is itself an index scan of all of them. `count_timed=False` when the clock cannot
-  change it (an editor's list of every post). A caller that reads other kept values for
-  the same page passes what it read (`kept`), with the count's key among them
-  (`kept_count_key`): one round trip for all.
+  change it (an editor's list of every post). A caller that reads other cached values for
+  the same page passes what it read (`cached`), with the count's key among them
+  (`cached_count_key`): one round trip for all.
 
 Use it wherever a queryset of posts is paginated:
 
@@ -33,7 +33,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Model, QuerySet
 from django.utils.functional import cached_property
 
-from pagecache.counts import Kept, remember
+from pagecache.counts import CachedValues, remember
 
 DEEP_OFFSET = 200
 
@@ -67,29 +67,29 @@ class DeferredJoinPaginator(Paginator):
         *args,
         count_key: str | None = None,
         count_timed: bool = True,
-        kept: Kept | None = None,
+        cached: CachedValues | None = None,
         **kwargs,
     ):
         super().__init__(object_list, per_page, *args, **kwargs)
-        self.count_key, self.count_timed, self.kept = count_key, count_timed, kept
+        self.count_key, self.count_timed, self.cached = count_key, count_timed, cached
 
     @staticmethod
-    def kept_count_key(count_key: str) -> str:
-        """The key a count named `count_key` is kept under (to read it with others)."""
+    def cached_count_key(count_key: str) -> str:
+        """The key a count named `count_key` is cached under (to read it with others)."""
         return f"count:{count_key}"
 
     @cached_property
     def count(self) -> int:
         if self.count_key is None or not isinstance(self.object_list, QuerySet):
             return super().count
-        key, count = self.kept_count_key(self.count_key), self.object_list.count
-        if self.kept is None:
+        key, count = self.cached_count_key(self.count_key), self.object_list.count
+        if self.cached is None:
             return remember(key, count, timed=self.count_timed)
-        # Read already, with the rest of the page (`kept`: pagecache.counts.read_kept).
-        if key not in self.kept.values:
-            self.kept.values[key] = count()
-            self.kept.keep({key: self.kept.values[key]})
-        return self.kept.values[key]
+        # Read already, with the rest of the page (`cached`: pagecache.counts.read_cached).
+        if key not in self.cached.values:
+            self.cached.values[key] = count()
+            self.cached.store({key: self.cached.values[key]})
+        return self.cached.values[key]
 
     def page(self, number) -> Page:
         number = self.validate_number(number)

@@ -15,11 +15,10 @@ from django.utils.safestring import mark_safe
 from django.views.generic import ListView, TemplateView
 
 from pagecache.cache import cache_anonymous_page
-from pagecache.counts import read_kept
+from pagecache.counts import read_cached
 from pagecache.paginator import DeferredJoinPaginator
 
 from ..fragments import SUMMARY_KEYS, entries_key, listing_entries, menu_key, post_page
-from ..layouts import LayoutResponse
 from ..models import Category, Post, Tag
 from ..selectors import months_with_posts, public_authors
 
@@ -32,7 +31,7 @@ class PostListView(ListView):
 
     `posts` in the context are the page's `(pk, updated_at)`; `entries` their summaries,
     joined (one node for the template to render instead of a loop of three per post);
-    `pagination` the links to the pages around it, kept with them.
+    `pagination` the links to the pages around it, cached with them.
     """
 
     template_name = "blog/post_list.html"
@@ -41,24 +40,22 @@ class PostListView(ListView):
     paginator_class = DeferredJoinPaginator  # deep pages: keys from the index first
     heading = ""
     description = ""
-    response_class = LayoutResponse  # the layout around the entries: once (blog.layouts)
-    keeps_layout = True  # False: the template shows more than `slots` (author.html)
 
     def get_queryset(self):
         # Only the page's keys and versions: its posts come rendered from `post_summaries`,
-        # which reads the rows of those not kept.
+        # which reads the rows of those not cached.
         return Post.objects.public().order_by("-published_at", "-id").values_list(*SUMMARY_KEYS)
 
     def paginate_queryset(self, queryset, page_size):
-        # A kept listing page is one round trip and no query: its count (the path names
+        # A cached listing page is one round trip and no query: its count (the path names
         # the listing: category, tag, author, month), its entries and the menu, read
-        # together. The entries are kept per page asked for ("last" is the last page
-        # while the count, kept under the same generation, stays).
+        # together. The entries are cached per page asked for ("last" is the last page
+        # while the count, cached under the same generation, stays).
         path, requested = self.request.path, self._requested_page()
         self.count_key = f"list:{path}"
         self.entries_key = entries_key(path, requested)
-        count_key = DeferredJoinPaginator.kept_count_key(self.count_key)
-        self.kept = read_kept([count_key, self.entries_key, menu_key()])
+        count_key = DeferredJoinPaginator.cached_count_key(self.count_key)
+        self.cached = read_cached([count_key, self.entries_key, menu_key()])
         return super().paginate_queryset(queryset, page_size)
 
     def _requested_page(self) -> str:
@@ -68,35 +65,28 @@ class PostListView(ListView):
 
     def get_paginator(self, queryset, per_page, *args, **kwargs) -> DeferredJoinPaginator:
         return super().get_paginator(
-            queryset, per_page, *args, count_key=self.count_key, kept=self.kept, **kwargs
+            queryset, per_page, *args, count_key=self.count_key, cached=self.cached, **kwargs
         )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         page = context["page_obj"]
         summaries, menu, pagination = listing_entries(
-            self.kept, self.entries_key, lambda: list(page), page
+            self.cached, self.entries_key, lambda: list(page), page
         )
-        # What the template shows besides the site's name, description and links.
-        self.slots = {
-            "heading": self.heading,
-            "description": self.description,
-            "feed_url": context.get("feed_url", ""),
-            "page_title": f"page {page.number}" if page.number > 1 else "",
-            "page_url": self.request.build_absolute_uri(),
-            "entries": mark_safe("".join(summaries)),  # noqa: S308 - each is safe (our templates)
-            "pagination": pagination,
-            "menu": menu,
-        }
-        context.update(self.slots)
+        context.update(
+            heading=self.heading,
+            description=self.description,
+            feed_url=context.get("feed_url", ""),
+            page_title=f"page {page.number}" if page.number > 1 else "",
+            entries=mark_safe("".join(summaries)),  # noqa: S308 - each is safe (our templates)
+            pagination=pagination,
+            menu=menu,
+        )
         return context
 
     def get_template_names(self) -> list[str]:
         return [self.template_name]  # not ListView's fallback to blog/post_list.html too
-
-    def render_to_response(self, context, **response_kwargs) -> LayoutResponse:
-        slots = self.slots if self.keeps_layout else None
-        return super().render_to_response(context, slots=slots, **response_kwargs)
 
 
 class HomeView(PostListView):
@@ -156,7 +146,6 @@ class TagView(PostListView):
 
 class AuthorView(PostListView):
     template_name = "blog/author.html"
-    keeps_layout = False  # it shows the author's bio
 
     def get_queryset(self):
         self.author = get_object_or_404(public_authors(), username=self.kwargs["username"])
@@ -198,23 +187,18 @@ class ArchiveIndexView(TemplateView):
 class PostDetailView(TemplateView):
     """A post page. Authors and editors may preview what readers cannot see yet.
 
-    Its content comes in pieces, kept rendered while the post is public, with what
+    Its content comes in pieces, cached rendered while the post is public, with what
     decides who may see it (`blog.fragments.post_page`).
     """
 
     template_name = "blog/post_detail.html"
-    response_class = LayoutResponse  # the layout around the pieces: once (blog.layouts)
 
     def get_context_data(self, **kwargs):
         found = post_page(self.kwargs["slug"], self.request.user)
         if found is None:
             raise Http404("No post found.")
         post, pieces = found
-        self.slots = {"pieces": pieces, "menu": pieces["menu"]}
-        return super().get_context_data(post=post, **self.slots, **kwargs)
-
-    def render_to_response(self, context, **response_kwargs) -> LayoutResponse:
-        return super().render_to_response(context, slots=self.slots, **response_kwargs)
+        return super().get_context_data(post=post, pieces=pieces, menu=pieces["menu"], **kwargs)
 
     @method_decorator(cache_anonymous_page)
     def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:

@@ -70,8 +70,6 @@ MIDDLEWARE = [
     "core.logs.RequestIdMiddleware",
     # If-Match compares versions (W/"v" matches "v": nginx's gzip weakens our tags).
     "api.conditional.VersionTagsMiddleware",
-    # Anonymous page-cache hits answered before the rest runs (see blog.page_cache_middleware).
-    "blog.page_cache_middleware.EarlyPageCacheMiddleware",
     # A 500 caused by an unreachable database, wherever it arose, is a 503 (core/database.py).
     "core.database.DatabaseErrorsAre503Middleware",
     "django.middleware.security.SecurityMiddleware",
@@ -93,8 +91,7 @@ MIDDLEWARE = [
     "editorial.middleware.RevisionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # django-csp's, with the header built once (core/csp.py).
-    "core.csp.CSPMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Last, so that it sees the user that AuthenticationMiddleware set.
     "axes.middleware.AxesMiddleware",
     # Innermost: sees a view's database errors first (503, or one retry when safe).
@@ -117,8 +114,6 @@ TEMPLATES = [
                 "blog.context_processors.site",
                 "blog.context_processors.page_url",
             ],
-            # `{% extends %}` that finds the root layout's blocks once (see the module).
-            "builtins": ["blog.templatetags.extends"],
         },
     },
 ]
@@ -172,9 +167,6 @@ else:
 PAGE_CACHE_SECONDS = env.int("BROADSHEET_PAGE_CACHE_SECONDS", default=60)
 # At most this long in a browser's own cache, which nothing can purge (docs/deploy.md).
 PAGE_BROWSER_CACHE_SECONDS = env.int("BROADSHEET_BROWSER_CACHE_SECONDS", default=5)
-# Reader pages' layouts rendered once for anonymous visitors (blog/layouts.py); off: every
-# page renders its whole template (the same bytes, more work).
-KEEP_LAYOUTS = env.bool("BROADSHEET_KEEP_LAYOUTS", default=True)
 
 # --- Auth -------------------------------------------------------------------------------
 

@@ -143,3 +143,20 @@ def test_webhook_deliveries_have_a_queue_and_workers_of_their_own(settings):
         assert router.route({}, site_task)["queue"].name == "celery"
     run_sh = (ROOT / "deploy/run.sh").read_text()
     assert "--queues celery\n" in run_sh and "--queues webhooks " in run_sh
+
+
+def test_nginx_keys_its_micro_cache_on_the_query_parameters_the_cached_pages_declare():
+    """One list of query parameters: the ones cached views declare (`params=` of
+    `cache_anonymous_page`, collected by `pagecache.cache.query_parameters`). nginx's key must
+    name exactly those, or a page read by a parameter nginx drops is served to every
+    value of it (or, with an extra name, the micro-cache splits for nothing)."""
+    from pagecache.cache import query_parameters
+
+    conf = (ROOT / "deploy/nginx/broadsheet.conf.template").read_text()
+    key = re.search(r'"~\^1:/\(\?!api/\)" "([^"]*)";', conf)
+    assert key, "nginx's page cache key map ($broadsheet_cache_args) not found"
+    keyed = dict(part.split("=", 1) for part in key.group(1).split("&"))
+    assert all(value == f"$arg_{name}" for name, value in keyed.items())
+    repeated = re.search(r'"~\(\^\|&\)\(([\w|]+)\)=\[\^&\]\*', conf)
+    assert repeated, "nginx's map of parameters given twice ($broadsheet_args_plain) not found"
+    assert set(keyed) == set(repeated.group(1).split("|")) == query_parameters()
