@@ -103,7 +103,7 @@ class VersionTagsMiddleware:
     hash), never the bytes on the wire. nginx's gzip rightly turns `"v"` into `W/"v"`
     and clients send that back, but Django compares `If-Match` strongly (RFC 9110 §13.1.1,
     right for byte-range reuse, which the API does not offer), so every conditional write
-    through nginx was a 412 (issue 25). Rewriting the header once, before any view or
+    through nginx was a 412. Rewriting the header once, before any view or
     middleware reads it, keeps Django's own conditional code (`get_conditional_response`,
     `ConditionalGetMiddleware`, the page cache) as the one place that decides.
 

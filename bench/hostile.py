@@ -1,4 +1,4 @@
-"""Worst server time and memory per request for each hostile input of issue 26.
+"""Worst server time and memory per request for each hostile input a writer controls (uploads, bodies).
 
     uv run --frozen python bench/hostile.py [--code PATH] [--only NAME ...]
 
@@ -26,7 +26,7 @@ Rows:
   post saved before the reference cap has it).
 
 Measured on the 2-core test machine, shared and busy (5 December 2026; CPU seconds /
-peak MB; "before" is the commit before issue 26's fixes, `--code` of its archive):
+peak MB; "before" is the commit before the hostile-input fixes, `--code` of its archive):
 
     input          before                     after
     gif-bomb       201 stored, 8.01 / 1511    400, 0.51 / 204

@@ -14,7 +14,7 @@ takes for its first page and first API list. The servers are kept for the next r
 (after a migration, say); `--stop` stops them, and their data goes with them (the
 next run seeds again, ~3 minutes). Tables are saved in bench-results/.
 
-The goal (issue 14): every row under 100 ms at the median and 200 ms at the maximum.
+The goal (DESIGN.md budgets): every row under 100 ms at the median and 200 ms at the maximum.
 Reader pages are built from pieces kept between requests (blog/fragments.py); `--cold`
 retires them (and every kept count) before each timed request.
 """

@@ -16,7 +16,7 @@ Forms and the API refuse such a body with `validate_renderable` (the writer is t
 can simplify it); the shell and importers store the plain rendering.
 `bench/markdown_pathological.py` measures the worst case, budget and fallback included.
 
-Extension point: other rooms add markdown-it plugins with `register_plugin()` (images,
+Extension point: other apps add markdown-it plugins with `register_plugin()` (images,
 say, rewriting `![alt](image:42)` tokens). Plugins run before sanitising, so whatever
 they emit must also pass `ALLOWED_TAGS` / `ALLOWED_ATTRIBUTES`.
 """

@@ -1,4 +1,5 @@
-"""The newsroom's tools around `blog.Post`: autosave, revisions, review, slug redirects.
+"""The newsroom's tools around `blog.Post`: autosave, revisions and the review queue.
 
-A room of its own (see DESIGN.md): it depends on `blog`, and `blog` never imports it.
+It depends on `blog` and extends the post admin through `blog.admin.hooks`; `blog` never
+imports it (docs/architecture.md).
 """

@@ -10,7 +10,7 @@
 # (images/services.py), and files are never changed once written. So every image and
 # rendition row in the dump already has its file when the media copy starts, and the copy
 # taken afterwards holds them all. (Media first loses the files of rows that commit in
-# between: issue 33 counted 4 images and 27 renditions with no file.) Files written after
+# between: a fault test counted 4 images and 27 renditions with no file.) Files written after
 # the dump are harmless extras; renditions the dump owes are made by the restore.
 #
 # The media copy runs while uploads go on, so a file may grow or appear while tar reads

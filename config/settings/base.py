@@ -402,7 +402,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Two queues, each with workers of its own (deploy/run.sh `worker`, `webhook-worker`):
 # deliveries to other people's servers (which may hang until their timeout, retry, pile
 # up) on `webhooks`; the site's own work (renditions, go-live announcements, reports,
-# exports) on the default `celery`, so a slow receiver never delays it (issue 33: one
+# exports) on the default `celery`, so a slow receiver never delays it (with one
 # queue let a hanging receiver hold renditions and announcements back ~60 s).
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {"webhooks.*": {"queue": "webhooks"}}

@@ -107,7 +107,7 @@ DATABASES["default"]["OPTIONS"].setdefault(
 # gives up after DATABASE_LOCK_TIMEOUT, any statement after DATABASE_STATEMENT_TIMEOUT,
 # and answers 503 with Retry-After (core/database.py), well inside nginx's 35 s read
 # timeout: a long table lock costs 503s (stale pages from nginx), not 504s, and never
-# holds every request thread, so /healthz keeps answering (issue 33). Tasks retry these
+# holds every request thread, so /healthz keeps answering. Tasks retry these
 # errors like any other database error. `deploy/run.sh migrate` sets both to 0.
 _STATEMENT_TIMEOUT = env.int("DATABASE_STATEMENT_TIMEOUT", default=20)
 _LOCK_TIMEOUT = env.int("DATABASE_LOCK_TIMEOUT", default=3)
