@@ -24,7 +24,27 @@ from .slugs import unique_slug
 MAX_BODY_LENGTH = 200_000
 
 
-class Category(models.Model):
+class SluggedModel(models.Model):
+    """A name with a unique slug made from it: categories and tags.
+
+    A blank slug is made from the name (`blog.slugs.unique_slug`); a changed slug keeps
+    the old address as a redirect (`blog.redirects`). Subclasses declare `name` and `slug`
+    themselves (their lengths differ), so the base adds no column.
+    """
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = unique_slug(self, self.name)
+        moved_from = redirects.stored_path(self)
+        super().save(*args, **kwargs)
+        if moved_from:  # old links keep working (blog.redirects)
+            redirects.record_move(moved_from, self.get_absolute_url())
+
+
+class Category(SluggedModel):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=120, unique=True, blank=True)
     description = models.TextField(blank=True, max_length=2000)
@@ -35,14 +55,6 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def save(self, *args, **kwargs) -> None:
-        if not self.slug:
-            self.slug = unique_slug(self, self.name)
-        moved_from = redirects.stored_path(self)
-        super().save(*args, **kwargs)
-        if moved_from:  # old links keep working (blog.redirects)
-            redirects.record_move(moved_from, self.get_absolute_url())
 
     def get_absolute_url(self) -> str:
         return slug_path("blog:category", self.slug)
@@ -71,7 +83,7 @@ class TagManager(models.Manager["Tag"]):
         raise IntegrityError(f"could not create tag {name!r}")
 
 
-class Tag(models.Model):
+class Tag(SluggedModel):
     name = models.CharField(max_length=60, unique=True)
     slug = models.SlugField(max_length=80, unique=True, blank=True)
 
@@ -90,14 +102,6 @@ class Tag(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def save(self, *args, **kwargs) -> None:
-        if not self.slug:
-            self.slug = unique_slug(self, self.name)
-        moved_from = redirects.stored_path(self)
-        super().save(*args, **kwargs)
-        if moved_from:  # old links keep working (blog.redirects)
-            redirects.record_move(moved_from, self.get_absolute_url())
 
     def get_absolute_url(self) -> str:
         return slug_path("blog:tag", self.slug)
