@@ -17,8 +17,8 @@ from django.core.handlers.wsgi import WSGIHandler, WSGIRequest
 from django.core.signals import request_started
 from django.test import RequestFactory
 
-from blog.models import Post
 from blog.page_cache_middleware import REQUEST_KEY, PageCacheFront, request_for
+from blog.services import post_unpublish
 from tests.factories import PostFactory
 from transfer.models import Permalink
 
@@ -90,9 +90,7 @@ def test_a_draft_is_never_served_from_the_cache(client, post, django_capture_on_
     client.get(path)
     assert _early(client.get(path))
     with django_capture_on_commit_callbacks(execute=True):
-        post.status = Post.Status.DRAFT
-        post.published_at = None
-        post.save()
+        post_unpublish(post=post, user=None)
     assert client.get(path).status_code == 404
     assert client.get(path).status_code == 404
 
