@@ -35,6 +35,7 @@ from django.utils import timezone
 
 from .events import post_created, post_deleted, post_published, post_unpublished, post_updated
 from .models import Post, PostSnapshot, Tag, version_token
+from .slugs import unique_slug
 from .sweep import post_announce
 
 __all__ = [
@@ -181,6 +182,8 @@ def post_bulk_create(
     """Insert `posts` in one statement, with their derived columns and search entries,
     and send `post_created` (and `post_published` for the public ones) once for all.
 
+    A post without a slug gets one made from its title (`blog.slugs`); a slug given is
+    the caller's to have checked (the importer keeps the source's when it is free).
     `tag_ids`: each post's tags, in the same order. `keep_times`: keep the `created_at`
     and `updated_at` the posts carry (an import's own; `bulk_create` stamps now).
     `announced`: posts public when written count as announced (an import's old news
@@ -189,7 +192,11 @@ def post_bulk_create(
     posts = list(posts)
     if not posts:
         return []
+    chosen: set[str] = set()
     for post in posts:
+        if not post.slug:  # as `Post.save` does, with this batch's slugs taken too
+            post.slug = unique_slug(post, post.title, reserved=chosen)
+        chosen.add(post.slug)
         post.derive(stored=None)
         if announced and post.is_public and post.announced_at is None:
             post.announced_at = post.published_at
