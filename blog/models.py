@@ -500,11 +500,12 @@ class PostSnapshot(NamedTuple):
 class PostTombstone(models.Model):
     """A post that left public view, so that mirrors can drop it: one row per post.
 
-    Written for every way a public post stops being public: a save that unpublishes it,
-    clears its date or moves it into the future (`Post.save`), and its deletion
-    (`blog.signals`), also after it was unpublished. Never for a post that was never
-    public. `slug` is the last one readers saw; `at` when it left. The API lists them at
-    `/api/posts/tombstones/`, leaving out posts that are public again (blog.api.sync).
+    Written for every way a public post stops being public: a write that unpublishes it,
+    clears its date or moves it into the future (`post_unpublished`), and its deletion
+    (`post_deleted`), also after it was unpublished; `blog.signals` listens to both.
+    Never for a post that was never public. `slug` is the last one readers saw; `at`
+    when it left. The API lists them at `/api/posts/tombstones/`, leaving out posts that
+    are public again (blog.api.sync).
     """
 
     class Reason(models.TextChoices):
