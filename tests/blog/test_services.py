@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -217,9 +218,11 @@ def test_a_draft_save_costs_the_same_queries_with_or_without_webhook_endpoints(
     queries for a draft, whether or not a webhook endpoint exists (the webhooks' old
     `pre_save` receiver asked the database on every save)."""
     post = PostFactory(draft=True)
-    # SAVEPOINT, lock-and-read, UPDATE, search entry, RELEASE.
-    with django_assert_num_queries(5):
+    # SAVEPOINT, lock-and-read, UPDATE, search entry (SQLite's FTS5: delete and insert),
+    # RELEASE.
+    expected = 6 if connection.vendor == "sqlite" else 5
+    with django_assert_num_queries(expected):
         post_update(post=post, data={"title": "Quiet edit"}, user=editor)
     Endpoint.objects.create(url="https://hooks.example.com/in")
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(expected):
         post_update(post=post, data={"title": "Quiet edit again"}, user=editor)
