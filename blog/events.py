@@ -7,13 +7,14 @@ what they do: blog's own caches and tombstones in `blog.signals`, deliveries in
 `webhooks.signals`, revisions in `editorial.signals`; blog imports none of them.
 
 Every event is sent with `sender=Post` and a batch, so one write and one import batch
-look alike (a write sends a list of one):
+look alike (a write sends a list of one), and `user`, who wrote (None: a system write,
+an import, the shell):
 
-    post_created      posts, tags_changed
-    post_updated      posts, before, tags_changed   (every update, publish and unpublish)
-    post_published    posts, before                  (the write made them public now)
-    post_unpublished  posts, before                  (the write hid posts that were public)
-    post_deleted      posts                          (`PostSnapshot`s of the deleted rows)
+    post_created      posts, user, tags_changed
+    post_updated      posts, before, user, tags_changed  (every update, publish, unpublish)
+    post_published    posts, before, user           (the write made them public now)
+    post_unpublished  posts, before, user           (the write hid posts that were public)
+    post_deleted      posts, user                   (`PostSnapshot`s of the deleted rows)
     post_went_public  post_ids                       (the sweep: public by the clock)
     posts_touched     post_ids                       (something they show changed elsewhere)
 

@@ -103,9 +103,9 @@ def post_create(*, data: Mapping[str, Any], user, post: Post | None = None) -> P
     post.save(force_insert=True)
     if tags is not None:
         post.tags.set(tags)
-    post_created.send(sender=Post, posts=[post], tags_changed=bool(tags))
+    post_created.send(sender=Post, posts=[post], user=user, tags_changed=bool(tags))
     if post.is_public:
-        post_published.send(sender=Post, posts=[post], before={})
+        post_published.send(sender=Post, posts=[post], before={}, user=user)
     return post
 
 
@@ -139,7 +139,7 @@ def post_update(
         if names is not None and not fields:
             names = ["last_edited_by"]
     post.save(update_fields=names)
-    _send_update_events([post], {post.pk: before}, tags_changed=tags is not None)
+    _send_update_events([post], {post.pk: before}, user=user, tags_changed=tags is not None)
     return post
 
 
@@ -168,7 +168,7 @@ def post_delete(*, post: Post, user=None, expected_version: str | None = None) -
     before = post_lock(post_id=post.pk, expected_version=expected_version)
     before = _announce_if_hidden(before, hidden=True)
     post.delete()
-    post_deleted.send(sender=Post, posts=[before])
+    post_deleted.send(sender=Post, posts=[before], user=user)
 
 
 @transaction.atomic
@@ -210,10 +210,10 @@ def post_bulk_create(
     if tag_ids is not None:
         _set_tags(posts, tag_ids, replace=False)
     Post.objects.filter(pk__in=[post.pk for post in posts]).index_for_search()
-    post_created.send(sender=Post, posts=posts, tags_changed=bool(tag_ids))
+    post_created.send(sender=Post, posts=posts, user=None, tags_changed=bool(tag_ids))
     public = [post for post in posts if post.is_public]
     if public:
-        post_published.send(sender=Post, posts=public, before={})
+        post_published.send(sender=Post, posts=public, before={}, user=None)
     return posts
 
 
@@ -256,7 +256,7 @@ def post_bulk_update(
     if tag_ids is not None:
         _set_tags(posts, tag_ids, replace=True)
     Post.objects.filter(pk__in=[post.pk for post in posts]).index_for_search()
-    _send_update_events(posts, before, tags_changed=tag_ids is not None)
+    _send_update_events(posts, before, user=None, tags_changed=tag_ids is not None)
     return posts
 
 
@@ -287,15 +287,16 @@ def _announce_if_hidden(before: PostSnapshot, *, hidden: bool) -> PostSnapshot:
 
 
 def _send_update_events(
-    posts: list[Post], before: dict[int, PostSnapshot], *, tags_changed: bool
+    posts: list[Post], before: dict[int, PostSnapshot], *, user, tags_changed: bool
 ) -> None:
-    post_updated.send(sender=Post, posts=posts, before=before, tags_changed=tags_changed)
+    sent = {"sender": Post, "before": before, "user": user}
+    post_updated.send(posts=posts, tags_changed=tags_changed, **sent)
     shown = [post for post in posts if post.is_public and not before[post.pk].is_public]
     hidden = [post for post in posts if before[post.pk].is_public and not post.is_public]
     if shown:
-        post_published.send(sender=Post, posts=shown, before=before)
+        post_published.send(posts=shown, **sent)
     if hidden:
-        post_unpublished.send(sender=Post, posts=hidden, before=before)
+        post_unpublished.send(posts=hidden, **sent)
 
 
 def _set_tags(posts: list[Post], tag_ids: Sequence[Sequence[int]], *, replace: bool) -> None:

@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
@@ -226,3 +227,25 @@ def test_a_draft_save_costs_the_same_queries_with_or_without_webhook_endpoints(
     Endpoint.objects.create(url="https://hooks.example.com/in")
     with django_assert_num_queries(expected):
         post_update(post=post, data={"title": "Quiet edit again"}, user=editor)
+
+
+def test_a_submit_tells_the_editors_once_from_the_admin_or_the_api(
+    client_for, contributor, editor, django_capture_on_commit_callbacks
+):
+    """The editors' mail hangs on the post's events, not on the admin's button: a
+    Contributor submitting through the API is heard too, and saving again while in
+    review sends nothing more."""
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_client(contributor).post(
+            "/api/posts/", {"title": "Kelp", "body": "Text.", "status": "review"}, format="json"
+        )
+    assert response.status_code == 201, response.content
+    assert [message.subject.rsplit(": ", 1)[-1] for message in mail.outbox] == ["Kelp"]
+    post = Post.objects.get(title="Kelp")
+    with django_capture_on_commit_callbacks(execute=True):
+        api_client(contributor).patch(f"/api/posts/{post.pk}/", {"body": "More."}, format="json")
+    assert len(mail.outbox) == 1
+    draft = PostFactory(author=contributor, draft=True, title="Reef")
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(contributor).post(change_url(draft), form(draft, _action="review"))
+    assert [message.subject.rsplit(": ", 1)[-1] for message in mail.outbox] == ["Kelp", "Reef"]
