@@ -62,6 +62,15 @@ def not_modified(request: HttpRequest, post: Post) -> HttpResponse | None:
     return None
 
 
+def expected_version(request: HttpRequest) -> str | None:
+    """The one version `If-Match` names, for the optimistic lock (`blog.services`); None
+    when it names none, several or `*` (`check_preconditions` decides those)."""
+    tags = parse_etags(request.META.get("HTTP_IF_MATCH", ""))
+    if len(tags) != 1 or tags[0] == "*":
+        return None
+    return tags[0].removeprefix("W/").strip('"')
+
+
 def check_preconditions(request: HttpRequest, post: Post) -> None:
     """Raise 412 when If-Match / If-Unmodified-Since name an older version of `post`.
 

@@ -1,4 +1,4 @@
-"""Worst server time and memory per request for each hostile input a writer controls (uploads, bodies).
+"""Worst server time and memory per request for each hostile input a writer controls.
 
     uv run --frozen python bench/hostile.py [--code PATH] [--only NAME ...]
 

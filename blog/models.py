@@ -7,16 +7,19 @@ and tasks all call it; none re-states it.
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import NamedTuple
+
 from django.conf import settings
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Case, F, When
-from django.dispatch import Signal
 from django.urls import reverse
 from django.utils import timezone
 
 from . import redirects, search_sqlite
+from .events import posts_touched
 from .markdown import Rendering, excerpt_from, logged, reading_minutes, render
 from .redirects import Redirect  # noqa: F401  (a model of this app)
 from .slugs import unique_slug
@@ -24,7 +27,27 @@ from .slugs import unique_slug
 MAX_BODY_LENGTH = 200_000
 
 
-class Category(models.Model):
+class SluggedModel(models.Model):
+    """A name with a unique slug made from it: categories and tags.
+
+    A blank slug is made from the name (`blog.slugs.unique_slug`); a changed slug keeps
+    the old address as a redirect (`blog.redirects`). Subclasses declare `name` and `slug`
+    themselves (their lengths differ), so the base adds no column.
+    """
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = unique_slug(self, self.name)
+        moved_from = redirects.stored_path(self)
+        super().save(*args, **kwargs)
+        if moved_from:  # old links keep working (blog.redirects)
+            redirects.record_move(moved_from, self.get_absolute_url())
+
+
+class Category(SluggedModel):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=120, unique=True, blank=True)
     description = models.TextField(blank=True, max_length=2000)
@@ -35,14 +58,6 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def save(self, *args, **kwargs) -> None:
-        if not self.slug:
-            self.slug = unique_slug(self, self.name)
-        moved_from = redirects.stored_path(self)
-        super().save(*args, **kwargs)
-        if moved_from:  # old links keep working (blog.redirects)
-            redirects.record_move(moved_from, self.get_absolute_url())
 
     def get_absolute_url(self) -> str:
         return reverse("blog:category", args=[self.slug])
@@ -71,7 +86,7 @@ class TagManager(models.Manager["Tag"]):
         raise IntegrityError(f"could not create tag {name!r}")
 
 
-class Tag(models.Model):
+class Tag(SluggedModel):
     name = models.CharField(max_length=60, unique=True)
     slug = models.SlugField(max_length=80, unique=True, blank=True)
 
@@ -91,14 +106,6 @@ class Tag(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs) -> None:
-        if not self.slug:
-            self.slug = unique_slug(self, self.name)
-        moved_from = redirects.stored_path(self)
-        super().save(*args, **kwargs)
-        if moved_from:  # old links keep working (blog.redirects)
-            redirects.record_move(moved_from, self.get_absolute_url())
-
     def get_absolute_url(self) -> str:
         return reverse("blog:tag", args=[self.slug])
 
@@ -115,10 +122,9 @@ def search_document() -> SearchVector:
     )
 
 
-# Sent by `PostQuerySet.touch` with the `post_ids` whose representation changed without a
-# save of their own (a tag renamed, a category edited, a new byline or cover image), inside
-# the writing transaction.
-posts_touched = Signal()
+def version_token(updated_at: datetime | None) -> str:
+    """A post's version from its `updated_at`: `Post.version`, the ETag, the lock token."""
+    return str(int(updated_at.timestamp() * 1_000_000)) if updated_at else ""
 
 
 def change_marker() -> Case:
@@ -148,6 +154,15 @@ class PostQuerySet(models.QuerySet):
             if notify:
                 posts_touched.send(sender=Post, post_ids=ids)
         return ids
+
+    def index_for_search(self) -> None:
+        """Bring these posts' full-text search entries in step with their columns: the
+        PostgreSQL vector, or SQLite's FTS5 index (`blog.search_sqlite`)."""
+        if connection.vendor == "postgresql":
+            self.update(search_vector=search_document())
+        elif connection.vendor == "sqlite":
+            for post in self.only("title", "excerpt", "body"):
+                search_sqlite.index_post(post)
 
     def public(self) -> PostQuerySet:
         """Posts any reader may see: published, and `published_at` has passed."""
@@ -267,6 +282,9 @@ class Post(models.Model):
     # body (`blog.markdown.validate_renderable`): the next save() stores it rather than
     # render the same body again. Not a column; used once, and only for the same body.
     rendering: Rendering | None = None
+    # The stored row before this write, when the caller read it already (`blog.services`
+    # reads it under a row lock): save() then does not read it again. Used once.
+    stored_row: PostSnapshot | None = None
 
     # Columns save() derives from others: a save limited to `update_fields` (the API's
     # PATCH) writes the derived columns of the fields it names, and `updated_at`.
@@ -325,28 +343,55 @@ class Post(models.Model):
         return self.title
 
     def save(self, *args, **kwargs) -> None:
-        # Derived columns are kept in step here, so admin, API and shell never leave them
-        # stale: rendered HTML, excerpt, reading time, publication time, search vector.
-        stored = self._stored_row()
-        was_public = stored is not None and Post(**stored).is_public  # the one rule
+        """Save the row with its derived columns in step (`derive`), and its search entry.
+
+        A write with side effects (caches, webhooks, revisions, tombstones) goes through
+        `blog.services`, which sends the domain events; a bare save() from the shell
+        keeps the row consistent but sends none.
+        """
+        stored, self.stored_row = self.stored_row, None
+        if stored is None and self.pk:
+            stored = PostSnapshot.read(self.pk)
+        update_fields = kwargs.get("update_fields")
+        self.derive(stored=stored, body_changed=update_fields is None or "body" in update_fields)
+        if update_fields is not None:
+            named = set(update_fields)
+            derived = {d for field in named for d in self.DERIVED_FIELDS.get(field, ())}
+            # The sync bookkeeping too: derive() may set them whatever field is named.
+            always = {"updated_at", "announced_at", "first_public_at"}
+            kwargs["update_fields"] = sorted(named | derived | always)
+        moved_from = stored.seen_path_if_moved(self.slug) if stored else None
+        self._save_with_unique_slug(*args, **kwargs)
+        if moved_from:  # readers' old links keep working (blog.redirects)
+            redirects.record_move(moved_from, self.get_absolute_url())
+        if connection.vendor == "sqlite":
+            search_sqlite.index_post(self)  # the words are in hand: no read
+        else:
+            Post.objects.filter(pk=self.pk).index_for_search()
+
+    def get_absolute_url(self) -> str:
+        return reverse("blog:post", args=[self.slug])
+
+    def derive(self, *, stored: PostSnapshot | None, body_changed: bool = True) -> None:
+        """Set the columns derived from the others: the one place for each rule.
+
+        Rendered HTML, reading time and excerpt from the body; the publication time of a
+        post published without one; `first_public_at` once it is public; `announced_at`
+        cleared while hidden, and the database's bookkeeping (`stored`, the row before
+        this write) kept over a stale copy. `save()` and the bulk path
+        (`blog.services.post_bulk_create`) both call it, so no writer can drift.
+        """
         if stored is not None:
             # Bookkeeping the database owns (the sweep writes it): a copy read earlier
             # must not undo it.
-            self.announced_at = stored["announced_at"]
-            self.first_public_at = stored["first_public_at"]
-        if was_public and self.first_public_at is None:  # went live by the clock
-            self.first_public_at = stored["published_at"]
-        if was_public and not self.is_public and stored["announced_at"] is None:
-            # Live by the clock and taken down before the sweep came by: announce it first,
-            # so its go-live side effects (webhooks) are never skipped (blog.sweep).
-            from .sweep import post_announce  # the sweep imports this module
-
-            post_announce(post_id=self.pk)
-        # The body is rendered once per save, inside one budget (excerpt included), and
+            self.announced_at = stored.announced_at
+            self.first_public_at = stored.first_public_at
+            if stored.is_public and self.first_public_at is None:  # went live by the clock
+                self.first_public_at = stored.published_at
+        # The body is rendered once per write, inside one budget (excerpt included), and
         # not at all by a save limited to fields other than the body (a title PATCH).
-        update_fields = kwargs.get("update_fields")
         excerpt = None
-        if update_fields is None or "body" in update_fields:
+        if body_changed:
             rendering = self._body_rendering()
             self.body_html, excerpt = rendering.html, rendering.excerpt
             self.reading_minutes = reading_minutes(self.body)
@@ -359,26 +404,6 @@ class Post(models.Model):
         if not self.is_public:
             # Hidden again (draft, or moved to a later time): announce again on go-live.
             self.announced_at = None
-        if kwargs.get("update_fields") is not None:
-            named = set(kwargs["update_fields"])
-            derived = {d for field in named for d in self.DERIVED_FIELDS.get(field, ())}
-            # The sync bookkeeping too: save() may set them whatever field is named.
-            always = {"updated_at", "announced_at", "first_public_at"}
-            kwargs["update_fields"] = sorted(named | derived | always)
-        moved_from = redirects.stored_path(self, only_if_seen=True)
-        self._save_with_unique_slug(*args, **kwargs)
-        if moved_from:  # readers' old links keep working (blog.redirects)
-            redirects.record_move(moved_from, self.get_absolute_url())
-        if was_public and not self.is_public:  # left public view: mirrors must drop it
-            left = PostTombstone.Reason.UNPUBLISHED
-            PostTombstone.record(post_id=self.pk, slug=stored["slug"], reason=left)
-        if connection.vendor == "postgresql":
-            Post.objects.filter(pk=self.pk).update(search_vector=search_document())
-        elif connection.vendor == "sqlite":
-            search_sqlite.index_post(self)
-
-    def get_absolute_url(self) -> str:
-        return reverse("blog:post", args=[self.slug])
 
     @property
     def changed_at(self):
@@ -391,13 +416,6 @@ class Post(models.Model):
         if self.status == self.Status.PUBLISHED and self.published_at and self.updated_at:
             return max(self.updated_at, self.published_at)
         return self.updated_at
-
-    def _stored_row(self) -> dict | None:
-        """What the database holds of this post before a save (None for a new one)."""
-        if not self.pk:
-            return None
-        fields = ("slug", "status", "published_at", "first_public_at", "announced_at")
-        return Post.objects.filter(pk=self.pk).values(*fields).first()
 
     @property
     def state(self) -> str:
@@ -412,7 +430,7 @@ class Post(models.Model):
     @property
     def version(self) -> str:
         """Optimistic-locking token (admin form, API ETag / If-Match): changes on every save."""
-        return str(int(self.updated_at.timestamp() * 1_000_000)) if self.updated_at else ""
+        return version_token(self.updated_at)
 
     @property
     def is_public(self) -> bool:
@@ -446,14 +464,48 @@ class Post(models.Model):
         raise IntegrityError(f"could not find a free slug for {self.title!r}")
 
 
+class PostSnapshot(NamedTuple):
+    """A post's stored row as a write found it: what the write's rules and its events'
+    listeners need to know of "before" (was it public, announced, under which slug)."""
+
+    id: int
+    slug: str
+    status: str
+    published_at: datetime | None
+    first_public_at: datetime | None
+    announced_at: datetime | None
+
+    FIELDS = ("id", "slug", "status", "published_at", "first_public_at", "announced_at")
+
+    @classmethod
+    def of(cls, post: Post) -> PostSnapshot:
+        return cls(*(getattr(post, name) for name in cls.FIELDS))
+
+    @classmethod
+    def read(cls, post_id: int) -> PostSnapshot | None:
+        row = Post.objects.filter(pk=post_id).values_list(*cls.FIELDS).first()
+        return None if row is None else cls(*row)
+
+    @property
+    def is_public(self) -> bool:
+        return Post(status=self.status, published_at=self.published_at).is_public  # one rule
+
+    def seen_path_if_moved(self, slug: str) -> str | None:
+        """The old address, if the slug changes and readers could ever have seen it."""
+        if slug == self.slug or not (self.first_public_at or self.is_public):
+            return None
+        return Post(slug=self.slug).get_absolute_url()
+
+
 class PostTombstone(models.Model):
     """A post that left public view, so that mirrors can drop it: one row per post.
 
-    Written for every way a public post stops being public: a save that unpublishes it,
-    clears its date or moves it into the future (`Post.save`), and its deletion
-    (`blog.signals`), also after it was unpublished. Never for a post that was never
-    public. `slug` is the last one readers saw; `at` when it left. The API lists them at
-    `/api/posts/tombstones/`, leaving out posts that are public again (blog.api.sync).
+    Written for every way a public post stops being public: a write that unpublishes it,
+    clears its date or moves it into the future (`post_unpublished`), and its deletion
+    (`post_deleted`), also after it was unpublished; `blog.signals` listens to both.
+    Never for a post that was never public. `slug` is the last one readers saw; `at`
+    when it left. The API lists them at `/api/posts/tombstones/`, leaving out posts that
+    are public again (blog.api.sync).
     """
 
     class Reason(models.TextChoices):

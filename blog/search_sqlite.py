@@ -3,7 +3,8 @@
 PostgreSQL stays the production engine (`search_vector`, see `blog.selectors`); this gives
 the embedded default a search that finds "Caching" for "cache" and ranks what it finds.
 The index is a standalone FTS5 table keyed by post id, created by migration
-0004_sqlite_fulltext and kept in step by `Post.save()` like the PostgreSQL vector (not by
+0004_sqlite_fulltext and kept in step by `Post.save()` and the bulk path
+(`PostQuerySet.index_for_search`) like the PostgreSQL vector (not by
 triggers: Django rebuilds a SQLite table on some schema changes, which drops triggers).
 Rows of deleted posts are harmless: results are always joined back to the posts.
 """

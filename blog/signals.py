@@ -1,12 +1,17 @@
-"""What a save sets off: retired cached pages, go-live side effects of public posts, and
-the sync bookkeeping: tombstones for deleted posts (`Post.save` writes those for posts
-hidden), and moved markers (`PostQuerySet.touch`) for posts whose tag, category, author's
-byline or cover image changed, since each of them is part of the post's representation.
+"""What a write sets off in blog itself: retired cached pages, go-live side effects of
+public posts, and the sync bookkeeping: tombstones for posts that left public view, and
+moved markers (`PostQuerySet.touch`) for posts whose tag, category, author's byline or
+cover image changed, since each of them is part of the post's representation.
 
-Pages and side effects wait for the commit: a rolled-back save changes nothing, and a
+A post's own writes reach this module as domain events (`blog.events`, sent by
+`blog.services`), never as `post_save`: a bulk import sends them too, and a save costs
+no query here. Categories, tags, users and images have no service of their own yet, so
+their saves are still heard through Django's model signals (below the post events).
+
+Pages and side effects wait for the commit: a rolled-back write changes nothing, and a
 page rebuilt in between must not cache the old state. The side effects go through the
-broker; if it is down the save still succeeds and the publish sweep catches up
-(see `blog.sweep`).
+broker; if it is down the write still succeeds and the publish sweep catches up
+(see `blog.sweep`). Tombstones are rows: written inside the write's transaction.
 """
 
 from functools import partial
@@ -15,28 +20,70 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
-from django.utils import timezone
 
 from core.tasks import enqueue_on_commit
 from pagecache.cache import invalidate_pages
 
-from .models import Category, Post, PostTombstone, Tag, posts_touched
-from .sweep import post_announce
+from .events import (
+    post_created,
+    post_deleted,
+    post_published,
+    post_unpublished,
+    post_updated,
+    posts_touched,
+)
+from .models import Category, Post, PostSnapshot, PostTombstone, Tag
 from .tasks import announce_post
 
 
-@receiver(post_save, sender=Post)
-@receiver(post_delete, sender=Post)
-def post_changed(**kwargs) -> None:
-    # A post's kept summary names its version: only the post's own pieces change.
-    transaction.on_commit(partial(invalidate_pages, shared=False), robust=True)
+@receiver(post_created, sender=Post)
+@receiver(post_updated, sender=Post)
+@receiver(post_deleted, sender=Post)
+def posts_written(tags_changed: bool = False, **kwargs) -> None:
+    # A post's kept summary names its version: only the posts' own pieces change, unless
+    # their tags did (a new tag shows in lists of tags).
+    transaction.on_commit(partial(invalidate_pages, shared=tags_changed), robust=True)
+
+
+@receiver(post_published, sender=Post)
+def posts_published(posts: list[Post], **kwargs) -> None:
+    """Public now: their go-live side effects run in the worker, after the commit."""
+    for post in posts:
+        if post.announced_at is None:
+            enqueue_on_commit(announce_post, post.pk)
+
+
+@receiver(post_unpublished, sender=Post)
+def posts_unpublished(posts: list[Post], before: dict[int, PostSnapshot], **kwargs) -> None:
+    """Left public view: mirrors must drop them, under the slug readers saw."""
+    for post in posts:
+        left = PostTombstone.Reason.UNPUBLISHED
+        PostTombstone.record(post_id=post.pk, slug=before[post.pk].slug, reason=left)
+
+
+@receiver(post_deleted, sender=Post)
+def posts_deleted(posts: list[PostSnapshot], **kwargs) -> None:
+    """Leave a `deleted` tombstone for a post readers could ever see: public now, or
+    public once (its `unpublished` tombstone becomes `deleted`, keeping the slug readers
+    saw rather than one it was given while hidden)."""
+    for post in posts:
+        if post.is_public:
+            slug = post.slug
+        else:
+            hidden = PostTombstone.objects.filter(post_id=post.id).first()
+            if hidden is None and post.first_public_at is None:
+                continue  # never public: nothing any mirror could hold
+            slug = hidden.slug if hidden else post.slug
+        PostTombstone.record(post_id=post.id, slug=slug, reason=PostTombstone.Reason.DELETED)
+
+
+# --- what posts show, changed elsewhere --------------------------------------------------
 
 
 @receiver(post_save, sender=Category)
 @receiver(post_delete, sender=Category)
 @receiver(post_save, sender=Tag)
 @receiver(post_delete, sender=Tag)
-@receiver(m2m_changed, sender=Post.tags.through)
 def content_changed(**kwargs) -> None:
     transaction.on_commit(invalidate_pages, robust=True)
 
@@ -45,34 +92,6 @@ def content_changed(**kwargs) -> None:
 def posts_touched_elsewhere(**kwargs) -> None:
     # A byline or a cover changed: pages that show them, lists included, are retired.
     transaction.on_commit(invalidate_pages, robust=True)
-
-
-@receiver(post_save, sender=Post)
-def post_saved(sender, instance: Post, **kwargs) -> None:
-    if instance.is_public and instance.announced_at is None:
-        enqueue_on_commit(announce_post, instance.pk)
-
-
-@receiver(pre_delete, sender=Post)
-def announce_before_delete(sender, instance: Post, **kwargs) -> None:
-    """A post live by the clock but not yet announced is announced before it goes."""
-    if instance.is_public and instance.announced_at is None:
-        post_announce(post_id=instance.pk)
-
-
-@receiver(post_delete, sender=Post)
-def post_deleted(sender, instance: Post, **kwargs) -> None:
-    """Leave a `deleted` tombstone for a post readers could ever see: public now, or
-    public once (its `unpublished` tombstone becomes `deleted`, keeping the slug readers
-    saw rather than one it was given while hidden)."""
-    if instance.is_public:
-        slug = instance.slug
-    else:
-        hidden = PostTombstone.objects.filter(post_id=instance.pk).first()
-        if hidden is None and instance.first_public_at is None:
-            return  # never public: nothing any mirror could hold
-        slug = hidden.slug if hidden else instance.slug
-    PostTombstone.record(post_id=instance.pk, slug=slug, reason=PostTombstone.Reason.DELETED)
 
 
 @receiver(post_save, sender=Category)
@@ -98,18 +117,11 @@ def filing_deleted(sender, instance: Category | Tag, **kwargs) -> None:
 
 
 @receiver(m2m_changed, sender=Post.tags.through)
-def tags_changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
-    """A post's tags changed, from the post (`post.tags.set`) or from a tag."""
-    if action not in ("post_add", "post_remove", "post_clear"):
-        return
-    if not reverse:
-        # The save that goes with it (admin, API) sends the webhook; this moves the marker
-        # past the link change, and the copy in hand with it (a 201 shows its version).
-        instance.updated_at = timezone.now()
-        Post.objects.filter(pk=instance.pk).update(updated_at=instance.updated_at)
-    elif action == "post_clear":
-        return  # tag.posts.clear(): pre_clear would know the posts; nothing uses it
-    else:
+def tag_links_changed(sender, instance, action: str, reverse: bool, pk_set, **kwargs) -> None:
+    """Posts linked to or unlinked from a tag from the tag's side (`tag.posts.add`): their
+    markers move. From the post's side it is a post write (`blog.services` sets tags as
+    part of `post_create` / `post_update`, which move the version themselves)."""
+    if reverse and action in ("post_add", "post_remove"):
         Post.objects.filter(pk__in=pk_set or ()).touch()
 
 

@@ -19,20 +19,18 @@ import logging
 
 from django.db import transaction
 from django.db.models.functions import Coalesce
-from django.dispatch import Signal
 from django.utils import timezone
 
 from pagecache.cache import invalidate_pages
 
+from .events import post_went_public
 from .models import Post, PostQuerySet
+
+__all__ = ["post_announce", "post_went_public", "publish_sweep"]  # the event: blog.events
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 200
-
-# Sent once per sweep batch with `post_ids`, inside the claiming transaction: a receiver
-# that enqueues work should do it with `transaction.on_commit`.
-post_went_public = Signal()
 
 
 def _unannounced() -> PostQuerySet:

@@ -130,9 +130,8 @@ class PostEditorExtension(PostAdminExtension):
         Autosave.objects.filter(post=post, user=request.user).delete()
         if not change:  # the new post is saved: its slot has done its job
             Autosave.objects.new_post_slot(request.user).delete()
-        if form.action == states.SUBMIT:
-            review.review_submitted(post=post)
-        elif form.action == states.RETURN:
+        # A submit tells the editors through the post's events (`editorial.signals`).
+        if form.action == states.RETURN:
             review.review_returned(post=post, note=form.cleaned_data["note"].strip())
 
     # --- JSON endpoints of static/editor/editor.js --------------------------------------

@@ -19,6 +19,7 @@ from reversion.models import Version
 from blog import permissions
 from blog.admin.states import format_moment
 from blog.models import Category, Post, Tag
+from blog.services import post_update
 
 FIELDS = ["title", "slug", "body", "excerpt", "status", "published_at", "category", "tags"]
 LABELS = {
@@ -114,15 +115,16 @@ def revision_restore(*, post: Post, version: Version, user) -> Post:
     if status != Post.Status.DRAFT and not permissions.can_publish(user):
         status, published_at = Post.Status.DRAFT, None
     with transaction.atomic(), reversion.create_revision():
-        post.title = data.get("title", post.title)
-        post.body = data.get("body", post.body)
-        post.excerpt = data.get("excerpt", "")
-        post.category = Category.objects.filter(pk=data.get("category_id")).first()
-        post.status = status
-        post.published_at = published_at if status == Post.Status.PUBLISHED else None
-        post.last_edited_by = user
-        post.save()
-        post.tags.set(Tag.objects.filter(pk__in=data.get("tags") or []))
+        changes = {
+            "title": data.get("title", post.title),
+            "body": data.get("body", post.body),
+            "excerpt": data.get("excerpt", ""),
+            "category": Category.objects.filter(pk=data.get("category_id")).first(),
+            "status": status,
+            "published_at": published_at if status == Post.Status.PUBLISHED else None,
+            "tags": Tag.objects.filter(pk__in=data.get("tags") or []),
+        }
+        post = post_update(post=post, data=changes, user=user)  # the one write path
         reversion.set_user(user)
         reversion.set_comment(
             f"Restored the revision of {version.revision.date_created:%Y-%m-%d %H:%M} UTC"

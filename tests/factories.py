@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import AUTHOR, CONTRIBUTOR, EDITOR
 from blog.models import Category, Post, Tag
+from blog.services import post_create
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -64,7 +65,11 @@ class TagFactory(factory.django.DjangoModelFactory):
 
 
 class PostFactory(factory.django.DjangoModelFactory):
-    """A public post by default; `PostFactory(draft=True)` or `(scheduled=True)` for others."""
+    """A public post by default; `PostFactory(draft=True)` or `(scheduled=True)` for others.
+
+    Created through `blog.services.post_create`, as every writer's post is: its events
+    (pages retired, go-live, revision) happen as they would for a real post.
+    """
 
     class Meta:
         model = Post
@@ -83,7 +88,13 @@ class PostFactory(factory.django.DjangoModelFactory):
     status = Post.Status.PUBLISHED
     published_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
 
-    @factory.post_generation
-    def tags(self, create, extracted, **kwargs):
-        if create and extracted:
-            self.tags.add(*extracted)
+    tags = None  # a list of tags, written with the post
+
+    @classmethod
+    def _build(cls, model_class, *args, **kwargs):
+        kwargs.pop("tags", None)
+        return super()._build(model_class, *args, **kwargs)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return post_create(data=kwargs, user=None)

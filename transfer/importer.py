@@ -5,9 +5,11 @@ users, categories, tags and posts:
 
 - **Idempotent.** Each item's source key is stored in `SourceKey`; a re-run updates the
   post it made (or leaves it alone when nothing changed) instead of adding a copy.
-- **Bulk.** Posts are written `BATCH_SIZE` at a time with `bulk_create`/`bulk_update`, so
-  `Post.save()` does not run: its derived columns (HTML, excerpt, reading time) come from
-  the same `blog.markdown` functions, and search vectors are updated once, at the end.
+- **Bulk, through blog's service.** Posts are written `BATCH_SIZE` at a time by
+  `blog.services.post_bulk_create` / `post_bulk_update`: the same derived columns as any
+  other write (`Post.derive`: excerpt, `first_public_at`…; the HTML rendered here, in
+  worker processes, and handed over), search entries, and the same domain events, one
+  per batch (pages retired, revisions, webhooks), so nothing is skipped for being bulk.
 - **One bad item is skipped and reported.** Each record is validated with the model's own
   field rules before writing; a batch the database refuses is retried row by row.
 - **One transaction.** A file refused half-way (cut short, damaged, not an export at
@@ -35,17 +37,18 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import DatabaseError, connection, reset_queries, transaction
+from django.db import DatabaseError, reset_queries, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.roles import CONTRIBUTOR
 from accounts.usernames import username_free
-from blog import redirects, search_sqlite
-from blog.models import MAX_BODY_LENGTH, Category, Post, Tag, search_document
+from blog import redirects
+from blog.markdown import Rendering
+from blog.models import MAX_BODY_LENGTH, Category, Post, Tag
+from blog.services import post_bulk_create, post_bulk_update
 from blog.slugs import MAX_LENGTH as SLUG_MAX_LENGTH
 from blog.slugs import unique_slug
-from pagecache.cache import invalidate_pages
 
 from .bodies import PreparedBody, prepare_body_or_error
 from .models import SourceKey
@@ -55,7 +58,6 @@ from .summary import Summary
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
-_SEARCH_CHUNK = 5000
 # Columns a re-import compares and rewrites; slug and created_at stay as first imported.
 _POST_FIELDS = [
     "title",
@@ -67,7 +69,6 @@ _POST_FIELDS = [
     "published_at",
     "author",
     "category",
-    "announced_at",
     "updated_at",
 ]
 _TERM_MODELS = {"category": Category, "tag": Tag}
@@ -131,7 +132,6 @@ class _Importer:
         self.pending_authors: dict[str, AuthorRecord] = {}  # created when a post needs one
         self.progress: Callable[[], None] | None = None
         self.reserved_slugs: set[str] = set()
-        self.touched: list[int] = []
         self.roles = {g.name: g for g in Group.objects.filter(name__in=_all_roles())}
 
     # --- driving ------------------------------------------------------------------------
@@ -172,17 +172,6 @@ class _Importer:
         unused = [key for key in self.pending_authors if key not in self.users]
         if unused:
             self.summary.skipped["author without imported posts"] += len(unused)
-        if self.options.dry_run or not self.touched:
-            return
-        for start in range(0, len(self.touched), _SEARCH_CHUNK):
-            chunk = self.touched[start : start + _SEARCH_CHUNK]
-            if connection.vendor == "postgresql":
-                Post.objects.filter(pk__in=chunk).update(search_vector=search_document())
-            elif connection.vendor == "sqlite":
-                # Post.save() keeps the FTS5 index in step; bulk writes skip save().
-                for post in Post.objects.filter(pk__in=chunk).only("title", "excerpt", "body"):
-                    search_sqlite.index_post(post)
-        transaction.on_commit(invalidate_pages)
 
     # --- authors and terms --------------------------------------------------------------
 
@@ -434,8 +423,8 @@ class _Importer:
         for name, value in values.items():
             setattr(post, name, value)
         now = timezone.now()
-        # Old news is not announced again; a scheduled post is announced when it goes live.
-        post.announced_at = published_at if post.is_public else None
+        # Rendered above (in a worker process): the service's derive step reuses it.
+        post.rendering = Rendering(html, True, derived_excerpt, source)
         post.updated_at = record.updated_at or now
         if post.pk is None:
             post.created_at = record.created_at or record.published_at or now
@@ -496,17 +485,15 @@ class _Importer:
 
     def _write_rows(self, rows: list[tuple[PostRecord, Post, list[int]]], *, create: bool) -> None:
         posts = [post for _, post, _ in rows]
-        Through = Post.tags.through
+        tag_ids = [ids for _, _, ids in rows]
+        # Old news is not announced again (`announced`); a scheduled post is announced
+        # when it goes live. The source's own times are kept.
         if create:
-            stamps = [(p.created_at, p.updated_at) for p in posts]
-            Post.objects.bulk_create(posts)
-            # bulk_create stamps auto_now(_add) columns with now: put the source's back.
-            for post, (created_at, updated_at) in zip(posts, stamps, strict=True):
-                post.created_at, post.updated_at = created_at, updated_at
-            Post.objects.bulk_update(posts, ["created_at", "updated_at"])
+            post_bulk_create(posts=posts, tag_ids=tag_ids, keep_times=True, announced=True)
         else:
-            Post.objects.bulk_update(posts, _POST_FIELDS)
-            Through.objects.filter(post_id__in=[p.pk for p in posts]).delete()
+            post_bulk_update(
+                posts=posts, fields=_POST_FIELDS, tag_ids=tag_ids, keep_times=True, announced=True
+            )
         SourceKey.objects.bulk_create(
             [
                 SourceKey(
@@ -522,14 +509,10 @@ class _Importer:
             unique_fields=["source", "kind", "key"],
             update_fields=["object_id", "digest"],
         )
-        Through.objects.bulk_create(
-            [Through(post_id=post.pk, tag_id=t) for _, post, tag_ids in rows for t in tag_ids]
-        )
         if self.options.keep_permalinks:
             redirects.keep_post_addresses(
                 (path, post.pk) for record, post, _ in rows for path in record.permalinks
             )
-        self.touched.extend(p.pk for p in posts)
 
 
 def _last_of_each_key(batch: list[PostRecord], summary: Summary) -> list[PostRecord]:

@@ -1,12 +1,19 @@
-"""Post events for webhooks, from the blog's own signals (blog never imports webhooks).
+"""Post events for webhooks, from the blog's domain events (`blog.events`; blog never
+imports webhooks). Every post write sends those, the importers' bulk path included.
 
 - post.published: when the publish sweep announces a post (`post_went_public`), so a
   scheduled post fires when it goes live, not when it was saved;
-- post.updated: a save of a post that is live and already announced, and a change of
-  what it shows made elsewhere (its tag renamed, its category edited: `posts_touched`);
-- post.unpublished: a save that hides a post that was live (a post live by the clock
-  but not yet announced is announced first, so it is never skipped);
-- post.deleted: deleting a live post.
+- post.updated: a write of a post that was live and announced and stays public
+  (`post_updated`), and a change of what it shows made elsewhere (its tag renamed, its
+  category edited: `posts_touched`);
+- post.unpublished: a write that hides a post that was live and announced
+  (`post_unpublished`; `blog.services` announces a post live by the clock but not yet
+  announced first, so it is never skipped);
+- post.deleted: deleting a live post (`post_deleted`).
+
+Deliveries are rows written in the write's transaction (`dispatch`), sent after its
+commit. The events say what each post was before the write, so a write of a post that
+was never announced (every draft) costs no query here.
 
 Each payload's `post` has `sequence`, which grows with every event of that post (the
 event's moment in microseconds): a consumer ignores an event older than the last one it
@@ -20,12 +27,17 @@ import time
 from functools import partial
 
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 from rest_framework.fields import DateTimeField
 
-from blog.models import Post, posts_touched
-from blog.sweep import post_went_public
+from blog.events import (
+    post_deleted,
+    post_unpublished,
+    post_updated,
+    post_went_public,
+    posts_touched,
+)
+from blog.models import Post, PostSnapshot
 from core.origin import site_url
 
 from .models import Endpoint, Event
@@ -87,25 +99,26 @@ def _updated(post_ids: list[int]) -> None:
             dispatch(event=Event.UPDATED, data=post_data(post))
 
 
-@receiver(pre_save, sender=Post)
-def remember_if_live(sender, instance: Post, **kwargs) -> None:
-    instance._webhooks_was_live = bool(
-        instance.pk
-        and _listening()
-        and Post.objects.filter(pk=instance.pk, announced_at__isnull=False).exists()
-    )
+@receiver(post_updated, sender=Post)
+def updated(sender, posts: list[Post], before: dict[int, PostSnapshot], **kwargs) -> None:
+    live = [post for post in posts if before[post.pk].announced_at and post.is_public]
+    if live and _listening():
+        for post in live:
+            dispatch(event=Event.UPDATED, data=post_data(post))
 
 
-@receiver(post_save, sender=Post)
-def saved(sender, instance: Post, created: bool, **kwargs) -> None:
-    if not getattr(instance, "_webhooks_was_live", False):
-        return
-    event = Event.UPDATED if instance.is_public else Event.UNPUBLISHED
-    dispatch(event=event, data=post_data(instance))
+@receiver(post_unpublished, sender=Post)
+def unpublished(sender, posts: list[Post], before: dict[int, PostSnapshot], **kwargs) -> None:
+    hidden = [post for post in posts if before[post.pk].announced_at]
+    if hidden and _listening():
+        for post in hidden:
+            dispatch(event=Event.UNPUBLISHED, data=post_data(post))
 
 
-@receiver(post_delete, sender=Post)
-def deleted(sender, instance: Post, **kwargs) -> None:
-    if instance.is_public and _listening():
-        post = {"id": instance.pk, "slug": instance.slug, "sequence": sequence()}
-        dispatch(event=Event.DELETED, data={"post": post})
+@receiver(post_deleted, sender=Post)
+def deleted(sender, posts: list[PostSnapshot], **kwargs) -> None:
+    gone = [post for post in posts if post.is_public]
+    if gone and _listening():
+        for post in gone:
+            data = {"post": {"id": post.id, "slug": post.slug, "sequence": sequence()}}
+            dispatch(event=Event.DELETED, data=data)

@@ -13,11 +13,13 @@ the writer's to press. A form posted without a button keeps the stored status.
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from .. import permissions, redirects, slugs
 from ..markdown import validate_renderable
 from ..models import Post
+from ..services import StaleVersion, post_lock
 from . import states
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -108,30 +110,34 @@ class PostAdminForm(forms.ModelForm):
         return cleaned
 
     def _refuse_a_stale_version(self, post: Post) -> None:
-        # Locked until the admin's transaction ends: no one saves between check and write.
-        stored = (
-            Post.objects.select_for_update(of=("self",))
-            .select_related("last_edited_by")
-            .only("updated_at", "last_edited_by")
-            .get(pk=post.pk)
-        )
-        if self.data.get("version") == stored.version:
-            return
-        who = stored.last_edited_by
-        name = (
-            "Someone"
-            if who is None
-            else (who.public_name if who != self.request.user else "You (in another tab)")
-        )
-        self.data = self.data.copy()
-        self.data["version"] = stored.version  # pressing again saves over it, on purpose
-        raise forms.ValidationError(
-            f"{name} saved this post at {states.format_moment(stored.updated_at)} while you "
-            "were editing, so your changes were not saved. Your text is still below. Open the "
-            "post in a new tab to see theirs, or press a button again to replace their "
-            "version with yours (theirs stays in the history).",
-            code="stale",
-        )
+        # The one optimistic lock (`blog.services.post_lock`): the row stays locked until
+        # the admin's transaction ends, so no one saves between this check and the write.
+        try:
+            post_lock(post_id=post.pk, expected_version=self.data.get("version", ""))
+        except StaleVersion as stale:
+            who = get_user_model().objects.filter(pk=stale.last_edited_by_id).first()
+            name = (
+                "Someone"
+                if who is None
+                else (who.public_name if who != self.request.user else "You (in another tab)")
+            )
+            self.data = self.data.copy()
+            self.data["version"] = stale.version  # pressing again saves over it, on purpose
+            raise forms.ValidationError(
+                f"{name} saved this post at {states.format_moment(stale.updated_at)} while "
+                "you were editing, so your changes were not saved. Your text is still below. "
+                "Open the post in a new tab to see theirs, or press a button again to "
+                "replace their version with yours (theirs stays in the history).",
+                code="stale",
+            ) from None
+
+    def post_data(self) -> dict:
+        """What this form writes, for `blog.services`: its fields, with the status and
+        publication time the pressed button means."""
+        fields = PostAdminForm.Meta.fields  # the post's own (the admin's subclass adds more)
+        data = {name: self.cleaned_data[name] for name in fields if name in self.cleaned_data}
+        data.update(status=self.status, published_at=self.published_at)
+        return data
 
     def save(self, commit: bool = True) -> Post:
         # Applied only now: a refused form must not change the post it re-renders.

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from core.admin_guards import GuardedAdminMixin
 
-from .. import permissions
+from .. import permissions, services
 from ..models import Category, Post, Tag
 from ..redirects import Redirect
 from . import hooks, states, zones
@@ -239,13 +239,19 @@ class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
         return actions
 
     def save_model(self, request, obj: Post, form, change: bool) -> None:
+        """Write through `blog.services` (its events, derived fields and lock); the form's
+        `clean` has checked the version under the row lock this transaction holds."""
         if not permissions.is_editor(request.user):
             # The author is always the writer themselves, whatever was posted.
             obj.author = obj.author if change else request.user
         elif not obj.author_id:
             obj.author = request.user
-        obj.last_edited_by = request.user
-        super().save_model(request, obj, form, change)
+        data = {**form.post_data(), "author": obj.author}
+        if change:
+            version = form.data.get("version", "")
+            services.post_update(post=obj, data=data, user=request.user, expected_version=version)
+        else:
+            services.post_create(post=obj, data=data, user=request.user)
         if unavailable := getattr(form, "slug_unavailable", None):
             self.message_user(
                 request,
@@ -254,6 +260,18 @@ class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
             )
         for extension in self.extensions:
             extension.post_saved(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change: bool) -> None:
+        # The tags were written with the post (`blog.services`): only inlines are left.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def delete_model(self, request, obj: Post) -> None:
+        services.post_delete(post=obj, user=request.user)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for post in queryset:
+            services.post_delete(post=post, user=request.user)
 
     # --- after a button: stay on the post, say what happened ----------------------------
 
@@ -292,17 +310,16 @@ class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
         self.message_user(request, f"{done} post(s) moved back to draft.", messages.SUCCESS)
 
     def _set_status(self, request, queryset, status: str) -> int:
-        """Save each post the user may change and publish (signals and derived columns run)."""
+        """Publish or unpublish each post the user may change (through `blog.services`)."""
         if not permissions.can_publish(request.user):
             return 0
         done = 0
         for post in queryset:
             if permissions.can_change(request.user, post):
-                post.status = status  # Post.save() dates it now if it has no date yet
-                if status == Post.Status.DRAFT:
-                    post.published_at = None  # a draft shows when it was edited, not a date
-                post.last_edited_by = request.user
-                post.save()
+                if status == Post.Status.PUBLISHED:
+                    services.post_publish(post=post, user=request.user)  # now, or as scheduled
+                else:
+                    services.post_unpublish(post=post, user=request.user)
                 done += 1
         return done
 

@@ -12,7 +12,6 @@ ones. `?fields=` and `?omit=` choose the top-level fields of a post in any respo
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -32,6 +31,7 @@ from core.origin import site_url
 from .. import permissions
 from ..markdown import validate_renderable
 from ..models import Category, Post, Tag
+from ..services import post_create, post_update
 from ..slugs import slug_refusal
 
 
@@ -245,31 +245,29 @@ class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
             raise PermissionDenied("You may save drafts only; an editor publishes them.")
         return attrs
 
-    @transaction.atomic
     def create(self, validated_data: dict) -> Post:
-        tags = validated_data.pop("tags", None)
-        post = Post(**validated_data)
-        post.rendering = getattr(self, "body_rendering", None)
-        post.save(force_insert=True)
-        if tags is not None:
-            post.tags.set(_saved(tags))
-        return post
+        """A new post through `blog.services` (the view names the author: the user)."""
+        data = self._write_data(validated_data)
+        return post_create(data=data, user=self.context["request"].user)
 
-    @transaction.atomic
     def update(self, post: Post, validated_data: dict) -> Post:
-        """Write only the fields the request names (and what save() derives from them).
+        """Write only the fields the request names (and what the post derives from them).
 
-        The view hands in a copy read under a row lock, so a concurrent PATCH of another
-        field is neither overwritten nor lost (see `PostViewSet.update`).
+        The view hands in a copy read under the row lock it checked the version with
+        (`PostViewSet._locked`), so a concurrent PATCH of another field is neither
+        overwritten nor lost.
         """
-        tags = validated_data.pop("tags", None)
-        for field, value in validated_data.items():
-            setattr(post, field, value)
-        post.rendering = getattr(self, "body_rendering", None)
-        post.save(update_fields=list(validated_data))
-        if tags is not None:
-            post.tags.set(_saved(tags))
-        return post
+        data = self._write_data(validated_data)
+        user = self.context["request"].user
+        return post_update(post=post, data=data, user=user, only_given=True)
+
+    def _write_data(self, validated_data: dict) -> dict:
+        data = dict(validated_data)
+        if data.get("tags") is not None:
+            data["tags"] = _saved(data["tags"])
+        if rendering := getattr(self, "body_rendering", None):
+            data["rendering"] = rendering
+        return data
 
 
 def _tags(post: Post) -> list[Tag]:

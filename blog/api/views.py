@@ -22,16 +22,23 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from api.conditional import add_last_modified, add_validators, check_preconditions, not_modified
+from api.conditional import (
+    add_last_modified,
+    add_validators,
+    check_preconditions,
+    expected_version,
+    not_modified,
+)
 from api.pagination import CURSOR_SCHEMA, PostPagination, never_cached
 from api.params import OrderingFilter, StrictQueryParamsMixin
 from api.parsers import JSONParser
+from api.problems import PreconditionFailed
 from api.schema import AnonymousReadsSchema
 from core.origin import site_url
 from pagecache.cache import cache_anonymous_page
 from pagecache.counts import remember
 
-from .. import permissions, redirects
+from .. import permissions, redirects, services
 from ..models import Category, Post, PostTombstone, Tag
 from ..selectors import public_authors
 from .filters import PostFilter, PostSearchFilter
@@ -98,7 +105,7 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
         return f"api:posts:{self.action}:{scope}:{urlencode(filters)}", scope != "all"
 
     def perform_create(self, serializer) -> None:
-        serializer.save(author=self.request.user, last_edited_by=self.request.user)
+        serializer.save(author=self.request.user)  # through `blog.services.post_create`
 
     def create(self, request: Request, *args, **kwargs) -> Response:
         """201 with the post as saved, its ETag, and `Location`: its API resource.
@@ -115,9 +122,6 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
             self.get_serializer(post).data, status=201, headers={"Location": location}
         )
         return add_validators(response, post)
-
-    def perform_update(self, serializer) -> None:
-        serializer.save(last_edited_by=self.request.user)  # named by the admin's lock message
 
     def list(self, request: Request, *args, **kwargs) -> Response:
         response = super().list(request, *args, **kwargs)
@@ -140,15 +144,24 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
 
     def destroy(self, request: Request, *args, **kwargs) -> Response:
         with transaction.atomic():
-            self._locked(self.get_object()).delete()
+            post = self._locked(self.get_object())
+            services.post_delete(post=post, user=request.user)
         return Response(status=204)
 
     def _locked(self, post: Post) -> Post:
-        """The stored post, row-locked until the transaction ends, with preconditions met."""
-        # Deleted by another writer since it was read: a 404, as a moment later.
-        locked = Post.objects.select_for_update().filter(pk=post.pk).first()
-        if locked is None:
-            raise NotFound()
+        """The stored post, row-locked until the transaction ends, with preconditions met.
+
+        `If-Match` naming one version is the optimistic lock the admin uses too
+        (`blog.services.post_lock`); the other forms HTTP allows (a list of tags, `*`,
+        `If-Unmodified-Since`) are checked on the locked copy by Django's own rules.
+        """
+        try:
+            services.post_lock(post_id=post.pk, expected_version=expected_version(self.request))
+        except Post.DoesNotExist:
+            raise NotFound() from None  # deleted by another writer since it was read
+        except services.StaleVersion:
+            raise PreconditionFailed() from None
+        locked = Post.objects.get(pk=post.pk)  # the stored copy, locked by us
         check_preconditions(self.request, locked)
         self.check_object_permissions(self.request, locked)
         return locked

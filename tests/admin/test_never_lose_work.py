@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from blog.models import Post
+from blog.services import post_update
 from editorial.models import Autosave
 from tests.admin.test_states import change_url, form
 from tests.factories import PostFactory
@@ -109,6 +110,5 @@ def test_preview_is_admin_only(client, reader):
 def test_post_version_changes_on_every_save():
     post = PostFactory(draft=True)
     before = post.version
-    post.title = "Changed"
-    post.save()
+    post_update(post=post, data={"title": "Changed"}, user=None)
     assert post.version != before and Post.objects.get(pk=post.pk).version == post.version

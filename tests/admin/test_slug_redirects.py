@@ -5,8 +5,9 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from blog.models import Category, Post, Tag
+from blog.models import Category, Tag
 from blog.redirects import Redirect
+from blog.services import post_publish, post_unpublish
 from tests.admin.test_states import change_url, form
 from tests.factories import CategoryFactory, PostFactory, TagFactory
 
@@ -44,8 +45,7 @@ def test_a_draft_never_public_keeps_no_redirect(client):
 
 def test_a_post_once_public_then_unpublished_keeps_its_redirect():
     post = PostFactory(slug="was-public")
-    post.status, post.published_at = Post.Status.DRAFT, None
-    post.save()
+    post_unpublish(post=post, user=None)
     rename(post, "renamed-in-draft")
     assert Redirect.objects.filter(old_path="/posts/was-public/").exists()
 
@@ -112,8 +112,7 @@ def test_a_hidden_posts_old_slug_reveals_nothing(client_for, editor):
     """Public, unpublished, then renamed: the old page and the API's by-slug answer 404
     to anyone who may not see the post (issue 26, finding 5); its editor still follows."""
     post = PostFactory(slug="was-public")
-    post.status, post.published_at = Post.Status.DRAFT, None
-    post.save()
+    post_unpublish(post=post, user=None)
     rename(post, "embargoed-new-headline")
     client = Client()  # anonymous
     for url in ("/posts/was-public/", "/api/posts/by-slug/was-public/"):
@@ -123,8 +122,7 @@ def test_a_hidden_posts_old_slug_reveals_nothing(client_for, editor):
     assert client_for(editor).get("/posts/was-public/")["Location"] == (
         "/posts/embargoed-new-headline/"
     )
-    post.status = Post.Status.PUBLISHED
-    post.save()
+    post_publish(post=post, user=None)
     cache.clear()
     assert client.get("/posts/was-public/")["Location"] == "/posts/embargoed-new-headline/"
     response = client.get("/api/posts/by-slug/was-public/")

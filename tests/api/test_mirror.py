@@ -21,11 +21,12 @@ from datetime import datetime, timedelta
 import pytest
 import requests
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from api.pagination import SETTLE_SECONDS
 from blog.models import Post
+from blog.services import post_update
 from blog.sweep import publish_sweep
 from tests.factories import CategoryFactory, EditorFactory, PostFactory, TagFactory
 from webhooks.models import Delivery, Endpoint
@@ -175,13 +176,14 @@ class Writer:
         return response.status_code == 204
 
     def reslug(self, n: str) -> bool:
-        # The admin's way (the API cannot change a slug yet): Post.save under a row lock.
-        with transaction.atomic():
-            post = Post.objects.select_for_update().filter(pk=self._post_id()).first()
-            if post is None:
-                return False
-            post.slug = f"moved-{n}"
-            post.save(update_fields=["slug"])
+        # The admin's way (the API cannot change a slug yet): the service, under its lock.
+        post = Post.objects.filter(pk=self._post_id()).first()
+        if post is None:
+            return False
+        try:
+            post_update(post=post, data={"slug": f"moved-{n}"}, user=None, only_given=True)
+        except Post.DoesNotExist:
+            return False  # deleted meanwhile
         return True
 
     def rename_tag(self, n: str) -> bool:

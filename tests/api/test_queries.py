@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from blog.services import post_publish
 from images.services import image_create
 from tests.factories import CategoryFactory, PostFactory, TagFactory
 from tests.images import samples
@@ -73,8 +74,7 @@ def test_anonymous_reads_are_cached_but_never_token_or_session_reads(
     with_session = client_for(author).get("/api/posts/")
     assert "X-Page-Cache" not in with_session and "Mine only" in with_session.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        draft.status = "published"
-        draft.save()
+        post_publish(post=draft, user=None)
     assert "Mine only" in api.get("/api/posts/").content.decode()
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from api.pagination import SETTLE_SECONDS
 from blog.models import Post, Tag
+from blog.services import post_delete, post_update
 from tests.factories import CategoryFactory, EditorFactory, PostFactory, TagFactory
 
 from .test_lost_updates import _session
@@ -90,10 +91,9 @@ def _later(time_machine, seconds: float = SETTLE_SECONDS + 1) -> None:
 def test_tombstones_for_deleted_and_unpublished_posts_only(api, time_machine):
     gone, hidden, draft, kept = PostFactory(), PostFactory(), PostFactory(draft=True), PostFactory()
     start, gone_id = timezone.now(), gone.pk
-    gone.delete()
-    draft.delete()
-    hidden.status = Post.Status.DRAFT
-    hidden.save()
+    post_delete(post=gone)
+    post_delete(post=draft)
+    post_update(post=hidden, data={"status": Post.Status.DRAFT}, user=None)
     _later(time_machine)
     body = api.get("/api/posts/tombstones/").json()
     assert [(row["id"], row["reason"]) for row in body["results"]] == [
@@ -121,16 +121,14 @@ def test_every_way_out_of_public_view_leaves_a_tombstone(api, time_machine):
     action, or the API's {"status": "draft", "published_at": null}), unpublished and then
     deleted: each one is listed, with the slug readers saw (issue 25, finding 3)."""
     moved, cleared, gone = PostFactory(), PostFactory(), PostFactory()
-    moved.published_at = timezone.now() + timedelta(hours=1)
-    moved.save()
-    cleared.status, cleared.published_at = Post.Status.DRAFT, None
-    cleared.save(update_fields=["status", "published_at"])  # as the API's PATCH does
-    gone.status = Post.Status.DRAFT
-    gone.save()
+    later = timezone.now() + timedelta(hours=1)
+    post_update(post=moved, data={"published_at": later}, user=None)
+    cleared_data = {"status": Post.Status.DRAFT, "published_at": None}
+    post_update(post=cleared, data=cleared_data, user=None, only_given=True)  # the API's PATCH
+    post_update(post=gone, data={"status": Post.Status.DRAFT}, user=None)
     gone_id, seen_slug = gone.pk, gone.slug
-    gone.slug = "renamed-while-hidden"
-    gone.save()
-    gone.delete()
+    post_update(post=gone, data={"slug": "renamed-while-hidden"}, user=None)
+    post_delete(post=gone)
     _later(time_machine)
     assert _tombstones(api) == {
         moved.pk: ("unpublished", moved.slug),
@@ -152,7 +150,7 @@ def test_no_tombstone_for_a_post_that_was_never_public(api, time_machine):
     assert scheduled.is_public  # public by the clock, never read by anyone: still counts
     Post.objects.filter(pk=scheduled.pk).update(status=Post.Status.DRAFT)  # as before
     never = PostFactory(title="Never deleted", draft=True)
-    never.delete()
+    post_delete(post=never)
     _later(time_machine)
     assert _tombstones(api) == {}
 
@@ -160,8 +158,7 @@ def test_no_tombstone_for_a_post_that_was_never_public(api, time_machine):
 @pytest.mark.django_db
 def test_a_post_public_again_is_not_a_tombstone(api, time_machine):
     post = PostFactory()
-    post.published_at = timezone.now() + timedelta(seconds=30)
-    post.save()
+    post_update(post=post, data={"published_at": timezone.now() + timedelta(seconds=30)}, user=None)
     _later(time_machine)
     assert post.pk in _tombstones(api)
     _later(time_machine, 60)

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from blog.services import post_update
 from tests.factories import CategoryFactory, PostFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
@@ -102,8 +103,7 @@ def test_unpublishing_removes_a_cached_post_at_once(
     public, _draft, _scheduled = posts
     assert public.title in client.get("/").content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        public.status = public.Status.DRAFT
-        public.save()
+        post_update(post=public, data={"status": public.Status.DRAFT}, user=None)
     assert public.title not in client.get("/").content.decode()
     assert client.get(public.get_absolute_url()).status_code == 404
 

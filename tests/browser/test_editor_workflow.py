@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from blog.models import Post
+from blog.services import post_update
 from tests.browser.shots import shoot
 from tests.browser.test_reader_journey import PASSWORD
 from tests.factories import AuthorFactory, ContributorFactory, EditorFactory, PostFactory
@@ -189,8 +190,7 @@ def test_concurrent_edit_is_refused_with_a_message(log_in, live_server):
 def test_history_compares_two_revisions(log_in, live_server):
     EditorFactory(username="ed", password=PASSWORD)
     post = PostFactory(title="Pier", body="The pier is long.\nGulls everywhere.", draft=True)
-    post.body = "The pier is long.\nGulls, everywhere, loud."
-    post.save()
+    post_update(post=post, data={"body": "The pier is long.\nGulls, everywhere, loud."}, user=None)
     page = log_in("ed")
     page.goto(f"{live_server.url}/admin/blog/post/{post.pk}/change/")
     page.get_by_role("link", name="History").click()

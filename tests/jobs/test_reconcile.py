@@ -19,6 +19,7 @@ import redis
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from blog.services import post_delete
 from images.models import Rendition
 from images.services import image_create
 from images.tasks import images_owed, reconcile_renditions
@@ -61,7 +62,7 @@ def test_after_flushall_the_reconcilers_finish_everything_exactly_once(
     Endpoint.objects.create(url=receiver.url)
     kept_before = _renditions_on_disk()  # the media folder is shared by the whole run
     for _ in range(DELIVERIES):
-        PostFactory(announced_at=timezone.now()).delete()  # a post.deleted delivery each
+        post_delete(post=PostFactory(announced_at=timezone.now()))  # a post.deleted delivery each
     images = [
         image_create(
             upload=uploaded(samples.encoded("JPEG", (700 + 10 * n, 466))),

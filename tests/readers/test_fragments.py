@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_redis import get_redis_connection
 
+from blog.services import post_delete, post_update
 from tests.factories import CategoryFactory, EditorFactory, PostFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +79,7 @@ def test_a_publish_retires_the_kept_links_between_pages(client, django_capture_o
     assert "Page 1 of 2" in html(client, "/") and "Page 2 of 2" in html(client, "/?page=last")
     with django_capture_on_commit_callbacks(execute=True):
         for post in posts[:2]:
-            post.delete()
+            post_delete(post=post)
     assert 'class="pagination"' not in html(client, "/")
 
 
@@ -120,8 +121,7 @@ def test_a_save_retires_the_pieces_that_show_it(client, django_capture_on_commit
     assert "Lamps at dusk" in html(client, "/")
     assert "Lamps at dusk" in html(client, post.get_absolute_url())
     with django_capture_on_commit_callbacks(execute=True):
-        post.title = "Lanterns at dawn"
-        post.save()
+        post_update(post=post, data={"title": "Lanterns at dawn"}, user=None)
     for url in ("/", post.get_absolute_url()):
         page = html(client, url)
         assert "Lanterns at dawn" in page and "Lamps at dusk" not in page
@@ -180,5 +180,6 @@ def test_a_renamed_tag_or_a_changed_tag_list_shows_in_every_summary(
         tag.save()
     assert "#lanterns" in html(client, "/") and "#lamps" not in html(client, "/")
     with django_capture_on_commit_callbacks(execute=True):
-        post.tags.add(TagFactory(name="wicks"))  # no save of the post: its version stays
+        tags = [tag, TagFactory(name="wicks")]
+        post_update(post=post, data={"tags": tags}, user=None)  # the tag list changed
     assert "#wicks" in html(client, "/")

@@ -15,6 +15,7 @@ import re
 import pytest
 from django.core.cache import cache
 
+from blog.services import post_update
 from tests.factories import PostFactory
 
 pytestmark = pytest.mark.django_db
@@ -93,9 +94,8 @@ def test_a_taken_down_post_answers_a_404_shared_caches_may_keep_like_any_other(
     a draft's 404 and a made-up slug's 404 carry the same headers (no oracle)."""
     post = posts[0]
     assert client.get(f"/posts/{post.slug}/").status_code == 200
-    post.status = "draft"
     with django_capture_on_commit_callbacks(execute=True):
-        post.save()
+        post_update(post=post, data={"status": "draft"}, user=None)
     taken_down = client.get(f"/posts/{post.slug}/")
     made_up = client.get("/posts/no-such-post-at-all/")
     assert taken_down.status_code == made_up.status_code == 404

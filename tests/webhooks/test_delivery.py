@@ -7,6 +7,7 @@ import json
 import pytest
 from django.utils import timezone
 
+from blog.services import post_delete
 from tests.factories import EditorFactory, PostFactory
 from tests.jobs.conftest import wait_for
 from webhooks.models import Delivery, Endpoint
@@ -85,7 +86,7 @@ def test_an_endpoint_that_keeps_failing_is_disabled(
     endpoint = register(editor_api, receiver.url)
     receiver.script = [500] * 10
     post = PostFactory(announced_at=timezone.now())  # live and announced: no sweep event
-    post.delete()
+    post_delete(post=post)
     wait_for(
         lambda: Delivery.objects.filter(status="failed").exists(),
         timeout=60,
@@ -94,7 +95,7 @@ def test_an_endpoint_that_keeps_failing_is_disabled(
     assert len(receiver.requests) == 3  # WEBHOOKS_MAX_ATTEMPTS in the worker
     disabled = Endpoint.objects.get()
     assert not disabled.is_active and disabled.disabled_at is not None
-    PostFactory(announced_at=timezone.now()).delete()  # recorded, held, not sent
+    post_delete(post=PostFactory(announced_at=timezone.now()))  # recorded, held, not sent
     assert list(Delivery.objects.order_by("pk").values_list("status", flat=True)) == [
         "failed", "held",
     ]  # fmt: skip
@@ -117,7 +118,7 @@ def test_a_delivery_to_a_private_address_is_blocked(editor_api, receiver, settin
     settings.WEBHOOKS_ALLOW_PRIVATE = True
     register(editor_api, receiver.url)
     settings.WEBHOOKS_ALLOW_PRIVATE = False
-    PostFactory().delete()  # published, then deleted; tasks run in-process here (eager)
+    post_delete(post=PostFactory())  # published, then deleted; tasks run in-process here (eager)
     deliveries = list(Delivery.objects.order_by("pk"))
     assert [d.event for d in deliveries] == ["post.published", "post.deleted"]
     assert all(d.status == "blocked" and "non-public" in d.last_error for d in deliveries)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from blog.services import post_delete
 from tests.factories import PostFactory
 from webhooks.models import Delivery, Endpoint
 
@@ -19,7 +20,7 @@ def test_events_for_a_disabled_endpoint_are_held_and_resent_once_enabled(
         url=receiver.url, is_active=False, disabled_at=timezone.now(), consecutive_failures=15
     )
     for _ in range(2):
-        PostFactory(announced_at=timezone.now()).delete()
+        post_delete(post=PostFactory(announced_at=timezone.now()))
     assert list(Delivery.objects.values_list("status", flat=True)) == ["held", "held"]
     assert receiver.requests == []
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from blog.models import Post
+from blog.services import post_delete, post_unpublish, post_update
 from blog.sweep import publish_sweep
 from tests.factories import PostFactory, TagFactory
 from webhooks.models import Delivery, Endpoint
@@ -29,10 +29,8 @@ def test_payloads_have_absolute_urls_api_times_and_a_growing_sequence(endpoint, 
     settings.SITE_URL = "https://news.example.com"
     post = PostFactory(title="Hooked")
     publish_sweep()
-    post.title = "Hooked again"
-    post.save()
-    post.status = Post.Status.DRAFT
-    post.save()
+    post_update(post=post, data={"title": "Hooked again"}, user=None)
+    post_unpublish(post=post, user=None)
     [(first, published), (second, updated), (third, unpublished)] = events()
     assert (first, second, third) == ("post.published", "post.updated", "post.unpublished")
     assert published["url"] == f"https://news.example.com/posts/{post.slug}/"
@@ -49,8 +47,7 @@ def test_a_post_live_by_the_clock_and_taken_down_before_the_sweep_is_announced(
 ):
     post = PostFactory(published_at=timezone.now() + timedelta(minutes=1))
     time_machine.move_to(timezone.now() + timedelta(minutes=2), tick=True)  # no sweep ran
-    post.status, post.published_at = Post.Status.DRAFT, None
-    post.save()
+    post_unpublish(post=post, user=None)
     assert [event for event, _ in events()] == ["post.published", "post.unpublished"]
     post.refresh_from_db()
     assert post.first_public_at is not None
@@ -59,7 +56,7 @@ def test_a_post_live_by_the_clock_and_taken_down_before_the_sweep_is_announced(
 def test_one_deleted_before_the_sweep_is_announced_too(endpoint, time_machine):
     post = PostFactory(published_at=timezone.now() + timedelta(minutes=1))
     time_machine.move_to(timezone.now() + timedelta(minutes=2), tick=True)
-    post.delete()
+    post_delete(post=post)
     assert [event for event, _ in events()] == ["post.published", "post.deleted"]
 
 

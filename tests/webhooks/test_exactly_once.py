@@ -14,6 +14,7 @@ from collections import Counter
 import pytest
 from django.utils import timezone
 
+from blog.services import post_delete
 from tests.factories import PostFactory
 from tests.jobs.conftest import fresh_broker, start_worker, wait_for  # noqa: F401
 from webhooks.models import Delivery, Endpoint
@@ -30,7 +31,7 @@ def delivered_ids(receiver) -> Counter:
 
 def deleted_live_post() -> None:
     """A post.deleted event (the post was live and announced: no sweep event)."""
-    PostFactory(announced_at=timezone.now()).delete()
+    post_delete(post=PostFactory(announced_at=timezone.now()))
 
 
 def test_a_retry_waiting_past_the_visibility_timeout_is_sent_once(
