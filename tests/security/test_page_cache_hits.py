@@ -16,8 +16,8 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
 
-from blog.models import Post
 from blog.redirects import keep_post_addresses
+from blog.services import post_unpublish
 from pagecache.cache import UndeclaredQueryParameter, cache_anonymous_page, cached_views
 from tests.factories import CategoryFactory, PostFactory, TagFactory
 
@@ -90,9 +90,7 @@ def test_a_draft_is_never_served_from_the_cache(client, post, django_capture_on_
     client.get(path)
     assert client.get(path)["X-Page-Cache"] == "hit"
     with django_capture_on_commit_callbacks(execute=True):
-        post.status = Post.Status.DRAFT
-        post.published_at = None
-        post.save()
+        post_unpublish(post=post, user=post.author)  # what the admin and the API call
     assert client.get(path).status_code == 404
     assert client.get(path).status_code == 404
     assert post.title not in client.get("/").content.decode()
