@@ -6,8 +6,9 @@ templates, loads translation catalogs and builds the URL resolver's reverse map 
 on the first request that needs each; drf-spectacular builds the OpenAPI schema on its
 first request (seconds). Under gunicorn a fresh worker (at start, and every
 `max_requests` after) then answered its first request in seconds. `warm()`
-pays all of that once, at import of `config.wsgi`: in gunicorn's master with
-`preload_app` (workers are forked warm, recycled ones too), in each worker without it.
+pays all of that once, from gunicorn.conf.py: in the master's `when_ready` with
+`preload_app` (workers are forked warm, recycled ones too), in each worker's
+`post_worker_init` without it. Apps say what to warm with `register()`.
 
 It serves a few real GETs in-process through the whole handler, the page cache set
 aside so the views run, from an address no client has (so no throttle bucket of a real
