@@ -16,7 +16,7 @@ import pytest
 import redis
 
 from config.cache import BreakerRedisCache, _breakers, _readers
-from tests.servers import start_redis
+from devservers import start_redis
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from health_check.exceptions import ServiceUnavailable
 
 from config.health import LivenessFront, Migrations
-from tests.servers import free_port
+from devservers import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
