@@ -7,8 +7,8 @@ Tiers (docs/testing.md). Every test gets exactly one tier marker, here, from wha
 - `system`: a live server driven from outside (Chromium, schemathesis, the generated
   client, concurrent HTTP clients): the `live_server` or `browser` fixture;
 - `integration`: real processes besides the test's own (Celery workers, gunicorn, nginx,
-  `manage.py` in a subprocess): a worker/broker fixture, or a `pytest.mark.integration`
-  written on the module when nothing it uses says so;
+  `manage.py` in a subprocess): a worker/broker fixture, or `INTEGRATION_TESTS` below
+  when nothing it uses says so;
 - `unit`: everything else, in-process against the run's PostgreSQL and Redis. `make
   check` runs this tier alone.
 
@@ -65,6 +65,24 @@ INTEGRATION_FIXTURES = {
     "broker_server",
     "fresh_broker",
     "nginx",
+    "gunicorn",
+}
+# Tests that start processes of their own with nothing in their fixtures to say so: a
+# module (path under tests/) or one test (its node id there), and the process.
+INTEGRATION_TESTS = {
+    "deploy/test_config_files.py": "hadolint, docker-compose, nginx -t",
+    "deploy/test_gunicorn_access_log.py": "gunicorn",
+    "deploy/test_gunicorn_exit.py": "gunicorn's arbiter in a child",
+    "deploy/test_cache_breaker.py": "Redis servers it freezes and kills",
+    "deploy/test_cache_copies.py": "Redis servers of its own",
+    "deploy/test_nginx_api.py": "nginx",
+    "images/test_storage.py": "settings read in a fresh interpreter",
+    "readers/test_make_run.py": "manage.py, as `make run` runs it",
+    "readers/test_html_valid.py": "the Nu HTML checker (Java)",
+    "readers/test_search.py::test_sqlite_search_is_stemmed_ranked_and_kept_in_step": "manage.py",
+    "transfer/test_progress.py": "the import command on a terminal",
+    "transfer/test_real_exports.py::test_real_files_on_sqlite": "manage.py on SQLite",
+    "transfer/test_import_edges.py::test_refusal_exits_non_zero_with_one_line": "manage.py",
 }
 # Module-scoped fixtures that start processes: their module's tests run on one xdist
 # worker (`--dist loadgroup`), so each starts once per run, not once per worker.
@@ -77,7 +95,7 @@ EMBEDDED_SUITES = {"readers", "admin", "api", "blog", "accounts", "images", "tra
 NOT_EMBEDDED = {"postgresql", "redis", "browser", "stack", "celery_worker"}
 
 
-def _tier(item: pytest.Item, markers: set[str]) -> str:
+def _tier(item: pytest.Item, markers: set[str], where: str) -> str:
     written = [tier for tier in TIERS if tier in markers]
     if len(written) > 1:
         raise pytest.UsageError(f"{item.nodeid}: more than one tier marker: {written}")
@@ -89,6 +107,9 @@ def _tier(item: pytest.Item, markers: set[str]) -> str:
     if "browser" in markers or fixtures & SYSTEM_FIXTURES:
         return "system"
     if "celery_worker" in markers or fixtures & INTEGRATION_FIXTURES:
+        return "integration"
+    module, _, name = where.partition("::")
+    if module in INTEGRATION_TESTS or f"{module}::{name.split('[')[0]}" in INTEGRATION_TESTS:
         return "integration"
     return "unit"
 
@@ -109,7 +130,8 @@ def pytest_collection_modifyitems(config, items):
     tests = Path(__file__).parent
     for item in items:
         markers = {m.name for m in item.iter_markers()}
-        tier = _tier(item, markers)
+        where = item.nodeid.removeprefix("tests/")
+        tier = _tier(item, markers, where)
         item.add_marker(getattr(pytest.mark, tier))
         group = _xdist_group(item, tier)
         if group and "xdist_group" not in markers:
