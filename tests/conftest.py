@@ -76,6 +76,16 @@ INTEGRATION_TESTS = {
     "deploy/test_cache_breaker.py": "Redis servers it freezes and kills",
     "deploy/test_cache_copies.py": "Redis servers of its own",
     "deploy/test_nginx_api.py": "nginx",
+    "deploy/test_settings.py": "manage.py check under production settings",
+    "security/test_hardening.py::test_images_only_from_our_host_and_the_configured_media_host": (
+        "manage.py shell"
+    ),
+    "security/test_hardening.py::test_production_on_sqlite_is_refused_with_a_clear_message": (
+        "manage.py check"
+    ),
+    "security/test_host_header.py::test_production_refuses_a_site_url_that_is_not_an_origin": (
+        "manage.py check"
+    ),
     "images/test_storage.py": "settings read in a fresh interpreter",
     "readers/test_make_run.py": "manage.py, as `make run` runs it",
     "readers/test_html_valid.py": "the Nu HTML checker (Java)",
