@@ -9,7 +9,7 @@ PostgreSQL server and the workers inherit its URL; pytest-django gives each work
 database of its own (`test_postgres_gw0`, …). Each worker starts a Redis of its own:
 tests flush the cache and count Redis' commands (`INFO commandstats` is server-wide), so
 workers must not share one. A `REDIS_URL` given from outside is shared instead, one
-database number per worker.
+database number per worker. Each worker has a media folder of its own too.
 
 `BROADSHEET_TEST_EMBEDDED=1` runs on `make run`'s embedded defaults instead: a SQLite
 database, the local-memory cache and tasks in-process, no server at all (each xdist
@@ -47,6 +47,12 @@ def _start_redis() -> str:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_load_initial_conftests(early_config, parser, args):
+    if _worker_number() is not None:
+        # Media of this worker's own (and of the Celery workers it starts): tests count the
+        # files they made, so workers must not share the folder.
+        media = tempfile.mkdtemp(prefix=f"broadsheet-media-{os.environ['PYTEST_XDIST_WORKER']}-")
+        atexit.register(shutil.rmtree, media, ignore_errors=True)
+        os.environ["DJANGO_MEDIA_ROOT"] = media
     if EMBEDDED:
         if _worker_number() is None:  # workers inherit the controller's folder
             directory = tempfile.mkdtemp(prefix="broadsheet-sqlite-")
