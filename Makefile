@@ -5,7 +5,7 @@ MANAGE := $(UV) run --frozen python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test lint format migrate seed worker beat stack stack-stop bench
+.PHONY: help install run test check lint format migrate seed worker beat stack stack-stop bench
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -25,16 +25,28 @@ run: seed  ## Run the site at http://127.0.0.1:8000 on SQLite, tasks in-process
 	$(MANAGE) ensure_admin
 	$(MANAGE) runserver $(HOST):$(PORT)
 
-test:  ## Run every test (throwaway PostgreSQL and Redis), then the page tests again on SQLite
+# pytest-xdist: `auto` is one worker per core. `--dist loadgroup` keeps the groups
+# tests/conftest.py gives (the stack, the browser tests, modules sharing a worker process)
+# on one worker each. TEST_WORKERS=0 runs in this process (pdb, -x, a single file).
+TEST_WORKERS ?= auto
+PYTEST := $(UV) run --frozen python -m pytest -n $(TEST_WORKERS) --dist loadgroup
+
+test:  ## Every tier in parallel (throwaway PostgreSQL and Redis), then the embedded tier on SQLite
 	@scripts/system-deps.sh
 	$(UV) sync --frozen
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen lint-imports
 	$(MANAGE) makemigrations --check --dry-run
-	$(UV) run --frozen python -m pytest
+	$(PYTEST)
 	@echo "--- again on make run's embedded defaults: SQLite, local-memory cache, tasks in-process"
-	BROADSHEET_TEST_EMBEDDED=1 $(UV) run --frozen python -m pytest -m embedded
+	BROADSHEET_TEST_EMBEDDED=1 $(PYTEST) -m embedded
+
+check:  ## The inner loop, under 90 s: lint, then the unit tier in parallel
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen lint-imports
+	$(PYTEST) -m unit
 
 lint:  ## ruff lint and format check, import-linter's contracts (the app map)
 	$(UV) run --frozen ruff check .

@@ -29,7 +29,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -45,28 +44,19 @@ GOAL_MEDIAN_MS, GOAL_MAX_MS = 100, 200
 sys.path.insert(0, str(ROOT))
 
 
-def _listening(url: str) -> bool:
-    port = int(re.search(r":(\d+)/", url).group(1))
-    try:
-        socket.create_connection(("127.0.0.1", port), 0.5).close()
-    except OSError:
-        return False
-    return True
-
-
 def server(kind: str) -> str:
-    """The URL of the kept `kind` server, started by tests.servers when not running."""
-    from tests.servers import _saved, stop_saved
+    """The URL of the kept `kind` server, started by devservers when not running."""
+    from devservers import listening, saved, stop_saved
 
     directory = STATE / kind
     if (directory / "server.json").exists():
-        url = _saved(directory)["url"]
-        if _listening(url):
+        url = saved(directory)["url"]
+        if listening(int(re.search(r":(\d+)/", url).group(1))):
             return url
         stop_saved(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
     out = subprocess.run(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "tests.servers", kind, str(directory)],
+        [sys.executable, "-m", "devservers", kind, str(directory)],
         cwd=ROOT,
         check=True,
         capture_output=True,
@@ -76,7 +66,7 @@ def server(kind: str) -> str:
 
 
 def stop_servers() -> None:
-    from tests.servers import stop_saved
+    from devservers import stop_saved
 
     for kind in ("postgres", "redis"):
         stop_saved(STATE / kind)
@@ -284,16 +274,20 @@ def start_gunicorn(env: dict[str, str], log: Path) -> subprocess.Popen:
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 60
+    from devservers import wait_for
+
     # The worker takes traffic once its request threads are connected (core/warmup.py);
     # a request sent before then waits in the listen queue for its boot.
-    while time.monotonic() < deadline:
-        if "request threads connected" in log.read_text(errors="replace"):
-            return process
-        if process.poll() is not None:
-            break
-        time.sleep(0.05)
-    process.terminate()
+    wait_for(
+        lambda: (
+            "request threads connected" in log.read_text(errors="replace")
+            or process.poll() is not None
+        ),
+        60,
+        what=f"gunicorn to start (see {log})",
+    )
+    if process.poll() is None:
+        return process
     raise RuntimeError(f"gunicorn did not start; see {log}")
 
 
@@ -314,7 +308,7 @@ def main() -> None:
         stop_servers()
         return
 
-    from tests.servers import free_port
+    from devservers import free_port
 
     port = free_port()
     env = environment(server("postgres"), server("redis"), port)

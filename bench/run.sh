@@ -81,7 +81,7 @@ out="bench-results/$stamp.txt"
 gunicorn_on_free_port() {  # NAME APP [VAR=VALUE...]
   local name=$1 app=$2 port
   shift 2
-  port=$(python -c 'from tests.servers import free_port; print(free_port())')
+  port=$(python -c 'from devservers import free_port; print(free_port())')
   env "$@" GUNICORN_BIND="127.0.0.1:$port" GUNICORN_PIDFILE= \
     GUNICORN_CONTROL_SOCKET="$PWD/bench-results/$stamp.$name.ctl" \
     gunicorn --config gunicorn.conf.py "$app" >"bench-results/$stamp.$name.log" 2>&1 &

@@ -4,7 +4,7 @@
         [--big-mb 100] [--big-import] [--workers N] [--keep DIR]
 
 1. generates a WXR of `--posts` posts (`--body-kb` of HTML each) and a `--big-mb` one;
-2. starts a throwaway PostgreSQL (tests/servers.py) unless DATABASE_URL is set, migrates;
+2. starts a throwaway PostgreSQL (devservers/) unless DATABASE_URL is set, migrates;
 3. imports the posts file (`manage.py import_wordpress --json`), then again (idempotent:
    nothing created), reporting wall time and the peak RSS of the import process and its
    workers;
@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.servers import start_postgres  # noqa: E402
+from devservers import start_postgres  # noqa: E402
 from tests.transfer.generate import write_wxr  # noqa: E402
 
 READER_ONLY = """

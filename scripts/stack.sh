@@ -27,7 +27,7 @@ export PATH
 
 log() { echo "stack: $*" >&2; }
 
-free_port() { python -c 'from tests.servers import free_port; print(free_port())'; }
+free_port() { python -c 'from devservers import free_port; print(free_port())'; }
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
@@ -43,10 +43,10 @@ write_env() {
   local https=${STACK_HTTPS_PORT:-$(free_port)} http=${STACK_HTTP_PORT:-$(free_port)}
   local web=${STACK_WEB_PORT:-$(free_port)} database_url=${DATABASE_URL:-} redis_url=${REDIS_URL:-}
   if [ -z "$database_url" ]; then
-    database_url=$(python -m tests.servers postgres "$STACK_DIR/postgres")
+    database_url=$(python -m devservers postgres "$STACK_DIR/postgres")
   fi
   if [ -z "$redis_url" ]; then
-    redis_url=$(python -m tests.servers redis "$STACK_DIR/redis")
+    redis_url=$(python -m devservers redis "$STACK_DIR/redis")
   fi
   umask 077
   cat >"$STACK_DIR/env" <<EOF
@@ -200,7 +200,7 @@ stop() {
   done
   wait
   for server in redis postgres; do
-    [ -d "$STACK_DIR/$server" ] && python -m tests.servers stop "$STACK_DIR/$server"
+    [ -d "$STACK_DIR/$server" ] && python -m devservers stop "$STACK_DIR/$server"
   done
   rm -rf "$STACK_DIR/env" "$STACK_DIR/nginx" "$STACK_DIR/tls" "$STACK_DIR/pids"
   log "stopped (logs kept in $STACK_DIR/logs)"

@@ -1,9 +1,30 @@
-"""Fixtures shared by the whole suite: users by role, a clean cache, logged-in clients."""
+"""Fixtures and rules shared by the whole suite: tiers, the browser, Hypothesis profiles,
+users by role, a clean cache, logged-in clients.
 
+Tiers (docs/testing.md). Every test gets exactly one tier marker, here, from what it uses:
+
+- `stack`: the whole production stack of `make stack` (tests/e2e, the `stack` fixture);
+- `system`: a live server driven from outside (Chromium, schemathesis, the generated
+  client, concurrent HTTP clients): the `live_server` or `browser` fixture;
+- `integration`: real processes besides the test's own (Celery workers, gunicorn, nginx,
+  `manage.py` in a subprocess): a worker/broker fixture, or `INTEGRATION_TESTS` below
+  when nothing it uses says so;
+- `unit`: everything else, in-process against the run's PostgreSQL and Redis. `make
+  check` runs this tier alone.
+
+A tier written on a test wins over the one its fixtures imply.
+"""
+
+from __future__ import annotations
+
+import os
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 from django.core.cache import cache
+from django.db import connections
+from hypothesis import HealthCheck, settings
 
 from tests.factories import (
     AuthorFactory,
@@ -12,6 +33,75 @@ from tests.factories import (
     UserFactory,
 )
 
+CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+# --- Hypothesis: a small budget for the inner loop, the full one in CI -----------------
+settings.register_profile(
+    "dev",
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.register_profile("ci", settings.get_profile("dev"), max_examples=120)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if CI else "dev"))
+
+
+def missing(what: str, install: str) -> NoReturn:
+    """A tool a test needs is not installed: skip saying so, or fail under `CI=true`."""
+    message = f"{what} is missing: {install}"
+    if CI:
+        pytest.fail(f"{message} (CI=true: a missing tool fails the run)", pytrace=False)
+    pytest.skip(message)
+
+
+# --- Tiers and xdist groups -------------------------------------------------------------
+TIERS = ("unit", "integration", "system", "stack")
+SYSTEM_FIXTURES = {"live_server", "browser"}
+INTEGRATION_FIXTURES = {
+    "worker",
+    "start_worker",
+    "webhook_worker",
+    "broker",
+    "broker_server",
+    "fresh_broker",
+    "nginx",
+    "gunicorn",
+}
+# Tests that start processes of their own with nothing in their fixtures to say so: a
+# module (path under tests/) or one test (its node id there), and the process.
+INTEGRATION_TESTS = {
+    "deploy/test_config_files.py": "hadolint, docker-compose, nginx -t",
+    "deploy/test_gunicorn_access_log.py": "gunicorn",
+    "deploy/test_gunicorn_exit.py": "gunicorn's arbiter in a child",
+    "deploy/test_cache_breaker.py": "Redis servers it freezes and kills",
+    "deploy/test_nginx_api.py": "nginx",
+    "deploy/test_settings.py": "manage.py check under production settings",
+    "security/test_hardening.py::test_images_only_from_our_host_and_the_configured_media_host": (
+        "manage.py shell"
+    ),
+    "security/test_hardening.py::test_production_on_sqlite_is_refused_with_a_clear_message": (
+        "manage.py check"
+    ),
+    "security/test_host_header.py::test_production_refuses_a_site_url_that_is_not_an_origin": (
+        "manage.py check"
+    ),
+    "images/test_storage.py": "settings read in a fresh interpreter",
+    "readers/test_make_run.py": "manage.py, as `make run` runs it",
+    "readers/test_html_valid.py": "the Nu HTML checker (Java)",
+    "readers/test_search.py::test_sqlite_search_is_stemmed_ranked_and_kept_in_step": "manage.py",
+    "transfer/test_progress.py": "the import command on a terminal",
+    "transfer/test_real_exports.py::test_real_files_on_sqlite": "manage.py on SQLite",
+    "transfer/test_import_edges.py::test_refusal_exits_non_zero_with_one_line": "manage.py",
+    "blog/test_migrations.py": "manage.py migrate on databases of its own",
+    "admin/test_post_admin_hooks.py::"
+    "test_editorial_extends_the_post_admin_whatever_the_order_of_installed_apps": (
+        "Django set up in a fresh interpreter"
+    ),
+}
+# Module-scoped fixtures that start processes: their module's tests run on one xdist
+# worker (`--dist loadgroup`), so each starts once per run, not once per worker.
+PER_MODULE_PROCESSES = {"worker", "webhook_worker", "broker_server", "nginx"}
+
 # Reader, admin and API pages (and what serves them): run a second time by `make test` on
 # `make run`'s embedded defaults (SQLite, local-memory cache, tasks in-process).
 EMBEDDED_SUITES = {"readers", "admin", "api", "blog", "accounts", "images", "transfer"}
@@ -19,15 +109,134 @@ EMBEDDED_SUITES = {"readers", "admin", "api", "blog", "accounts", "images", "tra
 NOT_EMBEDDED = {"postgresql", "redis", "browser", "stack", "celery_worker"}
 
 
+def _tier(item: pytest.Item, markers: set[str], where: str) -> str:
+    written = [tier for tier in TIERS if tier in markers]
+    if len(written) > 1:
+        raise pytest.UsageError(f"{item.nodeid}: more than one tier marker: {written}")
+    if written:
+        return written[0]
+    fixtures = set(item.fixturenames)
+    if "stack" in markers or "stack" in fixtures:
+        return "stack"
+    if "browser" in markers or fixtures & SYSTEM_FIXTURES:
+        return "system"
+    if "celery_worker" in markers or fixtures & INTEGRATION_FIXTURES:
+        return "integration"
+    module, _, name = where.partition("::")
+    if module in INTEGRATION_TESTS or f"{module}::{name.split('[')[0]}" in INTEGRATION_TESTS:
+        return "integration"
+    return "unit"
+
+
+def _xdist_group(item: pytest.Item, tier: str) -> str | None:
+    if tier == "stack":
+        return "stack"  # one stack for the run
+    if "browser" in item.fixturenames:
+        return "browser"  # one Chromium for the browser tests, run one after the other
+    if PER_MODULE_PROCESSES & set(item.fixturenames):
+        return item.module.__name__
+    return None
+
+
+def _check_integration_table(tests: Path) -> None:
+    """Every entry of `INTEGRATION_TESTS` names a test that exists: a renamed or moved test
+    must not fall back to the unit tier unnoticed."""
+    for where in INTEGRATION_TESTS:
+        module, _, name = where.partition("::")
+        path = tests / module
+        if not path.is_file() or (name and f"def {name}(" not in path.read_text()):
+            raise pytest.UsageError(f"tests/conftest.py INTEGRATION_TESTS: no test {where}")
+
+
 def pytest_collection_modifyitems(config, items):
-    """Mark `embedded` every test of `EMBEDDED_SUITES` that needs no server of its own."""
+    """Give every test its tier and xdist group; mark `embedded` every test of
+    `EMBEDDED_SUITES` that needs no server of its own."""
     tests = Path(__file__).parent
+    _check_integration_table(tests)
     for item in items:
+        markers = {m.name for m in item.iter_markers()}
+        where = item.nodeid.removeprefix("tests/")
+        tier = _tier(item, markers, where)
+        item.add_marker(getattr(pytest.mark, tier))
+        group = _xdist_group(item, tier)
+        if group and "xdist_group" not in markers:
+            item.add_marker(pytest.mark.xdist_group(group))
         suite = item.path.relative_to(tests).parts[0] if item.path.is_relative_to(tests) else ""
-        if suite in EMBEDDED_SUITES and not NOT_EMBEDDED & {m.name for m in item.iter_markers()}:
+        if suite in EMBEDDED_SUITES and not NOT_EMBEDDED & (markers | {tier}):
             item.add_marker(pytest.mark.embedded)
 
 
+# --- One Chromium ---------------------------------------------------------------------
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
+]  # fmt: skip
+
+
+class _Chromium:
+    """Debian's Chromium under Playwright, launched for the first test that asks for it and
+    closed after the last one of a consecutive run of such tests (see
+    `pytest_runtest_teardown`): the browser tests share one launch, and no other test runs
+    while Playwright's event loop is running in this thread (Django's async views and
+    `async_to_sync` refuse to run under a running loop)."""
+
+    def __init__(self) -> None:
+        self.playwright = None
+        self.browser = None
+
+    def get(self):
+        if self.browser is None:
+            if not CHROMIUM.exists():
+                missing("Chromium", "apt-get install chromium (scripts/system-deps.sh does it)")
+            from playwright.sync_api import sync_playwright
+
+            # Playwright's sync API keeps an event loop running in this thread: the ORM
+            # calls of tests and fixtures stay plain synchronous calls all the same.
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+            self.playwright = sync_playwright().start()
+            self.browser = self.playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=FLAGS
+            )
+        return self.browser
+
+    def close(self) -> None:
+        if self.playwright is not None:
+            try:
+                if self.browser is not None:
+                    self.browser.close()
+            finally:
+                self.playwright.stop()
+                self.playwright = self.browser = None
+                os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+_chromium = _Chromium()
+
+
+@pytest.fixture
+def browser():
+    """The run's headless Chromium (a Playwright `Browser`): open a context or page of the
+    test's own on it. The only browser fixture of the suite."""
+    yield _chromium.get()
+    # While Playwright's loop runs, Django keeps this thread's connections in
+    # context-local storage that pytest-django's teardown never sees: close them here,
+    # or dropping the test database finds a session still open.
+    connections.close_all()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    yield
+    if nextitem is None or "browser" not in nextitem.fixturenames:
+        _chromium.close()
+
+
+def pytest_sessionfinish(session):
+    _chromium.close()
+
+
+# --- Shared fixtures ------------------------------------------------------------------
 @pytest.fixture(autouse=True)
 def _clean_cache():
     """The Redis cache outlives a test's database transaction: start every test empty."""

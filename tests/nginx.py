@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.servers import _wait_for_port, free_port
+from devservers import free_port, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -81,7 +81,7 @@ def running(directory: Path, upstream: str, **overrides: str) -> Iterator[Nginx]
     subprocess.run(command, check=True, capture_output=True)
     https = int(values["NGINX_HTTPS_LISTEN"].rsplit(":", 1)[1])
     try:
-        _wait_for_port(https)
+        wait_for_port(https)
         yield Nginx(f"https://localhost:{https}", values["NGINX_SSL_CERT"], directory)
     finally:
         subprocess.run([*command, "-s", "quit"], capture_output=True)

@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.conftest import CI
 from tests.factories import CategoryFactory, EditorFactory, PostFactory, TagFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -40,6 +41,9 @@ SEED = "20261125"
 # descriptions (ast.parse) can fail on CPython 3.11 with "AST constructor recursion depth
 # mismatch", a runtime error that is ours to avoid, not the API's.
 WORKERS = os.environ.get("SCHEMATHESIS_WORKERS", "1")
+# The budget: schemathesis.toml's under CI=true; fewer fuzzed cases per operation in the
+# inner loop. Every check and every phase (stateful links included) either way.
+BUDGET = [] if CI else ["--max-examples", "4"]
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
 
 # (identity, check) -> {"passed": n, "failed": n}; printed by `tests/api/conftest.py`.
@@ -82,6 +86,7 @@ def run_schemathesis(base_url: str, report_dir: Path, options: list[str]) -> tup
         "--report-dir", str(report_dir),
         "--output-truncate", "false",
         "--no-color",
+        *BUDGET,
         *options,
     ]  # fmt: skip
     env = {**os.environ, "SCHEMATHESIS_HOOKS": HOOKS, "PYTHONPATH": str(ROOT)}

@@ -1,28 +1,12 @@
-"""The admin's browser tests: Debian's Chromium, one fresh context per writer."""
+"""The admin's browser tests: one fresh context per writer on the run's Chromium
+(the `browser` fixture of tests/conftest.py)."""
 
 import pytest
-from django.db import connections
 
-from tests.browser.test_reader_journey import CHROMIUM, FLAGS, PASSWORD
+from tests.browser.test_reader_journey import PASSWORD
 
 DESKTOP = {"width": 1280, "height": 1000}
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium missing: apt-get install chromium (scripts/system-deps.sh does it)")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        try:
-            yield browser
-        finally:
-            connections.close_all()  # see tests/browser/test_reader_journey.py
-            browser.close()
 
 
 @pytest.fixture

@@ -4,45 +4,22 @@ The reader opens the home page, follows a post and searches from the header; the
 logs into the admin and publishes a draft, which then shows on the home page.
 """
 
-from pathlib import Path
-
 import pytest
-from django.db import connections
 
 from blog.models import Post
 from tests.factories import CategoryFactory, EditorFactory, PostFactory, TagFactory
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
-]  # fmt: skip
 PASSWORD = "correct-horse-battery"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def page(monkeypatch):
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium missing: apt-get install chromium (scripts/system-deps.sh does it)")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls in the test
-    # body are still plain synchronous calls.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.set_default_timeout(10_000)
-        try:
-            yield page
-        finally:
-            # While Playwright's loop runs, Django keeps this thread's connections in
-            # context-local storage that pytest-django's teardown never sees: close them
-            # here, or dropping the test database finds a session still open.
-            connections.close_all()
-            browser.close()
+def page(browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(10_000)
+    yield page
+    page.context.close()
 
 
 def summary_titles(page) -> list[str]:

@@ -12,15 +12,14 @@ import os
 import runpy
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
 from gunicorn.config import Config
 
+from devservers import free_port, listening, wait_for
 from tests.deploy.conftest import ROOT
-from tests.servers import free_port
 
 ENVIRON = {
     "REQUEST_METHOD": "GET",
@@ -119,22 +118,12 @@ def test_gunicorn_writes_one_access_line_per_request(tmp_path, log_format):
             [*command, "tests.deploy.request_id_app"], cwd=ROOT, env=env, stdout=out, stderr=out
         )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                connection.request(
-                    "GET", "/posts/harbour/?page=2", headers={"X-Request-ID": "rid-42"}
-                )
-                assert connection.getresponse().read() == b"hello"
-                break
-            except ConnectionRefusedError:
-                assert time.monotonic() < deadline and server.poll() is None, log.read_text()
-                time.sleep(0.1)
-        deadline = time.monotonic() + 10
-        while "rid-42" not in log.read_text():
-            assert time.monotonic() < deadline, log.read_text()
-            time.sleep(0.05)
+        wait_for(lambda: listening(port) or server.poll() is not None, 30, "gunicorn")
+        assert server.poll() is None, log.read_text()
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        connection.request("GET", "/posts/harbour/?page=2", headers={"X-Request-ID": "rid-42"})
+        assert connection.getresponse().read() == b"hello"
+        wait_for(lambda: "rid-42" in log.read_text(), 10, "the access log line")
     finally:
         server.terminate()
         server.wait(timeout=30)

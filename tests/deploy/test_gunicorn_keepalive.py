@@ -9,12 +9,11 @@ import http.client
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
+from devservers import free_port, listening, wait_for
 from tests.deploy.conftest import ROOT
-from tests.servers import free_port
 
 
 @pytest.fixture
@@ -36,14 +35,8 @@ def gunicorn(tmp_path):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            http.client.HTTPConnection("127.0.0.1", port, timeout=1).connect()
-            break
-        except OSError:
-            assert time.monotonic() < deadline and server.poll() is None, "gunicorn did not start"
-            time.sleep(0.1)
+    wait_for(lambda: listening(port) or server.poll() is not None, 30, "gunicorn to start")
+    assert server.poll() is None, "gunicorn did not start"
     yield port
     server.terminate()
     server.wait(timeout=30)

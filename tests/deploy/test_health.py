@@ -8,7 +8,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from health_check.exceptions import ServiceUnavailable
 
 from core.health import Migrations
-from tests.servers import free_port
+from devservers import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -12,8 +12,8 @@ import pytest
 import requests
 from django.conf import settings
 
+from devservers import free_port
 from tests.nginx import ROOT, Nginx, running
-from tests.servers import free_port
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "code"}
 

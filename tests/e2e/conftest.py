@@ -19,13 +19,15 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import psycopg
 import pytest
 import requests
+
+import devservers
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = ("e2e-admin", "e2e-Admin-password-1234")
@@ -99,16 +101,8 @@ class Stack:
         return path.read_text(errors="replace") if path.exists() else ""
 
 
-def wait_for(predicate, timeout: float, interval: float = 0.5, what: str = "condition"):
-    """Poll `predicate` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(interval)
+# The stack is polled over HTTP and SQL: twice a second unless a test asks otherwise.
+wait_for = partial(devservers.wait_for, interval=0.5)
 
 
 def _stack_environ(directory: Path) -> dict[str, str]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import re
-from pathlib import Path
 
 import pytest
 from PIL import Image as PILImage
@@ -87,7 +86,7 @@ def test_refused_upload_and_non_images_under_media(stack):
     assert stack.get("/media/../manage.py").status_code in (400, 404)
 
 
-def test_post_page_with_cover_as_a_reader_sees_it(stack):
+def test_post_page_with_cover_as_a_reader_sees_it(stack, browser):
     """og:image through nginx, then Chromium loads the page: the cover shows, picked from
     the AVIF renditions, with no CSP complaint. The screenshot lands in screenshots/."""
     headers = _auth(stack)
@@ -116,32 +115,24 @@ def test_post_page_with_cover_as_a_reader_sees_it(stack):
     og_image = re.search(r'<meta property="og:image" content="([^"]+)"', page.text).group(1)
     assert "/media/images/" in og_image
     assert 'name="twitter:card" content="summary_large_image"' in page.text
-    _screenshot(stack, path)
+    _screenshot(stack, browser, path)
 
 
-def _screenshot(stack: Stack, path: str) -> None:
-    chromium = Path("/usr/bin/chromium")
-    if not chromium.exists():
-        pytest.skip("Chromium missing: scripts/system-deps.sh installs it")
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser.test_reader_journey import FLAGS
-
+def _screenshot(stack: Stack, browser, path: str) -> None:
     errors: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), args=FLAGS)
-        try:
-            page = browser.new_page(
-                viewport={"width": 1280, "height": 1000}, ignore_https_errors=True
-            )
-            page.on("console", lambda m: m.type == "error" and errors.append(m.text))
-            page.goto(stack.url + path, wait_until="load")
-            cover = page.locator("figure.cover-image img")
-            assert cover.evaluate("img => img.complete && img.naturalWidth > 0")
-            assert cover.evaluate("img => img.currentSrc").endswith(".avif")
-            target = ROOT / "screenshots" / "post-with-cover.png"
-            target.parent.mkdir(exist_ok=True)
-            page.screenshot(path=str(target), full_page=False)
-        finally:
-            browser.close()
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 1000}, ignore_https_errors=True
+    )
+    try:
+        page = context.new_page()
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page.goto(stack.url + path, wait_until="load")
+        cover = page.locator("figure.cover-image img")
+        assert cover.evaluate("img => img.complete && img.naturalWidth > 0")
+        assert cover.evaluate("img => img.currentSrc").endswith(".avif")
+        target = ROOT / "screenshots" / "post-with-cover.png"
+        target.parent.mkdir(exist_ok=True)
+        page.screenshot(path=str(target), full_page=False)
+    finally:
+        context.close()
     assert not errors, errors

@@ -25,11 +25,6 @@ from tests.e2e.conftest import ADMIN, ROOT, Stack, wait_for
 pytestmark = pytest.mark.stack
 
 
-def _require_api(stack: Stack) -> None:
-    if stack.get("/api/posts/").status_code == 404:
-        pytest.skip("the REST API (issue 3) has not landed yet: /api/posts/ is 404")
-
-
 def _public_post_path(stack: Stack) -> str:
     rows = stack.sql(
         "SELECT slug FROM blog_post WHERE status = 'published' AND published_at <= now() "
@@ -164,35 +159,31 @@ def test_admin_login_over_tls_with_host_cookies(stack):
     assert response.headers.get("X-Cache-Status") in (None, "BYPASS")
 
 
-def test_admin_and_api_docs_work_under_the_csp_in_a_browser(stack):
+def test_admin_and_api_docs_work_under_the_csp_in_a_browser(stack, browser):
     """Chromium loads the pages; any CSP violation shows up as a console error."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    pages = {"/admin/login/": "#id_username"}
-    if stack.get("/api/docs/").status_code != 404:
-        pages["/api/docs/"] = ".swagger-ui .info .title"
-        pages["/api/redoc/"] = ".api-content h1"
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=["--no-sandbox"]
-        )
-        try:
-            context = browser.new_context(ignore_https_errors=True)
-            for path, selector in pages.items():
-                page = context.new_page()
-                violations = []
-                page.on(
-                    "console",
-                    lambda m, v=violations: v.append(m.text) if "Content Security" in m.text else 0,
-                )
-                page.goto(stack.url + path, wait_until="networkidle")
-                page.wait_for_selector(selector, timeout=15_000)
-                # ReDoc always asks Redocly's CDN for its logo: the CSP blocking it is the
-                # point (img-src is our own host and the media host only).
-                violations = [v for v in violations if "cdn.redoc.ly/redoc/logo-mini" not in v]
-                assert not violations, f"{path}: {violations}"
-                page.close()
-        finally:
-            browser.close()
+    pages = {
+        "/admin/login/": "#id_username",
+        "/api/docs/": ".swagger-ui .info .title",
+        "/api/redoc/": ".api-content h1",
+    }
+    context = browser.new_context(ignore_https_errors=True)
+    try:
+        for path, selector in pages.items():
+            page = context.new_page()
+            violations = []
+            page.on(
+                "console",
+                lambda m, v=violations: v.append(m.text) if "Content Security" in m.text else 0,
+            )
+            page.goto(stack.url + path, wait_until="networkidle")
+            page.wait_for_selector(selector, timeout=15_000)
+            # ReDoc always asks Redocly's CDN for its logo: the CSP blocking it is the
+            # point (img-src is our own host and the media host only).
+            violations = [v for v in violations if "cdn.redoc.ly/redoc/logo-mini" not in v]
+            assert not violations, f"{path}: {violations}"
+            page.close()
+    finally:
+        context.close()
 
 
 def _token(stack: Stack) -> str:
@@ -207,7 +198,6 @@ def _token(stack: Stack) -> str:
 
 
 def test_post_scheduled_through_the_api_goes_public_on_time_and_is_swept(stack):
-    _require_api(stack)
     due = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=2)
     title = f"Scheduled end to end {uuid.uuid4().hex[:8]}"
     home_before = stack.get("/")  # primes the page caches (Django's and nginx's)
@@ -269,7 +259,7 @@ def test_dead_redis_makes_it_unready_but_pages_still_render(stack):
             assert page.headers["X-Cache-Status"] == "MISS"
     finally:
         subprocess.run(
-            [sys.executable, "-m", "tests.servers", "redis", str(redis), port],
+            [sys.executable, "-m", "devservers", "redis", str(redis), port],
             cwd=ROOT, check=True, capture_output=True, timeout=30,
         )  # fmt: skip
     wait_for(lambda: stack.get("/readyz").status_code == 200, 30, what="/readyz back to 200")
@@ -282,7 +272,7 @@ def test_postgres_restart_is_survived_without_restarting_gunicorn(stack):
     for _ in range(20):
         assert stack.get(f"/search/?q=warm{uuid.uuid4().hex}").status_code == 200
     subprocess.run(
-        [sys.executable, "-m", "tests.servers", "restart", str(stack.directory / "postgres")],
+        [sys.executable, "-m", "devservers", "restart", str(stack.directory / "postgres")],
         cwd=ROOT, check=True, capture_output=True, timeout=60,
     )  # fmt: skip
     started = time.monotonic()

@@ -191,7 +191,7 @@ def _redis_restarted_from_disk(stack: Stack) -> Iterator[None]:
     finally:
         port = url.rsplit(":", 1)[1].split("/")[0]
         subprocess.run(
-            [sys.executable, "-m", "tests.servers", "redis", str(directory), port],
+            [sys.executable, "-m", "devservers", "redis", str(directory), port],
             cwd=ROOT, check=True, capture_output=True, timeout=30,
         )  # fmt: skip
         (directory / "dump.rdb").unlink(missing_ok=True)  # later restarts start empty
@@ -323,7 +323,7 @@ def _postgres_stopped(stack: Stack) -> Iterator[None]:
         yield
     finally:
         subprocess.run(
-            [sys.executable, "-m", "tests.servers", "restart", str(stack.directory / "postgres")],
+            [sys.executable, "-m", "devservers", "restart", str(stack.directory / "postgres")],
             cwd=ROOT, check=True, capture_output=True, timeout=60,
         )  # fmt: skip
 

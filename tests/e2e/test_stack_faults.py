@@ -110,7 +110,7 @@ def _redis_stopped(stack: Stack) -> Iterator[None]:
         yield
     finally:
         subprocess.run(
-            [sys.executable, "-m", "tests.servers", "redis", str(stack.directory / "redis"), port],
+            [sys.executable, "-m", "devservers", "redis", str(stack.directory / "redis"), port],
             cwd=ROOT, check=True, capture_output=True, timeout=30,
         )  # fmt: skip
 
@@ -194,7 +194,7 @@ def test_postgres_restart_under_load_answers_no_500(stack):
         load.wait(3)
         restart_started = time.monotonic()
         subprocess.run(
-            [sys.executable, "-m", "tests.servers", "restart", str(stack.directory / "postgres")],
+            [sys.executable, "-m", "devservers", "restart", str(stack.directory / "postgres")],
             cwd=ROOT, check=True, capture_output=True, timeout=60,
         )  # fmt: skip
         restart_ended = time.monotonic()

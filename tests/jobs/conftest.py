@@ -14,7 +14,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -29,20 +28,9 @@ from django.db import connection
 
 from config import celery_app
 from core.tasks import broker_breaker
-from tests.servers import start_redis
+from devservers import start_redis, wait_for
 
 READY_TIMEOUT = 30.0
-
-
-def wait_for(predicate: Callable[[], object], timeout: float = 20.0, what: str = "") -> object:
-    """Poll `predicate` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what or predicate}")
 
 
 def worker_database_url() -> str:

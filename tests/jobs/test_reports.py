@@ -15,6 +15,7 @@ from blog.models import Report
 from blog.reports import report_build, report_mail, report_recipients
 from blog.tasks import build_report, mail_report
 from config import celery_app
+from devservers import free_port
 from tests.factories import (
     AuthorFactory,
     CategoryFactory,
@@ -22,7 +23,6 @@ from tests.factories import (
     PostFactory,
     UserFactory,
 )
-from tests.servers import free_port
 
 pytestmark = pytest.mark.django_db
 

@@ -15,10 +15,10 @@ from django.utils import timezone
 from blog.models import Post
 from blog.sweep import BATCH_SIZE, post_went_public
 from blog.tasks import publish_sweep
+from devservers import start_redis
 from pagecache.cache import GENERATION_KEY
 from tests.factories import AuthorFactory, PostFactory
 from tests.jobs.conftest import sending_to
-from tests.servers import start_redis
 
 pytestmark = pytest.mark.django_db
 

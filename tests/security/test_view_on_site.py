@@ -35,8 +35,9 @@ def posts(contributor, author):
 def test_a_contributor_walking_ids_learns_no_hidden_slug(client_for, contributor, posts):
     client = client_for(contributor)
     hidden = {posts["other's draft"].slug, posts["other's scheduled"].slug}
-    last = max(post.pk for post in posts.values())
-    for post_id in range(1, last + 3):
+    # Around this test's posts: ids below them belong to rolled-back tests of the run.
+    first, last = min(p.pk for p in posts.values()), max(p.pk for p in posts.values())
+    for post_id in range(max(1, first - 2), last + 3):
         response = client.get(_shortcut(post_id))
         assert response.status_code in (302, 404), post_id
         location = response.get("Location", "")

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from tests.conftest import missing
 from webhooks import services
 from webhooks.models import Delivery, Endpoint
 
@@ -176,7 +177,7 @@ def _self_signed(tmp_path) -> tuple[str, str]:
 
     openssl = shutil.which("openssl")
     if openssl is None:
-        pytest.skip("openssl is not installed")
+        missing("openssl", "apt-get install openssl (scripts/system-deps.sh does it)")
     cert, key = str(tmp_path / "cert.pem"), str(tmp_path / "key.pem")
     subprocess.run(
         [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",

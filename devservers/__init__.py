@@ -1,4 +1,8 @@
-"""Throwaway PostgreSQL and Redis servers on free loopback ports, for tests and `make stack`.
+"""Throwaway PostgreSQL and Redis servers on free loopback ports, and `wait_for`.
+
+Used by the test run (tests/servers_plugin.py, fixtures), `make stack` (scripts/stack.sh)
+and the benchmarks (bench/), so it lives at the top level rather than inside `tests/`:
+a plain package with no Django import, importable from the project root.
 
 Written by hand rather than with pytest-postgresql / pytest-redis because CI and these
 machines run as root, and `initdb` refuses root: the cluster is created and run as an
@@ -6,8 +10,8 @@ unprivileged user (`runuser -u postgres`), which those plugins cannot do. Each s
 lives in its own temporary directory and is stopped (and the directory removed) by
 `stop()`.
 
-    python -m tests.servers postgres /tmp/dir   # prints a DATABASE_URL, keeps running
-    python -m tests.servers stop /tmp/dir       # stops it (scripts/stack.sh uses both)
+    python -m devservers postgres /tmp/dir   # prints a DATABASE_URL, keeps running
+    python -m devservers stop /tmp/dir       # stops it (scripts/stack.sh uses both)
 """
 
 from __future__ import annotations
@@ -20,13 +24,39 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 UNPRIVILEGED_USER = os.environ.get("BROADSHEET_PG_USER", "postgres")
+
+T = TypeVar("T")
+
+
+class WaitTimeout(AssertionError):
+    """`wait_for` gave up. An AssertionError, so a test that waits in vain fails (not errors)."""
+
+
+def wait_for(
+    predicate: Callable[[], T], timeout: float = 20.0, what: str = "", *, interval: float = 0.05
+) -> T:
+    """Call `predicate` every `interval` seconds until it returns something truthy, and
+    return that; raise `WaitTimeout` after `timeout` seconds, naming `what` it waited for.
+
+    The one polling loop of the tests, the servers here and the benchmarks: whatever waits
+    for a port, a process, a log line or a row uses it (tests import it from here).
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise WaitTimeout(f"timed out after {timeout} s waiting for {what or predicate}")
+        time.sleep(interval)
 
 
 def free_port() -> int:
@@ -36,13 +66,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_for_port(port: int, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"server on port {port} did not start within {timeout} s")
+def listening(port: int) -> bool:
+    """Whether something accepts TCP connections on loopback `port`."""
+    try:
+        socket.create_connection(("127.0.0.1", port), 0.2).close()
+    except OSError:
+        return False
+    return True
+
+
+def wait_for_port(port: int, timeout: float = 20.0) -> None:
+    """Wait until a server accepts connections on loopback `port`."""
+    wait_for(lambda: listening(port), timeout, what=f"a server on port {port}")
 
 
 def _postgres_bindir() -> Path:
@@ -127,7 +162,7 @@ def start_postgres(directory: Path | None = None, port: int | None = None) -> Se
         check=True,
         capture_output=True,
     )
-    _wait_for_port(port)
+    wait_for_port(port)
     stop = _as_unprivileged([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"])
     return Server(
         url=f"postgres://postgres@127.0.0.1:{port}/postgres",
@@ -165,13 +200,13 @@ def start_redis(directory: Path | None = None, port: int | None = None) -> Serve
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    _wait_for_port(port)
+    wait_for_port(port)
     return Server(
         url=f"redis://127.0.0.1:{port}/0", port=port, directory=directory, process=process
     )
 
 
-def _save(server: Server, kind: str) -> None:
+def save(server: Server, kind: str) -> None:
     """Record how to stop (and restart) a server started from the command line."""
     state = {"kind": kind, "url": server.url, "port": server.port, "stop": server._stop}
     if server.process is not None:
@@ -186,29 +221,28 @@ def _save(server: Server, kind: str) -> None:
     (server.directory / "server.json").write_text(json.dumps(state))
 
 
-def _saved(directory: Path) -> dict:
+def saved(directory: Path) -> dict:
     return json.loads((directory / "server.json").read_text())
 
 
 def stop_saved(directory: Path, *, remove: bool = True) -> None:
-    """Stop a server that `python -m tests.servers postgres|redis DIR` started."""
+    """Stop a server that `python -m devservers postgres|redis DIR` started."""
     with contextlib.suppress(FileNotFoundError):
-        state = _saved(directory)
+        state = saved(directory)
         for cmd in state["stop"]:
             subprocess.run(cmd, capture_output=True, check=False)
         if "pid" in state:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(state["pid"], signal.SIGTERM)
-            deadline = time.monotonic() + 10
-            while time.monotonic() < deadline and _alive(state["pid"]):
-                time.sleep(0.05)
+            with contextlib.suppress(WaitTimeout):
+                wait_for(lambda: not _alive(state["pid"]), 10, what="the server to exit")
     if remove:
         shutil.rmtree(directory, ignore_errors=True)
 
 
 def restart_saved(directory: Path) -> None:
     """Restart a saved PostgreSQL server in place (same data, same port)."""
-    for cmd in _saved(directory)["restart"]:
+    for cmd in saved(directory)["restart"]:
         subprocess.run(cmd, check=True, capture_output=True)
 
 
@@ -221,18 +255,3 @@ def _alive(pid: int) -> bool:
         # Reap it if it is our own child (a zombie still answers kill 0).
         return os.waitpid(pid, os.WNOHANG) == (0, 0)
     return True
-
-
-if __name__ == "__main__":
-    # python -m tests.servers postgres|redis DIR [PORT]   start, print the URL
-    # python -m tests.servers stop|restart DIR            for servers started that way
-    kind, where = sys.argv[1], Path(sys.argv[2])
-    if kind == "stop":
-        stop_saved(where)
-    elif kind == "restart":
-        restart_saved(where)
-    else:
-        port = int(sys.argv[3]) if len(sys.argv) > 3 else None
-        server = (start_postgres if kind == "postgres" else start_redis)(where, port)
-        _save(server, kind)
-        print(server.url, flush=True)
