@@ -47,7 +47,7 @@ def timed_out(error: BaseException) -> bool:
 
 def marked_unavailable(request: HttpRequest | None) -> bool:
     """Was this request's 500 caused by an unreachable database (answered 503 instead)?"""
-    return bool(getattr(request, "_database_unavailable", False))
+    return bool(getattr(request, "database_unavailable", False))
 
 
 def _in_transaction() -> bool:
@@ -87,12 +87,12 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, UNAVAILABLE):
             return None
-        retried = getattr(request, "_database_retried", False) or timed_out(exception)
+        retried = getattr(request, "database_retried", False) or timed_out(exception)
         can_retry = request.method in SAFE_METHODS and not retried and not _in_transaction()
         # The broken connection must not serve anything else, here or in the next request.
         connections.close_all()
         if can_retry:
-            request._database_retried = True
+            request.database_retried = True
             logger.warning("database unavailable (%r); retrying %s once", exception, request.path)
             time.sleep(RETRY_PAUSE_SECONDS)
             return self.get_response(request)
@@ -103,7 +103,7 @@ class DatabaseUnavailableMiddleware:
 def _note_unavailable(sender, request: HttpRequest | None = None, **kwargs) -> None:
     """Mark a request whose 500 came from an unreachable database (sent inside `except`)."""
     if request is not None and isinstance(sys.exc_info()[1], UNAVAILABLE):
-        request._database_unavailable = True
+        request.database_unavailable = True
 
 
 class DatabaseErrorsAre503Middleware:

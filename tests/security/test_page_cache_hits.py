@@ -232,3 +232,15 @@ def test_every_cached_view_reads_only_what_its_key_declares(client):
         assert response.status_code in (200, 404), (name, response.status_code)
         walked.add(name)
     assert walked == set(arguments)
+
+
+def test_a_missing_post_is_the_sites_404_page_with_shared_cache_headers(client, post):
+    """A cached view's `Http404` becomes the site's 404 page inside the decorator, through
+    Django's `response_for_exception` (docs/decisions/0012-http404-inside-the-page-cache.md):
+    shared-cache headers replace nginx's copy of a post that went away. An upgrade that
+    changes what that function gives fails here."""
+    gone = client.get("/posts/no-such-post/")
+    assert gone.status_code == 404
+    assert "public" in gone["Cache-Control"] and "max-age=" in gone["Cache-Control"]
+    assert b"<h1>Page not found</h1>" in gone.content  # handler404's page, not Django's
+    assert b"<h1>Page not found</h1>" in client.get("/no-such-page-at-all/").content
