@@ -13,6 +13,7 @@ import json
 import os
 import re
 import signal
+import statistics
 import subprocess
 import sys
 import threading
@@ -21,6 +22,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import groupby
 
 import psycopg
 import pytest
@@ -309,8 +311,17 @@ def test_a_long_table_lock_answers_503_quickly_and_healthz_keeps_answering(stack
     # lock. 12 readers share 8 request threads, so a request may first wait for another's
     # 503 (two full runs under xdist saw 9.06 s once each with 2 cores busy).
     assert max(s for s, _, _ in fresh) < 15
-    # A probe waits for a free request thread at most that long (Docker's timeout: 4 s).
-    assert max(probes) < 4, probes
+    # A probe queues for a free request thread behind at most one reader's 503 (3 s, and
+    # the one retry): most answer at once, and none waits for the lock. Docker's probe gives
+    # up after 4 s and marks the container unhealthy only after 3 misses in a row
+    # (Dockerfile: --retries=3, deploy/healthcheck.py: timeout=4), so one probe at 5.8 s
+    # (seen once in CI with 2 busy cores) is tolerated; a probe held by the 20 s lock is not.
+    assert statistics.median(probes) < 1, probes
+    assert max(probes) < 3 * 4, probes
+    slow_in_a_row = max(
+        (len(list(run)) for slow, run in groupby(p >= 4 for p in probes) if slow), default=0
+    )
+    assert slow_in_a_row < 3, probes
 
 
 # --- 33.9: the feed survives a database outage like pages -------------------------------
