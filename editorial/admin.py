@@ -234,17 +234,22 @@ class PostEditorExtension(PostAdminExtension):
         post = self.model_admin.get_object(request, object_id)
         if post is None or not self.model_admin.has_view_or_change_permission(request, post):
             raise Http404("No such post.")
-        versions = list(revisions.post_versions(post)[:200])
+        # One more than shown: the oldest row shown still says what it changed.
+        versions = list(revisions.post_versions(post)[:201])
         with zones.in_editor_zone(request):
             rows = [
                 {
                     "version": v,
-                    "when": states.format_moment(v.revision.date_created),
+                    "when": revisions.format_saved(v.revision.date_created),
                     "who": v.revision.user.public_name if v.revision.user else "—",
                     "status": Post.Status(v.field_dict.get("status") or "draft").label,
                     "title": v.field_dict.get("title", ""),
+                    "changed": revisions.change_summary(
+                        versions[i + 1].field_dict if i + 1 < len(versions) else None,
+                        v.field_dict,
+                    ),
                 }
-                for v in versions
+                for i, v in enumerate(versions[:200])
             ]
             context = {
                 **self.model_admin.admin_site.each_context(request),
@@ -283,8 +288,8 @@ class PostEditorExtension(PostAdminExtension):
                 "subtitle": None,
                 "older": older,
                 "newer": newer,
-                "older_when": states.format_moment(older.revision.date_created),
-                "newer_when": states.format_moment(newer.revision.date_created),
+                "older_heading": self._heading(older),
+                "newer_heading": self._heading(newer),
                 "fields": fields,
                 "lines": lines,
                 "history_url": reverse("admin:blog_post_history", args=[post.pk]),
@@ -294,10 +299,14 @@ class PostEditorExtension(PostAdminExtension):
         return response
 
     def restore_view(self, request: HttpRequest, object_id: int, version_id: int):
-        if request.method != "POST":
-            return JsonResponse({"error": "POST to restore."}, status=405)
+        """GET: what the restore will change, and whether readers see it at once; the
+        page's button POSTs here to restore."""
         post = self._changeable(request, object_id)
         version = get_object_or_404(revisions.post_versions(post), pk=version_id)
+        if request.method == "GET":
+            return self._restore_confirmation(request, post, version)
+        if request.method != "POST":
+            return JsonResponse({"error": "POST to restore."}, status=405)
         revisions.revision_restore(post=post, version=version, user=request.user)
         self.model_admin.message_user(
             request,
@@ -306,3 +315,38 @@ class PostEditorExtension(PostAdminExtension):
             messages.SUCCESS,
         )
         return HttpResponseRedirect(reverse("admin:blog_post_change", args=[post.pk]))
+
+    @staticmethod
+    def _heading(version) -> str:
+        """A revision as a column heading: when, and who saved it."""
+        when = revisions.format_saved(version.revision.date_created)
+        user = version.revision.user
+        return f"{when} · {user.public_name}" if user else when
+
+    def _restore_confirmation(self, request: HttpRequest, post: Post, version):
+        with zones.in_editor_zone(request):
+            fields, lines = revisions.diff_readable(
+                revisions.readable_post(post), revisions.readable(version)
+            )
+            data = version.field_dict
+            comes_back = data.get("status") or Post.Status.DRAFT
+            if comes_back != Post.Status.DRAFT and not permissions.can_publish(request.user):
+                comes_back = Post.Status.DRAFT
+            context = {
+                **self.model_admin.admin_site.each_context(request),
+                "opts": self.model_admin.opts,
+                "original": post,
+                "title": f"Restore this revision of “{post}”?",
+                "subtitle": None,
+                "version": version,
+                "version_heading": self._heading(version),
+                "fields": fields,
+                "lines": lines,
+                "published_now": post.state == Post.State.PUBLISHED,
+                "comes_back_as": Post.Status(comes_back).label,
+                "stays_public": comes_back == Post.Status.PUBLISHED,
+                "history_url": reverse("admin:blog_post_history", args=[post.pk]),
+            }
+            response = TemplateResponse(request, "admin/blog/post/revision_restore.html", context)
+            response.render()
+        return response

@@ -14,10 +14,11 @@ from typing import Any
 
 import reversion
 from django.db import transaction
+from django.utils import timezone
 from reversion.models import Version
 
 from blog import permissions
-from blog.admin.states import format_moment
+from blog.admin.states import format_moment, zone_name
 from blog.models import Category, Post, Tag
 from blog.services import post_update
 
@@ -73,7 +74,26 @@ class LineChange:
 
 def readable(version: Version) -> dict[str, str]:
     """The fields of a revision as an editor reads them: names, not ids."""
-    data = _raw(version)
+    return _readable(_raw(version))
+
+
+def readable_post(post: Post) -> dict[str, str]:
+    """The post as it is stored now, in the same words as `readable`: what a restore replaces."""
+    return _readable(
+        {
+            "title": post.title,
+            "slug": post.slug,
+            "excerpt": post.excerpt,
+            "status": post.status,
+            "published_at": post.published_at,
+            "category_id": post.category_id,
+            "tags": [tag.pk for tag in post.tags.all()],
+            "body": post.body,
+        }
+    )
+
+
+def _readable(data: dict[str, Any]) -> dict[str, str]:
     category = Category.objects.filter(pk=data.get("category_id")).first()
     tags = Tag.objects.filter(pk__in=data.get("tags") or []).order_by("name")
     published = data.get("published_at")
@@ -89,16 +109,66 @@ def readable(version: Version) -> dict[str, str]:
     }
 
 
+def format_saved(moment) -> str:
+    """`2026-12-01 09:00:07 CET`: revisions a few seconds apart must read apart."""
+    return f"{timezone.localtime(moment):%Y-%m-%d %H:%M:%S} {zone_name(moment)}"
+
+
 def diff(older: Version, newer: Version) -> tuple[list[FieldChange], list[LineChange]]:
     """Fields side by side, and the body line by line, from `older` to `newer`."""
-    a, b = readable(older), readable(newer)
+    return diff_readable(readable(older), readable(newer))
+
+
+def diff_readable(
+    a: dict[str, str], b: dict[str, str], *, context: int = 2
+) -> tuple[list[FieldChange], list[LineChange]]:
+    """Only what changed: the fields that differ, and the body's changed lines with
+    `context` unchanged lines around each change ("…" where unchanged lines are left out),
+    so a one-word edit in a long post is one short block, not the whole post again."""
     fields = [FieldChange(label, a[name], b[name]) for name, label in LABELS.items()]
-    lines = [
+    fields = [field for field in fields if field.changed]
+    marked = [
         LineChange(line[0], line[2:])
         for line in difflib.ndiff(a["body"].splitlines(), b["body"].splitlines())
         if not line.startswith("?")
     ]
+    near = {
+        i + offset
+        for i, line in enumerate(marked)
+        if line.op != " "
+        for offset in range(-context, context + 1)
+    }
+    lines: list[LineChange] = []
+    for i, line in enumerate(marked):
+        if i in near:
+            lines.append(line)
+        elif lines and lines[-1].op != "…":
+            lines.append(LineChange("…", ""))
+    if lines and marked and 0 not in near:
+        lines.insert(0, LineChange("…", ""))
     return fields, lines
+
+
+def change_summary(older: dict[str, Any] | None, newer: dict[str, Any]) -> str:
+    """What a revision changed from the one before it, in a few words for the history
+    ("Title, body (+3 \u22121 lines), tags"); read from the stored ids, so no query."""
+    if older is None:
+        return "First revision"
+    parts = []
+    for name, label in LABELS.items():
+        key = "category_id" if name == "category" else name
+        before, after = older.get(key), newer.get(key)
+        if name == "tags":
+            before, after = sorted(before or []), sorted(after or [])
+        if before != after:
+            parts.append(label)
+    a, b = (older.get("body") or "").splitlines(), (newer.get("body") or "").splitlines()
+    if a != b:
+        ops = [line[0] for line in difflib.ndiff(a, b) if line[0] in "+-"]
+        parts.insert(min(1, len(parts)), f"Body (+{ops.count('+')} \u2212{ops.count('-')} lines)")
+    if not parts:
+        return "No change"
+    return ", ".join([parts[0], *(part[0].lower() + part[1:] for part in parts[1:])])
 
 
 def revision_restore(*, post: Post, version: Version, user) -> Post:
@@ -127,6 +197,6 @@ def revision_restore(*, post: Post, version: Version, user) -> Post:
         post = post_update(post=post, data=changes, user=user)  # the one write path
         reversion.set_user(user)
         reversion.set_comment(
-            f"Restored the revision of {version.revision.date_created:%Y-%m-%d %H:%M} UTC"
+            f"Restored the revision of {version.revision.date_created:%Y-%m-%d %H:%M:%S} UTC"
         )
     return post

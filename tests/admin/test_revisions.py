@@ -143,3 +143,79 @@ def test_post_list_and_public_pages_do_not_touch_revisions(
     with CaptureQueriesContext(connection) as public:
         client.get("/")
     assert not any("reversion_" in q["sql"] for q in public.captured_queries)
+
+
+def test_history_rows_read_to_the_second_and_say_what_changed(client_for, editor):
+    tag = TagFactory(name="Rivers")
+    post = PostFactory(title="Before", body="One.\nTwo.", draft=True)
+    post_update(post=post, data={"title": "After", "body": "One.\nTwo!\nThree."}, user=None)
+    post_update(post=post, data={"tags": [tag]}, user=None)
+    page = client_for(editor).get(reverse("admin:blog_post_history", args=[post.pk]))
+    html = page.content.decode()
+    rows = [version.revision.date_created for version in versions(post)]
+    assert all(f"{moment:%H:%M:%S}" in html for moment in rows)  # editor zone is UTC here
+    changed = page.context["rows"]
+    assert [row["changed"] for row in changed] == [
+        "Tags",
+        "Title, body (+2 \u22121 lines)",
+        "First revision",
+    ]
+
+
+def test_compare_shows_only_what_changed(client_for, editor):
+    body = "\n".join(f"Paragraph {n}." for n in range(40))
+    post = PostFactory(title="Same title", body=body, draft=True)
+    post_update(post=post, data={"body": body.replace("Paragraph 20.", "Paragraph XX.")}, user=None)
+    newer, older = versions(post)
+    page = client_for(editor).get(
+        reverse("admin:post_compare", args=[post.pk]), {"a": older.pk, "b": newer.pk}
+    )
+    html = page.content.decode()
+    assert "Same title" not in html.split('class="revision-diff"')[1]  # unchanged field left out
+    assert '<span class="diff-line removed">\u2212 Paragraph 20.</span>' in html
+    assert '<span class="diff-line added">+ Paragraph XX.</span>' in html
+    assert "Paragraph 18." in html and "Paragraph 22." in html  # two lines of context
+    assert "Paragraph 17." not in html and "Paragraph 23." not in html
+    assert html.count('class="diff-line skipped"') == 2
+
+
+def test_restoring_a_published_post_asks_first_and_shows_what_will_change(client_for, editor):
+    post = PostFactory(title="Live title", body="Live body.")
+    post_update(post=post, data={"title": "Newer live title"}, user=None)
+    older = versions(post)[-1]
+    client = client_for(editor)
+    url = reverse("admin:post_restore", args=[post.pk, older.pk])
+    history = client.get(reverse("admin:blog_post_history", args=[post.pk])).content.decode()
+    assert f'href="{url}"' in history  # a link to the question, not a button that restores
+    page = client.get(url)
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "readers see the restored version as soon as you press" in html
+    assert '<th scope="row">Title</th><td>Newer live title</td><td>Live title</td>' in html
+    post.refresh_from_db()
+    assert post.title == "Newer live title"  # asking changed nothing
+    assert client.post(url).status_code == 302
+    post.refresh_from_db()
+    assert post.title == "Live title" and post.state == Post.State.PUBLISHED
+
+
+def test_the_restore_question_says_when_a_published_post_goes_back_to_draft(client_for, editor):
+    post = PostFactory(title="Draft once", draft=True)
+    post_update(post=post, data={"title": "Now live", "status": Post.Status.PUBLISHED}, user=None)
+    html = (
+        client_for(editor)
+        .get(reverse("admin:post_restore", args=[post.pk, versions(post)[-1].pk]))
+        .content.decode()
+    )
+    assert "comes back as a draft: readers will no longer see it" in html
+
+
+def test_nobody_sees_the_restore_question_of_a_post_they_may_not_change(
+    client_for, contributor, author
+):
+    post = PostFactory(author=author, title="Theirs", draft=True)
+    post_update(post=post, data={"title": "Theirs, edited"}, user=None)
+    response = client_for(contributor).get(
+        reverse("admin:post_restore", args=[post.pk, versions(post)[-1].pk])
+    )
+    assert response.status_code in (403, 404)
