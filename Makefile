@@ -19,6 +19,7 @@ help:  ## List the targets
 
 install:  ## Install the runtime dependencies into .venv from uv.lock (not the test tools)
 	@command -v $(UV) >/dev/null || python3 -m pip install --quiet uv
+	@echo "Installing the runtime dependencies into .venv, then the database and demo content…"
 	@$(UV) sync --frozen --no-dev --inexact --quiet
 
 migrate: install  ## Apply database migrations

@@ -41,7 +41,7 @@ class Command(BaseCommand):
                 username=username, email=email, password=password, display_name="Administrator"
             )
             password_line = (
-                f"password '{password}'  (shown only this once: note it)"
+                f"{password}    (shown only this once: note it)"
                 if generated
                 else "the password in DJANGO_SUPERUSER_PASSWORD"
             )
