@@ -28,7 +28,7 @@ from django.utils.text import slugify
 
 from core.admin_guards import GuardedAdminMixin
 
-from .forms import PROFILE_FIELDS, ProfileForm
+from .forms import PROFILE_FIELDS, AdminUserChangeForm, ProfileForm
 from .integration_keys import integration_key_issue, integration_key_revoke
 from .invites import writer_invite
 from .models import IntegrationKey, User
@@ -93,11 +93,12 @@ class RoleForm(forms.Form):
 
 @admin.register(User)
 class UserAdmin(GuardedAdminMixin, DjangoUserAdmin):
+    form = AdminUserChangeForm
     list_display = ["username", "email", "display_name", "role", "is_staff", "is_active"]
     search_fields = ["username", "email", "display_name"]
     fieldsets = [
         *DjangoUserAdmin.fieldsets,
-        ("Public profile", {"fields": ["display_name", "bio"]}),
+        ("Public profile", {"fields": ["display_name", "bio", "avatar"]}),
     ]
     # What an editor sees of a writer: who they are (read only), then their profile.
     writer_fieldsets = [
@@ -214,7 +215,7 @@ class UserAdmin(GuardedAdminMixin, DjangoUserAdmin):
         user = request.user
         if not can_edit_profile(user, user):
             raise PermissionDenied
-        form = ProfileForm(request.POST or None, instance=user)
+        form = ProfileForm(request.POST or None, request.FILES or None, instance=user)
         if request.method == "POST" and form.is_valid():
             if form.has_changed():
                 with transaction.atomic():

@@ -125,18 +125,18 @@ def tag_links_changed(sender, instance, action: str, reverse: bool, pk_set, **kw
         Post.objects.filter(pk__in=pk_set or ()).touch()
 
 
-# `public_name` and the author card's bio.
-BYLINE_FIELDS = ("display_name", "first_name", "last_name", "username", "bio")
+# `public_name` and the author card's bio and avatar.
+BYLINE_FIELDS = ("display_name", "first_name", "last_name", "username", "bio", "avatar")
 
 
-def _byline(user) -> tuple[str, str]:
-    return (user.public_name, user.bio)
+def _byline(user) -> tuple[str, str, str]:
+    return (user.public_name, user.bio, str(user.avatar))
 
 
 @receiver(pre_save, sender=settings.AUTH_USER_MODEL)
 def byline_before(sender, instance, update_fields=None, **kwargs) -> None:
-    """Posts show their author's `public_name` and bio: note them before a save that may
-    change them (a login's `last_login` save never can, and costs nothing)."""
+    """Posts show their author's `public_name`, bio and avatar: note them before a save
+    that may change them (a login's `last_login` save never can, and costs nothing)."""
     instance.byline_was = None
     if instance.pk and (update_fields is None or set(update_fields) & set(BYLINE_FIELDS)):
         stored = sender.objects.filter(pk=instance.pk).first()

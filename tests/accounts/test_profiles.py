@@ -4,8 +4,13 @@ The server decides for every object (`accounts.roles.can_edit_profile`): a write
 has names and bio only; nobody reaches roles, flags or passwords through it.
 """
 
+import io
+import re
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from PIL import Image
 
 from tests.factories import PostFactory
 
@@ -119,3 +124,70 @@ def test_writers_cannot_see_or_edit_another_user(client_for, role, request, othe
 def test_a_signed_out_visitor_gets_the_login_page(client):
     response = client.get(PROFILE)
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def picture(size=(800, 600), kind="PNG", colour=(200, 40, 40)) -> SimpleUploadedFile:
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, kind)
+    return SimpleUploadedFile(f"me.{kind.lower()}", out.getvalue())
+
+
+def test_a_writer_uploads_an_avatar_shown_on_their_card(
+    client_for, author, client, django_capture_on_commit_callbacks
+):
+    post = PostFactory(author=author)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(author).post(
+            PROFILE, {"display_name": "Ada", "bio": "", "avatar": picture()}
+        )
+    assert response.status_code == 302
+    author.refresh_from_db()
+    # Stored re-encoded: a 256-pixel square JPEG named after its content.
+    assert re.fullmatch(r"avatars/[0-9a-f]{24}\.jpg", author.avatar.name)
+    with Image.open(author.avatar.path) as stored:
+        assert (stored.format, stored.size) == ("JPEG", (256, 256))
+    client.logout()
+    card = client.get(post.get_absolute_url()).content.decode()
+    assert f'<img class="avatar" src="{author.avatar.url}"' in card
+    page = client.get(reverse("blog:author", args=[author.username])).content.decode()
+    assert f'src="{author.avatar.url}"' in page
+
+    # Cleared: gone from the card.
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(author).post(PROFILE, {"display_name": "Ada", "bio": "", "avatar-clear": "on"})
+    author.refresh_from_db()
+    assert not author.avatar
+    client.logout()
+    assert 'class="avatar"' not in client.get(post.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize(
+    "upload",
+    [
+        SimpleUploadedFile("me.png", b"<svg xmlns='http://www.w3.org/2000/svg'/>"),
+        "gif",
+        "huge",
+    ],
+)
+def test_avatars_that_are_not_small_jpeg_png_or_webp_are_refused(client_for, author, upload):
+    if upload == "gif":
+        upload = picture(kind="GIF")
+    elif upload == "huge":
+        upload = picture(size=(5000, 4000), kind="PNG")
+    response = client_for(author).post(PROFILE, {"display_name": "A", "avatar": upload})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "JPEG, PNG or WebP" in html or "Upload a valid image" in html
+    author.refresh_from_db()
+    assert not author.avatar
+
+
+def test_an_editor_sets_a_writers_avatar_re_encoded(client_for, editor, contributor):
+    response = client_for(editor).post(
+        change_url(contributor),
+        {"display_name": "", "bio": "", "avatar": picture(size=(300, 900), kind="WEBP")},
+    )
+    assert response.status_code == 302
+    contributor.refresh_from_db()
+    with Image.open(contributor.avatar.path) as stored:
+        assert (stored.format, stored.size) == ("JPEG", (256, 256))
