@@ -2,11 +2,15 @@
 their own public profile from "My profile" and see it on their author page and their
 posts' author card; an Editor edits a writer's; a Contributor cannot open another user.
 
-Screenshots: `profile` (a writer's own profile form) and `profile-editor` (an editor on a
-writer's user page), in `screenshots/` or `BROADSHEET_SCREENSHOTS`.
+Screenshots: `profile` (a writer's own profile form), `profile-author-card` (their post
+with the new card) and `profile-editor` (an editor on a writer's user page), in
+`screenshots/` or `BROADSHEET_SCREENSHOTS`.
 """
 
+from pathlib import Path
+
 import pytest
+from PIL import Image
 
 from tests.browser.shots import shoot
 from tests.browser.test_reader_journey import PASSWORD
@@ -28,11 +32,13 @@ def writers(db):
     return {"cora": cora, "wren": wren, "posts": posts}
 
 
-def edit_own_profile(page, name: str, bio: str) -> None:
+def edit_own_profile(page, name: str, bio: str, avatar: Path | None = None) -> None:
     page.get_by_role("link", name="My profile").click()
     page.wait_for_url("**/admin/accounts/user/profile/")
     page.fill("#id_display_name", name)
     page.fill("#id_bio", bio)
+    if avatar:
+        page.set_input_files("#id_avatar", str(avatar))
     page.get_by_role("button", name="Save profile").click()
     page.wait_for_load_state()
     assert "Your profile is saved" in page.locator(".messagelist").inner_text()
@@ -47,10 +53,12 @@ def reader_sees(page, live_server, username: str, post, name: str, bio: str) -> 
     assert name in card.inner_text() and bio in card.inner_text()
 
 
-def test_profile_editing_per_role(log_in, live_server, writers):
-    # A Contributor: their own profile, from the admin's top bar.
+def test_profile_editing_per_role(log_in, live_server, writers, tmp_path):
+    # A Contributor: their own profile, from the admin's top bar, with a picture.
+    photo = tmp_path / "cora.jpg"
+    Image.new("RGB", (640, 480), (30, 110, 160)).save(photo, "JPEG")
     page = log_in("cora")
-    edit_own_profile(page, "Cora Castellano", "Writes about tides and timetables.")
+    edit_own_profile(page, "Cora Castellano", "Writes about tides and timetables.", photo)
     assert page.locator("#id_display_name").input_value() == "Cora Castellano"
     assert page.locator("#id_is_superuser, #id_groups, #id_email").count() == 0
     shoot(page, "profile", full_page=False)
@@ -62,6 +70,10 @@ def test_profile_editing_per_role(log_in, live_server, writers):
         "Cora Castellano",
         "Writes about tides and timetables.",
     )
+    avatar = page.locator(".author-card img.avatar")
+    assert avatar.evaluate("img => img.complete && img.naturalWidth") == 256
+    avatar.scroll_into_view_if_needed()
+    shoot(page, "profile-author-card", full_page=False)
     # ... and nobody else's: another user's page is refused.
     response = page.goto(f"{live_server.url}/admin/accounts/user/{writers['wren'].pk}/change/")
     assert response.status == 403
