@@ -1,13 +1,16 @@
 """Profile editing per role, in Chromium (issue 29.6): a Contributor and an Author edit
 their own public profile from "My profile" and see it on their author page and their
 posts' author card; an Editor edits a writer's; a Contributor cannot open another user.
+And the password pages a new writer meets (29.11): the invitation, the forgotten password.
 
 Screenshots: `profile` (a writer's own profile form), `profile-author-card` (their post
 with the new card) and `profile-editor` (an editor on a writer's user page), in
 `screenshots/` or `BROADSHEET_SCREENSHOTS`.
 """
 
+import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from PIL import Image
@@ -110,3 +113,44 @@ def test_profile_editing_per_role(log_in, live_server, writers, tmp_path):
         "Writes about tides, timetables and tugboats.",
     )
     page.context.close()
+
+
+def test_an_invited_writer_chooses_a_password_and_lands_in_the_admin(browser, live_server, writers):
+    """Issue 29.11: the invitation's link says "Choose a password" and ends in the admin,
+    signed in; a writer who forgot it finds "forgotten" on the admin's login page."""
+    from django.core import mail
+
+    from accounts.invites import writer_invite
+
+    writer_invite(email="sam@example.com", username="sam", display_name="Sam", role="Author")
+    link = re.search(r"http://\S+/accounts/reset/\S+/", mail.outbox[-1].body).group(0)
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(live_server.url + urlsplit(link).path)
+    assert page.locator("h1").inner_text() == "Choose a password"
+    page.fill("#id_new_password1", "tidal-lantern-4471")
+    page.fill("#id_new_password2", "tidal-lantern-4471")
+    page.get_by_role("button", name="Choose a password").click()
+    page.wait_for_url(f"{live_server.url}/admin/")
+    assert (
+        "Your password is set and you are logged in." in page.locator(".messagelist").inner_text()
+    )
+    page.locator("#logout-form button").click()
+    page.wait_for_load_state()
+
+    # Forgotten: from the admin's login page, the same mail and back into the admin.
+    page.goto(f"{live_server.url}/admin/login/")
+    page.get_by_role("link", name="Forgotten your login credentials?").click()
+    page.fill("#id_email", "sam@example.com")
+    page.get_by_role("button", name="Reset your password").click()
+    page.wait_for_load_state()
+    assert "Check your email" in page.locator("h1").inner_text()
+    link = re.search(r"http://\S+/accounts/reset/\S+/", mail.outbox[-1].body).group(0)
+    page.goto(live_server.url + urlsplit(link).path)
+    assert page.locator("h1").inner_text() == "Choose a new password"
+    page.fill("#id_new_password1", "harbour-lamp-9921")
+    page.fill("#id_new_password2", "harbour-lamp-9921")
+    page.get_by_role("button", name="Choose a new password").click()
+    page.wait_for_url(f"{live_server.url}/admin/")
+    context.close()
