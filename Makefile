@@ -4,26 +4,38 @@ UV ?= uv
 MANAGE := $(UV) run --frozen python manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# `make run`'s absolute links (invitations, review mails, canonical, feeds) and session
+# cookie follow the address the server answers on. 0.0.0.0 (every interface) is reached
+# as 127.0.0.1. A BROADSHEET_SITE_URL in the environment wins.
+RUN_HOST = $(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST))
+# make run needs only the runtime dependencies; `make test` installs the test tools.
+# Both sync inexactly: what `make test` installed stays.
+RUN_MANAGE := $(UV) run --frozen --no-dev python manage.py
 
 .PHONY: help install run test check lint format migrate seed worker beat stack stack-stop bench
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
 
-install:  ## Install Python dependencies into .venv from uv.lock
+install:  ## Install the runtime dependencies into .venv from uv.lock (not the test tools)
 	@command -v $(UV) >/dev/null || python3 -m pip install --quiet uv
-	$(UV) sync --frozen
+	@echo "Installing the runtime dependencies into .venv, then the database and demo content…"
+	@$(UV) sync --frozen --no-dev --inexact --quiet
 
 migrate: install  ## Apply database migrations
-	$(MANAGE) migrate --noinput
+	@$(RUN_MANAGE) migrate --noinput -v 0
 
 seed: migrate  ## Load the demo content (idempotent)
-	$(MANAGE) seed_demo
+	@$(RUN_MANAGE) seed_demo
 
-run: seed  ## Run the site at http://127.0.0.1:8000 on SQLite, tasks in-process
-	$(MANAGE) setup_schedules
-	$(MANAGE) ensure_admin
-	$(MANAGE) runserver $(HOST):$(PORT)
+# Quiet on purpose: the last lines are where to go and how to log in (ensure_admin),
+# then runserver's four (it skips the checks migrate has just run).
+run: export BROADSHEET_SITE_URL ?= http://$(RUN_HOST):$(PORT)
+run: export DJANGO_RUNSERVER_HIDE_WARNING = true
+run: seed  ## Run the site at http://$HOST:$PORT (127.0.0.1:8000) on SQLite, tasks in-process
+	@$(RUN_MANAGE) setup_schedules >/dev/null
+	@$(RUN_MANAGE) ensure_admin
+	@$(RUN_MANAGE) runserver --skip-checks $(HOST):$(PORT)
 
 # pytest-xdist: `auto` is one worker per core. `--dist loadgroup` keeps the groups
 # tests/conftest.py gives (the stack, the browser tests, modules sharing a worker process)

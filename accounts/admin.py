@@ -3,6 +3,11 @@
 Editors (not only superusers) invite writers and change roles; who may is decided by
 `accounts.roles.can_manage_writers`. Editors see the writers' list and these two
 screens, never passwords, permissions or superuser flags.
+
+Profiles: every staff user edits their own public profile on "My profile" (the admin's
+user tools), a form with nothing but `accounts.forms.ProfileForm`; editors edit a
+writer's public profile on the writer's user page. Who may edit whose profile is
+`accounts.roles.can_edit_profile`, asked for every object.
 """
 
 from __future__ import annotations
@@ -23,10 +28,20 @@ from django.utils.text import slugify
 
 from core.admin_guards import GuardedAdminMixin
 
+from .forms import PROFILE_FIELDS, AdminUserChangeForm, ProfileForm
 from .integration_keys import integration_key_issue, integration_key_revoke
 from .invites import writer_invite
 from .models import IntegrationKey, User
-from .roles import AUTHOR, CONTRIBUTOR, EDITOR, ROLES, can_manage_writers, role_of, set_role
+from .roles import (
+    AUTHOR,
+    CONTRIBUTOR,
+    EDITOR,
+    ROLES,
+    can_edit_profile,
+    can_manage_writers,
+    role_of,
+    set_role,
+)
 from .usernames import username_clean, username_free
 
 ROLE_CHOICES = [
@@ -78,11 +93,17 @@ class RoleForm(forms.Form):
 
 @admin.register(User)
 class UserAdmin(GuardedAdminMixin, DjangoUserAdmin):
+    form = AdminUserChangeForm
     list_display = ["username", "email", "display_name", "role", "is_staff", "is_active"]
     search_fields = ["username", "email", "display_name"]
     fieldsets = [
         *DjangoUserAdmin.fieldsets,
-        ("Public profile", {"fields": ["display_name", "bio"]}),
+        ("Public profile", {"fields": ["display_name", "bio", "avatar"]}),
+    ]
+    # What an editor sees of a writer: who they are (read only), then their profile.
+    writer_fieldsets = [
+        (None, {"fields": ["username", "email", "is_active"]}),
+        ("Public profile", {"fields": PROFILE_FIELDS}),
     ]
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["username", "email", "password1", "password2"]}),
@@ -115,10 +136,27 @@ class UserAdmin(GuardedAdminMixin, DjangoUserAdmin):
     def has_view_permission(self, request, obj=None) -> bool:
         return super().has_view_permission(request, obj) or _can_manage(request.user)
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        """Superusers as Django has it; editors on a writer's profile (the fields below)."""
+        if super().has_change_permission(request, obj):
+            return True
+        return obj is not None and can_edit_profile(request.user, obj)
+
     def get_fieldsets(self, request, obj=None):
         if obj is None or request.user.is_superuser:
             return super().get_fieldsets(request, obj)
-        return [(None, {"fields": ["username", "email", "display_name", "is_active"]})]
+        return self.writer_fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None or request.user.is_superuser:
+            return super().get_readonly_fields(request, obj)
+        return ["username", "email", "is_active"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """A writer's own user page is their profile page (it used to be a 403)."""
+        if not request.user.is_superuser and object_id == str(request.user.pk):
+            return HttpResponseRedirect(reverse("admin:accounts_profile"))
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_list_filter(self, request):
         return ["groups", "is_staff", "is_active"] if request.user.is_superuser else ["groups"]
@@ -127,6 +165,11 @@ class UserAdmin(GuardedAdminMixin, DjangoUserAdmin):
 
     def get_urls(self):
         return [
+            path(
+                "profile/",
+                self.admin_site.admin_view(self.profile_view),
+                name="accounts_profile",
+            ),
             path("invite/", self.admin_site.admin_view(self.invite_view), name="accounts_invite"),
             path(
                 "<int:user_id>/role/",
@@ -165,6 +208,30 @@ class UserAdmin(GuardedAdminMixin, DjangoUserAdmin):
             return HttpResponseRedirect(reverse("admin:accounts_user_changelist"))
         return self._screen(
             request, "admin/accounts/user/invite.html", "Invite a writer", form=form
+        )
+
+    def profile_view(self, request):
+        """My profile: the signed-in user's public profile, whatever their role."""
+        user = request.user
+        if not can_edit_profile(user, user):
+            raise PermissionDenied
+        form = ProfileForm(request.POST or None, request.FILES or None, instance=user)
+        if request.method == "POST" and form.is_valid():
+            if form.has_changed():
+                with transaction.atomic():
+                    form.save()
+                    self.log_change(request, user, [{"changed": {"fields": form.changed_data}}])
+            self.message_user(
+                request, "Your profile is saved: readers see it on your posts.", messages.SUCCESS
+            )
+            return HttpResponseRedirect(reverse("admin:accounts_profile"))
+        return self._screen(
+            request,
+            "admin/accounts/user/profile.html",
+            "My profile",
+            form=form,
+            original=user,
+            author_url=reverse("blog:author", args=[user.username]),
         )
 
     def role_view(self, request, user_id: int):

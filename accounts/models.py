@@ -1,4 +1,4 @@
-"""The custom user: unique case-insensitive email, a display name and a short bio."""
+"""The custom user: unique case-insensitive email, a display name, a short bio, an avatar."""
 
 from collections.abc import Iterator
 
@@ -16,6 +16,8 @@ class User(AbstractUser):
     email = models.EmailField("email address", blank=False)
     display_name = models.CharField(max_length=120, blank=True)
     bio = models.TextField(blank=True, max_length=2000)
+    # Stored re-encoded, never as uploaded (accounts/avatars.py).
+    avatar = models.ImageField(upload_to="avatars/", blank=True, max_length=200)
     auth_generation = models.PositiveIntegerField(
         default=0,
         editable=False,

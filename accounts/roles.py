@@ -92,3 +92,16 @@ def is_editor(user) -> bool:
 def can_manage_writers(user) -> bool:
     """May `user` invite writers and change their roles? Editors and superusers."""
     return bool(user.is_authenticated and user.is_active and (user.is_superuser or is_editor(user)))
+
+
+def can_edit_profile(user, target) -> bool:
+    """May `user` change the public profile (names, bio) of `target`?
+
+    Every staff user edits their own; editors edit any writer's, never a superuser's.
+    Roles, flags and passwords are not part of a profile (`accounts.forms.ProfileForm`).
+    """
+    if not (user.is_authenticated and user.is_active and user.is_staff):
+        return False
+    if target.pk == user.pk or user.is_superuser:
+        return True
+    return can_manage_writers(user) and not target.is_superuser

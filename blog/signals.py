@@ -125,23 +125,28 @@ def tag_links_changed(sender, instance, action: str, reverse: bool, pk_set, **kw
         Post.objects.filter(pk__in=pk_set or ()).touch()
 
 
-BYLINE_FIELDS = ("display_name", "first_name", "last_name", "username")  # `public_name`
+# `public_name` and the author card's bio and avatar.
+BYLINE_FIELDS = ("display_name", "first_name", "last_name", "username", "bio", "avatar")
+
+
+def _byline(user) -> tuple[str, str, str]:
+    return (user.public_name, user.bio, str(user.avatar))
 
 
 @receiver(pre_save, sender=settings.AUTH_USER_MODEL)
 def byline_before(sender, instance, update_fields=None, **kwargs) -> None:
-    """Posts show their author's `public_name`: note it before a save that may change it
-    (a login's `last_login` save never can, and costs nothing)."""
+    """Posts show their author's `public_name`, bio and avatar: note them before a save
+    that may change them (a login's `last_login` save never can, and costs nothing)."""
     instance.byline_was = None
     if instance.pk and (update_fields is None or set(update_fields) & set(BYLINE_FIELDS)):
         stored = sender.objects.filter(pk=instance.pk).first()
-        instance.byline_was = stored.public_name if stored else None
+        instance.byline_was = _byline(stored) if stored else None
 
 
 @receiver(post_save, sender=settings.AUTH_USER_MODEL)
 def byline_after(sender, instance, created: bool, **kwargs) -> None:
     was = getattr(instance, "byline_was", None)
-    if not created and was is not None and was != instance.public_name:
+    if not created and was is not None and was != _byline(instance):
         Post.objects.filter(author=instance).touch()
 
 

@@ -12,6 +12,8 @@ urlpatterns = [
     path("", include("blog.urls")),
     # Before admin.site.urls: replaces its "View on site" shortcut with a checked one.
     path("admin/", include("blog.admin.shortcuts")),
+    # The admin login's "Forgotten your password?" link (a name Django's admin looks up).
+    path("admin/password_reset/", include("accounts.admin_urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("api/", include("api.urls")),

@@ -15,3 +15,20 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 # Readers of the demo get the site's 404 page, not Django's technical one (see the module).
 MIDDLEWARE = [*MIDDLEWARE, "blog.middleware.FriendlyNotFoundMiddleware"]  # noqa: F405
+
+# `make run` prints what a newcomer needs (accounts/management/commands/ensure_admin.py),
+# not the in-process tasks' chatter ("Task … succeeded", kombu's "No hostname was
+# supplied" with the memory broker), the login limiter's INFO lines or the reloader's.
+LOGGING = {
+    **LOGGING,  # noqa: F405
+    "loggers": {
+        **LOGGING["loggers"],  # noqa: F405
+        "celery": {"level": "WARNING"},
+        "kombu": {"level": "ERROR"},
+        "axes": {"level": "WARNING"},
+        "django.utils.autoreload": {"level": "WARNING"},
+    },
+}
+# SQLite has no covering indexes: Django says so at every `migrate` (models.W040), and
+# PostgreSQL (production) has them. Nothing to act on here.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]

@@ -25,7 +25,7 @@ def test_ensure_admin_prints_a_generated_password_once(monkeypatch):
     monkeypatch.delenv("DJANGO_SUPERUSER_PASSWORD", raising=False)
     out = StringIO()
     call_command("ensure_admin", stdout=out)
-    password = out.getvalue().split("password '")[1].split("'")[0]
+    password = out.getvalue().split("Password:  ")[1].split()[0]
     assert get_user_model().objects.get(username="admin").check_password(password)
     again = StringIO()
     call_command("ensure_admin", stdout=again)
