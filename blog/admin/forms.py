@@ -80,6 +80,7 @@ class PostAdminForm(forms.ModelForm):
         required=False,
         max_length=1000,
         label="New tags",
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
         help_text="Tags that do not exist yet, separated by commas: they are created and "
         "added to the post.",
     )

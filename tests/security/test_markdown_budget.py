@@ -144,8 +144,7 @@ def test_ampersands_and_angle_brackets_come_out_as_before():
     # The sanitiser runs with these entities swapped for noncharacters (speed); the
     # result must not show it, and a body's own noncharacters cannot pose as them.
     assert render_markdown('a & b < c > d "e" [x](/?a=1&b=2)') == (
-        '<p>a &amp; b &lt; c &gt; d "e" '
-        '<a href="/?a=1&amp;b=2">x</a></p>'
+        '<p>a &amp; b &lt; c &gt; d "e" <a href="/?a=1&amp;b=2">x</a></p>'
     )
     assert render_markdown("\ufdd0\ufdd1 x") == "<p>\ufffd\ufffd x</p>"
 
