@@ -28,6 +28,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from .. import permissions, redirects, slugs
 from ..markdown import validate_renderable
@@ -119,6 +120,13 @@ class PostAdminForm(forms.ModelForm):
             field.help_text = (
                 f"Your time zone: {zone} ({states.zone_name(timezone.now())}). "
                 "Pick a time here, then press “Schedule…”."
+            )
+        excerpt = self.fields.get("excerpt")
+        if excerpt is not None and self.instance.pk and not self.instance.excerpt.strip():
+            # What readers get while it is blank: the start of the body, as last saved.
+            # Escaped: the admin shows help texts as HTML, and a body's text may hold `<`.
+            excerpt.help_text = format_html(
+                "{} Readers now see: “{}”", excerpt.help_text, self.instance.summary
             )
         if not permissions.can_name_new_tags(self.request.user):
             self.fields.pop("new_tags", None)

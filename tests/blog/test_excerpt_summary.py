@@ -63,7 +63,13 @@ def test_the_admin_form_shows_the_written_excerpt_blank(client_for, author):
     post = PostFactory(author=author, body=FIRST, excerpt="")
     form_page = client_for(author).get(change_url(post))
     assert form_page.context["adminform"].form["excerpt"].value() == ""
-    assert "kept up to date with it" in form_page.content.decode()  # the help text
+    html = form_page.content.decode()
+    assert "kept up to date with it" in html  # the help text
+    assert f"Readers now see: “{FIRST}”" in html
+    post.body = "Fish `<b>` & chips"  # text that looks like a tag: shown, not obeyed
+    post.save()
+    html = client_for(author).get(change_url(post)).content.decode()
+    assert "Readers now see: “Fish &lt;b&gt; &amp; chips”" in html
 
 
 def test_search_finds_the_summary(client):
