@@ -28,7 +28,7 @@ def test_the_banner_names_who_saved_when_and_what_differs(client, client_for, au
     assert "while you were editing" in banner and "your changes were not saved" in banner
     assert "Their version and yours differ in: Title, Body." in banner
     assert "Tide tables (checked)" in banner  # their title beside the writer's
-    assert '<span class="diff-line removed">− High at noon.</span>' in banner
+    assert '<span class="diff-line removed">\u2212 High at noon.</span>' in banner
     assert '<span class="diff-line added">+ High at half past twelve.</span>' in banner
     assert "Low at six." not in banner  # unchanged lines are left out
     history = reverse("admin:blog_post_history", args=[post.pk])
