@@ -5,9 +5,10 @@ Until now a blank excerpt was filled in at the first save and frozen there. From
 save (`Post.derive`). This migration:
 
 1. adds `summary`;
-2. re-renders every body with the current Markdown pipeline (`blog.markdown.render`:
-   no `rel="nofollow"` on editors' links any more), in batches, without moving
-   `updated_at` (as `manage.py render_posts` does);
+2. re-renders the bodies that have links with the current Markdown pipeline
+   (`blog.markdown.render`: no `rel="nofollow"` on editors' links any more), in
+   batches, without moving `updated_at` (as `manage.py render_posts` does for all);
+   a body without links renders as before, so it is not rendered again;
 3. blanks the excerpts that were filled in automatically, so that they follow the body
    from now on: an excerpt is blanked only when it is exactly what the body it was
    stored with gives (`excerpt_from` of the stored HTML, or of the fresh one). Any other
@@ -20,6 +21,7 @@ Backwards, blank excerpts get their summary back, so nothing readers saw is lost
 from django.db import migrations, models
 
 BATCH = 500
+OLD_REL = 'rel="noopener noreferrer nofollow"'  # what the sanitiser put on every link
 
 
 def _batches(Post, fields):
@@ -39,13 +41,15 @@ def rerender_and_summarise(apps, schema_editor) -> None:
     fields = ["body", "body_html", "excerpt", "summary"]
     for batch in _batches(Post, fields):
         for post in batch:
-            stored = post.body_html
-            rendering = logged(render(post.body))
-            post.body_html = rendering.html
+            stored = excerpt_from(post.body_html)
+            fresh = stored
+            if OLD_REL in post.body_html:
+                rendering = logged(render(post.body))
+                post.body_html, fresh = rendering.html, rendering.excerpt
             written = post.excerpt.strip()
-            if written and written in (excerpt_from(stored), rendering.excerpt):
+            if written and written in (stored, fresh):
                 post.excerpt = written = ""  # filled in automatically: follow the body
-            post.summary = written or rendering.excerpt
+            post.summary = written or fresh
         Post.objects.bulk_update(batch, fields)  # bulk: `updated_at` stays as it was
 
 
