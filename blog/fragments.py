@@ -42,7 +42,7 @@ from core.origin import site_origin, site_url
 from pagecache.counts import CachedValues, read_cached, remember
 
 from .context_processors import site
-from .markdown import table_of_contents
+from .markdown import nested_contents, table_of_contents
 from .models import Post
 from .permissions import can_view
 from .selectors import adjacent_posts, busiest_categories, related_posts
@@ -202,7 +202,7 @@ def post_context(post: Post, canonical_url: str) -> dict:
         "post": post,
         "preview": not post.is_public,
         "canonical_url": canonical_url,
-        "toc": headings if len(headings) >= TOC_MIN_HEADINGS else [],
+        "toc": nested_contents(headings) if len(headings) >= TOC_MIN_HEADINGS else [],
         "previous_post": previous_post,
         "next_post": next_post,
         "related_posts": related_posts(post) if post.is_public else [],
@@ -211,7 +211,7 @@ def post_context(post: Post, canonical_url: str) -> dict:
         "@context": "https://schema.org",
         "@type": "BlogPosting",
         "headline": post.title,
-        "description": post.excerpt,
+        "description": post.summary,
         "datePublished": post.published_at.isoformat() if post.published_at else None,
         "dateModified": post.updated_at.isoformat(),
         "author": {

@@ -16,6 +16,11 @@ Forms and the API refuse such a body with `validate_renderable` (the writer is t
 can simplify it); the shell and importers store the plain rendering.
 `bench/markdown_pathological.py` measures the worst case, budget and fallback included.
 
+Links: what editors and writers link to is followed, so post bodies carry no `rel` at
+all (no link can open a new window: `target` is not allowed). Text written by readers
+(comments) is rendered with `reader_content=True`: its links to other sites get
+`rel="nofollow ugc"`, the convention search engines read as "not vouched for".
+
 Extension point: other apps add markdown-it plugins with `register_plugin()` (images,
 say, rewriting `![alt](image:42)` tokens). Plugins run before sanitising, so whatever
 they emit must also pass `ALLOWED_TAGS` / `ALLOWED_ATTRIBUTES`.
@@ -33,6 +38,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 import nh3
 from django.core.exceptions import ValidationError
@@ -45,6 +51,8 @@ from pygments import format as pygments_format
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
+
+from core.origin import site_origin
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
@@ -138,11 +146,18 @@ class RefusedBody(Exception):
         self.message, self.code = message, code
 
 
-def render(source: str, *, budget_seconds: float = RENDER_BUDGET_SECONDS) -> Rendering:
+def render(
+    source: str,
+    *,
+    reader_content: bool = False,
+    budget_seconds: float = RENDER_BUDGET_SECONDS,
+) -> Rendering:
     """Render Markdown to HTML that is safe to show to any reader, with its excerpt, all
     within one budget: parsing, plugins, the nesting check, sanitising and the excerpt.
 
-    `budget_seconds` is for benchmarks (`math.inf` measures the parser unbounded).
+    `reader_content`: text a reader wrote (a comment), whose links to other sites get
+    `rel="nofollow ugc"`; posts' links (False) are followed. `budget_seconds` is for
+    benchmarks (`math.inf` measures the parser unbounded).
     """
     original, source = source, _without_placeholders(source)
     # The cyclic garbage collector waits until the render is done: a full collection
@@ -158,7 +173,7 @@ def render(source: str, *, budget_seconds: float = RENDER_BUDGET_SECONDS) -> Ren
         if markup_depth(html, stop_after=MAX_NESTING_DEPTH) > MAX_NESTING_DEPTH:
             raise RefusedBody(TOO_DEEP_MESSAGE)
         budget.expect(len(html) * _COST_PER_HTML_CHAR)
-        html = _sanitise(html)
+        html = _sanitise(html, reader_content=reader_content)
         return Rendering(html, True, excerpt_from(html), original)
     except _OverBudget:
         problem = TOO_COMPLEX_MESSAGE
@@ -168,7 +183,7 @@ def render(source: str, *, budget_seconds: float = RENDER_BUDGET_SECONDS) -> Ren
         _budget.reset(token)
         if collecting:
             gc.enable()
-    html = _sanitise(_plain_html(source))
+    html = _sanitise(_plain_html(source), reader_content=reader_content)
     return Rendering(html, False, excerpt_from(html), original, problem)
 
 
@@ -262,6 +277,20 @@ def table_of_contents(html: str) -> list[dict[str, str | int]]:
         {"level": int(level), "id": anchor, "title": plain_text(inner)}
         for level, anchor, inner in _HEADING.findall(html)
     ]
+
+
+def nested_contents(headings: list[dict]) -> list[dict]:
+    """`table_of_contents()` as a tree: each h2 with its h3s in `children`, so the page
+    draws lists within lists and numbers each level on its own ("1, 2" with "1.1"
+    under 1, not "1, ◦, 3"). An h3 before the first h2 stands at the top level."""
+    tree: list[dict] = []
+    for heading in headings:
+        item = {**heading, "children": []}
+        if heading["level"] > 2 and tree and tree[-1]["level"] == 2:
+            tree[-1]["children"].append(item)
+        else:
+            tree.append(item)
+    return tree
 
 
 def _slugify(title: str) -> str:
@@ -568,15 +597,46 @@ def _clean(html: str, **options) -> str:
     return html
 
 
-def _sanitise(html: str) -> str:
-    return _clean(
+def _sanitise(html: str, *, reader_content: bool = False) -> str:
+    html = _clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=ALLOWED_URL_SCHEMES,
-        link_rel="noopener noreferrer nofollow",
+        link_rel=None,  # followed; `rel` is not an allowed attribute, so none is left
         filter_style_properties={"text-align"},
     ).strip()
+    return _unvouched_links(html) if reader_content else html
+
+
+# A link's start tag as the sanitiser writes it: attributes double-quoted, `"` escaped.
+_LINK_START = re.compile(r'<a((?: [a-z-]+="[^"]*+")*+)>')
+_HREF = re.compile(r' href="([^"]*+)"')
+UNVOUCHED_REL = "nofollow ugc"
+
+
+def _unvouched_links(html: str) -> str:
+    """`rel="nofollow ugc"` on every link of sanitised HTML that leads to another site.
+
+    A linear pass over the sanitiser's own output (well-formed, quoted, no `rel` left),
+    so it covers links written as Markdown and as raw HTML alike."""
+
+    def mark(match: re.Match) -> str:
+        href = _HREF.search(match[1])
+        if href is None or not is_external(html_lib.unescape(href[1])):
+            return match[0]
+        return f'<a{match[1]} rel="{UNVOUCHED_REL}">'
+
+    return _LINK_START.sub(mark, html)
+
+
+def is_external(url: str) -> bool:
+    """Whether `url` leads off the site: a web address on another host than the site's
+    origin (`BROADSHEET_SITE_URL`). Paths, fragments and `mailto:` stay on the site."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("", "http", "https") or not parts.netloc:
+        return False
+    return (parts.hostname or "") != (urlsplit(site_origin()).hostname or "")
 
 
 def _plain_html(source: str) -> str:

@@ -114,10 +114,11 @@ SEARCH_CONFIG = "english"  # PostgreSQL text-search configuration: stemming, sto
 
 
 def search_document() -> SearchVector:
-    """What full-text search matches: the title first, then the excerpt, then the body."""
+    """What full-text search matches: the title first, then the summary (the written
+    excerpt, or the start of the body), then the body."""
     return (
         SearchVector("title", weight="A", config=SEARCH_CONFIG)
-        + SearchVector("excerpt", weight="B", config=SEARCH_CONFIG)
+        + SearchVector("summary", weight="B", config=SEARCH_CONFIG)
         + SearchVector("body", weight="C", config=SEARCH_CONFIG)
     )
 
@@ -161,7 +162,7 @@ class PostQuerySet(models.QuerySet):
         if connection.vendor == "postgresql":
             self.update(search_vector=search_document())
         elif connection.vendor == "sqlite":
-            for post in self.only("title", "excerpt", "body"):
+            for post in self.only("title", "summary", "body"):
                 search_sqlite.index_post(post)
 
     def public(self) -> PostQuerySet:
@@ -242,9 +243,15 @@ class Post(models.Model):
         related_name="+",
         help_text="Shown at the top of the post, in listings and when the post is shared.",
     )
+    # What the writer typed, as typed: blank means "take it from the body", on every save.
     excerpt = models.TextField(
-        blank=True, max_length=500, help_text="Left blank, taken from the start of the body."
+        blank=True,
+        max_length=500,
+        help_text="Left blank, taken from the start of the body (and kept up to date with it).",
     )
+    # What readers get (meta description, social cards, JSON-LD, listings, the API's
+    # `excerpt`): the written excerpt, else the start of the current body (`derive`).
+    summary = models.TextField(blank=True, editable=False, default="")
     body = models.TextField(max_length=MAX_BODY_LENGTH, help_text="Markdown.")
     body_html = models.TextField(editable=False, default="")
     reading_minutes = models.PositiveIntegerField(editable=False, default=1)
@@ -289,8 +296,8 @@ class Post(models.Model):
     # Columns save() derives from others: a save limited to `update_fields` (the API's
     # PATCH) writes the derived columns of the fields it names, and `updated_at`.
     DERIVED_FIELDS = {
-        "body": ("body_html", "reading_minutes", "excerpt"),
-        "excerpt": ("excerpt",),
+        "body": ("body_html", "reading_minutes", "summary"),
+        "excerpt": ("summary",),
         "status": ("published_at", "announced_at", "first_public_at"),
         "published_at": ("announced_at", "first_public_at"),
     }
@@ -375,7 +382,8 @@ class Post(models.Model):
     def derive(self, *, stored: PostSnapshot | None, body_changed: bool = True) -> None:
         """Set the columns derived from the others: the one place for each rule.
 
-        Rendered HTML, reading time and excerpt from the body; the publication time of a
+        Rendered HTML and reading time from the body; the summary readers see from the
+        written excerpt, or from the current body when it is blank; the publication time of a
         post published without one; `first_public_at` once it is public; `announced_at`
         cleared while hidden, and the database's bookkeeping (`stored`, the row before
         this write) kept over a stale copy. `save()` and the bulk path
@@ -390,13 +398,15 @@ class Post(models.Model):
                 self.first_public_at = stored.published_at
         # The body is rendered once per write, inside one budget (excerpt included), and
         # not at all by a save limited to fields other than the body (a title PATCH).
-        excerpt = None
+        derived = None
         if body_changed:
             rendering = self._body_rendering()
-            self.body_html, excerpt = rendering.html, rendering.excerpt
+            self.body_html, derived = rendering.html, rendering.excerpt
             self.reading_minutes = reading_minutes(self.body)
-        if not self.excerpt.strip():
-            self.excerpt = excerpt if excerpt is not None else excerpt_from(self.body_html)
+        # The written excerpt is never filled in: a blank one stays blank, so the summary
+        # follows the body through every later edit.
+        written = self.excerpt.strip()
+        self.summary = written or (derived if derived is not None else excerpt_from(self.body_html))
         if self.status == self.Status.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()
         if self.is_public and self.first_public_at is None:

@@ -91,6 +91,16 @@ def can_review(user) -> bool:
     return is_editor(user)
 
 
+def can_name_new_tags(user) -> bool:
+    """May `user` create a tag by naming it on their post (the post form's "New tags")?
+
+    Every writer: a tag is a word a post is filed under, and a writer should not have to
+    wait for an editor to add one. Renaming, merging and deleting stay with whoever may
+    manage tags (`can_manage_filing(user, "tag")`).
+    """
+    return is_writer(user) or is_editor(user)
+
+
 def can_manage_filing(user, model_name: str) -> bool:
     """May `user` add, rename or delete categories (``"category"``) or tags (``"tag"``)?
 

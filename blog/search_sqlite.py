@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from .models import Post, PostQuerySet
 
 TABLE = "blog_post_fts"
-# bm25 weights of title, excerpt and body: the same order as PostgreSQL's A, B, C.
+# bm25 weights of title, summary (in the FTS column "excerpt") and body: the same order
+# as PostgreSQL's A, B, C.
 WEIGHTS = (10.0, 4.0, 1.0)
 _WORD = re.compile(r"\w+")
 
@@ -32,7 +33,7 @@ def index_post(post: Post) -> None:
         cursor.execute(f"DELETE FROM {TABLE} WHERE rowid = %s", [post.pk])  # noqa: S608
         cursor.execute(
             f"INSERT INTO {TABLE} (rowid, title, excerpt, body) VALUES (%s, %s, %s, %s)",  # noqa: S608
-            [post.pk, post.title, post.excerpt, post.body],
+            [post.pk, post.title, post.summary, post.body],
         )
 
 

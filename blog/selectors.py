@@ -116,7 +116,7 @@ def search_posts(queryset: PostQuerySet, query: str) -> PostQuerySet:
     if connection.vendor == "sqlite":
         return search_sqlite.search(queryset, query)
     return queryset.filter(
-        Q(title__icontains=query) | Q(excerpt__icontains=query) | Q(body__icontains=query)
+        Q(title__icontains=query) | Q(summary__icontains=query) | Q(body__icontains=query)
     )
 
 

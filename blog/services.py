@@ -7,6 +7,7 @@
     post_delete(post=post, user=editor)
     post_bulk_create(posts=[...], tag_ids=[...])  # importers: derived fields, events, search
     post_bulk_update(posts=[...], fields=[...], tag_ids=[...])
+    tags_named(names=["Tide tables", "kelp"])   # a writer's new tags, created if missing
 
 The admin, the API, revision restore and the importers call these, so each rule has one
 home: the derived columns in `Post.derive` (called by `Post.save` and by the bulk path
@@ -48,6 +49,7 @@ __all__ = [
     "post_publish",
     "post_unpublish",
     "post_update",
+    "tags_named",
 ]
 
 
@@ -258,6 +260,17 @@ def post_bulk_update(
     Post.objects.filter(pk__in=[post.pk for post in posts]).index_for_search()
     _send_update_events(posts, before, user=None, tags_changed=tag_ids is not None)
     return posts
+
+
+def tags_named(*, names: Sequence[str]) -> list[Tag]:
+    """The tags called `names` (in any letter case), creating the missing ones with the
+    one slug rule (`Tag.objects.get_or_create_named`, `blog.slugs`); in the order given,
+    each once. Who may name new tags is `blog.permissions.can_name_new_tags`'s to say."""
+    tags: dict[int, Tag] = {}
+    for name in names:
+        tag = Tag.objects.get_or_create_named(name)
+        tags.setdefault(tag.pk, tag)
+    return list(tags.values())
 
 
 # --- one write's parts -----------------------------------------------------------------

@@ -407,7 +407,7 @@ class _Importer:
             "title": record.title.strip(),
             "body": source,
             "body_html": html,
-            "excerpt": record.excerpt.strip() or derived_excerpt,
+            "excerpt": record.excerpt.strip(),  # blank: derived from the body (`summary`)
             "reading_minutes": minutes,
             "status": record.status,
             "published_at": published_at,

@@ -5,6 +5,15 @@ Two people editing one post: the form carries the version it was drawn from
 between, and the writer's text stays in the form. Pressing a button again then saves
 over it on purpose (the other version stays in the history).
 
+When that is the form's only error, the page says so in a banner of its own (not
+"Please correct the error below.": the writer made none), with the fields where the
+stored version and theirs differ, line by line (`Conflict`).
+
+Writers file a post under tags that do not exist yet by naming them in "New tags"
+(comma-separated): they are created with the post (`blog.services.tags_named`), for
+whoever `blog.permissions.can_name_new_tags` allows; editors still rename and merge
+tags in the tag admin.
+
 The status is never a field the writer sets by hand: the button pressed (`_action`, see
 `blog.admin.states`) decides it, and `blog.permissions` decides whether that button is
 the writer's to press. A form posted without a button keeps the stored status.
@@ -12,17 +21,51 @@ the writer's to press. A form posted without a button keeps the stored status.
 
 from __future__ import annotations
 
+import difflib
+from dataclasses import dataclass, field
+
 from django import forms
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from .. import permissions, redirects, slugs
 from ..markdown import validate_renderable
-from ..models import Post
-from ..services import StaleVersion, post_lock
+from ..models import Post, Tag
+from ..services import StaleVersion, post_lock, tags_named
 from . import states
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+# Fields a conflict compares, in the order the form shows them.
+COMPARED_FIELDS = ["title", "body", "excerpt", "cover_image", "category", "tags"]
+COMPARED_FIELDS += ["published_at", "slug", "author"]
+TEXT_FIELDS = {"title", "body", "excerpt", "slug"}
+
+
+@dataclass
+class FieldDifference:
+    """One field where the stored version and the writer's differ. `lines` (text fields):
+    `(kind, line)` with kind "removed" (only theirs), "added" (only yours) or "gap"."""
+
+    label: str
+    theirs: str = ""
+    yours: str = ""
+    lines: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Conflict:
+    """Someone saved the post while the writer edited it: who, when, what differs."""
+
+    who: str
+    when: str
+    history_url: str
+    differences: list[FieldDifference]
+
+    @property
+    def labels(self) -> str:
+        return ", ".join(difference.label for difference in self.differences)
 
 
 class PostAdminForm(forms.ModelForm):
@@ -34,6 +77,14 @@ class PostAdminForm(forms.ModelForm):
     )
 
     version = forms.CharField(required=False, widget=forms.HiddenInput)
+    new_tags = forms.CharField(
+        required=False,
+        max_length=1000,
+        label="New tags",
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
+        help_text="Tags that do not exist yet, separated by commas: they are created and "
+        "added to the post.",
+    )
     note = forms.CharField(
         required=False,
         max_length=2000,
@@ -70,9 +121,33 @@ class PostAdminForm(forms.ModelForm):
                 f"Your time zone: {zone} ({states.zone_name(timezone.now())}). "
                 "Pick a time here, then press “Schedule…”."
             )
+        excerpt = self.fields.get("excerpt")
+        if excerpt is not None and self.instance.pk and not self.instance.excerpt.strip():
+            # What readers get while it is blank: the start of the body, as last saved.
+            # Escaped: the admin shows help texts as HTML, and a body's text may hold `<`.
+            excerpt.help_text = format_html(
+                "{} Readers now see: “{}”", excerpt.help_text, self.instance.summary
+            )
+        if not permissions.can_name_new_tags(self.request.user):
+            self.fields.pop("new_tags", None)
         self.action: states.Action | None = None
         self.status = self.instance.status
         self.published_at = self.instance.published_at
+        self.conflict: Conflict | None = None
+
+    def clean_new_tags(self) -> list[str]:
+        """The names typed, each once (in any letter case), spaces tidied."""
+        limit = Tag._meta.get_field("name").max_length
+        names: dict[str, str] = {}
+        for part in self.cleaned_data.get("new_tags", "").split(","):
+            name = " ".join(part.split())
+            if len(name) > limit:
+                raise forms.ValidationError(
+                    f"“{name}” is too long: tags have at most {limit} characters."
+                )
+            if name:
+                names.setdefault(name.casefold(), name)
+        return list(names.values())
 
     def clean_body(self) -> str:
         body = self.cleaned_data.get("body", "")
@@ -123,6 +198,12 @@ class PostAdminForm(forms.ModelForm):
             )
             self.data = self.data.copy()
             self.data["version"] = stale.version  # pressing again saves over it, on purpose
+            self.conflict = Conflict(
+                who=name,
+                when=states.format_moment(stale.updated_at),
+                history_url=reverse("admin:blog_post_history", args=[post.pk]),
+                differences=self._differences(Post.objects.get(pk=post.pk)),
+            )
             raise forms.ValidationError(
                 f"{name} saved this post at {states.format_moment(stale.updated_at)} while "
                 "you were editing, so your changes were not saved. Your text is still below. "
@@ -131,12 +212,37 @@ class PostAdminForm(forms.ModelForm):
                 code="stale",
             ) from None
 
+    def _differences(self, theirs: Post) -> list[FieldDifference]:
+        """The fields where the stored post and this form differ (text: line by line)."""
+        differences = []
+        for name in COMPARED_FIELDS:
+            if name not in self.cleaned_data:
+                continue  # not on this writer's form, or not valid: nothing to compare
+            stored, typed = getattr(theirs, name), self.cleaned_data[name]
+            if name == "tags":
+                stored = sorted(theirs.tags.all(), key=lambda tag: tag.name)
+                typed = sorted(typed, key=lambda tag: tag.name)
+            if _shown(stored) == _shown(typed):
+                continue
+            difference = FieldDifference(
+                label=str(self.fields[name].label or name).capitalize(),
+                theirs=_shown(stored),
+                yours=_shown(typed),
+            )
+            if name in TEXT_FIELDS:
+                difference.lines = _changed_lines(difference.theirs, difference.yours)
+            differences.append(difference)
+        return differences
+
     def post_data(self) -> dict:
         """What this form writes, for `blog.services`: its fields, with the status and
-        publication time the pressed button means."""
+        publication time the pressed button means, and the tags named in "New tags"
+        (created now: call it once, when the form is saved)."""
         fields = PostAdminForm.Meta.fields  # the post's own (the admin's subclass adds more)
         data = {name: self.cleaned_data[name] for name in fields if name in self.cleaned_data}
         data.update(status=self.status, published_at=self.published_at)
+        if names := self.cleaned_data.get("new_tags"):
+            data["tags"] = [*data.get("tags", ()), *tags_named(names=names)]
         return data
 
     def save(self, commit: bool = True) -> Post:
@@ -175,3 +281,29 @@ class SlugOwnerForm(forms.ModelForm):
 
     def clean_slug(self) -> str:
         return reserved_slug_refused(self.instance, self.cleaned_data.get("slug", ""))
+
+
+def _shown(value) -> str:
+    """A field's value as the conflict banner shows it."""
+    if value is None:
+        return "(none)"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value) or "(none)"
+    if hasattr(value, "tzinfo"):
+        return states.format_moment(value)
+    return str(value)
+
+
+def _changed_lines(theirs: str, yours: str) -> list[tuple[str, str]]:
+    """The lines only one side has, in order, a gap marking unchanged lines between."""
+    old, new = theirs.splitlines(), yours.splitlines()
+    lines: list[tuple[str, str]] = []
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            if lines:
+                lines.append(("gap", "…"))
+            continue
+        lines += [("removed", line) for line in old[i1:i2]]
+        lines += [("added", line) for line in new[j1:j2]]
+    return lines[:-1] if lines and lines[-1][0] == "gap" else lines

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import IntegrityError
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
@@ -81,6 +82,11 @@ class AuthorFilter(admin.SimpleListFilter):
 
 ACTION_MESSAGES = {
     states.SAVE_DRAFT.name: "Draft saved.",
+    states.SAVE_CHANGES.name: "Changes saved. Still in review: it stays in the editors' queue.",
+    states.WITHDRAW.name: (
+        "Withdrawn from review: back to draft, out of the editors' queue. "
+        "Submit it again when it is ready."
+    ),
     states.SUBMIT.name: "Submitted for review: the editors have been told.",
     states.PUBLISH.name: "Published: readers can see it now.",
     states.UPDATE.name: "Changes saved.",
@@ -95,7 +101,7 @@ class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
     list_display = ["title", "state_column", "when", "author_name", "category"]
     list_filter = [ReviewFilter, StateFilter, "category", "tags", AuthorFilter]
     list_select_related = ["author", "category"]
-    search_fields = ["title", "excerpt", "body"]
+    search_fields = ["title", "summary", "body"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["category", "tags", "cover_image"]  # images: the library's picker
@@ -103,7 +109,10 @@ class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
     list_per_page = 50
     fieldsets = [
         (None, {"fields": ["title", "body", "version"]}),
-        ("Summary and filing", {"fields": ["excerpt", "cover_image", "category", "tags"]}),
+        (
+            "Summary and filing",
+            {"fields": ["excerpt", "cover_image", "category", "tags", "new_tags"]},
+        ),
         ("Publication", {"fields": ["published_at", "slug", "author"]}),
     ]
 
@@ -155,6 +164,11 @@ class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
             editor_zone=str(zones.editor_zone(request)),
             zone_field=zones.FIELD,
         )
+        form = context["adminform"].form
+        if form.conflict is not None and _only_error_is_the_conflict(form):
+            # Not "Please correct the error below.": the writer made none. The banner
+            # (change_form.html) says who saved, when, and what differs.
+            context.update(errors=[], conflict=form.conflict)
         extensions = self.extensions
         for extension in extensions:
             context.update(extension.change_form_context(request, obj, add))
@@ -201,6 +215,8 @@ class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
             hidden.add("author")  # only editors file posts under someone else's name
         if not permissions.can_publish(request.user):
             hidden.add("published_at")
+        if not permissions.can_name_new_tags(request.user):
+            hidden.add("new_tags")
         fieldsets = [
             (name, {**opts, "fields": [f for f in opts["fields"] if f not in hidden]})
             for name, opts in super().get_fieldsets(request, obj)
@@ -322,6 +338,13 @@ class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
                     services.post_unpublish(post=post, user=request.user)
                 done += 1
         return done
+
+
+def _only_error_is_the_conflict(form: PostAdminForm) -> bool:
+    errors = form.errors.as_data()
+    return list(errors) == [NON_FIELD_ERRORS] and [e.code for e in errors[NON_FIELD_ERRORS]] == [
+        "stale"
+    ]
 
 
 class UniqueNameRaceMixin:

@@ -33,6 +33,9 @@ class Action:
 
 
 SAVE_DRAFT = Action("draft", "Save draft", Post.Status.DRAFT)
+# In review, saving keeps it there: leaving the queue is its own, named button.
+SAVE_CHANGES = Action("save", "Save changes", None)
+WITHDRAW = Action("withdraw", "Withdraw from review", Post.Status.DRAFT)
 SUBMIT = Action("review", "Submit for review", Post.Status.REVIEW, primary=True)
 PUBLISH = Action("publish", "Publish now", Post.Status.PUBLISHED, primary=True)
 SCHEDULE = Action("schedule", "Schedule…", Post.Status.PUBLISHED)
@@ -40,16 +43,32 @@ UPDATE = Action("update", "Update", None, primary=True)
 UNPUBLISH = Action("unpublish", "Unpublish", Post.Status.DRAFT)
 RETURN = Action("return", "Return to writer", Post.Status.DRAFT)
 
-ACTIONS = {a.name: a for a in (SAVE_DRAFT, SUBMIT, PUBLISH, SCHEDULE, UPDATE, UNPUBLISH, RETURN)}
+ACTIONS = {
+    action.name: action
+    for action in (
+        SAVE_DRAFT, SAVE_CHANGES, SUBMIT, PUBLISH, SCHEDULE, UPDATE, UNPUBLISH, WITHDRAW, RETURN
+    )
+}  # fmt: skip
 
 
 def available_actions(user, post: Post | None) -> list[Action]:
-    """The buttons `user` gets on `post` (None: a new post), in the order shown."""
+    """The buttons `user` gets on `post` (None: a new post), in the order shown.
+
+    A post in review stays in review when its writer or an editor saves it ("Save
+    changes"); it leaves the queue only by a button that says so: "Withdraw from review"
+    (its writer, or an editor; back to draft, no one is mailed) or an editor's "Return to
+    writer" (with a note the writer is mailed).
+    """
     state = post.state if post is not None and post.pk else State.DRAFT
     publisher = permissions.can_publish(user)
-    if state in (State.DRAFT, State.IN_REVIEW):
-        actions = [SAVE_DRAFT, *((PUBLISH, SCHEDULE) if publisher else (SUBMIT,))]
-        if state == State.IN_REVIEW and permissions.can_review(user):
+    if state == State.DRAFT:
+        return [SAVE_DRAFT, *((PUBLISH, SCHEDULE) if publisher else (SUBMIT,))]
+    if state == State.IN_REVIEW:
+        reviewer = permissions.can_review(user)
+        actions = [SAVE_CHANGES, *((PUBLISH, SCHEDULE) if publisher else ())]
+        if reviewer or post.author_id == user.pk:
+            actions.append(WITHDRAW)
+        if reviewer:
             actions.append(RETURN)
         return actions
     if not publisher:

@@ -22,6 +22,7 @@ from api.serializers import StrictModelSerializer
 from api.strict import (
     ListOfReferencesMixin,
     ManyReferencesField,
+    StrictCharField,
     StrictDateTimeField,
     StrictPrimaryKeyRelatedField,
     StrictSlugField,
@@ -174,7 +175,35 @@ class CoverImageSerializer(serializers.Serializer):
         return site_url(url) if url.startswith("/") else url
 
 
+class ExcerptField(StrictCharField):
+    """`excerpt`: read, what readers get (the written excerpt, else the start of the
+    current body: `Post.summary`); written, the writer's own excerpt ("" = from the body).
+
+    Sending back the excerpt a GET gave, while it comes from the body, keeps it derived:
+    a read-modify-write of another field must not freeze it (`written_excerpt` tells the
+    two apart)."""
+
+    def get_attribute(self, instance):
+        return (
+            instance.summary if getattr(instance, "pk", None) else super().get_attribute(instance)
+        )
+
+
 class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
+    excerpt = ExcerptField(
+        max_length=Post._meta.get_field("excerpt").max_length,
+        allow_blank=True,
+        required=False,
+        help_text=(
+            "What readers see: the written excerpt, or else the start of the body, kept up "
+            'to date with it. Write "" to have it taken from the body.'
+        ),
+    )
+    written_excerpt = serializers.CharField(
+        source="excerpt",
+        read_only=True,
+        help_text='The excerpt as the writer wrote it; "" when it is taken from the body.',
+    )
     slug = StrictSlugField(
         max_length=Post._meta.get_field("slug").max_length,
         required=False,
@@ -215,7 +244,8 @@ class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
     class Meta:
         model = Post
         fields = [
-            "id", "title", "slug", "url", "excerpt", "body", "body_html", "status", "state",
+            "id", "title", "slug", "url", "excerpt", "written_excerpt", "body", "body_html",
+            "status", "state",
             "author", "category", "category_id", "tags", "cover_image", "cover_image_id",
             "reading_minutes", "published_at", "created_at", "updated_at", "changed_at",
         ]  # fmt: skip
@@ -231,6 +261,12 @@ class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
         if refusal:  # taken, or old links lead elsewhere from it: a conflict, a 409
             raise ValidationError(refusal, code="unique")
         return slug
+
+    def validate_excerpt(self, excerpt: str) -> str:
+        post = self.instance
+        if post is not None and not post.excerpt.strip() and excerpt.strip() == post.summary:
+            return ""  # the derived excerpt, sent back as read: it stays derived
+        return excerpt
 
     def validate_body(self, body: str) -> str:
         # A 400 naming `body`, rather than a plain-text post; the rendering is kept for

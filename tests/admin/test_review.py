@@ -65,9 +65,10 @@ def test_editor_publishes_or_schedules_from_review(client_for, editor, contribut
     post = PostFactory(author=contributor, status=Post.Status.REVIEW, published_at=None)
     client = client_for(editor)
     assert buttons(client.get(change_url(post))) == [
-        "Save draft",
+        "Save changes",
         "Publish now",
         "Schedule…",
+        "Withdraw from review",
         "Return to writer",
     ]
     client.post(change_url(post), form(post, author=contributor.pk, _action="publish"))

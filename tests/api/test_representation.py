@@ -12,7 +12,8 @@ def test_post_representation(api):
     post = PostFactory(body="Hello **world**", tags=[TagFactory(name="b"), TagFactory(name="a")])
     data = api.get(f"/api/posts/{post.pk}/").json()
     assert set(data) == {
-        "id", "title", "slug", "url", "excerpt", "body", "body_html", "status", "state",
+        "id", "title", "slug", "url", "excerpt", "written_excerpt", "body", "body_html",
+        "status", "state",
         "author", "category", "tags", "cover_image", "reading_minutes", "published_at",
         "created_at", "updated_at", "changed_at",
     }  # fmt: skip

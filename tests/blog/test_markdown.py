@@ -106,7 +106,7 @@ print("<b>hi</b>")
                 "<pre", "<code", "<table>", "<th>", "<td>"]:  # fmt: skip
         assert tag in html, tag
     assert "&lt;b&gt;hi&lt;/b&gt;" in html
-    assert 'rel="noopener noreferrer nofollow"' in html
+    assert "rel=" not in html  # editors' links are followed (test_links.py)
 
 
 def test_excerpt_comes_from_paragraphs():
@@ -192,11 +192,12 @@ def test_post_renders_on_save_and_derives_excerpt():
     post = PostFactory(body="Hello <script>x()</script>**world**", excerpt="")
     assert "<strong>world</strong>" in post.body_html
     assert "<script" not in post.body_html
-    assert post.excerpt.startswith("Hello")
+    assert post.summary.startswith("Hello") and post.excerpt == ""
     post.body = "Changed"
     post.save()
     post.refresh_from_db()
     assert post.body_html == "<p>Changed</p>"
+    assert (post.excerpt, post.summary) == ("", "Changed")
 
 
 @pytest.mark.django_db
@@ -215,7 +216,7 @@ def test_excerpts_and_contents_are_text_escaped_once_on_the_page(client):
     """`&` in a body reads `&` everywhere: not `&amp;` shown to readers (escaped twice)."""
     body = "Fish & chips <3\n\n## Salt & vinegar\n\n## Mushy peas\n\n## Tartare\n"
     post = PostFactory(body=body, excerpt="")
-    assert post.excerpt == "Fish & chips <3"
+    assert post.summary == "Fish & chips <3"
     page = client.get(post.get_absolute_url()).content.decode()
     assert 'content="Fish &amp; chips &lt;3"' in page  # meta description
     assert ">Salt &amp; vinegar</a>" in page  # table of contents

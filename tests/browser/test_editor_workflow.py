@@ -177,9 +177,16 @@ def test_concurrent_edit_is_refused_with_a_message(log_in, live_server):
     mine.fill("#id_body", "My version of the body.")
     mine.get_by_role("button", name="Save draft").click()
     mine.wait_for_load_state()
-    error = mine.locator(".errorlist.nonfield").inner_text()
+    banner = mine.locator(".conflict-banner")
+    error = banner.inner_text()
     assert "Eddie Editor saved this post at" in error
     assert "your changes were not saved" in error
+    assert "Please correct" not in mine.locator("#content-main").inner_text()  # no error made
+    assert "differ in: Title, Body." in error
+    assert banner.locator(".diff-line.added").all_inner_texts() == [
+        "+ Quay notes",  # their new title would go back to this
+        "+ My version of the body.",
+    ]
     assert mine.locator("#id_body").input_value() == "My version of the body."
     shoot(mine, "editor-conflict")
     post.refresh_from_db()

@@ -2,12 +2,13 @@
 
 Bodies are rendered on save, so a change to `blog/markdown.py` (a new parser, a new
 plugin) reaches old posts only when they are saved again; this does it for all of them
-without touching `updated_at`, slugs or excerpts.
+without touching `updated_at`, slugs or excerpts. (Migration 0010 did it once, for
+the followed links of editors.)
 """
 
 from django.core.management.base import BaseCommand
 
-from blog.markdown import render_markdown
+from blog.markdown import excerpt_from, render_markdown
 from blog.models import Post
 
 
@@ -16,9 +17,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         changed = 0
-        for pk, body, html in Post.objects.values_list("pk", "body", "body_html").iterator():
+        rows = Post.objects.values_list("pk", "body", "body_html", "excerpt")
+        for pk, body, html, excerpt in rows.iterator():
             fresh = render_markdown(body)
             if fresh != html:
-                Post.objects.filter(pk=pk).update(body_html=fresh)
+                # The summary follows the body where the writer left the excerpt blank.
+                summary = excerpt.strip() or excerpt_from(fresh)
+                Post.objects.filter(pk=pk).update(body_html=fresh, summary=summary)
                 changed += 1
         self.stdout.write(f"{changed} post(s) re-rendered.")

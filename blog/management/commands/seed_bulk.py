@@ -85,7 +85,7 @@ class Command(BaseCommand):
                         category=categories[i % len(categories)],
                         body=body,
                         body_html=html,
-                        excerpt=excerpt,
+                        summary=excerpt,  # the written excerpt stays blank
                         reading_minutes=minutes,
                         status=status,
                         published_at=published_at,
