@@ -161,6 +161,7 @@ class ImageChooserExtension(PostAdminExtension):
                 uploaded_by=request.user,
             )
         except RefusedImage as refused:
-            return JsonResponse({"error": str(refused), "errors": {"file": [str(refused)]}}, status=400)
+            return JsonResponse(
+                {"error": str(refused), "errors": {"file": [str(refused)]}}, status=400
+            )
         return JsonResponse(chooser_item(image), status=201)
-

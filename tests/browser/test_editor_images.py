@@ -39,12 +39,13 @@ SEND_FILE = """([how, b64, name, type]) => {
   const data = new DataTransfer();
   data.items.add(new File([bytes], name, { type }));
   const body = document.getElementById("id_body");
+  const init = { bubbles: true, cancelable: true };
   if (how === "paste") {
-    body.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
+    body.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, ...init }));
   } else {
-    body.dispatchEvent(new DragEvent("dragenter", { dataTransfer: data, bubbles: true, cancelable: true }));
-    body.dispatchEvent(new DragEvent("dragover", { dataTransfer: data, bubbles: true, cancelable: true }));
-    body.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true, cancelable: true }));
+    for (const kind of ["dragenter", "dragover", "drop"]) {
+      body.dispatchEvent(new DragEvent(kind, { dataTransfer: data, ...init }));
+    }
   }
 }"""
 
@@ -162,7 +163,9 @@ def test_a_pasted_picture_can_be_decorative_and_bad_files_say_why(log_in, live_s
     page.locator("#id_body").click()
     page.keyboard.press("Control+Home")
     page.keyboard.press("End")
-    send_file(page, "paste", samples.encoded("JPEG", (320, 200), gps=False), "image.jpg", "image/jpeg")
+    send_file(
+        page, "paste", samples.encoded("JPEG", (320, 200), gps=False), "image.jpg", "image/jpeg"
+    )
     dialog.wait_for()
     dialog.get_by_label("Decorative").check()
     assert page.locator("#image-upload-alt").is_disabled()
@@ -170,9 +173,7 @@ def test_a_pasted_picture_can_be_decorative_and_bad_files_say_why(log_in, live_s
     dialog.wait_for(state="hidden")
     image = Image.objects.get()
     assert image.alt_text == ""
-    assert page.input_value("#id_body") == (
-        f"High water.\n\n![](image:{image.pk})\n\nLow water."
-    )
+    assert page.input_value("#id_body") == (f"High water.\n\n![](image:{image.pk})\n\nLow water.")
     page.locator(".preview-body figure img[alt='']").wait_for()
     # Undo takes the picture out again (the browser's own undo keeps working).
     page.keyboard.press("Control+z")
@@ -248,7 +249,13 @@ def test_an_upload_from_the_chooser_becomes_the_cover(log_in, live_server):
     chooser.get_by_text("The library is empty: upload one.").wait_for()
     page.set_input_files(
         "#image-chooser-file",
-        files=[{"name": "quay.png", "mimeType": "image/png", "buffer": samples.encoded("PNG", (500, 300))}],
+        files=[
+            {
+                "name": "quay.png",
+                "mimeType": "image/png",
+                "buffer": samples.encoded("PNG", (500, 300)),
+            }
+        ],
     )
     page.fill("#image-upload-alt", "Granite steps at the quay")
     page.get_by_role("button", name="Upload and use as cover").click()

@@ -63,6 +63,10 @@ def test_every_cheat_sheet_example_renders_what_it_promises(client_for, author, 
         rendering = render(source)
         assert rendering.complete, example
         for element in elements:
-            assert re.search(rf"<{element}[\s>]", rendering.html), (example, element, rendering.html)
+            assert re.search(rf"<{element}[\s>]", rendering.html), (
+                example,
+                element,
+                rendering.html,
+            )
     figure = render(f"![What the picture shows](image:{image.pk})").html
     assert f'src="{image.url}"' in figure and "<figcaption>The old port</figcaption>" in figure
