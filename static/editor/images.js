@@ -240,6 +240,10 @@
       upload.submit.disabled = false;
     }
 
+    upload.alt.addEventListener("input", function () {
+      if (!upload.request) upload.error.hidden = true; // the message was about the alt text
+    });
+
     upload.decorative.addEventListener("change", function () {
       upload.alt.disabled = upload.decorative.checked;
       upload.alt.required = !upload.decorative.checked;

@@ -106,6 +106,7 @@ def test_a_dropped_picture_goes_from_the_desktop_to_the_published_post(log_in, l
     assert not Image.objects.exists()
 
     page.keyboard.type("A red buoy leaning in the current")  # action 5
+    screens(page, "image-alt-text")
     page.keyboard.press("Enter")  # action 6: upload and insert (a progress bar meanwhile)
     dialog.wait_for(state="hidden")
     image = Image.objects.get()
@@ -230,6 +231,8 @@ def test_the_chooser_inserts_into_the_body_and_sets_the_cover(log_in, live_serve
     thumb = page.get_by_role("img", name="Cover: The night ferry")
     thumb.wait_for()
     assert "/media/images/r/" in thumb.get_attribute("src")
+    if os.environ.get("BROADSHEET_SCREENS"):
+        page.locator(".field-cover_image").screenshot(path="/work/screens/cover-chooser.png")
     # The admin's own widget shows the same choice.
     assert "The night ferry" in page.locator(".field-cover_image").inner_text()
     page.get_by_role("button", name="Save draft").click()
