@@ -30,18 +30,13 @@ from django.views.decorators.http import require_GET, require_POST
 from blog.admin.hooks import PostAdminExtension
 
 from . import permissions, services
+from .body import markdown_for
 from .conf import image_setting
 from .models import Image
 from .processing import ACCEPTED_FORMATS, MIME_TYPES, RefusedImage, accepted_names
 
 PER_PAGE = 24
 MAX_QUERY_LENGTH = 100
-
-
-def markdown_for(image: Image) -> str:
-    """The line a post body shows `image` with (images/body.py reads it)."""
-    alt = image.alt_text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
-    return f"![{alt}](image:{image.pk})"
 
 
 def chooser_item(image: Image) -> dict:

@@ -123,6 +123,8 @@ def test_on_a_phone_write_and_preview_are_tabs(log_in, live_server):
     assert body.is_hidden() and preview.is_visible()
     page.get_by_role("tab", name="Write").click()
     assert body.is_visible() and preview.is_hidden()
+    if os.environ.get("BROADSHEET_SCREENS"):
+        page.screenshot(path="/work/screens/editor-phone.png")
     # The body stacks under its label, nothing runs off the side.
     assert page.evaluate(
         "document.scrollingElement.scrollWidth <= document.documentElement.clientWidth + 1"
