@@ -433,6 +433,21 @@
       var holder = body.closest(".flex-container") || body;
       holder.parentNode.insertBefore(toolbar, holder.nextSibling);
 
+      // Where a file dropped on the text lands: under the pointer where the browser can
+      // tell (caretPositionFromPoint gives the offset in a textarea), else at the caret
+      // the writer left, else at the end.
+      var dropPoint = function (event) {
+        var spot = document.caretPositionFromPoint &&
+          document.caretPositionFromPoint(event.clientX, event.clientY);
+        if (spot && spot.offsetNode === body && event.clientX + event.clientY > 0) {
+          bodySelection = { start: spot.offset, end: spot.offset };
+        } else if (document.activeElement === body) {
+          rememberCaret();
+        } else {
+          bodySelection = { start: body.value.length, end: body.value.length };
+        }
+      };
+
       var hasFiles = function (event) {
         var types = event.dataTransfer && event.dataTransfer.types;
         return !!types && Array.prototype.indexOf.call(types, "Files") >= 0;
@@ -451,7 +466,7 @@
         var files = event.dataTransfer && event.dataTransfer.files;
         if (!files || !files.length) return; // dropped text: the browser's own
         event.preventDefault();
-        rememberCaret();
+        dropPoint(event);
         addFiles(Array.prototype.slice.call(files), "body");
       });
       body.addEventListener("paste", function (event) {

@@ -275,3 +275,34 @@ def test_an_upload_from_the_chooser_becomes_the_cover(log_in, live_server):
     page.wait_for_load_state()
     post.refresh_from_db()
     assert post.cover_image.alt_text == "Granite steps at the quay"
+
+
+def test_a_file_dropped_on_the_text_lands_under_the_pointer(log_in, live_server):
+    writer = AuthorFactory(username="writer", password=PASSWORD)
+    post = PostFactory(author=writer, title="Piers", body="North pier.\n\nSouth pier.", draft=True)
+    page = log_in("writer", viewport=WIDE)
+    page.goto(f"{live_server.url}/admin/blog/post/{post.pk}/change/")
+    page.locator("#id_title").click()  # the caret is not in the body
+    box = page.locator("#id_body").bounding_box()
+    # Dropped on the first line, left of its text: the picture goes before it.
+    page.evaluate(
+        """([x, y, b64]) => {
+          const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+          const data = new DataTransfer();
+          data.items.add(new File([bytes], "pier.png", { type: "image/png" }));
+          const init = {
+            dataTransfer: data, bubbles: true, cancelable: true, clientX: x, clientY: y,
+          };
+          const body = document.getElementById("id_body");
+          body.dispatchEvent(new DragEvent("dragover", init));
+          body.dispatchEvent(new DragEvent("drop", init));
+        }""",
+        [box["x"] + 6, box["y"] + 12, base64.b64encode(samples.encoded("PNG", (64, 64))).decode()],
+    )
+    page.fill("#image-upload-alt", "The north pier at low tide")
+    page.keyboard.press("Enter")
+    page.locator("#image-upload-dialog").wait_for(state="hidden")
+    image = Image.objects.get()
+    assert page.input_value("#id_body") == (
+        f"![The north pier at low tide](image:{image.pk})\n\nNorth pier.\n\nSouth pier."
+    )
