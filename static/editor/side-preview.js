@@ -53,7 +53,21 @@
     var form = document.getElementById("post_form");
     var body = document.getElementById("id_body");
     var panel = document.querySelector(".editor-preview");
-    if (!form || !body || !panel || panel.hidden || body.readOnly) return;
+    if (!form || !body || !panel || body.readOnly) return;
+    if (panel.hidden) {
+      // Not shown yet (editor.js shows it once it has set the editor up): wait for it.
+      var shown = new MutationObserver(function () {
+        if (panel.hidden) return;
+        shown.disconnect();
+        arrange(body, panel);
+      });
+      shown.observe(panel, { attributes: true, attributeFilter: ["hidden"] });
+      return;
+    }
+    arrange(body, panel);
+  }
+
+  function arrange(body, panel) {
     var previewBox = panel.querySelector(".preview-body");
     var bodyRow = body.closest(".form-row") || body.parentNode;
     var help = document.querySelector(".markdown-help");
