@@ -44,8 +44,8 @@ def put_caret_in(page, words: str) -> None:
           const body = document.getElementById("id_body");
           const at = body.value.indexOf(words) + 3;
           body.setSelectionRange(at, at);
-          const line = body.value.slice(0, at).split("\\n").length;
-          body.scrollTop = Math.max(0, line * 24 - body.clientHeight / 2);
+          const share = at / body.value.length;
+          body.scrollTop = Math.max(0, share * body.scrollHeight - body.clientHeight / 2);
         }""",
         words,
     )
@@ -93,6 +93,7 @@ def test_on_a_wide_screen_the_preview_sits_beside_the_body_and_follows_the_caret
     assert not seen_in_preview(page, "Paragraph 2:")
     if os.environ.get("BROADSHEET_SCREENS"):
         os.makedirs("/work/screens", exist_ok=True)
+        page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path="/work/screens/side-by-side.png")
 
     put_caret_in(page, "Paragraph 2:")
