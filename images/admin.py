@@ -1,7 +1,8 @@
 """The image library in the admin: upload (checked like any upload), search, pick.
 
 Posts pick their cover image through the autocomplete this admin's `search_fields`
-enable. Who may do what is `images.permissions`, the same rule the API uses.
+enable, or through the post editor's image chooser (images/editor.py). Who may do what
+is `images.permissions`, the same rule the API uses.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 
 from . import permissions, services
+from .body import markdown_for
 from .models import Image
 from .processing import ACCEPTED_FORMATS, MIME_TYPES, RefusedImage
 
@@ -135,7 +137,7 @@ class ImageAdmin(admin.ModelAdmin):
 
     @admin.display(description="in a post body")
     def markdown(self, image: Image) -> str:
-        return format_html("<code>![{}](image:{})</code>", image.alt_text, image.pk)
+        return format_html("<code>{}</code>", markdown_for(image))
 
     @admin.display(description="size")
     def dimensions(self, image: Image) -> str:

@@ -20,6 +20,7 @@ from api.parsers import JSONParser
 from api.serializers import StrictModelSerializer
 
 from . import permissions, services
+from .body import markdown_for
 from .models import Image
 from .processing import RefusedImage
 
@@ -99,7 +100,7 @@ class ImageSerializer(StrictModelSerializer):
         ]
 
     def get_markdown(self, image: Image) -> str:
-        return f"![{image.alt_text}](image:{image.pk})"
+        return markdown_for(image)
 
     def create(self, validated_data: dict) -> Image:
         try:

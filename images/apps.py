@@ -14,12 +14,16 @@ class ImagesConfig(AppConfig):
 
         from api.routers import router
         from blog import markdown
+        from blog.admin import hooks
 
         from . import body
         from .api import ImageViewSet
+        from .editor import ImageChooserExtension
         from .models import Image
 
         router.register("images", ImageViewSet, basename="image")
+        # The post editor's drop target and image chooser (blog.admin.hooks).
+        hooks.register(ImageChooserExtension)
         markdown.register_plugin(body.markdown_plugin)
         post_delete.connect(
             body.rerender_posts_showing, sender=Image, dispatch_uid="images-rerender"

@@ -46,6 +46,13 @@ _IMG = re.compile(r"<img\b[^>]*>")
 _ATTR = re.compile(r'\b(src|alt)="([^"]*)"')
 
 
+def markdown_for(image: Image) -> str:
+    """The Markdown that shows `image` in a post body, its alt text escaped so that a
+    bracket in it cannot end the reference early."""
+    alt = image.alt_text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+    return f"![{alt}](image:{image.pk})"
+
+
 def markdown_plugin(md) -> None:
     """markdown-it plugin: resolve `image:<id>` references (see the module docstring)."""
     md.core.ruler.push("library_images", _resolve_references)

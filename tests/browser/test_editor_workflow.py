@@ -67,7 +67,8 @@ def test_live_preview_shows_rendered_markdown_and_counts_words(log_in, live_serv
     page.get_by_text("Markdown cheat sheet").click()
     assert page.locator(".markdown-help table").is_visible()
     shoot(page, "editor-preview")
-    # The body grows with its text.
+    # The body grows with its text (below the side-by-side width: test_side_preview.py).
+    page.set_viewport_size({"width": 1060, "height": 1000})
     height = page.locator("#id_body").bounding_box()["height"]
     page.locator("#id_body").click()
     page.keyboard.press("Control+End")
