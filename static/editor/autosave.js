@@ -440,8 +440,13 @@
       keepLocally();
     }
 
+    /* The copy to restore: this browser's, unless the server's holds the same fields or is
+     * newer (another browser's). */
     function newer(local, serverCopy) {
-      return local && (!serverCopy || local.at >= Date.parse(serverCopy.saved_at)) ? local : serverCopy;
+      if (!local) return serverCopy;
+      if (!serverCopy) return local;
+      if (sameAsForm(local, serverCopy)) return serverCopy;
+      return local.at >= Date.parse(serverCopy.saved_at) ? local : serverCopy;
     }
 
     if (config.dataset.post) {
