@@ -133,7 +133,8 @@ class PostEditorExtension(PostAdminExtension):
                 context["autosave_discard_url"] = reverse(
                     "admin:post_autosave_discard", args=[obj.pk]
                 )
-                context["autosave_data"]["post"] = self._restorable(request, autosave, obj)
+                form_fields = self._form_class(request, obj).base_fields
+                context["autosave_data"]["post"] = self._restorable(autosave, form_fields)
         elif add:
             # A post not saved yet: the form's own draft key (editorial.models).
             key = self._form_draft_key(request)
@@ -149,8 +150,9 @@ class PostEditorExtension(PostAdminExtension):
                 for draft in drafts
             ]
             context["autosave_discard_url"] = reverse("admin:post_autosave_new_discard")
+            form_fields = self._form_class(request, None).base_fields
             context["autosave_data"]["drafts"] = {
-                draft.draft_key.hex: self._restorable(request, draft, None) for draft in drafts
+                draft.draft_key.hex: self._restorable(draft, form_fields) for draft in drafts
             }
         return context
 
@@ -185,7 +187,8 @@ class PostEditorExtension(PostAdminExtension):
         form = self._form_class(request, post)(data=autosave_data(autosave), instance=post)
         return bool(names & set(form.changed_data))
 
-    def _restorable(self, request: HttpRequest, autosave: Autosave, post: Post | None) -> dict:
+    @staticmethod
+    def _restorable(autosave: Autosave, form_fields: dict[str, forms.Field]) -> dict:
         """What the script's "Restore" puts in the form: every field as posted, and the
         names of the chosen category, tags, cover… (an autocomplete only lists those)."""
         fields = {
@@ -195,7 +198,6 @@ class PostEditorExtension(PostAdminExtension):
             "excerpt": [autosave.excerpt],
         }
         labels = {}
-        form_fields = self._form_class(request, post).base_fields
         for name, values in autosave.fields.items():
             field = form_fields.get(name)
             ids = [value for value in values if _ID.fullmatch(value)]

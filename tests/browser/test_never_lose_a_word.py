@@ -18,7 +18,7 @@ from blog.models import Post
 from editorial.models import Autosave
 from tests.browser.shots import shoot
 from tests.browser.test_reader_journey import PASSWORD
-from tests.factories import AuthorFactory, PostFactory
+from tests.factories import AuthorFactory, CategoryFactory, PostFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -165,7 +165,12 @@ def test_a_reload_one_second_after_typing_restores_the_last_sentence(log_in, liv
         post = PostFactory(
             author=writer, title="Quay notes", body="The first sentence.", draft=True
         )
+        CategoryFactory(name="Harbour")
         page.goto(f"{live_server.url}/admin/blog/post/{post.pk}/change/")
+        # Every field is kept, not only the text: a category picked in the autocomplete.
+        page.locator(".field-category .select2-selection").click()
+        page.locator(".select2-dropdown .select2-search__field").fill("harb")
+        page.locator(".select2-results__option", has_text="Harbour").click()
         type_into(page, "#id_body", " The last sentence.")
     page.wait_for_timeout(1000)  # well before the next autosave
     page.on("dialog", lambda dialog: dialog.accept())  # leave anyway
@@ -180,7 +185,12 @@ def test_a_reload_one_second_after_typing_restores_the_last_sentence(log_in, liv
             "button", name="Restore them"
         ).click()
     assert page.locator("#id_body").input_value() == "The first sentence. The last sentence."
+    if not new:
+        assert "Harbour" in page.locator(".field-category .select2-selection").inner_text()
     page.get_by_role("button", name="Save draft").click()
     page.wait_for_load_state()
     assert "Draft saved." in page.locator(".messagelist").inner_text()
-    assert Post.objects.get().body == "The first sentence. The last sentence."
+    saved = Post.objects.get()
+    assert saved.body == "The first sentence. The last sentence."
+    if not new:
+        assert saved.category.name == "Harbour"
