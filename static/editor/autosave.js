@@ -72,6 +72,12 @@
       window.sessionStorage.removeItem(SAVING);
     } catch (e) { return; }
     if (saving && document.querySelector(".messagelist .success")) dropCopy(saving);
+    var login = document.getElementById("login-form");
+    if (saving && login && readCopy(saving)) { // the save went to the login page instead
+      login.parentNode.insertBefore(make("p", { class: "errornote session-ended-note" },
+        "Your session had ended, so nothing was saved. Your text is kept in this browser: " +
+        "sign in, and the post's form offers it."), login);
+    }
   }
 
   function skipped(element) {

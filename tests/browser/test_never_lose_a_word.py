@@ -137,6 +137,9 @@ def test_a_save_pressed_after_the_session_ended_loses_nothing(log_in, live_serve
     page.wait_for_timeout(500)  # the copy in the browser is written as the writer types
     page.get_by_role("button", name="Save draft").click()
     page.wait_for_url("**/admin/login/**")
+    assert "nothing was saved. Your text is kept in this browser" in (
+        page.locator(".session-ended-note").inner_text()
+    )
     page.fill("#id_username", "writer")
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
