@@ -5,6 +5,13 @@
 this app, and the post admin is never replaced. Every view checks `blog.permissions` on
 the post (through the post admin's `has_*_permission`), and the POST ones CSRF (Django's
 middleware; nothing is exempt).
+
+Autosave keeps every field of the form (editorial.models); a post not saved yet is
+autosaved under its form's draft key, so each new post keeps its own until it is saved
+or discarded. The script (static/editor/autosave.js) also keeps a copy in the browser and
+asks `session_view` whether the writer is still signed in: the one view here not behind
+`admin_view`, so a signed-out script gets JSON (401) and a CSRF token to sign in again
+with, instead of the login page.
 """
 
 from __future__ import annotations
