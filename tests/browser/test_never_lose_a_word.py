@@ -18,7 +18,7 @@ from blog.models import Post
 from editorial.models import Autosave
 from tests.browser.shots import shoot
 from tests.browser.test_reader_journey import PASSWORD
-from tests.factories import AuthorFactory, CategoryFactory, PostFactory
+from tests.factories import AuthorFactory, CategoryFactory, PostFactory, TagFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,6 +41,7 @@ def type_into(page, selector: str, text: str) -> None:
 
 def test_two_add_post_tabs_keep_two_drafts_and_the_offer_lists_both(log_in, live_server):
     AuthorFactory(username="writer", password=PASSWORD)
+    TagFactory(name="ferries")
     first = log_in("writer")
     second = first.context.new_page()
     for page, title, body in [
@@ -50,6 +51,10 @@ def test_two_add_post_tabs_keep_two_drafts_and_the_offer_lists_both(log_in, live
         page.goto(f"{live_server.url}/admin/blog/post/add/")
         page.fill("#id_title", title)
         type_into(page, "#id_body", body)
+    # Every field is autosaved: a tag picked in the second tab comes back with it.
+    second.locator(".field-tags .select2-selection").click()
+    second.locator(".field-tags .select2-search__field").fill("ferr")
+    second.locator(".select2-results__option", has_text="ferries").click()
     for page in (first, second):
         page.locator(".autosave-status", has_text="Autosaved at").wait_for(timeout=AUTOSAVED)
     assert Autosave.objects.filter(post=None).count() == 2 and not Post.objects.exists()
@@ -68,10 +73,12 @@ def test_two_add_post_tabs_keep_two_drafts_and_the_offer_lists_both(log_in, live
     assert third.locator("#id_title").input_value() == "Night ferry"
     assert third.locator("#id_body").input_value() == "The last boat leaves at eleven."
     assert third.locator("#id_slug").input_value() == "night-ferry"
+    assert "ferries" in third.locator(".field-tags .select2-selection").inner_text()
     third.get_by_role("button", name="Save draft").click()
     third.wait_for_load_state()
     assert "Draft saved." in third.locator(".messagelist").inner_text()
-    assert Post.objects.get().title == "Night ferry"
+    saved = Post.objects.get()
+    assert saved.title == "Night ferry" and [t.name for t in saved.tags.all()] == ["ferries"]
     assert list(Autosave.objects.values_list("title", flat=True)) == ["Harbour at dawn"]
 
     third.goto(f"{live_server.url}/admin/blog/post/add/")
