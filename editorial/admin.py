@@ -54,6 +54,7 @@ DRAFT_FIELD = "_draft_key"  # the add form's hidden field (autosave_offer.html)
 TEXT_FIELDS = ("title", "body", "excerpt")  # autosaved in columns; the others in `fields`
 MAX_VALUES = 100  # values of one autosaved field (tags)
 MAX_VALUE_LENGTH = 2000  # characters of one value (the editor's note is the longest)
+RESTORED_IN_PLACE = 10  # unsaved new posts whose fields "Add post" carries for the script
 
 
 def draft_key(value: str | None) -> uuid.UUID | None:
@@ -153,13 +154,17 @@ class PostEditorExtension(PostAdminExtension):
                     "key": draft.draft_key.hex,
                     "name": draft.first_words(),
                     "when": states.format_moment(draft.saved_at),
+                    "saved_at": draft.saved_at.isoformat(),
                 }
                 for draft in drafts
             ]
             context["autosave_discard_url"] = reverse("admin:post_autosave_new_discard")
             form_fields = self._form_class(request, None).base_fields
+            # In the page for the script's restore in place: the newest few (bodies may be
+            # long); the others' "Restore" links draw the form on the server.
             context["autosave_data"]["drafts"] = {
-                draft.draft_key.hex: self._restorable(draft, form_fields) for draft in drafts
+                draft.draft_key.hex: self._restorable(draft, form_fields)
+                for draft in drafts[:RESTORED_IN_PLACE]
             }
         return context
 

@@ -514,10 +514,14 @@
           var copyKey = userPrefix + "new:" + draftKey;
           listed[copyKey] = true;
           var local = readCopy(copyKey);
-          var copy = newer(local && hasText(local) ? local : null, drafts[draftKey]);
+          if (local && !hasText(local)) local = null;
+          var copy = drafts[draftKey]
+            ? newer(local, drafts[draftKey])
+            : local && local.at >= Date.parse(row.dataset.savedAt) ? local : null;
           row.querySelector(".autosave-restore").addEventListener("click", function (event) {
+            if (!copy) return; // not in the page: the link draws the form on the server
             event.preventDefault();
-            if (copy) rowRestored(row, copy, draftKey);
+            rowRestored(row, copy, draftKey);
           });
           row.querySelector(".autosave-discard").addEventListener("click", function () {
             dropCopy(copyKey); // the server's goes with the form this button posts

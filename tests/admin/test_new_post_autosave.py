@@ -311,3 +311,16 @@ def test_a_late_autosave_of_text_already_saved_is_not_offered(client_for, author
         {"title": post.title, "body": post.body + " More.", "excerpt": post.excerpt},
     )
     assert "autosave-offer" in client.get(change_url(post)).content.decode()
+
+
+def test_the_page_carries_the_fields_of_the_newest_drafts_only(client_for, author):
+    """Bodies may be long: the script restores the newest ten in place, the rest's links
+    draw the form on the server."""
+    Autosave.objects.bulk_create(
+        Autosave(user=author, draft_key=uuid.uuid4(), title=f"Draft {n}", body="x" * 1000)
+        for n in range(12)
+    )
+    page = client_for(author).get(ADD).content.decode()
+    assert page.count('class="autosave-draft"') == 12
+    data = re.search(r'id="autosave-data" type="application/json">(.*?)</script>', page)
+    assert len(json.loads(data.group(1))["drafts"]) == 10
