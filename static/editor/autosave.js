@@ -14,6 +14,7 @@
  *   page says so and offers to sign in again in place (the admin's own login form, posted
  *   with fetch), then puts the new CSRF token in the page's forms, so "Save" works. A
  *   "Save" pressed meanwhile is held, not sent to the login page.
+ * - "Log out" in this browser forgets its copies (a shared computer keeps no text).
  * Without JavaScript the offers still work (links and forms drawn by the server).
  */
 (function () {
@@ -45,7 +46,10 @@
     } catch (e) { return null; }
   }
 
+  var signingOut = false;
+
   function writeCopy(key, copy) {
+    if (signingOut) return;
     try { store().setItem(key, JSON.stringify(copy)); } catch (e) { /* full or refused */ }
   }
 
@@ -570,8 +574,21 @@
     }
   }
 
+  /* Signing out on purpose (the admin's "Log out") leaves no text behind in this browser,
+   * which others may use. An editor still open in another tab writes its copy again as
+   * soon as it notices (typing, the heartbeat). */
+  function forgetOnSignOut() {
+    var logout = document.getElementById("logout-form");
+    if (!logout) return;
+    logout.addEventListener("submit", function () {
+      signingOut = true; // and not written again as the page goes
+      copyKeys(PREFIX).forEach(dropCopy);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     clearSavedCopy();
+    forgetOnSignOut();
     postForm();
   });
 })();

@@ -204,3 +204,20 @@ def test_a_reload_one_second_after_typing_restores_the_last_sentence(log_in, liv
     assert saved.body == "The first sentence. The last sentence."
     if not new:
         assert saved.category.name == "Harbour"
+
+
+def test_logging_out_on_purpose_leaves_no_copy_in_the_browser(log_in, live_server):
+    writer = AuthorFactory(username="writer", password=PASSWORD)
+    post = PostFactory(author=writer, title="Private", body="Draft.", draft=True)
+    page = log_in("writer")
+    page.goto(f"{live_server.url}/admin/blog/post/{post.pk}/change/")
+    type_into(page, "#id_body", " Not for the next person at this computer.")
+    page.wait_for_timeout(1000)
+    assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('broadsheet-edit:'))")
+    page.on("dialog", lambda dialog: dialog.accept())  # leave with unsaved changes, on purpose
+    with page.expect_navigation():
+        page.locator("#logout-form button").click()
+    assert "/admin/blog/post/" not in page.url
+    assert not page.evaluate(
+        "Object.keys(localStorage).filter(k => k.startsWith('broadsheet-edit:'))"
+    )
