@@ -5,25 +5,38 @@
 this app, and the post admin is never replaced. Every view checks `blog.permissions` on
 the post (through the post admin's `has_*_permission`), and the POST ones CSRF (Django's
 middleware; nothing is exempt).
+
+Autosave keeps every field of the form (editorial.models); a post not saved yet is
+autosaved under its form's draft key, so each new post keeps its own until it is saved
+or discarded. The script (static/editor/autosave.js) also keeps a copy in the browser and
+asks `session_view` whether the writer is still signed in: the one view here not behind
+`admin_view`, so a signed-out script gets JSON (401) and a CSRF token to sign in again
+with, instead of the login page.
 """
 
 from __future__ import annotations
 
 import re
+import uuid
 
+from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.http import (
     Http404,
     HttpRequest,
     HttpResponseBadRequest,
     HttpResponseRedirect,
     JsonResponse,
+    QueryDict,
 )
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.datastructures import MultiValueDict
 from django.utils.html import format_html
+from django.views.decorators.cache import never_cache
 
 from blog import permissions
 from blog.admin import states, zones
@@ -32,9 +45,31 @@ from blog.markdown import TOO_COMPLEX_MESSAGE, reading_minutes, render
 from blog.models import MAX_BODY_LENGTH, Post
 
 from . import review, revisions
-from .models import Autosave
+from .models import MAX_NEW_POST_DRAFTS, Autosave
 
 _ID = re.compile(r"[0-9]{1,18}")  # a row id (ASCII digits, within bigint), as typed in a URL
+_KEY = re.compile(r"[0-9a-f]{32}")  # a draft key as the add form carries it (uuid4().hex)
+
+DRAFT_FIELD = "_draft_key"  # the add form's hidden field (autosave_offer.html)
+TEXT_FIELDS = ("title", "body", "excerpt")  # autosaved in columns; the others in `fields`
+MAX_VALUES = 100  # values of one autosaved field (tags)
+MAX_VALUE_LENGTH = 2000  # characters of one value (the editor's note is the longest)
+RESTORED_IN_PLACE = 10  # unsaved new posts whose fields "Add post" carries for the script
+
+
+def draft_key(value: str | None) -> uuid.UUID | None:
+    """A draft key from untrusted text, or None."""
+    return uuid.UUID(value) if value and _KEY.fullmatch(value) else None
+
+
+def autosave_data(autosave: Autosave) -> QueryDict:
+    """The autosave as the form posted it (what a form's widgets read)."""
+    data = QueryDict(mutable=True)
+    for name, values in autosave.fields.items():
+        data.setlist(name, [str(value) for value in values])
+    for name in TEXT_FIELDS:
+        data[name] = getattr(autosave, name)
+    return data
 
 
 class PostEditorExtension(PostAdminExtension):
@@ -45,6 +80,9 @@ class PostEditorExtension(PostAdminExtension):
         view = self.model_admin.admin_site.admin_view
         return [
             path("preview/", view(self.preview_view), name="post_preview"),
+            # Not behind `admin_view`, which would answer a signed-out script with the
+            # login page: this one says so in JSON (401), with a CSRF token to sign in.
+            path("editor/session/", never_cache(self.session_view), name="post_editor_session"),
             path("autosave/new/", view(self.autosave_new_view), name="post_autosave_new"),
             path(
                 "autosave/new/discard/",
@@ -77,39 +115,112 @@ class PostEditorExtension(PostAdminExtension):
             raise PermissionDenied
         return post
 
-    # --- the change form: autosave offer and the script's endpoints ---------------------
+    def _form_class(self, request: HttpRequest, post: Post | None):
+        """The post form as this user gets it (their fields only), for its field names."""
+        return self.model_admin.get_form(request, post, change=post is not None)
+
+    # --- the change form: autosave offers and the script's endpoints --------------------
 
     def change_form_context(self, request, obj, add) -> dict:
-        context = {"preview_url": reverse("admin:post_preview")}
+        context = {
+            "preview_url": reverse("admin:post_preview"),
+            "editor_session_url": reverse("admin:post_editor_session"),
+            "autosave_data": {},
+        }
         if obj is not None and obj.pk:
             context["autosave_url"] = reverse("admin:post_autosave", args=[obj.pk])
             autosave = Autosave.objects.filter(post=obj, user=request.user).first()
             # An autosave sent just before the save may land after it: same text, no offer.
-            if autosave and autosave.saved_at > obj.updated_at and not autosave.same_text_as(obj):
-                discard = reverse("admin:post_autosave_discard", args=[obj.pk])
-                self._offer(context, autosave, discard)
+            if (
+                autosave
+                and autosave.saved_at > obj.updated_at
+                and self._differs(request, autosave, obj)
+            ):
+                context["autosave"] = autosave
+                context["autosave_when"] = states.format_moment(autosave.saved_at)
+                context["autosave_discard_url"] = reverse(
+                    "admin:post_autosave_discard", args=[obj.pk]
+                )
+                form_fields = self._form_class(request, obj).base_fields
+                context["autosave_data"]["post"] = self._restorable(autosave, form_fields)
         elif add:
-            # A post not saved yet: the writer's "new post" slot (editorial.models).
+            # A post not saved yet: the form's own draft key (editorial.models).
+            key = self._form_draft_key(request)
             context["autosave_url"] = reverse("admin:post_autosave_new")
-            autosave = Autosave.objects.new_post_slot(request.user).first()
-            offered = request.method == "GET" and "restore_autosave" not in request.GET
-            if offered and autosave and autosave.has_text():
-                if autosave.saved_as_a_post():  # it landed after the save that emptied it
-                    autosave.delete()
-                else:
-                    self._offer(context, autosave, reverse("admin:post_autosave_new_discard"))
+            context["autosave_draft_key"] = key.hex
+            drafts = self._unsaved_new_posts(request, exclude=key)
+            context["new_post_drafts"] = [
+                {
+                    "key": draft.draft_key.hex,
+                    "name": draft.first_words(),
+                    "when": states.format_moment(draft.saved_at),
+                    "saved_at": draft.saved_at.isoformat(),
+                }
+                for draft in drafts
+            ]
+            context["autosave_discard_url"] = reverse("admin:post_autosave_new_discard")
+            form_fields = self._form_class(request, None).base_fields
+            # In the page for the script's restore in place: the newest few (bodies may be
+            # long); the others' "Restore" links draw the form on the server.
+            context["autosave_data"]["drafts"] = {
+                draft.draft_key.hex: self._restorable(draft, form_fields)
+                for draft in drafts[:RESTORED_IN_PLACE]
+            }
         return context
 
     @staticmethod
-    def _offer(context: dict, autosave: Autosave, discard_url: str) -> None:
-        """ "Restore them / Discard them" above the form (templates/admin/blog/post/)."""
-        context["autosave"] = autosave
-        context["autosave_when"] = states.format_moment(autosave.saved_at)
-        context["autosave_discard_url"] = discard_url
+    def _form_draft_key(request: HttpRequest) -> uuid.UUID:
+        """The add form's draft key: posted back with the form (a refused save keeps it),
+        the one restored (`?restore_autosave=<key>`), or a new one."""
+        given = request.POST.get(DRAFT_FIELD) if request.method == "POST" else None
+        if request.method == "GET":
+            given = request.GET.get("restore_autosave")
+        return draft_key(given) or uuid.uuid4()
+
+    @staticmethod
+    def _unsaved_new_posts(request: HttpRequest, exclude: uuid.UUID) -> list[Autosave]:
+        """The writer's other unsaved new posts, newest first; rows with nothing to lose
+        (blank, or already saved as a post: a late autosave) are deleted on the way."""
+        drafts = []
+        for draft in Autosave.objects.new_posts(request.user).exclude(draft_key=exclude):
+            if not draft.has_text() or draft.saved_as_a_post():
+                draft.delete()
+            else:
+                drafts.append(draft)
+        return drafts
+
+    def _differs(self, request: HttpRequest, autosave: Autosave, post: Post) -> bool:
+        """Would restoring `autosave` change anything in the form drawn from `post`?"""
+        if not autosave.same_text_as(post):
+            return True
+        names = set(autosave.fields) - {"version", "note", *TEXT_FIELDS}
+        if not names:
+            return False
+        form = self._form_class(request, post)(data=autosave_data(autosave), instance=post)
+        return bool(names & set(form.changed_data))
+
+    @staticmethod
+    def _restorable(autosave: Autosave, form_fields: dict[str, forms.Field]) -> dict:
+        """What the script's "Restore" puts in the form: every field as posted, and the
+        names of the chosen category, tags, cover… (an autocomplete only lists those)."""
+        fields = {
+            **autosave.fields,
+            "title": [autosave.title],
+            "body": [autosave.body],
+            "excerpt": [autosave.excerpt],
+        }
+        labels = {}
+        for name, values in autosave.fields.items():
+            field = form_fields.get(name)
+            ids = [value for value in values if _ID.fullmatch(value)]
+            if isinstance(field, forms.ModelChoiceField) and ids:
+                chosen = field.queryset.filter(pk__in=ids)
+                labels[name] = {str(obj.pk): field.label_from_instance(obj) for obj in chosen}
+        return {"fields": fields, "labels": labels, "saved_at": autosave.saved_at.isoformat()}
 
     def object_loaded(self, request, post) -> None:
         if request.method == "GET" and "restore_autosave" in request.GET:
-            # Without JavaScript: draw the form with the autosaved text (not saved yet).
+            # Without JavaScript: draw the form with the autosaved fields (not saved yet).
             autosave = Autosave.objects.filter(post=post, user=request.user).first()
             if autosave:
                 post.title, post.body, post.excerpt = (
@@ -117,24 +228,60 @@ class PostEditorExtension(PostAdminExtension):
                     autosave.body,
                     autosave.excerpt,
                 )
+                self._restore_model_fields(request, post, autosave)
+
+    def _restore_model_fields(self, request, post: Post, autosave: Autosave) -> None:
+        """The autosaved slug, category, cover, publication time… onto the loaded post.
+        Tags are left out: a post's many-to-many values are read from the database, so
+        only the script restores them (in place)."""
+        form_fields = self._form_class(request, post).base_fields
+        data = autosave_data(autosave)
+        for name in autosave.fields:
+            field = form_fields.get(name)
+            try:
+                model_field = Post._meta.get_field(name)
+            except FieldDoesNotExist:
+                continue
+            if field is None or model_field.many_to_many or not model_field.editable:
+                continue
+            try:
+                value = field.clean(field.widget.value_from_datadict(data, MultiValueDict(), name))
+            except ValidationError:
+                continue  # no longer valid (a deleted category…): the stored value stays
+            setattr(post, name, value)
 
     def initial_data(self, request) -> dict:
-        if "restore_autosave" in request.GET:
-            # "Add post" without JavaScript: the form drawn with the new post's autosave.
-            autosave = Autosave.objects.new_post_slot(request.user).first()
-            if autosave:
-                return {"title": autosave.title, "body": autosave.body, "excerpt": autosave.excerpt}
-        return {}
+        key = draft_key(request.GET.get("restore_autosave"))
+        if key is None:
+            return {}
+        # "Add post" without JavaScript: the form drawn with that new post's autosave.
+        autosave = Autosave.objects.new_posts(request.user).filter(draft_key=key).first()
+        if autosave is None:
+            return {}
+        form_fields = self._form_class(request, None).base_fields
+        data = autosave_data(autosave)
+        initial = {
+            name: field.widget.value_from_datadict(data, MultiValueDict(), name)
+            for name, field in form_fields.items()
+            if name in autosave.fields and name != "version"
+        }
+        return {
+            **initial,
+            "title": autosave.title,
+            "body": autosave.body,
+            "excerpt": autosave.excerpt,
+        }
 
     def post_saved(self, request, post, form, change) -> None:
         Autosave.objects.filter(post=post, user=request.user).delete()
-        if not change:  # the new post is saved: its slot has done its job
-            Autosave.objects.new_post_slot(request.user).delete()
+        key = draft_key(request.POST.get(DRAFT_FIELD))
+        if not change and key:  # the new post is saved: its own autosave has done its job
+            Autosave.objects.new_posts(request.user).filter(draft_key=key).delete()
         # A submit tells the editors through the post's events (`editorial.signals`).
         if form.action == states.RETURN:
             review.review_returned(post=post, note=form.cleaned_data["note"].strip())
 
-    # --- JSON endpoints of static/editor/editor.js --------------------------------------
+    # --- JSON endpoints of static/editor/editor.js and autosave.js ----------------------
 
     @staticmethod
     def preview_view(request: HttpRequest) -> JsonResponse:
@@ -167,15 +314,36 @@ class PostEditorExtension(PostAdminExtension):
             }
         )
 
-    @staticmethod
-    def _autosave_fields(request) -> dict[str, str] | None:
-        """The autosaved text, or None when it holds a NUL byte (no text column can)."""
-        fields = {
+    def session_view(self, request: HttpRequest) -> JsonResponse:
+        """Is the writer still signed in to the admin? With a fresh CSRF token either way:
+        the script signs in again with it (the admin's login form), and after that puts
+        the new one in the page's forms (signing in rotates it), so "Save" works."""
+        if request.method != "GET":
+            return JsonResponse({"error": "GET it."}, status=405)
+        signed_in = self.model_admin.admin_site.has_permission(request)
+        data = {"signed_in": signed_in, "csrf_token": get_token(request)}
+        if signed_in:
+            data["username"] = request.user.get_username()
+        return JsonResponse(data, status=200 if signed_in else 401)
+
+    def _autosave_fields(self, request: HttpRequest, post: Post | None) -> dict | None:
+        """The autosaved form, cut to its fields' sizes; None when it holds a NUL byte
+        (no text column can). Fields this user's form does not have are ignored."""
+        names = set(self._form_class(request, post).base_fields) - set(TEXT_FIELDS)
+        others = {
+            name: [value[:MAX_VALUE_LENGTH] for value in request.POST.getlist(name)[:MAX_VALUES]]
+            for name in sorted(names)
+            if name in request.POST
+        }
+        texts = {
             "title": request.POST.get("title", "")[:200],
             "body": request.POST.get("body", "")[:MAX_BODY_LENGTH],
             "excerpt": request.POST.get("excerpt", "")[:500],
         }
-        return None if any("\x00" in value for value in fields.values()) else fields
+        values = [*texts.values(), *(v for vs in others.values() for v in vs)]
+        if any("\x00" in value for value in values):
+            return None
+        return {**texts, "fields": others}
 
     NUL_REFUSED = {"error": "The text contains a NUL character, which cannot be saved."}
 
@@ -183,7 +351,7 @@ class PostEditorExtension(PostAdminExtension):
         if request.method != "POST":
             return JsonResponse({"error": "POST the form."}, status=405)
         post = self._changeable(request, object_id)
-        fields = self._autosave_fields(request)
+        fields = self._autosave_fields(request, post)
         if fields is None:
             return JsonResponse(self.NUL_REFUSED, status=400)
         autosave, _ = Autosave.objects.update_or_create(
@@ -192,16 +360,26 @@ class PostEditorExtension(PostAdminExtension):
         return self._autosaved(request, autosave)
 
     def autosave_new_view(self, request: HttpRequest) -> JsonResponse:
-        """ "Add post": the text goes to the writer's slot; no Post is created."""
+        """ "Add post": the text goes to the autosave of the form's draft key; no Post."""
         if request.method != "POST":
             return JsonResponse({"error": "POST the form."}, status=405)
         if not self.model_admin.has_add_permission(request):
             raise PermissionDenied
-        fields = self._autosave_fields(request)
+        fields = self._autosave_fields(request, None)
         if fields is None:
             return JsonResponse(self.NUL_REFUSED, status=400)
+        key = draft_key(request.POST.get(DRAFT_FIELD))
+        if key is None:
+            return JsonResponse({"error": "No draft key: reload the page."}, status=400)
+        drafts = Autosave.objects.new_posts(request.user)
+        if not drafts.filter(draft_key=key).exists() and drafts.count() >= MAX_NEW_POST_DRAFTS:
+            error = (
+                f"You have {MAX_NEW_POST_DRAFTS} unsaved new posts: save or discard some "
+                "(“Add post” lists them) so this one can be autosaved."
+            )
+            return JsonResponse({"error": error}, status=400)
         autosave, _ = Autosave.objects.update_or_create(
-            post=None, user=request.user, defaults=fields
+            post=None, user=request.user, draft_key=key, defaults=fields
         )
         return self._autosaved(request, autosave)
 
@@ -220,11 +398,15 @@ class PostEditorExtension(PostAdminExtension):
         return HttpResponseRedirect(reverse("admin:blog_post_change", args=[post.pk]))
 
     def autosave_new_discard_view(self, request: HttpRequest):
+        """One unsaved new post's autosave (`draft`: its key) goes; the others stay."""
         if request.method != "POST":
             return JsonResponse({"error": "POST to discard."}, status=405)
         if not self.model_admin.has_add_permission(request):
             raise PermissionDenied
-        Autosave.objects.new_post_slot(request.user).delete()
+        key = draft_key(request.POST.get("draft"))
+        if key is None:
+            return HttpResponseBadRequest("Which draft? Post its key as “draft”.")
+        Autosave.objects.new_posts(request.user).filter(draft_key=key).delete()
         self.model_admin.message_user(request, "Unsaved draft discarded.", messages.INFO)
         return HttpResponseRedirect(reverse("admin:blog_post_add"))
 

@@ -5,9 +5,16 @@ never changes what readers or other editors see, is overwritten every few second
 without growing the history, and is deleted when the writer saves for real.
 
 A post not saved yet has no row to hang its autosave on, and creating a Draft behind the
-writer's back would leave phantom posts in everyone's list. So each writer also has one
-"new post" slot: the row with no post (`post=None`), at most one per writer, filled by
-the "Add post" form and emptied when that form saves a post or the writer discards it.
+writer's back would leave phantom posts in everyone's list. So every "Add post" form
+carries a random draft key (`draft_key`, made by the server when it draws the form and
+posted back with it): its autosave is the writer's row with no post and that key. Two
+"Add post" tabs are two keys, two rows; saving the post deletes its own key's row only,
+and the writer discards the others one by one from the offer above "Add post".
+
+The title, body and excerpt have columns of their own (the offer names a draft by them,
+and a late autosave is recognised by them); every other field of the form (slug,
+category, tags, cover, publication time, the editor's note…) is kept as posted, in
+`fields`: `{name: [value, …]}`, the shape of a form's data.
 """
 
 from django.conf import settings
@@ -15,11 +22,13 @@ from django.db import models
 
 from blog.models import MAX_BODY_LENGTH, Post
 
+MAX_NEW_POST_DRAFTS = 50  # unsaved new posts per writer: a bound on what one writer stores
+
 
 class AutosaveQuerySet(models.QuerySet):
-    def new_post_slot(self, user) -> "AutosaveQuerySet":
-        """The writer's autosave of the post they are adding (not saved yet): 0 or 1 row."""
-        return self.filter(post__isnull=True, user=user)
+    def new_posts(self, user) -> "AutosaveQuerySet":
+        """The writer's autosaves of posts they are adding (not saved yet), newest first."""
+        return self.filter(post__isnull=True, user=user).order_by("-saved_at", "-pk")
 
 
 class Autosave(models.Model):
@@ -27,9 +36,11 @@ class Autosave(models.Model):
         Post, on_delete=models.CASCADE, related_name="autosaves", null=True, blank=True
     )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    draft_key = models.UUIDField(null=True, blank=True, editable=False)
     title = models.CharField(max_length=200, blank=True)
     body = models.TextField(max_length=MAX_BODY_LENGTH, blank=True)
     excerpt = models.TextField(max_length=500, blank=True)
+    fields = models.JSONField(default=dict, blank=True)
     saved_at = models.DateTimeField(auto_now=True)
 
     objects = AutosaveQuerySet.as_manager()
@@ -38,17 +49,29 @@ class Autosave(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["post", "user"], name="autosave_one_per_writer"),
             models.UniqueConstraint(
-                fields=["user"],
+                fields=["user", "draft_key"],
                 condition=models.Q(post__isnull=True),
-                name="autosave_one_new_post_per_writer",
+                name="autosave_one_per_new_post",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(post__isnull=True, draft_key__isnull=False)
+                | models.Q(post__isnull=False, draft_key__isnull=True),
+                name="autosave_new_post_has_a_key",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"Autosave of {self.post_id or 'a new post'} by {self.user_id}"
+        return f"Autosave of {self.post_id or f'new post {self.draft_key}'} by {self.user_id}"
 
     def has_text(self) -> bool:
         return bool(self.title.strip() or self.body.strip() or self.excerpt.strip())
+
+    def first_words(self, count: int = 12) -> str:
+        """What names a new post's draft in the offer: its title, else its first words."""
+        if self.title.strip():
+            return self.title.strip()
+        words = (self.body.strip() or self.excerpt.strip()).split()
+        return " ".join(words[:count]) + ("…" if len(words) > count else "")
 
     def same_text_as(self, post: Post) -> bool:
         """Nothing to restore: the post holds this text (a blank excerpt is derived on save)."""
@@ -58,8 +81,8 @@ class Autosave(models.Model):
     def saved_as_a_post(self) -> bool:
         """Is this "new post" autosave's text already a post of its writer?
 
-        The script's last autosave may reach the server just after the save that emptied
-        the slot; such a slot holds nothing the writer could lose.
+        The script's last autosave may reach the server just after the save that deleted
+        the row; such a row holds nothing the writer could lose.
         """
         return Post.objects.filter(author=self.user_id, title=self.title, body=self.body).exists()
 

@@ -3,10 +3,9 @@
  * Every admin page: remember the browser's time zone in a cookie, so the server shows
  * and reads times in it (blog/admin/zones.py). The post form (editorial/admin.py):
  * "Schedule…" asks for a time first; the body grows with its text; live word count,
- * reading time and a server-rendered preview (debounced); autosave every few seconds
- * while the text changes (a new post too: into the writer's "new post" slot, never a
- * post); a warning before leaving with unsaved changes; the autosave offer restores in
- * place. Without this script every form still works as a plain form.
+ * reading time and a server-rendered preview (debounced); a warning before leaving with
+ * unsaved changes. Autosave, the copy kept in the browser, the restore offers and signing
+ * in again are autosave.js's. Without this script every form still works as a plain form.
  */
 (function () {
   "use strict";
@@ -62,7 +61,6 @@
 
   var WORDS_PER_MINUTE = 200; // as blog/markdown.py
   var PREVIEW_DELAY_MS = 400;
-  var AUTOSAVE_EVERY_MS = 5000;
 
   function csrfToken(form) {
     var input = form.querySelector("input[name=csrfmiddlewaretoken]");
@@ -102,8 +100,6 @@
     var body = document.getElementById("id_body");
     var config = document.getElementById("editor-config");
     if (!form || !body || !config || body.readOnly) return;
-    var title = document.getElementById("id_title");
-    var excerpt = document.getElementById("id_excerpt");
     var panel = document.querySelector(".editor-preview");
     var help = document.querySelector(".markdown-help");
     var bodyRow = body.closest(".form-row") || body.parentNode;
@@ -119,7 +115,6 @@
     var previewBox = panel.querySelector(".preview-body");
     var dirty = false;
     var submitting = false;
-    var changedSinceAutosave = false;
     var previewTimer = null;
     var previewSeq = 0;
 
@@ -142,7 +137,7 @@
     }
 
     function changed() {
-      dirty = changedSinceAutosave = true;
+      dirty = true;
       window.broadsheetDirty = true;
       status.textContent = "You have unsaved changes";
       showCounts();
@@ -152,7 +147,8 @@
 
     form.addEventListener("input", changed);
     form.addEventListener("change", function () { dirty = true; window.broadsheetDirty = true; });
-    form.addEventListener("submit", function () { submitting = true; });
+    // A submit autosave.js holds (the session has ended) is no submit: still warn on leaving.
+    form.addEventListener("submit", function (event) { submitting = !event.defaultPrevented; });
     window.addEventListener("beforeunload", function (event) {
       if (!dirty || submitting) return undefined;
       event.preventDefault();
@@ -160,42 +156,6 @@
       return event.returnValue;
     });
 
-    if (config.dataset.autosaveUrl) {
-      setInterval(function () {
-        if (!changedSinceAutosave || submitting) return;
-        changedSinceAutosave = false;
-        post(config.dataset.autosaveUrl, form, {
-          title: title ? title.value : "",
-          body: body.value,
-          excerpt: excerpt ? excerpt.value : "",
-        })
-          .then(function (data) {
-            status.textContent = "Autosaved at " + data.when + " (not yet saved)";
-          })
-          .catch(function () {
-            changedSinceAutosave = true;
-            status.textContent = "You have unsaved changes (autosave failed, retrying)";
-          });
-      }, AUTOSAVE_EVERY_MS);
-    }
-
-    // The autosave offer: restore in place, without reloading.
-    var offer = document.querySelector(".autosave-offer");
-    var saved = document.getElementById("autosave-body");
-    if (offer && saved) {
-      offer.querySelector(".autosave-restore").addEventListener("click", function (event) {
-        event.preventDefault();
-        if (title) {
-          title.value = offer.dataset.title;
-          // Django's slug prepopulation (a new post) follows the title's "change".
-          title.dispatchEvent(new Event("change", { bubbles: true }));
-        }
-        if (excerpt) excerpt.value = offer.dataset.excerpt;
-        body.value = JSON.parse(saved.textContent);
-        offer.hidden = true;
-        body.dispatchEvent(new Event("input", { bubbles: true }));
-      });
-    }
     if (/[?&]restore_autosave=/.test(window.location.search)) changed();
 
     // Narrow screens: Write and Preview as tabs.

@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from blog.models import Post
+from blog.models import Category, Post, Tag
 from blog.services import post_update
 from editorial.models import Autosave
 from tests.admin.test_states import change_url, form
@@ -57,8 +57,9 @@ def test_autosave_is_a_separate_row_and_never_touches_the_post(client_for, autho
     assert "You have changes autosaved at" in page
     restored = client.get(change_url(post) + "?restore_autosave=1")
     assert restored.context["adminform"].form["body"].value() == "Typed, not saved."
-    embedded = re.search(r'id="autosave-body" type="application/json">(.*?)</script>', page)
-    assert json.loads(embedded.group(1)) == "Typed, not saved."  # for the script's restore
+    embedded = re.search(r'id="autosave-data" type="application/json">(.*?)</script>', page)
+    restorable = json.loads(embedded.group(1))["post"]  # for the script's restore in place
+    assert restorable["fields"]["body"] == ["Typed, not saved."]
 
     # A real save removes it, and the offer with it.
     client.post(change_url(post), form(post, body="Typed, not saved.", _action="draft"))
@@ -112,3 +113,60 @@ def test_post_version_changes_on_every_save():
     before = post.version
     post_update(post=post, data={"title": "Changed"}, user=None)
     assert post.version != before and Post.objects.get(pk=post.pk).version == post.version
+
+
+def test_every_field_of_a_post_is_autosaved_offered_and_restored(client_for, editor):
+    harbour = Category.objects.create(name="Harbour", slug="harbour")
+    tides = Tag.objects.create(name="tides", slug="tides")
+    post = PostFactory(author=editor, draft=True, title="Quay", body="Same body.")
+    client = client_for(editor)
+    url = reverse("admin:post_autosave", args=[post.pk])
+    # Only the filing changed: still worth an offer.
+    typed = form(post, category=str(harbour.pk), tags=[str(tides.pk)], slug="quay-side")
+    assert client.post(url, typed).status_code == 200
+    autosave = Autosave.objects.get()
+    assert autosave.fields["category"] == [str(harbour.pk)] and autosave.fields["tags"] == [
+        str(tides.pk)
+    ]
+    page = client.get(change_url(post)).content.decode()
+    assert "You have changes autosaved at" in page
+    data = json.loads(
+        re.search(r'id="autosave-data" type="application/json">(.*?)</script>', page).group(1)
+    )
+    assert data["post"]["labels"] == {
+        "category": {str(harbour.pk): "Harbour"},
+        "tags": {str(tides.pk): "tides"},
+    }
+    # Without JavaScript, "Restore them" draws the form with the autosaved category and slug
+    # (tags, read from the database by the form, only the script restores in place).
+    restored = client.get(change_url(post) + "?restore_autosave=1").context["adminform"].form
+    assert str(restored["category"].value()) == str(harbour.pk)
+    assert restored["slug"].value() == "quay-side"
+    post.refresh_from_db()
+    assert post.category != harbour and post.slug != "quay-side"  # nothing saved
+
+    # The same fields as the post: nothing to offer.
+    stored = form(
+        post,
+        category=str(post.category_id or ""),
+        tags=[str(pk) for pk in post.tags.values_list("pk", flat=True)],
+    )
+    client.post(url, stored)
+    assert "autosave-offer" not in client.get(change_url(post)).content.decode()
+
+
+def test_the_session_endpoint_tells_the_script_whether_it_is_signed_in(client, client_for, author):
+    url = reverse("admin:post_editor_session")
+    signed_out = client.get(url)
+    assert signed_out.status_code == 401  # JSON, not the login page
+    assert signed_out.json()["signed_in"] is False and signed_out.json()["csrf_token"]
+    assert "no-cache" in signed_out["Cache-Control"]
+    signed_in = client_for(author).get(url)
+    assert signed_in.status_code == 200
+    assert signed_in.json()["signed_in"] is True and signed_in.json()["username"] == author.username
+    assert client.post(url).status_code in (403, 405)
+
+
+def test_a_reader_is_not_signed_in_to_the_editor(client_for, reader):
+    response = client_for(reader).get(reverse("admin:post_editor_session"))
+    assert response.status_code == 401 and "username" not in response.json()

@@ -5,6 +5,8 @@ the editor with its live preview, history and diff, the admin home and review qu
 an editor sees them, and the "Add post" restore offer.
 """
 
+import uuid
+
 import pytest
 import reversion
 
@@ -175,19 +177,22 @@ def test_the_add_post_restore_offer(log_in, live_server, newsroom):
 
     wren = get_user_model().objects.get(username="wren")
     Autosave.objects.create(
-        user=wren, title="Fog horns", body="Typed on the train, never saved.\n\nSecond paragraph."
+        user=wren,
+        draft_key=uuid.uuid4(),
+        title="Fog horns",
+        body="Typed on the train, never saved.\n\nSecond paragraph.",
     )
     for width, viewport in [("phone", PHONE), ("desktop", None)]:  # desktop discards
         page = log_in("wren", **({"viewport": viewport} if viewport else {}))
         page.goto(f"{live_server.url}/admin/blog/post/add/")
         offer = page.locator(".autosave-offer")
-        assert "You have an unsaved draft “Fog horns”" in offer.inner_text()
+        assert "“Fog horns”, autosaved at" in offer.inner_text()
         assert no_sideways_scroll(page)
         shoot(page, f"add-post-restore-offer-{width}", full_page=False)
         if width == "desktop":
             # The admin focuses the form's first field: the title, never "Discard it".
             page.wait_for_function("document.activeElement.id === 'id_title'")
-            page.get_by_role("button", name="Discard it").click()
+            page.get_by_role("button", name="Discard “Fog horns”").click()
             page.wait_for_load_state()
             assert "Unsaved draft discarded." in page.locator(".messagelist").inner_text()
             assert page.locator(".autosave-offer").count() == 0

@@ -4,7 +4,6 @@ Each test gets a browser context of its own, with the browser's time zone chosen
 test (`editor_context(timezone_id=...)`), and logs in through the real login form.
 """
 
-import re
 from datetime import UTC, datetime
 
 import pytest
@@ -120,10 +119,11 @@ def test_a_new_post_is_autosaved_and_offered_after_a_reload(log_in, live_server)
     page.on("dialog", lambda dialog: dialog.accept())  # leave anyway (the tab "closes")
     page.reload()
     offer = page.locator(".autosave-offer")
-    assert "You have an unsaved draft “Lighthouse keepers”" in offer.inner_text()
+    assert "You have an unsaved new post, autosaved and not saved yet:" in offer.inner_text()
+    assert "“Lighthouse keepers”, autosaved at" in offer.inner_text()
     assert page.locator("#id_body").input_value() == ""
     shoot(page, "add-post-restore-offer")
-    offer.get_by_role("link", name=re.compile(r"^Restore unsaved draft from ")).click()
+    offer.get_by_role("link", name="Restore “Lighthouse keepers”").click()
     assert page.locator("#id_title").input_value() == "Lighthouse keepers"
     assert page.locator("#id_body").input_value() == "Never saved, and *never lost*."
     page.locator(".preview-body em", has_text="never lost").wait_for()

@@ -61,12 +61,13 @@ def test_a_bad_revision_number_in_compare_is_a_client_error(raw_client, editor, 
     assert 400 <= raw_client.get(url).status_code < 500
 
 
-@pytest.mark.parametrize("field", ["title", "body", "excerpt"])
+@pytest.mark.parametrize("field", ["title", "body", "excerpt", "slug"])
 def test_an_autosave_with_a_nul_byte_is_a_400(raw_client, author, field):
     post = PostFactory(author=author, draft=True)
     raw_client.force_login(author, backend="django.contrib.auth.backends.ModelBackend")
     for url in (reverse("admin:post_autosave", args=[post.pk]), reverse("admin:post_autosave_new")):
-        response = raw_client.post(url, {"title": "T", "body": "b", field: "a\x00b"})
+        posted = {"title": "T", "body": "b", "slug": "s", field: "a\x00b"}
+        response = raw_client.post(url, {**posted, "_draft_key": "0123456789abcdef" * 2})
         assert response.status_code == 400
         assert "error" in response.json()
     assert not Autosave.objects.exists()
