@@ -57,7 +57,8 @@ class ProfileForm(AvatarMixin, forms.ModelForm):
         help_texts = {
             "display_name": "On every post's author card and your author page. "
             "Left blank, your first and last name are shown, else your username.",
-            "bio": "A few lines about you, under your posts and on your author page.",
+            "bio": "A few lines about you, under your posts and on your author page "
+            "(plain text: Markdown is not formatted here).",
             "avatar": "A square picture of you, shown small next to your name (JPEG, PNG "
             "or WebP, at most 2 MB; it is cropped to a square).",
         }

@@ -265,8 +265,11 @@ class PostAdminForm(forms.ModelForm):
                 "published_at",
                 "Pick a date and time in the future to schedule the post, or press “Publish now”.",
             )
+        stored = self.instance.published_at
+        if chosen and stored and chosen == stored.replace(second=0, microsecond=0):
+            return stored  # the field shows minutes: left as drawn, the stored time stays
         # Left empty on a published post: keep its time (Post.save() dates a new one now).
-        return chosen or self.instance.published_at
+        return chosen or stored
 
 
 def reserved_slug_refused(instance, slug: str) -> str:

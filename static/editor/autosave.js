@@ -142,8 +142,19 @@
     return words.slice(0, 12).join(" ") + (words.length > 12 ? "…" : "");
   }
 
+  /* "2026-12-05 10:50:10 UTC": the form the server's own times take on the same page. */
   function moment(at) {
-    try { return new Date(at).toLocaleString(); } catch (e) { return ""; }
+    var d = new Date(at);
+    if (isNaN(d.getTime())) return "";
+    function pad(n) { return (n < 10 ? "0" : "") + n; }
+    var zone = "";
+    try {
+      zone = new Intl.DateTimeFormat("en-GB", { timeZoneName: "short" }).formatToParts(d)
+        .filter(function (part) { return part.type === "timeZoneName"; })[0].value;
+    } catch (e) { zone = ""; }
+    return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " +
+      pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()) +
+      (zone ? " " + zone : "");
   }
 
   /* Put `copy` into the form: the title first (Django's slug prepopulation follows its

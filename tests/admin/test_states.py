@@ -191,3 +191,30 @@ def test_writers_are_shown_by_their_names(client_for, editor):
     form_html = client.get(change_url(post)).content.decode()
     assert f'<option value="{wren.pk}" selected>Wren Writer (w)</option>' in form_html
     assert f"<strong>{escape(editor.public_name)}</strong>" in form_html  # "Welcome, …"
+
+
+def test_update_leaves_the_publication_time_alone_when_the_field_was_not_touched(
+    client_for, editor
+):
+    """The field shows minutes; an "Update" that leaves it as drawn must not cut the
+    stored time to the minute (the history then said "Publish at" changed)."""
+    moment = datetime(2026, 3, 1, 9, 30, 42, 123456, tzinfo=UTC)
+    post = PostFactory(published_at=moment)
+    client = client_for(editor)
+    page = client.get(change_url(post)).content.decode()
+    drawn = re.search(r'name="published_at" value="([^"]+)"', page).group(1)
+    assert drawn == "2026-03-01T09:30"  # the editor's zone is UTC here
+    response = client.post(
+        change_url(post),
+        form(post, published_at=drawn, body="Edited.", author=post.author_id, _action="update"),
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    post.refresh_from_db()
+    assert post.body == "Edited." and post.published_at == moment
+    # A time the editor did change is taken as typed.
+    client.post(
+        change_url(post),
+        form(post, published_at="2026-03-01T10:00", author=post.author_id, _action="update"),
+    )
+    post.refresh_from_db()
+    assert post.published_at == datetime(2026, 3, 1, 10, 0, tzinfo=UTC)

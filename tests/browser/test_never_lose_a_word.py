@@ -9,6 +9,7 @@ posts are also saved there (`session-expired.png`, `new-post-drafts.png`) for th
 """
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -152,7 +153,11 @@ def test_a_save_pressed_after_the_session_ended_loses_nothing(log_in, live_serve
     page.click("input[type=submit]")
     page.wait_for_url(f"**/admin/blog/post/{post.pk}/change/")
     offer = page.locator(".autosave-offer.local-copy")
-    assert "This browser kept changes you typed at" in offer.inner_text()
+    # In the form the server's times take on the page, in the browser's zone (UTC here).
+    assert re.search(
+        r"This browser kept changes you typed at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC",
+        offer.inner_text(),
+    ), offer.inner_text()
     offer.get_by_role("button", name="Restore them").click()
     page.get_by_role("button", name="Save draft").click()
     page.wait_for_load_state()
