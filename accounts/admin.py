@@ -15,6 +15,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import widgets
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -151,6 +152,17 @@ class UserAdmin(GuardedAdminMixin, DjangoUserAdmin):
         if obj is None or request.user.is_superuser:
             return super().get_readonly_fields(request, obj)
         return ["username", "email", "is_active"]
+
+    def user_change_password(self, request, id, form_url=""):
+        """Setting a password without the old one is for who may change accounts as Django
+        has it (superusers); an editor's profile rights do not reach it. One's own goes
+        through Django's password change, which asks for the old password."""
+        if id == str(request.user.pk):
+            return HttpResponseRedirect(reverse("admin:password_change"))
+        target = self.get_object(request, unquote(id))
+        if target is None or not super().has_change_permission(request, target):
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """A writer's own user page is their profile page (it used to be a 403)."""

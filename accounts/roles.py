@@ -97,8 +97,9 @@ def can_manage_writers(user) -> bool:
 def can_edit_profile(user, target) -> bool:
     """May `user` change the public profile (names, bio) of `target`?
 
-    Every staff user edits their own; editors edit any writer's, never a superuser's.
-    Roles, flags and passwords are not part of a profile (`accounts.forms.ProfileForm`).
+    Every staff user edits their own; editors edit anyone else's but a superuser's.
+    Roles, flags and passwords are not part of a profile (`accounts.forms.ProfileForm`);
+    setting a password is refused to editors (`UserAdmin.user_change_password`).
     """
     if not (user.is_authenticated and user.is_active and user.is_staff):
         return False

@@ -110,6 +110,21 @@ def test_editors_do_not_edit_a_superusers_profile(client_for, editor, admin_user
     assert admin_user.display_name != "Pwned"
 
 
+def test_editors_cannot_set_anyones_password(client_for, editor, contributor, admin_user):
+    """Profile rights are not account rights: Django's "set password" form (no old
+    password asked) stays the superuser's; an editor's own goes through the change form."""
+    client = client_for(editor)
+    for target in (contributor, admin_user):
+        url = reverse("admin:auth_user_password_change", args=[target.pk])
+        assert client.get(url).status_code == 403
+        form = {"password1": "A-new-Passw0rd-123", "password2": "A-new-Passw0rd-123"}
+        assert client.post(url, form).status_code == 403
+        target.refresh_from_db()
+        assert not target.check_password("A-new-Passw0rd-123")
+    own = client.get(reverse("admin:auth_user_password_change", args=[editor.pk]))
+    assert own.status_code == 302 and own.url == reverse("admin:password_change")
+
+
 @pytest.mark.parametrize("role", ["contributor", "author"])
 def test_writers_cannot_see_or_edit_another_user(client_for, role, request, other_author):
     client = client_for(request.getfixturevalue(role))
