@@ -74,9 +74,13 @@ class Autosave(models.Model):
         return " ".join(words[:count]) + ("…" if len(words) > count else "")
 
     def same_text_as(self, post: Post) -> bool:
-        """Nothing to restore: the post holds this text (a blank excerpt is derived on save)."""
-        same_excerpt = self.excerpt == post.excerpt or not self.excerpt.strip()
-        return (self.title, self.body) == (post.title, post.body) and same_excerpt
+        """Nothing to restore: the post holds this text. The excerpt compares as written:
+        a blank one means "from the body" now, so clearing a written excerpt is a change."""
+        return (self.title, self.body, self.excerpt.strip()) == (
+            post.title,
+            post.body,
+            post.excerpt.strip(),
+        )
 
     def saved_as_a_post(self) -> bool:
         """Is this "new post" autosave's text already a post of its writer?

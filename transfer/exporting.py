@@ -103,7 +103,8 @@ def _posts() -> Iterator[dict[str, Any]]:
             "author": post.author.username,
             "category": post.category.slug if post.category else None,
             "tags": sorted(t.slug for t in post.tags.all()),
-            "excerpt": post.excerpt,
+            "excerpt": post.excerpt,  # as written ("" when taken from the body)
+            "summary": post.summary,  # what readers see: the excerpt, or the body's start
             "body": post.body,
             "status": post.status,
             "state": post.state,
@@ -147,14 +148,14 @@ def write_markdown(directory: Path, flavour: str = "hugo") -> int:
         if flavour == "hugo":
             front = {"title": post["title"], "slug": post["slug"]}
             front |= {"date": date} if date else {}
-            front |= {"lastmod": post["updated_at"], "draft": not live, "summary": post["excerpt"]}
+            front |= {"lastmod": post["updated_at"], "draft": not live, "summary": post["summary"]}
             path = directory / (f"{date[:10]}-{post['slug']}.md" if date else f"{post['slug']}.md")
         else:
             front = {"layout": "post", "title": post["title"], "slug": post["slug"]}
             front |= {"date": _jekyll_date(date)} if date else {}
             front |= {
                 "last_modified_at": _jekyll_date(post["updated_at"]),
-                "excerpt": post["excerpt"],
+                "excerpt": post["summary"],
             }
             folder = directory / ("_posts" if live else "_drafts")
             path = folder / (f"{date[:10]}-{post['slug']}.md" if live else f"{post['slug']}.md")

@@ -44,8 +44,14 @@ def rerender_and_summarise(apps, schema_editor) -> None:
             stored = excerpt_from(post.body_html)
             fresh = stored
             if OLD_REL in post.body_html:
-                rendering = logged(render(post.body))
-                post.body_html, fresh = rendering.html, rendering.excerpt
+                # Offline, so a longer budget than a request's; a body that still does not
+                # finish keeps its stored formatting with the old `rel` taken out, never
+                # the plain-text fallback a busy deploy host would otherwise store.
+                rendering = logged(render(post.body, budget_seconds=30))
+                if rendering.complete:
+                    post.body_html, fresh = rendering.html, rendering.excerpt
+                else:
+                    post.body_html = post.body_html.replace(" " + OLD_REL, "")
             written = post.excerpt.strip()
             if written and written in (stored, fresh):
                 post.excerpt = written = ""  # filled in automatically: follow the body
