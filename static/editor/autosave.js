@@ -398,6 +398,7 @@
 
     var submitting = false;
     var inFlight = false;
+    var refusedInARow = 0;
     var autosaveUrl = editorConfig.dataset.autosaveUrl;
 
     function autosave() {
@@ -417,10 +418,19 @@
             ended();
             return;
           }
-          if (response.status === 403) { // a rotated CSRF token, or signed out
+          if (response.status === 403) { // a rotated CSRF token, signed out, or no longer ours
             changedSinceAutosave = true;
-            return checkSession();
+            refusedInARow += 1;
+            return checkSession().then(function (same) {
+              // Signed in with a fresh token and still refused: the post is no longer this
+              // writer's to change (published or returned meanwhile). Say so; keep trying.
+              if (same && refusedInARow > 1) {
+                say("You have unsaved changes (autosave refused: you may no longer change " +
+                    "this post; your text is kept in this browser)");
+              }
+            });
           }
+          refusedInARow = 0;
           return response.json().then(function (data) {
             if (!response.ok) {
               say("You have unsaved changes (autosave refused: " + (data.error || response.status) + ")");

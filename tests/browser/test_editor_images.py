@@ -121,7 +121,7 @@ def test_a_dropped_picture_goes_from_the_desktop_to_the_published_post(log_in, l
     assert f"{line}\n\nThen the buoys. The green one" in page.input_value("#id_body")
     figure = page.locator(".preview-body figure img[alt='A red buoy leaning in the current']")
     figure.wait_for()
-    assert figure.evaluate("img => img.naturalWidth") == 600
+    expect(figure).to_have_js_property("naturalWidth", 600)  # loaded, at its real size
 
     page.get_by_role("button", name="Publish now").click()  # action 7
     page.wait_for_url(re.compile(r"/admin/blog/post/\d+/change/"))
@@ -129,7 +129,9 @@ def test_a_dropped_picture_goes_from_the_desktop_to_the_published_post(log_in, l
     assert post.state == Post.State.PUBLISHED
     page.goto(live_server.url + post.get_absolute_url())
     published = page.locator("article figure img[alt='A red buoy leaning in the current']")
-    assert published.evaluate("img => img.complete && img.naturalWidth > 0")
+    published.scroll_into_view_if_needed()  # lazy-loaded: it loads once in view
+    expect(published).to_have_js_property("complete", True)
+    assert published.evaluate("img => img.naturalWidth") > 0
     assert problems == []
 
 

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from tests.browser.shots import shoot
 from tests.browser.test_reader_journey import PASSWORD
@@ -74,8 +75,9 @@ def test_profile_editing_per_role(log_in, live_server, writers, tmp_path):
         "Writes about tides and timetables.",
     )
     avatar = page.locator(".author-card img.avatar")
-    assert avatar.evaluate("img => img.complete && img.naturalWidth") == 256
-    avatar.scroll_into_view_if_needed()
+    avatar.scroll_into_view_if_needed()  # lazy-loaded: it loads once in view
+    expect(avatar).to_have_js_property("complete", True)
+    assert avatar.evaluate("img => img.naturalWidth") == 256
     shoot(page, "profile-author-card", full_page=False)
     # ... and nobody else's: another user's page is refused.
     response = page.goto(f"{live_server.url}/admin/accounts/user/{writers['wren'].pk}/change/")
