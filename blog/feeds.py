@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed, Enclosure
 
 from .models import Category, Post, Tag
+from .selectors import public_tags
 
 FEED_SIZE = 20
 
@@ -92,7 +93,7 @@ class CategoryFeed(LatestPostsFeed):
 
 class TagFeed(LatestPostsFeed):
     def get_object(self, request, slug: str) -> Tag:
-        return get_object_or_404(Tag, slug=slug)
+        return get_object_or_404(public_tags(), slug=slug)
 
     def title(self, obj: Tag) -> str:
         return f"{settings.SITE_NAME}: {obj.name}"

@@ -24,7 +24,7 @@ from django.db.models.functions import TruncMonth
 from pagecache.counts import remember
 
 from . import search_sqlite
-from .models import SEARCH_CONFIG, Category, Post, PostQuerySet
+from .models import SEARCH_CONFIG, Category, Post, PostQuerySet, Tag
 
 MENU_SIZE = 8  # categories in the header's menu
 MAX_QUERY_LENGTH = 200
@@ -41,6 +41,20 @@ def public_authors() -> QuerySet:
     """
     has_public = Post.objects.public().filter(author=OuterRef("pk"))
     return get_user_model().objects.filter(Exists(has_public), is_active=True)
+
+
+def public_tags() -> QuerySet:
+    """Tags with at least one public post: the only ones readers and the API's readers see.
+
+    Writers name new tags while they write (`blog.services.tags_named`); until a post that
+    uses one goes public, its name would tell what the drafts are about. As for authors
+    (`public_authors`), a tag nobody may read about has no page. A LIMIT 1 subquery per
+    tag, as the sitemap's (an index probe that stops at the first public post).
+    """
+    first_public = Post.objects.public().filter(tags=OuterRef("pk")).values("pk")[:1]
+    return Tag.objects.annotate(first_public=Subquery(first_public)).filter(
+        first_public__isnull=False
+    )
 
 
 def busiest_categories() -> list[Category]:

@@ -40,7 +40,7 @@ from pagecache.counts import remember
 
 from .. import permissions, redirects, services
 from ..models import Category, Post, PostTombstone, Tag
-from ..selectors import public_authors
+from ..selectors import public_authors, public_tags
 from .filters import PostFilter, PostSearchFilter
 from .permissions import PostPermission
 from .serializers import (
@@ -257,10 +257,16 @@ class CategoryViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
 
 
 class TagViewSet(CategoryViewSet):
-    """Tags: everyone reads; editors write."""
+    """Tags: everyone reads those with a public post (`public_tags`); editors read and
+    write all of them."""
 
     queryset = Tag.objects.all()
     serializer_class = TagSerializer
+
+    def get_queryset(self):
+        if permissions.can_manage_filing(self.request.user, "tag"):
+            return Tag.objects.all()
+        return public_tags()
 
 
 class AuthorViewSet(StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet):

@@ -19,8 +19,8 @@ from pagecache.counts import read_cached
 from pagecache.paginator import DeferredJoinPaginator
 
 from ..fragments import SUMMARY_KEYS, entries_key, listing_entries, menu_key, post_page
-from ..models import Category, Post, Tag
-from ..selectors import months_with_posts, public_authors
+from ..models import Category, Post
+from ..selectors import months_with_posts, public_authors, public_tags
 
 PAGE_SIZE = 10
 
@@ -133,7 +133,7 @@ class CategoryView(PostListView):
 
 class TagView(PostListView):
     def get_queryset(self):
-        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        self.tag = get_object_or_404(public_tags(), slug=self.kwargs["slug"])
         self.heading = f"Tagged “{self.tag.name}”"
         self.description = f"Posts tagged {self.tag.name}."
         return super().get_queryset().filter(tags=self.tag)

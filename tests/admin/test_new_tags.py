@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from blog.models import Post, Tag
+from blog.services import post_publish
 from tests.admin.test_states import change_url, form
 from tests.factories import PostFactory, TagFactory
 
@@ -69,3 +70,30 @@ def test_writers_still_do_not_manage_tags(client_for, contributor):
     assert client.get(reverse("admin:blog_tag_add")).status_code == 403
     tag.refresh_from_db()
     assert tag.name == "Fixed"
+
+
+def test_a_tag_named_on_a_draft_stays_unknown_to_readers_until_a_post_goes_public(
+    client, client_for, contributor, editor
+):
+    """A new tag's name would tell what the drafts are about: readers and the API's
+    anonymous clients see a tag only once a public post carries it; editors see all."""
+    writer = client_for(contributor)
+    writer.post(
+        reverse("admin:blog_post_add"),
+        form(title="Merger talks", new_tags="Secret merger", _action="draft"),
+    )
+    post = Post.objects.get()
+    tag = Tag.objects.get(name="Secret merger")
+    client.logout()
+    listed = [t["slug"] for t in client.get("/api/tags/").json()["results"]]
+    assert tag.slug not in listed
+    assert client.get(f"/api/tags/{tag.slug}/").status_code == 404
+    assert client.get(f"/tag/{tag.slug}/").status_code == 404
+    assert client.get(f"/tag/{tag.slug}/feed/").status_code == 404
+    editors = client_for(editor)
+    assert tag.slug in [t["slug"] for t in editors.get("/api/tags/").json()["results"]]
+    editors.logout()
+
+    post_publish(post=post, user=editor)
+    assert tag.slug in [t["slug"] for t in client.get("/api/tags/").json()["results"]]
+    assert client.get(f"/tag/{tag.slug}/").status_code == 200
