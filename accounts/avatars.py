@@ -40,7 +40,9 @@ def avatar_from_upload(upload) -> ContentFile:
             square = ImageOps.fit(ImageOps.exif_transpose(image).convert("RGB"), (SIZE, SIZE))
     except ValidationError:
         raise
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
+    except Exception as error:  # any decoder failure is a refused file
+        # Damaged files raise more than OSError from Pillow's plugins (struct.error,
+        # KeyError from EXIF, IndexError...): each is "not a picture we can use", never a 500.
         raise ValidationError(REFUSED, code="invalid") from error
     out = io.BytesIO()
     square.save(out, "JPEG", quality=85, optimize=True)

@@ -34,6 +34,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
@@ -510,10 +511,13 @@ class PostEditorExtension(PostAdminExtension):
             fields, lines = revisions.diff_readable(
                 revisions.readable_post(post), revisions.readable(version)
             )
-            data = version.field_dict
-            comes_back = data.get("status") or Post.Status.DRAFT
-            if comes_back != Post.Status.DRAFT and not permissions.can_publish(request.user):
-                comes_back = Post.Status.DRAFT
+            status, published_at = revisions.restored_status(version, request.user)
+            if status != Post.Status.PUBLISHED:
+                comes_back = Post.Status(status).label
+            elif published_at and published_at > timezone.now():
+                comes_back = Post.State.SCHEDULED.label
+            else:
+                comes_back = Post.State.PUBLISHED.label
             context = {
                 **self.model_admin.admin_site.each_context(request),
                 "opts": self.model_admin.opts,
@@ -525,8 +529,8 @@ class PostEditorExtension(PostAdminExtension):
                 "fields": fields,
                 "lines": lines,
                 "published_now": post.state == Post.State.PUBLISHED,
-                "comes_back_as": Post.Status(comes_back).label,
-                "stays_public": comes_back == Post.Status.PUBLISHED,
+                "comes_back_as": comes_back,
+                "stays_public": comes_back == Post.State.PUBLISHED.label,
                 "history_url": reverse("admin:blog_post_history", args=[post.pk]),
             }
             response = TemplateResponse(request, "admin/blog/post/revision_restore.html", context)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import reversion
@@ -171,6 +172,17 @@ def change_summary(older: dict[str, Any] | None, newer: dict[str, Any]) -> str:
     return ", ".join([parts[0], *(part[0].lower() + part[1:] for part in parts[1:])])
 
 
+def restored_status(version: Version, user) -> tuple[str, datetime | None]:
+    """The status and publication time a restore of `version` by `user` gives the post:
+    the revision's own when `user` may publish, else a draft (a Contributor's restore)."""
+    data = _raw(version)
+    status = data.get("status") or Post.Status.DRAFT
+    published_at = data.get("published_at")
+    if status != Post.Status.DRAFT and not permissions.can_publish(user):
+        return Post.Status.DRAFT, None
+    return status, published_at
+
+
 def revision_restore(*, post: Post, version: Version, user) -> Post:
     """Bring `post` back to `version`'s content, as a new revision by `user`.
 
@@ -180,10 +192,7 @@ def revision_restore(*, post: Post, version: Version, user) -> Post:
     if not permissions.can_change(user, post):
         raise PermissionError("You may not change this post.")
     data = _raw(version)
-    status = data.get("status") or Post.Status.DRAFT
-    published_at = data.get("published_at")
-    if status != Post.Status.DRAFT and not permissions.can_publish(user):
-        status, published_at = Post.Status.DRAFT, None
+    status, published_at = restored_status(version, user)
     with transaction.atomic(), reversion.create_revision():
         changes = {
             "title": data.get("title", post.title),

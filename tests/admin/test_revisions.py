@@ -1,9 +1,12 @@
 """Revisions: one per save from every entry point, a readable diff, restore rules per role."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from blog.models import Post
@@ -219,3 +222,19 @@ def test_nobody_sees_the_restore_question_of_a_post_they_may_not_change(
         reverse("admin:post_restore", args=[post.pk, versions(post)[-1].pk])
     )
     assert response.status_code in (403, 404)
+
+
+def test_restoring_a_scheduled_revision_over_a_published_post_says_it_leaves_until_its_time(
+    client_for, editor
+):
+    later = timezone.now() + timedelta(days=2)
+    post = PostFactory(title="Planned", published_at=later)  # scheduled
+    post_update(post=post, data={"title": "Out now", "published_at": timezone.now()}, user=None)
+    post.refresh_from_db()
+    assert post.state == Post.State.PUBLISHED
+    html = (
+        client_for(editor)
+        .get(reverse("admin:post_restore", args=[post.pk, versions(post)[-1].pk]))
+        .content.decode()
+    )
+    assert "comes back scheduled: readers will no longer see it until its time" in html
