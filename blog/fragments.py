@@ -180,17 +180,30 @@ def post_page(slug: str, user) -> tuple[Post, dict[str, SafeString]] | None:
         return None
     fresh: dict[str, object] = {}
     if page is None or not post.is_public:  # not cached, or a preview: rendered anew
-        full = Post.objects.with_relations().get(pk=post.pk)
-        context = _site() | post_context(full, site_url(post.get_absolute_url()))
-        page = {"row": post}
-        for piece in PAGE_PIECES:
-            page[piece] = render_to_string(f"blog/_post_{piece}.html", context)
+        page = {"row": post, **_render_pieces(Post.objects.with_relations().get(pk=post.pk))}
         if post.is_public:
             fresh[page_key] = page
     if menu is None:
         menu = fresh[menu_at] = _render_menu()
     cached.store(fresh)
     pieces = {piece: page[piece] for piece in PAGE_PIECES} | {"menu": menu}
+    return post, {piece: mark_safe(html) for piece, html in pieces.items()}  # noqa: S308
+
+
+def _render_pieces(post: Post, **extra: object) -> dict[str, str]:
+    context = _site() | post_context(post, site_url(post.get_absolute_url())) | extra
+    return {piece: render_to_string(f"blog/_post_{piece}.html", context) for piece in PAGE_PIECES}
+
+
+def preview_pieces(post_id: int, *, banner: str) -> tuple[Post, dict[str, SafeString]] | None:
+    """A post's page pieces (and the menu) rendered now and never cached, with `banner`
+    instead of the writer's preview banner: the page a shared preview link shows
+    (`previews`), whoever asks. The caller has decided that the asker may see it."""
+    post = Post.objects.with_relations().filter(pk=post_id).first()
+    if post is None:
+        return None
+    pieces = _render_pieces(post, preview=True, preview_banner=banner)
+    pieces["menu"] = category_menu()
     return post, {piece: mark_safe(html) for piece, html in pieces.items()}  # noqa: S308
 
 

@@ -77,6 +77,12 @@ def can_change(user, post: Post) -> bool:
     return can_publish(user) or post.status in (Post.Status.DRAFT, Post.Status.REVIEW)
 
 
+def can_share_preview(user, post: Post) -> bool:
+    """May `user` hand out a preview link to `post` (people without an account then see
+    it)? Editors, and the post's own writer, whatever its state."""
+    return is_editor(user) or (is_writer(user) and post.author_id == user.pk)
+
+
 def can_delete(user, post: Post) -> bool:
     return can_change(user, post) and user.has_perm("blog.delete_post")
 

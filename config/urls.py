@@ -10,6 +10,9 @@ urlpatterns = [
     # Readers' pages next: Django tries patterns in order, and they are most requests (no
     # blog path starts with admin/, accounts/ or api/, so the order changes nothing else).
     path("", include("blog.urls")),
+    # Shared preview links of drafts for people without an account (never page-cached);
+    # before any root catch-all (pages at `/<slug>/` must refuse the slug "preview").
+    path("preview/", include("previews.urls")),
     # Before admin.site.urls: replaces its "View on site" shortcut with a checked one.
     path("admin/", include("blog.admin.shortcuts")),
     # The admin login's "Forgotten your password?" link (a name Django's admin looks up).

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "images",
     "transfer",
     "webhooks",
+    "previews",
 ]
 
 MIDDLEWARE = [

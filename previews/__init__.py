@@ -1,0 +1,1 @@
+"""Shareable preview links: a draft shown to someone without an account, by a secret URL."""
