@@ -92,3 +92,46 @@ class Autosave(models.Model):
 
     def is_newer_than_post(self) -> bool:
         return self.post is None or self.saved_at > self.post.updated_at
+
+
+class ScheduledUpdateQuerySet(models.QuerySet):
+    def pending(self) -> "ScheduledUpdateQuerySet":
+        """Not applied yet and not cancelled."""
+        return self.filter(applied_at__isnull=True, cancelled=False)
+
+    def due(self, now) -> "ScheduledUpdateQuerySet":
+        return self.pending().filter(apply_at__lte=now)
+
+
+class ScheduledUpdate(models.Model):
+    """Changes to a published post, kept aside until `apply_at` (editorial.scheduled).
+
+    `fields` holds only what the editor changed, by field name, as JSON: text as text,
+    the category, cover and author by id (null: none), tags as a list of ids. The live
+    post is untouched until the sweep applies them, once (`applied_at`).
+    """
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="scheduled_updates")
+    fields = models.JSONField()
+    apply_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    cancelled = models.BooleanField(default=False)
+
+    objects = ScheduledUpdateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["apply_at", "pk"]
+        indexes = [
+            models.Index(
+                fields=["apply_at"],
+                name="scheduled_update_due",
+                condition=models.Q(applied_at__isnull=True, cancelled=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Scheduled update of {self.post_id} at {self.apply_at:%Y-%m-%d %H:%M}"

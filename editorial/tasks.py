@@ -12,7 +12,7 @@ from celery import shared_task
 
 from blog.models import Post
 
-from . import review
+from . import review, scheduled
 
 MAIL_RETRY = {
     "autoretry_for": (smtplib.SMTPException, OSError),
@@ -37,3 +37,9 @@ def mail_review_returned(post_id: int) -> int:
     if post is None or not post.review_note:
         return 0
     return review.mail_returned(post)
+
+
+@shared_task
+def apply_scheduled_updates() -> int:
+    """Scheduled updates whose time has come (beat, every minute): each applied once."""
+    return len(scheduled.apply_due_updates())

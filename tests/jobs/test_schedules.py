@@ -16,7 +16,7 @@ from config import celery_app
 pytestmark = pytest.mark.django_db
 
 NAMES = {
-    "daily-report", "cleanup-sessions", "publish-sweep",
+    "daily-report", "cleanup-sessions", "publish-sweep", "scheduled-updates",
     "webhook-deliveries", "renditions-reconcile", "exports-reconcile",
 }  # fmt: skip
 
@@ -90,6 +90,8 @@ def test_beat_scheduler_sees_every_entry(time_machine, settings):
     assert entries["publish-sweep"].task == "blog.tasks.publish_sweep"
     assert entries["publish-sweep"].schedule.run_every.total_seconds() == 60
     assert entries["cleanup-sessions"].schedule.run_every.total_seconds() == 300
+    assert entries["scheduled-updates"].task == "editorial.tasks.apply_scheduled_updates"
+    assert entries["scheduled-updates"].schedule.run_every.total_seconds() == 60
     daily = entries["daily-report"].schedule
     assert (daily.hour, daily.minute) == ({8}, {0})
     assert entries["daily-report"].task == "blog.tasks.build_report"

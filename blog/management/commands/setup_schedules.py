@@ -55,8 +55,14 @@ SCHEDULES: dict[str, tuple[str, Callable[[], dict], str]] = {
         lambda: _every(60),
         "Go-live side effects of posts that became public.",
     ),
+    "scheduled-updates": (
+        "editorial.tasks.apply_scheduled_updates",
+        lambda: _every(60),
+        "Scheduled updates of published posts whose time has come.",
+    ),
     # The reconcilers: owed work whose task message was lost (docs/jobs.md). Named by
-    # string, so blog imports none of the apps they belong to.
+    # string (as is the sweep of scheduled updates above), so blog imports none of the
+    # apps they belong to.
     "webhook-deliveries": (
         "webhooks.tasks.reconcile_deliveries",
         lambda: _every(30),
