@@ -348,6 +348,14 @@ class PostEditorExtension(PostAdminExtension):
 
     NUL_REFUSED = {"error": "The text contains a NUL character, which cannot be saved."}
 
+    def keep_unsaved(self, request: HttpRequest, post: Post) -> bool:
+        """Keep the posted post form as the writer's autosave of `post`: a view that
+        refused it (editorial.scheduled_admin) leaves the text for the form to offer back."""
+        fields = self._autosave_fields(request, post)
+        if fields is not None:
+            Autosave.objects.update_or_create(post=post, user=request.user, defaults=fields)
+        return fields is not None
+
     def autosave_view(self, request: HttpRequest, object_id: int) -> JsonResponse:
         if request.method != "POST":
             return JsonResponse({"error": "POST the form."}, status=405)

@@ -10,6 +10,9 @@ class EditorialConfig(AppConfig):
 
         from . import revisions, signals  # noqa: F401  (registers Post, connects receivers)
         from .admin import PostEditorExtension
+        from .scheduled_admin import ScheduledUpdateExtension
 
-        # The post editor's autosave, preview, history and review (blog.admin.hooks).
+        # The post editor's autosave, preview, history and review (blog.admin.hooks),
+        # and its scheduled updates of published posts.
         hooks.register(PostEditorExtension)
+        hooks.register(ScheduledUpdateExtension)
