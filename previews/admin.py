@@ -67,7 +67,8 @@ class PreviewLinkExtension(PostAdminExtension):
 
     @staticmethod
     def _back(post: Post) -> HttpResponseRedirect:
-        url = reverse(f"admin:{post._meta.app_label}_{post._meta.model_name}_change", args=[post.pk])
+        opts = post._meta
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[post.pk])
         return HttpResponseRedirect(f"{url}#preview-links")
 
     def create_view(self, request: HttpRequest, object_id: int):
@@ -114,9 +115,7 @@ class PreviewLinkExtension(PostAdminExtension):
                     "live": link.is_live,
                     "state": link_state(link),
                     "last_view": format_moment(link.last_viewed_at) if link.last_viewed_at else "",
-                    "revoke_url": reverse(
-                        "admin:post_preview_link_revoke", args=[obj.pk, link.pk]
-                    ),
+                    "revoke_url": reverse("admin:post_preview_link_revoke", args=[obj.pk, link.pk]),
                 }
                 for link in links
             ],

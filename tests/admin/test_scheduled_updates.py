@@ -46,9 +46,7 @@ def schedule(client, post, when, **changes):
     return client.post(schedule_url(post), {**data, "_apply_at": local(when)})
 
 
-def test_scheduling_keeps_the_changes_aside_and_the_live_post_unchanged(
-    client_for, author, live
-):
+def test_scheduling_keeps_the_changes_aside_and_the_live_post_unchanged(client_for, author, live):
     client = client_for(author)
     when = START + timedelta(hours=2)
     response = schedule(client, live, when, title="Ferry times (winter)", body="New timetable.")

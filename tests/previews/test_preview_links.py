@@ -81,9 +81,7 @@ def test_other_writers_get_no_box_and_cannot_create_or_revoke(client_for, author
     assert link.is_live and PreviewLink.objects.count() == 1
 
 
-def test_a_contributor_shares_their_own_draft_but_not_someone_elses(
-    client_for, contributor, draft
-):
+def test_a_contributor_shares_their_own_draft_but_not_someone_elses(client_for, contributor, draft):
     own = PostFactory(author=contributor, draft=True)
     client = client_for(contributor)
     assert client.post(create_url(own), {"days": "7"}).status_code == 302
@@ -97,9 +95,7 @@ def test_get_on_the_create_url_changes_nothing(client_for, author, draft):
     assert not PreviewLink.objects.exists()
 
 
-def test_someone_without_an_account_sees_the_draft_with_banner_and_private_headers(
-    author, draft
-):
+def test_someone_without_an_account_sees_the_draft_with_banner_and_private_headers(author, draft):
     link = preview_link_create(post=draft, user=author)
     response = Client().get(preview_url(link))
     assert response.status_code == 200
