@@ -54,6 +54,12 @@ def field_label(name: str) -> str:
     return LABELS.get(name, name.replace("_", " ").capitalize())
 
 
+def fields_named(fields: dict[str, Any]) -> str:
+    """ "Title, Body": the fields an update changes, in the form's order (a JSON column
+    may keep its keys in another)."""
+    return ", ".join(field_label(name) for name in FIELDS if name in fields)
+
+
 def _stored(post: Post, name: str) -> Any:
     """The stored value of `name` in the JSON shape `ScheduledUpdate.fields` holds."""
     if name == "tags":

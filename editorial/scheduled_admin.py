@@ -33,6 +33,7 @@ from .scheduled import (
     ScheduleRefused,
     can_schedule,
     field_label,
+    fields_named,
     scheduled_update_cancel,
     scheduled_update_create,
 )
@@ -90,7 +91,7 @@ class ScheduledUpdateExtension(PostAdminExtension):
                     messages.ERROR,
                 )
                 return self._back(post, anchor="content")
-            names = ", ".join(field_label(name) for name in update.fields)
+            names = fields_named(update.fields)
             self.model_admin.message_user(
                 request,
                 f"Changes scheduled for {format_moment(update.apply_at)} ({names}). "
@@ -150,7 +151,7 @@ class ScheduledUpdateExtension(PostAdminExtension):
                     "update": update,
                     "when": format_moment(update.apply_at),
                     "by": update.created_by.public_name if update.created_by else "—",
-                    "fields": ", ".join(field_label(name) for name in update.fields),
+                    "fields": fields_named(update.fields),
                     "cancel_url": reverse(
                         "admin:post_cancel_scheduled_update", args=[obj.pk, update.pk]
                     ),
