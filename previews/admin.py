@@ -20,10 +20,11 @@ from blog.admin.states import format_moment
 from blog.models import Post
 from core.origin import site_url
 
-from .models import DEFAULT_DAYS, EXPIRY_CHOICES, MAX_LIVE_LINKS, PreviewLink
+from .models import DEFAULT_DAYS, EXPIRY_CHOICES, MAX_LIVE_LINKS, PreviewFeedback, PreviewLink
 from .services import PreviewLinkRefused, preview_link_create, preview_link_revoke
 
 LISTED = 30  # links shown in the box, newest first (live ones are at most MAX_LIVE_LINKS)
+FEEDBACK_LISTED = 20  # the newest feedback shown (each link keeps at most MAX_FEEDBACK)
 
 
 def link_url(link: PreviewLink) -> str:
@@ -118,6 +119,16 @@ class PreviewLinkExtension(PostAdminExtension):
                     "revoke_url": reverse("admin:post_preview_link_revoke", args=[obj.pk, link.pk]),
                 }
                 for link in links
+            ],
+            "preview_feedback": [
+                {
+                    "item": item,
+                    "when": format_moment(item.created_at),
+                    "link_end": item.link.token[-6:],
+                }
+                for item in PreviewFeedback.objects.filter(link__post=obj).select_related("link")[
+                    :FEEDBACK_LISTED
+                ]
             ],
             "preview_link_create_url": reverse("admin:post_preview_link_create", args=[obj.pk]),
             "preview_link_choices": EXPIRY_CHOICES,

@@ -60,3 +60,19 @@ class PreviewLink(models.Model):
     @staticmethod
     def expiry_for(days: int) -> datetime:
         return timezone.now() + timedelta(days=days)
+
+
+class PreviewFeedback(models.Model):
+    """What someone who opened a preview link wrote back; shown to the writer in the post
+    form's "Preview links" box, newest first."""
+
+    link = models.ForeignKey(PreviewLink, on_delete=models.CASCADE, related_name="feedback")
+    name = models.CharField(max_length=80, blank=True)
+    message = models.TextField(max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Feedback on preview link {self.link_id} by {self.name or 'someone'}"

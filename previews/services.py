@@ -11,16 +11,19 @@ goes with it).
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.db.models import F
 from django.utils import timezone
 
 from blog import permissions
 from blog.models import Post
 
-from .models import DEFAULT_DAYS, EXPIRY_CHOICES, MAX_LIVE_LINKS, PreviewLink
+from .models import DEFAULT_DAYS, EXPIRY_CHOICES, MAX_LIVE_LINKS, PreviewFeedback, PreviewLink
 
 ALLOWED_DAYS = {days for days, _ in EXPIRY_CHOICES}
 MAX_TOKEN_LENGTH = 64  # the column: a longer "token" is not one (no query for it)
+FEEDBACK_PER_HOUR = 5  # per link and address (the cache's counter)
+MAX_FEEDBACK = 50  # per link, stored: the bound that holds even when the cache is away
 
 
 class PreviewLinkRefused(Exception):
@@ -53,15 +56,39 @@ def preview_link_revoke(*, link: PreviewLink, user) -> bool:
     )
 
 
+def preview_link_find(token: str) -> PreviewLink | None:
+    """The live link with `token` and its post, without counting a view."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    return PreviewLink.objects.live().filter(token=token).select_related("post").first()
+
+
+def preview_feedback_leave(
+    *, link: PreviewLink, name: str, message: str, address: str
+) -> PreviewFeedback:
+    """Keep what a preview's reader wrote, for the writer; at most `FEEDBACK_PER_HOUR`
+    per address and link, and `MAX_FEEDBACK` per link."""
+    counter = f"preview-feedback:{link.pk}:{address}:{int(timezone.now().timestamp() // 3600)}"
+    cache.add(counter, 0, timeout=3600)
+    try:
+        sent = cache.incr(counter)
+    except ValueError:  # expired between add and incr
+        sent = 1
+    if sent is not None and sent > FEEDBACK_PER_HOUR:
+        raise PreviewLinkRefused("You have sent a lot of feedback: try again in an hour.")
+    if link.feedback.count() >= MAX_FEEDBACK:
+        raise PreviewLinkRefused("This link has had all the feedback it can take.")
+    return PreviewFeedback.objects.create(link=link, name=name, message=message)
+
+
 def preview_link_open(token: str) -> PreviewLink | None:
     """The live link with `token` and its post (one query), its view counted (one UPDATE,
     `views + 1` in the database: two visitors at once both count); None for a token that
     is unknown, revoked or expired."""
-    if not token or len(token) > MAX_TOKEN_LENGTH:
-        return None
-    now = timezone.now()
-    link = PreviewLink.objects.live(now).filter(token=token).select_related("post").first()
+    link = preview_link_find(token)
     if link is None:
         return None
-    PreviewLink.objects.filter(pk=link.pk).update(views=F("views") + 1, last_viewed_at=now)
+    PreviewLink.objects.filter(pk=link.pk).update(
+        views=F("views") + 1, last_viewed_at=timezone.now()
+    )
     return link

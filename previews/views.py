@@ -13,25 +13,35 @@ link keeps working, and shows a preview again if the post is unpublished.
 
 from __future__ import annotations
 
+from django import forms
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_http_methods, require_safe
 
 from blog.fragments import preview_pieces
 from blog.views.errors import page_not_found
+from core.client_ip import client_ip
 
-from .services import preview_link_open
+from .models import PreviewFeedback
+from .services import (
+    PreviewLinkRefused,
+    preview_feedback_leave,
+    preview_link_find,
+    preview_link_open,
+)
 
 BANNER = "Preview of a draft — not published"
 
 
-def _private(response: HttpResponse) -> HttpResponse:
+def _private(response: HttpResponse, referrer_policy: str = "no-referrer") -> HttpResponse:
     patch_cache_control(response, private=True, no_store=True)
     response["X-Robots-Tag"] = "noindex"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = referrer_policy
     return response
 
 
+@require_safe
 def preview(request: HttpRequest, token: str) -> HttpResponse:
     link = preview_link_open(token)
     if link is not None and link.post.is_public:
@@ -40,6 +50,55 @@ def preview(request: HttpRequest, token: str) -> HttpResponse:
     if found is None:
         return _private(page_not_found(request))
     post, pieces = found
-    context = {"post": post, "pieces": pieces, "menu": pieces["menu"], "preview_link": link}
+    context = {"post": post, "pieces": pieces, "menu": pieces["menu"], "token": token}
     response = TemplateResponse(request, "previews/preview.html", context)
     return _private(response)
+
+
+class FeedbackForm(forms.Form):
+    name = forms.CharField(
+        label="Your name (optional)",
+        max_length=PreviewFeedback._meta.get_field("name").max_length,
+        required=False,
+    )
+    message = forms.CharField(
+        label="Your feedback",
+        max_length=PreviewFeedback._meta.get_field("message").max_length,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def feedback(request: HttpRequest, token: str) -> HttpResponse:
+    """The reader of a preview writes back to the writer (PreviewFeedback).
+
+    A page of its own, not a form on the preview: that page sends no `Referer` and so no
+    `Origin` either (it is "null" under `no-referrer`), which Django's CSRF check refuses.
+    Here `same-origin` sends both to this site only; the page links nowhere else.
+    """
+    link = preview_link_find(token)
+    if link is None:
+        return _private(page_not_found(request))
+    form = FeedbackForm(request.POST if request.method == "POST" else None)
+    error = ""
+    if form.is_valid():
+        try:
+            preview_feedback_leave(
+                link=link,
+                name=form.cleaned_data["name"].strip(),
+                message=form.cleaned_data["message"].strip(),
+                address=client_ip(request),
+            )
+        except PreviewLinkRefused as refused:
+            error = str(refused)
+        else:
+            return _private(HttpResponseRedirect("?sent=1"), "same-origin")
+    context = {
+        "post": link.post,
+        "form": form,
+        "error": error,
+        "sent": request.method == "GET" and request.GET.get("sent") == "1",
+        "token": token,
+    }
+    response = TemplateResponse(request, "previews/feedback.html", context)
+    return _private(response, "same-origin")

@@ -54,9 +54,18 @@ def test_a_preview_link_opened_in_a_fresh_browser_shows_the_draft(log_in, browse
         assert reader.get_by_role("link", name="Log in").is_visible()  # no session
         shoot(reader, "site-preview-link", full_page=False)
 
+        # Feedback: a form of its own page, whose POST passes Django's CSRF check.
+        reader.get_by_role("link", name="Leave feedback for the writer").click()
+        reader.get_by_label("Your name (optional)").fill("Kim")
+        reader.get_by_label("Your feedback").fill("The ferry leaves at 7:10, not 7:00.")
+        reader.get_by_role("button", name="Send feedback").click()
+        reader.wait_for_load_state()
+        assert "Thank you" in reader.locator("main").inner_text()
+
         page.reload()
         assert "never" not in box.locator("tbody tr").inner_text()
         assert box.locator(".preview-link-views").inner_text() == "1"
+        assert "7:10, not 7:00" in box.locator(".preview-feedback").inner_text()
         box.get_by_role("button", name="Revoke").click()
         page.wait_for_load_state()
         assert "Preview link revoked" in page.locator(".messagelist").inner_text()

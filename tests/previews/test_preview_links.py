@@ -209,3 +209,45 @@ def test_a_preview_costs_the_same_queries_however_big_the_post_and_site(
 # The live link with its post; the view counted (one UPDATE); the post with author,
 # category and cover; its tags. A draft has no previous/next or related posts.
 QUERIES = 4
+
+
+def feedback_url(link) -> str:
+    return reverse("previews:feedback", args=[link.token])
+
+
+def csrf_from(response) -> str:
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode())[1]
+
+
+def test_the_reader_leaves_feedback_the_writer_sees_in_the_form(client_for, author, draft):
+    link = preview_link_create(post=draft, user=author)
+    reader = Client(enforce_csrf_checks=True)
+    assert feedback_url(link) in reader.get(preview_url(link)).content.decode()
+    page = reader.get(feedback_url(link))
+    assert page.status_code == 200 and "Tide tables, draft" in page.content.decode()
+    assert page["Referrer-Policy"] == "same-origin"  # so the form's POST carries its Origin
+    assert "no-store" in page["Cache-Control"] and page["X-Robots-Tag"] == "noindex"
+    data = {"name": "Kim", "message": "The second <b>table</b> is wrong."}
+    assert reader.post(feedback_url(link), data).status_code == 403  # no CSRF token
+    sent = reader.post(feedback_url(link), {**data, "csrfmiddlewaretoken": csrf_from(page)})
+    assert sent.status_code == 302 and sent["Location"] == "?sent=1"
+    assert "Thank you" in reader.get(feedback_url(link) + "?sent=1").content.decode()
+    html = client_for(author).get(change_url(draft)).content.decode()
+    assert "Feedback from preview readers" in html
+    assert "<strong>Kim</strong>" in html and "The second &lt;b&gt;table&lt;/b&gt; is wrong." in html
+
+
+def test_feedback_is_rate_limited_and_needs_a_live_link(author, draft):
+    link = preview_link_create(post=draft, user=author)
+    reader = Client()
+    for n in range(5):
+        assert reader.post(feedback_url(link), {"message": f"Note {n}"}).status_code == 302
+    refused = reader.post(feedback_url(link), {"message": "One more"})
+    assert refused.status_code == 200 and "try again in an hour" in refused.content.decode()
+    assert link.feedback.count() == 5
+    assert reader.post(feedback_url(link), {"message": ""}).status_code == 200  # required
+    link.revoked_at = timezone.now()
+    link.save()
+    assert reader.get(feedback_url(link)).status_code == 404
+    assert reader.post(feedback_url(link), {"message": "Late"}).status_code == 404
+    assert link.feedback.count() == 5
