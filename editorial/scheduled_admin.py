@@ -68,9 +68,9 @@ class ScheduledUpdateExtension(PostAdminExtension):
             raise PermissionDenied
         return post
 
-    @staticmethod
-    def _back(post: Post, anchor: str = "scheduled-updates") -> HttpResponseRedirect:
-        url = reverse("admin:blog_post_change", args=[post.pk])
+    def _back(self, post: Post, anchor: str = "scheduled-updates") -> HttpResponseRedirect:
+        opts = self.model_admin.opts  # the admin's own model (a page's admin: pages)
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[post.pk])
         return HttpResponseRedirect(f"{url}#{anchor}")
 
     def schedule_view(self, request: HttpRequest, object_id: int):

@@ -66,9 +66,8 @@ class PreviewLinkExtension(PostAdminExtension):
             raise PermissionDenied
         return post
 
-    @staticmethod
-    def _back(post: Post) -> HttpResponseRedirect:
-        opts = post._meta
+    def _back(self, post: Post) -> HttpResponseRedirect:
+        opts = self.model_admin.opts  # the admin's own model (a page's admin: pages)
         url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[post.pk])
         return HttpResponseRedirect(f"{url}#preview-links")
 
