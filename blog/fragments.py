@@ -196,10 +196,10 @@ def _render_pieces(post: Post, **extra: object) -> dict[str, str]:
 
 
 def preview_pieces(post_id: int, *, banner: str) -> tuple[Post, dict[str, SafeString]] | None:
-    """A post's page pieces (and the menu) rendered now and never cached, with `banner`
-    instead of the writer's preview banner: the page a shared preview link shows
+    """A post's (or page's) pieces and the menu, rendered now and never cached, with
+    `banner` instead of the writer's preview banner: the page a shared preview link shows
     (`previews`), whoever asks. The caller has decided that the asker may see it."""
-    post = Post.objects.with_relations().filter(pk=post_id).first()
+    post = Post.all_kinds.with_relations().filter(pk=post_id).first()
     if post is None:
         return None
     pieces = _render_pieces(post, preview=True, preview_banner=banner)

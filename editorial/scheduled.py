@@ -79,7 +79,7 @@ def _as_json(name: str, value: Any) -> Any:
 
 def changed_fields(*, post: Post, data: dict[str, Any]) -> dict[str, Any]:
     """What `data` (a post form's `post_data()`) changes of the stored `post`, as JSON."""
-    stored = Post.objects.get(pk=post.pk)
+    stored = Post.all_kinds.get(pk=post.pk)
     changes = {}
     for name in FIELDS:
         if name in data and (value := _as_json(name, data[name])) != _stored(stored, name):
@@ -150,7 +150,7 @@ def _apply(update_id: int, now: datetime) -> bool:
         )
         if update is None:
             return False  # another sweep has it, or it was cancelled or applied
-        post = Post.objects.get(pk=update.post_id)
+        post = Post.all_kinds.get(pk=update.post_id)
         user = update.created_by
         with reversion.create_revision():
             post_update(post=post, data=_values(update.fields), user=user, only_given=True)

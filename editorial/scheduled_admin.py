@@ -116,7 +116,7 @@ class ScheduledUpdateExtension(PostAdminExtension):
                 for error in errors
             )
             raise ScheduleRefused(f"The form has errors ({errors}).")
-        stored = Post.objects.get(pk=post.pk)  # the form changed `post` in memory
+        stored = Post.all_kinds.get(pk=post.pk)  # the form changed `post` in memory
         update = scheduled_update_create(
             post=stored, user=request.user, data=form.post_data(), apply_at=apply_at
         )
