@@ -39,7 +39,8 @@ PROVIDERS: tuple[dict, ...] = (
     },
     {
         "name": "SoundCloud",
-        "pattern": r"https?://(?:www\.|m\.)?soundcloud\.com/[\w-]+/[\w-]+.*|https?://on\.soundcloud\.com/\w+",
+        "pattern": r"https?://(?:www\.|m\.)?soundcloud\.com/[\w-]+/[\w-]+.*|https?://on\.soundcloud\.com/\w+"
+        r"|https?://api\.soundcloud\.com/tracks/\d+",
         "endpoint": "https://soundcloud.com/oembed",
         "frame_origins": ["https://w.soundcloud.com"],
     },

@@ -112,6 +112,9 @@ def _fetched(url: str) -> dict:
 
 
 def _get(url: str, *, max_bytes: int, accept: str) -> Reply:
+    only = settings.EMBEDS_FETCH_HOSTS
+    if only and urlsplit(url).hostname not in only:
+        raise EmbedError(f"Not fetched: {urlsplit(url).hostname} is not in EMBEDS_FETCH_HOSTS.")
     try:
         reply = request(
             "GET",

@@ -442,6 +442,9 @@ EMBEDS_EXTRA_PROVIDERS = env.json("BROADSHEET_EMBED_PROVIDERS", default=[])
 # oEmbed and thumbnail requests to private and loopback addresses are refused unless set
 # (tests, with an oEmbed server of their own on loopback).
 EMBEDS_ALLOW_PRIVATE = env.bool("EMBEDS_ALLOW_PRIVATE", default=False)
+# Hosts embeds may be fetched from at all; empty: any public host. The test settings name
+# only loopback, so that no test ever asks a real provider.
+EMBEDS_FETCH_HOSTS = env.list("EMBEDS_FETCH_HOSTS", default=[])
 # One request (connect, send, answer) ends after this long; a page, an oEmbed answer and
 # a thumbnail may be at most these many bytes (a longer answer is an error).
 EMBEDS_TIMEOUT_SECONDS = env.float("EMBEDS_TIMEOUT_SECONDS", default=5)
