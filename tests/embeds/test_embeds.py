@@ -55,7 +55,7 @@ def test_a_lone_url_becomes_a_facade_with_our_thumbnail(client, provider, write)
     html = page_of(client, post)
     facade = re.search(r'<figure class="embed embed-video">.*?</figure>', html, re.DOTALL)[0]
     assert f'src="/media/{embed.thumbnail}"' in facade  # from our host
-    assert 'style="aspect-ratio: 640 / 360"' in facade  # the player's box: no shift
+    assert 'style="padding-top: 56.250%"' in facade  # the player's box: no shift
     assert 'class="embed-play"' in facade and "hidden" in facade  # shown by the script
     assert (
         'aria-label="Play Harbour lights (harbour) (Local Tube; loads it from 127.0.0.1)"' in facade

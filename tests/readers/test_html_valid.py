@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from embeds.models import Embed
 from tests.conftest import missing
 from tests.factories import AuthorFactory, CategoryFactory, PostFactory, TagFactory
 
@@ -36,6 +37,12 @@ Term
 
 > A quote.
 
+https://vimeo.com/76979871
+
+http://testserver/media/clips/harbour.mp4
+
+http://testserver/media/clips/gulls.mp3
+
 [^1]: The footnote.
 """
 
@@ -46,6 +53,21 @@ def site(db):
     category = CategoryFactory(name="Lamps", slug="lamps")
     tag = TagFactory(name="oil", slug="oil")
     when = datetime(2025, 3, 10, 12, 30, 15, 123456, tzinfo=timezone.get_current_timezone())
+    # An embed as the worker leaves it (embeds/services.py): the post shows its facade.
+    Embed.objects.create(
+        url="https://vimeo.com/76979871",
+        provider="Vimeo",
+        kind="video",
+        title="The Mountain",
+        author="TSO Photography",
+        thumbnail="embeds/0123456789abcdef.jpg",
+        thumbnail_width=640,
+        thumbnail_height=360,
+        frame_src="https://player.vimeo.com/video/76979871?autoplay=1",
+        width=640,
+        height=360,
+        fetched_at=when,
+    )
     for i in range(3):
         PostFactory(
             title=f"Lamp post {i}",
