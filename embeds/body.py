@@ -33,6 +33,7 @@ from django.utils.safestring import SafeString, mark_safe
 from core.origin import site_origin
 
 from .models import Embed
+from .providers import allowed_frame_origins
 
 # A paragraph holding only a URL, bare or as a link whose text is its address.
 LONE_URL = re.compile(
@@ -115,7 +116,10 @@ def render_body(body_html: str) -> SafeString:
 
 
 def _facade_context(embed: Embed) -> dict:
-    """The facade's box is the player's own size, so nothing moves when it loads."""
+    """The facade's box is the player's own size, so nothing moves when it loads. A
+    player from an origin no longer allowed (a provider removed) shows as a link card."""
+    if embed.frame_src and _origin(embed.frame_src) not in allowed_frame_origins():
+        embed.frame_src = ""
     # A padding box (not `aspect-ratio`, which HTML checkers do not know inline yet).
     if embed.frame_src and embed.width and embed.height:
         box = f"padding-top: {100 * embed.height / embed.width:.3f}%"
@@ -126,6 +130,11 @@ def _facade_context(embed: Embed) -> dict:
     else:
         box = ""  # 16:9
     return {"embed": embed, "box": box, "host": urlsplit(embed.frame_src).hostname or ""}
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _render(template: str, context: dict) -> str:

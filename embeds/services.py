@@ -25,7 +25,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from core.outgoing import BlockedAddress, Reply, request
@@ -71,6 +71,16 @@ def embed_fetch(*, embed_id: int) -> Embed | None:
     invalidate_pages(shared=False)  # the post pages showing the plain link now show the facade
     embed.refresh_from_db()
     return embed
+
+
+def embeds_owed() -> QuerySet[Embed]:
+    """Embeds not fetched well after they were saved, and not being fetched: lost."""
+    now = timezone.now()
+    lost_before = now - timedelta(seconds=settings.BROADSHEET_RECONCILE_AFTER_SECONDS)
+    stale = now - timedelta(seconds=CLAIM_SECONDS)
+    return Embed.objects.filter(fetched_at__isnull=True, created_at__lte=lost_before).filter(
+        Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale)
+    )
 
 
 def embed_refetch(*, embeds) -> list[int]:

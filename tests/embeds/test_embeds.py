@@ -4,11 +4,13 @@ server (tests/embeds/conftest.py), shown as a privacy facade, never fetched on a
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from blog import services
 from embeds.body import render_body
@@ -202,3 +204,26 @@ def test_render_body_is_linear_and_capped(provider, settings):
     body = "".join(f"<p>{provider.origin}/videos/{i}</p>\n" for i in range(50))
     html = render_body(body)
     assert html.count("<p><a href=") == 3  # the rest stay as written
+
+
+def test_lost_fetches_are_sent_again_by_the_reconciler(provider, settings, time_machine):
+    from embeds.tasks import reconcile_embeds
+
+    url = f"{provider.origin}/videos/lost"
+    PostFactory(body=f"{url}\n")  # its commit never came: the task was never sent
+    assert Embed.objects.get(url=url).fetched_at is None
+    assert reconcile_embeds() == 0  # too recent: its message may still be on its way
+    later = timedelta(seconds=settings.BROADSHEET_RECONCILE_AFTER_SECONDS + 1)
+    time_machine.move_to(timezone.now() + later)
+    assert reconcile_embeds() == 1  # in-process here: fetched at once
+    assert Embed.objects.get(url=url).ready
+    assert reconcile_embeds() == 0
+
+
+def test_a_player_from_an_origin_no_longer_allowed_shows_as_a_link_card(client, provider, write):
+    url = f"{provider.origin}/videos/gone"
+    post = write(f"{url}\n")
+    Embed.objects.filter(url=url).update(frame_src="https://removed.example/player/1")
+    html = page_of(client, post)
+    assert "embed-play" not in html and "removed.example" not in html
+    assert "Harbour lights (gone)" in html  # the card: thumbnail, title, source
