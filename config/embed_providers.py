@@ -33,7 +33,7 @@ PROVIDERS: tuple[dict, ...] = (
         "name": "Vimeo",
         "pattern": r"https?://(?:www\.|player\.)?vimeo\.com/(?:video/)?\d+.*"
         r"|https?://(?:www\.)?vimeo\.com/(?:channels|groups|showcase)/.+",
-        "endpoint": "https://vimeo.com/api/oembed.json",
+        "endpoint": "https://vimeo.com/api/oembed.json?dnt=true",  # no tracking cookies
         "frame_origins": ["https://player.vimeo.com"],
         "autoplay": True,
     },

@@ -227,3 +227,23 @@ def test_a_player_from_an_origin_no_longer_allowed_shows_as_a_link_card(client, 
     html = page_of(client, post)
     assert "embed-play" not in html and "removed.example" not in html
     assert "Harbour lights (gone)" in html  # the card: thumbnail, title, source
+
+
+def test_the_admin_lists_embeds_and_fetches_one_again(
+    admin_client, provider, write, django_capture_on_commit_callbacks
+):
+    url = f"{provider.origin}/videos/slow"
+    write(f"{url}\n")
+    embed = Embed.objects.get(url=url)
+    listing = admin_client.get("/admin/embeds/embed/").content.decode()
+    assert url in listing and "No complete answer within 1 s." in listing
+    assert admin_client.get("/admin/embeds/embed/add/").status_code == 403
+    provider.hits.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            "/admin/embeds/embed/",
+            {"action": "fetch_again", "_selected_action": [embed.pk]},
+            follow=True,
+        )
+    assert "1 embed(s) will be fetched again." in response.content.decode()
+    assert provider.hits["/oembed"] == 1  # asked once more (and slow once more)
