@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
+from core.admin_guards import GuardedAdminMixin
 from core.tasks import enqueue_on_commit
 
 from .models import Embed
@@ -11,7 +12,7 @@ from .services import embed_refetch
 
 
 @admin.register(Embed)
-class EmbedAdmin(admin.ModelAdmin):
+class EmbedAdmin(GuardedAdminMixin, admin.ModelAdmin):
     list_display = ["url", "provider", "title", "fetched_at", "error"]
     list_filter = ["provider"]
     search_fields = ["url", "title"]
@@ -21,7 +22,10 @@ class EmbedAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # made by saving a post with a lone URL
 
-    @admin.action(description="Fetch again (the worker asks the provider once more)")
+    @admin.action(
+        description="Fetch again (the worker asks the provider once more)",
+        permissions=["change"],
+    )
     def fetch_again(self, request, queryset) -> None:
         from .tasks import fetch_embeds
 

@@ -16,7 +16,7 @@ from blog import services
 from embeds.body import render_body
 from embeds.models import Embed
 from embeds.providers import frame_src, provider_for
-from tests.factories import PostFactory
+from tests.factories import EditorFactory, PostFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -230,8 +230,10 @@ def test_a_player_from_an_origin_no_longer_allowed_shows_as_a_link_card(client, 
 
 
 def test_the_admin_lists_embeds_and_fetches_one_again(
-    admin_client, provider, write, django_capture_on_commit_callbacks
+    client, provider, write, django_capture_on_commit_callbacks
 ):
+    client.force_login(EditorFactory())  # editors see embeds and may fetch them again
+    admin_client = client
     url = f"{provider.origin}/videos/slow"
     write(f"{url}\n")
     embed = Embed.objects.get(url=url)
