@@ -68,7 +68,8 @@ def embed_fetch(*, embed_id: int) -> Embed | None:
         fields["error"] = str(error)[:1000]
         logger.info("Embed %s not fetched: %s", embed.url, error)
     Embed.objects.filter(pk=embed_id).update(fetched_at=timezone.now(), **fields)
-    invalidate_pages(shared=False)  # the post pages showing the plain link now show the facade
+    if not fields["error"]:
+        invalidate_pages(shared=False)  # pages showing the plain link now show the facade
     embed.refresh_from_db()
     return embed
 

@@ -92,11 +92,14 @@ class OEmbedServer:
 
             def send(self, status: int, kind: str, body) -> None:
                 content = body.encode() if isinstance(body, str) else body
-                self.send_response(status)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(content)))
-                self.end_headers()
-                self.wfile.write(content)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", kind)
+                    self.send_header("Content-Length", str(len(content)))
+                    self.end_headers()
+                    self.wfile.write(content)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up first: the slow and huge answers
 
             def log_message(self, *args) -> None:
                 pass
