@@ -25,7 +25,9 @@ def embed_worker(django_db_setup, broker_server, oembed_server, start_worker):  
     )
 
 
-def test_the_worker_fetches_once_after_the_save(broker, embed_worker, oembed_server, client):  # noqa: F811
+def test_the_worker_fetches_once_after_the_save(broker, embed_worker, provider, client):  # noqa: F811
+    # `provider`: this process shows the local provider's player too (the page's check).
+    oembed_server = provider
     url = f"{oembed_server.origin}/videos/worker"
     post = PostFactory(body=f"From the quay:\n\n{url}\n")
     # The save answered before anything was fetched: the page shows the plain link.
