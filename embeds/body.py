@@ -65,7 +65,7 @@ def to_fetch(body_html: str) -> list[str]:
 
 
 def media_kind(url: str) -> str:
-    """ "video" or "audio" for a media file under our own media URL, else ""."""
+    """The player a media file under our own media URL gets ("video", "audio"), else ""."""
     base = default_storage.url("")
     origin = site_origin()
     path = url.removeprefix(origin) if not base.startswith(("http://", "https://")) else url
