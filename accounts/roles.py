@@ -38,6 +38,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.view_integrationkey",
         "accounts.add_integrationkey",
         "accounts.change_integrationkey",
+        # Embeds (embeds/): what was fetched for each link, and "Fetch again".
+        "embeds.view_embed",
+        "embeds.change_embed",
     ],
 }
 

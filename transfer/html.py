@@ -19,7 +19,8 @@ from markdownify import MarkdownConverter
 _BLOCK_COMMENT = re.compile(r"<!--\s*/?wp:.*?-->", re.DOTALL)
 # WordPress's "read more" and page-break markers: a paragraph break, never glued words.
 _BREAK_COMMENT = re.compile(r"<!--\s*(?:more|nextpage|noteaser)\b.*?-->", re.DOTALL)
-# The block editor's embed block keeps the address as the text of a wrapper `div`.
+# The block editor's embed block keeps the address as the text of a wrapper `div`: it
+# becomes the address alone in its paragraph, which the `embeds` app shows as an embed.
 _EMBED_BLOCK = re.compile(
     r'<div class="wp-block-embed__wrapper">\s*(https?://[^\s<"]+)\s*</div>', re.IGNORECASE
 )
@@ -66,9 +67,40 @@ def wordpress_to_html(content: str, removed: list[str] | None = None) -> str:
     gone, shortcodes expanded (each one dropped is named in `removed`), paragraphs."""
     content = _BLOCK_COMMENT.sub("", content or "")
     content = _BREAK_COMMENT.sub("\n\n", content)
-    content = _EMBED_BLOCK.sub(r'<div><a href="\1">\1</a></div>', content)
+    content = _EMBED_BLOCK.sub(lambda m: _lone_link(html.unescape(m[1])), content)
+    content = _JETPACK_EMBED.sub(lambda m: _lone_link(_jetpack_url(m[1], m[2])), content)
     content = _shortcodes(content, removed if removed is not None else [])
     return autop(content)
+
+
+# `[youtube=https://…]`, `[vimeo 123]`: WordPress.com's (Jetpack's) forms.
+_JETPACK_EMBED = re.compile(
+    r"\[(youtube|vimeo|soundcloud|spotify|tweet)(?:=|\s+(?![\w-]+=))([^\]\s]+)[^\]]*\]",
+    re.IGNORECASE,
+)
+# Shortcodes of providers `embeds` knows: their address alone in a paragraph.
+EMBED_SHORTCODES = ("embed", "youtube", "vimeo", "soundcloud", "spotify", "tweet", "twitter")
+_ID_URLS = {
+    "youtube": "https://www.youtube.com/watch?v={}",
+    "vimeo": "https://vimeo.com/{}",
+    "tweet": "https://twitter.com/i/status/{}",
+}
+
+
+def _jetpack_url(name: str, value: str) -> str:
+    value = html.unescape(value.strip("\"'"))
+    if value.startswith(("http://", "https://")):
+        return value
+    template = _ID_URLS.get(name.lower())
+    return template.format(value) if template and re.fullmatch(r"[\w-]{1,64}", value) else ""
+
+
+def _lone_link(url: str) -> str:
+    """`url` alone in its paragraph: an embed (`embeds`), a plain link everywhere else."""
+    if not url:
+        return ""
+    escaped = html.escape(url)
+    return f'\n\n<p><a href="{escaped}">{escaped}</a></p>\n\n'
 
 
 def wordpress_to_markdown(content: str) -> str:
@@ -184,7 +216,19 @@ def html_to_markdown(content: str) -> str:
         sup_symbol="<sup>",
     ).convert(content)
     text = re.sub(r"[ \t]+\n", "\n", text)
+    text = _LINK_LINE.sub(_autolink, text)
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+# A line that is only a link whose text is its own address, as markdownify writes it.
+_LINK_LINE = re.compile(r"^\[((?:[^\]\\\n]|\\.)+)\]\((https?://[^\s()<>]+)\)$", re.MULTILINE)
+
+
+def _autolink(match: re.Match) -> str:
+    """`[https://…](https://…)` → `<https://…>`: the address alone on its line, readable
+    in the editor, and shown as an embed where it is one (`embeds`)."""
+    text = re.sub(r"\\(.)", r"\1", match[1])
+    return f"<{match[2]}>" if text == match[2] else match[0]
 
 
 def _code_language(element) -> str:
@@ -261,9 +305,9 @@ def _enclosing(match: re.Match, removed: list[str]) -> str:
         body = html.escape(html.unescape(inner.strip("\n")))
         css = f' class="language-{html.escape(language)}"' if language else ""
         return f"\n\n<pre><code{css}>{body}</code></pre>\n\n"
-    if name in ("embed", "youtube", "vimeo", "audio", "video", "tweet"):
+    if name in ("embed", "youtube", "vimeo", "audio", "video", "tweet", "soundcloud", "spotify"):
         url = inner.strip() or next((attrs[a] for a in _MEDIA_ATTRS if attrs.get(a)), "")
-        return f'<p><a href="{html.escape(url)}">{html.escape(url)}</a></p>' if url else ""
+        return _lone_link(html.unescape(url))
     return _shortcodes(inner, removed)  # unknown enclosing shortcode: keep what it wraps
 
 
@@ -277,13 +321,17 @@ def _self_closing(match: re.Match, removed: list[str]) -> str:
     if name not in KNOWN_SHORTCODES and not attrs:
         return match[0]  # "[1]", "[sic]": ordinary text, not a shortcode
     url = next((attrs[a] for a in _MEDIA_ATTRS if attrs.get(a)), "")
-    if name in ("audio", "video", "embed", "youtube", "vimeo", "playlist") and url:
+    if name in EMBED_SHORTCODES and not url and attrs.get("id"):
+        url = _jetpack_url(name, attrs["id"])  # `[youtube id="dQw4w9WgXcQ"]`
+    if name in ("audio", "video", *EMBED_SHORTCODES) and url:
+        return _lone_link(html.unescape(url))
+    if name == "playlist" and url:
         return f'<a href="{html.escape(url)}">{html.escape(url)}</a>'
     if name in ("youtube", "vimeo", "tweet", "twitter", "instagram", "soundcloud", "spotify"):
         # `[youtube https://…]`: the address is the shortcode's first "attribute".
         bare = match[2].strip().split()[0] if match[2].strip() else ""
         if bare.startswith(("http://", "https://")):
-            return f'<a href="{html.escape(bare)}">{html.escape(bare)}</a>'
+            return _lone_link(html.unescape(bare))
     if name not in _MARKERS:
         removed.append(f"shortcode [{name}]")
     return ""

@@ -1,130 +1,30 @@
-"""One webhook POST: to the address the SSRF guard vetted, within one deadline.
+"""One webhook POST: `core.outgoing.request` (pinned to the vetted address, one deadline)
+with the endpoint guard's setting, reading the first `MAX_REPLY_BYTES` of the answer.
 
-`post(url, body, headers, deadline=…)` resolves the host once through `ssrf.check_url`
-and connects to one of the addresses that passed, never to a fresh lookup (a name whose
-answer changes between the check and the connect would otherwise reach loopback). The
-request still names the host: `Host` is the URL's host, and for https the certificate is
-verified against it and SNI carries it. Redirects are not followed (a 3xx is an answer
-like any other; `services.attempt` counts it as a failure), so there is no second hop
-to check.
-
-`deadline` bounds the whole attempt — connect, send, status line, headers and the first
-2,000 bytes of the body — not each socket operation: a receiver that trickles one byte
-a second cannot hold a worker past it (a timer shuts the socket down).
-
-Every way the exchange can break (refused, reset, TLS, a status line that is not HTTP,
-too many headers, the deadline) comes back as an error string, never an exception, so
-the caller records a failed attempt and retries it.
+Every failure is an error string in the `Reply` (a failed attempt, retried), never an
+exception; docs/decisions/0025-webhook-pinned-transport.md.
 """
 
 from __future__ import annotations
 
-import contextlib
-import http.client
-import socket
-import ssl
-import threading
-import time
-from dataclasses import dataclass
-from urllib.parse import urlsplit
+from django.conf import settings
 
-from .ssrf import BlockedAddress, check_url
+from core.outgoing import BlockedAddress, Reply, request
 
 MAX_REPLY_BYTES = 2000
 
 
-@dataclass(frozen=True)
-class Reply:
-    """What the receiver answered: a status (None when there was none) or an error."""
-
-    status: int | None
-    text: str = ""
-    error: str = ""
-
-
-def _connect(addresses: list[str], port: int, expires: float) -> socket.socket:
-    """A TCP connection to the first vetted address that accepts one before `expires`."""
-    last: OSError = OSError("no address to connect to")
-    for address in addresses:
-        left = expires - time.monotonic()
-        if left <= 0:
-            raise TimeoutError("deadline passed while connecting")
-        try:
-            return socket.create_connection((address, port), timeout=left)
-        except OSError as error:
-            last = error
-    raise last
-
-
-class PinnedHTTPConnection(http.client.HTTPConnection):
-    """An HTTP connection to `host` that connects to vetted addresses, never resolving."""
-
-    def __init__(self, host: str, port: int | None, *, addresses: list[str], expires: float):
-        super().__init__(host, port, timeout=max(expires - time.monotonic(), 0.001))
-        self.addresses, self.expires = addresses, expires
-
-    def connect(self) -> None:
-        self.sock = _connect(self.addresses, self.port, self.expires)
-        _check_time(self.expires)
-
-
-class PinnedHTTPSConnection(http.client.HTTPSConnection):
-    """The same over TLS: the certificate and SNI are checked against `host`."""
-
-    def __init__(self, host: str, port: int | None, *, addresses: list[str], expires: float):
-        self.tls_context = ssl.create_default_context()
-        timeout = max(expires - time.monotonic(), 0.001)
-        super().__init__(host, port, timeout=timeout, context=self.tls_context)
-        self.addresses, self.expires = addresses, expires
-
-    def connect(self) -> None:
-        self.sock = _connect(self.addresses, self.port, self.expires)  # the timer can cut it
-        _check_time(self.expires)
-        self.sock = self.tls_context.wrap_socket(self.sock, server_hostname=self.host)
-
-
-def _check_time(expires: float) -> None:
-    # The timer may have fired before the socket it would shut down existed.
-    if time.monotonic() >= expires:
-        raise TimeoutError("deadline passed while connecting")
-
-
 def post(url: str, body: bytes, headers: dict[str, str], *, deadline: float) -> Reply:
     """POST `body` to `url` once; raises `BlockedAddress` when the host is not public."""
-    parts = urlsplit(url)
-    addresses = check_url(url)
-    https = parts.scheme == "https"
-    connection_class = PinnedHTTPSConnection if https else PinnedHTTPConnection
-    started = time.monotonic()
-    connection = connection_class(
-        parts.hostname, parts.port, addresses=addresses, expires=started + deadline
+    return request(
+        "POST",
+        url,
+        body=body,
+        headers=headers,
+        deadline=deadline,
+        max_bytes=MAX_REPLY_BYTES,
+        allow_private=settings.WEBHOOKS_ALLOW_PRIVATE,
     )
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    expired = threading.Event()
-
-    def cut_off() -> None:
-        expired.set()
-        if connection.sock is not None:
-            with contextlib.suppress(OSError):  # already closed
-                connection.sock.shutdown(socket.SHUT_RDWR)  # wakes a blocked read
-
-    timer = threading.Timer(deadline, cut_off)
-    timer.daemon = True
-    timer.start()
-    try:
-        connection.request("POST", target, body=body, headers=headers)
-        response = connection.getresponse()
-        text = response.read(MAX_REPLY_BYTES).decode(errors="replace")
-        if expired.is_set():
-            raise TimeoutError
-        return Reply(response.status, text)
-    except (OSError, http.client.HTTPException, ValueError) as error:
-        if expired.is_set() or time.monotonic() - started >= deadline:
-            return Reply(None, error=f"No complete answer within {deadline:g} s.")
-        return Reply(None, error=f"{type(error).__name__}: {error}"[:500])
-    finally:
-        timer.cancel()
-        connection.close()
 
 
 __all__ = ["BlockedAddress", "Reply", "post"]

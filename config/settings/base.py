@@ -10,6 +10,8 @@ from pathlib import Path
 import corsheaders.defaults
 import environ
 
+from config.embed_providers import frame_origins
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -64,6 +66,7 @@ INSTALLED_APPS = [
     "transfer",
     "webhooks",
     "previews",
+    "embeds",
 ]
 
 MIDDLEWARE = [
@@ -433,6 +436,26 @@ WEBHOOKS_MAX_COUNTDOWN_SECONDS = env.int("WEBHOOKS_MAX_COUNTDOWN_SECONDS", defau
 # run this many seconds after it was sent: lost to a broker outage, a flush or a failure.
 BROADSHEET_RECONCILE_AFTER_SECONDS = env.int("BROADSHEET_RECONCILE_AFTER_SECONDS", default=120)
 
+# --- Embeds (embeds/, docs/site-owners.md "Embeds") ------------------------------------
+
+# More oEmbed providers than config/embed_providers.py knows, as a JSON list of the same
+# shape ({"name", "pattern", "endpoint", "frame_origins"}); their origins join frame-src.
+EMBEDS_EXTRA_PROVIDERS = env.json("BROADSHEET_EMBED_PROVIDERS", default=[])
+# oEmbed and thumbnail requests to private and loopback addresses are refused unless set
+# (tests, with an oEmbed server of their own on loopback).
+EMBEDS_ALLOW_PRIVATE = env.bool("EMBEDS_ALLOW_PRIVATE", default=False)
+# Hosts embeds may be fetched from at all; empty: any public host. The test settings name
+# only loopback, so that no test ever asks a real provider.
+EMBEDS_FETCH_HOSTS = env.list("EMBEDS_FETCH_HOSTS", default=[])
+# One request (connect, send, answer) ends after this long; a page, an oEmbed answer and
+# a thumbnail may be at most these many bytes (a longer answer is an error).
+EMBEDS_TIMEOUT_SECONDS = env.float("EMBEDS_TIMEOUT_SECONDS", default=5)
+EMBEDS_MAX_PAGE_BYTES = env.int("EMBEDS_MAX_PAGE_BYTES", default=512 * 1024)
+EMBEDS_MAX_JSON_BYTES = env.int("EMBEDS_MAX_JSON_BYTES", default=64 * 1024)
+EMBEDS_MAX_THUMBNAIL_BYTES = env.int("EMBEDS_MAX_THUMBNAIL_BYTES", default=2 * 1024 * 1024)
+# Lone URLs of one body that become embeds, at most (the rest stay links).
+EMBEDS_MAX_PER_POST = env.int("EMBEDS_MAX_PER_POST", default=20)
+
 # --- Security headers (tightened further in production) ---------------------------------
 
 X_FRAME_OPTIONS = "DENY"
@@ -459,6 +482,10 @@ CONTENT_SECURITY_POLICY = {
         "font-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
         "worker-src": ["'self'", "blob:"],
+        # Embeds: the providers' players only, inserted after a reader's click (embeds/).
+        "frame-src": frame_origins(EMBEDS_EXTRA_PROVIDERS) or ["'none'"],
+        # <video>/<audio> of our own media files.
+        "media-src": ["'self'", *([MEDIA_HOST] if MEDIA_HOST else [])],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
         "base-uri": ["'self'"],

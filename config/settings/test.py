@@ -58,6 +58,9 @@ if env.bool("BROADSHEET_TEST_WORKER", default=False):
     }
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = env("BROADSHEET_TEST_MAIL_DIR")
+# Embeds are fetched only from the tests' own oEmbed server: a YouTube link in a test
+# body (an import, say) is recorded as not fetched, with no DNS lookup (embeds.services).
+EMBEDS_FETCH_HOSTS = ["127.0.0.1"]
 REST_FRAMEWORK = {**REST_FRAMEWORK}  # noqa: F405
 REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {"anon": "10000/min", "user": "10000/min"}
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)

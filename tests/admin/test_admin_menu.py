@@ -24,6 +24,7 @@ EDITOR_MENU = {
     "blog.Post",
     "blog.Report",
     "blog.Tag",
+    "embeds.Embed",
     "images.Image",
     "transfer.ExportJob",
     "webhooks.Delivery",

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 NAMES = {
     "daily-report", "cleanup-sessions", "publish-sweep", "scheduled-updates",
-    "webhook-deliveries", "renditions-reconcile", "exports-reconcile",
+    "webhook-deliveries", "renditions-reconcile", "exports-reconcile", "embeds-reconcile",
 }  # fmt: skip
 
 

@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from previews.services import preview_link_create
+from embeds.models import Embed
 from tests.conftest import missing
 from tests.factories import AuthorFactory, CategoryFactory, PostFactory, TagFactory
 
@@ -37,6 +38,12 @@ Term
 
 > A quote.
 
+https://vimeo.com/76979871
+
+http://testserver/media/clips/harbour.mp4
+
+http://testserver/media/clips/gulls.mp3
+
 [^1]: The footnote.
 """
 
@@ -47,6 +54,21 @@ def site(db):
     category = CategoryFactory(name="Lamps", slug="lamps")
     tag = TagFactory(name="oil", slug="oil")
     when = datetime(2025, 3, 10, 12, 30, 15, 123456, tzinfo=timezone.get_current_timezone())
+    # An embed as the worker leaves it (embeds/services.py): the post shows its facade.
+    Embed.objects.create(
+        url="https://vimeo.com/76979871",
+        provider="Vimeo",
+        kind="video",
+        title="The Mountain",
+        author="TSO Photography",
+        thumbnail="embeds/0123456789abcdef.jpg",
+        thumbnail_width=640,
+        thumbnail_height=360,
+        frame_src="https://player.vimeo.com/video/76979871?autoplay=1",
+        width=640,
+        height=360,
+        fetched_at=when,
+    )
     for i in range(3):
         PostFactory(
             title=f"Lamp post {i}",

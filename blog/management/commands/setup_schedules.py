@@ -78,6 +78,11 @@ SCHEDULES: dict[str, tuple[str, Callable[[], dict], str]] = {
         lambda: _every(60),
         "Exports whose message was lost or whose worker died.",
     ),
+    "embeds-reconcile": (
+        "embeds.tasks.reconcile_embeds",
+        lambda: _every(60),
+        "Embeds to fetch whose message was lost.",
+    ),
 }
 
 

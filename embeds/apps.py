@@ -1,0 +1,23 @@
+from django.apps import AppConfig
+
+
+class EmbedsConfig(AppConfig):
+    """Embeds: a lone URL in a post body becomes a privacy facade (depends on `blog`)."""
+
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "embeds"
+
+    def ready(self) -> None:
+        # Fetched on save by the worker: blog's domain events, so blog never imports us.
+        from django.db.models.signals import post_migrate
+
+        from accounts.roles import ensure_roles
+        from blog import events
+
+        from . import listeners
+
+        # Editors' embed permissions exist only once this app's permissions are made.
+        post_migrate.connect(ensure_roles, sender=self, dispatch_uid="embeds-roles")
+
+        events.post_created.connect(listeners.posts_written, dispatch_uid="embeds-created")
+        events.post_updated.connect(listeners.posts_written, dispatch_uid="embeds-updated")
