@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from previews.services import preview_link_create
 from embeds.models import Embed
+from previews.services import preview_link_create
 from tests.conftest import missing
 from tests.factories import AuthorFactory, CategoryFactory, PostFactory, TagFactory
 
