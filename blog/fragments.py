@@ -46,6 +46,7 @@ from .markdown import nested_contents, table_of_contents
 from .models import Post
 from .permissions import can_view
 from .selectors import adjacent_posts, busiest_categories, related_posts
+from .seo import post_seo
 
 MENU_KEY = "category-menu"
 # The listing's columns `post_summaries` needs (a listing reads them, not its rows).
@@ -180,7 +181,12 @@ def post_page(slug: str, user) -> tuple[Post, dict[str, SafeString]] | None:
         return None
     fresh: dict[str, object] = {}
     if page is None or not post.is_public:  # not cached, or a preview: rendered anew
-        full = Post.objects.with_relations().get(pk=post.pk)
+        full = (
+            Post.objects.with_relations()
+            .select_related("social_image")  # its renditions: no query while it has none
+            .prefetch_related("social_image__renditions")
+            .get(pk=post.pk)
+        )
         context = _site() | post_context(full, site_url(post.get_absolute_url()))
         page = {"row": post}
         for piece in PAGE_PIECES:
@@ -195,13 +201,19 @@ def post_page(slug: str, user) -> tuple[Post, dict[str, SafeString]] | None:
 
 
 def post_context(post: Post, canonical_url: str) -> dict:
-    """What the post page's pieces show: for a preview (rendered each time) as well."""
+    """What the post page's pieces show: for a preview (rendered each time) as well.
+
+    The head's title, description, canonical URL, social card and robots tag, and the
+    JSON-LD, come from `blog.seo.post_seo`: the writer's SEO fields, else the fallbacks.
+    """
     headings = table_of_contents(post.body_html)
     previous_post, next_post = adjacent_posts(post)
+    seo = post_seo(post, canonical_url=canonical_url, site_name=_site()["site_name"])
     context = {
         "post": post,
         "preview": not post.is_public,
-        "canonical_url": canonical_url,
+        "seo": seo,
+        "canonical_url": canonical_url,  # this page's own address (its share links)
         "toc": nested_contents(headings) if len(headings) >= TOC_MIN_HEADINGS else [],
         "previous_post": previous_post,
         "next_post": next_post,
@@ -211,7 +223,7 @@ def post_context(post: Post, canonical_url: str) -> dict:
         "@context": "https://schema.org",
         "@type": "BlogPosting",
         "headline": post.title,
-        "description": post.summary,
+        "description": seo.description,
         "datePublished": post.published_at.isoformat() if post.published_at else None,
         "dateModified": post.updated_at.isoformat(),
         "author": {
@@ -219,18 +231,18 @@ def post_context(post: Post, canonical_url: str) -> dict:
             "name": post.author.public_name,
             "url": site_url(reverse("blog:author", args=[post.author.username])),
         },
-        "mainEntityOfPage": canonical_url,
+        "mainEntityOfPage": seo.canonical_url,
         "keywords": [tag.name for tag in post.tags.all()],
     }
-    if post.cover_image is not None:
+    if (image := seo.social_image) is not None:
         # The share card: a JPEG/PNG rendition every crawler reads (images app).
-        card = post.cover_image.social
+        card = image.social
         context["social"] = {
             "url": _absolute(card.url),
             "width": card.width,
             "height": card.height,
             "mime_type": card.mime_type,
-            "alt": post.cover_image.alt_text,
+            "alt": image.alt_text,
         }
         structured["image"] = [context["social"]["url"]]
     context["structured_data"] = structured

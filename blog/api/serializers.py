@@ -235,6 +235,19 @@ class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
         write_only=True,
         help_text="An image of the library (`/api/images/`), or null for none.",
     )
+    social_image = CoverImageSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="The social card's picture as written; null: the cover image is used.",
+    )
+    social_image_id = StrictPrimaryKeyRelatedField(
+        source="social_image",
+        queryset=Post._meta.get_field("social_image").related_model.objects.all(),
+        allow_null=True,
+        required=False,
+        write_only=True,
+        help_text="An image of the library for social cards, or null: the cover image.",
+    )
     reading_minutes = serializers.IntegerField(read_only=True)
     changed_at = serializers.DateTimeField(
         read_only=True,
@@ -248,6 +261,10 @@ class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
             "status", "state",
             "author", "category", "category_id", "tags", "cover_image", "cover_image_id",
             "reading_minutes", "published_at", "created_at", "updated_at", "changed_at",
+            # Search engines and social cards, as written ("" / null / false: blog.seo's
+            # fallbacks apply on the page).
+            "meta_title", "meta_description", "canonical_url", "social_title",
+            "social_description", "social_image", "social_image_id", "noindex",
         ]  # fmt: skip
         read_only_fields = ["id", "body_html", "created_at", "updated_at"]
 
