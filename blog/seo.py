@@ -69,7 +69,7 @@ def validate_canonical_url(value: str) -> None:
         )
     try:
         parts = urlsplit(value)
-        port_valid = parts.port is None or 0 < parts.port
+        port_valid = parts.port is None or parts.port > 0
     except ValueError:
         port_valid = False
         parts = None

@@ -21,8 +21,8 @@ from core.admin_guards import GuardedAdminMixin
 from .. import permissions, services
 from ..models import Category, Post, Tag
 from ..redirects import Redirect
-from . import hooks, states, zones
 from ..seo import SEO_FIELDS
+from . import hooks, states, zones
 from .forms import PostAdminForm, SlugOwnerForm, seo_preview_context
 
 SEO_FIELDSET = "Search engines and social cards"
