@@ -69,9 +69,7 @@ def validate_canonical_url(value: str) -> None:
         )
     try:
         parts = urlsplit(value)
-        port_valid = parts.port is None or parts.port > 0
-    except ValueError:
-        port_valid = False
+    except ValueError:  # a malformed [IPv6] host
         parts = None
     if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         raise ValidationError(
@@ -84,7 +82,16 @@ def validate_canonical_url(value: str) -> None:
             "The canonical URL may not hold a user name or password (the part before @).",
             code="invalid",
         )
-    if not parts.hostname or not port_valid or "." not in parts.hostname.strip("."):
+    try:
+        port_valid = parts.port is None or parts.port > 0
+    except ValueError:  # not a number, or over 65535
+        port_valid = False
+    if not port_valid:
+        raise ValidationError(
+            "The canonical URL's port (after the colon) must be a number up to 65535.",
+            code="invalid",
+        )
+    if not parts.hostname or "." not in parts.hostname.strip("."):
         raise ValidationError(
             "The canonical URL needs a host name such as example.com.", code="invalid"
         )
