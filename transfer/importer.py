@@ -458,10 +458,16 @@ class _Importer:
                 try:
                     validate_canonical_url(text)
                 except ValidationError:
-                    self.summary.adjust("canonical URL not a full http(s) address: dropped")
+                    self.summary.adjust(
+                        "canonical URL not a full http(s) address: dropped",
+                        f"{_describe(record)}: {text[:100]!r}",
+                    )
                     continue
             elif len(text) > limit:
-                self.summary.adjust(f"{name.replace('_', ' ')} over {limit} characters: shortened")
+                self.summary.adjust(
+                    f"{name.replace('_', ' ')} over {limit} characters: shortened",
+                    _describe(record),
+                )
                 text = text[: limit - 1].rstrip() + "…"
             values[name] = text
         return values
