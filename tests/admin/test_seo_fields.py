@@ -86,3 +86,30 @@ def test_a_bad_canonical_url_is_refused_with_the_reason(client_for, author, url,
     errors = response.context["adminform"].form.errors
     assert message in errors["canonical_url"][0]
     assert Post.objects.get(pk=post.pk).canonical_url == ""
+
+
+@pytest.mark.django_db(transaction=True)  # revisions outside a request commit
+def test_revisions_keep_compare_and_restore_the_fields(client_for, author):
+    from editorial import revisions
+
+    post = PostFactory(author=author, draft=True, title="Tides")
+    client = client_for(author)
+    first = form(post, _action="draft", meta_title="First title", noindex="on")
+    assert client.post(change_url(post), first).status_code == 302
+    post.refresh_from_db()
+    second = form(post, _action="draft", meta_title="Second title")
+    assert client.post(change_url(post), second).status_code == 302
+    newer, older = list(revisions.post_versions(post))[:2]
+    changes = {
+        change.label: (change.before, change.after) for change in revisions.diff(older, newer)[0]
+    }
+    assert changes == {
+        "Meta title": ("First title", "Second title"),
+        "Hide from search engines": ("Yes", "No"),
+    }
+    assert revisions.change_summary(older.field_dict, newer.field_dict) == (
+        "Meta title, hide from search engines"
+    )
+    revisions.revision_restore(post=Post.objects.get(pk=post.pk), version=older, user=author)
+    restored = Post.objects.get(pk=post.pk)
+    assert (restored.meta_title, restored.noindex) == ("First title", True)
