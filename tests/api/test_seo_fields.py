@@ -21,7 +21,7 @@ SEO = {
 }
 
 
-def test_the_fields_round_trip_and_read_blank_when_unwritten(api_as, author, make_image):
+def test_the_fields_round_trip_and_read_blank_when_unwritten(api_as, author, make_image):  # noqa: F811
     card = make_image("PNG", (240, 126), alt_text="Boats")
     client = api_as(author)
     created = client.post(

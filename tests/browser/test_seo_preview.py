@@ -47,7 +47,7 @@ def test_the_preview_follows_the_fields_and_falls_back_when_they_are_blank(log_i
     # Blank fields: what the page shows today (blog/seo.py).
     expect(title).to_have_text(f"Low water at the quay · {settings.SITE_NAME}")
     expect(result.locator(".seo-result-site")).to_have_text(
-        f"{settings.SITE_NAME} — testserver › posts › {post.slug}"
+        f"{settings.SITE_NAME} — testserver \u203a posts \u203a {post.slug}"
     )
     expect(description).to_contain_text("The harbour empties twice a day")
     expect(social.locator(".seo-card-title")).to_have_text("Low water at the quay")
@@ -82,7 +82,7 @@ def test_the_preview_follows_the_fields_and_falls_back_when_they_are_blank(log_i
     )
     page.locator("#id_canonical_url").type("https://harbour-times.example.com/2026/tides/")
     expect(result.locator(".seo-result-site")).to_have_text(
-        f"{settings.SITE_NAME} — harbour-times.example.com › 2026 › tides"
+        f"{settings.SITE_NAME} — harbour-times.example.com \u203a 2026 \u203a tides"
     )
     expect(social.locator(".seo-card-host")).to_have_text("HARBOUR-TIMES.EXAMPLE.COM")
     page.locator("#id_noindex").check()

@@ -206,7 +206,7 @@ def test_a_preview_stays_noindex(client_for, author):
     assert meta(html, "robots") == "noindex"
 
 
-def test_the_social_image_overrides_the_cover_on_the_card_and_in_json_ld(client, make_image):
+def test_the_social_image_overrides_the_cover_on_the_card_and_in_json_ld(client, make_image):  # noqa: F811
     cover = make_image("PNG", (200, 120), renditions=False, alt_text="The cover")
     card = make_image("PNG", (240, 126), renditions=False, alt_text="The card")
     post = PostFactory(cover_image=cover, social_image=card)
@@ -220,7 +220,7 @@ def test_the_social_image_overrides_the_cover_on_the_card_and_in_json_ld(client,
     assert head(page(client, plain))["og:image"].endswith(cover.url)
 
 
-def test_a_social_image_without_a_cover_makes_a_large_card(client, make_image):
+def test_a_social_image_without_a_cover_makes_a_large_card(client, make_image):  # noqa: F811
     post = PostFactory(social_image=make_image("PNG", (240, 126), renditions=False))
     html = page(client, post)
     assert meta(html, "twitter:card") == "summary_large_image"
@@ -242,7 +242,9 @@ def test_the_seo_fields_cost_the_post_page_no_query(client, django_assert_max_nu
 
 
 def test_a_social_image_costs_one_query_for_its_renditions(
-    client, make_image, django_assert_max_num_queries
+    client,
+    make_image,  # noqa: F811
+    django_assert_max_num_queries,
 ):
     cover = make_image("PNG", (200, 120))
     post = PostFactory(cover_image=cover, social_image=make_image("PNG", (240, 126)))
