@@ -83,9 +83,11 @@ def validate_canonical_url(value: str) -> None:
             code="invalid",
         )
     try:
-        port_valid = parts.port is None or parts.port > 0
+        parts.port  # noqa: B018  (read to check it: urlsplit parses it lazily)
     except ValueError:  # not a number, or over 65535
         port_valid = False
+    else:
+        port_valid = True
     if not port_valid:
         raise ValidationError(
             "The canonical URL's port (after the colon) must be a number up to 65535.",

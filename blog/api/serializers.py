@@ -20,6 +20,7 @@ from rest_framework.relations import MANY_RELATION_KWARGS
 
 from api.serializers import StrictModelSerializer
 from api.strict import (
+    PORT,
     ListOfReferencesMixin,
     ManyReferencesField,
     StrictCharField,
@@ -32,6 +33,7 @@ from core.origin import site_url
 from .. import permissions
 from ..markdown import validate_renderable
 from ..models import Category, Post, Tag
+from ..seo import CANONICAL_MAX_LENGTH, validate_canonical_url
 from ..services import post_create, post_update
 from ..slugs import slug_refusal
 
@@ -189,6 +191,17 @@ class ExcerptField(StrictCharField):
         )
 
 
+class CanonicalURLField(StrictCharField):
+    """`canonical_url`: "" or an absolute http(s) URL another site may hold, checked by
+    `blog.seo.validate_canonical_url` (its messages); the schema's pattern is a subset of
+    what that accepts, so every URL a client generates from it is taken."""
+
+    schema_pattern = rf"^https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::{PORT})?(?:[/?#][!-~]*)?$"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(trim_whitespace=False, **kwargs)  # the URL exactly as given
+
+
 class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
     excerpt = ExcerptField(
         max_length=Post._meta.get_field("excerpt").max_length,
@@ -234,6 +247,14 @@ class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
         required=False,
         write_only=True,
         help_text="An image of the library (`/api/images/`), or null for none.",
+    )
+    canonical_url = CanonicalURLField(
+        max_length=CANONICAL_MAX_LENGTH,
+        allow_blank=True,
+        required=False,
+        validators=[validate_canonical_url],
+        help_text="Where the original lives (another site allowed): an absolute http(s) "
+        'URL without user name or password; "" for the post\'s own address.',
     )
     social_image = CoverImageSerializer(
         read_only=True,

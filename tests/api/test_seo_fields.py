@@ -97,3 +97,16 @@ def test_the_schema_documents_the_fields(api):
     request = schema["components"]["schemas"]["PostRequest"]["properties"]
     assert {"social_image_id", "noindex", "social_description"} <= set(request)
     assert "social_image" not in request
+    # Every URL a client generates from the schema is one the site takes, and "" too.
+    choices = request["canonical_url"]["anyOf"]
+    assert choices[0]["pattern"].startswith("^https?://") and choices[1]["maxLength"] == 0
+
+
+def test_a_canonical_url_is_taken_exactly_as_given(api_as, author):
+    response = api_as(author).post(
+        "/api/posts/",
+        {"title": "T", "body": "b", "canonical_url": " https://original.example/ "},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "may not contain spaces" in response.json()["errors"][0]["message"]
