@@ -414,7 +414,7 @@ class Post(models.Model):
             # first: its pages' keys still come from an index-only scan.
             models.Index(
                 fields=["-published_at", "-id"],
-                condition=models.Q(status="published", noindex=False),
+                condition=models.Q(kind="post", status="published", noindex=False),
                 name="post_sitemap_idx",
             ),
         ]

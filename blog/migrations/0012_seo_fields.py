@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('blog', '0010_written_excerpt_and_summary'),
+        ('blog', '0011_post_kind'),
         ('images', '0002_image_renditions_done_at'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -52,6 +52,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='post',
-            index=models.Index(condition=models.Q(('noindex', False), ('status', 'published')), fields=['-published_at', '-id'], name='post_sitemap_idx'),
+            index=models.Index(condition=models.Q(('kind', 'post'), ('noindex', False), ('status', 'published')), fields=['-published_at', '-id'], name='post_sitemap_idx'),
         ),
     ]
