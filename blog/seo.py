@@ -62,7 +62,7 @@ def validate_canonical_url(value: str) -> None:
             f"(it has {len(value)}).",
             code="max_length",
         )
-    if any(character.isspace() or ord(character) < 32 for character in value):
+    if any(character.isspace() or not character.isprintable() for character in value):
         raise ValidationError(
             "The canonical URL may not contain spaces or line breaks (write %20 for a space).",
             code="invalid",
@@ -85,14 +85,10 @@ def validate_canonical_url(value: str) -> None:
     try:
         parts.port  # noqa: B018  (read to check it: urlsplit parses it lazily)
     except ValueError:  # not a number, or over 65535
-        port_valid = False
-    else:
-        port_valid = True
-    if not port_valid:
         raise ValidationError(
             "The canonical URL's port (after the colon) must be a number up to 65535.",
             code="invalid",
-        )
+        ) from None
     if not parts.hostname or "." not in parts.hostname.strip("."):
         raise ValidationError(
             "The canonical URL needs a host name such as example.com.", code="invalid"
