@@ -43,9 +43,10 @@ from pagecache.counts import CachedValues, read_cached, remember
 
 from .context_processors import site
 from .markdown import nested_contents, table_of_contents
-from .models import Post
+from .models import Post, PostQuerySet
 from .permissions import can_view
 from .selectors import adjacent_posts, busiest_categories, related_posts
+from .seo import post_seo
 
 MENU_KEY = "category-menu"
 # The listing's columns `post_summaries` needs (a listing reads them, not its rows).
@@ -180,7 +181,7 @@ def post_page(slug: str, user) -> tuple[Post, dict[str, SafeString]] | None:
         return None
     fresh: dict[str, object] = {}
     if page is None or not post.is_public:  # not cached, or a preview: rendered anew
-        page = {"row": post, **_render_pieces(Post.objects.with_relations().get(pk=post.pk))}
+        page = {"row": post, **_render_pieces(_for_page(Post.objects).get(pk=post.pk))}
         if post.is_public:
             fresh[page_key] = page
     if menu is None:
@@ -188,6 +189,16 @@ def post_page(slug: str, user) -> tuple[Post, dict[str, SafeString]] | None:
     cached.store(fresh)
     pieces = {piece: page[piece] for piece in PAGE_PIECES} | {"menu": menu}
     return post, {piece: mark_safe(html) for piece, html in pieces.items()}  # noqa: S308
+
+
+def _for_page(posts) -> PostQuerySet:
+    """What a post page shows, fetched up front: relations, and the social image with its
+    renditions (no query while it has none)."""
+    return (
+        posts.with_relations()
+        .select_related("social_image")
+        .prefetch_related("social_image__renditions")
+    )
 
 
 def _render_pieces(post: Post, **extra: object) -> dict[str, str]:
@@ -199,7 +210,7 @@ def preview_pieces(post_id: int, *, banner: str) -> tuple[Post, dict[str, SafeSt
     """A post's (or page's) pieces and the menu, rendered now and never cached, with
     `banner` instead of the writer's preview banner: the page a shared preview link shows
     (`previews`), whoever asks. The caller has decided that the asker may see it."""
-    post = Post.all_kinds.with_relations().filter(pk=post_id).first()
+    post = _for_page(Post.all_kinds).filter(pk=post_id).first()
     if post is None:
         return None
     pieces = _render_pieces(post, preview=True, preview_banner=banner)
@@ -208,13 +219,19 @@ def preview_pieces(post_id: int, *, banner: str) -> tuple[Post, dict[str, SafeSt
 
 
 def post_context(post: Post, canonical_url: str) -> dict:
-    """What the post page's pieces show: for a preview (rendered each time) as well."""
+    """What the post page's pieces show: for a preview (rendered each time) as well.
+
+    The head's title, description, canonical URL, social card and robots tag, and the
+    JSON-LD, come from `blog.seo.post_seo`: the writer's SEO fields, else the fallbacks.
+    """
     headings = table_of_contents(post.body_html)
     previous_post, next_post = adjacent_posts(post)
+    seo = post_seo(post, canonical_url=canonical_url, site_name=_site()["site_name"])
     context = {
         "post": post,
         "preview": not post.is_public,
-        "canonical_url": canonical_url,
+        "seo": seo,
+        "canonical_url": canonical_url,  # this page's own address (its share links)
         "toc": nested_contents(headings) if len(headings) >= TOC_MIN_HEADINGS else [],
         "previous_post": previous_post,
         "next_post": next_post,
@@ -224,7 +241,7 @@ def post_context(post: Post, canonical_url: str) -> dict:
         "@context": "https://schema.org",
         "@type": "BlogPosting",
         "headline": post.title,
-        "description": post.summary,
+        "description": seo.description,
         "datePublished": post.published_at.isoformat() if post.published_at else None,
         "dateModified": post.updated_at.isoformat(),
         "author": {
@@ -232,18 +249,18 @@ def post_context(post: Post, canonical_url: str) -> dict:
             "name": post.author.public_name,
             "url": site_url(reverse("blog:author", args=[post.author.username])),
         },
-        "mainEntityOfPage": canonical_url,
+        "mainEntityOfPage": seo.canonical_url,
         "keywords": [tag.name for tag in post.tags.all()],
     }
-    if post.cover_image is not None:
+    if (image := seo.social_image) is not None:
         # The share card: a JPEG/PNG rendition every crawler reads (images app).
-        card = post.cover_image.social
+        card = image.social
         context["social"] = {
             "url": _absolute(card.url),
             "width": card.width,
             "height": card.height,
             "mime_type": card.mime_type,
-            "alt": post.cover_image.alt_text,
+            "alt": image.alt_text,
         }
         structured["image"] = [context["social"]["url"]]
     context["structured_data"] = structured

@@ -22,6 +22,7 @@ from . import redirects, search_sqlite
 from .events import posts_touched
 from .markdown import Rendering, excerpt_from, logged, reading_minutes, render
 from .redirects import Redirect  # noqa: F401  (a model of this app)
+from .seo import CANONICAL_MAX_LENGTH, validate_canonical_url
 from .slugs import unique_slug
 
 MAX_BODY_LENGTH = 200_000
@@ -192,11 +193,11 @@ class PostQuerySet(models.QuerySet):
 
     def for_api(self) -> PostQuerySet:
         """What the API's representation reads (`blog.api.serializers.PostSerializer`):
-        author, category and cover image (not its renditions), and the tags as a list in
+        author, category, cover and social image (not their renditions), and the tags as a list in
         `api_tags`: a prefetch into a plain list skips the related manager and queryset
         Django builds per post otherwise (~2.5 ms of a 100-post page)."""
         return (
-            self.select_related("author", "category", "cover_image")
+            self.select_related("author", "category", "cover_image", "social_image")
             .prefetch_related(models.Prefetch("tags", to_attr="api_tags"))
             .defer("search_vector")
             .order_by("-published_at", "-id")
@@ -274,6 +275,50 @@ class Post(models.Model):
     body = models.TextField(max_length=MAX_BODY_LENGTH, help_text="Markdown.")
     body_html = models.TextField(editable=False, default="")
     reading_minutes = models.PositiveIntegerField(editable=False, default=1)
+    # Search engines and social cards (`blog.seo`): blank means "as the post shows it".
+    meta_title = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The title in search results and the browser tab, as written (the site "
+        "name is not added). Left blank: the post's title and the site name.",
+    )
+    meta_description = models.TextField(
+        max_length=500,
+        blank=True,
+        help_text="The text under the title in search results. Left blank: the excerpt.",
+    )
+    canonical_url = models.CharField(
+        max_length=CANONICAL_MAX_LENGTH,
+        blank=True,
+        validators=[validate_canonical_url],
+        verbose_name="canonical URL",
+        help_text="Where the original lives, when this post is a copy (another site is "
+        "fine). Left blank: this post's own address.",
+    )
+    social_title = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The title of the card when the post is shared. Left blank: the post's title.",
+    )
+    social_description = models.TextField(
+        max_length=500,
+        blank=True,
+        help_text="The card's text. Left blank: the meta description, else the excerpt.",
+    )
+    social_image = models.ForeignKey(
+        "images.Image",  # lazy, as cover_image: blog imports nothing of `images`
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The card's picture. Left blank: the cover image.",
+    )
+    noindex = models.BooleanField(
+        default=False,
+        verbose_name="hide from search engines",
+        help_text="Asks search engines not to list this post and leaves it out of the "
+        "sitemap. Readers still find it on the site and in its feeds.",
+    )
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=False
     )
@@ -365,6 +410,13 @@ class Post(models.Model):
             ),
             # Syncing clients' cursor pages and ?updated_after=, in marker order.
             models.Index(change_marker(), "id", name="post_changed_idx"),
+            # The sitemap's posts (published, not hidden from search engines), newest
+            # first: its pages' keys still come from an index-only scan.
+            models.Index(
+                fields=["-published_at", "-id"],
+                condition=models.Q(kind="post", status="published", noindex=False),
+                name="post_sitemap_idx",
+            ),
         ]
         permissions = [
             ("publish_post", "Can publish and schedule posts"),

@@ -18,6 +18,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
@@ -153,12 +154,13 @@ def byline_after(sender, instance, created: bool, **kwargs) -> None:
 # The image library by name: blog imports nothing of `images` (docs/architecture).
 @receiver(post_save, sender="images.Image")
 def cover_saved(sender, instance, created: bool, **kwargs) -> None:
-    """Posts show their cover's URL, alt text and size: their marker moves."""
+    """Posts show their cover's (and social image's) URL, alt text and size: their
+    marker moves."""
     if not created and not kwargs.get("raw"):
-        Post.objects.filter(cover_image=instance).touch()
+        Post.objects.filter(Q(cover_image=instance) | Q(social_image=instance)).touch()
 
 
 @receiver(pre_delete, sender="images.Image")
 def cover_deleted(sender, instance, **kwargs) -> None:
-    """Its posts lose their cover (set null): their marker moves."""
-    Post.objects.filter(cover_image=instance).touch()
+    """Its posts lose their cover or social image (set null): their marker moves."""
+    Post.objects.filter(Q(cover_image=instance) | Q(social_image=instance)).touch()

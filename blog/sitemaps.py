@@ -1,5 +1,5 @@
-"""sitemap.xml: an index of sections (home, public posts, archives with public posts:
-categories, tags, authors and months, plus the archive index).
+"""sitemap.xml: an index of sections (home, public posts not hidden from search engines,
+archives with public posts: categories, tags, authors and months, plus the archive index).
 
 Each section is paginated (`?p=2`) so that 100,000 posts stay within the protocol's
 50,000 URLs per file and every response stays small. The posts' pages come through
@@ -45,8 +45,13 @@ class PostSitemap(Sitemap):
 
     def items(self):
         # (slug, updated_at) tuples: a model instance per URL costs more than the query.
+        # Posts hidden from search engines (`noindex`, blog.seo) are left out; the
+        # partial index `post_sitemap_idx` keeps the pages' keys an index-only scan.
         return (
-            Post.objects.public().order_by("-published_at", "-id").values_list("slug", "updated_at")
+            Post.objects.public()
+            .filter(noindex=False)
+            .order_by("-published_at", "-id")
+            .values_list("slug", "updated_at")
         )
 
     @property
@@ -65,7 +70,8 @@ class PostSitemap(Sitemap):
 
     def get_latest_lastmod(self):
         # Django's default walks every item; one aggregate (an index on updated_at) instead.
-        return Post.objects.public().aggregate(latest=Max("updated_at"))["latest"]
+        latest = Post.objects.public().filter(noindex=False).aggregate(latest=Max("updated_at"))
+        return latest["latest"]
 
 
 def _with_public_posts(queryset, link: str):

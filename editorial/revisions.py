@@ -23,7 +23,11 @@ from blog.admin.states import format_moment, zone_name
 from blog.models import Category, Post, Tag
 from blog.services import post_update
 
+# Search engines and social cards (blog.seo): kept, compared and restored with the rest.
+SEO_TEXT = ["meta_title", "meta_description", "canonical_url", "social_title"]
+SEO_TEXT += ["social_description"]
 FIELDS = ["title", "slug", "body", "excerpt", "status", "published_at", "category", "tags"]
+FIELDS += [*SEO_TEXT, "social_image", "noindex"]
 LABELS = {
     "title": "Title",
     "slug": "Slug",
@@ -32,7 +36,16 @@ LABELS = {
     "published_at": "Publish at",
     "category": "Category",
     "tags": "Tags",
+    "meta_title": "Meta title",
+    "meta_description": "Meta description",
+    "canonical_url": "Canonical URL",
+    "social_title": "Social title",
+    "social_description": "Social description",
+    "social_image": "Social image",
+    "noindex": "Hide from search engines",
 }
+# Stored under another key (reversion's field_dict names a foreign key by its column).
+KEYS = {"category": "category_id", "social_image": "social_image_id"}
 
 reversion.register(Post, fields=[*FIELDS, "author"])
 
@@ -90,6 +103,9 @@ def readable_post(post: Post) -> dict[str, str]:
             "category_id": post.category_id,
             "tags": [tag.pk for tag in post.tags.all()],
             "body": post.body,
+            **{name: getattr(post, name) for name in SEO_TEXT},
+            "social_image_id": post.social_image_id,
+            "noindex": post.noindex,
         }
     )
 
@@ -107,6 +123,9 @@ def _readable(data: dict[str, Any]) -> dict[str, str]:
         "category": category.name if category else "—",
         "tags": ", ".join(tag.name for tag in tags) or "—",
         "body": data.get("body", ""),
+        **{name: data.get(name) or "" for name in SEO_TEXT},
+        "social_image": f"Image {data['social_image_id']}" if data.get("social_image_id") else "—",
+        "noindex": "Yes" if data.get("noindex") else "No",
     }
 
 
@@ -157,10 +176,13 @@ def change_summary(older: dict[str, Any] | None, newer: dict[str, Any]) -> str:
         return "First revision"
     parts = []
     for name, label in LABELS.items():
-        key = "category_id" if name == "category" else name
+        key = KEYS.get(name, name)
         before, after = older.get(key), newer.get(key)
         if name == "tags":
             before, after = sorted(before or []), sorted(after or [])
+        elif name in SEO_TEXT or name == "noindex":
+            # Revisions from before these fields existed hold none: blank, not changed.
+            before, after = before or "", after or ""
         if before != after:
             parts.append(label)
     a, b = (older.get("body") or "").splitlines(), (newer.get("body") or "").splitlines()
@@ -202,7 +224,12 @@ def revision_restore(*, post: Post, version: Version, user) -> Post:
             "status": status,
             "published_at": published_at if status == Post.Status.PUBLISHED else None,
             "tags": Tag.objects.filter(pk__in=data.get("tags") or []),
+            # A revision from before the SEO fields existed leaves them as they are.
+            **{name: data[name] for name in [*SEO_TEXT, "noindex"] if name in data},
         }
+        if "social_image_id" in data:  # the image, unless it left the library since
+            images = Post._meta.get_field("social_image").related_model.objects
+            changes["social_image"] = images.filter(pk=data["social_image_id"]).first()
         post = post_update(post=post, data=changes, user=user)  # the one write path
         reversion.set_user(user)
         reversion.set_comment(

@@ -22,6 +22,10 @@ from django.utils import timezone
 
 from accounts.roles import ROLE_PERMISSIONS
 from blog.models import Category, Post, Tag
+from blog.seo import SEO_FIELDS
+
+# The social image is a picture, exported (as the cover is) once images are.
+EXPORTED_SEO_FIELDS = [name for name in SEO_FIELDS if name != "social_image"]
 
 FORMAT = "broadsheet-export"
 SCHEMA_VERSION = 1
@@ -111,6 +115,8 @@ def _posts() -> Iterator[dict[str, Any]]:
             "published_at": iso(post.published_at),
             "created_at": iso(post.created_at),
             "updated_at": iso(post.updated_at),
+            # Search engines and social cards as written ("" / false: the fallbacks).
+            **{name: getattr(post, name) for name in EXPORTED_SEO_FIELDS},
             # Image references (file, alt text, rendition URLs) join here once the images
             # app lands; readers of version 1 must accept this list and ignore its items.
             "images": [],

@@ -46,6 +46,7 @@ from accounts.usernames import username_free
 from blog import redirects
 from blog.markdown import Rendering
 from blog.models import MAX_BODY_LENGTH, Category, Post, Tag
+from blog.seo import validate_canonical_url
 from blog.services import post_bulk_create, post_bulk_update
 from blog.slugs import MAX_LENGTH as SLUG_MAX_LENGTH
 from blog.slugs import unique_slug
@@ -58,6 +59,16 @@ from .summary import Summary
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+# What the readers bring of search engines and social cards (blog.seo): pictures are not
+# fetched (as covers are not), so `social_image` is never imported.
+IMPORTED_SEO_FIELDS = (
+    "meta_title",
+    "meta_description",
+    "canonical_url",
+    "social_title",
+    "social_description",
+    "noindex",
+)
 # Columns a re-import compares and rewrites; slug and created_at stay as first imported.
 _POST_FIELDS = [
     "title",
@@ -70,6 +81,7 @@ _POST_FIELDS = [
     "author",
     "category",
     "updated_at",
+    *IMPORTED_SEO_FIELDS,
 ]
 _TERM_MODELS = {"category": Category, "tag": Tag}
 _TERM_KIND_NAMES = {"category": "categories", "tag": "tags"}
@@ -413,6 +425,7 @@ class _Importer:
             "published_at": published_at,
             "author_id": author_id,
             "category_id": category_id,
+            **self._seo(record),
         }
         if post is not None:
             same = all(getattr(post, k) == v for k, v in values.items())
@@ -431,6 +444,33 @@ class _Importer:
         post.clean_fields(exclude=["slug", "author", "category", "search_vector"])
         post.clean()
         return record, post, tag_ids
+
+    def _seo(self, record: PostRecord) -> dict[str, str | bool]:
+        """The record's SEO fields, checked: a canonical URL the site would refuse is
+        dropped, a text longer than its column is shortened, each counted in `adjusted`
+        (the post is imported all the same). Fields the source leaves out are blank."""
+        values: dict[str, str | bool] = {name: "" for name in IMPORTED_SEO_FIELDS}
+        values["noindex"] = bool(record.seo.get("noindex", False))
+        for name in IMPORTED_SEO_FIELDS[:-1]:
+            text = " ".join(str(record.seo.get(name) or "").split())
+            limit = Post._meta.get_field(name).max_length
+            if name == "canonical_url" and text:
+                try:
+                    validate_canonical_url(text)
+                except ValidationError:
+                    self.summary.adjust(
+                        "canonical URL not a full http(s) address: dropped",
+                        f"{_describe(record)}: {text[:100]!r}",
+                    )
+                    continue
+            elif len(text) > limit:
+                self.summary.adjust(
+                    f"{name.replace('_', ' ')} over {limit} characters: shortened",
+                    _describe(record),
+                )
+                text = text[: limit - 1].rstrip() + "…"
+            values[name] = text
+        return values
 
     def _author_of(self, record: PostRecord) -> int:
         """The user of the post's author, created now if this is their first post."""

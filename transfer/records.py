@@ -53,6 +53,10 @@ class PostRecord:
     # What the reader had to change ("members-only: imported as a draft"), counted by
     # reason in the summary's "imported with changes".
     adjustments: list[str] = field(default_factory=list)
+    # Search engines and social cards (blog.seo): `meta_title`, `meta_description`,
+    # `canonical_url`, `social_title`, `social_description` (text) and `noindex` (bool),
+    # only those the source gives; the importer checks them (`transfer.importer`).
+    seo: dict[str, str | bool] = field(default_factory=dict)
     # The key an earlier version of the importer used (WordPress: the GUID), so posts it
     # imported are found again rather than copied.
     legacy_key: str = ""

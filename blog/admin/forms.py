@@ -30,17 +30,22 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from core.origin import site_url
+
 from .. import permissions, redirects, slugs
+from ..context_processors import site
 from ..markdown import validate_renderable
 from ..models import Post, Tag
+from ..seo import DESCRIPTION_SHOWN, SEO_FIELDS, TITLE_SHOWN
 from ..services import StaleVersion, post_lock, tags_named
 from . import states
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 # Fields a conflict compares, in the order the form shows them.
 COMPARED_FIELDS = ["title", "body", "excerpt", "cover_image", "category", "tags"]
-COMPARED_FIELDS += ["published_at", "slug", "author"]
-TEXT_FIELDS = {"title", "body", "excerpt", "slug"}
+COMPARED_FIELDS += ["published_at", "slug", "author", *SEO_FIELDS]
+TEXT_FIELDS = {"title", "body", "excerpt", "slug", "meta_title", "meta_description"}
+TEXT_FIELDS |= {"canonical_url", "social_title", "social_description"}
 
 
 @dataclass
@@ -105,7 +110,13 @@ class PostAdminForm(forms.ModelForm):
             "published_at",
             "slug",
             "author",
+            *SEO_FIELDS,
         ]
+        widgets = {
+            "meta_description": forms.Textarea(attrs={"rows": 3}),
+            "social_description": forms.Textarea(attrs={"rows": 3}),
+            "canonical_url": forms.URLInput(attrs={"class": "vURLField"}),
+        }
 
     request = None  # set by PostAdmin.get_form
 
@@ -270,6 +281,21 @@ class PostAdminForm(forms.ModelForm):
             return stored  # the field shows minutes: left as drawn, the stored time stays
         # Left empty on a published post: keep its time (Post.save() dates a new one now).
         return chosen or stored
+
+
+def seo_preview_context(post: Post | None) -> dict:
+    """What the post form's search-result and social-card preview
+    (`static/editor/seo-preview.js`) needs besides the fields: the site's name and
+    origin, where posts live, the summary as last saved, and where search engines cut."""
+    prefix = reverse("blog:post", args=["-"]).removesuffix("-/")
+    return {
+        "site_name": site(None)["site_name"],
+        "origin": site_url("/").rstrip("/"),
+        "path_prefix": prefix,
+        "summary": post.summary if post is not None else "",
+        "title_shown": TITLE_SHOWN,
+        "description_shown": DESCRIPTION_SHOWN,
+    }
 
 
 def reserved_slug_refused(instance, slug: str) -> str:

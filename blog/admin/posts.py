@@ -21,8 +21,11 @@ from core.admin_guards import GuardedAdminMixin
 from .. import permissions, services
 from ..models import Category, Post, Tag
 from ..redirects import Redirect
+from ..seo import SEO_FIELDS
 from . import hooks, states, zones
-from .forms import PostAdminForm, SlugOwnerForm
+from .forms import PostAdminForm, SlugOwnerForm, seo_preview_context
+
+SEO_FIELDSET = "Search engines and social cards"
 
 
 class ReviewFilter(admin.SimpleListFilter):
@@ -104,7 +107,8 @@ class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
     search_fields = ["title", "summary", "body"]
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["title"]}
-    autocomplete_fields = ["category", "tags", "cover_image"]  # images: the library's picker
+    # images: the library's picker
+    autocomplete_fields = ["category", "tags", "cover_image", "social_image"]
     actions = ["publish_selected", "unpublish_selected"]
     list_per_page = 50
     fieldsets = [
@@ -114,6 +118,15 @@ class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
             {"fields": ["excerpt", "cover_image", "category", "tags", "new_tags"]},
         ),
         ("Publication", {"fields": ["published_at", "slug", "author"]}),
+        (
+            SEO_FIELDSET,
+            {
+                "classes": ["collapse", "seo-fields"],
+                "description": "Blank fields take what the post shows anyway: its title, "
+                "excerpt, address and cover image. The preview below follows as you type.",
+                "fields": list(SEO_FIELDS),
+            },
+        ),
     ]
 
     @property
@@ -163,6 +176,7 @@ class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
             editor_actions=states.available_actions(request.user, obj),
             editor_zone=str(zones.editor_zone(request)),
             zone_field=zones.FIELD,
+            seo_preview=seo_preview_context(obj),
         )
         form = context["adminform"].form
         if form.conflict is not None and _only_error_is_the_conflict(form):

@@ -20,6 +20,7 @@ from rest_framework.relations import MANY_RELATION_KWARGS
 
 from api.serializers import StrictModelSerializer
 from api.strict import (
+    PORT,
     ListOfReferencesMixin,
     ManyReferencesField,
     StrictCharField,
@@ -32,6 +33,7 @@ from core.origin import site_url
 from .. import permissions
 from ..markdown import validate_renderable
 from ..models import Category, Post, Tag
+from ..seo import CANONICAL_MAX_LENGTH, validate_canonical_url
 from ..services import post_create, post_update
 from ..slugs import slug_refusal
 
@@ -189,6 +191,17 @@ class ExcerptField(StrictCharField):
         )
 
 
+class CanonicalURLField(StrictCharField):
+    """`canonical_url`: "" or an absolute http(s) URL another site may hold, checked by
+    `blog.seo.validate_canonical_url` (its messages); the schema's pattern is a subset of
+    what that accepts, so every URL a client generates from it is taken."""
+
+    schema_pattern = rf"^https?://[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?::{PORT})?(?:[/?#][!-~]*)?$"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(trim_whitespace=False, **kwargs)  # the URL exactly as given
+
+
 class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
     excerpt = ExcerptField(
         max_length=Post._meta.get_field("excerpt").max_length,
@@ -235,6 +248,27 @@ class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
         write_only=True,
         help_text="An image of the library (`/api/images/`), or null for none.",
     )
+    canonical_url = CanonicalURLField(
+        max_length=CANONICAL_MAX_LENGTH,
+        allow_blank=True,
+        required=False,
+        validators=[validate_canonical_url],
+        help_text="Where the original lives (another site allowed): an absolute http(s) "
+        'URL without user name or password; "" for the post\'s own address.',
+    )
+    social_image = CoverImageSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="The social card's picture as written; null: the cover image is used.",
+    )
+    social_image_id = StrictPrimaryKeyRelatedField(
+        source="social_image",
+        queryset=Post._meta.get_field("social_image").related_model.objects.all(),
+        allow_null=True,
+        required=False,
+        write_only=True,
+        help_text="An image of the library for social cards, or null: the cover image.",
+    )
     reading_minutes = serializers.IntegerField(read_only=True)
     changed_at = serializers.DateTimeField(
         read_only=True,
@@ -248,6 +282,10 @@ class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
             "status", "state",
             "author", "category", "category_id", "tags", "cover_image", "cover_image_id",
             "reading_minutes", "published_at", "created_at", "updated_at", "changed_at",
+            # Search engines and social cards, as written ("" / null / false: blog.seo's
+            # fallbacks apply on the page).
+            "meta_title", "meta_description", "canonical_url", "social_title",
+            "social_description", "social_image", "social_image_id", "noindex",
         ]  # fmt: skip
         read_only_fields = ["id", "body_html", "created_at", "updated_at"]
 

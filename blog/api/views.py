@@ -78,7 +78,7 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
 
     conditional_reads = True  # ETag / Last-Modified, 304 (api/conditional.py)
     conditional_writes = True  # If-Match / If-Unmodified-Since, 412
-    reference_fields = ("category_id", "cover_image_id", "tags")  # unknown: 409
+    reference_fields = ("category_id", "cover_image_id", "social_image_id", "tags")  # unknown: 409
 
     def get_queryset(self):
         return permissions.visible_posts(self.request.user, Post.objects.for_api())

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import BinaryIO
 
-from transfer.exporting import FORMAT, SCHEMA_VERSION
+from transfer.exporting import EXPORTED_SEO_FIELDS, FORMAT, SCHEMA_VERSION
 from transfer.records import AuthorRecord, PostRecord, Record, Skip, TermRecord
 from transfer.sources import NotAnExport
 
@@ -62,6 +62,7 @@ class BroadsheetReader:
                     published_at=_date(p.get("published_at")),
                     created_at=_date(p.get("created_at")),
                     updated_at=_date(p.get("updated_at")),
+                    seo={name: p[name] for name in EXPORTED_SEO_FIELDS if p.get(name)},
                 )
             except (KeyError, TypeError, ValueError) as error:
                 yield Skip("invalid item", f"post {p.get('slug', '?')!r}: {error!r}")

@@ -1,4 +1,5 @@
-"""Ghost's JSON export (`db[0].data`: posts, tags, users, posts_tags, posts_authors) → records.
+"""Ghost's JSON export (`db[0].data`: posts, tags, users, posts_tags, posts_authors,
+posts_meta) → records.
 
 Bodies come from each post's `html` field, converted to Markdown. Exports without it
 (some Ghost versions leave it out) have the post's Lexical or Mobiledoc document rendered
@@ -67,6 +68,7 @@ class GhostReader:
                 slug=tag.get("slug") or "",
                 description=tag.get("description") or "",
             )
+        self.meta = {str(row.get("post_id")): row for row in data.get("posts_meta", []) or []}
         post_tags = _ordered(data.get("posts_tags", []), "tag_id")
         post_authors = _ordered(data.get("posts_authors", []), "author_id")
         for post in data.get("posts", []):
@@ -120,6 +122,11 @@ class GhostReader:
         authors = post_authors.get(key) or [str(post.get("author_id") or "")]
         if len(authors) > 1:
             yield Note("posts with several Ghost authors keep the first (primary) author")
+        seo, images = _seo(self.meta.get(key) or post)
+        if images:
+            yield Note(
+                "social images (og_image, twitter_image) not imported: pictures are not fetched"
+            )
         lost: list[str] = []
         body, body_format = _body(post, lost)
         adjustments += [f"lost in conversion: {what}" for what in dict.fromkeys(lost)]
@@ -139,7 +146,32 @@ class GhostReader:
             updated_at=updated_at,
             adjustments=adjustments,
             permalinks=[f"/{post['slug']}/"] if post.get("slug") else [],
+            seo=seo,
         )
+
+
+# Ghost's SEO columns → ours (blog.seo), in order of preference: Ghost 4+ keeps them in
+# `posts_meta` (one row per post), Ghost 1 to 3 on the post row itself. Ghost's Facebook card
+# wins over its X (Twitter) card, which has no field of its own here.
+GHOST_SEO = {
+    "meta_title": ("meta_title",),
+    "meta_description": ("meta_description",),
+    "canonical_url": ("canonical_url",),
+    "social_title": ("og_title", "twitter_title"),
+    "social_description": ("og_description", "twitter_description"),
+}
+
+
+def _seo(row: dict) -> tuple[dict[str, str | bool], bool]:
+    """The post's SEO fields from its `posts_meta` row (or the post row), and whether it
+    had a social image (a URL: not imported)."""
+    seo: dict[str, str | bool] = {}
+    for name, columns in GHOST_SEO.items():
+        for column in columns:
+            if value := str(row.get(column) or "").strip():
+                seo[name] = value
+                break
+    return seo, bool(row.get("og_image") or row.get("twitter_image"))
 
 
 def _data(document) -> dict:

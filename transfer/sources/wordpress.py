@@ -17,6 +17,7 @@ its deepest category.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import BinaryIO
@@ -46,6 +47,44 @@ _NOT_XML = {
     b"{": "a JSON file (a Ghost export? use import_ghost)",
     b"[": "a JSON file",
 }
+
+
+# Yoast SEO's postmeta keys → our fields (blog.seo); the canonical URL and noindex are
+# read in `WordPressReader._yoast`. Its social image (`_yoast_wpseo_opengraph-image`) is a
+# URL on the old site: pictures are not fetched, as covers are not.
+YOAST_FIELDS = {
+    "_yoast_wpseo_title": "meta_title",
+    "_yoast_wpseo_metadesc": "meta_description",
+    "_yoast_wpseo_opengraph-title": "social_title",
+    "_yoast_wpseo_opengraph-description": "social_description",
+}
+YOAST_SEPARATOR = "-"  # Yoast's default %%sep%%: the site's own choice is not in the export
+_YOAST_VARIABLE = re.compile(r"%%([a-z0-9_]+)%%", re.IGNORECASE)
+
+
+def yoast_text(template: str, known: dict[str, str]) -> str | None:
+    """A Yoast title or description with its %%variables%% replaced from `known`
+    (`%%title%%`, `%%sitename%%`, `%%sep%%`, `%%excerpt%%`…), spaces tidied; None when
+    one is left that we cannot fill (`%%category%%`, `%%cf_custom%%`): better the fallback
+    than a title that shows "%%primary_category%%" to readers."""
+    unknown = False
+
+    def replace(match: re.Match) -> str:
+        nonlocal unknown
+        value = known.get(match.group(1).lower())
+        if value is None:
+            unknown = True
+            return ""
+        return value
+
+    text = _YOAST_VARIABLE.sub(replace, template)
+    if unknown or "%%" in text:
+        return None
+    text = " ".join(text.split())
+    # An empty %%page%% or excerpt leaves a separator hanging at either end, or doubled.
+    separator = re.escape(YOAST_SEPARATOR)
+    text = re.sub(rf"(?: {separator})+ ", f" {YOAST_SEPARATOR} ", f" {text} ")
+    return re.sub(rf"^ {separator} | {separator} $", " ", text).strip()
 
 
 def _name(tag: str) -> str:
@@ -79,6 +118,7 @@ class WordPressReader:
         self.review = review_status()
         self.site = ""  # `wp:base_site_url` (else the channel's link): namespaces post ids
         self.wxr = False  # a `wp:` field seen: the file is a WordPress export
+        self.channel: dict[str, str] = {}  # the blog's title and description
         self._refuse_if_not_xml()
 
     def _refuse_if_not_xml(self) -> None:
@@ -145,6 +185,8 @@ class WordPressReader:
             self.wxr = True
         if name == "wp:base_site_url" or (name == "link" and not self.site):
             self.site = _site_key(element.text or "")
+        if name in ("title", "description") and name not in self.channel:
+            self.channel[name] = " ".join((element.text or "").split())  # for Yoast's %%sitename%%
         if name == "item" and not self.wxr:
             # An RSS feed, or an export whose namespace we do not know: importing it
             # would only fill the summary with "invalid item" lines. Refused whole.
@@ -259,6 +301,7 @@ class WordPressReader:
         if len(set(categories)) > 1:
             yield Note("posts in several categories keep one (the deepest): we have one per post")
         draft = post_status == Post.Status.DRAFT or post_status == self.review
+        seo = self._yoast(element, title, fields, adjustments)
         yield PostRecord(
             key=key,
             title=title,
@@ -276,7 +319,43 @@ class WordPressReader:
             permalinks=self._permalinks(fields, published_at),
             adjustments=adjustments,
             legacy_key=guid or post_id,
+            seo=seo,
         )
+
+    def _yoast(
+        self, element, title: str, fields: dict[str, str], adjustments: list[str]
+    ) -> dict[str, str | bool]:
+        """Yoast SEO's postmeta → the post's SEO fields (blog.seo), its %%variables%%
+        replaced; a field that still holds one is dropped and counted (see `yoast_text`)."""
+        meta = {}
+        for child in element:
+            if _name(child.tag) == "wp:postmeta":
+                entry = {_name(part.tag): (part.text or "") for part in child}
+                meta[entry.get("wp:meta_key", "")] = entry.get("wp:meta_value", "")
+        seo: dict[str, str | bool] = {}
+        if meta.get("_yoast_wpseo_meta-robots-noindex", "").strip() == "1":
+            seo["noindex"] = True
+        if canonical := meta.get("_yoast_wpseo_canonical", "").strip():
+            seo["canonical_url"] = canonical
+        excerpt = html_to_text(fields.get("excerpt:encoded", ""))
+        known = {
+            "title": title,
+            "sitename": self.channel.get("title", ""),
+            "sitedesc": self.channel.get("description", ""),
+            "sep": YOAST_SEPARATOR,
+            "excerpt": excerpt or html_to_text(fields.get("content:encoded", ""))[:155],
+            "excerpt_only": excerpt,
+            "page": "",  # "Page 2 of 3" on a paged archive: a post is one page
+        }
+        for key, name in YOAST_FIELDS.items():
+            text = yoast_text(meta.get(key, ""), known)
+            if text is None:
+                adjustments.append(
+                    f"Yoast {name.replace('_', ' ')} with unknown variables: dropped"
+                )
+            elif text:
+                seo[name] = text
+        return seo
 
     def _date(self, fields: dict[str, str], name: str) -> datetime | None:
         """`wp:post_date_gmt` in UTC; else the local `wp:post_date` in the site's zone."""
