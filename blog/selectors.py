@@ -34,12 +34,13 @@ MAX_RANKED_MATCHES = 1000
 
 
 def public_authors() -> QuerySet:
-    """Active users with at least one public post: the only ones with a public profile.
+    """Active users with at least one public post (as any of its authors): the only ones
+    with a public profile.
 
     Anyone else (a Contributor with drafts only, the superuser) has no author page, exactly
     as `/api/authors/` has no entry for them, so neither reveals that an account exists.
     """
-    has_public = Post.objects.public().filter(author=OuterRef("pk"))
+    has_public = Post.objects.public().filter(bylines__user=OuterRef("pk"))
     return get_user_model().objects.filter(Exists(has_public), is_active=True)
 
 
@@ -212,10 +213,16 @@ def _among(pools: list[QuerySet]) -> Q:
 
 
 def next_scheduled_at() -> datetime | None:
-    """When the next scheduled post goes public (None: none is scheduled)."""
-    return (
+    """When the next scheduled change of what readers see comes: a scheduled post goes
+    public or a post expires (None: neither is ahead). Cached pages and counts never
+    outlive it (`pagecache.counts.next_go_live`). Two index probes."""
+    go_live = (
         Post.objects.scheduled()
         .order_by("published_at")
         .values_list("published_at", flat=True)
         .first()
     )
+    expiry = (
+        Post.objects.expiring().order_by("expires_at").values_list("expires_at", flat=True).first()
+    )
+    return min((moment for moment in (go_live, expiry) if moment is not None), default=None)

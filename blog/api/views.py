@@ -39,7 +39,7 @@ from pagecache.cache import cache_anonymous_page
 from pagecache.counts import remember
 
 from .. import permissions, redirects, services
-from ..models import Category, Post, PostTombstone, Tag
+from ..models import Category, Post, PostAuthor, PostTombstone, Tag
 from ..selectors import public_authors, public_tags
 from .filters import PostFilter, PostSearchFilter
 from .permissions import PostPermission
@@ -78,7 +78,7 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
 
     conditional_reads = True  # ETag / Last-Modified, 304 (api/conditional.py)
     conditional_writes = True  # If-Match / If-Unmodified-Since, 412
-    reference_fields = ("category_id", "cover_image_id", "tags")  # unknown: 409
+    reference_fields = ("category_id", "cover_image_id", "tags", "author_ids")  # unknown: 409
 
     def get_queryset(self):
         return permissions.visible_posts(self.request.user, Post.objects.for_api())
@@ -292,17 +292,16 @@ class AuthorViewSet(StrictQueryParamsMixin, viewsets.ReadOnlyModelViewSet):
 def with_post_counts(users: list) -> list:
     """`users`, each with `post_count`: their public posts, counted for these users only.
 
-    One query (an index-only scan of (author, status, published_at) per user), kept until
+    Every post the user is one of the authors of (`PostAuthor`). One query, kept until
     the content changes (`pagecache.counts`): a prolific author has 100,000 posts to count.
     """
     ids = sorted(user.pk for user in users)
     counts = remember(
         f"author-post-counts:{ids}",
         lambda: dict(
-            Post.objects.public()
-            .filter(author__in=ids)
+            PostAuthor.objects.filter(user__in=ids, post__in=Post.objects.public())
             .order_by()
-            .values_list("author")
+            .values_list("user")
             .annotate(n=Count("*"))
         ),
     )

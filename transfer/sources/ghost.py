@@ -25,7 +25,7 @@ from typing import BinaryIO
 
 from blog.models import Post
 from transfer.html import html_to_text, untitled_title
-from transfer.records import AuthorRecord, Note, PostRecord, Record, Skip, TermRecord
+from transfer.records import AuthorRecord, PostRecord, Record, Skip, TermRecord
 
 from . import NotAnExport
 from .koenig import lexical_html, mobiledoc_html
@@ -117,9 +117,8 @@ class GhostReader:
                 slug=tag.get("slug") or "",
                 description=tag.get("description") or "",
             )
+        # Every author, in Ghost's `sort_order`: the first is the primary (our lead).
         authors = post_authors.get(key) or [str(post.get("author_id") or "")]
-        if len(authors) > 1:
-            yield Note("posts with several Ghost authors keep the first (primary) author")
         lost: list[str] = []
         body, body_format = _body(post, lost)
         adjustments += [f"lost in conversion: {what}" for what in dict.fromkeys(lost)]
@@ -131,6 +130,7 @@ class GhostReader:
             body_format=body_format,
             excerpt=html_to_text(post.get("custom_excerpt") or ""),
             author_key=authors[0],
+            coauthor_keys=[author for author in authors[1:] if author],
             category_key=category,
             tag_keys=tag_ids,
             status=Post.Status.DRAFT if draft else Post.Status.PUBLISHED,
