@@ -20,6 +20,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from pagecache.counts import remember
 
@@ -215,14 +216,14 @@ def _among(pools: list[QuerySet]) -> Q:
 def next_scheduled_at() -> datetime | None:
     """When the next scheduled change of what readers see comes: a scheduled post goes
     public or a post expires (None: neither is ahead). Cached pages and counts never
-    outlive it (`pagecache.counts.next_go_live`). Two index probes."""
-    go_live = (
-        Post.objects.scheduled()
-        .order_by("published_at")
-        .values_list("published_at", flat=True)
-        .first()
+    outlive it (`pagecache.counts.next_go_live`).
+
+    One query over the few posts with a time ahead (scheduled, or expiring: two index
+    ranges); a scheduled post's own next change is its go-live, which comes before its
+    expiry (`blog.models.expiry_error`).
+    """
+    now = timezone.now()
+    ahead = (Post.objects.scheduled() | Post.objects.expiring()).annotate(
+        moment=Case(When(published_at__gt=now, then=F("published_at")), default=F("expires_at"))
     )
-    expiry = (
-        Post.objects.expiring().order_by("expires_at").values_list("expires_at", flat=True).first()
-    )
-    return min((moment for moment in (go_live, expiry) if moment is not None), default=None)
+    return ahead.order_by("moment").values_list("moment", flat=True).first()
