@@ -199,6 +199,16 @@ class PostQuerySet(models.QuerySet):
         """Published posts whose `expires_at` has passed: hidden from readers."""
         return self.filter(status=Post.Status.PUBLISHED, expires_at__lte=timezone.now())
 
+    def unretired(self) -> PostQuerySet:
+        """Expired posts that were public first (their date before their expiry) and
+        whose leaving is not recorded yet: no tombstone since their expiry. The sweep
+        retires them (`blog.sweep`); until then the API lists their tombstone from the
+        post itself (`blog.api.sync`)."""
+        recorded = PostTombstone.objects.filter(
+            post_id=models.OuterRef("pk"), at__gte=models.OuterRef("expires_at")
+        )
+        return self.expired().filter(~models.Exists(recorded), published_at__lt=F("expires_at"))
+
     def by_author(self, user) -> PostQuerySet:
         """Posts `user` wrote: as the lead or as a co-author (`PostAuthor`). An `IN`
         over the user's few byline rows, so an OR with another filter stays one scan
@@ -461,10 +471,9 @@ class Post(models.Model):
             self.published_at = timezone.now()
         if self.is_public and self.first_public_at is None:
             self.first_public_at = self.published_at
-        # Hidden again (draft, moved to a later time): announce again on go-live. An
-        # expired post's `announced_at` is the sweep's to clear (`blog.sweep`).
-        expired = stored is not None and self.state == self.State.EXPIRED
-        if not self.is_public and not expired:
+        if not self.is_public:
+            # Hidden again (draft, moved to a later time, expired): announce again on
+            # go-live. Its leaving is recorded by the tombstone (`blog.sweep`).
             self.announced_at = None
 
     @property

@@ -331,8 +331,7 @@ def _announce_if_hidden(before: PostSnapshot, *, hidden: bool) -> PostSnapshot:
     if hidden and before.is_public and before.announced_at is None:
         post_announce(post_id=before.id)
         return PostSnapshot.read(before.id) or before
-    if before.is_expired and before.announced_at is not None:
-        post_retire(post_id=before.id)
+    if before.is_expired and post_retire(post_id=before.id):
         return PostSnapshot.read(before.id) or before
     return before
 

@@ -2,9 +2,9 @@
 
 It never decides visibility, `Post.objects.public()` alone does that; it only runs what
 should happen once a post is public (retire cached pages, webhooks: receivers of
-`post_went_public`) and records that in `announced_at`; and, once an announced post's
-`expires_at` has passed, what should happen when it leaves (a tombstone, retired pages,
-webhooks: receivers of `post_expired`), clearing `announced_at` again.
+`post_went_public`) and records that in `announced_at`; and, once a post's `expires_at`
+has passed, what should happen when it leaves (a tombstone, retired pages, webhooks:
+receivers of `post_expired`), recorded by the tombstone itself (`Post.objects.unretired`).
 
     publish_sweep()            # every public, unannounced post, then every expired,
                                # announced one (beat, every minute)
@@ -63,22 +63,28 @@ def _announce(candidates: PostQuerySet) -> list[int]:
 
 
 def _unretired() -> PostQuerySet:
-    """Expired posts whose go-live was announced and whose expiry has not been."""
-    return Post.objects.expired().filter(announced_at__isnull=False)
+    return Post.objects.unretired()
 
 
 def _retire(candidates: PostQuerySet) -> list[int]:
     with transaction.atomic():
-        ids = list(
+        rows = list(
             candidates.select_for_update(skip_locked=True)
             .order_by("expires_at", "pk")
-            .values_list("pk", flat=True)[:BATCH_SIZE]
+            .values_list("pk", "announced_at")[:BATCH_SIZE]
         )
-        if not ids:
+        if not rows:
             return []
+        ids = [pk for pk, _ in rows]
         invalidate_pages(shared=False)  # which posts are public changed
-        post_expired.send(sender=Post, post_ids=ids)
-        Post.objects.filter(pk__in=ids).update(announced_at=None)
+        # Public by the clock and gone again before a sweep came by: announced first, so
+        # no go-live is skipped (as `blog.services` does before a write hides a post).
+        if unannounced := [pk for pk, announced_at in rows if announced_at is None]:
+            post_went_public.send(sender=Post, post_ids=unannounced)
+        post_expired.send(sender=Post, post_ids=ids)  # writes the tombstones
+        Post.objects.filter(pk__in=ids).update(
+            announced_at=None, first_public_at=Coalesce("first_public_at", "published_at")
+        )
     logger.info("retired %d post(s) that expired: %s", len(ids), ids)
     return ids
 
@@ -103,7 +109,7 @@ def expiry_sweep() -> list[int]:
 
 
 def post_retire(*, post_id: int) -> bool:
-    """Run the expiry side effects of one post if it expired and was announced."""
+    """Run the expiry side effects of one post if it expired and they have not run."""
     return bool(_retire(_unretired().filter(pk=post_id)))
 
 

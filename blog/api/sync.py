@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from api.pagination import SETTLE_SECONDS, decode_cursor, encode_cursor
@@ -37,7 +37,7 @@ def tombstones_since(
     public_again = Post.objects.public().filter(pk=OuterRef("post_id"))
     settled = timezone.now() - timedelta(seconds=SETTLE_SECONDS)
     rows = PostTombstone.objects.filter(~Exists(public_again), at__lte=settled)
-    expired = _expired_unrecorded(settled)
+    expired = Post.objects.unretired().filter(expires_at__lte=settled)
     if cursor:
         moment, pk = decode_cursor(cursor)  # no such position: a 404, as on post lists
         rows = rows.filter(Q(at__gt=moment) | Q(at=moment, post_id__gt=pk))
@@ -59,12 +59,3 @@ def tombstones_since(
     if page:
         cursor = encode_cursor(page[-1]["at"], page[-1]["id"])
     return page, cursor or None
-
-
-def _expired_unrecorded(settled: datetime):
-    """Posts expired (by `settled`) after being public, whose tombstone the sweep has not
-    written yet (it writes one stamped with the expiry: the same row)."""
-    recorded = PostTombstone.objects.filter(post_id=OuterRef("pk"), at__gte=OuterRef("expires_at"))
-    return Post.objects.expired().filter(
-        ~Exists(recorded), expires_at__lte=settled, published_at__lt=F("expires_at")
-    )
