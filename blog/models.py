@@ -251,7 +251,26 @@ class PostQuerySet(models.QuerySet):
         return self.with_relations().defer("body", "search_vector")
 
 
+class PostManager(models.Manager.from_queryset(PostQuerySet)):
+    """`Post.objects`: posts only. Pages (`pages.Page`, rows of the same table with
+    `kind="page"`) have a manager of their own; so every listing, feed, archive, count and
+    API list of posts leaves pages out without saying so."""
+
+    kind = "post"
+
+    def get_queryset(self) -> PostQuerySet:
+        return super().get_queryset().filter(kind=self.kind)
+
+
 class Post(models.Model):
+    class Kind(models.TextChoices):
+        """Posts and pages share one table, one write service, one workflow (revisions,
+        autosave, review, preview) and one visibility rule; only where they are listed
+        differs (`PostManager`)."""
+
+        POST = "post", "Post"
+        PAGE = "page", "Page"
+
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         REVIEW = "review", "In review"
@@ -335,7 +354,13 @@ class Post(models.Model):
     # Maintained by save() on PostgreSQL; GIN-indexed by migration 0002.
     search_vector = SearchVectorField(null=True, editable=False)
 
-    objects = PostQuerySet.as_manager()
+    # Set once, at creation; never changed by an edit (a page is not turned into a post).
+    kind = models.CharField(max_length=4, choices=Kind.choices, default=Kind.POST, editable=False)
+
+    objects = PostManager()
+    # Every row, posts and pages: for writes and bookkeeping that don't care which (the
+    # write service's row lock, snapshots, revisions, the sweep's claims).
+    all_kinds = PostQuerySet.as_manager()
 
     # The body's rendering, when a form or serializer already made it to validate the
     # body (`blog.markdown.validate_renderable`): the next save() stores it rather than
@@ -628,7 +653,7 @@ class PostSnapshot(NamedTuple):
 
     @classmethod
     def read(cls, post_id: int) -> PostSnapshot | None:
-        row = Post.objects.filter(pk=post_id).values_list(*cls.FIELDS).first()
+        row = Post.all_kinds.filter(pk=post_id).values_list(*cls.FIELDS).first()
         return None if row is None else cls(*row)
 
     @property

@@ -216,14 +216,14 @@ def _among(pools: list[QuerySet]) -> Q:
 def next_scheduled_at() -> datetime | None:
     """When the next scheduled change of what readers see comes: a scheduled post goes
     public or a post expires (None: neither is ahead). Cached pages and counts never
-    outlive it (`pagecache.counts.next_go_live`).
+    outlive it (`pagecache.counts.next_go_live`). Pages' times count too (`all_kinds`).
 
     One query over the few posts with a time ahead (scheduled, or expiring: two index
     ranges); a scheduled post's own next change is its go-live, which comes before its
     expiry (`blog.models.expiry_error`).
     """
     now = timezone.now()
-    ahead = (Post.objects.scheduled() | Post.objects.expiring()).annotate(
+    ahead = (Post.all_kinds.scheduled() | Post.all_kinds.expiring()).annotate(
         moment=Case(When(published_at__gt=now, then=F("published_at")), default=F("expires_at"))
     )
     return ahead.order_by("moment").values_list("moment", flat=True).first()

@@ -80,7 +80,7 @@ def post_lock(*, post_id: int, expected_version: str | None = None) -> PostSnaps
     it inside a transaction; `post_update` and `post_delete` do.
     """
     row = (
-        Post.objects.select_for_update(of=("self",))
+        Post.all_kinds.select_for_update(of=("self",))
         .filter(pk=post_id)
         .values_list(*PostSnapshot.FIELDS, "updated_at", "last_edited_by_id")
         .first()
@@ -223,16 +223,16 @@ def post_bulk_create(
         if announced and post.is_public and post.announced_at is None:
             post.announced_at = post.published_at
     stamps = [(post.created_at, post.updated_at) for post in posts]
-    Post.objects.bulk_create(posts)
+    Post.all_kinds.bulk_create(posts)
     if keep_times:
         for post, (created_at, updated_at) in zip(posts, stamps, strict=True):
             post.created_at = created_at or post.created_at
             post.updated_at = updated_at or post.updated_at
-        Post.objects.bulk_update(posts, ["created_at", "updated_at"])
+        Post.all_kinds.bulk_update(posts, ["created_at", "updated_at"])
     if tag_ids is not None:
         _set_tags(posts, tag_ids, replace=False)
     _set_authors(posts, bylines, replace=False)
-    Post.objects.filter(pk__in=[post.pk for post in posts]).index_for_search()
+    Post.all_kinds.filter(pk__in=[post.pk for post in posts]).index_for_search()
     post_created.send(sender=Post, posts=posts, user=None, tags_changed=bool(tag_ids))
     public = [post for post in posts if post.is_public]
     if public:
@@ -262,7 +262,7 @@ def post_bulk_update(
     if not posts:
         return []
     rows = (
-        Post.objects.select_for_update(of=("self",))
+        Post.all_kinds.select_for_update(of=("self",))
         .filter(pk__in=[post.pk for post in posts])
         .values_list(*PostSnapshot.FIELDS)
     )
@@ -279,14 +279,14 @@ def post_bulk_update(
             post.updated_at = now
     derived = {d for field in fields for d in Post.DERIVED_FIELDS.get(field, ())}
     always = {"updated_at", "announced_at", "first_public_at"}
-    Post.objects.bulk_update(posts, sorted(set(fields) | derived | always))
+    Post.all_kinds.bulk_update(posts, sorted(set(fields) | derived | always))
     if tag_ids is not None:
         _set_tags(posts, tag_ids, replace=True)
     if bylines is not None:
         _set_authors(posts, bylines, replace=True)
     elif "author" in fields:
         _lead_first(posts)
-    Post.objects.filter(pk__in=[post.pk for post in posts]).index_for_search()
+    Post.all_kinds.filter(pk__in=[post.pk for post in posts]).index_for_search()
     _send_update_events(posts, before, user=None, tags_changed=tag_ids is not None)
     return posts
 

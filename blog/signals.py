@@ -65,7 +65,7 @@ def posts_unpublished(posts: list[Post], before: dict[int, PostSnapshot], **kwar
 @receiver(post_expired, sender=Post)
 def posts_expired(post_ids: list[int], **kwargs) -> None:
     """Left public view at their expiry: mirrors drop them (the sweep retired pages)."""
-    for post_id, slug, expires_at in Post.objects.filter(pk__in=post_ids).values_list(
+    for post_id, slug, expires_at in Post.all_kinds.filter(pk__in=post_ids).values_list(
         "pk", "slug", "expires_at"
     ):
         reason = PostTombstone.Reason.EXPIRED

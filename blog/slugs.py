@@ -17,11 +17,11 @@ def unique_slug(
     holds slugs taken by rows not saved yet (a bulk import's current batch).
     """
     model = type(instance)
+    # The base manager holds every row of the table: a page and a post share the slug
+    # column (and its unique index), whatever their default managers show.
     base = slugify(source)[:MAX_LENGTH].strip("-") or model._meta.model_name
     others = (
-        model._default_manager.exclude(pk=instance.pk)
-        if instance.pk
-        else (model._default_manager.all())
+        model._base_manager.exclude(pk=instance.pk) if instance.pk else (model._base_manager.all())
     )
     taken = set(others.filter(**{f"{field}__startswith": base}).values_list(field, flat=True))
     if hasattr(instance, "get_absolute_url"):
@@ -45,7 +45,7 @@ RESERVED = (
 
 def slug_taken(instance: models.Model, slug: str) -> bool:
     """Whether another row of `instance`'s model has `slug`."""
-    return type(instance)._default_manager.filter(slug=slug).exclude(pk=instance.pk).exists()
+    return type(instance)._base_manager.filter(slug=slug).exclude(pk=instance.pk).exists()
 
 
 def slug_refusal(instance: models.Model, slug: str) -> str | None:

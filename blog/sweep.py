@@ -63,7 +63,7 @@ def _announce(candidates: PostQuerySet) -> list[int]:
 
 
 def _unretired() -> PostQuerySet:
-    return Post.objects.unretired()
+    return Post.all_kinds.unretired()  # pages expire too
 
 
 def _retire(candidates: PostQuerySet) -> list[int]:
@@ -82,7 +82,7 @@ def _retire(candidates: PostQuerySet) -> list[int]:
         if unannounced := [pk for pk, announced_at in rows if announced_at is None]:
             post_went_public.send(sender=Post, post_ids=unannounced)
         post_expired.send(sender=Post, post_ids=ids)  # writes the tombstones
-        Post.objects.filter(pk__in=ids).update(
+        Post.all_kinds.filter(pk__in=ids).update(
             announced_at=None, first_public_at=Coalesce("first_public_at", "published_at")
         )
     logger.info("retired %d post(s) that expired: %s", len(ids), ids)

@@ -293,7 +293,7 @@ class PostEditorExtension(PostAdminExtension):
             return JsonResponse({"error": "POST the body."}, status=405)
         post_id = request.POST.get("post", "")
         if _ID.fullmatch(post_id):
-            post = Post.objects.filter(pk=int(post_id)).first()
+            post = Post.all_kinds.filter(pk=int(post_id)).first()
             if post is None or not permissions.can_change(request.user, post):
                 raise Http404("No such post.")  # another's post and a missing one alike
         elif not permissions.is_writer(request.user):

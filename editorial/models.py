@@ -88,7 +88,7 @@ class Autosave(models.Model):
         The script's last autosave may reach the server just after the save that deleted
         the row; such a row holds nothing the writer could lose.
         """
-        return Post.objects.filter(author=self.user_id, title=self.title, body=self.body).exists()
+        return Post.all_kinds.filter(author=self.user_id, title=self.title, body=self.body).exists()
 
     def is_newer_than_post(self) -> bool:
         return self.post is None or self.saved_at > self.post.updated_at

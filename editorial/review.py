@@ -39,7 +39,7 @@ def review_submitted(*, post: Post) -> None:
     from .tasks import mail_review_request
 
     if post.review_note:
-        Post.objects.filter(pk=post.pk).update(review_note="")
+        Post.all_kinds.filter(pk=post.pk).update(review_note="")
         post.review_note = ""
     enqueue_on_commit(mail_review_request, post.pk)
 
@@ -48,7 +48,7 @@ def review_returned(*, post: Post, note: str) -> None:
     """An editor sent the post back as a draft with `note`; tell its writer."""
     from .tasks import mail_review_returned
 
-    Post.objects.filter(pk=post.pk).update(review_note=note)
+    Post.all_kinds.filter(pk=post.pk).update(review_note=note)
     post.review_note = note
     enqueue_on_commit(mail_review_returned, post.pk)
 

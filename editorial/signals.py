@@ -37,7 +37,7 @@ def _flush() -> None:
     _pending.ids = set()
     for start in range(0, len(ids), _CHUNK):
         with reversion.create_revision():
-            for post in Post.objects.filter(pk__in=ids[start : start + _CHUNK]):
+            for post in Post.all_kinds.filter(pk__in=ids[start : start + _CHUNK]):
                 reversion.add_to_revision(post)
             reversion.set_comment(COMMENT)
 

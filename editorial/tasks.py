@@ -25,7 +25,7 @@ MAIL_RETRY = {
 
 @shared_task(**MAIL_RETRY)
 def mail_review_request(post_id: int) -> int:
-    post = Post.objects.select_related("author").filter(pk=post_id).first()
+    post = Post.all_kinds.select_related("author").filter(pk=post_id).first()
     if post is None or post.status != Post.Status.REVIEW:
         return 0
     return review.mail_request(post)
@@ -33,7 +33,7 @@ def mail_review_request(post_id: int) -> int:
 
 @shared_task(**MAIL_RETRY)
 def mail_review_returned(post_id: int) -> int:
-    post = Post.objects.select_related("author").filter(pk=post_id).first()
+    post = Post.all_kinds.select_related("author").filter(pk=post_id).first()
     if post is None or not post.review_note:
         return 0
     return review.mail_returned(post)

@@ -30,7 +30,7 @@ def lead_authors(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("blog", "0010_written_excerpt_and_summary"),
+        ("blog", "0011_post_kind"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "pagecache",
     "accounts",
     "blog",
+    "pages",
     "editorial",
     "images",
     "transfer",
