@@ -14,7 +14,7 @@ class BlogConfig(AppConfig):
         from .selectors import next_scheduled_at
 
         routes.register()
-        # Cached pages and counts never outlive the next scheduled post's go-live.
+        # Cached pages and counts never outlive the next scheduled change (go-live, expiry).
         schedule_source(next_scheduled_at)
         warmup.register(pages=warm_pages, templates=WARM_TEMPLATES)
 

@@ -16,6 +16,7 @@ an import, the shell):
     post_unpublished  posts, before, user           (the write hid posts that were public)
     post_deleted      posts, user                   (`PostSnapshot`s of the deleted rows)
     post_went_public  post_ids                       (the sweep: public by the clock)
+    post_expired      post_ids                       (the sweep: hidden by the clock)
     posts_touched     post_ids                       (something they show changed elsewhere)
 
 `before` maps each post's id to its stored row as the write found it (`PostSnapshot`,
@@ -37,6 +38,9 @@ post_unpublished = Signal()
 post_deleted = Signal()
 # Sent once per sweep batch, inside the claiming transaction (`blog.sweep`).
 post_went_public = Signal()
+# Sent once per sweep batch for announced posts whose `expires_at` has passed, inside the
+# claiming transaction (`blog.sweep`): the same listeners as an unpublish follow it.
+post_expired = Signal()
 # Sent by `PostQuerySet.touch` with the `post_ids` whose representation changed without a
 # write of their own (a tag renamed, a category edited, a new byline or cover image),
 # inside the writing transaction.

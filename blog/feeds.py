@@ -1,18 +1,46 @@
-"""RSS 2.0 and Atom feeds of public posts: the site's, and per category and tag."""
+"""RSS 2.0 and Atom feeds of public posts: the site's, and per category and tag.
+
+Every author of a post is named, in byline order: one `dc:creator` each in RSS, one
+`<author>` each in Atom (Django's generators name one; `BylineRssFeed` and
+`BylineAtomFeed` add the co-authors through the generators' documented
+`add_item_elements` hook).
+"""
 
 from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.contrib.syndication.views import Feed, add_domain
 from django.shortcuts import get_object_or_404
-from django.utils.feedgenerator import Atom1Feed, Enclosure
+from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 
 from .models import Category, Post, Tag
 from .selectors import public_tags
 
 FEED_SIZE = 20
+DC = {"xmlns:dc": "http://purl.org/dc/elements/1.1/"}
+
+
+class BylineRssFeed(Rss201rev2Feed):
+    """RSS 2.0 with a `dc:creator` for each co-author after the lead's."""
+
+    def add_item_elements(self, handler, item) -> None:
+        super().add_item_elements(handler, item)
+        for name in item.get("coauthors", ()):
+            handler.addQuickElement("dc:creator", name, DC)
+
+
+class BylineAtomFeed(Atom1Feed):
+    """Atom with an `<author>` for each co-author after the lead's."""
+
+    def add_item_elements(self, handler, item) -> None:
+        super().add_item_elements(handler, item)
+        for name in item.get("coauthors", ()):
+            handler.startElement("author", {})
+            handler.addQuickElement("name", name)
+            handler.endElement("author")
 
 
 class LatestPostsFeed(Feed):
+    feed_type = BylineRssFeed
     description_template = None
 
     def title(self, obj=None) -> str:
@@ -43,7 +71,10 @@ class LatestPostsFeed(Feed):
         return item.updated_at
 
     def item_author_name(self, item: Post) -> str:
-        return item.author.public_name
+        return item.authors_in_order[0].public_name
+
+    def item_extra_kwargs(self, item: Post) -> dict:
+        return {"coauthors": [user.public_name for user in item.authors_in_order[1:]]}
 
     def item_categories(self, item: Post) -> list[str]:
         return [tag.name for tag in item.tags.all()]
@@ -71,7 +102,7 @@ class LatestPostsFeed(Feed):
 
 
 class LatestPostsAtomFeed(LatestPostsFeed):
-    feed_type = Atom1Feed
+    feed_type = BylineAtomFeed
 
     def subtitle(self, obj=None) -> str:
         return self.description(obj)

@@ -153,7 +153,7 @@ def listing_entries(
 
 PAGE_PIECES = ("head", "article", "links")
 # What the post page needs to know before it may show (and keep) a post.
-VISIBILITY_FIELDS = ("id", "slug", "status", "published_at", "author_id")
+VISIBILITY_FIELDS = ("id", "slug", "status", "published_at", "expires_at", "author_id")
 
 
 def post_page(slug: str, user) -> tuple[Post, dict[str, SafeString]] | None:
@@ -244,11 +244,14 @@ def post_context(post: Post, canonical_url: str) -> dict:
         "description": seo.description,
         "datePublished": post.published_at.isoformat() if post.published_at else None,
         "dateModified": post.updated_at.isoformat(),
-        "author": {
-            "@type": "Person",
-            "name": post.author.public_name,
-            "url": site_url(reverse("blog:author", args=[post.author.username])),
-        },
+        "author": [
+            {
+                "@type": "Person",
+                "name": author.public_name,
+                "url": site_url(reverse("blog:author", args=[author.username])),
+            }
+            for author in post.authors_in_order
+        ],
         "mainEntityOfPage": seo.canonical_url,
         "keywords": [tag.name for tag in post.tags.all()],
     }

@@ -1,8 +1,8 @@
 """Categories, tags, posts and daily reports.
 
 `Post.objects.public()` is the one visibility rule of the whole site: a post is public iff
-its status is published and its `published_at` has passed. Pages, feeds, sitemaps, the API
-and tasks all call it; none re-states it.
+its status is published, its `published_at` has passed and its `expires_at` (if any) has
+not. Pages, feeds, sitemaps, the API and tasks all call it; none re-states it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Case, F, When
+from django.db.models import Case, F, Q, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -129,8 +129,20 @@ def version_token(updated_at: datetime | None) -> str:
     return str(int(updated_at.timestamp() * 1_000_000)) if updated_at else ""
 
 
+def byline_prefetch() -> models.Prefetch:
+    """A post's authors in order, with their users, into `byline_rows` (one query for a
+    whole page of posts): `Post.authors_in_order` reads it."""
+    return models.Prefetch(
+        "bylines",
+        queryset=PostAuthor.objects.select_related("user").order_by("position"),
+        to_attr="byline_rows",
+    )
+
+
 def change_marker() -> Case:
-    """The sync marker of a post in SQL: `Post.changed_at` (one rule, two spellings)."""
+    """The stored sync marker of a post in SQL, indexed: `Post.changed_at` before any
+    expiry has passed (one rule, two spellings). An expired post is never in a reader's
+    list: mirrors learn of its expiry from the tombstones (`blog.api.sync`)."""
     return Case(
         When(status="published", published_at__gt=F("updated_at"), then=F("published_at")),
         default=F("updated_at"),
@@ -167,12 +179,43 @@ class PostQuerySet(models.QuerySet):
                 search_sqlite.index_post(post)
 
     def public(self) -> PostQuerySet:
-        """Posts any reader may see: published, and `published_at` has passed."""
-        return self.filter(status=Post.Status.PUBLISHED, published_at__lte=timezone.now())
+        """Posts any reader may see: published, `published_at` has passed, and
+        `expires_at` (if set) has not: go-live and expiry need no job."""
+        now = timezone.now()
+        return self.filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now),
+            status=Post.Status.PUBLISHED,
+            published_at__lte=now,
+        )
 
     def scheduled(self) -> PostQuerySet:
         """Published posts whose `published_at` is still ahead."""
         return self.filter(status=Post.Status.PUBLISHED, published_at__gt=timezone.now())
+
+    def expiring(self) -> PostQuerySet:
+        """Published posts whose `expires_at` is still ahead (public or scheduled)."""
+        return self.filter(status=Post.Status.PUBLISHED, expires_at__gt=timezone.now())
+
+    def expired(self) -> PostQuerySet:
+        """Published posts whose `expires_at` has passed: hidden from readers."""
+        return self.filter(status=Post.Status.PUBLISHED, expires_at__lte=timezone.now())
+
+    def unretired(self) -> PostQuerySet:
+        """Expired posts that were public first (their date before their expiry) and
+        whose leaving is not recorded yet: no tombstone since their expiry. The sweep
+        retires them (`blog.sweep`); until then the API lists their tombstone from the
+        post itself (`blog.api.sync`)."""
+        recorded = PostTombstone.objects.filter(
+            post_id=models.OuterRef("pk"), at__gte=models.OuterRef("expires_at")
+        )
+        return self.expired().filter(~models.Exists(recorded), published_at__lt=F("expires_at"))
+
+    def by_author(self, user) -> PostQuerySet:
+        """Posts `user` wrote: as the lead or as a co-author (`PostAuthor`). An `IN`
+        over the user's few byline rows, so an OR with another filter stays one scan
+        and no post comes twice."""
+        bylines = PostAuthor.objects.filter(user=user).values("post_id")
+        return self.filter(Q(author=user) | Q(pk__in=bylines))
 
     def drafts(self) -> PostQuerySet:
         return self.filter(status=Post.Status.DRAFT)
@@ -182,11 +225,12 @@ class PostQuerySet(models.QuerySet):
         return self.filter(status=Post.Status.REVIEW)
 
     def with_relations(self) -> PostQuerySet:
-        """Author, category, tags and cover image (with its renditions) fetched up front:
-        a constant number of queries, however many posts."""
+        """Author, co-authors (`Post.authors_in_order`), category, tags and cover image
+        (with its renditions) fetched up front: a constant number of queries, however
+        many posts."""
         return (
             self.select_related("author", "category", "cover_image")
-            .prefetch_related("tags", "cover_image__renditions")
+            .prefetch_related("tags", "cover_image__renditions", byline_prefetch())
             .defer("search_vector")
             .order_by("-published_at", "-id")
         )
@@ -198,7 +242,7 @@ class PostQuerySet(models.QuerySet):
         Django builds per post otherwise (~2.5 ms of a 100-post page)."""
         return (
             self.select_related("author", "category", "cover_image", "social_image")
-            .prefetch_related(models.Prefetch("tags", to_attr="api_tags"))
+            .prefetch_related(models.Prefetch("tags", to_attr="api_tags"), byline_prefetch())
             .defer("search_vector")
             .order_by("-published_at", "-id")
         )
@@ -240,6 +284,7 @@ class Post(models.Model):
         IN_REVIEW = "review", "In review"
         SCHEDULED = "scheduled", "Scheduled"
         PUBLISHED = "published", "Published"
+        EXPIRED = "expired", "Expired"
 
     title = models.CharField(max_length=200)
     slug = models.SlugField(
@@ -327,6 +372,13 @@ class Post(models.Model):
         blank=True,
         help_text="When the post goes public. In the future, the post is scheduled.",
     )
+    # Readers stop seeing the post at this time (`PostQuerySet.public`): no job needed.
+    expires_at = models.DateTimeField(
+        "expires at",
+        null=True,
+        blank=True,
+        help_text="Optional: when the post leaves public view (an embargo ends, an offer is over).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # Also the version token of optimistic locking (admin form, API ETag / If-Match).
     updated_at = models.DateTimeField(auto_now=True)
@@ -370,6 +422,7 @@ class Post(models.Model):
         "excerpt": ("summary",),
         "status": ("published_at", "announced_at", "first_public_at"),
         "published_at": ("announced_at", "first_public_at"),
+        "expires_at": ("announced_at", "first_public_at"),
     }
 
     class Meta:
@@ -416,6 +469,13 @@ class Post(models.Model):
                 fields=["-published_at", "-id"],
                 condition=models.Q(kind="post", status="published", noindex=False),
                 name="post_sitemap_idx",
+            ),
+            # The next expiry (cache lifetimes) and expired posts (sweep, tombstones):
+            # only the few posts with an expiry are in it.
+            models.Index(
+                fields=["expires_at", "id"],
+                condition=Q(expires_at__isnull=False),
+                name="post_expires_idx",
             ),
         ]
         permissions = [
@@ -489,7 +549,8 @@ class Post(models.Model):
         if self.is_public and self.first_public_at is None:
             self.first_public_at = self.published_at
         if not self.is_public:
-            # Hidden again (draft, or moved to a later time): announce again on go-live.
+            # Hidden again (draft, moved to a later time, expired): announce again on
+            # go-live. Its leaving is recorded by the tombstone (`blog.sweep`).
             self.announced_at = None
 
     @property
@@ -498,10 +559,15 @@ class Post(models.Model):
 
         The later of `updated_at` and, for a published post, `published_at`: a scheduled
         post's marker is its go-live, so a crawl in marker order meets it when it goes
-        public, with no job run. `change_marker()` is the same rule in SQL.
+        public, with no job run. `change_marker()` is the same rule in SQL. Once an
+        expiry has passed, the marker is (at least) the expiry: what readers see of the
+        post changed then (its tombstone, `blog.api.sync`, carries the same time).
         """
         if self.status == self.Status.PUBLISHED and self.published_at and self.updated_at:
-            return max(self.updated_at, self.published_at)
+            marker = max(self.updated_at, self.published_at)
+            if self.expires_at is not None and self.expires_at <= timezone.now():
+                marker = max(marker, self.expires_at)
+            return marker
         return self.updated_at
 
     @property
@@ -510,8 +576,11 @@ class Post(models.Model):
             return self.State.IN_REVIEW
         if self.status != self.Status.PUBLISHED or self.published_at is None:
             return self.State.DRAFT
-        if self.published_at > timezone.now():
+        now = timezone.now()
+        if self.published_at > now:
             return self.State.SCHEDULED
+        if self.expires_at is not None and self.expires_at <= now:
+            return self.State.EXPIRED
         return self.State.PUBLISHED
 
     @property
@@ -523,9 +592,37 @@ class Post(models.Model):
     def is_public(self) -> bool:
         return self.state == self.State.PUBLISHED
 
+    @property
+    def authors_in_order(self) -> list:
+        """Every author, the lead (`author`) first: the byline's order.
+
+        From `byline_rows` when prefetched (`byline_prefetch`), else one query; a post
+        with no rows (saved bare, outside `blog.services`) has its lead alone.
+        """
+        rows = getattr(self, "byline_rows", None)
+        if rows is None:
+            rows = list(self.bylines.select_related("user").order_by("position")) if self.pk else []
+        users = [row.user for row in rows]
+        if self.author_id and (not users or users[0].pk != self.author_id):
+            users = [self.author, *(user for user in users if user.pk != self.author_id)]
+        return users
+
+    def is_listed_author(self, user) -> bool:
+        """Is `user` one of this post's authors (the lead or a co-author)?"""
+        if not getattr(user, "pk", None):
+            return False
+        if self.author_id == user.pk:
+            return True
+        rows = getattr(self, "byline_rows", None)
+        if rows is not None:
+            return any(row.user_id == user.pk for row in rows)
+        return bool(self.pk) and self.bylines.filter(user_id=user.pk).exists()
+
     def clean(self) -> None:
         if not self.title.strip():
             raise ValidationError({"title": "A post needs a title."})
+        if error := expiry_error(self.published_at, self.expires_at):
+            raise ValidationError({"expires_at": error})
 
     def _body_rendering(self) -> Rendering:
         given, self.rendering = self.rendering, None
@@ -551,6 +648,39 @@ class Post(models.Model):
         raise IntegrityError(f"could not find a free slug for {self.title!r}")
 
 
+def expiry_error(published_at: datetime | None, expires_at: datetime | None) -> str | None:
+    """Why `expires_at` cannot be this post's expiry (None: it can): the form's, the API's
+    and the model's one message."""
+    if expires_at is not None and published_at is not None and expires_at <= published_at:
+        return "The expiry must be after the publication time."
+    return None
+
+
+class PostAuthor(models.Model):
+    """One author of a post, in byline order: the lead (`Post.author`) at position 0.
+
+    Kept in step with `Post.author` by `blog.services` (every create, update and bulk
+    write), the one writer of these rows.
+    """
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="bylines")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bylines"
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["post", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "user"], name="postauthor_once"),
+            models.UniqueConstraint(fields=["post", "position"], name="postauthor_position"),
+        ]
+        indexes = [models.Index(fields=["user", "post"], name="postauthor_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} on post {self.post_id} (#{self.position})"
+
+
 class PostSnapshot(NamedTuple):
     """A post's stored row as a write found it: what the write's rules and its events'
     listeners need to know of "before" (was it public, announced, under which slug)."""
@@ -561,8 +691,13 @@ class PostSnapshot(NamedTuple):
     published_at: datetime | None
     first_public_at: datetime | None
     announced_at: datetime | None
+    expires_at: datetime | None = None
+    author_id: int | None = None
 
-    FIELDS = ("id", "slug", "status", "published_at", "first_public_at", "announced_at")
+    FIELDS = (
+        "id", "slug", "status", "published_at", "first_public_at", "announced_at",
+        "expires_at", "author_id",
+    )  # fmt: skip
 
     @classmethod
     def of(cls, post: Post) -> PostSnapshot:
@@ -575,7 +710,14 @@ class PostSnapshot(NamedTuple):
 
     @property
     def is_public(self) -> bool:
-        return Post(status=self.status, published_at=self.published_at).is_public  # one rule
+        return self.as_post().is_public  # one rule
+
+    @property
+    def is_expired(self) -> bool:
+        return self.as_post().state == Post.State.EXPIRED
+
+    def as_post(self) -> Post:
+        return Post(status=self.status, published_at=self.published_at, expires_at=self.expires_at)
 
     def seen_path_if_moved(self, slug: str) -> str | None:
         """The old address, if the slug changes and readers could ever have seen it."""
@@ -588,8 +730,10 @@ class PostTombstone(models.Model):
     """A post that left public view, so that mirrors can drop it: one row per post.
 
     Written for every way a public post stops being public: a write that unpublishes it,
-    clears its date or moves it into the future (`post_unpublished`), and its deletion
-    (`post_deleted`), also after it was unpublished; `blog.signals` listens to both.
+    clears its date or moves it into the future (`post_unpublished`), its expiry (the
+    sweep's `post_expired`, stamped with `expires_at`; until the sweep comes by, the API
+    lists it from the post itself: `blog.api.sync`), and its deletion (`post_deleted`),
+    also after it was unpublished; `blog.signals` listens to them.
     Never for a post that was never public. `slug` is the last one readers saw; `at`
     when it left. The API lists them at `/api/posts/tombstones/`, leaving out posts that
     are public again (blog.api.sync).
@@ -598,6 +742,7 @@ class PostTombstone(models.Model):
     class Reason(models.TextChoices):
         DELETED = "deleted"
         UNPUBLISHED = "unpublished"
+        EXPIRED = "expired"
 
     post_id = models.BigIntegerField(unique=True)
     slug = models.SlugField(max_length=220)
@@ -612,10 +757,10 @@ class PostTombstone(models.Model):
         return f"Post {self.post_id} ({self.slug}) {self.reason}"
 
     @classmethod
-    def record(cls, *, post_id: int, slug: str, reason: str) -> None:
-        """Post `post_id` left public view now (again, or for good)."""
+    def record(cls, *, post_id: int, slug: str, reason: str, at: datetime | None = None) -> None:
+        """Post `post_id` left public view now, or `at` (its expiry), again or for good."""
         cls.objects.update_or_create(
-            post_id=post_id, defaults={"slug": slug, "reason": reason, "at": timezone.now()}
+            post_id=post_id, defaults={"slug": slug, "reason": reason, "at": at or timezone.now()}
         )
 
 

@@ -3,7 +3,8 @@
 Roles are groups holding model permissions (see `accounts.roles`):
 
 - everyone sees public posts;
-- a writer (``blog.add_post``) also sees and edits their own posts; one without
+- a writer (``blog.add_post``) also sees and edits their own posts — every post they
+  are one of the authors of (the lead or a co-author: `Post.is_listed_author`); one without
   ``blog.publish_post`` (a Contributor) may only keep them as drafts or submit them for
   review, and may not touch them once they are published or scheduled;
 - ``blog.publish_post`` (Author) publishes and schedules their own posts;
@@ -37,7 +38,7 @@ def visible_posts(user, queryset: PostQuerySet | None = None) -> PostQuerySet:
     if is_writer(user):
         # One OR in the WHERE clause, not "id IN (every public id)": PostgreSQL hashed all
         # 95,000 public ids on every request (0.65 s at 100,000 posts).
-        return queryset.public() | queryset.filter(author=user)
+        return queryset.public() | queryset.by_author(user)
     return queryset.public()
 
 
@@ -56,7 +57,7 @@ def own_or_all_posts(user, queryset: PostQuerySet | None = None) -> PostQuerySet
     if is_editor(user):
         return queryset
     if is_writer(user):
-        return queryset.filter(author=user)
+        return queryset.by_author(user)
     return queryset.none()
 
 
@@ -64,14 +65,14 @@ def can_view(user, post: Post) -> bool:
     """Readers see public posts; authors preview their own; editors see everything."""
     if post.is_public or is_editor(user):
         return True
-    return is_writer(user) and post.author_id == user.pk
+    return is_writer(user) and post.is_listed_author(user)
 
 
 def can_change(user, post: Post) -> bool:
     """May `user` edit this post as it is stored now?"""
     if is_editor(user):
         return True
-    if not (is_writer(user) and post.author_id == user.pk):
+    if not (is_writer(user) and post.is_listed_author(user)):
         return False
     # A Contributor's work is done once someone else published it.
     return can_publish(user) or post.status in (Post.Status.DRAFT, Post.Status.REVIEW)
@@ -90,6 +91,19 @@ def can_delete(user, post: Post) -> bool:
 def can_set_status(user, post: Post, status: str) -> bool:
     """May `user` save `post` with `status`? Drafts and review are fine for who may change."""
     return status in (Post.Status.DRAFT, Post.Status.REVIEW) or can_publish(user)
+
+
+def can_set_authors(user) -> bool:
+    """May `user` choose a post's authors (file it under others' names, add co-authors)?
+
+    Editors. A writer's new post is theirs; co-authors are added by an editor."""
+    return is_editor(user)
+
+
+def can_set_expiry(user) -> bool:
+    """May `user` set or change when a post expires? Who may publish: an expiry is the
+    end of a publication."""
+    return can_publish(user)
 
 
 def can_review(user) -> bool:

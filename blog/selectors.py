@@ -20,6 +20,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from pagecache.counts import remember
 
@@ -34,12 +35,13 @@ MAX_RANKED_MATCHES = 1000
 
 
 def public_authors() -> QuerySet:
-    """Active users with at least one public post: the only ones with a public profile.
+    """Active users with at least one public post (as any of its authors): the only ones
+    with a public profile.
 
     Anyone else (a Contributor with drafts only, the superuser) has no author page, exactly
     as `/api/authors/` has no entry for them, so neither reveals that an account exists.
     """
-    has_public = Post.objects.public().filter(author=OuterRef("pk"))
+    has_public = Post.objects.public().filter(bylines__user=OuterRef("pk"))
     return get_user_model().objects.filter(Exists(has_public), is_active=True)
 
 
@@ -212,10 +214,16 @@ def _among(pools: list[QuerySet]) -> Q:
 
 
 def next_scheduled_at() -> datetime | None:
-    """When the next scheduled post goes public (None: none is scheduled)."""
-    return (
-        Post.objects.scheduled()
-        .order_by("published_at")
-        .values_list("published_at", flat=True)
-        .first()
+    """When the next scheduled change of what readers see comes: a scheduled post goes
+    public or a post expires (None: neither is ahead). Cached pages and counts never
+    outlive it (`pagecache.counts.next_go_live`). Pages' times count too (`all_kinds`).
+
+    One query over the few posts with a time ahead (scheduled, or expiring: two index
+    ranges); a scheduled post's own next change is its go-live, which comes before its
+    expiry (`blog.models.expiry_error`).
+    """
+    now = timezone.now()
+    ahead = (Post.all_kinds.scheduled() | Post.all_kinds.expiring()).annotate(
+        moment=Case(When(published_at__gt=now, then=F("published_at")), default=F("expires_at"))
     )
+    return ahead.order_by("moment").values_list("moment", flat=True).first()

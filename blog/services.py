@@ -1,6 +1,6 @@
 """Post writes: the one path by which a post is created, changed, published, hidden or deleted.
 
-    post_create(data={...}, user=writer)
+    post_create(data={...}, user=writer)      # data["authors"]: the byline, in order
     post_update(post=post, data={"title": "New"}, expected_version=version, user=writer)
     post_publish(post=post, user=editor)        # now, or at its own date if it has one
     post_unpublish(post=post, user=editor)      # back to draft
@@ -22,7 +22,12 @@ admin shows it as a form error naming who saved in between, the API as a 412 pro
 
 **Go-live before hiding.** A post that went public by the clock and was never announced
 (the sweep had not come by) is announced before a write hides or deletes it, so its
-go-live side effects (webhooks) are never skipped (`blog.sweep.post_announce`).
+go-live side effects (webhooks) are never skipped (`blog.sweep.post_announce`); likewise
+a post that expired by the clock is retired first (`blog.sweep.post_retire`).
+
+**Authors.** `data["authors"]` is the ordered byline (users); the first is the lead,
+`Post.author`. Given only `author`, the lead changes and the co-authors stay. The
+`PostAuthor` rows are written here and nowhere else (`_set_authors`).
 """
 
 from __future__ import annotations
@@ -35,9 +40,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from .events import post_created, post_deleted, post_published, post_unpublished, post_updated
-from .models import Post, PostSnapshot, Tag, version_token
+from .models import Post, PostAuthor, PostSnapshot, Tag, version_token
 from .slugs import unique_slug
-from .sweep import post_announce
+from .sweep import post_announce, post_retire
 
 __all__ = [
     "StaleVersion",
@@ -92,19 +97,22 @@ def post_lock(*, post_id: int, expected_version: str | None = None) -> PostSnaps
 def post_create(*, data: Mapping[str, Any], user, post: Post | None = None) -> Post:
     """A new post from `data` (model fields; `tags` a list of tags), written by `user`.
 
-    The author is `data["author"]` when given (editors file posts under others' names),
-    else `user`. `post`: an unsaved post to fill and save rather than a new one (the
-    admin's form built it, and shows it after the save).
+    The author is `data["authors"][0]` or `data["author"]` when given (editors file posts
+    under others' names), else `user`; `authors` lists the whole byline in order. `post`:
+    an unsaved post to fill and save rather than a new one (the admin's form built it,
+    and shows it after the save).
     """
     post = Post() if post is None else post
-    fields, tags = _split(post, data)
+    fields, tags, authors = _split(post, data)
     for name, value in fields.items():
         setattr(post, name, value)
-    post.author = fields.get("author") or user
+    authors = authors or [fields.get("author") or user]
+    post.author = authors[0]
     post.last_edited_by = user
     post.save(force_insert=True)
     if tags is not None:
         post.tags.set(tags)
+    _set_authors([post], [authors], replace=False)
     post_created.send(sender=Post, posts=[post], user=user, tags_changed=bool(tags))
     if post.is_public:
         post_published.send(sender=Post, posts=[post], before={}, user=user)
@@ -128,7 +136,12 @@ def post_update(
     system write).
     """
     before = post_lock(post_id=post.pk, expected_version=expected_version)
-    fields, tags = _split(post, data)
+    fields, tags, authors = _split(post, data)
+    if authors:
+        fields["author"] = authors[0]
+    elif "author" in fields and fields["author"].pk != before.author_id:
+        lead = fields["author"]
+        authors = [lead, *(u for u in post.authors_in_order[1:] if u.pk != lead.pk)]
     for name, value in fields.items():
         setattr(post, name, value)
     if user is not None:
@@ -138,6 +151,10 @@ def post_update(
     names = [*fields, "last_edited_by"] if only_given else None
     if tags is not None:
         post.tags.set(tags)  # before the save: the new version covers the tags too
+        if names is not None and not fields:
+            names = ["last_edited_by"]
+    if authors:
+        _set_authors([post], [authors], replace=True)  # before the save, as the tags
         if names is not None and not fields:
             names = ["last_edited_by"]
     post.save(update_fields=names)
@@ -180,6 +197,7 @@ def post_bulk_create(
     tag_ids: Sequence[Sequence[int]] | None = None,
     keep_times: bool = False,
     announced: bool = False,
+    author_ids: Sequence[Sequence[int]] | None = None,
 ) -> list[Post]:
     """Insert `posts` in one statement, with their derived columns and search entries,
     and send `post_created` (and `post_published` for the public ones) once for all.
@@ -189,12 +207,14 @@ def post_bulk_create(
     `tag_ids`: each post's tags, in the same order. `keep_times`: keep the `created_at`
     and `updated_at` the posts carry (an import's own; `bulk_create` stamps now).
     `announced`: posts public when written count as announced (an import's old news
-    sends no go-live webhooks); `first_public_at` is set either way.
+    sends no go-live webhooks); `first_public_at` is set either way. `author_ids`: each
+    post's byline in order (default: its `author` alone); the first becomes `author`.
     """
     posts = list(posts)
     if not posts:
         return []
     chosen: set[str] = set()
+    bylines = _bylines(posts, author_ids)
     for post in posts:
         if not post.slug:  # as `Post.save` does, with this batch's slugs taken too
             post.slug = unique_slug(post, post.title, reserved=chosen)
@@ -211,6 +231,7 @@ def post_bulk_create(
         Post.all_kinds.bulk_update(posts, ["created_at", "updated_at"])
     if tag_ids is not None:
         _set_tags(posts, tag_ids, replace=False)
+    _set_authors(posts, bylines, replace=False)
     Post.all_kinds.filter(pk__in=[post.pk for post in posts]).index_for_search()
     post_created.send(sender=Post, posts=posts, user=None, tags_changed=bool(tag_ids))
     public = [post for post in posts if post.is_public]
@@ -227,12 +248,15 @@ def post_bulk_update(
     tag_ids: Sequence[Sequence[int]] | None = None,
     keep_times: bool = False,
     announced: bool = False,
+    author_ids: Sequence[Sequence[int]] | None = None,
 ) -> list[Post]:
     """Write `fields` of `posts` (and what they derive) in bulk, under row locks, and
     send the same events as one `post_update` per post, once for the batch.
 
     `keep_times`: keep the `updated_at` the posts carry. `announced`: as in
-    `post_bulk_create`, for posts that become public with this write.
+    `post_bulk_create`, for posts that become public with this write. `author_ids`: each
+    post's byline in order, replacing the stored one (None: bylines left as they are,
+    but for a changed lead `author`, written with `fields`, which leads the byline).
     """
     posts = list(posts)
     if not posts:
@@ -244,6 +268,7 @@ def post_bulk_update(
     )
     before = {row[0]: PostSnapshot(*row) for row in rows}
     now = timezone.now()
+    bylines = _bylines(posts, author_ids) if author_ids is not None else None
     for post in posts:
         stored = _announce_if_hidden(before[post.pk], hidden=not post.is_public)
         before[post.pk] = stored
@@ -257,6 +282,10 @@ def post_bulk_update(
     Post.all_kinds.bulk_update(posts, sorted(set(fields) | derived | always))
     if tag_ids is not None:
         _set_tags(posts, tag_ids, replace=True)
+    if bylines is not None:
+        _set_authors(posts, bylines, replace=True)
+    elif "author" in fields:
+        _lead_first(posts)
     Post.all_kinds.filter(pk__in=[post.pk for post in posts]).index_for_search()
     _send_update_events(posts, before, user=None, tags_changed=tag_ids is not None)
     return posts
@@ -276,25 +305,33 @@ def tags_named(*, names: Sequence[str]) -> list[Tag]:
 # --- one write's parts -----------------------------------------------------------------
 
 
-def _split(post: Post | None, data: Mapping[str, Any]) -> tuple[dict[str, Any], list[Tag] | None]:
-    """The post's own fields, and its tags (None: leave them as they are).
+def _split(
+    post: Post | None, data: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[Tag] | None, list | None]:
+    """The post's own fields, its tags and its authors in order (None: leave them).
 
     `rendering` (not a column) is the body's rendering a form or serializer made to
     validate it: handed to the post, so the save does not render the same body again.
     """
     fields = dict(data)
     tags = fields.pop("tags", None)
+    authors = fields.pop("authors", None)
     rendering = fields.pop("rendering", None)
     if post is not None and rendering is not None:
         post.rendering = rendering
-    return fields, None if tags is None else list(tags)
+    if authors is not None:
+        authors = list({user.pk: user for user in authors}.values())  # each once, in order
+    return fields, None if tags is None else list(tags), authors or None
 
 
 def _announce_if_hidden(before: PostSnapshot, *, hidden: bool) -> PostSnapshot:
-    """Announce a post live by the clock but not yet announced, before a write hides it
+    """Announce a post live by the clock but not yet announced, before a write hides it,
+    and retire one expired by the clock but not yet retired, before any write of it
     (see the module docstring); the stored row as it is then."""
     if hidden and before.is_public and before.announced_at is None:
         post_announce(post_id=before.id)
+        return PostSnapshot.read(before.id) or before
+    if before.is_expired and post_retire(post_id=before.id):
         return PostSnapshot.read(before.id) or before
     return before
 
@@ -310,6 +347,48 @@ def _send_update_events(
         post_published.send(posts=shown, **sent)
     if hidden:
         post_unpublished.send(posts=hidden, **sent)
+
+
+def _bylines(posts: list[Post], author_ids: Sequence[Sequence[int]] | None) -> list[list[int]]:
+    """Each post's byline as user ids, each once, in order; the first set as its lead."""
+    if author_ids is None:
+        return [[post.author_id] for post in posts]
+    bylines = []
+    for post, ids in zip(posts, author_ids, strict=True):
+        ids = list(dict.fromkeys(ids)) or [post.author_id]
+        post.author_id = ids[0]
+        bylines.append(ids)
+    return bylines
+
+
+def _set_authors(posts: list[Post], bylines: Sequence[Sequence], *, replace: bool) -> None:
+    """Write the `PostAuthor` rows of `posts`: each byline (users or ids) in order."""
+    if replace:
+        PostAuthor.objects.filter(post_id__in=[post.pk for post in posts]).delete()
+    PostAuthor.objects.bulk_create(
+        [
+            PostAuthor(post_id=post.pk, user_id=getattr(user, "pk", user), position=position)
+            for post, users in zip(posts, bylines, strict=True)
+            for position, user in enumerate(users)
+        ]
+    )
+    for post in posts:
+        post.__dict__.pop("byline_rows", None)  # a prefetched byline is stale now
+
+
+def _lead_first(posts: list[Post]) -> None:
+    """Bylines after a bulk write of `author`: the new lead first, the co-authors after."""
+    rows = PostAuthor.objects.filter(post_id__in=[post.pk for post in posts]).order_by(
+        "post_id", "position"
+    )
+    others: dict[int, list[int]] = {}
+    for post_id, user_id in rows.values_list("post_id", "user_id"):
+        others.setdefault(post_id, []).append(user_id)
+    bylines = [
+        [post.author_id, *(u for u in others.get(post.pk, []) if u != post.author_id)]
+        for post in posts
+    ]
+    _set_authors(posts, bylines, replace=True)
 
 
 def _set_tags(posts: list[Post], tag_ids: Sequence[Sequence[int]], *, replace: bool) -> None:

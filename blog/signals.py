@@ -28,6 +28,7 @@ from pagecache.cache import invalidate_pages
 from .events import (
     post_created,
     post_deleted,
+    post_expired,
     post_published,
     post_unpublished,
     post_updated,
@@ -60,6 +61,16 @@ def posts_unpublished(posts: list[Post], before: dict[int, PostSnapshot], **kwar
     for post in posts:
         left = PostTombstone.Reason.UNPUBLISHED
         PostTombstone.record(post_id=post.pk, slug=before[post.pk].slug, reason=left)
+
+
+@receiver(post_expired, sender=Post)
+def posts_expired(post_ids: list[int], **kwargs) -> None:
+    """Left public view at their expiry: mirrors drop them (the sweep retired pages)."""
+    for post_id, slug, expires_at in Post.all_kinds.filter(pk__in=post_ids).values_list(
+        "pk", "slug", "expires_at"
+    ):
+        reason = PostTombstone.Reason.EXPIRED
+        PostTombstone.record(post_id=post_id, slug=slug, reason=reason, at=expires_at)
 
 
 @receiver(post_deleted, sender=Post)
@@ -136,7 +147,7 @@ def _byline(user) -> tuple[str, str, str]:
 
 @receiver(pre_save, sender=settings.AUTH_USER_MODEL)
 def byline_before(sender, instance, update_fields=None, **kwargs) -> None:
-    """Posts show their author's `public_name`, bio and avatar: note them before a save
+    """Posts show their authors' `public_name`, bio and avatar: note them before a save
     that may change them (a login's `last_login` save never can, and costs nothing)."""
     instance.byline_was = None
     if instance.pk and (update_fields is None or set(update_fields) & set(BYLINE_FIELDS)):
@@ -148,7 +159,7 @@ def byline_before(sender, instance, update_fields=None, **kwargs) -> None:
 def byline_after(sender, instance, created: bool, **kwargs) -> None:
     was = getattr(instance, "byline_was", None)
     if not created and was is not None and was != _byline(instance):
-        Post.objects.filter(author=instance).touch()
+        Post.objects.by_author(instance).touch()
 
 
 # The image library by name: blog imports nothing of `images` (docs/architecture).

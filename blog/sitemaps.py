@@ -103,7 +103,7 @@ class AuthorSitemap(Sitemap):
     priority = 0.4
 
     def items(self):
-        has_public = Post.objects.public().filter(author=OuterRef("pk"))
+        has_public = Post.objects.public().filter(bylines__user=OuterRef("pk"))
         return get_user_model().objects.filter(Exists(has_public)).order_by("username")
 
     def location(self, user) -> str:

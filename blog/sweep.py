@@ -1,12 +1,16 @@
-"""The publish sweep: go-live side effects for posts that have become public.
+"""The publish sweep: go-live and expiry side effects for posts whose time has come.
 
 It never decides visibility, `Post.objects.public()` alone does that; it only runs what
-should happen once a post is public (today: retire cached pages; notifications and
-webhooks later, as receivers of `post_went_public`) and records that in `announced_at`.
+should happen once a post is public (retire cached pages, webhooks: receivers of
+`post_went_public`) and records that in `announced_at`; and, once a post's `expires_at`
+has passed, what should happen when it leaves (a tombstone, retired pages, webhooks:
+receivers of `post_expired`), recorded by the tombstone itself (`Post.objects.unretired`).
 
-    publish_sweep()            # every public, unannounced post (beat, every minute)
+    publish_sweep()            # every public, unannounced post, then every expired,
+                               # announced one (beat, every minute)
     post_announce(post_id=42)  # one post, right after a save made it public, or just
                                # before a save or delete hides one live by the clock
+    post_retire(post_id=42)    # one expired post, just before a save or delete of it
 
 Side effects run before `announced_at` is committed, so a crash in between runs them again
 on the next sweep (at least once); a post is claimed under a row lock, so two sweeps
@@ -23,10 +27,11 @@ from django.utils import timezone
 
 from pagecache.cache import invalidate_pages
 
-from .events import post_went_public
+from .events import post_expired, post_went_public
 from .models import Post, PostQuerySet
 
-__all__ = ["post_announce", "post_went_public", "publish_sweep"]  # the event: blog.events
+# The events: blog.events
+__all__ = ["post_announce", "post_expired", "post_retire", "post_went_public", "publish_sweep"]
 
 logger = logging.getLogger(__name__)
 
@@ -57,12 +62,55 @@ def _announce(candidates: PostQuerySet) -> list[int]:
     return ids
 
 
+def _unretired() -> PostQuerySet:
+    return Post.all_kinds.unretired()  # pages expire too
+
+
+def _retire(candidates: PostQuerySet) -> list[int]:
+    with transaction.atomic():
+        rows = list(
+            candidates.select_for_update(skip_locked=True)
+            .order_by("expires_at", "pk")
+            .values_list("pk", "announced_at")[:BATCH_SIZE]
+        )
+        if not rows:
+            return []
+        ids = [pk for pk, _ in rows]
+        invalidate_pages(shared=False)  # which posts are public changed
+        # Public by the clock and gone again before a sweep came by: announced first, so
+        # no go-live is skipped (as `blog.services` does before a write hides a post).
+        if unannounced := [pk for pk, announced_at in rows if announced_at is None]:
+            post_went_public.send(sender=Post, post_ids=unannounced)
+        post_expired.send(sender=Post, post_ids=ids)  # writes the tombstones
+        Post.all_kinds.filter(pk__in=ids).update(
+            announced_at=None, first_public_at=Coalesce("first_public_at", "published_at")
+        )
+    logger.info("retired %d post(s) that expired: %s", len(ids), ids)
+    return ids
+
+
 def publish_sweep() -> list[int]:
-    """Run the side effects of every public post not yet announced; returns their ids."""
+    """Run the side effects of every public post not yet announced, and of every expired
+    post announced but not yet retired; returns the ids announced."""
     announced: list[int] = []
     while batch := _announce(_unannounced()):
         announced += batch
+    while _retire(_unretired()):
+        pass
     return announced
+
+
+def expiry_sweep() -> list[int]:
+    """Run the expiry side effects of every expired post not yet retired; their ids."""
+    retired: list[int] = []
+    while batch := _retire(_unretired()):
+        retired += batch
+    return retired
+
+
+def post_retire(*, post_id: int) -> bool:
+    """Run the expiry side effects of one post if it expired and they have not run."""
+    return bool(_retire(_unretired().filter(pk=post_id)))
 
 
 def post_announce(*, post_id: int) -> bool:

@@ -9,8 +9,9 @@ key holds the whole query string and the Host header, and it stores pages that s
 cookie (docs/decisions/0001-speed-page-cache-decorator.md).
 
 Each entry remembers when it stops being true: after `PAGE_CACHE_SECONDS`, or when the
-next scheduled post goes public, whichever comes first. So a scheduled post appears on
-time by `Post.objects.public()` alone, cached or not. Saving or deleting a post, and the
+next scheduled change comes (a post going public or expiring), whichever comes first. So
+a scheduled post appears, and an expiring one leaves, on time by `Post.objects.public()`
+alone, cached or not. Saving or deleting a post, and the
 publish sweep, bump a generation number that retires every cached page at once: an entry
 is good only while it carries the current generation. Both are read in one round trip
 (`cache.get_many`, one `MGET` on Redis).

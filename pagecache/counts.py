@@ -2,13 +2,15 @@
 
 Counting the public posts at 100,000 is an index scan of 95,000 entries: 30-70 ms on every
 page of every listing, and the API's `count` the same. A count only changes when a post,
-category or tag is saved or deleted, or when a scheduled post goes public. So:
+category or tag is saved or deleted, or when a scheduled post goes public or a post
+expires. So:
 
     remember("list:/tag/x/", queryset.count)
 
 keeps the value in the cache under the page cache's content generation (bumped on every
 such save or delete, by the publish sweep and by imports: `pagecache.cache.invalidate_pages`),
-and only until the next scheduled post goes public (`next_go_live`), whichever comes
+and only until the next scheduled change, a go-live or an expiry (`next_go_live`),
+whichever comes
 first. Visibility stays the rule of `Post.objects.public()` alone: a scheduled post is
 counted on time whether or not the sweep runs. `REMEMBER_SECONDS` bounds what no signal
 announces (a renamed user, whose username an `?author=` filter names).
@@ -63,8 +65,9 @@ _schedule_sources: list[Callable[[], datetime | None]] = []
 def schedule_source(source: Callable[[], datetime | None]) -> None:
     """Tell the page cache when the next scheduled content change is due.
 
-    The content app registers a function answering "when does the next scheduled item
-    go public?" (`blog.apps.BlogConfig.ready`); cached pages and counts never outlive it.
+    The content app registers a function answering "when does the next scheduled change
+    come?" (a go-live or an expiry: `blog.apps.BlogConfig.ready`); cached pages and counts
+    never outlive it.
     The page cache itself knows no model.
     """
     _schedule_sources.append(source)

@@ -21,7 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.roles import ROLE_PERMISSIONS
-from blog.models import Category, Post, Tag
+from blog.models import Category, Post, Tag, byline_prefetch
 from blog.seo import SEO_FIELDS
 
 # The social image is a picture, exported (as the cover is) once images are.
@@ -75,7 +75,11 @@ def _authors() -> Iterator[dict[str, Any]]:
     """Everyone who wrote a post or holds a role; never a password, token or login time."""
     User = get_user_model()
     users = (
-        User.objects.filter(Q(posts__isnull=False) | Q(groups__name__in=list(ROLE_PERMISSIONS)))
+        User.objects.filter(
+            Q(posts__isnull=False)
+            | Q(bylines__isnull=False)
+            | Q(groups__name__in=list(ROLE_PERMISSIONS))
+        )
         .distinct()
         .prefetch_related("groups")
         .order_by("username")
@@ -95,7 +99,7 @@ def _authors() -> Iterator[dict[str, Any]]:
 def _posts() -> Iterator[dict[str, Any]]:
     posts = (
         Post.objects.select_related("author", "category")
-        .prefetch_related("tags")
+        .prefetch_related("tags", byline_prefetch())
         .defer("search_vector", "body_html")
         .order_by("slug")
     )
@@ -104,7 +108,8 @@ def _posts() -> Iterator[dict[str, Any]]:
             "id": post.pk,
             "slug": post.slug,
             "title": post.title,
-            "author": post.author.username,
+            "author": post.author.username,  # the lead: `authors[0]`
+            "authors": [user.username for user in post.authors_in_order],
             "category": post.category.slug if post.category else None,
             "tags": sorted(t.slug for t in post.tags.all()),
             "excerpt": post.excerpt,  # as written ("" when taken from the body)
@@ -113,6 +118,7 @@ def _posts() -> Iterator[dict[str, Any]]:
             "status": post.status,
             "state": post.state,
             "published_at": iso(post.published_at),
+            "expires_at": iso(post.expires_at),
             "created_at": iso(post.created_at),
             "updated_at": iso(post.updated_at),
             # Search engines and social cards as written ("" / false: the fallbacks).

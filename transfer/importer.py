@@ -78,6 +78,7 @@ _POST_FIELDS = [
     "reading_minutes",
     "status",
     "published_at",
+    "expires_at",
     "author",
     "category",
     "updated_at",
@@ -325,7 +326,7 @@ class _Importer:
             else:
                 fresh.append(record)
         batch = fresh
-        existing = Post.objects.prefetch_related("tags").in_bulk(
+        existing = Post.objects.prefetch_related("tags", "bylines").in_bulk(
             [known[r.key] for r in batch if known.get(r.key) in alive]
         )
         new: list[tuple[PostRecord, Post, list[int]]] = []
@@ -401,6 +402,8 @@ class _Importer:
     ) -> tuple[PostRecord, Post, list[int]] | None:
         """The post `record` describes, filled and validated; None when nothing changed."""
         author_id = self._author_of(record)
+        # The byline in order, each once: the lead, then the co-authors.
+        byline = list(dict.fromkeys([author_id, *map(self._author_keyed, record.coauthor_keys)]))
         category_id = (
             self.terms.get(("category", record.category_key)) if record.category_key else None
         )
@@ -423,12 +426,14 @@ class _Importer:
             "reading_minutes": minutes,
             "status": record.status,
             "published_at": published_at,
+            "expires_at": record.expires_at,
             "author_id": author_id,
             "category_id": category_id,
             **self._seo(record),
         }
         if post is not None:
             same = all(getattr(post, k) == v for k, v in values.items())
+            same = same and [row.user_id for row in post.bylines.all()] == byline
             if same and sorted(t.pk for t in post.tags.all()) == tag_ids:
                 return None
         else:
@@ -443,6 +448,7 @@ class _Importer:
             post.created_at = record.created_at or record.published_at or now
         post.clean_fields(exclude=["slug", "author", "category", "search_vector"])
         post.clean()
+        post.import_byline = byline  # written with the post (`post_bulk_*`'s `author_ids`)
         return record, post, tag_ids
 
     def _seo(self, record: PostRecord) -> dict[str, str | bool]:
@@ -474,7 +480,11 @@ class _Importer:
 
     def _author_of(self, record: PostRecord) -> int:
         """The user of the post's author, created now if this is their first post."""
-        key = record.author_key.strip() or "imported"
+        return self._author_keyed(record.author_key)
+
+    def _author_keyed(self, key: str) -> int:
+        """The user of the author `key` (the source's), created now if first seen."""
+        key = key.strip() or "imported"
         if key not in self.users:
             author = self.pending_authors.get(key) or AuthorRecord(key=key, username=key)
             with transaction.atomic():  # an author the database refuses skips this post only
@@ -528,12 +538,12 @@ class _Importer:
         tag_ids = [ids for _, _, ids in rows]
         # Old news is not announced again (`announced`); a scheduled post is announced
         # when it goes live. The source's own times are kept.
+        author_ids = [post.import_byline for post in posts]
+        kept = {"tag_ids": tag_ids, "author_ids": author_ids, "keep_times": True}
         if create:
-            post_bulk_create(posts=posts, tag_ids=tag_ids, keep_times=True, announced=True)
+            post_bulk_create(posts=posts, announced=True, **kept)
         else:
-            post_bulk_update(
-                posts=posts, fields=_POST_FIELDS, tag_ids=tag_ids, keep_times=True, announced=True
-            )
+            post_bulk_update(posts=posts, fields=_POST_FIELDS, announced=True, **kept)
         SourceKey.objects.bulk_create(
             [
                 SourceKey(

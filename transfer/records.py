@@ -41,11 +41,14 @@ class PostRecord:
     body: str  # in `body_format`; the importer converts it to Markdown (in parallel)
     slug: str = ""
     author_key: str = ""
+    # Co-authors after the lead (`author_key`), in byline order (Ghost's `sort_order`).
+    coauthor_keys: list[str] = field(default_factory=list)
     category_key: str = ""
     tag_keys: list[str] = field(default_factory=list)
     excerpt: str = ""
     status: str = "draft"  # a blog.Post.Status value
     published_at: datetime | None = None
+    expires_at: datetime | None = None  # when it leaves public view (ours only)
     created_at: datetime | None = None
     updated_at: datetime | None = None
     permalinks: list[str] = field(default_factory=list)  # old paths, for --keep-permalinks

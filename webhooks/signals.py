@@ -9,7 +9,10 @@ imports webhooks). Every post write sends those, the importers' bulk path includ
 - post.unpublished: a write that hides a post that was live and announced
   (`post_unpublished`; `blog.services` announces a post live by the clock but not yet
   announced first, so it is never skipped);
-- post.deleted: deleting a live post (`post_deleted`).
+- post.deleted: deleting a live post (`post_deleted`);
+- post.unpublished also when an announced post's `expires_at` passes: the sweep's
+  `post_expired`, with `state: "expired"` (a receiver that follows "out of public view"
+  needs no new event; one that cares tells the two apart by `state`).
 
 Deliveries are rows written in the write's transaction (`dispatch`), sent after its
 commit. The events say what each post was before the write, so a write of a post that
@@ -32,6 +35,7 @@ from rest_framework.fields import DateTimeField
 
 from blog.events import (
     post_deleted,
+    post_expired,
     post_unpublished,
     post_updated,
     post_went_public,
@@ -81,6 +85,13 @@ def went_public(sender, post_ids: list[int], **kwargs) -> None:
     if _listening():
         for post in Post.objects.filter(pk__in=post_ids):
             dispatch(event=Event.PUBLISHED, data=post_data(post))
+
+
+@receiver(post_expired, sender=Post)
+def expired(sender, post_ids: list[int], **kwargs) -> None:
+    if _listening():
+        for post in Post.objects.filter(pk__in=post_ids):
+            dispatch(event=Event.UNPUBLISHED, data=post_data(post))
 
 
 @receiver(posts_touched, sender=Post)

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -35,7 +36,7 @@ from core.origin import site_url
 from .. import permissions, redirects, slugs
 from ..context_processors import site
 from ..markdown import validate_renderable
-from ..models import Post, Tag
+from ..models import Post, Tag, expiry_error
 from ..seo import DESCRIPTION_SHOWN, SEO_FIELDS, TITLE_SHOWN
 from ..services import StaleVersion, post_lock, tags_named
 from . import states
@@ -43,7 +44,7 @@ from . import states
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 # Fields a conflict compares, in the order the form shows them.
 COMPARED_FIELDS = ["title", "body", "excerpt", "cover_image", "category", "tags"]
-COMPARED_FIELDS += ["published_at", "slug", "author", *SEO_FIELDS]
+COMPARED_FIELDS += ["published_at", "expires_at", "slug", "author", *SEO_FIELDS]
 TEXT_FIELDS = {"title", "body", "excerpt", "slug", "meta_title", "meta_description"}
 TEXT_FIELDS |= {"canonical_url", "social_title", "social_description"}
 
@@ -81,6 +82,22 @@ class PostAdminForm(forms.ModelForm):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
     )
 
+    expires_at = forms.DateTimeField(
+        required=False,
+        label="Expires at",
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+        help_text="Optional: readers stop seeing the post at this time (an embargo ends, an "
+        "offer is over). Clear it to keep the post up.",
+    )
+    coauthors = forms.CharField(
+        required=False,
+        max_length=1000,
+        label="Co-authors",
+        widget=forms.TextInput(attrs={"class": "vTextField"}),
+        help_text="Usernames, separated by commas, in byline order after the author. Every "
+        "author may edit the post like its owner.",
+    )
     version = forms.CharField(required=False, widget=forms.HiddenInput)
     new_tags = forms.CharField(
         required=False,
@@ -108,6 +125,7 @@ class PostAdminForm(forms.ModelForm):
             "category",
             "tags",
             "published_at",
+            "expires_at",
             "slug",
             "author",
             *SEO_FIELDS,
@@ -124,6 +142,12 @@ class PostAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if not permissions.can_publish(self.request.user):
             self.fields.pop("published_at", None)  # a declared field: not removed by exclude
+            self.fields.pop("expires_at", None)
+        if not permissions.can_set_authors(self.request.user):
+            self.fields.pop("coauthors", None)
+        elif self.instance.pk:
+            names = [user.username for user in self.instance.authors_in_order[1:]]
+            self.fields["coauthors"].initial = ", ".join(names)
         self.fields["version"].initial = self.instance.version
         field = self.fields.get("published_at")
         if field is not None:
@@ -160,6 +184,21 @@ class PostAdminForm(forms.ModelForm):
                 names.setdefault(name.casefold(), name)
         return list(names.values())
 
+    def clean_coauthors(self) -> list:
+        """The users named, each once, in the order typed; an unknown name is an error."""
+        names = list(dict.fromkeys(n.strip() for n in self.cleaned_data["coauthors"].split(",")))
+        names = [name for name in names if name]
+        named = Q()
+        for name in names:
+            named |= Q(username__iexact=name)
+        users = get_user_model().objects.filter(named, is_active=True) if names else []
+        found = {user.username.casefold(): user for user in users}
+        if unknown := [name for name in names if name.casefold() not in found]:
+            raise forms.ValidationError(
+                f"No active user is called {', '.join(f'“{name}”' for name in unknown)}."
+            )
+        return [found[name.casefold()] for name in names]
+
     def clean_body(self) -> str:
         body = self.cleaned_data.get("body", "")
         # Too complex to format: the writer is told, not degraded. The rendering is kept
@@ -193,6 +232,12 @@ class PostAdminForm(forms.ModelForm):
         self.published_at = self._publication_time(status, cleaned)
         if "published_at" in self.fields:
             cleaned["published_at"] = self.published_at
+        if "expires_at" in self.fields:
+            starts = self.published_at or (
+                timezone.now() if status == Post.Status.PUBLISHED else None
+            )
+            if error := expiry_error(starts, cleaned.get("expires_at")):
+                self.add_error("expires_at", error)
         return cleaned
 
     def _refuse_a_stale_version(self, post: Post) -> None:

@@ -19,7 +19,7 @@ from django.urls import reverse
 from core.admin_guards import GuardedAdminMixin
 
 from .. import permissions, services
-from ..models import Category, Post, Tag
+from ..models import Category, Post, PostAuthor, Tag, byline_prefetch
 from ..redirects import Redirect
 from ..seo import SEO_FIELDS
 from . import hooks, states, zones
@@ -44,7 +44,7 @@ class ReviewFilter(admin.SimpleListFilter):
 
 
 class StateFilter(admin.SimpleListFilter):
-    """Draft / In review / Scheduled / Published, the words used on every screen."""
+    """Draft / In review / Scheduled / Published / Expired, the words used on every screen."""
 
     title = "state"
     parameter_name = "state"
@@ -62,6 +62,8 @@ class StateFilter(admin.SimpleListFilter):
                 return queryset.scheduled()
             case Post.State.PUBLISHED:
                 return queryset.public()
+            case Post.State.EXPIRED:
+                return queryset.expired()
         return queryset
 
 
@@ -72,7 +74,7 @@ class AuthorFilter(admin.SimpleListFilter):
     parameter_name = "author__id__exact"
 
     def lookups(self, request, model_admin):
-        writers = get_user_model().objects.filter(pk__in=Post.objects.values("author_id"))
+        writers = get_user_model().objects.filter(pk__in=PostAuthor.objects.values("user_id"))
         ordered = sorted(writers, key=lambda user: user.public_name.casefold())
         return [(str(user.pk), user.public_name) for user in ordered]
 
@@ -80,7 +82,10 @@ class AuthorFilter(admin.SimpleListFilter):
         value = self.value()
         if value is None:
             return queryset
-        return queryset.filter(author_id=int(value)) if value.isdigit() else queryset.none()
+        if not value.isdigit():
+            return queryset.none()
+        bylines = PostAuthor.objects.filter(user_id=int(value)).values("post_id")
+        return queryset.filter(pk__in=bylines)
 
 
 ACTION_MESSAGES = {
@@ -117,7 +122,7 @@ class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
             "Summary and filing",
             {"fields": ["excerpt", "cover_image", "category", "tags", "new_tags"]},
         ),
-        ("Publication", {"fields": ["published_at", "slug", "author"]}),
+        ("Publication", {"fields": ["published_at", "expires_at", "slug", "author", "coauthors"]}),
         (
             SEO_FIELDSET,
             {
@@ -142,9 +147,9 @@ class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
     def state_column(self, post: Post) -> str:
         return states.state_badge(post)
 
-    @admin.display(description="author", ordering="author__display_name")
+    @admin.display(description="authors", ordering="author__display_name")
     def author_name(self, post: Post) -> str:
-        return post.author.public_name
+        return ", ".join(user.public_name for user in post.authors_in_order)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
@@ -209,7 +214,9 @@ class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
     # --- who sees what ------------------------------------------------------------------
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Post]:
-        return permissions.own_or_all_posts(request.user, super().get_queryset(request))
+        # The bylines in one query for the whole list page (the "authors" column).
+        queryset = super().get_queryset(request).prefetch_related(byline_prefetch())
+        return permissions.own_or_all_posts(request.user, queryset)
 
     def has_view_permission(self, request, obj=None) -> bool:
         allowed = super().has_view_permission(request, obj)
@@ -225,10 +232,10 @@ class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         hidden = set()
-        if not permissions.is_editor(request.user):
-            hidden.add("author")  # only editors file posts under someone else's name
+        if not permissions.can_set_authors(request.user):
+            hidden |= {"author", "coauthors"}  # only editors file posts under others' names
         if not permissions.can_publish(request.user):
-            hidden.add("published_at")
+            hidden |= {"published_at", "expires_at"}
         if not permissions.can_name_new_tags(request.user):
             hidden.add("new_tags")
         fieldsets = [
@@ -277,6 +284,9 @@ class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
         elif not obj.author_id:
             obj.author = request.user
         data = {**form.post_data(), "author": obj.author}
+        if "coauthors" in form.cleaned_data:  # an editor's form: the whole byline, in order
+            lead = obj.author
+            data["authors"] = [lead, *(u for u in form.cleaned_data["coauthors"] if u != lead)]
         if change:
             version = form.data.get("version", "")
             services.post_update(post=obj, data=data, user=request.user, expected_version=version)

@@ -1,6 +1,6 @@
 """The words, colours and buttons of a post's state in the admin, in one place.
 
-A post is Draft, In review, Scheduled or Published (`Post.state`). Every admin screen
+A post is Draft, In review, Scheduled, Published or Expired (`Post.state`). Every admin screen
 shows that state with `state_badge`, and the post form offers only the buttons the
 writer's role allows on the post's current state (`available_actions`). Which role may
 do what is decided by `blog.permissions`; this module only maps it to buttons.
@@ -66,7 +66,7 @@ def available_actions(user, post: Post | None) -> list[Action]:
     if state == State.IN_REVIEW:
         reviewer = permissions.can_review(user)
         actions = [SAVE_CHANGES, *((PUBLISH, SCHEDULE) if publisher else ())]
-        if reviewer or post.author_id == user.pk:
+        if reviewer or post.is_listed_author(user):
             actions.append(WITHDRAW)
         if reviewer:
             actions.append(RETURN)
@@ -99,7 +99,10 @@ def state_when(post: Post) -> str:
     """When it goes or went public; for drafts and posts in review, when last edited."""
     if post.state in (State.SCHEDULED, State.PUBLISHED):
         prefix = "for " if post.state == State.SCHEDULED else ""
-        return prefix + format_moment(post.published_at)
+        until = f", until {format_moment(post.expires_at)}" if post.expires_at else ""
+        return prefix + format_moment(post.published_at) + until
+    if post.state == State.EXPIRED:
+        return f"expired {format_moment(post.expires_at)}"
     if timezone.now() - post.updated_at < timedelta(minutes=1):
         return "edited just now"  # not "0 minutes ago"
     return f"edited {timesince(post.updated_at)} ago"

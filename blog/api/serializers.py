@@ -4,7 +4,9 @@ Read-only: id, url, body_html, state, reading time, timestamps. A body key that 
 writable field is a 400 (`api.strict.StrictBodyMixin`). The slug is made from the
 title unless given, and may be changed: the old address then redirects, as when an editor
 changes it in the admin (`blog.slugs.slug_refusal`, `Post.save`). The author of a new
-post is always the requesting user. Tags read as `{slug, name}` objects and are written
+post is the requesting user, unless an editor names the byline (`author_ids`, in order;
+read back as `authors`; `author` is the first of them). `expires_at` (who may publish
+sets it) must be after `published_at`. Tags read as `{slug, name}` objects and are written
 by slug: editors may name new tags (they are created), everyone else may only use existing
 ones. `?fields=` and `?omit=` choose the top-level fields of a post in any response.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -32,7 +35,7 @@ from core.origin import site_url
 
 from .. import permissions
 from ..markdown import validate_renderable
-from ..models import Category, Post, Tag
+from ..models import Category, Post, Tag, expiry_error
 from ..seo import CANONICAL_MAX_LENGTH, validate_canonical_url
 from ..services import post_create, post_update
 from ..slugs import slug_refusal
@@ -227,7 +230,28 @@ class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
     )
     url = serializers.SerializerMethodField(help_text="The public page of the post.")
     state = serializers.ChoiceField(choices=Post.State.choices, read_only=True)
-    author = AuthorSummarySerializer(read_only=True)
+    author = AuthorSummarySerializer(read_only=True, help_text="The lead author: `authors[0]`.")
+    authors = serializers.SerializerMethodField(
+        help_text="Every author, in byline order; the first is `author`."
+    )
+    author_ids = StrictPrimaryKeyRelatedField(
+        many=True,
+        queryset=get_user_model().objects.filter(is_active=True),
+        required=False,
+        write_only=True,
+        help_text=(
+            "Editors only: the byline as user ids, in order (the first is the lead author). "
+            "Any listed author may edit the post like its owner."
+        ),
+    )
+    expires_at = StrictDateTimeField(
+        required=False,
+        allow_null=True,
+        help_text=(
+            "When the post leaves public view (null: never). After `published_at`; set by "
+            "those who may publish. Once passed, `state` is `expired`."
+        ),
+    )
     category = CategorySerializer(read_only=True, allow_null=True)
     category_id = StrictPrimaryKeyRelatedField(
         source="category",
@@ -280,8 +304,9 @@ class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
         fields = [
             "id", "title", "slug", "url", "excerpt", "written_excerpt", "body", "body_html",
             "status", "state",
-            "author", "category", "category_id", "tags", "cover_image", "cover_image_id",
-            "reading_minutes", "published_at", "created_at", "updated_at", "changed_at",
+            "author", "authors", "author_ids", "category", "category_id", "tags",
+            "cover_image", "cover_image_id", "reading_minutes", "published_at", "expires_at",
+            "created_at", "updated_at", "changed_at",
             # Search engines and social cards, as written ("" / null / false: blog.seo's
             # fallbacks apply on the page).
             "meta_title", "meta_description", "canonical_url", "social_title",
@@ -293,6 +318,13 @@ class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
     def get_url(self, post: Post) -> str:
         # On the site's origin, with or without a request (webhooks, tasks).
         return site_url(post.get_absolute_url())
+
+    @extend_schema_field(AuthorSummarySerializer(many=True))
+    def get_authors(self, post: Post) -> list[dict]:
+        return [
+            {"username": user.username, "display_name": user.public_name}
+            for user in post.authors_in_order
+        ]
 
     def validate_slug(self, slug: str) -> str:
         refusal = slug_refusal(self.instance or Post(), slug)
@@ -317,6 +349,21 @@ class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
         status = attrs.get("status", getattr(self.instance, "status", Post.Status.DRAFT))
         if not permissions.can_set_status(user, self.instance, status):
             raise PermissionDenied("You may save drafts only; an editor publishes them.")
+        if "author_ids" in attrs:
+            if not permissions.can_set_authors(user):
+                raise PermissionDenied("Only editors choose a post's authors.")
+            if not attrs["author_ids"]:
+                raise ValidationError({"author_ids": ["A post needs at least one author."]})
+        if "expires_at" in attrs:
+            stored = getattr(self.instance, "expires_at", None)
+            if attrs["expires_at"] != stored and not permissions.can_set_expiry(user):
+                raise PermissionDenied("Only those who may publish set when a post expires.")
+        published_at = attrs.get("published_at", getattr(self.instance, "published_at", None))
+        if published_at is None and status == Post.Status.PUBLISHED:
+            published_at = timezone.now()  # published now: `Post.derive` dates it so
+        expires_at = attrs.get("expires_at", getattr(self.instance, "expires_at", None))
+        if error := expiry_error(published_at, expires_at):
+            raise ValidationError({"expires_at": [error]})
         return attrs
 
     def create(self, validated_data: dict) -> Post:
@@ -339,6 +386,8 @@ class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
         data = dict(validated_data)
         if data.get("tags") is not None:
             data["tags"] = _saved(data["tags"])
+        if "author_ids" in data:
+            data["authors"] = data.pop("author_ids")
         if rendering := getattr(self, "body_rendering", None):
             data["rendering"] = rendering
         return data
@@ -359,7 +408,7 @@ def _saved(tags: list[Tag]) -> list[Tag]:
 class TombstoneSerializer(serializers.Serializer):
     id = serializers.IntegerField(help_text="The post's id.")
     slug = serializers.CharField()
-    reason = serializers.ChoiceField(choices=["deleted", "unpublished"])
+    reason = serializers.ChoiceField(choices=["deleted", "unpublished", "expired"])
     at = serializers.DateTimeField(help_text="When it left public view.")
 
 

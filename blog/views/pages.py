@@ -151,7 +151,8 @@ class AuthorView(PostListView):
         self.author = get_object_or_404(public_authors(), username=self.kwargs["username"])
         self.heading = self.author.public_name
         self.description = self.author.bio or f"Posts by {self.author.public_name}."
-        return super().get_queryset().filter(author=self.author)
+        # Every post they are one of the authors of (lead or co-author).
+        return super().get_queryset().filter(pk__in=self.author.bylines.values("post_id"))
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(author=self.author, **kwargs)

@@ -1,13 +1,14 @@
 """A mirror that follows docs/api.md's "Keeping a copy in sync" converges (issue 25, 3).
 
 Over real HTTP against a threaded server on PostgreSQL: three writers create, edit,
-retag, reschedule (scheduled go-lives a second or few ahead), unpublish, publish, delete
-and re-slug posts, rename tags and edit categories, while a mirror runs the documented
-recipe (tombstone pages, then cursor pages, as an anonymous reader) and a sweep runs like
-beat's. When the writers stop and the last go-live has settled, one more round of the
-recipe must leave the mirror equal to what the server shows the public, post by post and
-field by field; and the webhook events, applied in each post's `sequence` order, must
-name the same live posts. The figures are printed (run with `-s` to see them).
+retag, reschedule (scheduled go-lives a second or few ahead), set expiries (a second or
+few ahead, or none), unpublish, publish, delete and re-slug posts, rename tags and edit
+categories, while a mirror runs the documented recipe (tombstone pages, then cursor pages,
+as an anonymous reader) and a sweep runs like beat's. When the writers stop and the last
+go-live or expiry has settled, one more round of the recipe must leave the mirror equal
+to what the server shows the public, post by post and field by field; and the webhook
+events, applied in each post's `sequence` order, must name the same live posts. The
+figures are printed (run with `-s` to see them).
 """
 
 from __future__ import annotations
@@ -94,6 +95,7 @@ class Writer:
         "edit": 18,
         "retag": 6,
         "reschedule": 10,
+        "expire": 8,
         "unpublish": 10,
         "publish": 10,
         "delete": 6,
@@ -138,7 +140,9 @@ class Writer:
 
     def _patch(self, data: dict) -> bool:
         response = self.http.patch(f"{self.base}/api/posts/{self._post_id()}/", json=data)
-        assert response.status_code in (200, 404), response.text  # 404: deleted by another
+        # 404: deleted by another; 400: an expiry not after the (new) publication time.
+        refused = response.status_code == 400 and "expires_at" in response.text
+        assert response.status_code in (200, 404) or refused, response.text
         return response.status_code == 200
 
     def create(self, n: str) -> bool:
@@ -164,6 +168,11 @@ class Writer:
 
     def reschedule(self, n: str) -> bool:
         return self._patch({"status": "published", "published_at": self._soon()})
+
+    def expire(self, n: str) -> bool:
+        # Mostly a second or few ahead (the post leaves public view by the clock); now
+        # and then none (an expired post comes back).
+        return self._patch({"expires_at": self._soon() if self.random.random() < 0.8 else None})
 
     def unpublish(self, n: str) -> bool:
         return self._patch({"status": "draft", "published_at": None})
@@ -272,7 +281,7 @@ def test_a_mirror_following_the_recipe_converges_under_concurrent_writers(live_s
         thread.start()
     for thread in threads[:WRITERS]:
         thread.join(WRITING_SECONDS + 30)
-    time.sleep(MAX_SCHEDULE_AHEAD + SETTLE_SECONDS + 0.5)  # the last go-live settles
+    time.sleep(MAX_SCHEDULE_AHEAD + SETTLE_SECONDS + 0.5)  # the last go-live or expiry settles
     stop.set()
     for thread in threads[WRITERS:]:
         thread.join(30)

@@ -46,17 +46,18 @@ def test_list_queries_constant_for_5_and_50_posts(api_as, editor, url):
     add(45)
     fifty = queries(client, url + ("&" if "?" in url else "?") + "page_size=100")
     assert five == fifty, f"{url}: {five} queries for 5 posts, {fifty} for 50"
-    # user and their permissions (3), count, page, tags, last change; `?tag=` looks its
-    # tags' ids up first (blog/api/filters.py: so PostgreSQL knows how big the tag is)
-    assert fifty <= (8 if "tag=" in url else 7)
+    # user and their permissions (3), count, page, tags, authors, last change; `?tag=`
+    # looks its tags' ids up first (blog/api/filters.py: so PostgreSQL knows how big the
+    # tag is)
+    assert fifty <= (9 if "tag=" in url else 8)
 
 
 def test_anonymous_list_query_count(api, django_assert_max_num_queries):
     for _ in range(30):
         PostFactory(tags=[TagFactory()])
-    # count, page, tags, last change (Last-Modified); and on a cache miss, when the next
-    # scheduled post goes live
-    with django_assert_max_num_queries(5):
+    # count, page, tags, authors, last change (Last-Modified); and on a cache miss, when
+    # the next scheduled change (a go-live or an expiry) comes
+    with django_assert_max_num_queries(6):
         assert api.get("/api/posts/").status_code == 200
 
 
@@ -84,19 +85,19 @@ def test_category_filter_query_count(api, django_assert_max_num_queries, query):
     for _ in range(30):
         PostFactory(category=news, tags=[TagFactory()])
     # the categories' ids first (blog/api/filters.py), then as any list: count, page,
-    # tags, last change, and on a cache miss when the next scheduled post goes live
-    with django_assert_max_num_queries(6):
+    # tags, authors, last change, and on a cache miss the next scheduled change
+    with django_assert_max_num_queries(7):
         assert api.get("/api/posts/" + query + "&page_size=100").status_code == 200
 
 
 def test_a_100_post_page_query_count(api, django_assert_max_num_queries):
-    """The tags come prefetched into a list (`Post.objects.for_api()`), never per post,
-    covers included (their renditions are not read by the API)."""
+    """The tags and the authors come prefetched (`Post.objects.for_api()`), never per
+    post, covers included (their renditions are not read by the API)."""
     upload = io.BytesIO(samples.encoded("JPEG", (64, 48)))
     cover = image_create(upload=upload, uploaded_by=PostFactory().author, alt_text="")
     for _ in range(110):
         PostFactory(tags=[TagFactory(), TagFactory()], cover_image=cover)
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         response = api.get("/api/posts/?page_size=100")
     assert response.status_code == 200 and len(response.json()["results"]) == 100
     assert all(len(row["tags"]) == 2 and row["cover_image"] for row in response.json()["results"])

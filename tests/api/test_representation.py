@@ -14,8 +14,8 @@ def test_post_representation(api):
     assert set(data) == {
         "id", "title", "slug", "url", "excerpt", "written_excerpt", "body", "body_html",
         "status", "state",
-        "author", "category", "tags", "cover_image", "reading_minutes", "published_at",
-        "created_at", "updated_at", "changed_at",
+        "author", "authors", "category", "tags", "cover_image", "reading_minutes",
+        "published_at", "expires_at", "created_at", "updated_at", "changed_at",
         "meta_title", "meta_description", "canonical_url", "social_title",
         "social_description", "social_image", "noindex",
     }  # fmt: skip
@@ -28,6 +28,8 @@ def test_post_representation(api):
         "username": post.author.username,
         "display_name": post.author.public_name,
     }
+    assert data["authors"] == [data["author"]]  # the lead alone: the byline in order
+    assert data["expires_at"] is None
     assert data["state"] == "published"
 
 

@@ -56,9 +56,10 @@ def test_query_count_does_not_grow_with_posts(client, url):
 
 def test_post_page_queries(client, django_assert_max_num_queries):
     post = PostFactory(tags=[TagFactory(), TagFactory()])
-    # Nothing kept yet: who may see it, post, tags, previous, next, related, header
-    # categories, the next go-live (kept, it is the first alone: tests/readers/test_fragments)
-    with django_assert_max_num_queries(8):
+    # Nothing kept yet: who may see it, post, tags, authors (the byline), previous, next,
+    # related, header categories, the next scheduled change (kept, it is the first alone:
+    # tests/readers/test_fragments)
+    with django_assert_max_num_queries(9):
         assert client.get(post.get_absolute_url()).status_code == 200
 
 

@@ -146,7 +146,7 @@ def test_post_page_queries_do_not_grow_with_posts(client):
     with_fifty = [queries(client, p.get_absolute_url()) for p in (post, middle)]
     assert with_fifty == with_ten
     # Nothing kept (the cache cleared): who may see it; the post (+ author, category), its
-    # tags, previous, next, related, header categories, and the "next go-live" lookup.
-    # Kept, it is one query (tests/readers/test_fragments.py).
-    assert max(with_fifty) <= 8
+    # tags, its authors (the byline), previous, next, related, header categories, and the
+    # "next scheduled change" lookup. Kept, it is one query (tests/readers/test_fragments.py).
+    assert max(with_fifty) <= 9
     assert 'class="related"' in page(client, middle) and 'rel="prev"' in page(client, middle)

@@ -41,7 +41,8 @@ def test_lexical_post_field_by_field(run_import, local_post):
     assert post.created_at == datetime(2024, 1, 2, 9, 0, tzinfo=UTC)
     assert post.updated_at == datetime(2024, 1, 3, 10, 0, tzinfo=UTC)
     assert post.is_public
-    # The first (primary) of several authors; no Ghost password hash ever copied.
+    # The first (primary) of several authors leads; the others follow in `sort_order`
+    # (tests/transfer/test_coauthors_expiry.py). No Ghost password hash ever copied.
     assert post.author.username == "grace" and post.author.display_name == "Grace Hopper"
     assert post.author.bio == "Admiral." and not post.author.has_usable_password()
     assert post.category.name == "Engineering"  # the primary tag

@@ -56,10 +56,13 @@ class BroadsheetReader:
                     body=p["body"],
                     excerpt=p.get("excerpt", ""),
                     author_key=p["author"],
+                    # Version 1 files before co-authors have `author` alone.
+                    coauthor_keys=list(p.get("authors", [p["author"]]))[1:],
                     category_key=p.get("category") or "",
                     tag_keys=list(p.get("tags", [])),
                     status=p["status"],
                     published_at=_date(p.get("published_at")),
+                    expires_at=_date(p.get("expires_at")),
                     created_at=_date(p.get("created_at")),
                     updated_at=_date(p.get("updated_at")),
                     seo={name: p[name] for name in EXPORTED_SEO_FIELDS if p.get(name)},

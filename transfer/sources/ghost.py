@@ -119,9 +119,8 @@ class GhostReader:
                 slug=tag.get("slug") or "",
                 description=tag.get("description") or "",
             )
+        # Every author, in Ghost's `sort_order`: the first is the primary (our lead).
         authors = post_authors.get(key) or [str(post.get("author_id") or "")]
-        if len(authors) > 1:
-            yield Note("posts with several Ghost authors keep the first (primary) author")
         seo, images = _seo(self.meta.get(key) or post)
         if images:
             yield Note(
@@ -138,6 +137,7 @@ class GhostReader:
             body_format=body_format,
             excerpt=html_to_text(post.get("custom_excerpt") or ""),
             author_key=authors[0],
+            coauthor_keys=[author for author in authors[1:] if author],
             category_key=category,
             tag_keys=tag_ids,
             status=Post.Status.DRAFT if draft else Post.Status.PUBLISHED,

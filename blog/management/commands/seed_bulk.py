@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from blog.markdown import excerpt_from, reading_minutes, render_markdown
-from blog.models import Category, Post, Tag, search_document
+from blog.models import Category, Post, PostAuthor, Tag, search_document
 from pagecache.cache import invalidate_pages
 
 WORDS = [
@@ -98,6 +98,9 @@ class Command(BaseCommand):
                 Through = Post.tags.through
                 Through.objects.bulk_create(
                     [Through(post_id=p.pk, tag_id=tags[p.pk % len(tags)].pk) for p in created]
+                )
+                PostAuthor.objects.bulk_create(  # each post's byline: its author
+                    [PostAuthor(post_id=p.pk, user_id=p.author_id, position=0) for p in created]
                 )
             made += len(rows)
             self.stdout.write(f"{existing + made} / {posts} posts")

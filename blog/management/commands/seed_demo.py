@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.roles import AUTHOR, CONTRIBUTOR, EDITOR
-from blog.models import Category, Post, Tag
+from blog.models import Category, Post, PostAuthor, Tag
 
 CATEGORIES = {
     "Engineering": "How we build and run software.",
@@ -99,6 +99,7 @@ class Command(BaseCommand):
                 published_at=published_at,
             )
             post.tags.set([tags[i % len(tags)], tags[(i * 3 + 1) % len(tags)]])
+            PostAuthor.objects.create(post=post, user=post.author, position=0)  # the byline
             created += 1
         self.stdout.write(
             f"Demo content ready ({created} new posts, {Post.objects.count()} in all)."
