@@ -207,8 +207,9 @@ def test_a_preview_costs_the_same_queries_however_big_the_post_and_site(
 
 
 # The live link with its post; the view counted (one UPDATE); the post with author,
-# category and cover; its tags. A draft has no previous/next or related posts.
-QUERIES = 4
+# category and cover; its tags; its bylines (co-authors). A draft has no previous/next or
+# related posts.
+QUERIES = 5
 
 
 def feedback_url(link) -> str:
