@@ -38,6 +38,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "accounts.view_integrationkey",
         "accounts.add_integrationkey",
         "accounts.change_integrationkey",
+        # The site's name, look and menus (sitesettings).
+        "sitesettings.view_sitesettings",
+        "sitesettings.change_sitesettings",
     ],
 }
 

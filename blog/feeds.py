@@ -1,10 +1,11 @@
 """RSS 2.0 and Atom feeds of public posts: the site's, and per category and tag."""
 
-from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.contrib.syndication.views import Feed, add_domain
 from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed, Enclosure
+
+from core.sitevalues import site_values
 
 from .models import Category, Post, Tag
 from .selectors import public_tags
@@ -16,10 +17,10 @@ class LatestPostsFeed(Feed):
     description_template = None
 
     def title(self, obj=None) -> str:
-        return settings.SITE_NAME
+        return site_values().name
 
     def description(self, obj=None) -> str:
-        return settings.SITE_DESCRIPTION
+        return site_values().description
 
     def link(self, obj=None) -> str:
         return "/"
@@ -82,7 +83,7 @@ class CategoryFeed(LatestPostsFeed):
         return get_object_or_404(Category, slug=slug)
 
     def title(self, obj: Category) -> str:
-        return f"{settings.SITE_NAME}: {obj.name}"
+        return f"{site_values().name}: {obj.name}"
 
     def link(self, obj: Category) -> str:
         return obj.get_absolute_url()
@@ -96,7 +97,7 @@ class TagFeed(LatestPostsFeed):
         return get_object_or_404(public_tags(), slug=slug)
 
     def title(self, obj: Tag) -> str:
-        return f"{settings.SITE_NAME}: {obj.name}"
+        return f"{site_values().name}: {obj.name}"
 
     def link(self, obj: Tag) -> str:
         return obj.get_absolute_url()

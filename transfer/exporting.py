@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import yaml
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.roles import ROLE_PERMISSIONS
 from blog.models import Category, Post, Tag
+from core.sitevalues import site_values
 
 FORMAT = "broadsheet-export"
 SCHEMA_VERSION = 1
@@ -57,7 +57,7 @@ def _header() -> dict[str, Any]:
         "format": FORMAT,
         "version": SCHEMA_VERSION,
         "exported_at": iso(timezone.now()),
-        "site": {"name": settings.SITE_NAME},
+        "site": {"name": site_values().name},
         "authors": list(_authors()),
         "categories": [
             {"name": c.name, "slug": c.slug, "description": c.description}
