@@ -12,8 +12,8 @@ class SiteSettingsConfig(AppConfig):
         from core.sitevalues import register_reader
 
         from . import receivers  # noqa: F401 - connects the cache's retirement
-        from .loading import cached_values
+        from .loading import cached_values, content_generation
 
-        register_reader(cached_values)
+        register_reader(cached_values, content_generation)
         # The Editor role's permission on the settings exists only once auth made it.
         post_migrate.connect(ensure_roles, sender=self)

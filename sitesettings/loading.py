@@ -14,7 +14,10 @@ one cache round trip when warm, no query. They are retired when
 
 from __future__ import annotations
 
+from typing import Any
+
 import nh3
+from django.core.cache import cache
 from django.db.models import Prefetch
 
 from blog.markdown import render_markdown
@@ -22,6 +25,7 @@ from blog.selectors import public_authors, public_tags
 from core.origin import site_url
 from core.sitevalues import Link, Picture, SiteValues
 from images.models import Image
+from pagecache.cache import GENERATION_KEY
 from pagecache.counts import remember
 from pages.models import Page
 
@@ -30,6 +34,11 @@ from .validators import network_name, social_lines
 
 VALUES_KEY = "site-settings"
 FOOTER_TAGS = {"p", "a", "em", "strong", "br"}
+
+
+def content_generation() -> Any:
+    """The page cache's content generation: what a process's copy is checked against."""
+    return cache.get(GENERATION_KEY, 0)
 
 
 def cached_values() -> SiteValues:
@@ -109,8 +118,9 @@ def _link(item: MenuItem) -> Link:
 
 
 def load_values() -> SiteValues:
-    """Read the settings row and the menus (two queries, a few more for images and for
-    menus that name pages, tags or authors)."""
+    """Read the settings row (one query), and the menus if there are any (one more, and
+    one for each kind of target readers may not see: pages, tags, authors); images'
+    renditions one each."""
     with_files = Image.objects.prefetch_related("renditions")
     row = (
         SiteSettings.objects.prefetch_related(
@@ -121,10 +131,14 @@ def load_values() -> SiteValues:
         .filter(pk=1)
         .first()
     ) or SiteSettings.load()
-    items = list(
-        MenuItem.objects.select_related("page", "category", "tag", "author").order_by(
-            "menu", "position", "id"
+    items = (
+        list(
+            MenuItem.objects.select_related("page", "category", "tag", "author").order_by(
+                "menu", "position", "id"
+            )
         )
+        if row.has_menu_items
+        else []
     )
     shown = _visible(items)
     header = tuple(_link(item) for item in shown if item.menu == MenuItem.Menu.HEADER)

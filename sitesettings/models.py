@@ -92,6 +92,9 @@ class SiteSettings(models.Model):
         help_text="Markdown: paragraphs, links, *emphasis* and **bold**; anything else is "
         "shown as text.",
     )
+    # Whether any menu item exists (kept by `receivers`): a site without menus reads
+    # its settings in one query.
+    has_menu_items = models.BooleanField(default=False, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -107,20 +110,23 @@ class SiteSettings(models.Model):
 
     @classmethod
     def load(cls) -> SiteSettings:
-        """The row, made from the environment's values on first use."""
-        from core.sitevalues import from_environment
-
-        first = from_environment()
-        row, _ = cls.objects.get_or_create(
-            pk=1,
-            defaults={
-                "name": first.name,
-                "description": first.description,
-                "language": first.language,
-                "time_zone": first.time_zone,
-            },
-        )
+        """The row (made by the first migration; made again from the environment's values
+        after a flush)."""
+        row, _ = cls.objects.get_or_create(pk=1, defaults=first_values())
         return row
+
+
+def first_values() -> dict[str, str]:
+    """The environment's values (`BROADSHEET_SITE_NAME`, …): the row's first values."""
+    from core.sitevalues import from_environment
+
+    first = from_environment()
+    return {
+        "name": first.name,
+        "description": first.description,
+        "language": first.language,
+        "time_zone": first.time_zone,
+    }
 
 
 class MenuItem(models.Model):

@@ -17,6 +17,13 @@ from pagecache.cache import invalidate_pages
 from .models import MenuItem, SiteSettings
 
 
+@receiver(post_save, sender=MenuItem)
+@receiver(post_delete, sender=MenuItem)
+def note_menu_items(sender: Any, **kwargs: Any) -> None:
+    """Keep `SiteSettings.has_menu_items` true while any item exists."""
+    SiteSettings.objects.filter(pk=1).update(has_menu_items=MenuItem.objects.exists())
+
+
 @receiver(post_save, sender=SiteSettings)
 @receiver(post_delete, sender=SiteSettings)
 @receiver(post_save, sender=MenuItem)
