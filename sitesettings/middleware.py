@@ -8,8 +8,8 @@ process's copy is checked in the page cache's read (`core.sitevalues.request_sco
 Every `core.sitevalues.site_values()` of the request answers from that copy, and
 `django.utils.timezone` uses the site's time zone for the whole request: dates shown to
 readers, month archives (`TruncMonth` and `make_aware` use the current time zone), and
-the admin's date widgets. The API is left alone (its dates stay in UTC). Work outside a request (the worker's daily report, the
-publish sweep) keeps `TIME_ZONE`.
+the admin's date widgets. The API is left alone (its dates stay in UTC). Work outside a
+request (the worker's daily report, the publish sweep) keeps `TIME_ZONE`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from core.sitevalues import request_scope
-
 
 # The API reads no site setting: its dates stay in UTC, and it pays nothing here.
 API_PREFIX = "/api/"

@@ -100,12 +100,23 @@ def test_header_and_footer_menus_in_order_with_every_kind_of_target(
     tag = TagFactory(name="Tides", slug="tides")
     writer = AuthorFactory(username="mira", display_name="Mira")
     PostFactory(category=category, tags=[tag], author=writer)
-    item(django_capture_on_commit_callbacks, position=4, url="https://example.org/", label="Elsewhere")
+    item(
+        django_capture_on_commit_callbacks,
+        position=4,
+        url="https://example.org/",
+        label="Elsewhere",
+    )
     item(django_capture_on_commit_callbacks, position=1, page=about)
     item(django_capture_on_commit_callbacks, position=2, category=category, label="All boats")
     item(django_capture_on_commit_callbacks, position=3, tag=tag)
     item(django_capture_on_commit_callbacks, position=5, author=writer)
-    item(django_capture_on_commit_callbacks, menu="footer", position=2, url="/archive/", label="Archive")
+    item(
+        django_capture_on_commit_callbacks,
+        menu="footer",
+        position=2,
+        url="/archive/",
+        label="Archive",
+    )
     item(django_capture_on_commit_callbacks, menu="footer", position=1, page=about, label="Imprint")
     page = html(client)
     assert header_menu(page) == [
