@@ -8,6 +8,7 @@ change is in the admin history like any other (`LogEntry`).
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
@@ -19,7 +20,7 @@ PERMISSION = "sitesettings.change_sitesettings"
 
 class MenuItemInline(admin.TabularInline):
     model = MenuItem
-    extra = 2
+    extra = 3
     fields = ("menu", "position", "label", "page", "category", "tag", "author", "url")
     ordering = ("menu", "position", "id")
     verbose_name = "menu item"
