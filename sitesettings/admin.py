@@ -24,6 +24,10 @@ class MenuItemInline(admin.TabularInline):
     fields = ("menu", "position", "label", "page", "category", "tag", "author", "url")
     ordering = ("menu", "position", "id")
     verbose_name = "menu item"
+
+    class Media:
+        js = ["sitesettings/menu_order.js"]
+        css = {"all": ["sitesettings/menu_order.css"]}
     verbose_name_plural = (
         "Header and footer menus (in order of position; one target per item. "
         "No header items: the header shows the busiest categories)"

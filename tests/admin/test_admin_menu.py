@@ -25,6 +25,7 @@ EDITOR_MENU = {
     "blog.Report",
     "blog.Tag",
     "images.Image",
+    "sitesettings.SiteSettings",
     "transfer.ExportJob",
     "webhooks.Delivery",
     "webhooks.Endpoint",
