@@ -24,14 +24,15 @@ class MenuItemInline(admin.TabularInline):
     fields = ("menu", "position", "label", "page", "category", "tag", "author", "url")
     ordering = ("menu", "position", "id")
     verbose_name = "menu item"
-
-    class Media:
-        js = ["sitesettings/menu_order.js"]
-        css = {"all": ["sitesettings/menu_order.css"]}
     verbose_name_plural = (
         "Header and footer menus (in order of position; one target per item. "
         "No header items: the header shows the busiest categories)"
     )
+
+    class Media:
+        # Up / down buttons beside each position (the form works without them).
+        js = ["sitesettings/menu_order.js"]
+        css = {"all": ["sitesettings/menu_order.css"]}
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "author":
@@ -39,6 +40,17 @@ class MenuItemInline(admin.TabularInline):
                 get_user_model().objects.filter(is_active=True).order_by("username")
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        """The targets as plain choices: no add / change / view buttons beside each one in
+        every row (a row points at a page or category; it is not where they are edited)."""
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and isinstance(field.widget, RelatedFieldWidgetWrapper):
+            field.widget.can_add_related = False
+            field.widget.can_change_related = False
+            field.widget.can_view_related = False
+            field.widget.can_delete_related = False
+        return field
 
     # The menus are part of the settings: whoever may change one may change the other.
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:

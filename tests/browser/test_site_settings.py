@@ -98,7 +98,7 @@ def test_a_header_menu_built_and_reordered_in_the_admin(browser, live_server, lo
     # With the buttons: Friends one down.
     saved = page.locator("#menu_items-group tr.form-row.has_original")
     saved.nth(0).get_by_role("button", name="Move down").click()
-    assert page.input_value("#menu_items-2-position") == "20"  # Friends' form, now second
+    assert page.input_value("#id_menu_items-0-position") == "20"  # Friends, now second
     shoot(page, "site-menu-editor")
     page.click("input[name=_continue]")
     home = reader_home(browser, live_server)
