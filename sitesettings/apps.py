@@ -1,6 +1,14 @@
 from django.apps import AppConfig
 
 
+def ensure_row(using: str = "default", **kwargs) -> None:
+    """The settings' one row, from the environment's values, if it is missing: no
+    reader's request ever writes it."""
+    from .models import SiteSettings, first_values
+
+    SiteSettings.objects.using(using).get_or_create(pk=1, defaults=first_values())
+
+
 class SiteSettingsConfig(AppConfig):
     name = "sitesettings"
     verbose_name = "Site settings"
@@ -17,3 +25,5 @@ class SiteSettingsConfig(AppConfig):
         register_reader(cached_values, content_generation)
         # The Editor role's permission on the settings exists only once auth made it.
         post_migrate.connect(ensure_roles, sender=self)
+        # The one row comes back after a flush (transactional tests, `manage.py flush`).
+        post_migrate.connect(ensure_row, sender=self)
