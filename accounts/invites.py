@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from core.sitevalues import site_values
+
 from .models import User
 from .roles import set_role
 from .usernames import username_clean
@@ -44,10 +46,10 @@ def set_password_link(user: User) -> str:
 
 def invitation_mail(user: User) -> None:
     send_mail(
-        subject=f"You are invited to write for {settings.SITE_NAME}",
+        subject=f"You are invited to write for {site_values().name}",
         message=(
             f"Hello {user.public_name},\n\n"
-            f"You have an account on {settings.SITE_NAME}. Your username is {user.username}.\n"
+            f"You have an account on {site_values().name}. Your username is {user.username}.\n"
             f"Choose your password here (the link works once):\n{set_password_link(user)}\n\n"
             f"Then log in to write: {settings.SITE_URL}{reverse('admin:index')}\n"
         ),

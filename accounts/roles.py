@@ -41,6 +41,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # Embeds (embeds/): what was fetched for each link, and "Fetch again".
         "embeds.view_embed",
         "embeds.change_embed",
+        # The site's name, look and menus (sitesettings).
+        "sitesettings.view_sitesettings",
+        "sitesettings.change_sitesettings",
     ],
 }
 

@@ -6,20 +6,20 @@ instead (`SITE`, read when the page is drawn), the reset mail too. The views wit
 of their own (limits, where staff land) are in `accounts.views`.
 """
 
-from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 from django.utils.functional import lazy
 from django.views.decorators.cache import never_cache
 
 from core.origin import on_site_origin
+from core.sitevalues import site_values
 
 from . import views
 from .forms import PasswordResetForm
 
 app_name = "accounts"
 
-SITE = {"site_name": lazy(lambda: settings.SITE_NAME, str)()}
+SITE = {"site_name": lazy(lambda: site_values().name, str)()}
 
 # The mailed link is on the site's origin, never on the requester's Host. The admin's
 # "Forgotten your password?" (accounts/admin_urls.py) is this same view.

@@ -1,14 +1,17 @@
-"""The site's name and description for every template; the page's URL."""
+"""The site's settings for every template; the page's URL."""
 
-from django.conf import settings
 from django.http import HttpRequest
 from django.utils.encoding import escape_uri_path, iri_to_uri
 from django.utils.functional import lazy
 
+from core.sitevalues import site_values
+
 
 def site(request: HttpRequest | None) -> dict:
-    """`site_name`, `site_description` (also for fragments rendered without a request)."""
-    return {"site_name": settings.SITE_NAME, "site_description": settings.SITE_DESCRIPTION}
+    """`site` (`core.sitevalues.SiteValues`: the settings editors saved), and its
+    `site_name`, `site_description` (also for fragments rendered without a request)."""
+    values = site_values()
+    return {"site": values, "site_name": values.name, "site_description": values.description}
 
 
 def page_url(request: HttpRequest) -> dict:

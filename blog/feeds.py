@@ -6,11 +6,12 @@ Every author of a post is named, in byline order: one `dc:creator` each in RSS, 
 `add_item_elements` hook).
 """
 
-from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.contrib.syndication.views import Feed, add_domain
 from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
+
+from core.sitevalues import site_values
 
 from .models import Category, Post, Tag
 from .selectors import public_tags
@@ -44,10 +45,10 @@ class LatestPostsFeed(Feed):
     description_template = None
 
     def title(self, obj=None) -> str:
-        return settings.SITE_NAME
+        return site_values().name
 
     def description(self, obj=None) -> str:
-        return settings.SITE_DESCRIPTION
+        return site_values().description
 
     def link(self, obj=None) -> str:
         return "/"
@@ -113,7 +114,7 @@ class CategoryFeed(LatestPostsFeed):
         return get_object_or_404(Category, slug=slug)
 
     def title(self, obj: Category) -> str:
-        return f"{settings.SITE_NAME}: {obj.name}"
+        return f"{site_values().name}: {obj.name}"
 
     def link(self, obj: Category) -> str:
         return obj.get_absolute_url()
@@ -127,7 +128,7 @@ class TagFeed(LatestPostsFeed):
         return get_object_or_404(public_tags(), slug=slug)
 
     def title(self, obj: Tag) -> str:
-        return f"{settings.SITE_NAME}: {obj.name}"
+        return f"{site_values().name}: {obj.name}"
 
     def link(self, obj: Tag) -> str:
         return obj.get_absolute_url()

@@ -39,6 +39,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from core.origin import site_origin, site_url
+from core.sitevalues import site_values
 from pagecache.counts import CachedValues, read_cached, remember
 
 from .context_processors import site
@@ -266,18 +267,28 @@ def post_context(post: Post, canonical_url: str) -> dict:
             "alt": image.alt_text,
         }
         structured["image"] = [context["social"]["url"]]
+    elif (fallback := site_values().social_image) is not None:
+        context["social"] = fallback  # the site's default share card
+    site = site_values()
+    structured["publisher"] = {"@type": "Organization", "name": site.name, "url": site_url()}
+    if site.logo is not None:
+        structured["publisher"]["logo"] = _absolute(site.logo.url)
     context["structured_data"] = structured
     return context
 
 
 def category_menu() -> SafeString:
-    """The header's category menu (`blog/_category_menu.html`): categories with public
-    posts, most posts first. Pages that read pieces already hand it to the layout as
-    `menu` (one round trip for all)."""
+    """The header's menu: the one editors built in the site settings
+    (`blog/_header_menu.html`), else the categories with public posts, most posts first
+    (`blog/_category_menu.html`). Pages that read pieces already hand it to the layout as
+    `menu` (one round trip for all). It is retired with the settings, which bump both
+    generations when saved."""
     return mark_safe(remember(_key(MENU_KEY), _render_menu))  # noqa: S308 (our template)
 
 
 def _render_menu() -> str:
+    if (links := site_values().header_menu) is not None:
+        return render_to_string("blog/_header_menu.html", {"links": links})
     return render_to_string(
         "blog/_category_menu.html", _site() | {"categories": busiest_categories()}
     )

@@ -19,6 +19,8 @@ from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
+from core.sitevalues import site_values
+
 from .models import Post, Report
 
 logger = logging.getLogger(__name__)
@@ -86,7 +88,7 @@ def report_recipients() -> list[str]:
 
 def report_text(report: Report) -> str:
     lines = [
-        f"{settings.SITE_NAME} report for {report.day:%A %d %B %Y}",
+        f"{site_values().name} report for {report.day:%A %d %B %Y}",
         "",
         f"Published that day: {report.published_count}",
         f"Scheduled:          {report.scheduled_count}",
@@ -119,7 +121,7 @@ def report_mail(*, report: Report) -> bool:
         if not claimed:
             return False
         send_mail(
-            subject=f"{settings.SITE_NAME} daily report, {report.day:%Y-%m-%d}",
+            subject=f"{site_values().name} daily report, {report.day:%Y-%m-%d}",
             message=report_text(report),
             from_email=None,
             recipient_list=recipients,

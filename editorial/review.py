@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from blog.models import Post
+from core.sitevalues import site_values
 from core.tasks import enqueue_on_commit
 
 
@@ -59,7 +60,7 @@ def mail_request(post: Post) -> int:
     if not recipients:
         return 0
     send_mail(
-        subject=f"[{settings.SITE_NAME}] Waiting for review: {post.title}",
+        subject=f"[{site_values().name}] Waiting for review: {post.title}",
         message=(
             f"{post.author.public_name} submitted “{post.title}” for review.\n\n"
             f"Publish it, schedule it or return it with a note:\n{admin_link(post)}\n\n"
@@ -76,7 +77,7 @@ def mail_returned(post: Post) -> int:
     if not post.author.email:
         return 0
     send_mail(
-        subject=f"[{settings.SITE_NAME}] Returned to you: {post.title}",
+        subject=f"[{site_values().name}] Returned to you: {post.title}",
         message=(
             f"An editor returned “{post.title}” to you as a draft, with this note:\n\n"
             f"{post.review_note}\n\nEdit it here: {admin_link(post)}\n"

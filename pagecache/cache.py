@@ -64,6 +64,7 @@ from django.utils.cache import patch_cache_control, patch_vary_headers, set_resp
 
 from core.cache import reconnected
 from core.origin import site_origin
+from core.sitevalues import generation_seen
 
 GENERATION_KEY = "pages:generation"
 # Bumped when something many posts show changes (a category, tag, image): see below.
@@ -252,6 +253,7 @@ def look_up(key: str, now: float) -> Lookup:
     expired entry is not returned."""
     found = cache.get_many([GENERATION_KEY, key])
     generation, entry = found.get(GENERATION_KEY, 0), found.get(key)
+    generation_seen(generation)  # the site settings' copy is checked in the same trip
     if entry and (entry.get("generation") != generation or entry["expires"] <= now):
         entry = None
     return Lookup(key=key, generation=generation, entry=entry)

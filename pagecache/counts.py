@@ -30,6 +30,8 @@ from typing import Any, TypeVar
 from django.core.cache import cache
 from django.utils import timezone
 
+from core.sitevalues import generation_seen
+
 from .cache import GENERATION_KEY, SHARED_GENERATION_KEY
 
 T = TypeVar("T")
@@ -55,7 +57,9 @@ def _read(keys: list[str]) -> tuple[tuple[str, str], dict]:
     shared generation's (`pagecache.cache.invalidate_pages`).
     """
     found = cache.get_many([GENERATION_KEY, SHARED_GENERATION_KEY, *keys])
-    content = f"c{found.pop(GENERATION_KEY, 0)}"
+    generation = found.pop(GENERATION_KEY, 0)
+    generation_seen(generation)  # the site settings' copy is checked in the same trip
+    content = f"c{generation}"
     return (content, f"s{found.pop(SHARED_GENERATION_KEY, 0)}"), found
 
 

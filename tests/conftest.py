@@ -26,6 +26,7 @@ from django.core.cache import cache
 from django.db import connections
 from hypothesis import HealthCheck, settings
 
+from core.sitevalues import forget as forget_site_values
 from tests.factories import (
     AuthorFactory,
     ContributorFactory,
@@ -241,10 +242,13 @@ def pytest_sessionfinish(session):
 # --- Shared fixtures ------------------------------------------------------------------
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    """The Redis cache outlives a test's database transaction: start every test empty."""
+    """The Redis cache outlives a test's database transaction: start every test empty
+    (and without this process's copy of the site settings, kept under its generations)."""
     cache.clear()
+    forget_site_values()
     yield
     cache.clear()
+    forget_site_values()
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import yaml
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
@@ -23,6 +22,7 @@ from django.utils import timezone
 from accounts.roles import ROLE_PERMISSIONS
 from blog.models import Category, Post, Tag, byline_prefetch
 from blog.seo import SEO_FIELDS
+from core.sitevalues import site_values
 
 # The social image is a picture, exported (as the cover is) once images are.
 EXPORTED_SEO_FIELDS = [name for name in SEO_FIELDS if name != "social_image"]
@@ -61,7 +61,7 @@ def _header() -> dict[str, Any]:
         "format": FORMAT,
         "version": SCHEMA_VERSION,
         "exported_at": iso(timezone.now()),
-        "site": {"name": settings.SITE_NAME},
+        "site": {"name": site_values().name},
         "authors": list(_authors()),
         "categories": [
             {"name": c.name, "slug": c.slug, "description": c.description}

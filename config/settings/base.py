@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "accounts",
     "blog",
     "pages",
+    "sitesettings",
     "editorial",
     "images",
     "transfer",
@@ -89,6 +90,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The site settings, read once (no query when cached); the site's time zone applied.
+    "sitesettings.middleware.SiteSettingsMiddleware",
     # Moved addresses (renamed slugs, imported permalinks) answer 301 instead of 404, and
     # /?p=ID before the view; after auth: a hidden post's new address is told to no one.
     "blog.redirects.RedirectFallbackMiddleware",

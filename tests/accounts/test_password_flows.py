@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from accounts.invites import set_password_link
 from accounts.views import RESETS_PER_ADDRESS, RESETS_PER_EMAIL
+from sitesettings.models import SiteSettings
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -115,7 +116,7 @@ def test_staff_logging_in_on_the_site_without_next_land_in_the_admin(client):
     ],
 )
 def test_auth_pages_name_the_site_not_the_host(client, settings, url):
-    settings.SITE_NAME = "The Tidewater Ledger"
+    SiteSettings.objects.filter(pk=1).update(name="The Tidewater Ledger")  # as saved in the admin
     html = client.get(url, HTTP_HOST="localhost").content.decode()
     title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
     assert "The Tidewater Ledger" in title and "localhost" not in title

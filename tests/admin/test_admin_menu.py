@@ -26,6 +26,7 @@ EDITOR_MENU = {
     "blog.Tag",
     "embeds.Embed",
     "images.Image",
+    "sitesettings.SiteSettings",
     "transfer.ExportJob",
     "webhooks.Delivery",
     "webhooks.Endpoint",

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from embeds.models import Embed
 from previews.services import preview_link_create
+from sitesettings.models import MenuItem, SiteSettings
 from tests.conftest import missing
 from tests.factories import AuthorFactory, CategoryFactory, PostFactory, TagFactory
 
@@ -78,6 +79,20 @@ def site(db):
             body=RICH_BODY,
             published_at=when.replace(day=10 + i),
         )
+    # The site settings' pieces of the layout: menus, profile links, footer text, accent.
+    about = PostFactory(kind="page", title="About", slug="about", author=writer)
+    SiteSettings.objects.filter(pk=1).update(
+        accent="#7a1f3d",
+        social_links="https://mastodon.social/@lamps\nhttps://github.com/lamps",
+        footer_text="Lit by *oil*. [Write to us](mailto:lamps@example.com)",
+    )
+    for position, target in enumerate(
+        [{"page": about}, {"category": category}, {"tag": tag}, {"author": writer}]
+    ):
+        MenuItem.objects.create(position=position, **target)
+    MenuItem.objects.create(menu="header", position=9, url="https://example.org/", label="Friends")
+    MenuItem.objects.create(menu="footer", position=1, url="/archive/", label="Archive")
+    MenuItem.objects.create(menu="footer", position=0, page=about, label="Imprint")
     draft = PostFactory(title="Lamp draft", author=writer, draft=True, body=RICH_BODY)
     link = preview_link_create(post=draft, user=writer)
     return {

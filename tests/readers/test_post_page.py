@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core.sitevalues import forget as forget_site_values
 from tests.factories import AuthorFactory, CategoryFactory, PostFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
@@ -122,6 +123,7 @@ def test_excerpt_is_the_first_paragraphs_everywhere(client):
 
 def queries(client, url) -> int:
     cache.clear()
+    forget_site_values()  # built cold: the site settings read too
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url).status_code == 200
     return len(ctx.captured_queries)
@@ -146,7 +148,8 @@ def test_post_page_queries_do_not_grow_with_posts(client):
     with_fifty = [queries(client, p.get_absolute_url()) for p in (post, middle)]
     assert with_fifty == with_ten
     # Nothing kept (the cache cleared): who may see it; the post (+ author, category), its
-    # tags, its authors (the byline), previous, next, related, header categories, and the
-    # "next scheduled change" lookup. Kept, it is one query (tests/readers/test_fragments.py).
+    # tags, its authors (the byline), previous, next, related, header categories, the
+    # "next scheduled change" lookup and the site settings. Kept, it is one query
+    # (tests/readers/test_fragments.py).
     assert max(with_fifty) <= 9
     assert 'class="related"' in page(client, middle) and 'rel="prev"' in page(client, middle)

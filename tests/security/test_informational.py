@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from accounts.invites import writer_invite
 from blog.models import Post
+from sitesettings.models import SiteSettings
 from tests.factories import PostFactory
 from tests.transfer.conftest import FIXTURES
 
@@ -20,14 +21,14 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize("name", ["login", "password_reset"])
 def test_the_login_pages_name_the_configured_site_not_the_host(client, settings, name):
-    settings.SITE_NAME = "The Harbour Gazette"
+    SiteSettings.objects.filter(pk=1).update(name="The Harbour Gazette")
     page = client.get(reverse(f"accounts:{name}")).content.decode()
     title = page.split("<title>")[1].split("</title>")[0]
     assert "The Harbour Gazette" in title and "testserver" not in title
 
 
 def test_an_invited_writer_can_use_forgot_password(client, settings):
-    settings.SITE_NAME = "The Harbour Gazette"
+    SiteSettings.objects.filter(pk=1).update(name="The Harbour Gazette")
     writer_invite(email="nell@example.com", username="nell", display_name="", role="Author")
     mail.outbox.clear()  # the invitation itself, if it was sent at once
     response = client.post(reverse("accounts:password_reset"), {"email": "NELL@example.com"})

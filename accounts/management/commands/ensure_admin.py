@@ -18,6 +18,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.urls import reverse
 
+from core.sitevalues import site_values
+
 
 class Command(BaseCommand):
     help = "Create the admin account if no superuser exists, and print how to log in."
@@ -52,7 +54,7 @@ class Command(BaseCommand):
         rule = "-" * 72
         lines = [
             rule,
-            f"  {settings.SITE_NAME} is starting at {site}/",
+            f"  {site_values().name} is starting at {site}/",
             f"  Admin:     {site}{reverse('admin:index')}",
             f"  Username:  {username}",
             f"  Password:  {password_line}",

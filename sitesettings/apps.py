@@ -1,0 +1,29 @@
+from django.apps import AppConfig
+
+
+def ensure_row(using: str = "default", **kwargs) -> None:
+    """The settings' one row, from the environment's values, if it is missing: no
+    reader's request ever writes it."""
+    from .models import SiteSettings, first_values
+
+    SiteSettings.objects.using(using).get_or_create(pk=1, defaults=first_values())
+
+
+class SiteSettingsConfig(AppConfig):
+    name = "sitesettings"
+    verbose_name = "Site settings"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from accounts.roles import ensure_roles
+        from core.sitevalues import register_reader
+
+        from . import receivers  # noqa: F401 - connects the cache's retirement
+        from .loading import cached_values, content_generation
+
+        register_reader(cached_values, content_generation)
+        # The Editor role's permission on the settings exists only once auth made it.
+        post_migrate.connect(ensure_roles, sender=self)
+        # The one row comes back after a flush (transactional tests, `manage.py flush`).
+        post_migrate.connect(ensure_row, sender=self)
