@@ -61,7 +61,7 @@ def test_post_page_queries(client, django_assert_max_num_queries):
     # Nothing kept yet: who may see it, post, tags, authors (the byline), previous, next,
     # related, header categories, the next scheduled change (kept, it is the first alone:
     # tests/readers/test_fragments), the site settings
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         assert client.get(post.get_absolute_url()).status_code == 200
 
 
