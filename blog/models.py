@@ -151,7 +151,7 @@ class PostQuerySet(models.QuerySet):
         """
         ids = list(self.order_by().values_list("pk", flat=True))
         if ids:
-            Post.objects.filter(pk__in=ids).update(updated_at=timezone.now())
+            Post.all_kinds.filter(pk__in=ids).update(updated_at=timezone.now())
             if notify:
                 posts_touched.send(sender=Post, post_ids=ids)
         return ids
@@ -399,10 +399,18 @@ class Post(models.Model):
         if connection.vendor == "sqlite":
             search_sqlite.index_post(self)  # the words are in hand: no read
         else:
-            Post.objects.filter(pk=self.pk).index_for_search()
+            Post.all_kinds.filter(pk=self.pk).index_for_search()
 
     def get_absolute_url(self) -> str:
+        if self.kind == Post.Kind.PAGE:
+            return reverse("pages:page", args=[self.slug])  # at the site root (the pages app)
         return reverse("blog:post", args=[self.slug])
+
+    @property
+    def at_site_root(self) -> bool:
+        """A page lives at `/<slug>/`: its slug may not be a name the site's routes use
+        (`blog.slugs.root_names`)."""
+        return self.kind == Post.Kind.PAGE
 
     def derive(self, *, stored: PostSnapshot | None, body_changed: bool = True) -> None:
         """Set the columns derived from the others: the one place for each rule.
@@ -494,7 +502,7 @@ class Post(models.Model):
                     super().save(*args, **kwargs)
                 return
             except IntegrityError:
-                if not Post.objects.filter(slug=self.slug).exclude(pk=self.pk).exists():
+                if not Post.all_kinds.filter(slug=self.slug).exclude(pk=self.pk).exists():
                     raise
         raise IntegrityError(f"could not find a free slug for {self.title!r}")
 
@@ -509,8 +517,9 @@ class PostSnapshot(NamedTuple):
     published_at: datetime | None
     first_public_at: datetime | None
     announced_at: datetime | None
+    kind: str = "post"
 
-    FIELDS = ("id", "slug", "status", "published_at", "first_public_at", "announced_at")
+    FIELDS = ("id", "slug", "status", "published_at", "first_public_at", "announced_at", "kind")
 
     @classmethod
     def of(cls, post: Post) -> PostSnapshot:
@@ -529,7 +538,7 @@ class PostSnapshot(NamedTuple):
         """The old address, if the slug changes and readers could ever have seen it."""
         if slug == self.slug or not (self.first_public_at or self.is_public):
             return None
-        return Post(slug=self.slug).get_absolute_url()
+        return Post(slug=self.slug, kind=self.kind).get_absolute_url()
 
 
 class PostTombstone(models.Model):

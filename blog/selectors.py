@@ -214,7 +214,7 @@ def _among(pools: list[QuerySet]) -> Q:
 def next_scheduled_at() -> datetime | None:
     """When the next scheduled post goes public (None: none is scheduled)."""
     return (
-        Post.objects.scheduled()
+        Post.all_kinds.scheduled()  # a page going live ends cached pages' lifetimes too
         .order_by("published_at")
         .values_list("published_at", flat=True)
         .first()

@@ -22,6 +22,7 @@ from blog import permissions
 from blog.admin.states import format_moment, zone_name
 from blog.models import Category, Post, Tag
 from blog.services import post_update
+from pages.models import Page
 
 FIELDS = ["title", "slug", "body", "excerpt", "status", "published_at", "category", "tags"]
 LABELS = {
@@ -35,6 +36,9 @@ LABELS = {
 }
 
 reversion.register(Post, fields=[*FIELDS, "author"])
+# Pages (a proxy of Post): their versions are stored under the posts' content type
+# (reversion's `for_concrete_model`), so a page's history is one list however it was saved.
+reversion.register(Page, fields=[*FIELDS, "author"])
 
 
 def post_versions(post: Post):

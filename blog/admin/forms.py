@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -34,7 +33,7 @@ from .. import permissions, redirects, slugs
 from ..markdown import validate_renderable
 from ..models import Post, Tag
 from ..services import StaleVersion, post_lock, tags_named
-from . import states
+from . import hooks, states
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 # Fields a conflict compares, in the order the form shows them.
@@ -201,8 +200,8 @@ class PostAdminForm(forms.ModelForm):
             self.conflict = Conflict(
                 who=name,
                 when=states.format_moment(stale.updated_at),
-                history_url=reverse("admin:blog_post_history", args=[post.pk]),
-                differences=self._differences(Post.objects.get(pk=post.pk)),
+                history_url=hooks.admin_url(self._meta.model._meta, "history", [post.pk]),
+                differences=self._differences(Post.all_kinds.get(pk=post.pk)),
             )
             raise forms.ValidationError(
                 f"{name} saved this post at {states.format_moment(stale.updated_at)} while "

@@ -14,7 +14,6 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import IntegrityError
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
-from django.urls import reverse
 
 from core.admin_guards import GuardedAdminMixin
 
@@ -69,7 +68,8 @@ class AuthorFilter(admin.SimpleListFilter):
     parameter_name = "author__id__exact"
 
     def lookups(self, request, model_admin):
-        writers = get_user_model().objects.filter(pk__in=Post.objects.values("author_id"))
+        rows = model_admin.model._default_manager  # posts' writers, or pages'
+        writers = get_user_model().objects.filter(pk__in=rows.values("author_id"))
         ordered = sorted(writers, key=lambda user: user.public_name.casefold())
         return [(str(user.pk), user.public_name) for user in ordered]
 
@@ -309,9 +309,9 @@ class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
             text = ACTION_MESSAGES[action]
         self.message_user(request, f"“{obj}”: {text}", messages.SUCCESS)
         if permissions.can_change(request.user, obj):
-            return HttpResponseRedirect(reverse("admin:blog_post_change", args=[obj.pk]))
+            return HttpResponseRedirect(hooks.admin_url(self.opts, "change", [obj.pk]))
         # A Contributor's submitted post is theirs again only if it comes back.
-        return HttpResponseRedirect(reverse("admin:blog_post_changelist"))
+        return HttpResponseRedirect(hooks.admin_url(self.opts, "changelist"))
 
     # --- bulk actions -------------------------------------------------------------------
 
