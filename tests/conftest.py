@@ -104,7 +104,7 @@ PER_MODULE_PROCESSES = {"worker", "webhook_worker", "broker_server", "nginx"}
 
 # Reader, admin and API pages (and what serves them): run a second time by `make test` on
 # `make run`'s embedded defaults (SQLite, local-memory cache, tasks in-process).
-EMBEDDED_SUITES = {"readers", "admin", "api", "blog", "accounts", "images", "transfer"}
+EMBEDDED_SUITES = {"readers", "admin", "api", "blog", "accounts", "images", "pages", "transfer"}
 # Tests that need more than the embedded default offers, whatever their folder.
 NOT_EMBEDDED = {"postgresql", "redis", "browser", "stack", "celery_worker"}
 
