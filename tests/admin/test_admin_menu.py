@@ -17,6 +17,7 @@ from tests.factories import CategoryFactory, PostFactory, TagFactory, UserFactor
 pytestmark = pytest.mark.django_db
 
 WRITER_MENU = {"blog.Post", "images.Image"}
+AUTHOR_MENU = {*WRITER_MENU, "pages.Page"}  # Authors write pages too; Contributors don't
 EDITOR_MENU = {
     "accounts.IntegrationKey",
     "accounts.User",
@@ -25,6 +26,7 @@ EDITOR_MENU = {
     "blog.Report",
     "blog.Tag",
     "images.Image",
+    "pages.Page",
     "transfer.ExportJob",
     "webhooks.Delivery",
     "webhooks.Endpoint",
@@ -43,7 +45,7 @@ def menu(response) -> set[str]:
 
 @pytest.mark.parametrize(
     ("role", "expected"),
-    [("contributor", WRITER_MENU), ("author", WRITER_MENU), ("editor", EDITOR_MENU)],
+    [("contributor", WRITER_MENU), ("author", AUTHOR_MENU), ("editor", EDITOR_MENU)],
 )
 def test_the_admin_home_lists_exactly_what_the_role_can_use(request, client_for, role, expected):
     client = client_for(request.getfixturevalue(role))
