@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import BinaryIO
 
+from blog.models import Post
 from transfer.exporting import FORMAT, SCHEMA_VERSION
 from transfer.records import AuthorRecord, PostRecord, Record, Skip, TermRecord
 from transfer.sources import NotAnExport
@@ -62,6 +63,8 @@ class BroadsheetReader:
                     published_at=_date(p.get("published_at")),
                     created_at=_date(p.get("created_at")),
                     updated_at=_date(p.get("updated_at")),
+                    # Exports from before pages have no `kind`: every row was a post.
+                    kind=Post.Kind.PAGE if p.get("kind") == "page" else Post.Kind.POST,
                 )
             except (KeyError, TypeError, ValueError) as error:
                 yield Skip("invalid item", f"post {p.get('slug', '?')!r}: {error!r}")
