@@ -402,7 +402,9 @@ class Post(models.Model):
             Post.all_kinds.filter(pk=self.pk).index_for_search()
 
     def get_absolute_url(self) -> str:
-        if self.kind == Post.Kind.PAGE:
+        # A row read with `only()` and no `kind` is a post (`Post.objects` lists posts
+        # only): no query to load it. Read pages from `all_kinds` with their `kind`.
+        if "kind" not in self.get_deferred_fields() and self.kind == Post.Kind.PAGE:
             return reverse("pages:page", args=[self.slug])  # at the site root (the pages app)
         return reverse("blog:post", args=[self.slug])
 
