@@ -309,3 +309,21 @@ def test_api_author_creates_and_updates_a_page_with_if_match(author, contributor
     assert ok.status_code == 200
     refused = client.patch(f"/api/pages/{page.pk}/", {"category_id": 1}, format="json")
     assert refused.status_code == 400  # strict fields: no filing on pages
+
+
+def test_pages_send_no_post_webhooks(author):
+    from blog.services import post_delete, post_unpublish
+    from blog.sweep import publish_sweep
+    from webhooks.models import Delivery, Endpoint
+
+    Endpoint.objects.create(url="https://hooks.example.com/in")
+    page = make_page(author)
+    publish_sweep()  # announced like a post (caches retired), but no `post.published`
+    post_update(post=page, data={"title": "About us, again"}, user=None)
+    post_unpublish(post=page, user=None)
+    post_update(post=page, data={"status": Post.Status.PUBLISHED}, user=None)
+    post_delete(post=page, user=None)
+    assert not Delivery.objects.exists()
+    PostFactory(author=author)
+    publish_sweep()
+    assert list(Delivery.objects.values_list("event", flat=True)) == ["post.published"]
