@@ -17,14 +17,19 @@ _WRITE_OWN = [
     "blog.view_tag",
 ]
 
+# Pages (pages.Page, a proxy of blog.Post): the page admin asks for these; which page a
+# user may change or publish follows the posts' rules (blog.permissions).
+_PAGES = ["pages.view_page", "pages.add_page", "pages.change_page", "pages.delete_page"]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     # Writes and edits own drafts; cannot publish.
     CONTRIBUTOR: _WRITE_OWN,
-    # Also publishes and schedules own posts.
-    AUTHOR: [*_WRITE_OWN, "blog.publish_post"],
-    # Publishes, schedules and edits any post; manages categories and tags.
+    # Also publishes and schedules own posts; writes and publishes own pages.
+    AUTHOR: [*_WRITE_OWN, "blog.publish_post", *_PAGES],
+    # Publishes, schedules and edits any post and page; manages categories and tags.
     EDITOR: [
         *_WRITE_OWN,
+        *_PAGES,
         "blog.publish_post",
         "blog.edit_any_post",
         "blog.add_category",

@@ -312,21 +312,27 @@ def nullable_as_null_type(result: dict, generator, request, public) -> dict:
 
 def post_shapes(result: dict, generator, request, public) -> dict:
     """A full `Post` keeps every field `required`; a post shaped by `?fields=`/`?omit=` is
-    `PartialPost` (the same fields, none required). Operations that take those parameters
-    answer `anyOf: [Post, PartialPost]`: a generated client gets a full, typed `Post`
-    unless it asked for fewer fields.
+    `PartialPost` (the same fields, none required; pages likewise: `Page`, `PartialPage`).
+    Operations that take those parameters answer `anyOf: [Post, PartialPost]`: a
+    generated client gets a full, typed `Post` unless it asked for fewer fields.
 
     A drf-spectacular postprocessing hook (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]).
     """
     schemas = result.get("components", {}).get("schemas", {})
-    post = schemas.get("Post")
-    if post is None:
-        return result
-    schemas["PartialPost"] = {
-        key: value for key, value in post.items() if key not in ("required", "description")
-    } | {"description": "A post with only the fields `?fields=` kept or `?omit=` left."}
-    either = {"anyOf": [{"$ref": "#/components/schemas/Post"}, _ref("PartialPost")]}
-    paged = schemas.get("PaginatedPostList", {}).get("properties", {}).get("results")
+    for name in ("Post", "Page"):  # pages (`/api/pages/`) are shaped as posts are
+        _partial_shapes(result, schemas, name)
+    return result
+
+
+def _partial_shapes(result: dict, schemas: dict, name: str) -> None:
+    full = schemas.get(name)
+    if full is None:
+        return
+    schemas[f"Partial{name}"] = {
+        key: value for key, value in full.items() if key not in ("required", "description")
+    } | {"description": f"A {name.lower()} with only the fields `?fields=` kept or `?omit=` left."}
+    either = {"anyOf": [_ref(name), _ref(f"Partial{name}")]}
+    paged = schemas.get(f"Paginated{name}List", {}).get("properties", {}).get("results")
     if paged is not None:
         paged["items"] = either
     for operations in result.get("paths", {}).values():
@@ -336,9 +342,8 @@ def post_shapes(result: dict, generator, request, public) -> dict:
                 continue
             for response in operation.get("responses", {}).values():
                 for content in response.get("content", {}).values():
-                    if content.get("schema") == {"$ref": "#/components/schemas/Post"}:
+                    if content.get("schema") == _ref(name):
                         content["schema"] = either
-    return result
 
 
 def _ref(name: str) -> dict:

@@ -94,7 +94,7 @@ def post_summaries(
     if missing:
         rows = dict(given)
         if unread := [pk for _, pk in missing if pk not in rows]:
-            rows |= Post.objects.for_listing().defer("body_html").in_bulk(unread)
+            rows |= Post.all_kinds.for_listing().defer("body_html").in_bulk(unread)  # search: pages
         for key, pk in missing:
             if pk in rows:  # else deleted meanwhile: left out
                 context = _site() | {"post": rows[pk]}

@@ -164,7 +164,7 @@ class PostQuerySet(models.QuerySet):
         """
         ids = list(self.order_by().values_list("pk", flat=True))
         if ids:
-            Post.objects.filter(pk__in=ids).update(updated_at=timezone.now())
+            Post.all_kinds.filter(pk__in=ids).update(updated_at=timezone.now())
             if notify:
                 posts_touched.send(sender=Post, post_ids=ids)
         return ids
@@ -511,10 +511,20 @@ class Post(models.Model):
         if connection.vendor == "sqlite":
             search_sqlite.index_post(self)  # the words are in hand: no read
         else:
-            Post.objects.filter(pk=self.pk).index_for_search()
+            Post.all_kinds.filter(pk=self.pk).index_for_search()
 
     def get_absolute_url(self) -> str:
+        # A row read with `only()` and no `kind` is a post (`Post.objects` lists posts
+        # only): no query to load it. Read pages from `all_kinds` with their `kind`.
+        if "kind" not in self.get_deferred_fields() and self.kind == Post.Kind.PAGE:
+            return reverse("pages:page", args=[self.slug])  # at the site root (the pages app)
         return reverse("blog:post", args=[self.slug])
+
+    @property
+    def at_site_root(self) -> bool:
+        """A page lives at `/<slug>/`: its slug may not be a name the site's routes use
+        (`blog.slugs.root_names`)."""
+        return self.kind == Post.Kind.PAGE
 
     def derive(self, *, stored: PostSnapshot | None, body_changed: bool = True) -> None:
         """Set the columns derived from the others: the one place for each rule.
@@ -643,7 +653,7 @@ class Post(models.Model):
                     super().save(*args, **kwargs)
                 return
             except IntegrityError:
-                if not Post.objects.filter(slug=self.slug).exclude(pk=self.pk).exists():
+                if not Post.all_kinds.filter(slug=self.slug).exclude(pk=self.pk).exists():
                     raise
         raise IntegrityError(f"could not find a free slug for {self.title!r}")
 
@@ -693,10 +703,11 @@ class PostSnapshot(NamedTuple):
     announced_at: datetime | None
     expires_at: datetime | None = None
     author_id: int | None = None
+    kind: str = "post"
 
     FIELDS = (
         "id", "slug", "status", "published_at", "first_public_at", "announced_at",
-        "expires_at", "author_id",
+        "expires_at", "author_id", "kind",
     )  # fmt: skip
 
     @classmethod
@@ -723,7 +734,7 @@ class PostSnapshot(NamedTuple):
         """The old address, if the slug changes and readers could ever have seen it."""
         if slug == self.slug or not (self.first_public_at or self.is_public):
             return None
-        return Post(slug=self.slug).get_absolute_url()
+        return Post(slug=self.slug, kind=self.kind).get_absolute_url()
 
 
 class PostTombstone(models.Model):

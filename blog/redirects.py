@@ -178,11 +178,13 @@ def target_visible(user, path: str) -> bool:
         match = resolve(path)
     except Resolver404:
         return True  # not one of ours to judge
-    if match.view_name != "blog:post":
+    if match.view_name not in ("blog:post", "pages:page"):
         return True
-    from .permissions import visible_posts  # it imports the models, which import this
+    from .models import Post  # the models import this module
+    from .permissions import visible_posts
 
-    return visible_posts(user).filter(slug=match.kwargs.get("slug")).exists()
+    rows = Post.all_kinds.all()  # a page at /<slug>/ follows the posts' rule
+    return visible_posts(user, rows).filter(slug=match.kwargs.get("slug")).exists()
 
 
 def target_for(user, redirect: Redirect) -> str | None:
@@ -190,9 +192,11 @@ def target_for(user, redirect: Redirect) -> str | None:
     `user` may not see (its slug is then nobody else's business)."""
     if redirect.post_id is None:
         return redirect.new_path if target_visible(user, redirect.new_path) else None
+    from .models import Post
     from .permissions import visible_posts
 
-    post = visible_posts(user).filter(pk=redirect.post_id).only("slug").first()
+    rows = Post.all_kinds.all()  # an imported page's permalinks lead to it too
+    post = visible_posts(user, rows).filter(pk=redirect.post_id).only("slug", "kind").first()
     return post.get_absolute_url() if post else None
 
 
@@ -213,9 +217,11 @@ class RedirectFallbackMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        old_post_id = request.GET.get("p", "") if request.path == "/" else ""
+        # WordPress's `/?p=ID` (posts) and `/?page_id=ID` (pages).
+        name = "p" if "p" in request.GET else "page_id"
+        old_post_id = request.GET.get(name, "") if request.path == "/" else ""
         if request.method in ("GET", "HEAD") and _POST_ID.fullmatch(old_post_id):
-            found = Redirect.objects.filter(old_path=f"/?p={int(old_post_id)}").first()
+            found = Redirect.objects.filter(old_path=f"/?{name}={int(old_post_id)}").first()
             target = found and target_for(_user(request), found)
             if target:
                 return HttpResponsePermanentRedirect(target)

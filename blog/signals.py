@@ -59,6 +59,8 @@ def posts_published(posts: list[Post], **kwargs) -> None:
 def posts_unpublished(posts: list[Post], before: dict[int, PostSnapshot], **kwargs) -> None:
     """Left public view: mirrors must drop them, under the slug readers saw."""
     for post in posts:
+        if post.at_site_root:
+            continue  # a page: no mirror of posts ever held it (/api/posts/ lists posts)
         left = PostTombstone.Reason.UNPUBLISHED
         PostTombstone.record(post_id=post.pk, slug=before[post.pk].slug, reason=left)
 
@@ -79,6 +81,8 @@ def posts_deleted(posts: list[PostSnapshot], **kwargs) -> None:
     public once (its `unpublished` tombstone becomes `deleted`, keeping the slug readers
     saw rather than one it was given while hidden)."""
     for post in posts:
+        if post.kind == Post.Kind.PAGE:
+            continue  # a page: no mirror of posts ever held it
         if post.is_public:
             slug = post.slug
         else:
@@ -110,14 +114,14 @@ def posts_touched_elsewhere(**kwargs) -> None:
 def category_saved(sender, instance: Category, created: bool, **kwargs) -> None:
     """Posts show their category's name, slug and description: their marker moves."""
     if not created and not kwargs.get("raw"):
-        Post.objects.filter(category=instance).touch()
+        Post.all_kinds.filter(category=instance).touch()
 
 
 @receiver(post_save, sender=Tag)
 def tag_saved(sender, instance: Tag, created: bool, **kwargs) -> None:
     """Posts show their tags' names and slugs: their marker moves."""
     if not created and not kwargs.get("raw"):
-        Post.objects.filter(tags=instance).touch()
+        Post.all_kinds.filter(tags=instance).touch()
 
 
 @receiver(pre_delete, sender=Category)
@@ -125,7 +129,7 @@ def tag_saved(sender, instance: Tag, created: bool, **kwargs) -> None:
 def filing_deleted(sender, instance: Category | Tag, **kwargs) -> None:
     """The posts filed under it lose it (set null, or the tag link goes): markers move."""
     related = {"category": instance} if sender is Category else {"tags": instance}
-    Post.objects.filter(**related).touch()
+    Post.all_kinds.filter(**related).touch()
 
 
 @receiver(m2m_changed, sender=Post.tags.through)
@@ -134,7 +138,7 @@ def tag_links_changed(sender, instance, action: str, reverse: bool, pk_set, **kw
     markers move. From the post's side it is a post write (`blog.services` sets tags as
     part of `post_create` / `post_update`, which move the version themselves)."""
     if reverse and action in ("post_add", "post_remove"):
-        Post.objects.filter(pk__in=pk_set or ()).touch()
+        Post.all_kinds.filter(pk__in=pk_set or ()).touch()
 
 
 # `public_name` and the author card's bio and avatar.
@@ -159,7 +163,7 @@ def byline_before(sender, instance, update_fields=None, **kwargs) -> None:
 def byline_after(sender, instance, created: bool, **kwargs) -> None:
     was = getattr(instance, "byline_was", None)
     if not created and was is not None and was != _byline(instance):
-        Post.objects.by_author(instance).touch()
+        Post.all_kinds.by_author(instance).touch()
 
 
 # The image library by name: blog imports nothing of `images` (docs/architecture).
@@ -168,10 +172,10 @@ def cover_saved(sender, instance, created: bool, **kwargs) -> None:
     """Posts show their cover's (and social image's) URL, alt text and size: their
     marker moves."""
     if not created and not kwargs.get("raw"):
-        Post.objects.filter(Q(cover_image=instance) | Q(social_image=instance)).touch()
+        Post.all_kinds.filter(Q(cover_image=instance) | Q(social_image=instance)).touch()
 
 
 @receiver(pre_delete, sender="images.Image")
 def cover_deleted(sender, instance, **kwargs) -> None:
     """Its posts lose their cover or social image (set null): their marker moves."""
-    Post.objects.filter(Q(cover_image=instance) | Q(social_image=instance)).touch()
+    Post.all_kinds.filter(Q(cover_image=instance) | Q(social_image=instance)).touch()

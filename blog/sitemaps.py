@@ -1,5 +1,6 @@
-"""sitemap.xml: an index of sections (home, public posts not hidden from search engines,
-archives with public posts: categories, tags, authors and months, plus the archive index).
+"""sitemap.xml: an index of sections (home, public posts and public pages not hidden from
+search engines, archives with public posts: categories, tags, authors and months, plus the
+archive index).
 
 Each section is paginated (`?p=2`) so that 100,000 posts stay within the protocol's
 50,000 URLs per file and every response stays small. The posts' pages come through
@@ -85,6 +86,21 @@ def _with_public_posts(queryset, link: str):
     return queryset.annotate(first_public=Subquery(first_public)).filter(first_public__isnull=False)
 
 
+class PageSitemap(Sitemap):
+    """Public pages (`pages.Page`, rows of the posts' table), at the site root; those
+    hidden from search engines (`noindex`) left out, as posts are."""
+
+    changefreq = "monthly"
+    priority = 0.6
+
+    def items(self):
+        pages = Post.all_kinds.public().filter(kind=Post.Kind.PAGE, noindex=False)
+        return pages.order_by("slug").only("slug", "kind", "updated_at")
+
+    def lastmod(self, page: Post):
+        return page.updated_at
+
+
 class CategorySitemap(Sitemap):
     changefreq = "daily"
     priority = 0.5
@@ -124,6 +140,7 @@ class MonthSitemap(Sitemap):
 SITEMAPS = {
     "home": HomeSitemap,
     "posts": PostSitemap,
+    "pages": PageSitemap,
     "categories": CategorySitemap,
     "tags": TagSitemap,
     "authors": AuthorSitemap,

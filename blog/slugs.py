@@ -1,6 +1,6 @@
 """Slug generation, in one place: from a title, unique within a model, never colliding."""
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from django.db import models
 from django.utils.text import slugify
@@ -28,6 +28,8 @@ def unique_slug(
         from .redirects import reserved_slugs
 
         taken |= reserved_slugs(instance, base)  # old addresses that still lead elsewhere
+    if getattr(instance, "at_site_root", False):
+        taken.update(root_names())  # a page made "About admin" is not /admin/
     candidate, n = base, 2
     taken.update(s for s in reserved if s.startswith(base))
     while candidate in taken:
@@ -43,6 +45,26 @@ RESERVED = (
 )
 
 
+_root_names: Callable[[], Collection[str]] = frozenset
+
+
+def register_root_names(names: Callable[[], Collection[str]]) -> None:
+    """Tell slugs which first path segments the site's own routes use (the pages app
+    does, from its `ready()`): a row at the site root (`Post.at_site_root`, a page) may
+    not take one, whether typed or made from a title."""
+    global _root_names
+    _root_names = names
+
+
+def root_names() -> Collection[str]:
+    """The first path segments the site itself uses (empty until an app registers them)."""
+    return _root_names()
+
+
+def root_name_refusal(slug: str) -> str:
+    return f"“{slug}” is used by the site itself; pick another address."
+
+
 def slug_taken(instance: models.Model, slug: str) -> bool:
     """Whether another row of `instance`'s model has `slug`."""
     return type(instance)._base_manager.filter(slug=slug).exclude(pk=instance.pk).exists()
@@ -55,6 +77,8 @@ def slug_refusal(instance: models.Model, slug: str) -> str | None:
     The one rule for a slug chosen by hand, in the admin and the API alike; the move from
     the old address is recorded by the model's save (`redirects.record_move`).
     """
+    if getattr(instance, "at_site_root", False) and slug in root_names():
+        return root_name_refusal(slug)
     if slug_taken(instance, slug):
         return f"The address “{slug}” is taken; pick another slug."
     from .redirects import is_reserved

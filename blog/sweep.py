@@ -39,7 +39,7 @@ BATCH_SIZE = 200
 
 
 def _unannounced() -> PostQuerySet:
-    return Post.objects.public().filter(announced_at__isnull=True)
+    return Post.all_kinds.public().filter(announced_at__isnull=True)  # pages too
 
 
 def _announce(candidates: PostQuerySet) -> list[int]:
@@ -53,7 +53,7 @@ def _announce(candidates: PostQuerySet) -> list[int]:
             return []
         invalidate_pages(shared=False)  # which posts are public changed, not what they show
         post_went_public.send(sender=Post, post_ids=ids)
-        Post.objects.filter(pk__in=ids).update(
+        Post.all_kinds.filter(pk__in=ids).update(
             announced_at=timezone.now(),
             # Live by the clock, with no save since: it was public from its date on.
             first_public_at=Coalesce("first_public_at", "published_at"),

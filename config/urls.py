@@ -24,6 +24,9 @@ urlpatterns = [
 # Uploaded media in development only (`static()` is empty unless DEBUG); in production
 # nginx serves MEDIA_ROOT, or the files live in an S3 bucket.
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Last of all: pages at the site root (`/about/`). Every route above is tried first, and
+# their first segments are names a page may not take (pages.reserved).
+urlpatterns += [path("", include("pages.urls"))]
 
 handler400 = "blog.views.errors.bad_request"
 handler404 = "blog.views.errors.page_not_found"

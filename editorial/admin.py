@@ -33,7 +33,7 @@ from django.http import (
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.html import format_html
@@ -80,31 +80,43 @@ class PostEditorExtension(PostAdminExtension):
     def get_urls(self):
         view = self.model_admin.admin_site.admin_view
         return [
-            path("preview/", view(self.preview_view), name="post_preview"),
+            path("preview/", view(self.preview_view), name=self.url_name("post_preview")),
             # Not behind `admin_view`, which would answer a signed-out script with the
             # login page: this one says so in JSON (401), with a CSRF token to sign in.
-            path("editor/session/", never_cache(self.session_view), name="post_editor_session"),
-            path("autosave/new/", view(self.autosave_new_view), name="post_autosave_new"),
+            path(
+                "editor/session/",
+                never_cache(self.session_view),
+                name=self.url_name("post_editor_session"),
+            ),
+            path(
+                "autosave/new/",
+                view(self.autosave_new_view),
+                name=self.url_name("post_autosave_new"),
+            ),
             path(
                 "autosave/new/discard/",
                 view(self.autosave_new_discard_view),
-                name="post_autosave_new_discard",
+                name=self.url_name("post_autosave_new_discard"),
             ),
-            path("<int:object_id>/autosave/", view(self.autosave_view), name="post_autosave"),
+            path(
+                "<int:object_id>/autosave/",
+                view(self.autosave_view),
+                name=self.url_name("post_autosave"),
+            ),
             path(
                 "<int:object_id>/autosave/discard/",
                 view(self.autosave_discard_view),
-                name="post_autosave_discard",
+                name=self.url_name("post_autosave_discard"),
             ),
             path(
                 "<int:object_id>/revisions/compare/",
                 view(self.compare_view),
-                name="post_compare",
+                name=self.url_name("post_compare"),
             ),
             path(
                 "<int:object_id>/revisions/<int:version_id>/restore/",
                 view(self.restore_view),
-                name="post_restore",
+                name=self.url_name("post_restore"),
             ),
         ]
 
@@ -124,12 +136,12 @@ class PostEditorExtension(PostAdminExtension):
 
     def change_form_context(self, request, obj, add) -> dict:
         context = {
-            "preview_url": reverse("admin:post_preview"),
-            "editor_session_url": reverse("admin:post_editor_session"),
+            "preview_url": self.reverse("post_preview"),
+            "editor_session_url": self.reverse("post_editor_session"),
             "autosave_data": {},
         }
         if obj is not None and obj.pk:
-            context["autosave_url"] = reverse("admin:post_autosave", args=[obj.pk])
+            context["autosave_url"] = self.reverse("post_autosave", args=[obj.pk])
             autosave = Autosave.objects.filter(post=obj, user=request.user).first()
             # An autosave sent just before the save may land after it: same text, no offer.
             if (
@@ -139,15 +151,15 @@ class PostEditorExtension(PostAdminExtension):
             ):
                 context["autosave"] = autosave
                 context["autosave_when"] = states.format_moment(autosave.saved_at)
-                context["autosave_discard_url"] = reverse(
-                    "admin:post_autosave_discard", args=[obj.pk]
+                context["autosave_discard_url"] = self.reverse(
+                    "post_autosave_discard", args=[obj.pk]
                 )
                 form_fields = self._form_class(request, obj).base_fields
                 context["autosave_data"]["post"] = self._restorable(autosave, form_fields)
         elif add:
             # A post not saved yet: the form's own draft key (editorial.models).
             key = self._form_draft_key(request)
-            context["autosave_url"] = reverse("admin:post_autosave_new")
+            context["autosave_url"] = self.reverse("post_autosave_new")
             context["autosave_draft_key"] = key.hex
             drafts = self._unsaved_new_posts(request, exclude=key)
             context["new_post_drafts"] = [
@@ -159,7 +171,7 @@ class PostEditorExtension(PostAdminExtension):
                 }
                 for draft in drafts
             ]
-            context["autosave_discard_url"] = reverse("admin:post_autosave_new_discard")
+            context["autosave_discard_url"] = self.reverse("post_autosave_new_discard")
             form_fields = self._form_class(request, None).base_fields
             # In the page for the script's restore in place: the newest few (bodies may be
             # long); the others' "Restore" links draw the form on the server.
@@ -404,7 +416,7 @@ class PostEditorExtension(PostAdminExtension):
         post = self._changeable(request, object_id)
         Autosave.objects.filter(post=post, user=request.user).delete()
         self.model_admin.message_user(request, "Autosaved changes discarded.", messages.INFO)
-        return HttpResponseRedirect(reverse("admin:blog_post_change", args=[post.pk]))
+        return HttpResponseRedirect(self.admin_url("change", args=[post.pk]))
 
     def autosave_new_discard_view(self, request: HttpRequest):
         """One unsaved new post's autosave (`draft`: its key) goes; the others stay."""
@@ -417,7 +429,7 @@ class PostEditorExtension(PostAdminExtension):
             return HttpResponseBadRequest("Which draft? Post its key as “draft”.")
         Autosave.objects.new_posts(request.user).filter(draft_key=key).delete()
         self.model_admin.message_user(request, "Unsaved draft discarded.", messages.INFO)
-        return HttpResponseRedirect(reverse("admin:blog_post_add"))
+        return HttpResponseRedirect(self.admin_url("add"))
 
     # --- history, diff, restore ---------------------------------------------------------
 
@@ -450,7 +462,8 @@ class PostEditorExtension(PostAdminExtension):
                 "subtitle": None,
                 "rows": rows,
                 "can_restore": permissions.can_change(request.user, post),
-                "compare_url": reverse("admin:post_compare", args=[post.pk]),
+                "compare_url": self.reverse("post_compare", args=[post.pk]),
+                "restore_url_name": f"admin:{self.url_name('post_restore')}",
                 **(extra_context or {}),
             }
             response = TemplateResponse(request, "admin/blog/post/revisions.html", context)
@@ -483,7 +496,7 @@ class PostEditorExtension(PostAdminExtension):
                 "newer_heading": self._heading(newer),
                 "fields": fields,
                 "lines": lines,
-                "history_url": reverse("admin:blog_post_history", args=[post.pk]),
+                "history_url": self.admin_url("history", args=[post.pk]),
             }
             response = TemplateResponse(request, "admin/blog/post/revision_diff.html", context)
             response.render()
@@ -505,7 +518,7 @@ class PostEditorExtension(PostAdminExtension):
             "the version it replaced stays in the history.",
             messages.SUCCESS,
         )
-        return HttpResponseRedirect(reverse("admin:blog_post_change", args=[post.pk]))
+        return HttpResponseRedirect(self.admin_url("change", args=[post.pk]))
 
     @staticmethod
     def _heading(version) -> str:
@@ -539,7 +552,7 @@ class PostEditorExtension(PostAdminExtension):
                 "published_now": post.state == Post.State.PUBLISHED,
                 "comes_back_as": comes_back,
                 "stays_public": comes_back == Post.State.PUBLISHED.label,
-                "history_url": reverse("admin:blog_post_history", args=[post.pk]),
+                "history_url": self.admin_url("history", args=[post.pk]),
             }
             response = TemplateResponse(request, "admin/blog/post/revision_restore.html", context)
             response.render()

@@ -31,8 +31,13 @@ def reviewers():
     )
 
 
+def _admin(post: Post) -> str:
+    """The admin's URL names of the post's kind: pages have their own admin."""
+    return "pages_page" if post.kind == Post.Kind.PAGE else "blog_post"
+
+
 def admin_link(post: Post) -> str:
-    return settings.SITE_URL + reverse("admin:blog_post_change", args=[post.pk])
+    return settings.SITE_URL + reverse(f"admin:{_admin(post)}_change", args=[post.pk])
 
 
 def review_submitted(*, post: Post) -> None:
@@ -65,7 +70,7 @@ def mail_request(post: Post) -> int:
             f"{post.author.public_name} submitted “{post.title}” for review.\n\n"
             f"Publish it, schedule it or return it with a note:\n{admin_link(post)}\n\n"
             "Everything waiting for review: "
-            f"{settings.SITE_URL}{reverse('admin:blog_post_changelist')}?state=review\n"
+            f"{settings.SITE_URL}{reverse(f'admin:{_admin(post)}_changelist')}?state=review\n"
         ),
         from_email=None,
         recipient_list=recipients,

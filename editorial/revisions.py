@@ -22,6 +22,7 @@ from blog import permissions
 from blog.admin.states import format_moment, zone_name
 from blog.models import Category, Post, Tag
 from blog.services import post_update
+from pages.models import Page
 
 # Search engines and social cards (blog.seo): kept, compared and restored with the rest.
 SEO_TEXT = ["meta_title", "meta_description", "canonical_url", "social_title"]
@@ -48,6 +49,9 @@ LABELS = {
 KEYS = {"category": "category_id", "social_image": "social_image_id"}
 
 reversion.register(Post, fields=[*FIELDS, "author"])
+# Pages (a proxy of Post): their versions are stored under the posts' content type
+# (reversion's `for_concrete_model`), so a page's history is one list however it was saved.
+reversion.register(Page, fields=[*FIELDS, "author"])
 
 
 def post_versions(post: Post):

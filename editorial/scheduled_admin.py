@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 
 from blog import permissions
@@ -51,12 +51,12 @@ class ScheduledUpdateExtension(PostAdminExtension):
             path(
                 "<int:object_id>/scheduled-updates/",
                 view(self.schedule_view),
-                name="post_schedule_update",
+                name=self.url_name("post_schedule_update"),
             ),
             path(
                 "<int:object_id>/scheduled-updates/<int:update_id>/cancel/",
                 view(self.cancel_view),
-                name="post_cancel_scheduled_update",
+                name=self.url_name("post_cancel_scheduled_update"),
             ),
         ]
 
@@ -69,8 +69,7 @@ class ScheduledUpdateExtension(PostAdminExtension):
         return post
 
     def _back(self, post: Post, anchor: str = "scheduled-updates") -> HttpResponseRedirect:
-        opts = self.model_admin.opts  # the admin's own model (a page's admin: pages)
-        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[post.pk])
+        url = self.admin_url("change", args=[post.pk])  # this admin's own (pages: pages)
         return HttpResponseRedirect(f"{url}#{anchor}")
 
     def schedule_view(self, request: HttpRequest, object_id: int):
@@ -152,15 +151,15 @@ class ScheduledUpdateExtension(PostAdminExtension):
                     "when": format_moment(update.apply_at),
                     "by": update.created_by.public_name if update.created_by else "—",
                     "fields": fields_named(update.fields),
-                    "cancel_url": reverse(
-                        "admin:post_cancel_scheduled_update", args=[obj.pk, update.pk]
+                    "cancel_url": self.reverse(
+                        "post_cancel_scheduled_update", args=[obj.pk, update.pk]
                     ),
                     "cancellable": permissions.can_change(request.user, obj),
                 }
                 for update in pending
             ],
             "schedule_update_url": (
-                reverse("admin:post_schedule_update", args=[obj.pk]) if schedulable else ""
+                self.reverse("post_schedule_update", args=[obj.pk]) if schedulable else ""
             ),
             "schedule_update_field": APPLY_AT,
             "schedule_update_min": timezone.localtime().strftime(DATETIME_LOCAL),

@@ -180,9 +180,9 @@ def rerender_posts_showing(sender, instance: Image, **kwargs) -> None:
         from pagecache.cache import invalidate_pages
 
         # `image:4` also finds `image:42`: re-rendering that one changes nothing.
-        showing = Post.objects.filter(body__contains=f"image:{image_id}").only("pk", "body")
+        showing = Post.all_kinds.filter(body__contains=f"image:{image_id}").only("pk", "body")
         for post in showing:
-            Post.objects.filter(pk=post.pk).update(
+            Post.all_kinds.filter(pk=post.pk).update(
                 body_html=render_markdown(post.body), updated_at=timezone.now()
             )
         if showing:

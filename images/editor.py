@@ -23,7 +23,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, JsonResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_GET, require_POST
 
@@ -83,9 +83,13 @@ class ImageChooserExtension(PostAdminExtension):
     def get_urls(self):
         view = self.model_admin.admin_site.admin_view
         return [
-            path("images/", view(self.choose_view), name="post_image_choose"),
-            path("images/upload/", view(self.upload_view), name="post_image_upload"),
-            path("images/<int:image_id>/", view(self.image_view), name="post_image_detail"),
+            path("images/", view(self.choose_view), name=self.url_name("post_image_choose")),
+            path("images/upload/", view(self.upload_view), name=self.url_name("post_image_upload")),
+            path(
+                "images/<int:image_id>/",
+                view(self.image_view),
+                name=self.url_name("post_image_detail"),
+            ),
         ]
 
     def change_form_context(self, request, obj, add) -> dict:
@@ -93,9 +97,9 @@ class ImageChooserExtension(PostAdminExtension):
             return {}
         return {
             "image_chooser": {
-                "choose_url": reverse("admin:post_image_choose"),
-                "upload_url": reverse("admin:post_image_upload"),
-                "detail_url": reverse("admin:post_image_detail", args=[0]),
+                "choose_url": self.reverse("post_image_choose"),
+                "upload_url": self.reverse("post_image_upload"),
+                "detail_url": self.reverse("post_image_detail", args=[0]),
                 "max_bytes": image_setting("MAX_BYTES"),
                 "accept": ",".join(MIME_TYPES[f] for f in ACCEPTED_FORMATS),
                 "accepted_names": accepted_names(),

@@ -49,12 +49,12 @@ class PreviewLinkExtension(PostAdminExtension):
             path(
                 "<int:object_id>/preview-links/",
                 view(self.create_view),
-                name="post_preview_link_create",
+                name=self.url_name("post_preview_link_create"),
             ),
             path(
                 "<int:object_id>/preview-links/<int:link_id>/revoke/",
                 view(self.revoke_view),
-                name="post_preview_link_revoke",
+                name=self.url_name("post_preview_link_revoke"),
             ),
         ]
 
@@ -67,8 +67,7 @@ class PreviewLinkExtension(PostAdminExtension):
         return post
 
     def _back(self, post: Post) -> HttpResponseRedirect:
-        opts = self.model_admin.opts  # the admin's own model (a page's admin: pages)
-        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[post.pk])
+        url = self.admin_url("change", args=[post.pk])  # this admin's own (pages: pages)
         return HttpResponseRedirect(f"{url}#preview-links")
 
     def create_view(self, request: HttpRequest, object_id: int):
@@ -115,7 +114,7 @@ class PreviewLinkExtension(PostAdminExtension):
                     "live": link.is_live,
                     "state": link_state(link),
                     "last_view": format_moment(link.last_viewed_at) if link.last_viewed_at else "",
-                    "revoke_url": reverse("admin:post_preview_link_revoke", args=[obj.pk, link.pk]),
+                    "revoke_url": self.reverse("post_preview_link_revoke", args=[obj.pk, link.pk]),
                 }
                 for link in links
             ],
@@ -129,7 +128,7 @@ class PreviewLinkExtension(PostAdminExtension):
                     :FEEDBACK_LISTED
                 ]
             ],
-            "preview_link_create_url": reverse("admin:post_preview_link_create", args=[obj.pk]),
+            "preview_link_create_url": self.reverse("post_preview_link_create", args=[obj.pk]),
             "preview_link_choices": EXPIRY_CHOICES,
             "preview_link_default_days": DEFAULT_DAYS,
             "preview_link_max": MAX_LIVE_LINKS,

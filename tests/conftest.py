@@ -106,7 +106,8 @@ PER_MODULE_PROCESSES = {"worker", "webhook_worker", "broker_server", "nginx"}
 # Reader, admin and API pages (and what serves them): run a second time by `make test` on
 # `make run`'s embedded defaults (SQLite, local-memory cache, tasks in-process).
 EMBEDDED_SUITES = {
-    "readers", "admin", "api", "blog", "accounts", "images", "transfer", "previews", "embeds",
+    "readers", "admin", "api", "blog", "accounts", "images", "pages", "transfer", "previews",
+    "embeds",
 }  # fmt: skip
 # Tests that need more than the embedded default offers, whatever their folder.
 NOT_EMBEDDED = {"postgresql", "redis", "browser", "stack", "celery_worker"}

@@ -98,7 +98,7 @@ def _authors() -> Iterator[dict[str, Any]]:
 
 def _posts() -> Iterator[dict[str, Any]]:
     posts = (
-        Post.objects.select_related("author", "category")
+        Post.all_kinds.select_related("author", "category")  # pages too: `kind` says which
         .prefetch_related("tags", byline_prefetch())
         .defer("search_vector", "body_html")
         .order_by("slug")
@@ -106,6 +106,7 @@ def _posts() -> Iterator[dict[str, Any]]:
     for post in posts.iterator(chunk_size=_CHUNK):
         yield {
             "id": post.pk,
+            "kind": post.kind,  # "post" or "page" (at /<slug>/; no category or tags)
             "slug": post.slug,
             "title": post.title,
             "author": post.author.username,  # the lead: `authors[0]`
@@ -144,6 +145,10 @@ def write_markdown(directory: Path, flavour: str = "hugo") -> int:
       drafts and scheduled posts in `_drafts/slug.md` (shown by `jekyll serve --drafts`),
       with `layout`, `title`, `slug`, `date` in Jekyll's format, `last_modified_at`,
       `excerpt`, `categories`, `tags` and `author`.
+
+    Pages (`kind` "page"): Hugo `pages/slug.md` with `type: page`, `url: /slug/` and
+    `draft`; Jekyll `slug.md` at the root with `layout: page`, `permalink: /slug/` and
+    `published`.
     """
     if flavour not in FLAVOURS:
         raise ValueError(f"unknown Markdown flavour {flavour!r}: one of {', '.join(FLAVOURS)}")
@@ -157,7 +162,14 @@ def write_markdown(directory: Path, flavour: str = "hugo") -> int:
             "tags": [tags[t] for t in post["tags"]],
         }
         date, live = post["published_at"], post["state"] == Post.State.PUBLISHED
-        if flavour == "hugo":
+        if post["kind"] == Post.Kind.PAGE:
+            path = _page_path(directory, flavour, post["slug"])
+            front = {"title": post["title"], "slug": post["slug"], "type": "page"}
+            front |= {"layout": "page"} if flavour == "jekyll" else {}
+            front |= {("permalink" if flavour == "jekyll" else "url"): f"/{post['slug']}/"}
+            front |= {"draft": not live} if flavour == "hugo" else {"published": live}
+            front |= {"author": post["author"]}
+        elif flavour == "hugo":
             front = {"title": post["title"], "slug": post["slug"]}
             front |= {"date": date} if date else {}
             front |= {"lastmod": post["updated_at"], "draft": not live, "summary": post["summary"]}
@@ -172,10 +184,17 @@ def write_markdown(directory: Path, flavour: str = "hugo") -> int:
             folder = directory / ("_posts" if live else "_drafts")
             path = folder / (f"{date[:10]}-{post['slug']}.md" if live else f"{post['slug']}.md")
         path.parent.mkdir(parents=True, exist_ok=True)
-        text = yaml.safe_dump(front | shared, allow_unicode=True, sort_keys=False)
+        filed = {} if post["kind"] == Post.Kind.PAGE else shared  # pages are not filed
+        text = yaml.safe_dump(front | filed, allow_unicode=True, sort_keys=False)
         path.write_text(f"---\n{text}---\n\n{post['body'].rstrip(chr(10))}\n", encoding="utf-8")
         count += 1
     return count
+
+
+def _page_path(directory: Path, flavour: str, slug: str) -> Path:
+    """Hugo: `pages/slug.md` beside the posts (`type: page`, `url: /slug/`); Jekyll: a
+    page at the site's root, `slug.md` (`layout: page`, `permalink: /slug/`)."""
+    return directory / "pages" / f"{slug}.md" if flavour == "hugo" else directory / f"{slug}.md"
 
 
 def _jekyll_date(value: str) -> str:

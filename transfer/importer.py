@@ -49,7 +49,7 @@ from blog.models import MAX_BODY_LENGTH, Category, Post, Tag
 from blog.seo import validate_canonical_url
 from blog.services import post_bulk_create, post_bulk_update
 from blog.slugs import MAX_LENGTH as SLUG_MAX_LENGTH
-from blog.slugs import unique_slug
+from blog.slugs import root_names, unique_slug
 
 from .bodies import PreparedBody, prepare_body_or_error
 from .models import SourceKey
@@ -315,18 +315,18 @@ class _Importer:
         adopted = self._adopt_legacy_keys([r for r in batch if r.key not in known])
         known |= adopted
         digests |= dict.fromkeys(adopted, "")
-        alive = set(Post.objects.filter(pk__in=known.values()).values_list("pk", flat=True))
+        alive = set(Post.all_kinds.filter(pk__in=known.values()).values_list("pk", flat=True))
         fresh = []
         for record in batch:
             if known.get(record.key) in alive and digests[record.key] == record.digest():
-                self.summary.unchanged["posts"] += 1  # the item is as it was last time
+                self.summary.unchanged[_plural(record)] += 1  # as it was last time
                 self._count_changes(record)
                 with contextlib.suppress(ValidationError, ValueError, DatabaseError):
                     self._author_of(record)  # its author is still one who owns a post
             else:
                 fresh.append(record)
         batch = fresh
-        existing = Post.objects.prefetch_related("tags", "bylines").in_bulk(
+        existing = Post.all_kinds.prefetch_related("tags", "bylines").in_bulk(
             [known[r.key] for r in batch if known.get(r.key) in alive]
         )
         new: list[tuple[PostRecord, Post, list[int]]] = []
@@ -342,7 +342,7 @@ class _Importer:
                 continue
             self._count_changes(record, body[4])
             if built is None:  # same post; remember this version of the item
-                self.summary.unchanged["posts"] += 1
+                self.summary.unchanged[_plural(record)] += 1
                 SourceKey.objects.filter(
                     source=source, kind=SourceKey.Kind.POST, key=record.key
                 ).update(digest=record.digest())
@@ -352,8 +352,8 @@ class _Importer:
         with transaction.atomic():
             created = self._write(new, create=True)
             updated = self._write(changed, create=False)
-        self.summary.created["posts"] += len(created)
-        self.summary.updated["posts"] += len(updated)
+        self.summary.created.update(_plural(record) for record, _, _ in created)
+        self.summary.updated.update(_plural(record) for record, _, _ in updated)
         reset_queries()  # with DEBUG on, Django keeps every query: bounded memory anyway
 
     def _adopt_legacy_keys(self, records: list[PostRecord]) -> dict[str, int]:
@@ -367,7 +367,7 @@ class _Importer:
         legacy = SourceKey.objects.filter(
             source=self.options.source, kind=SourceKey.Kind.POST, key__in=by_legacy
         )
-        posts = Post.objects.in_bulk([row.object_id for row in legacy])
+        posts = Post.all_kinds.in_bulk([row.object_id for row in legacy])
         adopted = {}
         for row in legacy:
             record, post = by_legacy[row.key], posts.get(row.object_id)
@@ -437,7 +437,7 @@ class _Importer:
             if same and sorted(t.pk for t in post.tags.all()) == tag_ids:
                 return None
         else:
-            post = Post()
+            post = Post(kind=record.kind)  # a page (pages.Page) is a row of kind "page"
         for name, value in values.items():
             setattr(post, name, value)
         now = timezone.now()
@@ -498,13 +498,14 @@ class _Importer:
             for record, post, _ in new
         }
         taken = set(
-            Post.objects.filter(slug__in=[s for s in wanted.values() if s]).values_list(
+            Post.all_kinds.filter(slug__in=[s for s in wanted.values() if s]).values_list(
                 "slug", flat=True
             )
         )
         for record, post, _ in new:
             slug = wanted[id(post)]
-            if not slug or slug in taken or slug in self.reserved_slugs:
+            at_root = post.at_site_root and slug in root_names()  # a page named "feed"
+            if not slug or slug in taken or slug in self.reserved_slugs or at_root:
                 slug = unique_slug(post, slug or record.title, reserved=self.reserved_slugs)
                 if record.slug:
                     self.summary.note(
@@ -561,8 +562,16 @@ class _Importer:
         )
         if self.options.keep_permalinks:
             redirects.keep_post_addresses(
-                (path, post.pk) for record, post, _ in rows for path in record.permalinks
+                (path, post.pk)
+                for record, post, _ in rows
+                for path in record.permalinks
+                if path != post.get_absolute_url()  # a Ghost page at /about/ stays there
             )
+
+
+def _plural(record: PostRecord) -> str:
+    """The summary's row for the item: "posts" or "pages"."""
+    return "pages" if record.kind == Post.Kind.PAGE else "posts"
 
 
 def _last_of_each_key(batch: list[PostRecord], summary: Summary) -> list[PostRecord]:

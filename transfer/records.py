@@ -63,10 +63,16 @@ class PostRecord:
     # The key an earlier version of the importer used (WordPress: the GUID), so posts it
     # imported are found again rather than copied.
     legacy_key: str = ""
+    # "post" or "page" (a `blog.Post.Kind` value): set when the row is created, never
+    # changed by a re-import.
+    kind: str = "post"
 
     def digest(self) -> str:
         """Changes whenever anything the source says about the post changes."""
-        return hashlib.sha256(repr(astuple(self)).encode()).hexdigest()
+        values = astuple(self)
+        if self.kind == "post":
+            values = values[:-1]  # a post's digest as before pages existed: no re-import
+        return hashlib.sha256(repr(values).encode()).hexdigest()
 
 
 @dataclass

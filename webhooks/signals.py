@@ -22,6 +22,10 @@ Each payload's `post` has `sequence`, which grows with every event of that post 
 event's moment in microseconds): a consumer ignores an event older than the last one it
 applied, so a retried delivery arriving late never undoes a later change. URLs are
 absolute (`BROADSHEET_SITE_URL`), times in the API's format.
+
+Pages (`pages.Page`, rows of the posts' table) send no event: they are not posts, and a
+`post.*` event would hand consumers a page as a post. (`post_went_public` and
+`posts_touched` read `Post.objects`, which holds posts only; the others skip pages.)
 """
 
 from __future__ import annotations
@@ -112,7 +116,11 @@ def _updated(post_ids: list[int]) -> None:
 
 @receiver(post_updated, sender=Post)
 def updated(sender, posts: list[Post], before: dict[int, PostSnapshot], **kwargs) -> None:
-    live = [post for post in posts if before[post.pk].announced_at and post.is_public]
+    live = [
+        post
+        for post in posts
+        if before[post.pk].announced_at and post.is_public and not post.at_site_root
+    ]
     if live and _listening():
         for post in live:
             dispatch(event=Event.UPDATED, data=post_data(post))
@@ -120,7 +128,7 @@ def updated(sender, posts: list[Post], before: dict[int, PostSnapshot], **kwargs
 
 @receiver(post_unpublished, sender=Post)
 def unpublished(sender, posts: list[Post], before: dict[int, PostSnapshot], **kwargs) -> None:
-    hidden = [post for post in posts if before[post.pk].announced_at]
+    hidden = [post for post in posts if before[post.pk].announced_at and not post.at_site_root]
     if hidden and _listening():
         for post in hidden:
             dispatch(event=Event.UNPUBLISHED, data=post_data(post))
@@ -128,7 +136,7 @@ def unpublished(sender, posts: list[Post], before: dict[int, PostSnapshot], **kw
 
 @receiver(post_deleted, sender=Post)
 def deleted(sender, posts: list[PostSnapshot], **kwargs) -> None:
-    gone = [post for post in posts if post.is_public]
+    gone = [post for post in posts if post.is_public and post.kind != Post.Kind.PAGE]
     if gone and _listening():
         for post in gone:
             data = {"post": {"id": post.id, "slug": post.slug, "sequence": sequence()}}

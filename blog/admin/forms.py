@@ -39,7 +39,7 @@ from ..markdown import validate_renderable
 from ..models import Post, Tag, expiry_error
 from ..seo import DESCRIPTION_SHOWN, SEO_FIELDS, TITLE_SHOWN
 from ..services import StaleVersion, post_lock, tags_named
-from . import states
+from . import hooks, states
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 # Fields a conflict compares, in the order the form shows them.
@@ -257,8 +257,8 @@ class PostAdminForm(forms.ModelForm):
             self.conflict = Conflict(
                 who=name,
                 when=states.format_moment(stale.updated_at),
-                history_url=reverse("admin:blog_post_history", args=[post.pk]),
-                differences=self._differences(Post.objects.get(pk=post.pk)),
+                history_url=hooks.admin_url(self._meta.model._meta, "history", [post.pk]),
+                differences=self._differences(Post.all_kinds.get(pk=post.pk)),
             )
             raise forms.ValidationError(
                 f"{name} saved this post at {states.format_moment(stale.updated_at)} while "
@@ -328,11 +328,13 @@ class PostAdminForm(forms.ModelForm):
         return chosen or stored
 
 
-def seo_preview_context(post: Post | None) -> dict:
+def seo_preview_context(post: Post | None, *, kind: str = Post.Kind.POST) -> dict:
     """What the post form's search-result and social-card preview
     (`static/editor/seo-preview.js`) needs besides the fields: the site's name and
-    origin, where posts live, the summary as last saved, and where search engines cut."""
-    prefix = reverse("blog:post", args=["-"]).removesuffix("-/")
+    origin, where posts (or pages, `kind`) live, the summary as last saved, and where
+    search engines cut."""
+    page = kind == Post.Kind.PAGE
+    prefix = "/" if page else reverse("blog:post", args=["-"]).removesuffix("-/")
     return {
         "site_name": site(None)["site_name"],
         "origin": site_url("/").rstrip("/"),

@@ -21,9 +21,11 @@ Each extension is made for one `PostAdmin` (`self.model_admin`: its permissions,
 `get_object`, `message_user`, `admin_site`) and may override any of these; the defaults
 do nothing:
 
-- `get_urls()` (from `PostAdmin.get_urls`): more views under `/admin/blog/post/`, before
-  the admin's own. Name them (`admin:<name>`) and wrap each in
-  `self.model_admin.admin_site.admin_view`.
+- `get_urls()` (from `PostAdmin.get_urls`): more views under `/admin/blog/post/` (and
+  `/admin/pages/page/`: the page admin is a `PostAdmin` too), before the admin's own.
+  Name them through `self.url_name("post_…")` and reverse them with `self.reverse(…)`
+  (each admin its own: "post_preview", "page_preview"), the admin's own views with
+  `self.admin_url("change", …)`; wrap each view in `self.model_admin.admin_site.admin_view`.
 - `change_form_context(request, obj, add)` (`render_change_form`): more template context
   for the change form, as a dict.
 - `form_top_template`, `after_form_template` (class attributes; the change form template
@@ -47,6 +49,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.urls import reverse
+
 if TYPE_CHECKING:
     from django.contrib.admin import ModelAdmin
     from django.forms import ModelForm
@@ -68,6 +72,20 @@ class PostAdminExtension:
     def get_urls(self) -> list[URLPattern]:
         return []
 
+    def url_name(self, name: str) -> str:
+        """`name`, given as for posts ("post_preview"), for this extension's model admin:
+        "page_preview" on the page admin, so each admin reverses to its own views."""
+        model_name = self.model_admin.opts.model_name
+        return name if model_name == "post" else f"{model_name}_{name.removeprefix('post_')}"
+
+    def reverse(self, name: str, args: list | tuple | None = None) -> str:
+        """The URL of this extension's view `name` (as for posts) on its model admin."""
+        return reverse(f"admin:{self.url_name(name)}", args=args)
+
+    def admin_url(self, view: str, args: list | tuple | None = None) -> str:
+        """The URL of the model admin's own `view` ("change", "add", "history"…)."""
+        return admin_url(self.model_admin.opts, view, args)
+
     def change_form_context(self, request: HttpRequest, obj: Post | None, add: bool) -> dict:
         return {}
 
@@ -84,6 +102,11 @@ class PostAdminExtension:
         self, request: HttpRequest, object_id: str, extra_context: dict | None
     ) -> HttpResponse | None:
         return None
+
+
+def admin_url(opts, view: str, args: list | tuple | None = None) -> str:
+    """The URL of the admin's `view` for the model of `opts` (`Model._meta`)."""
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=args)
 
 
 Extension = TypeVar("Extension", bound=type[PostAdminExtension])

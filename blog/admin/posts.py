@@ -14,7 +14,6 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.db import IntegrityError
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
-from django.urls import reverse
 
 from core.admin_guards import GuardedAdminMixin
 
@@ -74,7 +73,9 @@ class AuthorFilter(admin.SimpleListFilter):
     parameter_name = "author__id__exact"
 
     def lookups(self, request, model_admin):
-        writers = get_user_model().objects.filter(pk__in=PostAuthor.objects.values("user_id"))
+        rows = model_admin.model._default_manager  # posts' writers, or pages'
+        bylines = PostAuthor.objects.filter(post__in=rows.values("pk")).values("user_id")
+        writers = get_user_model().objects.filter(pk__in=bylines)
         ordered = sorted(writers, key=lambda user: user.public_name.casefold())
         return [(str(user.pk), user.public_name) for user in ordered]
 
@@ -181,7 +182,7 @@ class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
             editor_actions=states.available_actions(request.user, obj),
             editor_zone=str(zones.editor_zone(request)),
             zone_field=zones.FIELD,
-            seo_preview=seo_preview_context(obj),
+            seo_preview=seo_preview_context(obj, kind=self.model._default_manager.kind),
         )
         form = context["adminform"].form
         if form.conflict is not None and _only_error_is_the_conflict(form):
@@ -333,9 +334,9 @@ class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
             text = ACTION_MESSAGES[action]
         self.message_user(request, f"“{obj}”: {text}", messages.SUCCESS)
         if permissions.can_change(request.user, obj):
-            return HttpResponseRedirect(reverse("admin:blog_post_change", args=[obj.pk]))
+            return HttpResponseRedirect(hooks.admin_url(self.opts, "change", [obj.pk]))
         # A Contributor's submitted post is theirs again only if it comes back.
-        return HttpResponseRedirect(reverse("admin:blog_post_changelist"))
+        return HttpResponseRedirect(hooks.admin_url(self.opts, "changelist"))
 
     # --- bulk actions -------------------------------------------------------------------
 

@@ -104,7 +104,7 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
             if name not in UNCOUNTED_PARAMS
             for value in values
         )
-        return f"api:posts:{self.action}:{scope}:{urlencode(filters)}", scope != "all"
+        return f"api:{self.basename}s:{self.action}:{scope}:{urlencode(filters)}", scope != "all"
 
     def perform_create(self, serializer) -> None:
         serializer.save(author=self.request.user)  # through `blog.services.post_create`
@@ -119,7 +119,7 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         self.perform_create(serializer)
         post = self.get_queryset().get(pk=serializer.instance.pk)  # tags as saved
-        location = site_url(reverse("api:post-detail", kwargs={"pk": post.pk}))
+        location = site_url(reverse(f"api:{self.basename}-detail", kwargs={"pk": post.pk}))
         response = Response(
             self.get_serializer(post).data, status=201, headers={"Location": location}
         )
@@ -128,7 +128,8 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
     def list(self, request: Request, *args, **kwargs) -> Response:
         response = super().list(request, *args, **kwargs)
         public = permissions.visibility_scope(request.user) == "public"
-        return add_last_modified(response, _posts_changed_at(public_only=public))
+        changed = _posts_changed_at(public_only=public, rows=self.get_queryset().model.objects)
+        return add_last_modified(response, changed)
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         return self._detail(request, self.get_object())
@@ -163,7 +164,7 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
             raise NotFound() from None  # deleted by another writer since it was read
         except services.StaleVersion:
             raise PreconditionFailed() from None
-        locked = Post.objects.get(pk=post.pk)  # the stored copy, locked by us
+        locked = type(post).objects.get(pk=post.pk)  # the stored copy, locked by us
         check_preconditions(self.request, locked)
         self.check_object_permissions(self.request, locked)
         return locked
@@ -221,7 +222,7 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
         return add_last_modified(response, _posts_changed_at(public_only=True))
 
 
-def _posts_changed_at(*, public_only: bool = False):
+def _posts_changed_at(*, public_only: bool = False, rows=None):
     """When any post last changed or was deleted: a list's Last-Modified (conservative).
 
     A public list counts only what readers could see, so that saving a draft moves
@@ -231,9 +232,10 @@ def _posts_changed_at(*, public_only: bool = False):
     One query of index scans (`post_updated_idx`, the public listing index, tombstones
     by `at`).
     """
-    posts = Post.objects.all()
+    rows = Post.objects if rows is None else rows  # posts, or pages (pages.api)
+    posts = rows.all()
     if public_only:
-        public = Post.objects.public()
+        public = rows.public()
         posts = posts.filter(Q(first_public_at__isnull=False) | Q(pk__in=public.values("pk")))
     latest = Subquery(posts.order_by("-updated_at").values("updated_at")[:1])
     if public_only:

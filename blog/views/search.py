@@ -1,4 +1,4 @@
-"""Full-text search over public posts."""
+"""Full-text search over public posts and pages (a page's entry says "Page", no date)."""
 
 from django.core.paginator import InvalidPage
 from django.http import Http404, HttpRequest, HttpResponse
@@ -24,7 +24,7 @@ def _search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")
     context = {"query": query.strip(), "max_length": MAX_QUERY_LENGTH}
     try:
-        results = search_posts(Post.objects.public().for_listing(), query)
+        results = search_posts(Post.all_kinds.public().for_listing(), query)
     except QueryTooLong as error:
         context.update(error=str(error), query="")
         return render(request, "blog/search.html", context, status=400)

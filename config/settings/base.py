@@ -343,7 +343,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"WebhookEventEnum": "webhooks.models.Event"},
+    "ENUM_NAME_OVERRIDES": {
+        "WebhookEventEnum": "webhooks.models.Event",
+        # Posts and pages (a proxy of Post) share these: one component each, not a hash.
+        "PostStatusEnum": "blog.models.Post.Status",
+        "PostStateEnum": "blog.models.Post.State",
+    },
     # OpenAPI 3.1 for `webhooks`: the deliveries, described as the receiver gets them.
     "WEBHOOKS": [
         f"webhooks.api.post_{event}" for event in ("published", "updated", "unpublished", "deleted")

@@ -13,4 +13,4 @@ def waiting_for_review(context) -> int | None:
     user = context["request"].user
     if not permissions.can_review(user):
         return None
-    return Post.objects.in_review().count()
+    return Post.all_kinds.in_review().count()

@@ -201,7 +201,7 @@
   // --- the post form ---------------------------------------------------------------------
 
   function postForm() {
-    var form = document.getElementById("post_form");
+    var form = document.querySelector("#post_form, #page_form");
     var config = document.getElementById("autosave-config");
     var editorConfig = document.getElementById("editor-config");
     var body = document.getElementById("id_body");

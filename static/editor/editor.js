@@ -96,7 +96,7 @@
   }
 
   function postEditor() {
-    var form = document.getElementById("post_form");
+    var form = document.querySelector("#post_form, #page_form");
     var body = document.getElementById("id_body");
     var config = document.getElementById("editor-config");
     if (!form || !body || !config || body.readOnly) return;

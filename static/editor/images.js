@@ -22,7 +22,7 @@
   }
 
   function csrfToken() {
-    var input = document.querySelector("#post_form input[name=csrfmiddlewaretoken]");
+    var input = document.querySelector(":is(#post_form, #page_form) input[name=csrfmiddlewaretoken]");
     return input ? input.value : "";
   }
 
@@ -46,7 +46,7 @@
 
   function setup() {
     var config = document.getElementById("image-chooser-config");
-    var form = document.getElementById("post_form");
+    var form = document.querySelector("#post_form, #page_form");
     if (!config || !form) return;
     var body = document.getElementById("id_body");
     var cover = document.getElementById("id_cover_image");

@@ -50,7 +50,7 @@
   }
 
   function sidePreview() {
-    var form = document.getElementById("post_form");
+    var form = document.querySelector("#post_form, #page_form");
     var body = document.getElementById("id_body");
     var panel = document.querySelector(".editor-preview");
     if (!form || !body || !panel || body.readOnly) return;

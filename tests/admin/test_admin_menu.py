@@ -17,6 +17,7 @@ from tests.factories import CategoryFactory, PostFactory, TagFactory, UserFactor
 pytestmark = pytest.mark.django_db
 
 WRITER_MENU = {"blog.Post", "images.Image"}
+AUTHOR_MENU = {*WRITER_MENU, "pages.Page"}  # Authors write pages too; Contributors don't
 EDITOR_MENU = {
     "accounts.IntegrationKey",
     "accounts.User",
@@ -26,6 +27,7 @@ EDITOR_MENU = {
     "blog.Tag",
     "embeds.Embed",
     "images.Image",
+    "pages.Page",
     "sitesettings.SiteSettings",
     "transfer.ExportJob",
     "webhooks.Delivery",
@@ -45,7 +47,7 @@ def menu(response) -> set[str]:
 
 @pytest.mark.parametrize(
     ("role", "expected"),
-    [("contributor", WRITER_MENU), ("author", WRITER_MENU), ("editor", EDITOR_MENU)],
+    [("contributor", WRITER_MENU), ("author", AUTHOR_MENU), ("editor", EDITOR_MENU)],
 )
 def test_the_admin_home_lists_exactly_what_the_role_can_use(request, client_for, role, expected):
     client = client_for(request.getfixturevalue(role))

@@ -53,7 +53,9 @@ def test_query_count_does_not_grow_with_posts(client, url):
     make_posts(40, category, tags, authors)
     with_fifty = queries(client, url)
     assert with_fifty == with_ten, f"{url}: {with_ten} queries for 10 posts, {with_fifty} for 50"
-    assert with_fifty <= 9, url  # 8, and the site settings' row
+    # 8, and the site settings' row; the index counts each section once: one more since
+    # pages have a section.
+    assert with_fifty <= (10 if url == "/sitemap.xml" else 9), url
 
 
 def test_post_page_queries(client, django_assert_max_num_queries):

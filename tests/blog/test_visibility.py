@@ -116,6 +116,7 @@ def test_sitemap_is_xml_listing_only_public_posts(client, posts):
     assert {s.rsplit("/", 1)[1] for s in sections} == {
         "sitemap-home.xml",
         "sitemap-posts.xml",
+        "sitemap-pages.xml",
         "sitemap-categories.xml",
         "sitemap-tags.xml",
         "sitemap-authors.xml",

@@ -30,12 +30,11 @@ def _post(slug: str) -> Post:
 
 def test_summary_counts_every_item_and_says_what_it_changed(run_import):
     summary = run_import("import_wordpress", "wordpress.xml")
-    assert summary["created"] == {"authors": 3, "categories": 4, "posts": 7, "tags": 2}
+    assert summary["created"] == {"authors": 3, "categories": 4, "pages": 1, "posts": 7, "tags": 2}
     assert summary["skipped"] == {
         "attachment": 1,
         "comment (not imported)": 2,
         "invalid item": 1,
-        "page": 1,
         "password-protected": 1,
         "status private": 1,
         "status trash": 1,
@@ -153,7 +152,8 @@ def test_reimport_updates_instead_of_duplicating(run_import, fixture_path, tmp_p
     again = run_import("import_wordpress", "wordpress.xml")
     assert again["created"] == {}
     # A re-run says "unchanged" for every kind, not 0/0/0 (issue 27, item 11).
-    assert again["unchanged"] == {"authors": 3, "categories": 4, "posts": 7, "tags": 2}
+    unchanged = {"authors": 3, "categories": 4, "pages": 1, "posts": 7, "tags": 2}
+    assert again["unchanged"] == unchanged
     assert (Post.objects.count(), User.objects.count(), Category.objects.count()) == counts
     # An edited export updates the same post, keeping its slug.
     edited = tmp_path / "edited.xml"
@@ -163,14 +163,15 @@ def test_reimport_updates_instead_of_duplicating(run_import, fixture_path, tmp_p
     assert third["updated"] == {"posts": 1} and third["unchanged"]["posts"] == 6
     assert _post("hello-world").title == "Hello, edited World"
     assert Post.objects.count() == counts[0]
-    assert SourceKey.objects.filter(source="wordpress", kind="post").count() == 7
+    # Posts and the page alike: their source keys are of kind "post".
+    assert SourceKey.objects.filter(source="wordpress", kind="post").count() == 8
 
 
 def test_dry_run_reports_and_changes_nothing(run_import):
     before = (Post.objects.count(), User.objects.count(), Tag.objects.count())
     summary = run_import("import_wordpress", "wordpress.xml", "--dry-run", "--keep-permalinks")
     assert summary["dry_run"] is True
-    assert summary["created"] == {"authors": 3, "categories": 4, "posts": 7, "tags": 2}
+    assert summary["created"] == {"authors": 3, "categories": 4, "pages": 1, "posts": 7, "tags": 2}
     assert (Post.objects.count(), User.objects.count(), Tag.objects.count()) == before
     assert not SourceKey.objects.exists() and not Redirect.objects.exists()
 

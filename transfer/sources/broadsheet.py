@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import BinaryIO
 
+from blog.models import Post
 from transfer.exporting import EXPORTED_SEO_FIELDS, FORMAT, SCHEMA_VERSION
 from transfer.records import AuthorRecord, PostRecord, Record, Skip, TermRecord
 from transfer.sources import NotAnExport
@@ -66,6 +67,8 @@ class BroadsheetReader:
                     created_at=_date(p.get("created_at")),
                     updated_at=_date(p.get("updated_at")),
                     seo={name: p[name] for name in EXPORTED_SEO_FIELDS if p.get(name)},
+                    # Exports from before pages have no `kind`: every row was a post.
+                    kind=Post.Kind.PAGE if p.get("kind") == "page" else Post.Kind.POST,
                 )
             except (KeyError, TypeError, ValueError) as error:
                 yield Skip("invalid item", f"post {p.get('slug', '?')!r}: {error!r}")

@@ -6,7 +6,9 @@ Bodies come from each post's `html` field, converted to Markdown. Exports withou
 here (`transfer.sources.koenig`), else its `plaintext`. Ghost has tags only: the post's
 first public tag (Ghost's "primary tag") also becomes its category, the rest stay tags;
 internal tags (`#name`) are not imported. `published` → published, `scheduled` →
-scheduled, `draft` → draft; pages, and email-only (`sent`) posts, are skipped and counted.
+scheduled, `draft` → draft; email-only (`sent`) posts are skipped and counted. Pages
+(`"type": "page"` in Ghost 4+, `"page": 1` in Ghost 2 and 3) become pages (`pages.Page`,
+at `/<slug>/` as on Ghost), without tags or a category.
 A post for members, paying members or tiers (`visibility` not `public`) is imported as a
 draft and counted: we have no members, so it would otherwise be public. Files without
 the `db` wrapper are read too.
@@ -79,8 +81,9 @@ class GhostReader:
     ) -> Iterator[Record]:
         key = str(post.get("id") or post.get("uuid") or "")
         label = f"post {key or '?'} ({str(post.get('title', ''))[:60]!r})"
-        if post.get("type", "post") != "post" or post.get("page"):
-            yield Skip("page")
+        page = post.get("type") == "page" or bool(post.get("page"))
+        if post.get("type", "post") not in ("post", "page"):
+            yield Skip("other type")
             return
         status = post.get("status")
         if status not in ("published", "scheduled", "draft"):
@@ -107,7 +110,7 @@ class GhostReader:
         except (TypeError, ValueError) as error:
             yield Skip("invalid item", f"{label}: {error}")
             return
-        tag_ids = [t for t in post_tags.get(key, []) if t in tags]
+        tag_ids = [] if page else [t for t in post_tags.get(key, []) if t in tags]
         category = tag_ids[0] if tag_ids else ""
         if category and category not in self.categories:
             self.categories.add(category)
@@ -147,6 +150,7 @@ class GhostReader:
             adjustments=adjustments,
             permalinks=[f"/{post['slug']}/"] if post.get("slug") else [],
             seo=seo,
+            kind=Post.Kind.PAGE if page else Post.Kind.POST,
         )
 
 

@@ -10,9 +10,14 @@ post id (`example.org#42`): GUIDs repeat across sites and even within one file. 
 Mapping (docs/import-export.md has the table): `publish` → published, `future` →
 published with its future date (scheduled), `draft` → draft, `pending` → in review when
 the blog has that status (else draft, and the summary says so); `private`, `trash`,
-`auto-draft` and password-protected posts are skipped and counted, as are pages,
-attachments, menus, revisions and comments. Nested categories are flattened: a post keeps
-its deepest category.
+`auto-draft` and password-protected posts are skipped and counted, as are attachments,
+menus, revisions and comments. Nested categories are flattened: a post keeps its deepest
+category.
+
+Pages (`post_type=page`) become pages (`pages.Page`, at `/<slug>/`), with the same status
+rules. Parent pages are **flattened**: a child page keeps its own slug (`/child/`, not
+`/parent/child/`), and its old address `/parent/child/` is among its permalinks, so
+`--keep-permalinks` redirects it.
 """
 
 from __future__ import annotations
@@ -244,9 +249,10 @@ class WordPressReader:
         guid = fields.get("guid", "").strip()
         key = f"{self.site}#{post_id}" if post_id else guid
         label = f"item {fields.get('wp:post_id') or '?'} ({fields.get('title', '')[:60]!r})"
-        if post_type != "post":
-            yield Skip({"page": "page", "attachment": "attachment"}.get(post_type, "other type"))
+        if post_type not in ("post", "page"):
+            yield Skip({"attachment": "attachment"}.get(post_type, "other type"))
             return
+        page = post_type == "page"
         if status in ("private", "trash", "auto-draft", "inherit"):
             yield Skip(f"status {status}")
             return
@@ -278,7 +284,7 @@ class WordPressReader:
             yield Skip(f"status {status or 'missing'}")
             return
         categories, tags = [], []
-        for child in element:
+        for child in element if not page else ():  # pages are not filed
             if _name(child.tag) != "category":
                 continue
             domain, slug = child.get("domain", ""), child.get("nicename", "")
@@ -302,6 +308,8 @@ class WordPressReader:
             yield Note("posts in several categories keep one (the deepest): we have one per post")
         draft = post_status == Post.Status.DRAFT or post_status == self.review
         seo = self._yoast(element, title, fields, adjustments)
+        if page and fields.get("wp:post_parent", "0").strip() not in ("", "0"):
+            yield Note("child pages flattened: each keeps its own slug at the site root")
         yield PostRecord(
             key=key,
             title=title,
@@ -316,10 +324,11 @@ class WordPressReader:
             published_at=None if draft else published_at,
             created_at=published_at,
             updated_at=updated_at or published_at,
-            permalinks=self._permalinks(fields, published_at),
+            permalinks=self._permalinks(fields, published_at, dated=not page),
             adjustments=adjustments,
             legacy_key=guid or post_id,
             seo=seo,
+            kind=Post.Kind.PAGE if page else Post.Kind.POST,
         )
 
     def _yoast(
@@ -380,8 +389,11 @@ class WordPressReader:
             slug = self.category_parent.get(slug, "")
         return list(reversed(chain))
 
-    def _permalinks(self, fields: dict[str, str], published_at: datetime | None) -> list[str]:
-        """Old paths: the item's link, `/?p=ID`, and `/YYYY/MM/DD/slug/` (local date)."""
+    def _permalinks(
+        self, fields: dict[str, str], published_at: datetime | None, *, dated: bool = True
+    ) -> list[str]:
+        """Old paths: the item's link, `/?p=ID` (`/?page_id=ID` for a page), and
+        `/YYYY/MM/DD/slug/` (local date; not for pages, which have no dated address)."""
         paths = []
         link = urlsplit(fields.get("link", ""))
         if link.path and link.path != "/":
@@ -389,9 +401,9 @@ class WordPressReader:
         elif link.query.startswith("p="):
             paths.append(f"/?{link.query}")
         if fields.get("wp:post_id", "").isdigit():
-            paths.append(f"/?p={fields['wp:post_id']}")
+            paths.append(f"/?{'p' if dated else 'page_id'}={fields['wp:post_id']}")
         local = fields.get("wp:post_date", "")
         slug = unquote(fields.get("wp:post_name", ""))
-        if slug and local and local != _NO_DATE:
+        if dated and slug and local and local != _NO_DATE:
             paths.append(f"/{local[:4]}/{local[5:7]}/{local[8:10]}/{slug}/")
         return [p if p.endswith("/") or "?" in p else p + "/" for p in dict.fromkeys(paths)]

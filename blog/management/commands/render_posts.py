@@ -17,12 +17,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         changed = 0
-        rows = Post.objects.values_list("pk", "body", "body_html", "excerpt")
+        rows = Post.all_kinds.values_list("pk", "body", "body_html", "excerpt")
         for pk, body, html, excerpt in rows.iterator():
             fresh = render_markdown(body)
             if fresh != html:
                 # The summary follows the body where the writer left the excerpt blank.
                 summary = excerpt.strip() or excerpt_from(fresh)
-                Post.objects.filter(pk=pk).update(body_html=fresh, summary=summary)
+                Post.all_kinds.filter(pk=pk).update(body_html=fresh, summary=summary)
                 changed += 1
         self.stdout.write(f"{changed} post(s) re-rendered.")

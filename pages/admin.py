@@ -1,0 +1,58 @@
+"""Pages in the admin: the post admin (`blog.admin.posts.PostAdmin`), without filing.
+
+A page goes through the posts' workflow (draft, review, scheduled, published), their
+conflict check, revisions, autosave and preview (the extensions of `blog.admin.hooks`
+attach to every `PostAdmin`, this one included) and their per-object rules
+(`blog.permissions`). What differs: no category, no tags, and a slug that is not one of
+the site's own first path segments (`pages.reserved`), since a page lives at `/<slug>/`.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+
+from blog import slugs
+from blog.admin.forms import PostAdminForm
+from blog.admin.posts import AuthorFilter, PostAdmin, ReviewFilter, StateFilter
+
+from .models import Page
+
+FILING = {"category", "tags", "new_tags"}
+
+
+class PageAdminForm(PostAdminForm):
+    new_tags = None  # pages are not filed under tags
+
+    class Meta(PostAdminForm.Meta):
+        model = Page
+        fields = [name for name in PostAdminForm.Meta.fields if name not in FILING]
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data.get("slug", "")
+        if slug and slug in slugs.root_names():
+            raise forms.ValidationError(slugs.root_name_refusal(slug))
+        return super().clean_slug()
+
+
+@admin.register(Page)
+class PageAdmin(PostAdmin):
+    form = PageAdminForm
+    list_display = ["title", "state_column", "when", "address", "author_name"]
+    list_filter = [ReviewFilter, StateFilter, AuthorFilter]
+    list_select_related = ["author"]
+    date_hierarchy = None
+    autocomplete_fields = ["cover_image"]
+    ordering = ["title", "id"]
+    fieldsets = [
+        (None, {"fields": ["title", "body", "version"]}),
+        ("Summary", {"fields": ["excerpt", "cover_image"]}),
+        ("Publication", {"fields": ["published_at", "slug", "author"]}),
+    ]
+
+    @admin.display(description="address", ordering="slug")
+    def address(self, page: Page) -> str:
+        return page.get_absolute_url()
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"title": "Pages", **(extra_context or {})})
