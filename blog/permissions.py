@@ -80,8 +80,8 @@ def can_change(user, post: Post) -> bool:
 
 def can_share_preview(user, post: Post) -> bool:
     """May `user` hand out a preview link to `post` (people without an account then see
-    it)? Editors, and the post's own writer, whatever its state."""
-    return is_editor(user) or (is_writer(user) and post.author_id == user.pk)
+    it)? Editors, and the post's writers (the lead or a co-author), whatever its state."""
+    return is_editor(user) or (is_writer(user) and post.is_listed_author(user))
 
 
 def can_delete(user, post: Post) -> bool:

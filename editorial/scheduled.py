@@ -32,15 +32,20 @@ from django.utils import timezone
 from blog import permissions
 from blog.admin.states import format_moment
 from blog.models import Post, Tag
+from blog.seo import SEO_FIELDS
 from blog.services import post_update
 
 from .models import ScheduledUpdate
 
 logger = logging.getLogger(__name__)
 
-# The post's fields a scheduled update may change (not its status or publication time).
-FIELDS = ("title", "body", "excerpt", "cover_image", "category", "tags", "slug", "author")
-LABELS = {"cover_image": "Cover image"}
+# The post's fields a scheduled update may change (not its status, publication time or
+# expiry): what readers see, search engines and social cards included.
+FIELDS = (
+    "title", "body", "excerpt", "cover_image", "category", "tags", "slug", "author",
+    *SEO_FIELDS,
+)  # fmt: skip
+LABELS = {"cover_image": "Cover image", "noindex": "Hide from search engines"}
 MAX_PENDING = 20  # per post: a bound on what one form lists
 BATCH_SIZE = 100
 COMMENT = "Scheduled update applied"
@@ -140,6 +145,17 @@ def _values(fields: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _refusal(user, post: Post) -> str:
+    """Why a due update may not be applied now ("" when it may)."""
+    if user is None or not user.is_active:
+        return "its writer's account is gone or deactivated"
+    if not can_schedule(user, post):
+        return "its writer may no longer change the post"
+    if not post.is_public:
+        return f"the post is {post.state}, no longer published"
+    return ""
+
+
 def _apply(update_id: int, now: datetime) -> bool:
     with transaction.atomic():
         update = (
@@ -152,6 +168,17 @@ def _apply(update_id: int, now: datetime) -> bool:
             return False  # another sweep has it, or it was cancelled or applied
         post = Post.all_kinds.get(pk=update.post_id)
         user = update.created_by
+        refusal = _refusal(user, post)
+        if refusal:
+            # Checked again at its time, not only when it was scheduled: its writer may
+            # have lost the right (a co-author removed, a role taken away) or the post
+            # left public view (unpublished, expired) and is being reworked.
+            update.cancelled = True
+            update.save(update_fields=["cancelled"])
+            logger.warning(
+                "scheduled update %s of post %s cancelled: %s", update.pk, post.pk, refusal
+            )
+            return False
         with reversion.create_revision():
             post_update(post=post, data=_values(update.fields), user=user, only_given=True)
             reversion.set_user(user)

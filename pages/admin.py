@@ -42,12 +42,17 @@ class PageAdmin(PostAdmin):
     list_filter = [ReviewFilter, StateFilter, AuthorFilter]
     list_select_related = ["author"]
     date_hierarchy = None
-    autocomplete_fields = ["cover_image"]
+    autocomplete_fields = ["cover_image", "social_image"]
     ordering = ["title", "id"]
+    # The posts' groups without filing: publication (expiry and co-authors included) and
+    # the SEO fields as posts have them. Every field the form holds must be shown, or a
+    # save would clear what the page has (an expiry, its co-authors).
     fieldsets = [
-        (None, {"fields": ["title", "body", "version"]}),
-        ("Summary", {"fields": ["excerpt", "cover_image"]}),
-        ("Publication", {"fields": ["published_at", "slug", "author"]}),
+        (
+            name if name != "Summary and filing" else "Summary",
+            {**options, "fields": [f for f in options["fields"] if f not in FILING]},
+        )
+        for name, options in PostAdmin.fieldsets
     ]
 
     @admin.display(description="address", ordering="slug")

@@ -57,10 +57,15 @@ def preview_link_revoke(*, link: PreviewLink, user) -> bool:
 
 
 def preview_link_find(token: str) -> PreviewLink | None:
-    """The live link with `token` and its post, without counting a view."""
+    """The live link with `token` and its post, without counting a view. None also when
+    the post has expired: its expiry withdrew it from everyone, a link's holder included
+    (a draft is shared to be read before it goes out, not after it was taken down)."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
-    return PreviewLink.objects.live().filter(token=token).select_related("post").first()
+    link = PreviewLink.objects.live().filter(token=token).select_related("post").first()
+    if link is not None and link.post.state == Post.State.EXPIRED:
+        return None
+    return link
 
 
 def preview_feedback_leave(

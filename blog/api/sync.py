@@ -35,8 +35,11 @@ def tombstones_since(
     # NOT EXISTS, one primary-key probe per tombstone: `NOT IN (public ids)` would hash
     # every public id on each request.
     public_again = Post.objects.public().filter(pk=OuterRef("post_id"))
+    # A page's tombstone (an expired page: the sweep's record that it retired it) is not
+    # a post's: mirrors of /api/posts/ never had it.
+    a_page = Post.all_kinds.filter(pk=OuterRef("post_id"), kind=Post.Kind.PAGE)
     settled = timezone.now() - timedelta(seconds=SETTLE_SECONDS)
-    rows = PostTombstone.objects.filter(~Exists(public_again), at__lte=settled)
+    rows = PostTombstone.objects.filter(~Exists(public_again), ~Exists(a_page), at__lte=settled)
     expired = Post.objects.unretired().filter(expires_at__lte=settled)
     if cursor:
         moment, pk = decode_cursor(cursor)  # no such position: a 404, as on post lists

@@ -209,3 +209,41 @@ def test_two_racing_sweeps_apply_an_update_exactly_once(author, live, monkeypatc
     comments = [v.revision.comment for v in revisions.post_versions(live)]
     assert sum(c.startswith("Scheduled update applied") for c in comments) == 1
     assert Post.objects.filter(title="Once").count() == 1
+
+
+def test_search_and_social_fields_can_be_scheduled_too(client_for, author, live, time_machine):
+    when = START + timedelta(hours=1)
+    response = schedule(client_for(author), live, when, meta_title="Ferry times: winter")
+    assert response.status_code == 302
+    assert ScheduledUpdate.objects.get().fields == {"meta_title": "Ferry times: winter"}
+    time_machine.move_to(when, tick=False)
+    assert apply_scheduled_updates() == 1
+    live.refresh_from_db()
+    assert live.meta_title == "Ferry times: winter"
+
+
+def test_an_update_whose_post_left_public_view_is_cancelled_at_its_time(
+    client_for, author, live, time_machine
+):
+    """The writer unpublished the post to rework it: the text scheduled weeks ago must not
+    overwrite the draft they are writing."""
+    when = START + timedelta(hours=1)
+    schedule(client_for(author), live, when, title="Old plan")
+    post_update(post=live, data={"status": Post.Status.DRAFT, "title": "Reworked"}, user=author)
+    time_machine.move_to(when, tick=False)
+    assert apply_scheduled_updates() == 0
+    live.refresh_from_db()
+    assert live.title == "Reworked"
+    update = ScheduledUpdate.objects.get()
+    assert update.cancelled and update.applied_at is None
+
+
+def test_an_update_whose_writer_lost_the_right_is_cancelled(client_for, author, live, time_machine):
+    when = START + timedelta(hours=1)
+    schedule(client_for(author), live, when, title="By a former writer")
+    author.is_active = False
+    author.save(update_fields=["is_active"])
+    time_machine.move_to(when, tick=False)
+    assert apply_scheduled_updates() == 0
+    live.refresh_from_db()
+    assert live.title == "Ferry times" and ScheduledUpdate.objects.get().cancelled

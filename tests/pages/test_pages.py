@@ -327,3 +327,45 @@ def test_pages_send_no_post_webhooks(author):
     PostFactory(author=author)
     publish_sweep()
     assert list(Delivery.objects.values_list("event", flat=True)) == ["post.published"]
+
+
+def test_a_page_has_the_posts_expiry_co_authors_and_seo_fields_in_the_admin(
+    client_for, editor, author, other_author
+):
+    """The page form shows every field it saves: a field missing from it would be saved
+    blank, clearing a page's expiry or co-authors set elsewhere (the API)."""
+    page = make_page(author)
+    client = client_for(editor)
+    url = reverse("admin:pages_page_change", args=[page.pk])
+    html = client.get(url).content.decode()
+    for name in ("expires_at", "coauthors", "meta_title", "canonical_url", "noindex"):
+        assert f'name="{name}"' in html, name
+    later = timezone.localtime(timezone.now() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    form = page_form(
+        page,
+        author=author.pk,
+        expires_at=later,
+        coauthors=other_author.username,
+        meta_title="About the harbour",
+        _action="update",
+    )
+    response = client.post(url, form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    page.refresh_from_db()
+    assert page.expires_at is not None and page.meta_title == "About the harbour"
+    assert [user.pk for user in page.authors_in_order] == [author.pk, other_author.pk]
+
+
+def test_an_expired_page_is_no_tombstone_for_post_mirrors(author, time_machine):
+    from blog.api.sync import tombstones_since
+    from blog.models import PostTombstone
+    from blog.sweep import expiry_sweep
+
+    now = timezone.now()
+    time_machine.move_to(now, tick=False)
+    page = make_page(author, expires_at=now + timedelta(minutes=5))
+    time_machine.move_to(now + timedelta(hours=1), tick=False)
+    expiry_sweep()
+    assert PostTombstone.objects.filter(post_id=page.pk).exists()  # the sweep's record
+    rows, _cursor = tombstones_since(None, 100)
+    assert page.pk not in [row["id"] for row in rows]

@@ -254,3 +254,40 @@ def test_feedback_is_rate_limited_and_needs_a_live_link(author, draft):
     assert reader.get(feedback_url(link)).status_code == 404
     assert reader.post(feedback_url(link), {"message": "Late"}).status_code == 404
     assert link.feedback.count() == 5
+
+
+def test_a_link_to_an_expired_post_is_a_404_like_any_dead_link(client, author):
+    """An expiry takes a post down for everyone: a preview link handed out before does
+    not keep showing it (an embargo ended, an offer withdrawn)."""
+    now = timezone.now()
+    post = PostFactory(
+        author=author,
+        title="Offer",
+        published_at=now - timedelta(days=2),
+        expires_at=now + timedelta(hours=1),
+    )
+    link = preview_link_create(post=post, user=author)
+    assert client.get(preview_url(link)).status_code == 302  # public: the page itself
+    PostFactory._meta.model.all_kinds.filter(pk=post.pk).update(
+        expires_at=now - timedelta(minutes=1)
+    )
+    response = client.get(preview_url(link))
+    assert response.status_code == 404 and "Offer" not in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_a_co_author_may_share_a_preview_like_the_lead(client_for, author, other_author):
+    from blog.permissions import can_share_preview
+    from blog.services import post_create
+
+    draft = post_create(
+        data={
+            "title": "Two hands",
+            "body": "x",
+            "author": author,
+            "authors": [author, other_author],
+        },
+        user=author,
+    )
+    assert can_share_preview(other_author, draft)
+    assert not can_share_preview(AuthorFactory(), draft)

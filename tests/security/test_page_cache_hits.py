@@ -211,6 +211,7 @@ def _arguments(post, category, tag) -> dict[str, dict]:
         "blog:atom_feed": {},
         "blog:sitemap": {},
         "blog:sitemap_section": {"section": "posts"},
+        "pages:page": {"slug": "about"},  # pages at the site root (the pages app)
     }
 
 
@@ -220,12 +221,14 @@ def test_every_cached_view_reads_only_what_its_key_declares(client):
     category, tag = CategoryFactory(), TagFactory()
     post = PostFactory(category=category)
     post.tags.add(tag)
+    PostFactory(kind="page", slug="about")
     arguments = _arguments(post, category, tag)
     walked = set()
     for pattern, parameters in cached_views():
         if parameters.params is None:  # the API: refuses unknown parameters itself
             continue
-        name = f"blog:{pattern.name}"
+        pages = pattern.callback.__module__.startswith("pages.")  # at the site root
+        name = f"{'pages' if pages else 'blog'}:{pattern.name}"
         assert name in arguments, f"{name} is cached: give it arguments in _arguments()"
         query = {param: "1" for param in parameters.params} | {"utm_source": "x"}
         response = client.get(reverse(name, kwargs=arguments[name]), query)
