@@ -61,6 +61,12 @@ def root_names() -> Collection[str]:
     return _root_names()
 
 
+def is_root_name(slug: str) -> bool:
+    """Is `slug` one of the site's own first path segments, in any case ("Admin" too:
+    /Admin/ next to /admin/ would only confuse)?"""
+    return slug.casefold() in root_names()
+
+
 def root_name_refusal(slug: str) -> str:
     return f"“{slug}” is used by the site itself; pick another address."
 
@@ -77,7 +83,7 @@ def slug_refusal(instance: models.Model, slug: str) -> str | None:
     The one rule for a slug chosen by hand, in the admin and the API alike; the move from
     the old address is recorded by the model's save (`redirects.record_move`).
     """
-    if getattr(instance, "at_site_root", False) and slug in root_names():
+    if getattr(instance, "at_site_root", False) and is_root_name(slug):
         return root_name_refusal(slug)
     if slug_taken(instance, slug):
         return f"The address “{slug}” is taken; pick another slug."

@@ -30,7 +30,7 @@ class PageAdminForm(PostAdminForm):
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data.get("slug", "")
-        if slug and slug in slugs.root_names():
+        if slug and slugs.is_root_name(slug):
             raise forms.ValidationError(slugs.root_name_refusal(slug))
         return super().clean_slug()
 

@@ -37,7 +37,7 @@ class PageSerializer(PostSerializer):
         return fields
 
     def validate_slug(self, slug: str) -> str:
-        if slug in slugs.root_names():  # a 400: not taken by another page, used by the site
+        if slugs.is_root_name(slug):  # a 400: not taken by another page, used by the site
             raise ValidationError(slugs.root_name_refusal(slug))
         refusal = slugs.slug_refusal(self.instance or Page(), slug)
         if refusal:

@@ -49,7 +49,7 @@ from blog.models import MAX_BODY_LENGTH, Category, Post, Tag
 from blog.seo import validate_canonical_url
 from blog.services import post_bulk_create, post_bulk_update
 from blog.slugs import MAX_LENGTH as SLUG_MAX_LENGTH
-from blog.slugs import root_names, unique_slug
+from blog.slugs import is_root_name, unique_slug
 
 from .bodies import PreparedBody, prepare_body_or_error
 from .models import SourceKey
@@ -504,7 +504,7 @@ class _Importer:
         )
         for record, post, _ in new:
             slug = wanted[id(post)]
-            at_root = post.at_site_root and slug in root_names()  # a page named "feed"
+            at_root = post.at_site_root and is_root_name(slug)  # a page named "feed"
             if not slug or slug in taken or slug in self.reserved_slugs or at_root:
                 slug = unique_slug(post, slug or record.title, reserved=self.reserved_slugs)
                 if record.slug:

@@ -137,6 +137,11 @@ def test_admin_refuses_a_reserved_slug_with_a_clear_message(client_for, editor):
         response.content.decode()
     )
     assert not Page.objects.exists()
+    response = client_for(editor).post(
+        reverse("admin:pages_page_add"), page_form(slug="Admin", author=editor.pk)
+    )
+    assert "“Admin” is used by the site itself" in response.content.decode()  # any case
+    assert not Page.objects.exists()
 
 
 def test_api_refuses_a_reserved_slug(editor):
