@@ -35,7 +35,7 @@ run: export DJANGO_RUNSERVER_HIDE_WARNING = true
 run: seed  ## Run the site at http://$HOST:$PORT (127.0.0.1:8000) on SQLite, tasks in-process
 	@$(RUN_MANAGE) setup_schedules >/dev/null
 	@$(RUN_MANAGE) ensure_admin
-	@$(RUN_MANAGE) runserver --skip-checks $(HOST):$(PORT)
+	@$(RUN_MANAGE) serve --skip-checks $(HOST):$(PORT)
 
 # pytest-xdist: `auto` is one worker per core. `--dist loadgroup` keeps the groups
 # tests/conftest.py gives (the stack, the browser tests, modules sharing a worker process)
