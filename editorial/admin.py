@@ -514,7 +514,8 @@ class PostEditorExtension(PostAdminExtension):
         revisions.revision_restore(post=post, version=version, user=request.user)
         self.model_admin.message_user(
             request,
-            f"Restored. The post is now {Post.State(post.state).label}; "
+            f"Restored. The {self.model_admin.opts.verbose_name} is now "
+            f"{Post.State(post.state).label}; "
             "the version it replaced stays in the history.",
             messages.SUCCESS,
         )
