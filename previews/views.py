@@ -20,8 +20,11 @@ from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_http_methods, require_safe
 
 from blog.fragments import preview_pieces
+from blog.models import Post
 from blog.views.errors import page_not_found
 from core.client_ip import client_ip
+from pages.models import Page
+from pages.views import page_context
 
 from .models import PreviewFeedback
 from .services import (
@@ -46,6 +49,10 @@ def preview(request: HttpRequest, token: str) -> HttpResponse:
     link = preview_link_open(token)
     if link is not None and link.post.is_public:
         return _private(HttpResponseRedirect(link.post.get_absolute_url()))
+    if link is not None and link.post.kind == Post.Kind.PAGE:  # shown as pages are shown
+        page = Page.objects.select_related("author", "cover_image", "social_image")
+        context = page_context(page.get(pk=link.post_id)) | {"token": token}
+        return _private(TemplateResponse(request, "pages/page_detail.html", context))
     found = preview_pieces(link.post_id, banner=BANNER) if link is not None else None
     if found is None:
         return _private(page_not_found(request))

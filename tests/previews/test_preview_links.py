@@ -291,3 +291,16 @@ def test_a_co_author_may_share_a_preview_like_the_lead(client_for, author, other
     )
     assert can_share_preview(other_author, draft)
     assert not can_share_preview(AuthorFactory(), draft)
+
+
+def test_a_link_to_a_draft_page_shows_it_as_a_page(client, author):
+    from blog.services import post_create
+    from pages.models import Page
+
+    page = post_create(post=Page(), data={"title": "Imprint", "body": "Who *we* are."}, user=author)
+    link = preview_link_create(post=page, user=author)
+    response = client.get(preview_url(link))
+    html = response.content.decode()
+    assert response.status_code == 200 and "Who <em>we</em> are." in html
+    assert 'class="page"' in html and 'name="robots" content="noindex"' in html
+    assert "no-store" in response["Cache-Control"]
