@@ -277,6 +277,10 @@ class Post(models.Model):
         REVIEW = "review", "In review"
         PUBLISHED = "published", "Published"
 
+    class Audience(models.TextChoices):
+        EVERYONE = "everyone", "Everyone"
+        MEMBERS = "members", "Members only"
+
     class State(models.TextChoices):
         """What writers and readers see: derived from status and published_at."""
 
@@ -363,6 +367,25 @@ class Post(models.Model):
         verbose_name="hide from search engines",
         help_text="Asks search engines not to list this post and leaves it out of the "
         "sitemap. Readers still find it on the site and in its feeds.",
+    )
+    # Who reads the body (`blog.audience`): listing stays `public()`'s alone.
+    audience = models.CharField(
+        max_length=10,
+        choices=Audience.choices,
+        default=Audience.EVERYONE,
+        help_text="Members only: others see the title, the excerpt and an invitation to "
+        "sign up, in pages, feeds and the API.",
+    )
+    # E-mailed to this newsletter's members when the post goes public, once ever (the
+    # `newsletters` app; a lazy reference, as cover_image: blog imports nothing of it).
+    newsletter = models.ForeignKey(
+        "newsletters.Newsletter",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Send the post to this newsletter's members when it goes public (at "
+        "once, or at its scheduled time). A post is e-mailed at most once.",
     )
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=False

@@ -373,9 +373,12 @@ def cache_anonymous_page(
                 or request.user.is_authenticated
                 # API clients with a token look anonymous to Django: DRF reads the header.
                 or "HTTP_AUTHORIZATION" in request.META
+                # A session may hold a reader of another kind (a signed-in member sees
+                # members-only bodies): as nginx, never serve or store a page for it.
+                or settings.SESSION_COOKIE_NAME in request.COOKIES
             ):
                 response = view(request, *args, **kwargs)
-                if request.user.is_authenticated:
+                if request.user.is_authenticated or settings.SESSION_COOKIE_NAME in request.COOKIES:
                     patch_cache_control(response, private=True, no_cache=True)
                 return response
             keyed = page_key(request, parameters)

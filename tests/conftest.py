@@ -286,3 +286,30 @@ def client_for(client):
         return client
 
     return login
+
+
+# --- A real SMTP server -------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def _smtp_server():
+    from devservers.smtp import SmtpServer
+
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
+def smtp(_smtp_server, settings):
+    """Mail from this process goes over SMTP to a real server on loopback; read it back
+    from `smtp.messages` (email.message objects). A worker started by the test sends there
+    too when given `smtp.worker_env()`."""
+    _smtp_server.clear()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = _smtp_server.host
+    settings.EMAIL_PORT = _smtp_server.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    _smtp_server.worker_env = lambda: {
+        "BROADSHEET_TEST_SMTP": f"{_smtp_server.host}:{_smtp_server.port}",
+    }
+    yield _smtp_server
+    _smtp_server.clear()

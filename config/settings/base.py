@@ -68,6 +68,9 @@ INSTALLED_APPS = [
     "webhooks",
     "previews",
     "embeds",
+    "members",
+    "newsletters",
+    "anymail",
 ]
 
 MIDDLEWARE = [
@@ -90,6 +93,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.member: the signed-in member (a reader, never staff), or None; no query
+    # without a session cookie.
+    "members.middleware.MemberMiddleware",
     # The site settings, read once (no query when cached); the site's time zone applied.
     "sitesettings.middleware.SiteSettingsMiddleware",
     # Moved addresses (renamed slugs, imported permalinks) answer 301 instead of 404, and

@@ -58,6 +58,12 @@ if env.bool("BROADSHEET_TEST_WORKER", default=False):
     }
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = env("BROADSHEET_TEST_MAIL_DIR")
+    if env("BROADSHEET_TEST_SMTP", default=""):  # the test's real SMTP server (the `smtp` fixture)
+        EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        EMAIL_HOST, _, _port = env("BROADSHEET_TEST_SMTP").rpartition(":")
+        EMAIL_PORT = int(_port)
+        EMAIL_USE_TLS = False
+        EMAIL_HOST_USER = EMAIL_HOST_PASSWORD = ""
 # Embeds are fetched only from the tests' own oEmbed server: a YouTube link in a test
 # body (an import, say) is recorded as not fetched, with no DNS lookup (embeds.services).
 EMBEDS_FETCH_HOSTS = ["127.0.0.1"]
