@@ -22,7 +22,7 @@ class MemberMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.member = (
             member_from_session(request)
-            if settings.SESSION_COOKIE_NAME in request.COOKIES
+            if request.COOKIES.get(settings.SESSION_COOKIE_NAME)
             else None
         )
         return self.get_response(request)

@@ -375,10 +375,12 @@ def cache_anonymous_page(
                 or "HTTP_AUTHORIZATION" in request.META
                 # A session may hold a reader of another kind (a signed-in member sees
                 # members-only bodies): as nginx, never serve or store a page for it.
-                or settings.SESSION_COOKIE_NAME in request.COOKIES
+                or request.COOKIES.get(settings.SESSION_COOKIE_NAME)
             ):
                 response = view(request, *args, **kwargs)
-                if request.user.is_authenticated or settings.SESSION_COOKIE_NAME in request.COOKIES:
+                if request.user.is_authenticated or request.COOKIES.get(
+                    settings.SESSION_COOKIE_NAME
+                ):
                     patch_cache_control(response, private=True, no_cache=True)
                 return response
             keyed = page_key(request, parameters)

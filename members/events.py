@@ -1,0 +1,13 @@
+"""The members app's domain signals (sent inside the writing transaction; a listener
+acting outside the database uses `transaction.on_commit`).
+
+    member_created    member    a new member row (sign-up, import, API, admin)
+    member_confirmed  member    the member clicked their confirmation link
+    member_deleted    member    just before the row is deleted (its data still readable)
+"""
+
+from django.dispatch import Signal
+
+member_created = Signal()
+member_confirmed = Signal()
+member_deleted = Signal()
