@@ -107,7 +107,7 @@ PER_MODULE_PROCESSES = {"worker", "webhook_worker", "broker_server", "nginx"}
 # `make run`'s embedded defaults (SQLite, local-memory cache, tasks in-process).
 EMBEDDED_SUITES = {
     "readers", "admin", "api", "blog", "accounts", "images", "pages", "transfer", "previews",
-    "embeds", "members", "newsletters",
+    "embeds", "members", "newsletters", "comments",
 }  # fmt: skip
 # Tests that need more than the embedded default offers, whatever their folder.
 NOT_EMBEDDED = {"postgresql", "redis", "browser", "stack", "celery_worker"}

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "embeds",
     "members",
     "newsletters",
+    "comments",
     "anymail",
 ]
 
