@@ -74,6 +74,9 @@ class SignInLink(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    # Claimed by the mail task just before its send: a link is mailed at most once, even
+    # when a worker dies mid-send and its task is delivered again (members/tasks.py).
+    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["expires_at"], name="signinlink_expires_idx")]
