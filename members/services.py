@@ -5,6 +5,7 @@
     request_sign_in(email, client_ip)     # the sign-in form: the same, without a name
     open_link(token) / use_link(token)    # the e-mailed link: look (GET), consume (POST)
     confirm(link)                         # a confirmation link's effect: the member is active
+    update_account(member, name=, newsletters=)  # the account form
     sign_out_everywhere(member)           # every session of theirs stops matching
     delete_member(member)                 # really deleted; deliveries anonymised
 
@@ -31,7 +32,11 @@ from django.utils import timezone
 
 from core.tasks import enqueue_on_commit
 from newsletters.models import Subscription
-from newsletters.subscriptions import forget_deliveries, subscribe_to_defaults
+from newsletters.subscriptions import (
+    forget_deliveries,
+    set_subscriptions,
+    subscribe_to_defaults,
+)
 
 from . import events, limits
 from .models import Member, SignInLink
@@ -200,9 +205,12 @@ def sign_out_everywhere(member: Member) -> None:
     member.refresh_from_db(fields=["session_epoch"])
 
 
-def rename(member: Member, name: str) -> None:
-    member.name = name.strip()
-    member.save(update_fields=["name"])
+def update_account(member: Member, *, name: str, newsletters) -> None:
+    """The account form: the member's name and exactly these newsletters, together."""
+    with transaction.atomic():
+        member.name = name.strip()
+        member.save(update_fields=["name"])
+        set_subscriptions(member, newsletters)
 
 
 def delete_member(member: Member) -> None:

@@ -23,7 +23,6 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from core.client_ip import client_ip
 from newsletters.models import Newsletter
-from newsletters.subscriptions import set_subscriptions
 
 from . import services
 from .forms import AccountForm, SignInForm, SignUpForm
@@ -178,8 +177,11 @@ def account(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = AccountForm(request.POST)
         if form.is_valid():
-            services.rename(member, form.cleaned_data["name"])
-            set_subscriptions(member, form.cleaned_data["newsletters"])
+            services.update_account(
+                member,
+                name=form.cleaned_data["name"],
+                newsletters=form.cleaned_data["newsletters"],
+            )
             messages.success(request, "Saved.")
             return redirect("members:account")
         status = 400
