@@ -3,6 +3,7 @@
     create_member(email=, name=, source=, confirmed=)  # (member, created): everyone's way in
     sign_up(email, name, client_ip)       # the form: a confirmation or a sign-in link mailed
     request_sign_in(email, client_ip)     # the sign-in form: the same, without a name
+    issue_link(email=, name=, request_key=)  # in the mail task: which link, made once
     open_link(token) / use_link(token)    # the e-mailed link: look (GET), consume (POST)
     confirm(link)                         # a confirmation link's effect: the member is active
     update_account(member, name=, newsletters=)  # the account form
@@ -10,8 +11,10 @@
     delete_member(member)                 # really deleted; deliveries anonymised
 
 The domain signals of `members.events` are sent from here, inside the writing
-transaction. Mails go through `members.tasks` after commit, so a request's answer and its
-time never depend on whether the address was known (no enumeration).
+transaction. A sign-up or sign-in request only counts its rate limits and sends one task
+after commit (`members.tasks.mail_link`), which looks the address up, makes the link and
+mails it: the request's answer and its time never depend on whether the address was
+known (no enumeration).
 
 Links: a `secrets.token_urlsafe(32)` token in the mail, only its SHA-256 in the database
 (`SignInLink.token_hash`): a copy of the database signs no one in. Used once
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -95,52 +99,63 @@ def activate(member: Member) -> None:
         events.member_confirmed.send(sender=Member, member=member)
 
 
-def issue_link(member: Member, purpose: str) -> SignInLink:
-    """A new link for `member`, mailed after commit (`members.tasks.send_link`).
+def issue_link(*, email: str, name: str, request_key: str) -> tuple[SignInLink, str] | None:
+    """In the mail task: the link one sign-up or sign-in request asked for, and its token.
 
-    The token travels to the worker in the task's arguments (our own broker, for the
-    few seconds until it is sent); the database keeps only its hash.
+    A fresh confirmation link to a new or pending member (a new one is created, pending),
+    a sign-in link to an active one. None if this request's link exists already (the
+    task was delivered again: at most one mail per request). The link is recorded as
+    sent (`sent_at`) before the send; `members.tasks.mail_link` deletes it again if the
+    mail server did not accept the message, so that a retry issues another.
     """
-    from .tasks import send_link
-
     token = secrets.token_urlsafe(32)
-    if purpose == SignInLink.Purpose.SIGN_IN:
-        lifetime = timedelta(minutes=settings.MEMBERS_SIGN_IN_LINK_MINUTES)
-    else:
-        lifetime = timedelta(hours=settings.MEMBERS_CONFIRM_LINK_HOURS)
-    link = SignInLink.objects.create(
-        member=member,
-        email=member.email,
-        purpose=purpose,
-        token_hash=token_hash(token),
-        expires_at=timezone.now() + lifetime,
-    )
-    enqueue_on_commit(send_link, link.pk, token)
-    return link
+    try:
+        with transaction.atomic():
+            if SignInLink.objects.filter(request_key=request_key).exists():
+                return None
+            member, _ = create_member(
+                email=email, name=name, source=Member.Source.SIGNUP, confirmed=False
+            )
+            if member.status == Member.Status.ACTIVE:
+                purpose = SignInLink.Purpose.SIGN_IN
+                lifetime = timedelta(minutes=settings.MEMBERS_SIGN_IN_LINK_MINUTES)
+            else:
+                purpose = SignInLink.Purpose.CONFIRM
+                lifetime = timedelta(hours=settings.MEMBERS_CONFIRM_LINK_HOURS)
+            now = timezone.now()
+            link = SignInLink.objects.create(
+                member=member,
+                email=member.email,
+                purpose=purpose,
+                token_hash=token_hash(token),
+                expires_at=now + lifetime,
+                request_key=request_key,
+                sent_at=now,
+            )
+    except IntegrityError:  # the same request's task, running twice at once
+        return None
+    return link, token
 
 
-def _mail_a_link(email: str, name: str) -> None:
-    """One mail for any address: a fresh confirmation to a new or pending member, a
-    sign-in link to an active one. The caller's answer is the same in every case."""
-    with transaction.atomic():
-        member, _ = create_member(
-            email=email, name=name, source=Member.Source.SIGNUP, confirmed=False
-        )
-        if member.status == Member.Status.ACTIVE:
-            issue_link(member, SignInLink.Purpose.SIGN_IN)
-        else:
-            issue_link(member, SignInLink.Purpose.CONFIRM)
+def _ask_for_a_link(email: str, name: str) -> None:
+    """Everything a request does, whoever the address is: one task after commit, which
+    decides what to mail (`issue_link`). The request reads and writes no member row, so
+    neither its answer nor its timing can say whether the address is a member's, and the
+    link's token is made in the worker: it never travels through the broker."""
+    from .tasks import mail_link
+
+    enqueue_on_commit(mail_link, email, name, uuid.uuid4().hex)
 
 
 def sign_up(email: str, name: str, client_ip: str) -> None:
     """The sign-up form (footer or /members/). Raises `RateLimited` over the limits.
 
-    Known or not, pending or active: the same work and one mail, so neither the answer
-    nor its timing says whether the address is a member's.
+    Known or not, pending or active: one mail (a confirmation, or a sign-in link for an
+    active member); an existing member is never changed.
     """
     email = normalise_email(email)
     limits.count_mail_request(email, client_ip)
-    _mail_a_link(email, name)
+    _ask_for_a_link(email, name.strip())
 
 
 def request_sign_in(email: str, client_ip: str) -> None:
@@ -149,7 +164,7 @@ def request_sign_in(email: str, client_ip: str) -> None:
     answering differently for unknown addresses would tell who is one."""
     email = normalise_email(email)
     limits.count_mail_request(email, client_ip)
-    _mail_a_link(email, "")
+    _ask_for_a_link(email, "")
 
 
 def open_link(token: str) -> SignInLink | None:

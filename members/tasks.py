@@ -1,10 +1,11 @@
-"""Celery tasks of the members app: load by id, send.
+"""Celery tasks of the members app.
 
-`send_link` mails a sign-in or confirmation link at most once: the link row is claimed
-(`sent_at`) before the send. A send that raises (the server refused or could not be
-reached: the message was not accepted) gives the claim back and retries with backoff; a
-worker that dies mid-send leaves the claim, and the link is not mailed again (the reader
-asks for another; a second mail of a link is never sent).
+`mail_link` mails the link one sign-up or sign-in request asked for, at most once: the
+link row (unique per request) is written, marked sent, before the send. A send that
+raises (the server refused the message or could not be reached: it was not accepted)
+deletes that row again and retries with backoff, issuing a fresh link; a worker that
+dies mid-send leaves the row, and the redelivered task sends nothing (the reader asks
+for another link; no one gets the same request's mail twice).
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from __future__ import annotations
 import smtplib
 
 from celery import shared_task
-from django.utils import timezone
 
 from .mails import link_message
 from .models import SignInLink
+from .services import issue_link
 
 MAIL_RETRY = {
     "autoretry_for": (smtplib.SMTPException, OSError),
@@ -27,21 +28,16 @@ MAIL_RETRY = {
 
 
 @shared_task(**MAIL_RETRY)
-def send_link(link_id: int, token: str) -> bool:
-    """Mail link `link_id` (its `token`, which only the mail carries); False if it was
-    sent already, used, expired or deleted."""
-    now = timezone.now()
-    claimable = SignInLink.objects.filter(
-        pk=link_id, sent_at__isnull=True, used_at__isnull=True, expires_at__gt=now
-    )
-    if not claimable.update(sent_at=now):
+def mail_link(email: str, name: str, request_key: str) -> bool:
+    """Mail `email` a confirmation or sign-in link (`members.services.issue_link`);
+    False if this request's link was mailed already."""
+    issued = issue_link(email=email, name=name, request_key=request_key)
+    if issued is None:
         return False
-    link = SignInLink.objects.select_related("member").filter(pk=link_id).first()
-    if link is None:  # the member was deleted in the meantime
-        return False
+    link, token = issued
     try:
         link_message(link, token).send()
     except Exception:
-        SignInLink.objects.filter(pk=link_id).update(sent_at=None)  # not accepted: retry
+        SignInLink.objects.filter(pk=link.pk).delete()  # not accepted: a retry makes another
         raise
     return True

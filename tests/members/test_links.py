@@ -13,6 +13,8 @@ from tests.members.conftest import last_link_to
 
 pytestmark = pytest.mark.django_db
 
+REQUEST_1, REQUEST_2 = "0" * 31 + "1", "0" * 31 + "2"  # uuid hex, as services makes them
+
 
 @pytest.fixture
 def sign_in_link(client, smtp, member, post_on_commit) -> str:
@@ -69,28 +71,43 @@ def test_an_unknown_token_gets_the_same_page_as_a_used_one(client, post_on_commi
     assert post_on_commit("/members/link/not-a-token-of-ours/").status_code == 410
 
 
-def test_a_link_is_mailed_at_most_once(member, sign_in_link, smtp):
-    from members.tasks import send_link
+def test_a_request_mails_at_most_one_link_even_if_its_task_comes_again(member, smtp):
+    from members.tasks import mail_link
 
-    link = SignInLink.objects.get()
-    assert link.sent_at is not None
-    assert send_link(link.pk, "a-redelivered-task") is False  # claimed already: no mail
+    assert mail_link.run(member.email, "", REQUEST_1) is True
+    assert mail_link.run(member.email, "", REQUEST_1) is False  # redelivered: no mail
     assert smtp.rcpt_counts()[member.email] == 1
+    link = SignInLink.objects.get()
+    assert link.sent_at is not None and link.request_key.hex == REQUEST_1
 
 
-def test_a_refused_send_gives_the_claim_back_for_a_retry(member, smtp, settings):
-    from members.services import issue_link
-    from members.tasks import send_link
+def test_a_refused_send_gives_the_link_back_for_a_retry(member, smtp):
+    from members.tasks import mail_link
 
     smtp.refuse[member.email] = 450
-    link = issue_link(member, SignInLink.Purpose.SIGN_IN)  # not committed: not sent yet
     with pytest.raises(smtplib.SMTPRecipientsRefused):
-        send_link.run(link.pk, "token")
-    link.refresh_from_db()
-    assert link.sent_at is None  # a retry may send it
+        mail_link.run(member.email, "", REQUEST_2)
+    assert not SignInLink.objects.exists()  # not accepted: the retry may send one
     smtp.refuse.clear()
-    assert send_link.run(link.pk, "token") is True
+    assert mail_link.run(member.email, "", REQUEST_2) is True
     assert smtp.rcpt_counts()[member.email] == 1
+
+
+def test_the_request_touches_no_member_row_the_task_does(
+    client, django_capture_on_commit_callbacks, member
+):
+    """What makes timing equal: a sign-up request only counts and enqueues."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for address in [member.email, "unknown@example.com"]:
+        with (
+            CaptureQueriesContext(connection) as queries,
+            django_capture_on_commit_callbacks(execute=False) as callbacks,
+        ):
+            assert client.post("/members/signup/", {"email": address}).status_code == 200
+        assert not [q for q in queries.captured_queries if "members_" in q["sql"]]
+        assert len(callbacks) == 1
 
 
 def test_signing_out_drops_the_session(client, sign_in_link, post_on_commit, settings):
