@@ -1,5 +1,8 @@
 """The two mails a member gets from this app: confirm a sign-up, sign in.
 
+A confirmation mail never repeats the name typed with the sign-up: anyone may type any
+address and name, and the name would otherwise be a stranger's words in our mail.
+
 Plain text with a simple HTML alternative (`templates/members/mail/`), from the site's
 name at `DEFAULT_FROM_EMAIL`'s address, with absolute links on the site's origin
 (`core.origin.site_url`, never a request's Host).

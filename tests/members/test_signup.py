@@ -48,6 +48,8 @@ def test_a_reader_signs_up_confirms_by_the_mailed_link_and_is_signed_in(
 
     smtp.wait_for_count(1)
     mail = smtp.to("grace@example.com")[0]
+    # The typed name is not repeated to the address: a stranger's words in our mail.
+    assert "Grace" not in mail.get_body(preferencelist=("plain",)).get_content()
     assert mail["Subject"] == "Confirm your e-mail address for Broadsheet"
     assert mail["From"].addresses[0].display_name == "Broadsheet"
     assert mail["From"].addresses[0].addr_spec == "news@example.org"
