@@ -13,6 +13,8 @@ urlpatterns = [
     # Shared preview links of drafts for people without an account (never page-cached);
     # before any root catch-all (pages at `/<slug>/` must refuse the slug "preview").
     path("preview/", include("previews.urls")),
+    # Members: sign-up, e-mailed sign-in links, the account (never page-cached).
+    path("members/", include("members.urls")),
     # Before admin.site.urls: replaces its "View on site" shortcut with a checked one.
     path("admin/", include("blog.admin.shortcuts")),
     # The admin login's "Forgotten your password?" link (a name Django's admin looks up).

@@ -74,6 +74,11 @@ class SignInLink(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    # The mail task that made the link (one per sign-up or sign-in request) and when it
+    # handed it to the mail server: a request mails at most one link, even when a worker
+    # dies mid-send and its task is delivered again (members/tasks.py).
+    request_key = models.UUIDField(unique=True, null=True, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["expires_at"], name="signinlink_expires_idx")]

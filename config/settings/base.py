@@ -299,6 +299,17 @@ EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="Broadsheet <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Members (members/services.py, docs/members.md) -------------------------------------
+# A sign-in link works once, for this long; a sign-up's confirmation link for longer
+# (people confirm from their inbox later in the day).
+MEMBERS_SIGN_IN_LINK_MINUTES = env.int("MEMBERS_SIGN_IN_LINK_MINUTES", default=15)
+MEMBERS_CONFIRM_LINK_HOURS = env.int("MEMBERS_CONFIRM_LINK_HOURS", default=24)
+# Sign-up and sign-in mails asked for, per hour: per address (nobody's inbox is flooded)
+# and per client address (one client cannot mail the world; an office behind one NAT
+# still signs up its staff). Over either: a 429 page.
+MEMBERS_MAILS_PER_ADDRESS_PER_HOUR = env.int("MEMBERS_MAILS_PER_ADDRESS_PER_HOUR", default=5)
+MEMBERS_MAILS_PER_CLIENT_PER_HOUR = env.int("MEMBERS_MAILS_PER_CLIENT_PER_HOUR", default=20)
+
 # --- REST API ---------------------------------------------------------------------------
 
 REST_FRAMEWORK = {

@@ -112,6 +112,8 @@ PAGES = {
     "archive index": "/archive/",
     "search": "/search/?q=lamp",
     "posts index": "/posts/",
+    "members": "/members/",  # sign-up (members' own pages: tests/members/test_html_valid.py)
+    "members sign-in": "/members/signin/",
     "404": "/no-such-page/",
 }
 
