@@ -283,3 +283,96 @@ def test_a_long_week_is_cut_with_a_link_to_the_archive(smtp, settings):
     html = render_issue(issue).html_for(1, "a@b.c")
     assert html.count('class="entry-title"') == mail.DIGEST_MAX_POSTS
     assert f"{ORIGIN}/archive/" in html
+
+
+SAMPLE = """The harbour wakes before the town does. By five the first boats are in, and the
+quay smells of diesel, salt and coffee from the kiosk that never seems to close.
+
+![Boats at dawn](image:{image})
+
+## What the tide brings
+
+Most mornings the catch is sardines and mackerel. On a good day there is sea bream, and
+the auction runs until eight. Prices are chalked on a board, [as they have been for a
+century](https://example.org/history).
+
+- Sardines: 3.20 €/kg
+- Mackerel: 2.10 €/kg
+- Sea bream: 14.00 €/kg
+
+> "You read the sea like a newspaper," says Rui, who has fished here for forty years.
+
+The auction's scale still reports in the old format:
+
+```python
+def price(kilos, per_kilo):
+    return round(kilos * per_kilo, 2)  # euros, rounded at the scale
+```
+
+Read [the full tide table](/tides/) on the site.
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)  # as every browser test (tests/conftest.py: browser)
+@pytest.mark.parametrize("width, device", [(390, "phone"), (800, "desktop")])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_email_in_a_browser_engine(
+    smtp,
+    browser,
+    make_image,  # noqa: F811
+    mail_widths,
+    settings,
+    width,
+    device,
+    scheme,
+):
+    """The HTML part as a mail client shows it (Chromium, the engine of most webmail and of
+    Outlook's new app), at phone and desktop widths, light and dark: it fits the screen,
+    follows the colour scheme and loads nothing from anywhere but our media."""
+    from pathlib import Path
+
+    from tests.browser.shots import shoot
+
+    image = make_image("JPEG", (1400, 900), alt_text="Fishing boats moored at dawn")
+    post = PostFactory(
+        title="Mornings at the fish auction",
+        body=SAMPLE.format(image=image.pk),
+        cover_image=None,
+        audience=Post.Audience.MEMBERS,
+    )
+    issue = post_issue(post, newsletter())
+    [message] = sent(smtp, issue, delivery(issue, member()))
+    _, html = parts(message)
+
+    context = browser.new_context(
+        viewport={"width": width, "height": 900},
+        color_scheme=scheme,
+        is_mobile=device == "phone",
+        has_touch=device == "phone",
+    )
+    elsewhere: list[str] = []
+    media = Path(settings.MEDIA_ROOT)
+
+    def serve(route):
+        url = route.request.url
+        if url.startswith(f"{ORIGIN}/media/"):
+            route.fulfill(path=str(media / url.removeprefix(f"{ORIGIN}/media/")))
+        else:
+            elsewhere.append(url)
+            route.abort()
+
+    context.route("**/*", serve)
+    page = context.new_page()
+    page.set_content(html, wait_until="load")
+    assert elsewhere == []
+    loaded = page.evaluate(
+        "[...document.images].every(img => img.complete && img.naturalWidth > 0)"
+    )
+    assert loaded
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scroll
+    card = page.evaluate("getComputedStyle(document.querySelector('.card')).backgroundColor")
+    assert card == ("rgb(22, 27, 34)" if scheme == "dark" else "rgb(255, 255, 255)")
+    suffix = "-dark" if scheme == "dark" else ""
+    shoot(page, f"newsletter-email-{device}{suffix}")
+    context.close()
