@@ -18,10 +18,6 @@ link, the "view in browser" link and the address — is put into the rendered te
 joining pre-split parts: no template, no parsing, a few microseconds for two signatures
 and the join (`bench/newsletter_render.py` measures it). Each slot is a random marker
 chosen per rendering, so no text in a post can be mistaken for one.
-
-Lines of the HTML are kept under the 998 characters RFC 5322 allows (`_short_lines`), so
-Django sends the part as 8-bit text instead of quoted-printable: encoding 10,000 copies
-of a long post as quoted-printable would cost the sender more than everything here.
 """
 
 from __future__ import annotations
@@ -65,7 +61,6 @@ MAIL_IMAGE_WIDTH = 1200
 DIGEST_MAX_POSTS = 50
 VIEW_SALT = "newsletters.view"
 ACCOUNT_PATH = "/members/account/"  # the members app's account page (issue 31)
-LINE_LIMIT = 900  # under RFC 5322's 998, with room for the line ending
 
 _inliner = css_inline.CSSInliner(
     keep_at_rules=True,  # the dark-mode and narrow-screen @media blocks stay in <style>
@@ -231,7 +226,7 @@ def render_issue(issue: Issue, *, in_browser: bool = False) -> RenderedIssue:
         subject=subject,
         from_email=_sender(newsletter, site),
         reply_to=(newsletter.reply_to,) if newsletter.reply_to else (),
-        html_parts=_split(_short_lines(html), marker),
+        html_parts=_split(html, marker),
         text_parts=_split(text, marker),
         list_id=_list_id(newsletter, host),
         message_id_prefix=f"<newsletter.{issue.pk}.{stamp}.",
@@ -422,34 +417,6 @@ def _int(value: str | None) -> int:
         return int(value or 0)
     except ValueError:
         return 0
-
-
-_PRE = re.compile(r"(<pre\b.*?</pre>)", re.DOTALL | re.IGNORECASE)
-
-
-def _short_lines(html: str, limit: int = LINE_LIMIT) -> str:
-    """Break lines longer than `limit` at a space (outside `<pre>`, where a line break
-    would show): whitespace that HTML collapses, so nothing a reader sees changes."""
-    if all(len(line) <= limit for line in html.split("\n")):
-        return html
-    pieces = _PRE.split(html)
-    for index in range(0, len(pieces), 2):  # even pieces are outside <pre>
-        pieces[index] = "\n".join(_wrap(line, limit) for line in pieces[index].split("\n"))
-    return "".join(pieces)
-
-
-def _wrap(line: str, limit: int) -> str:
-    out = []
-    while len(line) > limit:
-        cut = line.rfind(" ", 0, limit)
-        if cut <= 0:
-            cut = line.find(" ", limit)
-            if cut == -1:
-                break  # no space at all: Django falls back to quoted-printable
-        out.append(line[:cut])
-        line = line[cut + 1 :]
-    out.append(line)
-    return "\n".join(out)
 
 
 # --- The plain-text part, from the Markdown -------------------------------------------------------
