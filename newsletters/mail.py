@@ -83,12 +83,12 @@ def register_body_filter(body_filter: Callable[[str], str]) -> None:
 def view_token(issue_id: int, member_id: int) -> str:
     """The token of `/newsletters/view/<token>/`: this issue, as this member received it.
     No expiry, like the unsubscribe link's: an old e-mail's link keeps working."""
-    return signing.dumps([issue_id, member_id], salt=VIEW_SALT)
+    return signing.Signer(salt=VIEW_SALT).sign_object([issue_id, member_id])
 
 
 def read_view_token(token: str) -> tuple[int, int]:
     """(issue id, member id) of a token we signed; `signing.BadSignature` otherwise."""
-    value = signing.loads(token, salt=VIEW_SALT)
+    value = signing.Signer(salt=VIEW_SALT).unsign_object(token)
     if (
         not isinstance(value, list)
         or len(value) != 2
