@@ -250,7 +250,7 @@ def _sender(newsletter: Newsletter, site: SiteValues) -> str:
 
 def _list_id(newsletter: Newsletter, host: str) -> str:
     """RFC 2919: `"Name" <slug.host>` — how clients group and filter the newsletter."""
-    name = newsletter.name.replace("\\", "").replace('"', "")
+    name = re.sub(r'[\\"\r\n]', "", newsletter.name)
     return f'"{name}" <{newsletter.slug}.{host}>'
 
 

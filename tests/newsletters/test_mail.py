@@ -373,3 +373,26 @@ def test_the_email_in_a_browser_engine(
     suffix = "-dark" if scheme == "dark" else ""
     shoot(page, f"newsletter-email-{device}{suffix}")
     context.close()
+
+
+def test_the_header_has_the_sites_name_and_logo_at_absolute_urls(
+    smtp,
+    make_image,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    from sitesettings.models import SiteSettings
+
+    logo = make_image("PNG", (400, 100), alt_text="Harbour Notes logo")
+    with django_capture_on_commit_callbacks(execute=True):
+        row = SiteSettings.objects.get()
+        row.name, row.logo = "Harbour Notes", logo
+        row.save()
+    issue = post_issue(PostFactory(title="Logo"), newsletter(sender_name=""))
+    [message] = sent(smtp, issue, delivery(issue, member()))
+    _, html = parts(message)
+    brand = re.search(r'<a class="brand"[^>]*>(.*?)</a>', html, re.S)[1]
+    assert re.search(rf'<img class="logo" [^>]*src="{ORIGIN}/media/images/[^"]+"', brand)
+    assert 'alt=""' in brand  # the name follows it
+    assert 'width="160"' in brand and 'height="40"' in brand
+    assert brand.endswith("Harbour Notes")
+    assert message["From"] == "Harbour Notes <desk@news.example>"
