@@ -22,6 +22,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("api/", include("api.urls")),
+    path("newsletters/", include("newsletters.urls")),  # the e-mails' unsubscribe and view links
 ]
 # Uploaded media in development only (`static()` is empty unless DEBUG); in production
 # nginx serves MEDIA_ROOT, or the files live in an S3 bucket.

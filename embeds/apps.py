@@ -13,11 +13,14 @@ class EmbedsConfig(AppConfig):
 
         from accounts.roles import ensure_roles
         from blog import events
+        from newsletters import mail
 
-        from . import listeners
+        from . import body, listeners
 
         # Editors' embed permissions exist only once this app's permissions are made.
         post_migrate.connect(ensure_roles, sender=self, dispatch_uid="embeds-roles")
 
         events.post_created.connect(listeners.posts_written, dispatch_uid="embeds-created")
         events.post_updated.connect(listeners.posts_written, dispatch_uid="embeds-updated")
+        # In newsletter e-mails, a link with its thumbnail (no facade: mail runs no script).
+        mail.register_body_filter(body.mail_body)

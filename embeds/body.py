@@ -139,3 +139,19 @@ def _origin(url: str) -> str:
 
 def _render(template: str, context: dict) -> str:
     return render_to_string(template, context).strip()
+
+
+def mail_body(body_html: str) -> str:
+    """`body_html` for e-mail (registered with `newsletters.mail`): mail clients run no
+    script and load no iframe, so a fetched embed becomes a link with our stored
+    thumbnail, its title and provider; anything else stays the plain link it is."""
+    urls = lone_urls(body_html)
+    if not urls:
+        return body_html
+    embeds = {e.url: e for e in Embed.objects.filter(url__in=urls) if e.ready}
+
+    def swap(match: re.Match) -> str:
+        embed = embeds.get(_url(match))
+        return _render("embeds/_mail.html", {"embed": embed}) if embed else match[0]
+
+    return LONE_URL.sub(swap, body_html)
