@@ -26,7 +26,10 @@ def counts(issue: Issue) -> dict[str, int]:
 
 
 def test_a_worker_killed_twice_mid_send_sends_no_member_the_post_twice(
-    smtp, fresh_broker, start_worker, settings
+    smtp,
+    fresh_broker,  # noqa: F811
+    start_worker,  # noqa: F811
+    settings,
 ):
     newsletter = Newsletter.objects.create(name="Daily", slug="daily")
     members = Member.objects.bulk_create(
@@ -58,9 +61,7 @@ def test_a_worker_killed_twice_mid_send_sends_no_member_the_post_twice(
     tasks.reconcile_issues()
     worker = start_worker(fresh_broker, **env)
     issue = Issue.objects.get(post=post)
-    wait_for(
-        lambda: Issue.objects.get(pk=issue.pk).status == Issue.Status.SENT, 60, "the issue"
-    )
+    wait_for(lambda: Issue.objects.get(pk=issue.pk).status == Issue.Status.SENT, 60, "the issue")
 
     received = smtp.rcpt_counts()
     assert max(received.values()) == 1  # no one got it twice
