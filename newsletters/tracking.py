@@ -56,7 +56,15 @@ def _delivery_for(event: AnymailTrackingEvent) -> Delivery | None:
     return None
 
 
+# Postmark reports soft bounces (a full mailbox, a virus scan) as bounces too; they stop
+# nothing unless Postmark itself deactivated the address ("Inactive").
+POSTMARK_SOFT = {"SoftBounce", "VirusNotification", "Transient", "DnsError"}
+
+
 def _suppresses(event: AnymailTrackingEvent) -> bool:
+    esp_event = event.esp_event if isinstance(event.esp_event, dict) else {}
+    if esp_event.get("Type") in POSTMARK_SOFT and not esp_event.get("Inactive"):
+        return False
     if event.event_type in SUPPRESS:
         return True
     return event.event_type == "rejected" and event.reject_reason in PERMANENT_REJECTIONS
