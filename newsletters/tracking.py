@@ -10,10 +10,10 @@ provider's signature where there is one). Here:
       unsubscribed)                            Delivery.member); the delivery: bounced
     opened                                     the delivery's opened_at (first open only)
 
-A delivery is found by the provider's message id (stored when it was sent), else by the
-recipient's address (their latest delivery). The member is found through the delivery,
-or by address when no delivery matches (a sign-in mail bouncing says as much about the
-address). newsletters never imports members: the model comes from `Delivery.member`.
+A delivery is found by the provider's message id (stored when it was sent); an event
+without an id, by the recipient's latest delivery. The member is found through the
+delivery, or by address when no delivery matches (a sign-in mail bouncing says as much
+about the address). newsletters never imports members: the model comes from `Delivery.member`.
 
 Without a webhook secret anymail accepts any caller (with a warning): then nothing here
 acts, so no one can switch off members' mail by posting made-up bounces.
@@ -43,10 +43,11 @@ def _secret_configured() -> bool:
 
 
 def _delivery_for(event: AnymailTrackingEvent) -> Delivery | None:
+    """The delivery the event is about: by the provider's message id; only an event
+    without one falls back to the latest delivery to the address (an id we never stored
+    is another mail, a sign-in link say: no delivery of ours)."""
     if event.message_id:
-        found = Delivery.objects.filter(message_id=str(event.message_id)).first()
-        if found is not None:
-            return found
+        return Delivery.objects.filter(message_id=str(event.message_id)).first()
     if event.recipient:
         return (
             Delivery.objects.filter(email__iexact=event.recipient)

@@ -164,12 +164,20 @@ def test_a_postmark_soft_bounce_stops_nothing(client, sent_issue):
     assert Delivery.objects.get(pk=target.pk).status == Delivery.Status.SENT
 
 
-def test_a_postmark_spam_complaint_found_by_address_switches_mail_off(client, sent_issue):
-    payload = postmark_complaint("Reader2@Example.org", "an-id-we-never-stored")
+def test_a_postmark_spam_complaint_switches_mail_off(client, sent_issue):
+    target = sent_issue.deliveries.get(email="reader2@example.org")
+    payload = postmark_complaint("Reader2@Example.org", target.message_id)
     assert post(client, "/anymail/postmark/tracking/", payload).status_code == 200
     assert member("reader2@example.org").email_disabled_at is not None
     assert "complained" in member("reader2@example.org").email_disabled_reason
-    assert sent_issue.deliveries.get(email="reader2@example.org").status == "bounced"
+    assert Delivery.objects.get(pk=target.pk).status == Delivery.Status.BOUNCED
+
+
+def test_a_bounce_of_another_mail_disables_the_address_but_marks_no_delivery(client, sent_issue):
+    payload = postmark_bounce("Reader1@Example.org", "a-sign-in-mail-we-never-stored")
+    assert post(client, "/anymail/postmark/tracking/", payload).status_code == 200
+    assert member("reader1@example.org").email_disabled_at is not None
+    assert sent_issue.deliveries.get(email="reader1@example.org").status == "sent"
 
 
 def test_a_postmark_call_with_the_wrong_secret_is_refused(client, sent_issue):
