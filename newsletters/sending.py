@@ -311,11 +311,17 @@ def send_batch(issue_id: int, *, batch_size: int | None = None) -> BatchResult:
     pending = Delivery.objects.filter(issue_id=issue_id, status=Delivery.Status.PENDING)
     result.due_left = pending.filter(due(now), claimed_at=None).exists()
     if not result.due_left:
-        upcoming = pending.order_by("next_attempt_at").values_list("next_attempt_at", flat=True)
-        if (first := upcoming.first()) is not None:
-            result.next_due = max((first - now).total_seconds(), 0.0)
-        else:
-            result.finished = issue_finish(issue_id)
+        # Retries waiting (their time: a countdown), another run's batch, or nothing.
+        upcoming = (
+            pending.filter(next_attempt_at__gt=now)
+            .order_by("next_attempt_at")
+            .values_list("next_attempt_at", flat=True)
+            .first()
+        )
+        if upcoming is not None:
+            result.next_due = (upcoming - now).total_seconds()
+        elif not pending.exists():
+            result.finished = issue_finish(issue_id)  # no-op while another run still sends
     return result
 
 

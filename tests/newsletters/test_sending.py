@@ -325,3 +325,16 @@ def test_the_weekly_digest_lists_the_week_just_ended_once(
     assert smtp.rcpt_counts() == {"reader0@example.org": 1, "reader1@example.org": 1}
 
     assert digest_create(date(2026, 1, 5)) == []  # a week with no post: no issue
+
+
+def test_beat_runs_the_reconciler_every_minute_and_the_digest_on_mondays_at_eight():
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django_celery_beat.models import PeriodicTask
+
+    call_command("setup_schedules", stdout=StringIO())
+    reconciler = PeriodicTask.objects.get(task="newsletters.tasks.reconcile_issues")
+    assert reconciler.interval.every == 60
+    digest = PeriodicTask.objects.get(task="newsletters.tasks.send_weekly_digests").crontab
+    assert (digest.day_of_week, digest.hour, digest.minute) == ("1", "8", "0")
