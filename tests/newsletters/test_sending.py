@@ -8,9 +8,12 @@ is in test_at_most_once.py.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 
 from blog.models import Post
 from blog.services import post_publish, post_unpublish, post_update
@@ -328,11 +331,6 @@ def test_the_weekly_digest_lists_the_week_just_ended_once(
 
 
 def test_beat_runs_the_reconciler_every_minute_and_the_digest_on_mondays_at_eight():
-    from io import StringIO
-
-    from django.core.management import call_command
-    from django_celery_beat.models import PeriodicTask
-
     call_command("setup_schedules", stdout=StringIO())
     reconciler = PeriodicTask.objects.get(task="newsletters.tasks.reconcile_issues")
     assert reconciler.interval.every == 60
