@@ -387,13 +387,13 @@ class Reconciled:
     finished: list[int]  # issues marked sent
 
 
-def reconcile(now=None) -> Reconciled:
+def reconcile(now=None, *, quiet_seconds: int | None = None) -> Reconciled:
     """What the beat task does every minute (the worker may have died or lost a message):
 
     1. deliveries claimed longer than the lease with no outcome → `uncertain`;
     2. issues with work due and no sign of a live sender (no claim or send within
-       `BROADSHEET_RECONCILE_AFTER_SECONDS`; a queued issue that old) → their ids, to send
-       their task again;
+       `quiet_seconds`, default `BROADSHEET_RECONCILE_AFTER_SECONDS`; a queued issue that
+       old) → their ids, to send their task again;
     3. issues with nothing left open → sent (and `newsletter_sent`, once).
     """
     now = now or timezone.now()
@@ -410,7 +410,9 @@ def reconcile(now=None) -> Reconciled:
     Delivery.objects.filter(status=Delivery.Status.PENDING, claimed_at__lt=now - lease).update(
         claimed_at=None
     )
-    quiet_since = now - timedelta(seconds=settings.BROADSHEET_RECONCILE_AFTER_SECONDS)
+    if quiet_seconds is None:
+        quiet_seconds = settings.BROADSHEET_RECONCILE_AFTER_SECONDS
+    quiet_since = now - timedelta(seconds=quiet_seconds)
     issues = (
         Issue.objects.exclude(status=Issue.Status.SENT)
         .annotate(
@@ -427,7 +429,7 @@ def reconcile(now=None) -> Reconciled:
     resend, finished = [], []
     for pk, status, created_at, due_count, open_count, claimed_at, sent_at in issues:
         latest = max([t for t in (created_at, claimed_at, sent_at) if t], default=created_at)
-        quiet = latest < quiet_since
+        quiet = latest <= quiet_since
         if status == Issue.Status.QUEUED:
             if quiet:
                 resend.append(pk)

@@ -28,13 +28,11 @@ MAX_COUNTDOWN_SECONDS = 60
 @shared_task(acks_late=True)
 def send_issue(issue_id: int) -> str:
     """Send the next batch of the issue, then queue the next run if anything is due."""
-    if send_issue.app.conf.task_always_eager:
-        # In-process (`make run`, unit tests): batch after batch here, not a recursion of
-        # eager calls; retries that wait are left to the reconciler's schedule.
-        while (result := sending.send_batch(issue_id)).due_left:
-            pass
-        return _summary(issue_id, result)
     result = sending.send_batch(issue_id)
+    if _in_process():
+        # `make run`, unit tests: this runs inside the request that published the post,
+        # so one batch here; the reconciler (the in-process schedule) sends the rest.
+        return _summary(issue_id, result)
     if result.due_left:
         enqueue_on_commit(send_issue, issue_id)  # no transaction here: sent at once
     elif result.next_due is not None and result.next_due <= MAX_COUNTDOWN_SECONDS:
@@ -43,6 +41,10 @@ def send_issue(issue_id: int) -> str:
         except Exception as error:  # the reconciler sends it when due
             logger.warning("newsletter issue %s: retry not queued: %r", issue_id, error)
     return _summary(issue_id, result)
+
+
+def _in_process() -> bool:
+    return bool(send_issue.app.conf.task_always_eager)
 
 
 def _summary(issue_id: int, result: sending.BatchResult) -> str:
@@ -56,9 +58,17 @@ def _summary(issue_id: int, result: sending.BatchResult) -> str:
 @shared_task
 def reconcile_issues() -> str:
     """Dead workers' claims → uncertain; lost messages sent again; issues finished."""
-    done = sending.reconcile()
-    for issue_id in done.resend:
-        enqueue_on_commit(send_issue, issue_id)
+    if _in_process():
+        # No worker and no chain of messages: every issue with work due is sent here, in
+        # the schedule's own thread (`manage.py serve`), batch after batch.
+        done = sending.reconcile(quiet_seconds=0)
+        for issue_id in done.resend:
+            while sending.send_batch(issue_id).due_left:
+                pass
+    else:
+        done = sending.reconcile()
+        for issue_id in done.resend:
+            enqueue_on_commit(send_issue, issue_id)
     return (
         f"{done.uncertain} uncertain, {len(done.resend)} issue(s) sent again, "
         f"{len(done.finished)} finished"

@@ -336,3 +336,17 @@ def test_beat_runs_the_reconciler_every_minute_and_the_digest_on_mondays_at_eigh
     assert reconciler.interval.every == 60
     digest = PeriodicTask.objects.get(task="newsletters.tasks.send_weekly_digests").crontab
     assert (digest.day_of_week, digest.hour, digest.minute) == ("1", "8", "0")
+
+
+def test_without_a_worker_the_click_sends_one_batch_and_the_schedule_the_rest(
+    smtp, newsletter, settings, django_capture_on_commit_callbacks
+):
+    """`make run`: the publishing request is not held for the whole list."""
+    settings.NEWSLETTER_BATCH_SIZE = 2
+    subscribe(newsletter, 5)
+    publish(django_capture_on_commit_callbacks, newsletter=newsletter)
+    assert len(smtp.messages) == 2
+
+    reconcile(django_capture_on_commit_callbacks)  # the in-process schedule, a minute on
+    assert smtp.rcpt_counts() == {f"reader{i}@example.org": 1 for i in range(5)}
+    assert Issue.objects.get().status == Issue.Status.SENT
