@@ -23,6 +23,9 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("api/", include("api.urls")),
     path("newsletters/", include("newsletters.urls")),  # the e-mails' unsubscribe and view links
+    # The mail providers' bounce, complaint and open webhooks (django-anymail; checked with
+    # ANYMAIL["WEBHOOK_SECRET"] and the provider's signature; newsletters.tracking acts).
+    path("anymail/", include("anymail.urls")),
 ]
 # Uploaded media in development only (`static()` is empty unless DEBUG); in production
 # nginx serves MEDIA_ROOT, or the files live in an S3 bucket.

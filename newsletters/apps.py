@@ -5,3 +5,12 @@ class NewslettersConfig(AppConfig):
     name = "newsletters"
     verbose_name = "Newsletters"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from blog.admin import hooks
+
+        from . import listeners, tracking  # noqa: F401 (signal receivers)
+        from .admin import NewsletterBoxExtension
+
+        # The post form's "Newsletter" box (blog.admin.hooks).
+        hooks.register(NewsletterBoxExtension)

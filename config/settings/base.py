@@ -462,6 +462,33 @@ WEBHOOKS_MAX_COUNTDOWN_SECONDS = env.int("WEBHOOKS_MAX_COUNTDOWN_SECONDS", defau
 # run this many seconds after it was sent: lost to a broker outage, a flush or a failure.
 BROADSHEET_RECONCILE_AFTER_SECONDS = env.int("BROADSHEET_RECONCILE_AFTER_SECONDS", default=120)
 
+# --- Newsletters: sending, providers, bounce webhooks (newsletters/, docs/members.md) ---
+
+# Messages per second one send task hands to the mail backend (per worker process), and
+# deliveries claimed per task run (the task then sends itself again, so other tasks
+# interleave). Set the rate under your provider's limit (docs/members.md).
+NEWSLETTER_SEND_RATE = env.float("NEWSLETTER_SEND_RATE", default=50)
+NEWSLETTER_BATCH_SIZE = env.int("NEWSLETTER_BATCH_SIZE", default=100)
+# A delivery claimed (`sending`) longer than this with no outcome belonged to a worker
+# that died mid-send: the reconciler marks it `uncertain`, never sends it again.
+NEWSLETTER_CLAIM_LEASE_SECONDS = env.int("NEWSLETTER_CLAIM_LEASE_SECONDS", default=300)
+# Transient failures (SMTP 4xx, connection errors, a provider's 5xx/429): retried after
+# this many seconds, twice as long each time (at most an hour), this many attempts in all.
+NEWSLETTER_RETRY_SECONDS = env.float("NEWSLETTER_RETRY_SECONDS", default=60)
+NEWSLETTER_MAX_ATTEMPTS = env.int("NEWSLETTER_MAX_ATTEMPTS", default=8)
+# The weekly digest's day (0 = Monday) and time, in the site's time zone when the
+# schedule is created (`setup_schedules`).
+NEWSLETTER_DIGEST_AT = env("NEWSLETTER_DIGEST_AT", default="08:00")
+# django-anymail: every `ANYMAIL_<NAME>` environment variable becomes ANYMAIL["<NAME>"]
+# (ANYMAIL_POSTMARK_SERVER_TOKEN, ANYMAIL_MAILGUN_API_KEY, ANYMAIL_WEBHOOK_SECRET…), so
+# any provider is configured from the environment alone. WEBHOOK_SECRET ("user:password")
+# guards the bounce and complaint webhooks under /anymail/; without it they act on nothing.
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): value
+    for name, value in env.ENVIRON.items()
+    if name.startswith("ANYMAIL_") and value
+}
+
 # --- Embeds (embeds/, docs/site-owners.md "Embeds") ------------------------------------
 
 # More oEmbed providers than config/embed_providers.py knows, as a JSON list of the same

@@ -17,6 +17,7 @@ from blog.models import Post
 from editorial.admin import PostEditorExtension
 from editorial.scheduled_admin import ScheduledUpdateExtension
 from images.editor import ImageChooserExtension
+from newsletters.admin import NewsletterBoxExtension
 from previews.admin import PreviewLinkExtension
 from tests.admin.test_states import form
 
@@ -61,6 +62,7 @@ def test_the_post_admin_is_blogs_own_and_editorial_extends_it():
         ScheduledUpdateExtension,
         ImageChooserExtension,
         PreviewLinkExtension,
+        NewsletterBoxExtension,
     ]
 
 
@@ -113,6 +115,6 @@ print(reverse("admin:post_preview"), reverse("admin:post_compare", args=[1]))
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[:2] == [
         "True ['PostEditorExtension', 'ScheduledUpdateExtension', 'ImageChooserExtension', "
-        "'PreviewLinkExtension']",
+        "'PreviewLinkExtension', 'NewsletterBoxExtension']",
         "/admin/blog/post/preview/ /admin/blog/post/1/revisions/compare/",
     ]

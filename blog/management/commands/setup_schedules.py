@@ -38,6 +38,23 @@ def _daily_at(hh_mm: str) -> dict:
     return {"crontab": crontab, "interval": None}
 
 
+def _weekly_at(hh_mm: str, day_of_week: str = "1") -> dict:
+    """Every week on `day_of_week` (cron's: 1 = Monday) at `hh_mm` in TIME_ZONE."""
+    try:
+        hour, minute = (int(part) for part in hh_mm.split(":"))
+    except ValueError as exc:
+        raise CommandError(f"NEWSLETTER_DIGEST_AT must be HH:MM, not {hh_mm!r}") from exc
+    crontab, _ = CrontabSchedule.objects.get_or_create(
+        minute=str(minute),
+        hour=str(hour),
+        day_of_week=day_of_week,
+        day_of_month="*",
+        month_of_year="*",
+        timezone=settings.TIME_ZONE,
+    )
+    return {"crontab": crontab, "interval": None}
+
+
 # name -> (task, default timing, description); the timing is made only when it is used.
 SCHEDULES: dict[str, tuple[str, Callable[[], dict], str]] = {
     "daily-report": (
@@ -77,6 +94,16 @@ SCHEDULES: dict[str, tuple[str, Callable[[], dict], str]] = {
         "transfer.tasks.reconcile_exports",
         lambda: _every(60),
         "Exports whose message was lost or whose worker died.",
+    ),
+    "newsletters-reconcile": (
+        "newsletters.tasks.reconcile_issues",
+        lambda: _every(60),
+        "Newsletter sends whose worker died (claims left uncertain) or whose message was lost.",
+    ),
+    "newsletters-weekly-digest": (
+        "newsletters.tasks.send_weekly_digests",
+        lambda: _weekly_at(settings.NEWSLETTER_DIGEST_AT),
+        "The weekly digest newsletters: the week just ended's posts.",
     ),
     "embeds-reconcile": (
         "embeds.tasks.reconcile_embeds",

@@ -1,0 +1,34 @@
+"""A post going public creates its newsletter issue (once ever) and queues its sending.
+
+`blog.sweep` sends `post_went_public` inside its claiming transaction, whether the post
+went public at an editor's click (`post_announce` right after the save) or by the clock
+(the sweep, every minute, however long beat or the worker were away). The issue is
+written in that transaction, so a post is announced if and only if its issue exists; the
+send task goes after the commit.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import receiver
+
+from blog.events import post_went_public
+from blog.models import Post
+from core.tasks import enqueue_on_commit
+
+from .sending import issue_for_post
+from .tasks import send_issue
+
+
+@receiver(post_went_public, sender=Post, dispatch_uid="newsletters.email_posts")
+def email_posts_that_went_public(sender, post_ids, **kwargs) -> None:
+    """An issue for each public post with an active per-post newsletter chosen; a
+    re-publish finds the post's issue already there and sends nothing."""
+    posts = (
+        Post.objects.public()
+        .filter(pk__in=post_ids, newsletter__isnull=False, newsletter_issue__isnull=True)
+        .select_related("newsletter")
+    )
+    for post in posts:
+        issue, created = issue_for_post(post)
+        if created:
+            enqueue_on_commit(send_issue, issue.pk)
