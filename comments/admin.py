@@ -174,14 +174,16 @@ class CommentAdmin(GuardedAdminMixin, admin.ModelAdmin):
     # --- what a moderator sees -------------------------------------------------------
 
     def get_queryset(self, request: HttpRequest):
-        queryset = permissions.moderated_comments(request.user, super().get_queryset(request))
+        # Not super(): its ordering names the annotation made here.
+        queryset = permissions.moderated_comments(request.user, Comment.objects.all())
         waiting_first = Case(
             When(status=Status.PENDING, then=Value(0)),
             default=Value(1),
             output_field=IntegerField(),
         )
         banned = Exists(CommentBan.objects.filter(member_id=OuterRef("member_id")))
-        return queryset.annotate(queue_rank=waiting_first, member_banned=banned)
+        queryset = queryset.annotate(queue_rank=waiting_first, member_banned=banned)
+        return queryset.order_by(*self.get_ordering(request))
 
     def get_ordering(self, request: HttpRequest):
         return ("queue_rank", "created_at", "pk")  # waiting first, oldest first
@@ -392,6 +394,8 @@ class CommentPolicyAdmin(admin.ModelAdmin):
         return False
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         row, _ = CommentPolicy.objects.get_or_create(pk=1)
         return HttpResponseRedirect(reverse("admin:comments_commentpolicy_change", args=[row.pk]))
 
@@ -508,6 +512,8 @@ class AuthorPreferenceAdmin(admin.ModelAdmin):
         return allowed and (obj is None or obj.user_id == request.user.pk)
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
         row, _ = AuthorPreference.objects.get_or_create(user=request.user)
         return HttpResponseRedirect(
             reverse("admin:comments_authorpreference_change", args=[row.pk])

@@ -256,7 +256,7 @@ def _digest_message(to: str, comments: list[Comment], more: int) -> EmailMessage
 def send_pending_digests(now: datetime | None = None) -> int:
     """One mail per editor per hour listing the comments waiting for approval that arrived
     since their last digest (all waiting ones for a first digest), only if there are any.
-    How many mails were sent."""
+    `now` names the hour (the digest's period). How many mails were sent."""
     now = now or timezone.now()
     period = digest_period(now)
     waiting = Comment.objects.filter(status=Comment.Status.PENDING)
@@ -274,8 +274,13 @@ def send_pending_digests(now: datetime | None = None) -> int:
         notice = _claim(Kind.PENDING_DIGEST, None, email, period)
         if notice is None:
             continue  # this hour's digest went already
+        # Up to the claim's own time, which the next digest starts from: nothing falls
+        # between two digests, nothing is in two.
         listed = new.filter(created_at__lte=notice.created_at)
         comments = list(listed.select_related("post").order_by("created_at")[:DIGEST_LIMIT])
+        if not comments:  # approved or removed since we looked
+            notice.delete()
+            continue
         more = max(listed.count() - len(comments), 0)
         sent += _send(notice, _digest_message(email, comments, more))
     return sent
