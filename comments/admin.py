@@ -20,6 +20,8 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.http import urlencode
 
@@ -40,6 +42,7 @@ from .spam import normalise_domain
 Status = Comment.Status
 BAN_PERMISSION = "comments.add_commentban"
 EXCERPT_LENGTH = 140
+SHORT_STATUS = {Status.PENDING: "Waiting"}  # the queue's word for "Waiting for approval"
 
 
 def _excerpt(text: str, length: int = EXCERPT_LENGTH) -> str:
@@ -61,9 +64,8 @@ class StatusFilter(admin.SimpleListFilter):
             .values_list("status")
             .annotate(n=Count("pk"))
         )
-        short = {Status.PENDING: "Waiting"}
         choices = [
-            (value, f"{short.get(value, label)} ({counts.get(value, 0)})")
+            (value, f"{SHORT_STATUS.get(value, label)} ({counts.get(value, 0)})")
             for value, label in Status.choices
         ]
         return [*choices, (self.ALL, f"All ({sum(counts.values())})")]
@@ -131,9 +133,10 @@ def _moderation_action(function, description: str, done: str):
 
 @admin.register(Comment)
 class CommentAdmin(GuardedAdminMixin, admin.ModelAdmin):
-    list_display = ("created_at", "post_link", "member_link", "excerpt", "status_badge")
-    list_display_links = ("created_at",)
+    list_display = ("written", "post_link", "member_link", "excerpt", "status_badge")
+    list_display_links = ("written",)
     list_filter = (StatusFilter,)
+    show_facets = admin.ShowFacets.NEVER  # the status filter counts always
     list_select_related = ("post", "member")
     search_fields = ("body", "author_name", "author_email", "member__email", "member__name")
     list_per_page = 50
@@ -219,6 +222,10 @@ class CommentAdmin(GuardedAdminMixin, admin.ModelAdmin):
             history,
         )
 
+    @admin.display(description="written", ordering="created_at")
+    def written(self, comment: Comment) -> str:
+        return date_format(timezone.localtime(comment.created_at), "j M Y, H:i")
+
     @admin.display(description="comment")
     def excerpt(self, comment: Comment) -> str:
         return _excerpt(comment.body)
@@ -228,7 +235,7 @@ class CommentAdmin(GuardedAdminMixin, admin.ModelAdmin):
         return format_html(
             '<span class="comment-status comment-status-{}">{}</span>',
             comment.status,
-            comment.get_status_display(),
+            SHORT_STATUS.get(comment.status, comment.get_status_display()),
         )
 
     def changelist_view(self, request: HttpRequest, extra_context=None):

@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db
 NAMES = {
     "daily-report", "cleanup-sessions", "publish-sweep", "scheduled-updates",
     "webhook-deliveries", "renditions-reconcile", "exports-reconcile", "embeds-reconcile",
+    "comments-pending-digest",
 }  # fmt: skip
 
 
