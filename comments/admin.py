@@ -242,7 +242,9 @@ class CommentAdmin(GuardedAdminMixin, admin.ModelAdmin):
         extra_context = dict(extra_context or {})
         member_id = request.GET.get("member__id__exact", "")
         if member_id.isdigit():
-            member = Member.objects.filter(pk=int(member_id)).first()
+            # Only a member with a comment this moderator may see (authors see no one else).
+            theirs = self.get_queryset(request).filter(member_id=int(member_id))
+            member = Member.objects.filter(pk=int(member_id)).first() if theirs.exists() else None
             if member is not None:
                 extra_context.update(self._history_context(request, member))
         extra_context.setdefault("title", "Moderation queue")

@@ -316,3 +316,14 @@ def test_writers_turn_their_comment_mail_off_in_the_admin(client_for):
         403,
         404,
     )
+
+
+def test_an_author_learns_nothing_of_members_who_never_commented_on_their_posts(client_for):
+    writer = AuthorFactory()
+    elsewhere = make_member(email="private@example.com", name="Private Person")
+    make_comment(PostFactory(), elsewhere)
+    page = client_for(writer).get(f"{QUEUE}?member__id__exact={elsewhere.pk}&status=all")
+    assert page.status_code == 200
+    assert rows(page) == []
+    assert "private@example.com" not in page.content.decode()
+    assert "Private Person" not in page.content.decode()
