@@ -21,11 +21,21 @@ _WRITE_OWN = [
 # user may change or publish follows the posts' rules (blog.permissions).
 _PAGES = ["pages.view_page", "pages.add_page", "pages.change_page", "pages.delete_page"]
 
+# Comments (comments/): moderating the comments on the posts one may change
+# (comments.permissions), their log, and one's own comment mail.
+_MODERATE_COMMENTS = [
+    "comments.view_comment",
+    "comments.change_comment",
+    "comments.view_moderationaction",
+    "comments.view_authorpreference",
+    "comments.change_authorpreference",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     # Writes and edits own drafts; cannot publish.
     CONTRIBUTOR: _WRITE_OWN,
     # Also publishes and schedules own posts; writes and publishes own pages.
-    AUTHOR: [*_WRITE_OWN, "blog.publish_post", *_PAGES],
+    AUTHOR: [*_WRITE_OWN, "blog.publish_post", *_PAGES, *_MODERATE_COMMENTS],
     # Publishes, schedules and edits any post and page; manages categories and tags.
     EDITOR: [
         *_WRITE_OWN,
@@ -49,6 +59,18 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # The site's name, look and menus (sitesettings).
         "sitesettings.view_sitesettings",
         "sitesettings.change_sitesettings",
+        # Comments: every comment, the site's comment settings, blocklist and bans.
+        *_MODERATE_COMMENTS,
+        "comments.view_commentpolicy",
+        "comments.change_commentpolicy",
+        "comments.view_blockedterm",
+        "comments.add_blockedterm",
+        "comments.change_blockedterm",
+        "comments.delete_blockedterm",
+        "comments.view_commentban",
+        "comments.add_commentban",
+        "comments.change_commentban",
+        "comments.delete_commentban",
     ],
 }
 

@@ -7,6 +7,8 @@ CommentBan         a member who may no longer comment
 BlockedTerm        a word or domain that sends a comment to spam
 ModerationAction   the log: who did what to which comment, when
 CommentNotice      one notification mail, at most once per comment, kind and address
+AuthorPreference   a writer's or editor's comment mail on or off (no row: on)
+ReplyOptOut        a member who wants no mail when someone replies to them
 """
 
 from __future__ import annotations
@@ -194,3 +196,44 @@ class CommentNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.email}"
+
+
+# --- Notification preferences (comments/notifications.py) --------------------------------
+
+
+class AuthorPreference(models.Model):
+    """A writer's or editor's comment mail (no row: both on). `accounts.User` has no
+    preferences of its own, and comments are this app's business."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comment_preference"
+    )
+    notify_on_comment = models.BooleanField(
+        default=True, help_text="Mail me when a comment on one of my posts appears."
+    )
+    pending_digest = models.BooleanField(
+        default=True,
+        help_text="Editors: mail me an hourly list of new comments waiting for approval.",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "my comment notifications"
+
+    def __str__(self) -> str:
+        return f"Comment notifications of {self.user}"
+
+
+class ReplyOptOut(models.Model):
+    """A member who no longer wants a mail when someone replies to them (one-click
+    unsubscribe link in every reply mail)."""
+
+    member = models.OneToOneField(
+        "members.Member", on_delete=models.CASCADE, related_name="reply_opt_out"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "reply mail opt-out"
+
+    def __str__(self) -> str:
+        return f"{self.member} (no reply mail)"

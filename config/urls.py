@@ -15,6 +15,8 @@ urlpatterns = [
     path("preview/", include("previews.urls")),
     # Members: sign-up, e-mailed sign-in links, the account (never page-cached).
     path("members/", include("members.urls")),
+    # One-click unsubscribe from comment reply mails (a signed token, no login).
+    path("comments/replies/unsubscribe/", include("comments.unsubscribe")),
     # Before admin.site.urls: replaces its "View on site" shortcut with a checked one.
     path("admin/", include("blog.admin.shortcuts")),
     # The admin login's "Forgotten your password?" link (a name Django's admin looks up).

@@ -509,6 +509,19 @@ EMBEDS_MAX_THUMBNAIL_BYTES = env.int("EMBEDS_MAX_THUMBNAIL_BYTES", default=2 * 1
 # Lone URLs of one body that become embeds, at most (the rest stay links).
 EMBEDS_MAX_PER_POST = env.int("EMBEDS_MAX_PER_POST", default=20)
 
+# --- Comments: spam and abuse (comments/spam.py, docs/comments.md "Spam and abuse") ------
+
+# Comments a member, and a client address, may post: "N/second|minute|hour|day", several
+# limits separated by commas; each must hold.
+COMMENTS_RATE_PER_MEMBER = env.list("COMMENTS_RATE_PER_MEMBER", default=["5/minute", "30/hour"])
+COMMENTS_RATE_PER_ADDRESS = env.list("COMMENTS_RATE_PER_ADDRESS", default=["20/hour"])
+# An Akismet-compatible service, asked about every comment that passed our own checks.
+# Off unless a URL is set (e.g. "https://rest.akismet.com"); the key only from the
+# environment. No answer within the timeout: the comment is accepted (and logged).
+COMMENTS_AKISMET_URL = env("COMMENTS_AKISMET_URL", default="")
+COMMENTS_AKISMET_KEY = env("COMMENTS_AKISMET_KEY", default="")
+COMMENTS_AKISMET_TIMEOUT_SECONDS = env.float("COMMENTS_AKISMET_TIMEOUT_SECONDS", default=3)
+
 # --- Security headers (tightened further in production) ---------------------------------
 
 X_FRAME_OPTIONS = "DENY"

@@ -17,8 +17,14 @@ from tests.factories import CategoryFactory, PostFactory, TagFactory, UserFactor
 pytestmark = pytest.mark.django_db
 
 WRITER_MENU = {"blog.Post", "images.Image"}
-AUTHOR_MENU = {*WRITER_MENU, "pages.Page"}  # Authors write pages too; Contributors don't
+# Authors moderate the comments on their posts (and set their own comment mail).
+MODERATOR_MENU = {"comments.Comment", "comments.ModerationAction", "comments.AuthorPreference"}
+AUTHOR_MENU = {*WRITER_MENU, "pages.Page", *MODERATOR_MENU}  # Contributors write no pages
 EDITOR_MENU = {
+    *MODERATOR_MENU,
+    "comments.BlockedTerm",
+    "comments.CommentBan",
+    "comments.CommentPolicy",
     "accounts.IntegrationKey",
     "accounts.User",
     "blog.Category",

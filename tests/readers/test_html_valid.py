@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from comments.notifications import unsubscribe_token
 from embeds.models import Embed
+from members.models import Member
 from previews.services import preview_link_create
 from sitesettings.models import MenuItem, SiteSettings
 from tests.conftest import missing
@@ -99,6 +101,9 @@ def site(db):
         "post": "/posts/lamp-post-1/",
         "preview link": f"/preview/{link.token}/",  # a shared draft (previews)
         "preview feedback": f"/preview/{link.token}/feedback/",
+        # One-click unsubscribe from comment reply mails (comments.unsubscribe).
+        "reply unsubscribe": "/comments/replies/unsubscribe/"
+        f"{unsubscribe_token(Member.objects.create(email='m@example.com'))}/",
     }
 
 

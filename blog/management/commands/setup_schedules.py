@@ -110,6 +110,11 @@ SCHEDULES: dict[str, tuple[str, Callable[[], dict], str]] = {
         lambda: _every(60),
         "Embeds to fetch whose message was lost.",
     ),
+    "comments-pending-digest": (
+        "comments.tasks.send_pending_digest",
+        lambda: _every(3600),
+        "Mail editors the comments waiting for approval (one digest per hour, if any).",
+    ),
 }
 
 
