@@ -190,7 +190,7 @@ def test_a_450_is_retried_with_backoff_and_delivered_once_the_server_accepts(
     settings.BROADSHEET_RECONCILE_AFTER_SECONDS = 0
     subscribe(newsletter, 3)
     smtp.refuse["reader1@example.org"] = 450
-    issue = Issue.objects.create(newsletter=newsletter, subject="Later")
+    issue = Issue.objects.create(newsletter=newsletter, post=PostFactory(), subject="Later")
 
     tasks.send_issue(issue.pk)
     delivery = Delivery.objects.get(email="reader1@example.org")
@@ -223,7 +223,7 @@ def test_a_550_is_a_permanent_failure_recorded_with_the_servers_answer(
 ):
     subscribe(newsletter, 2)
     smtp.refuse["reader0@example.org"] = 550
-    issue = Issue.objects.create(newsletter=newsletter, subject="Nobody home")
+    issue = Issue.objects.create(newsletter=newsletter, post=PostFactory(), subject="Nobody home")
 
     tasks.send_issue(issue.pk)
 
@@ -241,7 +241,7 @@ def test_a_server_that_is_down_costs_no_attempt_and_the_reconciler_sends_later(
     time_machine.move_to(START, tick=False)
     settings.BROADSHEET_RECONCILE_AFTER_SECONDS = 0
     subscribe(newsletter, 2)
-    issue = Issue.objects.create(newsletter=newsletter, subject="Down")
+    issue = Issue.objects.create(newsletter=newsletter, post=PostFactory(), subject="Down")
     port, settings.EMAIL_PORT = settings.EMAIL_PORT, 1  # nothing listens there
 
     tasks.send_issue(issue.pk)
@@ -262,7 +262,7 @@ def test_the_reconciler_marks_a_dead_workers_claim_uncertain_and_never_sends_it(
     time_machine.move_to(START, tick=False)
     settings.BROADSHEET_RECONCILE_AFTER_SECONDS = 0
     subscribe(newsletter, 4)
-    issue = Issue.objects.create(newsletter=newsletter, subject="Killed")
+    issue = Issue.objects.create(newsletter=newsletter, post=PostFactory(), subject="Killed")
     sending.list_recipients(issue)
     # A worker reserved two, claimed one of them and died before recording its outcome.
     first, second, *_ = issue.deliveries.order_by("pk")
