@@ -197,6 +197,9 @@ class PostAdminForm(forms.ModelForm):
         archived one does not make the form refuse itself)."""
         if audience := self.fields.get("audience"):
             audience.help_text = AUDIENCE_HELP
+            # A form sent without it (a script's, or one from before members) keeps the
+            # post's audience rather than being refused: `clean_audience`.
+            audience.required = False
         if newsletter := self.fields.get("newsletter"):
             model = newsletter.queryset.model
             choices = Q(active=True, cadence=model.Cadence.POST)
@@ -205,6 +208,9 @@ class PostAdminForm(forms.ModelForm):
             newsletter.queryset = model.objects.filter(choices).order_by("order", "name")
             newsletter.help_text = NEWSLETTER_HELP
             newsletter.empty_label = "No e-mail"
+
+    def clean_audience(self) -> str:
+        return self.cleaned_data.get("audience") or self.instance.audience
 
     def clean_new_tags(self) -> list[str]:
         """The names typed, each once (in any letter case), spaces tidied."""
