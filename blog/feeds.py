@@ -4,15 +4,22 @@ Every author of a post is named, in byline order: one `dc:creator` each in RSS, 
 `<author>` each in Atom (Django's generators name one; `BylineRssFeed` and
 `BylineAtomFeed` add the co-authors through the generators' documented
 `add_item_elements` hook).
+
+A members-only post is in the feeds like any public post, with its excerpt, a "members
+only" note and its link instead of the body (`blog.audience.may_read_body`: a feed is
+read by no one in particular, so it gets what an anonymous reader gets).
 """
 
 from django.contrib.sites.shortcuts import get_current_site
 from django.contrib.syndication.views import Feed, add_domain
 from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
+from django.utils.html import format_html
 
+from core.origin import site_url
 from core.sitevalues import site_values
 
+from .audience import may_read_body
 from .models import Category, Post, Tag
 from .selectors import public_tags
 
@@ -63,7 +70,14 @@ class LatestPostsFeed(Feed):
         return item.title
 
     def item_description(self, item: Post) -> str:
-        return item.body_html
+        if may_read_body(item, None):
+            return item.body_html
+        return format_html(
+            '<p>{}</p><p><em>This post is for members only.</em> <a href="{}">Read it on '
+            "the site</a>: sign up with your e-mail address, it is free.</p>",
+            item.summary,
+            site_url(item.get_absolute_url()),
+        )
 
     def item_pubdate(self, item: Post):
         return item.published_at

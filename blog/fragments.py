@@ -11,10 +11,12 @@ read together with the generations that retire it in one round trip:
   menu. An entry is cached per version of its post (`updated_at`), so a publish renders
   only the new post's; a change to a category, tag, tag list or image (what many posts
   show) retires them all (`pagecache.cache.invalidate_pages`, `shared`).
-- `post_page(slug, user)`: a public post's head tags, article and previous / next /
+- `post_page(slug, request)`: a public post's head tags, article and previous / next /
   related links, with the slim row that decides who may see it (one entry), under the
   content generation (every save or delete bumps it) and until the next scheduled post
-  goes public (the links name the public neighbours).
+  goes public (the links name the public neighbours). A members-only post's entry holds
+  its article twice: whole, and locked (title, byline, cover, excerpt and the sign-up
+  call, no body: `blog.audience.may_read_body` picks one per request).
 - `listing_entries(cached, key, posts, page_obj)`: a listing page's entries as a whole,
   with its links to the pages around it, cached under the content generation, so that a
   cached listing page is one round trip: its count, its entries and the menu, read
@@ -42,6 +44,7 @@ from core.origin import site_origin, site_url
 from core.sitevalues import site_values
 from pagecache.counts import CachedValues, read_cached, remember
 
+from .audience import may_read_body
 from .context_processors import site
 from .markdown import nested_contents, table_of_contents
 from .models import Post, PostQuerySet
@@ -153,13 +156,18 @@ def listing_entries(
 
 
 PAGE_PIECES = ("head", "article", "links")
-# What the post page needs to know before it may show (and keep) a post.
-VISIBILITY_FIELDS = ("id", "slug", "status", "published_at", "expires_at", "author_id")
+# A members-only post's article as readers who may not read its body get it.
+LOCKED_ARTICLE = "article_locked"
+# What the post page needs to know before it may show (and keep) a post, and which of
+# its articles (`audience`).
+VISIBILITY_FIELDS = (
+    "id", "slug", "status", "published_at", "expires_at", "author_id", "audience",
+)  # fmt: skip
 
 
-def post_page(slug: str, user) -> tuple[Post, dict[str, SafeString]] | None:
-    """The post at `slug`, if `user` may see it, and its page's pieces: `head`, `article`
-    and `links` (`blog/_post_<piece>.html`) and the header's `menu`.
+def post_page(slug: str, request) -> tuple[Post, dict[str, SafeString]] | None:
+    """The post at `slug`, if `request`'s user may see it, and its page's pieces: `head`,
+    `article` and `links` (`blog/_post_<piece>.html`) and the header's `menu`.
 
     A public post's pieces are cached as one entry with the slim row that decides who may
     see it (`blog.permissions.can_view` decides afresh on every request, against the
@@ -167,7 +175,12 @@ def post_page(slug: str, user) -> tuple[Post, dict[str, SafeString]] | None:
     one value to decode. The full post, with its author, category, tags and cover, is
     read only when its pieces are not cached. A preview's pieces are rendered every time
     and never cached; nothing is cached for a slug without a post.
+
+    A members-only post's entry holds both of its articles; which one this reader gets
+    is decided here on every request by the one body rule (`blog.audience`), so the
+    cached entry is the same whoever filled it.
     """
+    user = request.user
     page_key, menu_at = _key("post-page", slug), _key(MENU_KEY)
     cached = read_cached([page_key, menu_at])
     page = cached.values.get(page_key)  # {"row": slim post, "head": …, "article": …, "links": …}
@@ -180,8 +193,11 @@ def post_page(slug: str, user) -> tuple[Post, dict[str, SafeString]] | None:
             return None
     if not can_view(user, post):
         return None
+    locked = not may_read_body(post, request)
     fresh: dict[str, object] = {}
-    if page is None or not post.is_public:  # not cached, or a preview: rendered anew
+    if page is None or not post.is_public or (locked and LOCKED_ARTICLE not in page):
+        # Not cached, a preview, or an entry made before the post was members-only (an
+        # entry outlives no save, but one kept across a deploy may): rendered anew.
         page = {"row": post, **_render_pieces(_for_page(Post.objects).get(pk=post.pk))}
         if post.is_public:
             fresh[page_key] = page
@@ -189,6 +205,8 @@ def post_page(slug: str, user) -> tuple[Post, dict[str, SafeString]] | None:
         menu = fresh[menu_at] = _render_menu()
     cached.store(fresh)
     pieces = {piece: page[piece] for piece in PAGE_PIECES} | {"menu": menu}
+    if locked:
+        pieces["article"] = page[LOCKED_ARTICLE]
     return post, {piece: mark_safe(html) for piece, html in pieces.items()}  # noqa: S308
 
 
@@ -203,14 +221,22 @@ def _for_page(posts) -> PostQuerySet:
 
 
 def _render_pieces(post: Post, **extra: object) -> dict[str, str]:
+    """The page's pieces; a members-only post's article also locked (`LOCKED_ARTICLE`):
+    title, byline, cover, excerpt and the sign-up call, never the body or its contents."""
     context = _site() | post_context(post, site_url(post.get_absolute_url())) | extra
-    return {piece: render_to_string(f"blog/_post_{piece}.html", context) for piece in PAGE_PIECES}
+    pieces = {piece: render_to_string(f"blog/_post_{piece}.html", context) for piece in PAGE_PIECES}
+    if post.audience == Post.Audience.MEMBERS:
+        locked = context | {"locked": True, "toc": []}
+        pieces[LOCKED_ARTICLE] = render_to_string("blog/_post_article.html", locked)
+    return pieces
 
 
 def preview_pieces(post_id: int, *, banner: str) -> tuple[Post, dict[str, SafeString]] | None:
     """A post's (or page's) pieces and the menu, rendered now and never cached, with
     `banner` instead of the writer's preview banner: the page a shared preview link shows
-    (`previews`), whoever asks. The caller has decided that the asker may see it."""
+    (`previews`), whoever asks. The caller has decided that the asker may see it, body
+    included: a members-only post's preview shows its whole article (the link's holder
+    was trusted with the draft)."""
     post = _for_page(Post.all_kinds).filter(pk=post_id).first()
     if post is None:
         return None
@@ -256,6 +282,8 @@ def post_context(post: Post, canonical_url: str) -> dict:
         "mainEntityOfPage": seo.canonical_url,
         "keywords": [tag.name for tag in post.tags.all()],
     }
+    if post.audience == Post.Audience.MEMBERS:
+        structured |= paywalled_parts()
     if (image := seo.social_image) is not None:
         # The share card: a JPEG/PNG rendition every crawler reads (images app).
         card = image.social
@@ -275,6 +303,25 @@ def post_context(post: Post, canonical_url: str) -> dict:
         structured["publisher"]["logo"] = _absolute(site.logo.url)
     context["structured_data"] = structured
     return context
+
+
+# The element that holds the body (`blog/_post_article.html`), which members alone get.
+BODY_SELECTOR = ".post-body"
+
+
+def paywalled_parts() -> dict:
+    """JSON-LD of a members-only post or page (the same for every reader, so the page's
+    head is one piece): not free, and which element is for members, as Google's guidance
+    for paywalled content asks (a `.class` selector), so that serving crawlers the
+    teaser is not taken for cloaking. The body itself is never in JSON-LD."""
+    return {
+        "isAccessibleForFree": False,
+        "hasPart": {
+            "@type": "WebPageElement",
+            "isAccessibleForFree": False,
+            "cssSelector": BODY_SELECTOR,
+        },
+    }
 
 
 def category_menu() -> SafeString:

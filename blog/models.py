@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Case, F, Q, When
+from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -116,11 +116,18 @@ SEARCH_CONFIG = "english"  # PostgreSQL text-search configuration: stemming, sto
 
 def search_document() -> SearchVector:
     """What full-text search matches: the title first, then the summary (the written
-    excerpt, or the start of the body), then the body."""
+    excerpt, or the start of the body), then the body, unless the post is for members
+    only: search is the same for every reader, and a match on a word of a members-only
+    body would tell anyone what the body says (`blog.audience`)."""
+    searchable_body = Case(
+        When(audience="members", then=Value("")),
+        default=F("body"),
+        output_field=models.TextField(),
+    )
     return (
         SearchVector("title", weight="A", config=SEARCH_CONFIG)
         + SearchVector("summary", weight="B", config=SEARCH_CONFIG)
-        + SearchVector("body", weight="C", config=SEARCH_CONFIG)
+        + SearchVector(searchable_body, weight="C", config=SEARCH_CONFIG)
     )
 
 
@@ -175,7 +182,7 @@ class PostQuerySet(models.QuerySet):
         if connection.vendor == "postgresql":
             self.update(search_vector=search_document())
         elif connection.vendor == "sqlite":
-            for post in self.only("title", "summary", "body"):
+            for post in self.only("title", "summary", "body", "audience"):
                 search_sqlite.index_post(post)
 
     def public(self) -> PostQuerySet:

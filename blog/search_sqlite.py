@@ -28,12 +28,14 @@ _WORD = re.compile(r"\w+")
 
 
 def index_post(post: Post) -> None:
-    """Put the post's current words in the index (replacing what was there)."""
+    """Put the post's current words in the index (replacing what was there): a
+    members-only post's title and summary only, as on PostgreSQL (`search_document`)."""
+    body = post.body if post.audience == "everyone" else ""
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {TABLE} WHERE rowid = %s", [post.pk])  # noqa: S608
         cursor.execute(
             f"INSERT INTO {TABLE} (rowid, title, excerpt, body) VALUES (%s, %s, %s, %s)",  # noqa: S608
-            [post.pk, post.title, post.summary, post.body],
+            [post.pk, post.title, post.summary, body],
         )
 
 

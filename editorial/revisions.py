@@ -28,7 +28,7 @@ from pages.models import Page
 SEO_TEXT = ["meta_title", "meta_description", "canonical_url", "social_title"]
 SEO_TEXT += ["social_description"]
 FIELDS = ["title", "slug", "body", "excerpt", "status", "published_at", "category", "tags"]
-FIELDS += [*SEO_TEXT, "social_image", "noindex"]
+FIELDS += [*SEO_TEXT, "social_image", "noindex", "audience"]
 LABELS = {
     "title": "Title",
     "slug": "Slug",
@@ -44,6 +44,7 @@ LABELS = {
     "social_description": "Social description",
     "social_image": "Social image",
     "noindex": "Hide from search engines",
+    "audience": "Audience",
 }
 # Stored under another key (reversion's field_dict names a foreign key by its column).
 KEYS = {"category": "category_id", "social_image": "social_image_id"}
@@ -110,6 +111,7 @@ def readable_post(post: Post) -> dict[str, str]:
             **{name: getattr(post, name) for name in SEO_TEXT},
             "social_image_id": post.social_image_id,
             "noindex": post.noindex,
+            "audience": post.audience,
         }
     )
 
@@ -130,6 +132,8 @@ def _readable(data: dict[str, Any]) -> dict[str, str]:
         **{name: data.get(name) or "" for name in SEO_TEXT},
         "social_image": f"Image {data['social_image_id']}" if data.get("social_image_id") else "—",
         "noindex": "Yes" if data.get("noindex") else "No",
+        # Revisions from before members hold none: everyone's.
+        "audience": Post.Audience(data.get("audience") or Post.Audience.EVERYONE).label,
     }
 
 
@@ -187,6 +191,8 @@ def change_summary(older: dict[str, Any] | None, newer: dict[str, Any]) -> str:
         elif name in SEO_TEXT or name == "noindex":
             # Revisions from before these fields existed hold none: blank, not changed.
             before, after = before or "", after or ""
+        elif name == "audience":
+            before, after = before or Post.Audience.EVERYONE, after or Post.Audience.EVERYONE
         if before != after:
             parts.append(label)
     a, b = (older.get("body") or "").splitlines(), (newer.get("body") or "").splitlines()
@@ -229,7 +235,8 @@ def revision_restore(*, post: Post, version: Version, user) -> Post:
             "published_at": published_at if status == Post.Status.PUBLISHED else None,
             "tags": Tag.objects.filter(pk__in=data.get("tags") or []),
             # A revision from before the SEO fields existed leaves them as they are.
-            **{name: data[name] for name in [*SEO_TEXT, "noindex"] if name in data},
+            # … and one from before members, the audience.
+            **{name: data[name] for name in [*SEO_TEXT, "noindex", "audience"] if name in data},
         }
         if "social_image_id" in data:  # the image, unless it left the library since
             images = Post._meta.get_field("social_image").related_model.objects

@@ -40,10 +40,12 @@ from .models import ScheduledUpdate
 logger = logging.getLogger(__name__)
 
 # The post's fields a scheduled update may change (not its status, publication time or
-# expiry): what readers see, search engines and social cards included.
+# expiry): what readers see, search engines and social cards and who reads the body
+# (`audience`: a post that opens to everyone, or closes to members, at a set time)
+# included. Not the newsletter: it goes once, when the post goes public.
 FIELDS = (
     "title", "body", "excerpt", "cover_image", "category", "tags", "slug", "author",
-    *SEO_FIELDS,
+    *SEO_FIELDS, "audience",
 )  # fmt: skip
 LABELS = {"cover_image": "Cover image", "noindex": "Hide from search engines"}
 MAX_PENDING = 20  # per post: a bound on what one form lists

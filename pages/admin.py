@@ -19,6 +19,9 @@ from blog.admin.posts import AuthorFilter, PostAdmin, ReviewFilter, StateFilter
 from .models import Page
 
 FILING = {"category", "tags", "new_tags"}
+# A page may be for members only, but is never e-mailed.
+NOT_FOR_PAGES = FILING | {"newsletter"}
+PAGE_FIELDSET_NAMES = {"Summary and filing": "Summary", "Audience and newsletter": "Audience"}
 
 
 class PageAdminForm(PostAdminForm):
@@ -26,7 +29,7 @@ class PageAdminForm(PostAdminForm):
 
     class Meta(PostAdminForm.Meta):
         model = Page
-        fields = [name for name in PostAdminForm.Meta.fields if name not in FILING]
+        fields = [name for name in PostAdminForm.Meta.fields if name not in NOT_FOR_PAGES]
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data.get("slug", "")
@@ -39,7 +42,7 @@ class PageAdminForm(PostAdminForm):
 class PageAdmin(PostAdmin):
     form = PageAdminForm
     list_display = ["title", "state_column", "when", "address", "author_name"]
-    list_filter = [ReviewFilter, StateFilter, AuthorFilter]
+    list_filter = [ReviewFilter, StateFilter, "audience", AuthorFilter]
     list_select_related = ["author"]
     date_hierarchy = None
     autocomplete_fields = ["cover_image", "social_image"]
@@ -49,8 +52,10 @@ class PageAdmin(PostAdmin):
     # save would clear what the page has (an expiry, its co-authors).
     fieldsets = [
         (
-            name if name != "Summary and filing" else "Summary",
-            {**options, "fields": [f for f in options["fields"] if f not in FILING]},
+            {"Summary and filing": "Summary", "Audience and newsletter": "Audience"}.get(
+                name, name
+            ),
+            {**options, "fields": [f for f in options["fields"] if f not in NOT_FOR_PAGES]},
         )
         for name, options in PostAdmin.fieldsets
     ]

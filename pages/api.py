@@ -22,16 +22,18 @@ from blog.services import post_create
 from .models import Page
 
 FILING = {"category", "category_id", "tags"}
+# Pages have an audience (a members-only page) but are never e-mailed.
+NOT_FOR_PAGES = FILING | {"newsletter"}
 
 
 class PageSerializer(PostSerializer):
     class Meta(PostSerializer.Meta):
         model = Page
-        fields = [name for name in PostSerializer.Meta.fields if name not in FILING]
+        fields = [name for name in PostSerializer.Meta.fields if name not in NOT_FOR_PAGES]
 
     def get_fields(self):
         fields = super().get_fields()
-        for name in FILING:
+        for name in NOT_FOR_PAGES:
             fields.pop(name, None)
         fields["url"].help_text = "The public page: /<slug>/ at the site root."
         return fields

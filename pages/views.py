@@ -2,7 +2,8 @@
 
 Anonymous readers get the page through the page cache (`pagecache.cache_anonymous_page`),
 as posts do; a page readers cannot see is a 404 for them whatever its state (`can_view`,
-`blog.permissions`, the posts' rule). One query reads the page with its cover image.
+`blog.permissions`, the posts' rule). One query reads the page with its cover image. A
+members-only page shows others its excerpt and the sign-up call (`blog.audience`).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from django.http import Http404
 from django.utils.decorators import method_decorator
 from django.views.generic import TemplateView
 
+from blog.audience import may_read_body
+from blog.fragments import paywalled_parts
 from blog.permissions import can_view
 from blog.seo import post_seo
 from core.origin import site_url
@@ -20,9 +23,11 @@ from pagecache.cache import cache_anonymous_page
 from .models import Page
 
 
-def page_context(page: Page) -> dict:
+def page_context(page: Page, *, locked: bool = False) -> dict:
     """What the page's template shows (for a preview as well): its head from the one SEO
-    rule (`blog.seo.post_seo`: the page's SEO fields, else the fallbacks)."""
+    rule (`blog.seo.post_seo`: the page's SEO fields, else the fallbacks). `locked`: a
+    members-only page for a reader who may not read its body (`blog.audience`): its
+    excerpt and the sign-up call instead."""
     canonical_url = site_url(page.get_absolute_url())
     seo = post_seo(page, canonical_url=canonical_url, site_name=site_values().name)
     context = {
@@ -31,6 +36,7 @@ def page_context(page: Page) -> dict:
         "seo": seo,
         "preview": not page.is_public,
         "canonical_url": seo.canonical_url,
+        "locked": locked,
     }
     structured = {
         "@context": "https://schema.org",
@@ -40,6 +46,8 @@ def page_context(page: Page) -> dict:
         "dateModified": page.updated_at.isoformat(),
         "url": seo.canonical_url,
     }
+    if page.audience == Page.Audience.MEMBERS:
+        structured |= paywalled_parts()
     if (image := seo.social_image) is not None:
         card = image.social
         url = card.url if "://" in card.url else site_url(card.url)
@@ -67,4 +75,5 @@ class PageDetailView(TemplateView):
         )
         if page is None or not can_view(self.request.user, page):
             raise Http404("No page found.")
-        return super().get_context_data(**page_context(page), **kwargs)
+        locked = not may_read_body(page, self.request)
+        return super().get_context_data(**page_context(page, locked=locked), **kwargs)

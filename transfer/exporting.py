@@ -118,6 +118,7 @@ def _posts() -> Iterator[dict[str, Any]]:
             "body": post.body,
             "status": post.status,
             "state": post.state,
+            "audience": post.audience,  # "everyone" or "members" (who reads the body)
             "published_at": iso(post.published_at),
             "expires_at": iso(post.expires_at),
             "created_at": iso(post.created_at),

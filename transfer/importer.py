@@ -82,6 +82,7 @@ _POST_FIELDS = [
     "author",
     "category",
     "updated_at",
+    "audience",
     *IMPORTED_SEO_FIELDS,
 ]
 _TERM_MODELS = {"category": Category, "tag": Tag}
@@ -429,6 +430,7 @@ class _Importer:
             "expires_at": record.expires_at,
             "author_id": author_id,
             "category_id": category_id,
+            "audience": record.audience,
             **self._seo(record),
         }
         if post is not None:

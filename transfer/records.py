@@ -66,12 +66,16 @@ class PostRecord:
     # "post" or "page" (a `blog.Post.Kind` value): set when the row is created, never
     # changed by a re-import.
     kind: str = "post"
+    # Who reads the body: a `blog.Post.Audience` value ("everyone" or "members").
+    audience: str = "everyone"
 
     def digest(self) -> str:
         """Changes whenever anything the source says about the post changes."""
-        values = astuple(self)
+        values = astuple(self)[:-1]  # the audience, added below when not the default
         if self.kind == "post":
             values = values[:-1]  # a post's digest as before pages existed: no re-import
+        if self.audience != "everyone":
+            values += (self.audience,)  # everyone's posts: their digest as before members
         return hashlib.sha256(repr(values).encode()).hexdigest()
 
 

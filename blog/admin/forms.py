@@ -44,7 +44,23 @@ from . import hooks, states
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 # Fields a conflict compares, in the order the form shows them.
 COMPARED_FIELDS = ["title", "body", "excerpt", "cover_image", "category", "tags"]
-COMPARED_FIELDS += ["published_at", "expires_at", "slug", "author", *SEO_FIELDS]
+COMPARED_FIELDS += ["published_at", "expires_at", "slug", "author", "audience", "newsletter"]
+COMPARED_FIELDS += [*SEO_FIELDS]
+# The excerpt is public on every post, members-only ones included: their teaser.
+EXCERPT_HELP = (
+    "Left blank, taken from the start of the body (and kept up to date with it). Everyone "
+    "sees it, on members-only posts too: it is what non-members read instead of the body."
+)
+AUDIENCE_HELP = (
+    "Members only: readers who are not signed-in members see the title, byline, cover, "
+    "the excerpt and an invitation to sign up, in pages, listings, feeds and the API; "
+    "never the body."
+)
+NEWSLETTER_HELP = (
+    "E-mail the post to this newsletter's members, once, when it goes public: at once when "
+    "published, at the scheduled time if scheduled. Only active newsletters that send each "
+    "post are listed. Changing it after the post was sent changes nothing."
+)
 TEXT_FIELDS = {"title", "body", "excerpt", "slug", "meta_title", "meta_description"}
 TEXT_FIELDS |= {"canonical_url", "social_title", "social_description"}
 
@@ -128,6 +144,8 @@ class PostAdminForm(forms.ModelForm):
             "expires_at",
             "slug",
             "author",
+            "audience",
+            "newsletter",
             *SEO_FIELDS,
         ]
         widgets = {
@@ -156,7 +174,10 @@ class PostAdminForm(forms.ModelForm):
                 f"Your time zone: {zone} ({states.zone_name(timezone.now())}). "
                 "Pick a time here, then press “Schedule…”."
             )
+        self._audience_fields()
         excerpt = self.fields.get("excerpt")
+        if excerpt is not None:
+            excerpt.help_text = EXCERPT_HELP
         if excerpt is not None and self.instance.pk and not self.instance.excerpt.strip():
             # What readers get while it is blank: the start of the body, as last saved.
             # Escaped: the admin shows help texts as HTML, and a body's text may hold `<`.
@@ -169,6 +190,27 @@ class PostAdminForm(forms.ModelForm):
         self.status = self.instance.status
         self.published_at = self.instance.published_at
         self.conflict: Conflict | None = None
+
+    def _audience_fields(self) -> None:
+        """Who reads the body, and the newsletter that sends the post: only active
+        newsletters that send each post (the post's current choice stays listed, so an
+        archived one does not make the form refuse itself)."""
+        if audience := self.fields.get("audience"):
+            audience.help_text = AUDIENCE_HELP
+            # A form sent without it (a script's, or one from before members) keeps the
+            # post's audience rather than being refused: `clean_audience`.
+            audience.required = False
+        if newsletter := self.fields.get("newsletter"):
+            model = newsletter.queryset.model
+            choices = Q(active=True, cadence=model.Cadence.POST)
+            if self.instance.newsletter_id:
+                choices |= Q(pk=self.instance.newsletter_id)
+            newsletter.queryset = model.objects.filter(choices).order_by("order", "name")
+            newsletter.help_text = NEWSLETTER_HELP
+            newsletter.empty_label = "No e-mail"
+
+    def clean_audience(self) -> str:
+        return self.cleaned_data.get("audience") or self.instance.audience
 
     def clean_new_tags(self) -> list[str]:
         """The names typed, each once (in any letter case), spaces tidied."""

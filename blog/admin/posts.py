@@ -108,7 +108,7 @@ ACTION_MESSAGES = {
 class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
     form = PostAdminForm
     list_display = ["title", "state_column", "when", "author_name", "category"]
-    list_filter = [ReviewFilter, StateFilter, "category", "tags", AuthorFilter]
+    list_filter = [ReviewFilter, StateFilter, "audience", "category", "tags", AuthorFilter]
     list_select_related = ["author", "category"]
     search_fields = ["title", "summary", "body"]
     date_hierarchy = "published_at"
@@ -124,6 +124,7 @@ class PostAdmin(GuardedAdminMixin, admin.ModelAdmin):
             {"fields": ["excerpt", "cover_image", "category", "tags", "new_tags"]},
         ),
         ("Publication", {"fields": ["published_at", "expires_at", "slug", "author", "coauthors"]}),
+        ("Audience and newsletter", {"fields": ["audience", "newsletter"]}),
         (
             SEO_FIELDSET,
             {

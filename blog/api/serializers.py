@@ -9,6 +9,11 @@ read back as `authors`; `author` is the first of them). `expires_at` (who may pu
 sets it) must be after `published_at`. Tags read as `{slug, name}` objects and are written
 by slug: editors may name new tags (they are created), everyone else may only use existing
 ones. `?fields=` and `?omit=` choose the top-level fields of a post in any response.
+
+`audience` is `everyone` or `members`: a members-only post's `body` and `body_html` are
+null for a client who may not read it (`blog.audience.may_read_body`: anonymous clients;
+tokens belong to staff, who read everything). `newsletter` is the id of an active
+newsletter that sends each post, or null.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from api.strict import (
 from core.origin import site_url
 
 from .. import permissions
+from ..audience import may_read_body
 from ..markdown import validate_renderable
 from ..models import Category, Post, Tag, expiry_error
 from ..seo import CANONICAL_MAX_LENGTH, validate_canonical_url
@@ -205,6 +211,23 @@ class CanonicalURLField(StrictCharField):
         super().__init__(trim_whitespace=False, **kwargs)  # the URL exactly as given
 
 
+class MembersBody:
+    """A body field: null in a response for a reader who may not read a members-only
+    post's body (`PostSerializer.to_representation`; the schema says so through
+    `blog.api.schema_extensions`)."""
+
+
+class BodyField(MembersBody, StrictCharField):
+    """`body`: the Markdown, written as text (never null), read as text or null."""
+
+
+class BodyHTMLField(MembersBody, serializers.CharField):
+    """`body_html`: rendered from `body` on save."""
+
+
+Newsletter = Post._meta.get_field("newsletter").related_model  # lazy: blog imports no app above
+
+
 class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
     excerpt = ExcerptField(
         max_length=Post._meta.get_field("excerpt").max_length,
@@ -294,6 +317,25 @@ class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
         help_text="An image of the library for social cards, or null: the cover image.",
     )
     reading_minutes = serializers.IntegerField(read_only=True)
+    body = BodyField(
+        max_length=Post._meta.get_field("body").max_length,
+        help_text="Markdown. Null in a response for a members-only post whose body you may "
+        "not read (anonymous clients).",
+    )
+    body_html = BodyHTMLField(
+        read_only=True,
+        help_text="The body rendered and sanitised. Null as `body` is.",
+    )
+    newsletter = StrictPrimaryKeyRelatedField(
+        queryset=Newsletter.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="The newsletter (`/api/newsletters/`) that e-mails this post to its members "
+        "once, when the post goes public (at once, or at its scheduled time): an active "
+        "newsletter that sends each post. Null: none. Changing it once the post's issue "
+        "exists (it was sent, or is being sent) is allowed and changes nothing: a post is "
+        "e-mailed at most once.",
+    )
     changed_at = serializers.DateTimeField(
         read_only=True,
         help_text="The sync marker: cursor pages and `updated_after` follow it (docs/api.md).",
@@ -311,8 +353,18 @@ class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
             # fallbacks apply on the page).
             "meta_title", "meta_description", "canonical_url", "social_title",
             "social_description", "social_image", "social_image_id", "noindex",
+            # Members (docs/members.md): who reads the body; the newsletter that sends it.
+            "audience", "newsletter",
         ]  # fmt: skip
         read_only_fields = ["id", "body_html", "created_at", "updated_at"]
+
+    def to_representation(self, post: Post) -> dict:
+        data = super().to_representation(post)
+        if not may_read_body(post, self.context.get("request")):
+            for name in ("body", "body_html"):
+                if name in data:  # unless `?fields=` / `?omit=` left it out
+                    data[name] = None
+        return data
 
     @extend_schema_field(serializers.URLField())
     def get_url(self, post: Post) -> str:
@@ -337,6 +389,16 @@ class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
         if post is not None and not post.excerpt.strip() and excerpt.strip() == post.summary:
             return ""  # the derived excerpt, sent back as read: it stays derived
         return excerpt
+
+    def validate_newsletter(self, newsletter):
+        if newsletter is not None and not (
+            newsletter.active and newsletter.cadence == Newsletter.Cadence.POST
+        ):
+            raise ValidationError(
+                "Choose an active newsletter that sends each post (not an archived one or "
+                "a weekly digest)."
+            )
+        return newsletter
 
     def validate_body(self, body: str) -> str:
         # A 400 naming `body`, rather than a plain-text post; the rendering is kept for

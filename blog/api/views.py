@@ -79,7 +79,7 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
     conditional_reads = True  # ETag / Last-Modified, 304 (api/conditional.py)
     conditional_writes = True  # If-Match / If-Unmodified-Since, 412
     reference_fields = (  # unknown: 409
-        "category_id", "cover_image_id", "social_image_id", "tags", "author_ids",
+        "category_id", "cover_image_id", "social_image_id", "tags", "author_ids", "newsletter",
     )  # fmt: skip
 
     def get_queryset(self):

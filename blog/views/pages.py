@@ -189,13 +189,16 @@ class PostDetailView(TemplateView):
     """A post page. Authors and editors may preview what readers cannot see yet.
 
     Its content comes in pieces, cached rendered while the post is public, with what
-    decides who may see it (`blog.fragments.post_page`).
+    decides who may see it (`blog.fragments.post_page`). A members-only post's body is
+    for members and staff only (`blog.audience`); everyone else gets its locked article,
+    the same for every anonymous reader, so the page cache keeps it as any other (a
+    request with a session cookie is never served from it nor stored in it).
     """
 
     template_name = "blog/post_detail.html"
 
     def get_context_data(self, **kwargs):
-        found = post_page(self.kwargs["slug"], self.request.user)
+        found = post_page(self.kwargs["slug"], self.request)
         if found is None:
             raise Http404("No post found.")
         post, pieces = found

@@ -17,7 +17,7 @@ def test_post_representation(api):
         "author", "authors", "category", "tags", "cover_image", "reading_minutes",
         "published_at", "expires_at", "created_at", "updated_at", "changed_at",
         "meta_title", "meta_description", "canonical_url", "social_title",
-        "social_description", "social_image", "noindex",
+        "social_description", "social_image", "noindex", "audience", "newsletter",
     }  # fmt: skip
     assert data["cover_image"] is None
     assert data["body_html"] == "<p>Hello <strong>world</strong></p>"

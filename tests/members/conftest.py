@@ -75,3 +75,19 @@ def newsletter(name: str, **fields) -> Newsletter:
     from django.utils.text import slugify
 
     return Newsletter.objects.create(name=name, slug=slugify(name), **fields)
+
+
+@pytest.fixture
+def member_client(member):
+    """A test client of its own (not pytest-django's `client`, which stays anonymous in
+    the same test) signed in as `member`: the session holds the member's id and epoch."""
+    from django.test import Client
+
+    from members.sessions import SESSION_EPOCH, SESSION_MEMBER
+
+    browser = Client()
+    session = browser.session  # saved, and its cookie set on the client
+    session[SESSION_MEMBER] = member.pk
+    session[SESSION_EPOCH] = member.session_epoch
+    session.save()
+    return browser

@@ -95,6 +95,13 @@ def site(db):
     MenuItem.objects.create(menu="header", position=9, url="https://example.org/", label="Friends")
     MenuItem.objects.create(menu="footer", position=1, url="/archive/", label="Archive")
     MenuItem.objects.create(menu="footer", position=0, page=about, label="Imprint")
+    # Members-only (issue 31): anonymous readers get the excerpt and the sign-up call; the
+    # listings show its "Members" marker.
+    PostFactory(
+        title="Lamp secrets", slug="lamp-secrets", author=writer, category=category,
+        body=RICH_BODY, audience="members", published_at=when.replace(day=9),
+    )  # fmt: skip
+    PostFactory(kind="page", title="Handbook", slug="handbook", author=writer, audience="members")
     draft = PostFactory(title="Lamp draft", author=writer, draft=True, body=RICH_BODY)
     link = preview_link_create(post=draft, user=writer)
     return {
@@ -104,6 +111,8 @@ def site(db):
         # One-click unsubscribe from comment reply mails (comments.unsubscribe).
         "reply unsubscribe": "/comments/replies/unsubscribe/"
         f"{unsubscribe_token(Member.objects.create(email='m@example.com'))}/",
+        "members-only post": "/posts/lamp-secrets/",
+        "members-only page": "/handbook/",
     }
 
 

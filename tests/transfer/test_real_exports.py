@@ -245,16 +245,26 @@ def test_ghost_file_item_by_item(run_import, client):
 
 
 @pytest.mark.parametrize("visibility", ["members", "paid", "tiers"])
-def test_ghost_members_only_and_paid_posts_are_not_made_public(
+def test_ghost_members_only_and_paid_posts_are_members_only(
     run_import, client, tmp_path, visibility
 ):
+    """Issue 31: Ghost's members, paid and tier posts are published members-only: an
+    anonymous reader gets the excerpt and the sign-up call, never the body."""
     path = write_json(tmp_path, ghost_document(visibility=visibility))
     summary = run_import("import_ghost", path)
     post = Post.objects.get(slug="integrations")
-    assert post.status == Post.Status.DRAFT and not Post.objects.public().exists()
-    assert client.get(post.get_absolute_url()).status_code == 404
-    reason = f"visibility {visibility}: imported as a draft (not public)"
-    assert summary["adjusted"] == {reason: 1}
+    assert post.status == Post.Status.PUBLISHED and post.audience == Post.Audience.MEMBERS
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert "This post is for members" in page and 'class="post-body"' not in page
+    expected = (
+        {} if visibility == "members" else {f"visibility {visibility}: imported for all members": 1}
+    )
+    assert summary["adjusted"] == expected
+
+
+def test_ghost_public_posts_are_for_everyone(run_import, tmp_path):
+    run_import("import_ghost", write_json(tmp_path, ghost_document(visibility="public")))
+    assert Post.objects.get(slug="integrations").audience == Post.Audience.EVERYONE
 
 
 def test_ghost_export_without_db_wrapper(run_import, tmp_path):

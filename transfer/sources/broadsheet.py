@@ -69,9 +69,19 @@ class BroadsheetReader:
                     seo={name: p[name] for name in EXPORTED_SEO_FIELDS if p.get(name)},
                     # Exports from before pages have no `kind`: every row was a post.
                     kind=Post.Kind.PAGE if p.get("kind") == "page" else Post.Kind.POST,
+                    # Exports from before members have no `audience`: everyone's.
+                    audience=_audience(p.get("audience")),
                 )
             except (KeyError, TypeError, ValueError) as error:
                 yield Skip("invalid item", f"post {p.get('slug', '?')!r}: {error!r}")
+
+
+def _audience(value: str | None) -> str:
+    if value in (None, Post.Audience.EVERYONE):
+        return Post.Audience.EVERYONE
+    if value == Post.Audience.MEMBERS:
+        return Post.Audience.MEMBERS
+    raise ValueError(f"unknown audience {value!r}")
 
 
 def _date(value: str | None) -> datetime | None:

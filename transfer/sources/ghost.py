@@ -9,9 +9,9 @@ internal tags (`#name`) are not imported. `published` → published, `scheduled`
 scheduled, `draft` → draft; email-only (`sent`) posts are skipped and counted. Pages
 (`"type": "page"` in Ghost 4+, `"page": 1` in Ghost 2 and 3) become pages (`pages.Page`,
 at `/<slug>/` as on Ghost), without tags or a category.
-A post for members, paying members or tiers (`visibility` not `public`) is imported as a
-draft and counted: we have no members, so it would otherwise be public. Files without
-the `db` wrapper are read too.
+A post for members (`visibility: members`) is imported members-only (`Post.audience`);
+one for paying members or tiers (`paid`, `tiers`) too, counted: there are no paid tiers
+here, so every member reads it. Files without the `db` wrapper are read too.
 
 A Ghost export is one JSON document, read whole: its size is the site's text, not its
 images, so it is small next to a WordPress archive.
@@ -98,11 +98,10 @@ class GhostReader:
             adjustments.append("untitled: titled from its first words or date")
         visibility = str(post.get("visibility") or "public")
         draft = status == "draft"
-        if visibility != "public" and not draft:
-            # Members-only, paid and tier posts would be public here: there are no
-            # members yet. Kept as drafts for an editor to decide, and counted.
-            draft = True
-            adjustments.append(f"visibility {visibility}: imported as a draft (not public)")
+        audience = Post.Audience.EVERYONE if visibility == "public" else Post.Audience.MEMBERS
+        if visibility not in ("public", "members"):
+            # Paid and tier posts: no paid tiers here, so for every member. Counted.
+            adjustments.append(f"visibility {visibility}: imported for all members")
         try:
             published_at = _date(post.get("published_at"))
             created_at = _date(post.get("created_at"))
@@ -151,6 +150,7 @@ class GhostReader:
             permalinks=[f"/{post['slug']}/"] if post.get("slug") else [],
             seo=seo,
             kind=Post.Kind.PAGE if page else Post.Kind.POST,
+            audience=audience,
         )
 
 
