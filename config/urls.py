@@ -13,6 +13,8 @@ urlpatterns = [
     # Shared preview links of drafts for people without an account (never page-cached);
     # before any root catch-all (pages at `/<slug>/` must refuse the slug "preview").
     path("preview/", include("previews.urls")),
+    # Members' comments: post, edit, delete (POST, CSRF on; never page-cached).
+    path("comments/", include("comments.urls")),
     # Before admin.site.urls: replaces its "View on site" shortcut with a checked one.
     path("admin/", include("blog.admin.shortcuts")),
     # The admin login's "Forgotten your password?" link (a name Django's admin looks up).
