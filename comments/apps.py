@@ -6,4 +6,9 @@ class CommentsConfig(AppConfig):
     verbose_name = "Comments"
 
     def ready(self) -> None:
+        from blog.fragments import register_page_piece
+
         from . import signals  # noqa: F401 (connects the receivers)
+        from .thread import PIECE, public_thread
+
+        register_page_piece(PIECE, public_thread)

@@ -5,11 +5,11 @@
     comments_open(post)   # may a member post a comment under it now?
     comments_shown(post)  # are its comments shown at all?
 
-`policy()` is the one `CommentPolicy` row (pk=1), made with its defaults when first
-read, and kept in the shared cache (`POLICY_KEY`) so that a page built from scratch pays
-one cache read for it, not a query. Saving the row forgets the copy and retires cached
-pages (`comments.signals`); `POLICY_SECONDS` bounds any write no signal announces (a
-queryset `update()` from the shell).
+`policy()` is the one `CommentPolicy` row (pk=1), or its defaults while no one saved
+it (a read never writes), kept in the shared cache (`POLICY_KEY`) so that a page built
+from scratch pays one cache read for it, not a query. Saving the row forgets the copy
+and retires cached pages (`comments.signals`); `POLICY_SECONDS` bounds any write no
+signal announces (a queryset `update()` from the shell).
 
 A post's discussion is its `Discussion` row's mode, or open when it has none. A post
 read with `thread_post()` carries the mode as `discussion_mode` (one query for the post
@@ -41,7 +41,8 @@ def policy() -> CommentPolicy:
     """The site's comment rules (one cache read; a query only when not cached)."""
     found = cache.get(POLICY_KEY)
     if not isinstance(found, CommentPolicy):
-        found, _ = CommentPolicy.objects.get_or_create(pk=1)
+        # A read never writes: with no row yet, the defaults (the admin saves pk=1).
+        found = CommentPolicy.objects.filter(pk=1).first() or CommentPolicy(pk=1)
         cache.set(POLICY_KEY, found, timeout=POLICY_SECONDS)
     return found
 

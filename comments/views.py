@@ -33,7 +33,7 @@ from .services import (
     edit_comment,
     post_comment,
 )
-from .templatetags.comments import SIGN_IN_PATH
+from .thread import SIGN_IN_PATH
 
 WAITING_MESSAGE = "Your comment is waiting for approval."
 
