@@ -5,9 +5,10 @@
 client. `trusting`: the site's rules with no approval wait for a first comment.
 """
 
+from importlib import import_module
+
 import pytest
 from django.conf import settings
-from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
 
 from comments.models import CommentPolicy
@@ -34,7 +35,7 @@ def sign_in(client, member: Member):
 
 def session_cookie_for(member: Member) -> str:
     """A session key with `member` signed in (for a browser context's cookie)."""
-    session = SessionStore()
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_MEMBER] = member.pk
     session[SESSION_EPOCH] = member.session_epoch
     session.create()
