@@ -258,6 +258,8 @@ def unban_member(member: Member, actor, reason: str = "") -> None:
 def _moderate(comment: Comment, actor, status: str, action: str) -> Comment:
     if actor is not None and not can_moderate(actor, comment.post):
         raise PermissionDenied("You may not moderate comments on this post.")
+    if deleted_by_member(comment) and status != Comment.Status.REMOVED:
+        raise CommentRefused("Its member deleted this comment: it cannot be shown again.")
     with transaction.atomic():
         before = comment.status
         comment.status = status
@@ -278,6 +280,11 @@ def _moderate(comment: Comment, actor, status: str, action: str) -> Comment:
 
 
 _GONE = (Comment.Status.SPAM, Comment.Status.REMOVED)
+
+
+def deleted_by_member(comment: Comment) -> bool:
+    """Removed and emptied by its own member (`delete_comment`), not by a moderator."""
+    return comment.status == Comment.Status.REMOVED and not comment.body
 
 
 def _checked_body(body: str) -> str:

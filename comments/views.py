@@ -140,7 +140,7 @@ def edit(request: HttpRequest, comment_id: int) -> HttpResponse:
     """Edit one's own comment, for 10 minutes after posting it."""
     comment = _own_comment(request, comment_id)
     back = f"{comment.post.get_absolute_url()}#comment-{comment.pk}"
-    if comment.status == Comment.Status.REMOVED:
+    if comment.status in (Comment.Status.REMOVED, Comment.Status.SPAM):
         raise Http404("No comment found.")
     error = ""
     if request.method == "POST":
@@ -168,8 +168,8 @@ def edit(request: HttpRequest, comment_id: int) -> HttpResponse:
 def delete(request: HttpRequest, comment_id: int) -> HttpResponse:
     """Delete one's own comment, any time (a confirmation page, then a POST)."""
     comment = _own_comment(request, comment_id)
-    if comment.status == Comment.Status.REMOVED:
-        raise Http404("No comment found.")
+    if comment.status in (Comment.Status.REMOVED, Comment.Status.SPAM):
+        raise Http404("No comment found.")  # not shown to them: nothing to delete
     back = f"{comment.post.get_absolute_url()}#comments"
     if request.method == "POST":
         try:

@@ -184,6 +184,16 @@ def test_delete_any_time_keeps_the_row_without_its_words(post, member, trusting)
     assert comment.body == comment.body_html == ""
 
 
+def test_a_comment_its_member_deleted_is_not_brought_back(post, member, editor, trusting):
+    comment = say(post, member, "Take it back")
+    services.delete_comment(comment, member)
+    for action in (services.approve, services.restore):
+        with pytest.raises(CommentRefused, match="deleted"):
+            action(comment, editor)
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.REMOVED
+
+
 def test_moderation_is_logged_and_checked(post, member, editor):
     comment = say(post, member)
     services.mark_spam(comment, editor)

@@ -218,6 +218,15 @@ def test_delete_page(commenter_client, post, trusting):
     assert "Oops" not in response.content.decode()
 
 
+def test_ones_own_spam_is_not_found_either(commenter_client, post, editor, trusting):
+    comment = services.post_comment(post=post, member=commenter_client.member, body="Buy")
+    services.mark_spam(comment, editor)
+    for action in ("edit", "delete"):
+        assert commenter_client.post(f"/comments/{comment.pk}/{action}/").status_code == 404
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.SPAM and comment.body == "Buy"
+
+
 def test_another_members_comment_is_not_found(commenter_client, post, trusting):
     someone = create_member("x@example.org")
     theirs = services.post_comment(post=post, member=someone, body="Not yours")
