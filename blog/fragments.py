@@ -16,7 +16,8 @@ read together with the generations that retire it in one round trip:
   content generation (every save or delete bumps it) and until the next scheduled post
   goes public (the links name the public neighbours). A members-only post's entry holds
   its article twice: whole, and locked (title, byline, cover, excerpt and the sign-up
-  call, no body: `blog.audience.may_read_body` picks one per request).
+  call, no body: `blog.audience.may_read_body` picks one per request); and the pieces
+  other apps add (`register_page_piece`: the comments), read in the same round trip.
 - `listing_entries(cached, key, posts, page_obj)`: a listing page's entries as a whole,
   with its links to the pages around it, cached under the content generation, so that a
   cached listing page is one round trip: its count, its entries and the menu, read
@@ -42,7 +43,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from core.origin import site_origin, site_url
 from core.sitevalues import site_values
-from pagecache.counts import CachedValues, read_cached, remember
+from pagecache.counts import CachedValues, forget, read_cached, remember
 
 from .audience import may_read_body
 from .context_processors import site
@@ -163,6 +164,26 @@ LOCKED_ARTICLE = "article_locked"
 VISIBILITY_FIELDS = (
     "id", "slug", "status", "published_at", "expires_at", "author_id", "audience",
 )  # fmt: skip
+# Pieces other apps add to the post page (the comments under it): name → render(row).
+_added_pieces: dict[str, Callable[[Post], str]] = {}
+
+
+def register_page_piece(name: str, render: Callable[[Post], str]) -> None:
+    """Add a piece to every post page: `render(row)` (the slim row of `VISIBILITY_FIELDS`)
+    returns its HTML as an anonymous reader sees it, kept with the page's own pieces and
+    read in the same round trip, under the content generation; the app retires it for
+    one post with `forget_page_piece` when what it shows changes. The page gets it as
+    `pieces[name]` (per-visitor markup is the app's to render around it)."""
+    _added_pieces[name] = render
+
+
+def page_piece_key(name: str, slug: str) -> str:
+    return _key("post-piece", name, slug)
+
+
+def forget_page_piece(name: str, slug: str) -> None:
+    """Retire one post's added piece `name` (its other pieces, and other posts', stay)."""
+    forget([page_piece_key(name, slug)])
 
 
 def post_page(slug: str, request) -> tuple[Post, dict[str, SafeString]] | None:
@@ -182,7 +203,8 @@ def post_page(slug: str, request) -> tuple[Post, dict[str, SafeString]] | None:
     """
     user = request.user
     page_key, menu_at = _key("post-page", slug), _key(MENU_KEY)
-    cached = read_cached([page_key, menu_at])
+    added = {name: page_piece_key(name, slug) for name in _added_pieces}
+    cached = read_cached([page_key, menu_at, *added.values()])
     page = cached.values.get(page_key)  # {"row": slim post, "head": …, "article": …, "links": …}
     menu = cached.values.get(menu_at)
     if page is not None:
@@ -203,8 +225,15 @@ def post_page(slug: str, request) -> tuple[Post, dict[str, SafeString]] | None:
             fresh[page_key] = page
     if menu is None:
         menu = fresh[menu_at] = _render_menu()
+    extras = {}
+    for name, key in added.items():
+        extras[name] = cached.values.get(key) if post.is_public else None
+        if extras[name] is None:
+            extras[name] = _added_pieces[name](post)
+            if post.is_public:
+                fresh[key] = extras[name]
     cached.store(fresh)
-    pieces = {piece: page[piece] for piece in PAGE_PIECES} | {"menu": menu}
+    pieces = {piece: page[piece] for piece in PAGE_PIECES} | {"menu": menu} | extras
     if locked:
         pieces["article"] = page[LOCKED_ARTICLE]
     return post, {piece: mark_safe(html) for piece, html in pieces.items()}  # noqa: S308

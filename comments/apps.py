@@ -6,8 +6,16 @@ class CommentsConfig(AppConfig):
     verbose_name = "Comments"
 
     def ready(self) -> None:
-        from . import events, listeners
+        from blog.fragments import register_page_piece
 
+        from . import (
+            events,
+            listeners,
+            signals,  # noqa: F401 (connects the receivers)
+        )
+        from .thread import PIECE, public_thread
+
+        register_page_piece(PIECE, public_thread)
         # Notification mails (comments.notifications), from the worker after the commit.
         events.comment_approved.connect(
             listeners.comment_approved, dispatch_uid="comments.notifications"

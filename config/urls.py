@@ -17,6 +17,8 @@ urlpatterns = [
     path("members/", include("members.urls")),
     # One-click unsubscribe from comment reply mails (a signed token, no login).
     path("comments/replies/unsubscribe/", include("comments.unsubscribe")),
+    # Members' comments: post, edit, delete (POST, CSRF on; never page-cached).
+    path("comments/", include("comments.urls")),
     # Before admin.site.urls: replaces its "View on site" shortcut with a checked one.
     path("admin/", include("blog.admin.shortcuts")),
     # The admin login's "Forgotten your password?" link (a name Django's admin looks up).

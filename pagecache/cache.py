@@ -243,9 +243,22 @@ def page_key(request: HttpRequest, parameters: KeyParameters) -> tuple[str, str]
     variant = request.get_preferred_type(offered) if offered else ""
     if variant is None:
         return None
-    query = known_query(request, parameters.params)
-    parts = f"{site_origin()}\n{request.path}\n{query}\n{variant}"
-    return f"page:{hashlib.sha256(parts.encode()).hexdigest()}", variant
+    return path_key(request.path, known_query(request, parameters.params), variant), variant
+
+
+def path_key(path: str, query: str = "", variant: str = "") -> str:
+    """The cache key of the page at `path` with `query` (as `known_query` reduces it)
+    and the negotiated media type `variant` ("" for a view that ignores `Accept`)."""
+    parts = f"{site_origin()}\n{path}\n{query}\n{variant}"
+    return f"page:{hashlib.sha256(parts.encode()).hexdigest()}"
+
+
+def forget_page(path: str) -> None:
+    """Retire the cached entry of one page at its plain address (no query string, a
+    view that ignores `Accept`), leaving every other page cached: a change that shows
+    on that page alone (a comment under a post). Its entries with a query string
+    (`?page=2`) expire on their own, within `PAGE_CACHE_SECONDS`."""
+    cache.delete(path_key(path))
 
 
 def look_up(key: str, now: float) -> Lookup:

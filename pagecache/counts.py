@@ -22,7 +22,7 @@ and for the API whose posts are visible (`blog.permissions.visibility_scope`).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -136,6 +136,12 @@ class CachedValues:
                 {_entry_key(key): (stamp, until, value) for key, value in values.items()},
                 timeout=REMEMBER_SECONDS,
             )
+
+
+def forget(keys: Iterable[str]) -> None:
+    """Retire the values cached under `keys` now: a change that shows in them alone (a
+    post's comments), where bumping a generation would retire every page."""
+    cache.delete_many([_entry_key(key) for key in keys])
 
 
 def read_cached(keys: list[str], *, timed: bool = True) -> CachedValues:

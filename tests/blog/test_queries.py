@@ -62,8 +62,9 @@ def test_post_page_queries(client, django_assert_max_num_queries):
     post = PostFactory(tags=[TagFactory(), TagFactory()])
     # Nothing kept yet: who may see it, post, tags, authors (the byline), previous, next,
     # related, header categories, the next scheduled change (kept, it is the first alone:
-    # tests/readers/test_fragments), the site settings
-    with django_assert_max_num_queries(10):
+    # tests/readers/test_fragments), the site settings; the comments under it (their post
+    # with its discussion, the comments) and the site's comment rules (then cached)
+    with django_assert_max_num_queries(13):
         assert client.get(post.get_absolute_url()).status_code == 200
 
 

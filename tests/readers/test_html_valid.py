@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
+from blog.models import Post
+from comments.models import Comment
 from comments.notifications import unsubscribe_token
 from embeds.models import Embed
 from members.models import Member
@@ -51,6 +53,30 @@ http://testserver/media/clips/gulls.mp3
 """
 
 
+def add_comments(post) -> None:
+    """A thread under the post: Markdown, a reply, and a deleted comment's place."""
+    at = timezone.now()
+    top, gone = (
+        Comment.objects.create(
+            post=post, author_name=name, body=body, body_html=html, status=status, created_at=at
+        )
+        for name, body, html, status in [
+            (
+                "Ada",
+                "*Bright*",
+                '<p><em>Bright</em> <a href="https://x.example/" rel="nofollow ugc">link</a></p>',
+                Comment.Status.APPROVED,
+            ),
+            ("", "", "", Comment.Status.REMOVED),
+        ]
+    )
+    for parent in (top, gone):
+        Comment.objects.create(
+            post=post, parent=parent, author_name="Bob", body="Agreed", body_html="<p>Agreed</p>",
+            status=Comment.Status.APPROVED, created_at=at, edited_at=at,
+        )  # fmt: skip
+
+
 @pytest.fixture
 def site(db):
     writer = AuthorFactory(username="writer", bio="Writes.")
@@ -81,6 +107,7 @@ def site(db):
             body=RICH_BODY,
             published_at=when.replace(day=10 + i),
         )
+    add_comments(Post.objects.get(slug="lamp-post-1"))
     # The site settings' pieces of the layout: menus, profile links, footer text, accent.
     about = PostFactory(kind="page", title="About", slug="about", author=writer)
     SiteSettings.objects.filter(pk=1).update(

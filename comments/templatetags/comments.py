@@ -1,0 +1,34 @@
+"""`{% load comments %}{% comment_thread post pieces.comments %}`: the comments under a
+post page.
+
+An anonymous reader's thread is a piece of the post page (`comments.thread.public_thread`,
+registered with `blog.fragments.register_page_piece`): kept with the page's own pieces,
+read in the same round trip, retired for that one post when its thread changes
+(`comments.signals`). A signed-in member (or staff) gets it rendered for them on every
+request, with their form, their comments waiting for approval and their edit links:
+their pages are never page-cached.
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.safestring import SafeString, mark_safe
+
+from blog.audience import reader_is_member
+
+from ..thread import render_thread
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def comment_thread(context: template.Context, post, kept: str | None = None) -> SafeString:
+    request = context.get("request")
+    if kept is not None and not reader_is_member(request):
+        return mark_safe(kept)  # noqa: S308 - our template, rendered for anyone
+    return mark_safe(render_thread(post, request))  # noqa: S308
+
+
+@register.inclusion_tag("comments/_comment.html")
+def comment_entry(comment, reply: bool = False) -> dict:
+    return {"comment": comment, "reply": reply}

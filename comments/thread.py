@@ -1,0 +1,66 @@
+"""The thread under a post, rendered: for an anonymous reader (a kept piece of the post
+page) or for one signed-in member (their form, their waiting comments, edit links).
+
+The queries are fixed whatever the number of comments: the post with its discussion's
+mode (`policy.thread_post`), its comments (`selectors.post_thread`), and the site's
+rules when not in the cache (`policy.policy`).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from django.http import HttpRequest
+from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from blog.audience import may_read_body
+from blog.models import Post
+
+from .forms import MARKDOWN_HINT, rendered_stamp
+from .policy import comments_open, comments_shown, thread_post
+from .selectors import post_thread
+from .services import can_edit
+
+SIGN_IN_PATH = "/members/signin/"  # the members app's pages (issue 31)
+SIGN_UP_PATH = "/members/signup/"
+PIECE = "comments"  # its name among the post page's pieces
+
+
+def sign_in_url(next_path: str) -> str:
+    return f"{SIGN_IN_PATH}?next={quote(next_path, safe='/')}"
+
+
+def public_thread(post: Post) -> str:
+    """The thread as an anonymous reader sees it (kept with the post page's pieces)."""
+    return render_thread(post, None)
+
+
+def render_thread(post: Post, request: HttpRequest | None) -> str:
+    """The thread under `post` for `request`'s reader (None: anonymous); "" when it is
+    not shown (comments off or hidden, the post not public, a body they may not read)."""
+    member = getattr(request, "member", None)
+    row = thread_post(post.pk)
+    if row is None or not row.is_public or not comments_shown(row):
+        return ""
+    if not may_read_body(row, request):
+        return ""
+    thread = post_thread(row, member=member)
+    now = timezone.now()
+    for comment in thread.comments:
+        for shown in (comment, *comment.shown_replies):
+            shown.own = member is not None and shown.member_id == member.pk
+            shown.editable = can_edit(shown, member, now)
+    context = {
+        "post": row,
+        "thread": thread,
+        "open": comments_open(row),
+        "member": member,
+        "hint": MARKDOWN_HINT,
+        "sign_in_url": sign_in_url(row.get_absolute_url() + "#comments"),
+        "sign_up_url": SIGN_UP_PATH,
+    }
+    if member is not None:
+        context |= {"csrf_token": get_token(request), "rendered": rendered_stamp()}
+    return render_to_string("comments/_thread.html", context)
