@@ -187,10 +187,18 @@ class CommentNotice(models.Model):
 
     class Meta:
         constraints = [
+            # Per comment (author and reply mails) and per period (the editors' digest,
+            # which has no comment): two partial constraints, since NULLs are distinct
+            # in a unique index on every database we run on.
             models.UniqueConstraint(
-                fields=["kind", "comment", "email", "period"],
+                fields=["kind", "comment", "email"],
+                condition=Q(comment__isnull=False),
                 name="comment_notice_once",
-                nulls_distinct=False,
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "email", "period"],
+                condition=Q(comment__isnull=True),
+                name="comment_notice_once_per_period",
             ),
         ]
 

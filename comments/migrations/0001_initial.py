@@ -123,6 +123,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='commentnotice',
-            constraint=models.UniqueConstraint(fields=('kind', 'comment', 'email', 'period'), name='comment_notice_once', nulls_distinct=False),
+            constraint=models.UniqueConstraint(condition=models.Q(('comment__isnull', False)), fields=('kind', 'comment', 'email'), name='comment_notice_once'),
+        ),
+        migrations.AddConstraint(
+            model_name='commentnotice',
+            constraint=models.UniqueConstraint(condition=models.Q(('comment__isnull', True)), fields=('kind', 'email', 'period'), name='comment_notice_once_per_period'),
         ),
     ]
