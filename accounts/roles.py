@@ -21,6 +21,16 @@ _WRITE_OWN = [
 # user may change or publish follows the posts' rules (blog.permissions).
 _PAGES = ["pages.view_page", "pages.add_page", "pages.change_page", "pages.delete_page"]
 
+# Editors manage members and newsletters. Issues and deliveries are the record of what was
+# sent (at most once per member): seen, never changed or deleted by hand.
+_MEMBERS = [
+    *(f"members.{verb}_member" for verb in ("view", "add", "change", "delete")),
+    *(f"newsletters.{verb}_newsletter" for verb in ("view", "add", "change", "delete")),
+    *(f"newsletters.{verb}_subscription" for verb in ("view", "add", "change", "delete")),
+    "newsletters.view_issue",
+    "newsletters.view_delivery",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     # Writes and edits own drafts; cannot publish.
     CONTRIBUTOR: _WRITE_OWN,
@@ -49,6 +59,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # The site's name, look and menus (sitesettings).
         "sitesettings.view_sitesettings",
         "sitesettings.change_sitesettings",
+        # Members and newsletters (issue 31): the member list, import and export, the API.
+        *_MEMBERS,
     ],
 }
 
