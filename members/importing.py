@@ -367,8 +367,10 @@ class _Import:
             subscriptions += [Subscription(member=member, newsletter=n) for n in newsletters]
         Subscription.objects.bulk_create(subscriptions)
         self.summary.created += len(members)
+        # One `member_created` per member, as from every door; `batch` (the members this
+        # write created) lets a listener do its per-write work once (webhooks.audience).
         for member in members:
-            events.member_created.send(sender=Member, member=member)
+            events.member_created.send(sender=Member, member=member, batch=members)
 
     def _member(self, row: Row, now: datetime) -> Member:
         status = Member.Status.PENDING if row.pending else Member.Status.ACTIVE

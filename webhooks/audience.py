@@ -11,7 +11,7 @@
 
 Like the post events (`webhooks.signals`), each is a `Delivery` row written in the
 writing transaction (`webhooks.services.dispatch`), sent after the commit; with no
-endpoint the cost is one `exists()` query.
+endpoint the cost is one `exists()` query (for an import, one per batch of rows).
 """
 
 from __future__ import annotations
@@ -35,6 +35,20 @@ _api_time = DateTimeField().to_representation
 
 def _listening() -> bool:
     return Endpoint.objects.exists()
+
+
+_batch_checked: tuple[int, bool] = (0, False)  # (id of the batch, whether anyone listens)
+
+
+def _listening_for(member: Member, batch: list[Member] | None) -> bool:
+    """`_listening()`, asked once per batch of an import (`members.importing` sends
+    `batch`, the members one write created): not one query per imported row."""
+    global _batch_checked
+    if not batch:
+        return _listening()
+    if member is batch[0] or _batch_checked[0] != id(batch):
+        _batch_checked = (id(batch), _listening())
+    return _batch_checked[1]
 
 
 def member_data(member: Member) -> dict:
@@ -73,8 +87,8 @@ def issue_data(issue: Issue) -> dict:
 
 
 @receiver(member_created, dispatch_uid="webhooks-member-created")
-def created(sender, member: Member, **kwargs) -> None:
-    if _listening():
+def created(sender, member: Member, batch: list[Member] | None = None, **kwargs) -> None:
+    if _listening_for(member, batch):
         dispatch(event=Event.MEMBER_CREATED, data=member_data(member))
 
 
