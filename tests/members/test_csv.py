@@ -153,7 +153,8 @@ def test_export_then_import_round_trips(weekly, extra):
 def test_import_members_command(weekly, capsys):
     call_command("import_members", str(FIXTURES / "substack-subscribers.csv"), "--dry-run")
     assert "Dry run" in capsys.readouterr().out and Member.objects.count() == 0
-    call_command("import_members", str(FIXTURES / "substack-subscribers.csv"), "--newsletter", "weekly")
+    path = str(FIXTURES / "substack-subscribers.csv")
+    call_command("import_members", path, "--newsletter", "weekly")
     out = capsys.readouterr().out
     assert "Created: 4" in out and Member.objects.count() == 4
 
@@ -171,7 +172,9 @@ def test_ten_thousand_rows_in_few_queries(weekly, django_assert_max_num_queries,
     ]
     data = ("\n".join(lines) + "\n").encode()
     started = time.perf_counter()
-    with django_assert_max_num_queries(80):  # a handful per batch of 1,000, none per row
+    # A handful per batch of 1,000 rows (SQLite splits a bulk insert in more statements),
+    # none per row.
+    with django_assert_max_num_queries(250):
         summary = import_members(io.BytesIO(data))
     seconds = time.perf_counter() - started
     assert summary.created == 10_000 and Subscription.objects.count() == 10_000
@@ -190,7 +193,7 @@ def editor_client(client_for):
 def test_the_admin_import_page_dry_run_then_import(editor_client, weekly):
     url = "/admin/members/member/import/"
     page = editor_client.get(url)
-    assert page.status_code == 200 and b"Dry run" in page.content or b"dry" in page.content
+    assert page.status_code == 200 and b'name="dry_run"' in page.content
     with open(FIXTURES / "ghost-members.csv", "rb") as upload:
         response = editor_client.post(url, {"file": upload, "dry_run": "on"})
     assert response.status_code == 200
