@@ -81,14 +81,14 @@ def test_an_editor_changes_name_note_and_status_not_the_address(editor_client):
     response = editor_client.post(
         url,
         {
-            "name": "Waited", "status": "active", "note": "Asked by phone", "email": "x@example.com",
+            "name": "Waited", "status": "active", "note": "By phone", "email": "x@example.com",
             "subscription_set-TOTAL_FORMS": "0", "subscription_set-INITIAL_FORMS": "0",
         },
     )  # fmt: skip
     assert response.status_code == 302, response.content
     member.refresh_from_db()
     assert (member.email, member.name, member.note, member.status) == (
-        "wait@example.com", "Waited", "Asked by phone", "active",
+        "wait@example.com", "Waited", "By phone", "active",
     )  # fmt: skip
     assert member.confirmed_at is not None
 
