@@ -86,9 +86,8 @@ def test_partial_update_with_if_match(editor_api, weekly, extra):
     assert editor_api.put(url, {"name": "x"}, format="json").status_code == 405
     member.refresh_from_db()
     assert (member.name, member.note, member.email) == ("Em", "ok", "m@example.com")
-    assert list(Subscription.objects.filter(member=member).values_list("newsletter", flat=True)) == [
-        extra.pk
-    ]
+    newsletters = Subscription.objects.filter(member=member).values_list("newsletter", flat=True)
+    assert list(newsletters) == [extra.pk]
 
 
 def test_delete_with_a_stale_etag_is_refused(editor_api):
