@@ -70,11 +70,11 @@ class EmailAddressField(StrictCharField):
 
 
 class StrictIntegerField(serializers.IntegerField):
-    """A JSON integer: not "3", 3.5 or true."""
-
-    default_error_messages = {**serializers.IntegerField.default_error_messages}
+    """A JSON integer: not "3", 3.5 or true (3.0 is one, as JSON Schema counts)."""
 
     def to_internal_value(self, data):
+        if isinstance(data, float) and data.is_integer():
+            data = int(data)
         if not isinstance(data, int) or isinstance(data, bool):
             self.fail("invalid")
         return super().to_internal_value(data)

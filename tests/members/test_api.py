@@ -149,9 +149,12 @@ def test_newsletters_crud_by_an_editor(editor_api):
     url = f"/api/newsletters/{body['id']}/"
     etag = created["ETag"]
     assert editor_api.patch(url, {"order": "3"}, format="json").status_code == 400
+    assert editor_api.patch(url, {"order": 2.5}, format="json").status_code == 400
     assert editor_api.patch(url, {"sender_email": "nope"}, format="json").status_code == 400
-    renamed = editor_api.patch(url, {"name": "Daily news"}, format="json", HTTP_IF_MATCH=etag)
-    assert renamed.status_code == 200
+    renamed = editor_api.patch(
+        url, {"name": "Daily news", "order": 3.0}, format="json", HTTP_IF_MATCH=etag
+    )
+    assert renamed.status_code == 200 and renamed.json()["order"] == 3  # 3.0 is an integer
     assert editor_api.patch(url, {"order": 2}, format="json", HTTP_IF_MATCH=etag).status_code == 412
     again = editor_api.post("/api/newsletters/", {"name": "X", "slug": "daily"}, format="json")
     assert again.status_code == 409
