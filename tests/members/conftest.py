@@ -9,6 +9,8 @@ import pytest
 from members.models import Member
 from newsletters.models import Newsletter, Subscription
 from tests.api.conftest import api, api_as  # noqa: F401  (fixtures)
+from tests.jobs.conftest import broker, broker_server  # noqa: F401  (fixtures)
+from tests.webhooks.conftest import receiver, webhook_worker  # noqa: F401  (fixtures)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -16,8 +16,7 @@ from newsletters.events import newsletter_sent
 from newsletters.models import Delivery as NewsletterDelivery
 from newsletters.models import Issue
 from tests.factories import EditorFactory, PostFactory
-from tests.jobs.conftest import broker, broker_server, wait_for  # noqa: F401  (fixtures)
-from tests.webhooks.conftest import receiver, webhook_worker  # noqa: F401  (fixtures)
+from tests.jobs.conftest import wait_for
 from webhooks.models import Delivery, Endpoint
 from webhooks.signing import HEADER, verify
 
@@ -111,7 +110,7 @@ def test_a_real_endpoint_receives_member_events(
     receiver,
     broker,
     webhook_worker,
-    settings,  # noqa: F811
+    settings,
 ):
     settings.WEBHOOKS_ALLOW_PRIVATE = True
     endpoint = editor_api.post(
