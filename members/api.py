@@ -48,6 +48,9 @@ SEARCH_MAX = 200
 
 
 class MemberSerializer(StrictModelSerializer):
+    # Text, not `format: email`: a validator's idea of an address is narrower or wider
+    # than ours (`newsletters.addresses`), and the schema must describe what we store.
+    email = serializers.CharField(read_only=True, help_text="Lower-cased; one member each.")
     newsletters = StrictPrimaryKeyRelatedField(
         many=True,
         queryset=Newsletter.objects.all(),

@@ -162,7 +162,7 @@ class WebhookMemberSerializer(serializers.Serializer):
     """The member an event is about (`webhooks.audience`); a deletion names only its id."""
 
     id = serializers.IntegerField()
-    email = serializers.EmailField(required=False)
+    email = serializers.CharField(required=False, help_text="member.created only.")
     status = serializers.ChoiceField(choices=Member.Status.choices, required=False)
     source = serializers.ChoiceField(choices=Member.Source.choices, required=False)
     created_at = serializers.DateTimeField(required=False)
