@@ -30,6 +30,15 @@ _MODERATE_COMMENTS = [
     "comments.view_authorpreference",
     "comments.change_authorpreference",
 ]
+# Editors manage members and newsletters. Issues and deliveries are the record of what was
+# sent (at most once per member): seen, never changed or deleted by hand.
+_MEMBERS = [
+    *(f"members.{verb}_member" for verb in ("view", "add", "change", "delete")),
+    *(f"newsletters.{verb}_newsletter" for verb in ("view", "add", "change", "delete")),
+    *(f"newsletters.{verb}_subscription" for verb in ("view", "add", "change", "delete")),
+    "newsletters.view_issue",
+    "newsletters.view_delivery",
+]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     # Writes and edits own drafts; cannot publish.
@@ -71,6 +80,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "comments.add_commentban",
         "comments.change_commentban",
         "comments.delete_commentban",
+        # Members and newsletters (issue 31): the member list, import and export, the API.
+        *_MEMBERS,
     ],
 }
 

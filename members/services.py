@@ -35,6 +35,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.tasks import enqueue_on_commit
+from newsletters.addresses import normalise_email
 from newsletters.models import Subscription
 from newsletters.subscriptions import (
     forget_deliveries,
@@ -48,18 +49,12 @@ from .models import Member, SignInLink
 RateLimited = limits.RateLimited
 
 
-def normalise_email(email: str) -> str:
-    """The one stored form of an address: trimmed, lower case (the unique constraint
-    ignores case too; mail systems treat the local part case-insensitively in practice)."""
-    return email.strip().lower()
-
-
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 def create_member(
-    *, email: str, name: str = "", source: str, confirmed: bool
+    *, email: str, name: str = "", source: str, confirmed: bool, note: str = ""
 ) -> tuple[Member, bool]:
     """The member with `email`, created if there is none: (member, created).
 
@@ -75,7 +70,9 @@ def create_member(
         if member is None:
             try:
                 with transaction.atomic():  # a concurrent sign-up of the same address
-                    member = Member.objects.create(email=email, name=name.strip(), source=source)
+                    member = Member.objects.create(
+                        email=email, name=name.strip(), source=source, note=note
+                    )
                 created = True
             except IntegrityError:
                 member = Member.objects.get(email=email)

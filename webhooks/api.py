@@ -22,6 +22,7 @@ from api.serializers import StrictModelSerializer
 from api.strict import HTTPURLField
 from blog.models import Post
 from blog.permissions import is_editor
+from members.models import Member
 
 from .models import Delivery, Endpoint, Event
 from .ssrf import BlockedAddress, check_url
@@ -155,3 +156,94 @@ post_published = _webhook(Event.PUBLISHED, "A post went public (when it goes liv
 post_updated = _webhook(Event.UPDATED, "A live, announced post was saved.")
 post_unpublished = _webhook(Event.UNPUBLISHED, "A live post was hidden again.")
 post_deleted = _webhook(Event.DELETED, "A live post was deleted.")
+
+
+class WebhookMemberSerializer(serializers.Serializer):
+    """The member an event is about (`webhooks.audience`); a deletion names only its id."""
+
+    id = serializers.IntegerField()
+    email = serializers.CharField(required=False, help_text="member.created only.")
+    status = serializers.ChoiceField(choices=Member.Status.choices, required=False)
+    source = serializers.ChoiceField(choices=Member.Source.choices, required=False)
+    created_at = serializers.DateTimeField(required=False)
+
+
+class MemberDataSerializer(serializers.Serializer):
+    member = WebhookMemberSerializer()
+
+
+class MemberPayloadSerializer(serializers.Serializer):
+    """The JSON body of `member.created` and `member.deleted` deliveries."""
+
+    id = serializers.IntegerField(help_text="The delivery's id (also `Broadsheet-Delivery`).")
+    event = serializers.ChoiceField(choices=Event.choices)
+    created_at = serializers.DateTimeField()
+    data = MemberDataSerializer()
+
+
+class IssueRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    subject = serializers.CharField()
+    week = serializers.DateField(allow_null=True, help_text="A digest's Monday; else null.")
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
+class NewsletterRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
+class PostRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.CharField(help_text="The post's public page.")
+
+
+class IssueCountsSerializer(serializers.Serializer):
+    recipients = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    sending = serializers.IntegerField()
+    sent = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    uncertain = serializers.IntegerField()
+    bounced = serializers.IntegerField()
+
+
+class IssueDataSerializer(serializers.Serializer):
+    issue = IssueRefSerializer()
+    newsletter = NewsletterRefSerializer()
+    post = PostRefSerializer(allow_null=True, help_text="Null for a weekly digest.")
+    counts = IssueCountsSerializer(help_text="Deliveries of the issue by outcome.")
+
+
+class NewsletterSentPayloadSerializer(serializers.Serializer):
+    """The JSON body of a `newsletter.sent` delivery."""
+
+    id = serializers.IntegerField(help_text="The delivery's id (also `Broadsheet-Delivery`).")
+    event = serializers.ChoiceField(choices=Event.choices)
+    created_at = serializers.DateTimeField()
+    data = IssueDataSerializer()
+
+
+def _audience_webhook(event: Event, summary: str, payload) -> OpenApiWebhook:
+    return OpenApiWebhook(
+        name=event.value,
+        decorator=extend_schema(
+            summary=summary, description=DELIVERY_HEADERS, request=payload, responses={200: None}
+        ),
+    )
+
+
+member_created = _audience_webhook(
+    Event.MEMBER_CREATED,
+    "A member was added (sign-up, import, API, admin).",
+    MemberPayloadSerializer,
+)
+member_deleted = _audience_webhook(
+    Event.MEMBER_DELETED, "A member was deleted (their id only).", MemberPayloadSerializer
+)
+newsletter_sent = _audience_webhook(
+    Event.NEWSLETTER_SENT,
+    "Every delivery of a newsletter issue has an outcome.",
+    NewsletterSentPayloadSerializer,
+)

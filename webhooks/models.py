@@ -25,6 +25,9 @@ class Event(models.TextChoices):
     UPDATED = "post.updated"
     UNPUBLISHED = "post.unpublished"
     DELETED = "post.deleted"
+    MEMBER_CREATED = "member.created"
+    MEMBER_DELETED = "member.deleted"
+    NEWSLETTER_SENT = "newsletter.sent"
 
 
 class Endpoint(models.Model):

@@ -363,6 +363,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "WebhookEventEnum": "webhooks.models.Event",
+        "MemberStatusEnum": "members.models.Member.Status",
         # Posts and pages (a proxy of Post) share these: one component each, not a hash.
         "PostStatusEnum": "blog.models.Post.Status",
         "PostStateEnum": "blog.models.Post.State",
@@ -370,6 +371,11 @@ SPECTACULAR_SETTINGS = {
     # OpenAPI 3.1 for `webhooks`: the deliveries, described as the receiver gets them.
     "WEBHOOKS": [
         f"webhooks.api.post_{event}" for event in ("published", "updated", "unpublished", "deleted")
+    ]
+    + [
+        "webhooks.api.member_created",
+        "webhooks.api.member_deleted",
+        "webhooks.api.newsletter_sent",
     ],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

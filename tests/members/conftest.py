@@ -1,14 +1,21 @@
-"""Members' fixtures: mail through the real SMTP server (`smtp`), links read from it."""
+"""Members' fixtures: mail through the real SMTP server (`smtp`), links read from it;
+newsletters and members for the admin, import, API and webhook tests."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from members.models import Member
 from members.services import create_member
-from newsletters.models import Newsletter
+from newsletters.models import Newsletter, Subscription
+from tests.api.conftest import api, api_as  # noqa: F401  (fixtures)
+from tests.jobs.conftest import broker, broker_server  # noqa: F401  (fixtures)
+from tests.webhooks.conftest import receiver, webhook_worker  # noqa: F401  (fixtures)
+
+FIXTURES = Path(__file__).parent / "fixtures"
 
 LINK = re.compile(r"http://testserver(/members/link/[A-Za-z0-9_-]+/)")
 
@@ -91,3 +98,23 @@ def member_client(member):
     session[SESSION_EPOCH] = member.session_epoch
     session.save()
     return browser
+
+
+@pytest.fixture
+def weekly(db) -> Newsletter:
+    return Newsletter.objects.create(name="The Weekly", slug="weekly", order=1)
+
+
+@pytest.fixture
+def extra(db) -> Newsletter:
+    """A newsletter members get only when they choose it."""
+    return Newsletter.objects.create(name="Extra", slug="extra", subscribe_by_default=False)
+
+
+def make_member(email: str, *, newsletters=(), **fields) -> Member:
+    fields.setdefault("status", Member.Status.ACTIVE)
+    member = Member.objects.create(email=email, **fields)
+    Subscription.objects.bulk_create(
+        [Subscription(member=member, newsletter=newsletter) for newsletter in newsletters]
+    )
+    return member
