@@ -42,7 +42,7 @@ from django.utils import timezone
 from core import outgoing
 from core.origin import site_origin, site_url
 
-from .models import BlockedTerm, Comment, CommentBan, CommentPolicy
+from .models import BlockedTerm, Comment, CommentBan
 
 logger = logging.getLogger(__name__)
 
@@ -87,10 +87,7 @@ def refusal_message(verdict: str) -> str:
     return verdict.removeprefix(REFUSE)
 
 
-def policy() -> CommentPolicy:
-    """The site's comment rules, read (defaults when the row was never saved)."""
-    return CommentPolicy.objects.filter(pk=1).first() or CommentPolicy(pk=1)
-
+from .policy import policy  # noqa: E402  (the one reader of the site's comment rules)
 
 # --- The form's fields -----------------------------------------------------------------
 

@@ -5,12 +5,15 @@
 client. `trusting`: the site's rules with no approval wait for a first comment.
 """
 
+import time
 from importlib import import_module
 
 import pytest
 from django.conf import settings
+from django.core import signing
 from django.utils import timezone
 
+from comments.forms import RENDERED_SALT
 from comments.models import CommentPolicy
 from comments.policy import forget_policy
 from members.models import Member
@@ -40,6 +43,12 @@ def session_cookie_for(member: Member) -> str:
     session[SESSION_EPOCH] = member.session_epoch
     session.create()
     return session.session_key
+
+
+def shown(data: dict, seconds_ago: float = 30) -> dict:
+    """A comment form's fields as a person posts them: with the form's signed render time
+    (`seconds_ago`), which the spam checks require of a form post."""
+    return {**data, "rendered": signing.dumps(time.time() - seconds_ago, salt=RENDERED_SALT)}
 
 
 def set_policy(**values) -> CommentPolicy:

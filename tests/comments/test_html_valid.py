@@ -11,7 +11,7 @@ import pytest
 
 from comments import services
 from comments.models import Discussion
-from tests.comments.conftest import create_member
+from tests.comments.conftest import create_member, shown
 from tests.conftest import missing
 from tests.factories import PostFactory
 
@@ -36,7 +36,7 @@ def test_member_pages_are_valid_html(commenter_client, trusting, tmp_path):
     }
     for name, url in pages.items():
         (tmp_path / f"{name}.html").write_bytes(commenter_client.get(url).content)
-    refused = commenter_client.post(f"/comments/post/{closed.pk}/", {"body": "Hi"})
+    refused = commenter_client.post(f"/comments/post/{closed.pk}/", shown({"body": "Hi"}))
     assert refused.status_code == 400
     (tmp_path / "refused.html").write_bytes(refused.content)
     run = subprocess.run(

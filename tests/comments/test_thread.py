@@ -10,7 +10,7 @@ from django.utils import timezone
 from comments import services
 from comments.models import Comment, Discussion
 from comments.rendering import render_comment
-from tests.comments.conftest import create_member, set_policy, sign_in
+from tests.comments.conftest import create_member, set_policy, shown, sign_in
 from tests.factories import PostFactory
 
 pytestmark = pytest.mark.django_db
@@ -123,14 +123,14 @@ def test_the_comment_form_carries_a_working_csrf_token(post):
     assert "private" in response["Cache-Control"]
     token = html.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
     url = f"/comments/post/{post.pk}/"
-    assert strict.post(url, {"body": "No token"}).status_code == 403
-    response = strict.post(url, {"body": "With token", "csrfmiddlewaretoken": token})
+    assert strict.post(url, shown({"body": "No token"})).status_code == 403
+    response = strict.post(url, shown({"body": "With token", "csrfmiddlewaretoken": token}))
     assert response.status_code == 302
     assert Comment.objects.get().body == "With token"
 
 
 def test_posting_redirects_back_to_the_comment(commenter_client, post, trusting):
-    response = commenter_client.post(f"/comments/post/{post.pk}/", {"body": "Hello *all*"})
+    response = commenter_client.post(f"/comments/post/{post.pk}/", shown({"body": "Hello *all*"}))
     comment = Comment.objects.get()
     assert comment.status == Comment.Status.APPROVED
     assert response.status_code == 302
@@ -140,14 +140,14 @@ def test_posting_redirects_back_to_the_comment(commenter_client, post, trusting)
 
 def test_a_pending_comment_says_it_waits(commenter_client, post):
     response = commenter_client.post(
-        f"/comments/post/{post.pk}/", {"body": "First ever"}, follow=True
+        f"/comments/post/{post.pk}/", shown({"body": "First ever"}), follow=True
     )
     assert Comment.objects.get().status == Comment.Status.PENDING
     assert "Your comment is waiting for approval." in response.content.decode()
 
 
 def test_anonymous_posts_are_sent_to_sign_in(client, post):
-    response = client.post(f"/comments/post/{post.pk}/", {"body": "Hi"})
+    response = client.post(f"/comments/post/{post.pk}/", shown({"body": "Hi"}))
     assert response.status_code == 302
     assert response["Location"] == f"/members/signin/?next={post.get_absolute_url()}%23comments"
     assert not Comment.objects.exists()
@@ -155,7 +155,7 @@ def test_anonymous_posts_are_sent_to_sign_in(client, post):
 
 def test_a_refused_comment_shows_the_form_again_with_the_text(commenter_client, post):
     Discussion.objects.create(post=post, mode=Discussion.Mode.CLOSED)
-    response = commenter_client.post(f"/comments/post/{post.pk}/", {"body": "Keep my words"})
+    response = commenter_client.post(f"/comments/post/{post.pk}/", shown({"body": "Keep my words"}))
     assert response.status_code == 400
     html = response.content.decode()
     assert "Comments on this post are closed." in html and "Keep my words" in html
@@ -163,7 +163,7 @@ def test_a_refused_comment_shows_the_form_again_with_the_text(commenter_client, 
 
 def test_a_banned_member_is_told(commenter_client, post, editor):
     services.ban_member(commenter_client.member, editor, "spam")
-    response = commenter_client.post(f"/comments/post/{post.pk}/", {"body": "Let me"})
+    response = commenter_client.post(f"/comments/post/{post.pk}/", shown({"body": "Let me"}))
     assert response.status_code == 400
     assert "You can no longer comment" in response.content.decode()
 
@@ -188,7 +188,9 @@ def test_comments_close_after_days(client, post):
 def test_a_reply_by_form_to_a_reply_lands_under_the_top_level(commenter_client, post, trusting):
     top = approved(post, create_member("bob@example.org", "Bob"), "Top")
     reply = approved(post, create_member("cy@example.org", "Cy"), "Reply", parent=top)
-    commenter_client.post(f"/comments/post/{post.pk}/", {"body": "Deeper", "parent": reply.pk})
+    commenter_client.post(
+        f"/comments/post/{post.pk}/", shown({"body": "Deeper", "parent": reply.pk})
+    )
     assert Comment.objects.get(body="Deeper").parent_id == top.pk
 
 
@@ -197,12 +199,12 @@ def test_edit_page_within_ten_minutes_then_refused(commenter_client, post, trust
     comment = services.post_comment(post=post, member=member, body="Tpyo")
     url = f"/comments/{comment.pk}/edit/"
     assert 'name="body"' in commenter_client.get(url).content.decode()
-    response = commenter_client.post(url, {"body": "Typo fixed"})
+    response = commenter_client.post(url, shown({"body": "Typo fixed"}))
     assert response.status_code == 302
     html = page(commenter_client, post)
     assert "Typo fixed" in html and "edited" in html
     with time_machine.travel(comment.created_at + timedelta(minutes=11)):
-        response = commenter_client.post(url, {"body": "Rewrite history"})
+        response = commenter_client.post(url, shown({"body": "Rewrite history"}))
         assert response.status_code == 400
         assert "10 minutes" in response.content.decode()
         assert f'href="/comments/{comment.pk}/edit/"' not in page(commenter_client, post)
@@ -233,7 +235,7 @@ def test_another_members_comment_is_not_found(commenter_client, post, trusting):
     for action in ("edit", "delete"):
         url = f"/comments/{theirs.pk}/{action}/"
         assert commenter_client.get(url).status_code == 404
-        assert commenter_client.post(url, {"body": "x"}).status_code == 404
+        assert commenter_client.post(url, shown({"body": "x"})).status_code == 404
     assert Comment.objects.get().body == "Not yours"
 
 
@@ -248,7 +250,7 @@ def test_the_script_gets_the_new_comment_as_a_fragment(commenter_client, post, t
     top = approved(post, create_member("bob@example.org", "Bob"), "Top")
     response = commenter_client.post(
         f"/comments/post/{post.pk}/",
-        {"body": "Via *fetch*", "parent": top.pk},
+        shown({"body": "Via *fetch*", "parent": top.pk}),
         HTTP_ACCEPT="application/json",
     )
     assert response.status_code == 201
@@ -256,6 +258,6 @@ def test_the_script_gets_the_new_comment_as_a_fragment(commenter_client, post, t
     assert data["parent"] == top.pk and data["status"] == "approved"
     assert "<em>fetch</em>" in data["html"] and f'id="comment-{data["id"]}"' in data["html"]
     refused = commenter_client.post(
-        f"/comments/post/{post.pk}/", {"body": ""}, HTTP_ACCEPT="application/json"
+        f"/comments/post/{post.pk}/", shown({"body": ""}), HTTP_ACCEPT="application/json"
     )
     assert refused.status_code == 400 and refused.json()["error"]
