@@ -43,6 +43,7 @@ from core import outgoing
 from core.origin import site_origin, site_url
 
 from .models import BlockedTerm, Comment, CommentBan
+from .policy import policy
 
 logger = logging.getLogger(__name__)
 
@@ -86,8 +87,6 @@ def refusal_message(verdict: str) -> str:
     """The member's message in a "refuse: ..." verdict."""
     return verdict.removeprefix(REFUSE)
 
-
-from .policy import policy  # noqa: E402  (the one reader of the site's comment rules)
 
 # --- The form's fields -----------------------------------------------------------------
 
