@@ -41,24 +41,30 @@ def post_version(post: Post) -> str:
     return post.version
 
 
-def post_etag(post: Post) -> str:
-    return quote_etag(post_version(post))
+def post_etag(post: Post, variant: str = "") -> str:
+    """The post's tag; `variant` names another representation of the same version (a
+    members-only post without its body, for a reader who may not read it), so a client
+    never takes one for the other (a 304 after signing in would keep the teaser)."""
+    return quote_etag(f"{post_version(post)}-{variant}" if variant else post_version(post))
 
 
 def _seconds(moment: datetime | None) -> int | None:
     return int(moment.timestamp()) if moment else None
 
 
-def not_modified(request: HttpRequest, post: Post) -> HttpResponse | None:
+def not_modified(request: HttpRequest, post: Post, variant: str = "") -> HttpResponse | None:
     """A 304 when the client's copy of `post` is current (GET and HEAD only); a 412
     problem when `If-Match` names another version."""
     response = get_conditional_response(
-        request, etag=post_etag(post), last_modified=_seconds(post.updated_at)
+        request,
+        etag=post_etag(post, variant),
+        # A variant is told apart by its tag alone: a date cannot say which one you hold.
+        last_modified=None if variant else _seconds(post.updated_at),
     )
     if response is not None and response.status_code == 412:
         raise PreconditionFailed()
     if response is not None and response.status_code == 304:
-        return add_validators(response, post)
+        return add_validators(response, post, variant)
     return None
 
 
@@ -84,9 +90,10 @@ def check_preconditions(request: HttpRequest, post: Post) -> None:
         raise PreconditionFailed()
 
 
-def add_validators(response: HttpResponse, post: Post) -> HttpResponse:
-    response["ETag"] = post_etag(post)
-    response["Last-Modified"] = http_date(post.updated_at.timestamp())
+def add_validators(response: HttpResponse, post: Post, variant: str = "") -> HttpResponse:
+    response["ETag"] = post_etag(post, variant)
+    if not variant:
+        response["Last-Modified"] = http_date(post.updated_at.timestamp())
     return response
 
 

@@ -9,6 +9,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.http import HttpResponsePermanentRedirect
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
 from django_filters.rest_framework import DjangoFilterBackend
@@ -39,6 +40,7 @@ from pagecache.cache import cache_anonymous_page
 from pagecache.counts import remember
 
 from .. import permissions, redirects, services
+from ..audience import may_read_body
 from ..models import Category, Post, PostAuthor, PostTombstone, Tag
 from ..selectors import public_authors, public_tags
 from .filters import PostFilter, PostSearchFilter
@@ -170,10 +172,14 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
         return locked
 
     def _detail(self, request: Request, post: Post) -> Response:
-        response = not_modified(request, post)
-        if response is not None:
-            return response
-        return add_validators(Response(self.get_serializer(post).data), post)
+        # A members-only post read without its body is another representation: its own
+        # tag, so that signing in never answers 304 for the teaser a client holds.
+        variant = "" if may_read_body(post, request) else "teaser"
+        response = not_modified(request, post, variant)
+        if response is None:
+            response = add_validators(Response(self.get_serializer(post).data), post, variant)
+        patch_vary_headers(response, ["Cookie"])  # a member's session reads the body
+        return response
 
     @extend_schema(summary="One post by its slug; 404 if you may not see it.")
     @action(detail=False, methods=["get"], url_path=r"by-slug/(?P<slug>[-\w]+)")

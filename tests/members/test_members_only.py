@@ -319,3 +319,21 @@ def test_the_post_form_offers_audience_and_only_active_per_post_newsletters(clie
     assert listing.status_code == 200
     page_form = client.get("/admin/pages/page/add/").content.decode()
     assert 'name="audience"' in page_form and 'name="newsletter"' not in page_form
+
+
+def test_the_api_tags_the_teaser_apart_so_signing_in_never_gets_a_304_for_it(
+    client, member_client
+):
+    """An anonymous client holds the teaser (body null) under its own tag; the same
+    version read by a member is another representation, so their If-None-Match with the
+    teaser's tag is answered with the body, not a 304."""
+    post = PostFactory(audience=Post.Audience.MEMBERS, body="Only for members to read.")
+    url = f"/api/posts/{post.pk}/"
+    teaser = client.get(url, HTTP_ACCEPT="application/json")
+    assert teaser.json()["body"] is None
+    tag = teaser["ETag"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=tag).status_code == 304
+    full = member_client.get(url, HTTP_ACCEPT="application/json", HTTP_IF_NONE_MATCH=tag)
+    assert full.status_code == 200 and full.json()["body"] == "Only for members to read."
+    assert full["ETag"] != tag and "Cookie" in full["Vary"]
+    assert member_client.get(url, HTTP_IF_NONE_MATCH=full["ETag"]).status_code == 304
