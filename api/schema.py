@@ -116,8 +116,8 @@ class APISchema(AutoSchema):
         serializer_class = getattr(self.view, "serializer_class", None)
         shape = getattr(serializer_class, "shape_params", ())
         if shape and self.method == "GET" and getattr(self.view, "action", "") != "tombstones":
-            names = list(serializer_class.Meta.fields)
-            names = [n for n in names if not serializer_class().fields[n].write_only]
+            fields = serializer_class().fields  # declared, and added by `get_fields()`
+            names = [n for n, field in fields.items() if not field.write_only]
             for name, verb in zip(shape, ("Only these", "All but these"), strict=True):
                 parameters.append(
                     OpenApiParameter(
