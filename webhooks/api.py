@@ -117,8 +117,27 @@ class WebhookPostSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField(required=False)
 
 
+class WebhookCommentPostSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.CharField(help_text="The post's public page.")
+
+
+class WebhookCommentSerializer(serializers.Serializer):
+    """The comment a `comment.*` event is about (`webhooks.comment_events.comment_data`):
+    never the author's e-mail or address."""
+
+    id = serializers.IntegerField()
+    post = WebhookCommentPostSerializer()
+    parent = serializers.IntegerField(allow_null=True, help_text="The comment replied to.")
+    author_name = serializers.CharField()
+    status = serializers.ChoiceField(choices=["pending", "approved"])
+    created_at = serializers.DateTimeField()
+    sequence = serializers.IntegerField(help_text="Grows with every event of the comment.")
+
+
 class WebhookDataSerializer(serializers.Serializer):
-    post = WebhookPostSerializer()
+    post = WebhookPostSerializer(required=False, help_text="`post.*` events.")
+    comment = WebhookCommentSerializer(required=False, help_text="`comment.*` events.")
 
 
 class WebhookPayloadSerializer(serializers.Serializer):
@@ -155,3 +174,5 @@ post_published = _webhook(Event.PUBLISHED, "A post went public (when it goes liv
 post_updated = _webhook(Event.UPDATED, "A live, announced post was saved.")
 post_unpublished = _webhook(Event.UNPUBLISHED, "A live post was hidden again.")
 post_deleted = _webhook(Event.DELETED, "A live post was deleted.")
+comment_created = _webhook(Event.COMMENT_CREATED, "A member posted a comment (any status).")
+comment_approved = _webhook(Event.COMMENT_APPROVED, "A comment became visible to readers.")

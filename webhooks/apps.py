@@ -8,7 +8,7 @@ class WebhooksConfig(AppConfig):
     def ready(self) -> None:
         from api.routers import router
 
-        from . import signals  # noqa: F401  (connects the post event receivers)
+        from . import comment_events, signals  # noqa: F401  (connect the event receivers)
         from .api import EndpointViewSet
 
         router.register("webhooks", EndpointViewSet, basename="webhook")

@@ -25,6 +25,8 @@ class Event(models.TextChoices):
     UPDATED = "post.updated"
     UNPUBLISHED = "post.unpublished"
     DELETED = "post.deleted"
+    COMMENT_CREATED = "comment.created"
+    COMMENT_APPROVED = "comment.approved"
 
 
 class Endpoint(models.Model):

@@ -359,7 +359,8 @@ SPECTACULAR_SETTINGS = {
     # OpenAPI 3.1 for `webhooks`: the deliveries, described as the receiver gets them.
     "WEBHOOKS": [
         f"webhooks.api.post_{event}" for event in ("published", "updated", "unpublished", "deleted")
-    ],
+    ]
+    + ["webhooks.api.comment_created", "webhooks.api.comment_approved"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.nullable_as_null_type",
