@@ -102,6 +102,10 @@ def comments_skipped(comments: list[dict], imported: bool) -> Counter:
             skipped["comment on an item not imported"] += 1
         elif comment.get("comment_type") in ("pingback", "trackback"):
             skipped["comment: pingback or trackback"] += 1
+        elif comment.get("comment_type") == "note":
+            skipped["comment: editor's note"] += 1
+        elif comment.get("comment_type") not in ("", "comment"):
+            skipped[f"comment: type {comment['comment_type']}"] += 1
         elif comment.get("comment_approved") != "1":
             state = comment.get("comment_approved")
             skipped[
@@ -119,7 +123,7 @@ def wxr_expected_comments(path: Path) -> int:
         for item in items
         for comment in item["comments"]
         if comment.get("comment_approved") == "1"
-        and comment.get("comment_type") not in ("pingback", "trackback")
+        and comment.get("comment_type", "") in ("", "comment")
     )
 
 

@@ -274,8 +274,9 @@ class WordPressReader:
         yield from self._comments(comments, post_key)
 
     def _comments(self, comments: list[dict[str, str]], post_key: str | None) -> Iterator[Record]:
-        """Approved comments (`wp:comment_approved` 1) as records; pingbacks, trackbacks,
-        spam, unapproved and trashed ones skipped and counted. A reply deeper than one
+        """Approved comments (`wp:comment_approved` 1, type empty or `comment`) as
+        records; pingbacks, trackbacks, editors' notes, other types, spam, unapproved and
+        trashed ones skipped and counted. A reply deeper than one
         level answers its top-level ancestor (ours are one level deep); a reply whose
         top-level comment is not imported becomes a top-level comment."""
         if post_key is None:
@@ -292,6 +293,10 @@ class WordPressReader:
             state = comment.get("wp:comment_approved", "").strip()
             if kind in ("pingback", "trackback"):
                 yield Skip("comment: pingback or trackback")
+            elif kind == "note":  # WordPress 6.9's notes: editors' remarks on blocks
+                yield Skip("comment: editor's note")
+            elif kind not in ("", "comment"):  # a plugin's (reviews, webmentions...)
+                yield Skip(f"comment: type {kind}")
             elif state != "1":
                 reason = {"spam": "spam", "trash": "in the trash"}.get(state, "not approved")
                 yield Skip(f"comment: {reason}")
