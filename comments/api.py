@@ -19,6 +19,7 @@ merged), imported in the views so this module never names their internals.
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
@@ -27,7 +28,12 @@ from django.urls import path
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, pagination, serializers, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
@@ -253,6 +259,7 @@ class ThreadViewSet(
     filter_backends = []
     schema = AnonymousReadsSchema()
     list_actions = ("list",)
+    reference_fields = ("parent",)  # an unknown parent comment: 409
 
     def get_authenticators(self):
         # A staff token or session first (so a staff request is known as one: a 403
@@ -322,9 +329,21 @@ class ModeratedCommentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+MAX_ID = 2**31 - 1
+
+
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+class IdFilter(filters.NumberFilter):
+    """A whole id in the range the schema gives (a NumberFilter takes 1.5 and 1e141)."""
+
+    field_class = forms.IntegerField
+
+
 class ModerationFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=Comment.Status.choices, help_text="e.g. `pending`.")
-    post = filters.NumberFilter(field_name="post_id", help_text="One post's comments.")
+    post = IdFilter(
+        field_name="post_id", min_value=1, max_value=MAX_ID, help_text="One post's comments."
+    )
 
     class Meta:
         model = Comment
@@ -355,6 +374,11 @@ class CommentModerationViewSet(
     filter_backends = [filters.DjangoFilterBackend]
     filterset_class = ModerationFilter
     list_actions = ("list",)
+    # Readers with a token get a 403 on reads too; a move the status refuses is a 409.
+    action_error_statuses = {
+        "list": {"403"}, "retrieve": {"403"},
+        "approve": {"409"}, "spam": {"409"}, "remove": {"409"},
+    }  # fmt: skip
 
     def get_queryset(self):
         return moderated_comments(self.request.user).order_by("created_at", "pk")

@@ -325,3 +325,20 @@ def test_site_wide_off_refuses_new_comments():
     CommentPolicy.objects.create(pk=1, enabled=False)
     post = PostFactory()
     assert post_comment(signed_in(member_named()), post, {"body": "hi"}).status_code == 403
+
+
+def test_the_schema_documents_the_comment_endpoints(api):
+    import yaml  # noqa: PLC0415
+
+    schema = yaml.safe_load(api.get("/api/schema/").content)
+    paths = schema["paths"]
+    thread = paths["/api/posts/{post_id}/comments/"]
+    assert {} in thread["get"]["security"]  # anyone reads
+    assert {"401", "403", "409"} <= set(thread["post"]["responses"])  # members only; parent
+    listed = {p["name"]: p["schema"] for p in paths["/api/comments/"]["get"]["parameters"]}
+    assert listed["post"] == {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+    for move in ("approve", "spam", "remove"):
+        responses = paths[f"/api/comments/{{id}}/{move}/"]["post"]["responses"]
+        assert "409" in responses and "200" in responses
+    comment = schema["components"]["schemas"]["Comment"]["properties"]
+    assert "author_email" not in comment and "client_ip" not in comment
