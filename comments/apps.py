@@ -8,6 +8,7 @@ class CommentsConfig(AppConfig):
     def ready(self) -> None:
         from api.routers import register_urls, router
         from blog import extras
+        from core import warmup
 
         from . import api, counts
 
@@ -16,3 +17,4 @@ class CommentsConfig(AppConfig):
         register_urls(api.urlpatterns)
         router.register("comments", api.CommentModerationViewSet, basename="comment")
         extras.register(counts.COMMENT_COUNT)
+        warmup.register(templates=[counts.COMMENT_COUNT.summary_template])
