@@ -4,7 +4,8 @@
 responses it really gives, each with the problem-details body of `api.problems`, and
 the 304 of a conditional GET where the view supports one. A view says what applies with
 class attributes: `conditional_writes` (If-Match → 412 on PUT/PATCH/DELETE),
-`unique_fields` (409 on writes), `conditional_reads` (304).
+`unique_fields` (409 on writes), `conditional_reads` (304), `action_error_statuses`
+(statuses an action answers besides, e.g. `{"approve": {"409"}}`).
 
 It also declares the headers that matter to a client: the conditional-request headers a
 view reads (`If-None-Match`, `If-Modified-Since`; `If-Match`, `If-Unmodified-Since`) and
@@ -62,7 +63,8 @@ DESCRIPTIONS = {
     "409": (
         "Conflicts with the current state: a name that must be unique is taken, or a "
         "referenced object (category, image, tag) does not exist (`code: conflict`, "
-        "`errors` names the field)."
+        "`errors` names the field); or a move the object's state does not allow "
+        "(`invalid_transition`)."
     ),
     "412": "The resource changed since the version named by If-Match / If-Unmodified-Since.",
     "413": "The body is larger than the API accepts.",
@@ -116,8 +118,8 @@ class APISchema(AutoSchema):
         serializer_class = getattr(self.view, "serializer_class", None)
         shape = getattr(serializer_class, "shape_params", ())
         if shape and self.method == "GET" and getattr(self.view, "action", "") != "tombstones":
-            names = list(serializer_class.Meta.fields)
-            names = [n for n in names if not serializer_class().fields[n].write_only]
+            fields = serializer_class().fields  # declared, and added by `get_fields()`
+            names = [n for n, field in fields.items() if not field.write_only]
             for name, verb in zip(shape, ("Only these", "All but these"), strict=True):
                 parameters.append(
                     OpenApiParameter(
@@ -217,6 +219,8 @@ class APISchema(AutoSchema):
             self.view, "conditional_writes", False
         ):
             statuses.add("412")
+        # What a view's action answers besides (`{"approve": {"409"}}`: comments' moderation).
+        statuses |= set(getattr(self.view, "action_error_statuses", {}).get(self._action(), ()))
         return sorted(statuses)
 
 

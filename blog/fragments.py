@@ -45,6 +45,7 @@ from core.origin import site_origin, site_url
 from core.sitevalues import site_values
 from pagecache.counts import CachedValues, forget, read_cached, remember
 
+from . import extras
 from .audience import may_read_body
 from .context_processors import site
 from .markdown import nested_contents, table_of_contents
@@ -76,6 +77,7 @@ def _absolute(url: str) -> str:
 
 def post_summaries(
     posts: Iterable[Post | tuple[int, datetime]],
+    extra_values: dict[int, dict] | None = None,
 ) -> tuple[list[SafeString], SafeString]:
     """Each post's listing entry (`blog/_post_summary.html`), in order, and the header's
     menu, in one round trip; the first entry's cover loads at once (it is usually in the
@@ -83,12 +85,19 @@ def post_summaries(
 
     `posts` are `(pk, updated_at)` pairs (`SUMMARY_KEYS` of a listing's rows: a row is
     read only for a summary not cached) or posts fetched `for_listing()`. A summary names
-    the version of its post, so a publish retires none but the changed post's.
+    the version of its post, so a publish retires none but the changed post's, and the
+    values other apps show with it (`blog.extras`: a comment count, read here in one query
+    unless `extra_values` has them), so a new comment re-renders that summary only.
     """
     posts = list(posts)
     given = {post.pk: post for post in posts if isinstance(post, Post)}
     pairs = [(post.pk, post.updated_at) if isinstance(post, Post) else post for post in posts]
-    keys = [_key("summary", pk, int(at.timestamp() * 1_000_000)) for pk, at in pairs]
+    if extra_values is None:
+        extra_values = extras.values_for(pk for pk, _ in pairs)
+    keys = [
+        _key("summary", pk, int(at.timestamp() * 1_000_000), extras.stamp(extra_values.get(pk)))
+        for pk, at in pairs
+    ]
     menu_key = _key(MENU_KEY)
     cached = read_cached([*keys, menu_key])
     fresh: dict[str, str] = {}
@@ -99,9 +108,11 @@ def post_summaries(
         rows = dict(given)
         if unread := [pk for _, pk in missing if pk not in rows]:
             rows |= Post.all_kinds.for_listing().defer("body_html").in_bulk(unread)  # search: pages
+        summary_extras = extras.summary_templates()
         for key, pk in missing:
             if pk in rows:  # else deleted meanwhile: left out
-                context = _site() | {"post": rows[pk]}
+                extras.attach([rows[pk]], extra_values)
+                context = _site() | {"post": rows[pk], "summary_extras": summary_extras}
                 fresh[key] = render_to_string("blog/_post_summary.html", context)
         cached.store(fresh, versioned=True)
     if menu_key not in cached.values:
@@ -141,15 +152,27 @@ def listing_entries(
     retired by any save: which posts a page holds, and how many pages there are, change
     with every publish. Each entry stays cached on its own too, per version of its post,
     so rebuilding the page after a publish renders only the new post's.
+
+    With values other apps show with each post (`blog.extras`), the cached page keeps the
+    values it was built with and is served only while they are still current (one query
+    for the page's posts; a new comment does not wait for the next post save).
     """
     listing = cached.values.get(key)
     menu = cached.values.get(menu_key())
+    if listing is not None and extras.registered():
+        ids = listing.get("ids")
+        if ids is None or extras.values_for(ids) != listing.get("extras"):
+            listing = None  # built with other counts: rebuilt (only changed summaries)
     if listing is None or menu is None:
-        summaries, menu = post_summaries(posts())
+        rows = list(posts())
+        ids = [row[0] if isinstance(row, tuple) else row.pk for row in rows]
+        values = extras.values_for(ids)
+        summaries, menu = post_summaries(rows, values)
         pagination = render_to_string("blog/_pagination.html", {"page_obj": page_obj})
-        cached.store(
-            {key: {"entries": [str(html) for html in summaries], "pagination": pagination}}
-        )
+        entry = {"entries": [str(html) for html in summaries], "pagination": pagination}
+        if extras.registered():
+            entry |= {"ids": ids, "extras": values}
+        cached.store({key: entry})
     else:
         summaries, pagination = listing["entries"], listing["pagination"]
     safe = [mark_safe(html) for html in summaries]  # noqa: S308 - our templates

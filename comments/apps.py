@@ -6,9 +6,14 @@ class CommentsConfig(AppConfig):
     verbose_name = "Comments"
 
     def ready(self) -> None:
+        from api.routers import register_urls, router
+        from blog import extras
         from blog.fragments import register_page_piece
+        from core import warmup
 
         from . import (
+            api,
+            counts,
             events,
             listeners,
             signals,  # noqa: F401 (connects the receivers)
@@ -20,3 +25,9 @@ class CommentsConfig(AppConfig):
         events.comment_approved.connect(
             listeners.comment_approved, dispatch_uid="comments.notifications"
         )
+        # /api/posts/{id}/comments/ (a plain route: it hangs under blog's posts) and the
+        # moderation endpoints; `comment_count` on posts in listings and the API.
+        register_urls(api.urlpatterns)
+        router.register("comments", api.CommentModerationViewSet, basename="comment")
+        extras.register(counts.COMMENT_COUNT)
+        warmup.register(templates=[counts.COMMENT_COUNT.summary_template])

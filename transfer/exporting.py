@@ -16,12 +16,13 @@ from typing import Any, TextIO
 
 import yaml
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from accounts.roles import ROLE_PERMISSIONS
 from blog.models import Category, Post, Tag, byline_prefetch
 from blog.seo import SEO_FIELDS
+from comments.models import Comment
 from core.sitevalues import site_values
 
 # The social image is a picture, exported (as the cover is) once images are.
@@ -99,7 +100,7 @@ def _authors() -> Iterator[dict[str, Any]]:
 def _posts() -> Iterator[dict[str, Any]]:
     posts = (
         Post.all_kinds.select_related("author", "category")  # pages too: `kind` says which
-        .prefetch_related("tags", byline_prefetch())
+        .prefetch_related("tags", byline_prefetch(), _comments_prefetch())
         .defer("search_vector", "body_html")
         .order_by("slug")
     )
@@ -128,7 +129,45 @@ def _posts() -> Iterator[dict[str, Any]]:
             # Image references (file, alt text, rendition URLs) join here once the images
             # app lands; readers of version 1 must accept this list and ignore its items.
             "images": [],
+            "comments": _comments(post.exported_comments),
         }
+
+
+# What an export carries of comments: the thread readers see and the moderation queue.
+# Spam and removed comments stay behind.
+EXPORTED_COMMENT_STATUSES = (Comment.Status.APPROVED, Comment.Status.PENDING)
+
+
+def _comments_prefetch() -> Prefetch:
+    comments = Comment.objects.filter(status__in=EXPORTED_COMMENT_STATUSES).order_by(
+        "created_at", "pk"
+    )
+    return Prefetch("comments", queryset=comments, to_attr="exported_comments")
+
+
+def comment_key(comment: Comment) -> str:
+    """A comment's key in the export: where it came from (`source_id`), else its id here.
+    Imported, it becomes the new comment's `source_id`, so the round trip keeps it."""
+    return comment.source_id or f"broadsheet:{comment.pk}"
+
+
+def _comments(comments: list[Comment]) -> list[dict[str, Any]]:
+    """A post's comments, oldest first. The author's e-mail is in (this is the site
+    owner's full export, as authors' e-mails are); the client address never is."""
+    keys = {comment.pk: comment_key(comment) for comment in comments}
+    return [
+        {
+            "key": keys[comment.pk],
+            "parent": keys.get(comment.parent_id),  # null: top-level (or its parent stayed)
+            "author_name": comment.author_name,
+            "author_email": comment.author_email,
+            "body": comment.body,  # Markdown
+            "status": comment.status,
+            "created_at": iso(comment.created_at),
+            "edited_at": iso(comment.edited_at),
+        }
+        for comment in comments
+    ]
 
 
 FLAVOURS = ("hugo", "jekyll")

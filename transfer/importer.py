@@ -15,6 +15,8 @@ users, categories, tags and posts:
 - **One transaction.** A file refused half-way (cut short, damaged, not an export at
   all) changes nothing. A dry run is the same transaction rolled back, so its summary
   reports exactly what would happen, slugs included.
+- **Comments** (`CommentRecord`) are written after their posts, each once: a comment
+  already imported (`Comment.source_id`) is left alone (`transfer.comments`).
 - **Only authors who own a post** become users (our own export's round trip excepted:
   `ImportOptions.all_authors`); the others are counted as skipped.
 - **Nothing changes silently.** What a reader had to change (a members-only post made a
@@ -52,8 +54,9 @@ from blog.slugs import MAX_LENGTH as SLUG_MAX_LENGTH
 from blog.slugs import is_root_name, unique_slug
 
 from .bodies import PreparedBody, prepare_body_or_error
+from .comments import write_comments
 from .models import SourceKey
-from .records import AuthorRecord, Note, PostRecord, Record, Skip, TermRecord
+from .records import AuthorRecord, CommentRecord, Note, PostRecord, Record, Skip, TermRecord
 from .summary import Summary
 
 logger = logging.getLogger(__name__)
@@ -144,6 +147,7 @@ class _Importer:
         self.terms: dict[tuple[str, str], int] = {}  # (kind, key) → id
         self.batch: list[PostRecord] = []
         self.pending_authors: dict[str, AuthorRecord] = {}  # created when a post needs one
+        self.comments: list[CommentRecord] = []  # written after their posts (`_flush`)
         self.progress: Callable[[], None] | None = None
         self.reserved_slugs: set[str] = set()
         self.roles = {g.name: g for g in Group.objects.filter(name__in=_all_roles())}
@@ -177,6 +181,8 @@ class _Importer:
                 self.pending_authors.setdefault(record.key.strip(), record)
         elif isinstance(record, TermRecord):
             self._term(record)
+        elif isinstance(record, CommentRecord):
+            self.comments.append(record)
         elif isinstance(record, Skip):
             self.summary.skip(record.reason, record.detail)
         elif isinstance(record, Note):
@@ -303,6 +309,10 @@ class _Importer:
         batch, self.batch = _last_of_each_key(self.batch, self.summary), []
         if batch:
             self._write_batch(batch)
+        # The comments read so far: their posts were in this batch or an earlier one.
+        comments, self.comments = self.comments, []
+        if comments:
+            write_comments(comments, source=self.options.source, summary=self.summary)
         if self.progress:
             self.progress()
 

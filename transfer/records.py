@@ -80,6 +80,22 @@ class PostRecord:
 
 
 @dataclass
+class CommentRecord:
+    """An approved (or, from our own export, pending) comment under a post of the file."""
+
+    key: str  # stored as `Comment.source_id` ("wordpress:example.org#12"): a re-import skips it
+    post_key: str  # the `PostRecord.key` of its post
+    body: str  # in `body_format`, converted to Markdown as post bodies are
+    parent_key: str = ""  # a top-level comment's key: replies are one level deep
+    author_name: str = ""
+    author_email: str = ""  # for moderation only: never shown
+    created_at: datetime | None = None
+    edited_at: datetime | None = None
+    status: str = "approved"  # a comments.Comment.Status value
+    body_format: str = "html"
+
+
+@dataclass
 class Skip:
     """An item not imported, and why (counted by reason in the summary)."""
 
@@ -94,4 +110,4 @@ class Note:
     text: str
 
 
-Record = AuthorRecord | TermRecord | PostRecord | Skip | Note
+Record = AuthorRecord | TermRecord | PostRecord | CommentRecord | Skip | Note

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-KINDS = ("posts", "pages", "authors", "categories", "tags")
+KINDS = ("posts", "pages", "authors", "categories", "tags", "comments")
 
 
 @dataclass
@@ -51,8 +51,9 @@ class Summary:
         title = "Dry run: nothing was written" if self.dry_run else "Import finished"
         lines = [title, "", f"{'':<12}{'created':>9}{'updated':>9}{'unchanged':>11}"]
         for kind in KINDS:
-            if kind == "pages" and not (self.created | self.updated | self.unchanged)[kind]:
-                continue  # a blog without pages: the table as before
+            optional = kind in ("pages", "comments")
+            if optional and not (self.created | self.updated | self.unchanged)[kind]:
+                continue  # a blog without pages or comments: the table as before
             lines.append(
                 f"{kind:<12}{self.created[kind]:>9}{self.updated[kind]:>9}"
                 f"{self.unchanged[kind]:>11}"

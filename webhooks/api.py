@@ -118,8 +118,27 @@ class WebhookPostSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField(required=False)
 
 
+class WebhookCommentPostSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.CharField(help_text="The post's public page.")
+
+
+class WebhookCommentSerializer(serializers.Serializer):
+    """The comment a `comment.*` event is about (`webhooks.comment_events.comment_data`):
+    never the author's e-mail or address."""
+
+    id = serializers.IntegerField()
+    post = WebhookCommentPostSerializer()
+    parent = serializers.IntegerField(allow_null=True, help_text="The comment replied to.")
+    author_name = serializers.CharField()
+    status = serializers.ChoiceField(choices=["pending", "approved"])
+    created_at = serializers.DateTimeField()
+    sequence = serializers.IntegerField(help_text="Grows with every event of the comment.")
+
+
 class WebhookDataSerializer(serializers.Serializer):
-    post = WebhookPostSerializer()
+    post = WebhookPostSerializer(required=False, help_text="`post.*` events.")
+    comment = WebhookCommentSerializer(required=False, help_text="`comment.*` events.")
 
 
 class WebhookPayloadSerializer(serializers.Serializer):
@@ -247,3 +266,7 @@ newsletter_sent = _audience_webhook(
     "Every delivery of a newsletter issue has an outcome.",
     NewsletterSentPayloadSerializer,
 )
+
+
+comment_created = _webhook(Event.COMMENT_CREATED, "A member posted a comment (any status).")
+comment_approved = _webhook(Event.COMMENT_APPROVED, "A comment became visible to readers.")

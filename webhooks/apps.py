@@ -8,7 +8,7 @@ class WebhooksConfig(AppConfig):
     def ready(self) -> None:
         from api.routers import router
 
-        from . import audience, signals  # noqa: F401  (connect the event receivers)
+        from . import audience, comment_events, signals  # noqa: F401  (connect the receivers)
         from .api import EndpointViewSet
 
         router.register("webhooks", EndpointViewSet, basename="webhook")

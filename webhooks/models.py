@@ -28,6 +28,8 @@ class Event(models.TextChoices):
     MEMBER_CREATED = "member.created"
     MEMBER_DELETED = "member.deleted"
     NEWSLETTER_SENT = "newsletter.sent"
+    COMMENT_CREATED = "comment.created"
+    COMMENT_APPROVED = "comment.approved"
 
 
 class Endpoint(models.Model):

@@ -38,7 +38,7 @@ from api.strict import (
 )
 from core.origin import site_url
 
-from .. import permissions
+from .. import extras, permissions
 from ..audience import may_read_body
 from ..markdown import validate_renderable
 from ..models import Category, Post, Tag, expiry_error
@@ -228,6 +228,16 @@ class BodyHTMLField(MembersBody, serializers.CharField):
 Newsletter = Post._meta.get_field("newsletter").related_model  # lazy: blog imports no app above
 
 
+class PostListSerializer(serializers.ListSerializer):
+    """A page of posts: the values other apps show with each post (`blog.extras`) read
+    once for the whole page, not once per post."""
+
+    def to_representation(self, data) -> list:
+        posts = list(data.all() if hasattr(data, "all") else data)
+        extras.attach(posts)
+        return super().to_representation(posts)
+
+
 class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
     excerpt = ExcerptField(
         max_length=Post._meta.get_field("excerpt").max_length,
@@ -357,8 +367,20 @@ class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
             "audience", "newsletter",
         ]  # fmt: skip
         read_only_fields = ["id", "body_html", "created_at", "updated_at"]
+        list_serializer_class = PostListSerializer
+
+    def get_fields(self) -> dict:
+        """The declared fields, then one read-only field per registered `blog.extras`
+        value (`comment_count`, from the comments app)."""
+        fields = super().get_fields()
+        for extra in extras.registered():
+            if extra.api_field is not None:
+                fields[extra.name] = extra.api_field()
+        return fields
 
     def to_representation(self, post: Post) -> dict:
+        if extras.registered() and not extras.attached(post):
+            extras.attach([post])  # a single post (a list attached its page's already)
         data = super().to_representation(post)
         if not may_read_body(post, self.context.get("request")):
             for name in ("body", "body_html"):

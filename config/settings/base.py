@@ -376,7 +376,8 @@ SPECTACULAR_SETTINGS = {
         "webhooks.api.member_created",
         "webhooks.api.member_deleted",
         "webhooks.api.newsletter_sent",
-    ],
+    ]
+    + ["webhooks.api.comment_created", "webhooks.api.comment_approved"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "api.schema.nullable_as_null_type",

@@ -18,6 +18,7 @@ def test_post_representation(api):
         "published_at", "expires_at", "created_at", "updated_at", "changed_at",
         "meta_title", "meta_description", "canonical_url", "social_title",
         "social_description", "social_image", "noindex", "audience", "newsletter",
+        "comment_count",  # from the comments app, through `blog.extras` (issue 32)
     }  # fmt: skip
     assert data["cover_image"] is None
     assert data["body_html"] == "<p>Hello <strong>world</strong></p>"

@@ -211,6 +211,7 @@ def test_webhook_deliveries_are_described_as_openapi_3_1_webhooks(client):
     assert schema["openapi"].startswith("3.1")
     events = {"post.published", "post.updated", "post.unpublished", "post.deleted"}
     audience = {"member.created", "member.deleted", "newsletter.sent"}  # webhooks.audience
+    events |= {"comment.created", "comment.approved"}  # issue 32
     assert set(schema["webhooks"]) == events | audience
     for event in events:
         delivery = schema["webhooks"][event]["post"]

@@ -321,9 +321,7 @@ def test_the_post_form_offers_audience_and_only_active_per_post_newsletters(clie
     assert 'name="audience"' in page_form and 'name="newsletter"' not in page_form
 
 
-def test_the_api_tags_the_teaser_apart_so_signing_in_never_gets_a_304_for_it(
-    client, member_client
-):
+def test_the_api_tags_the_teaser_apart_so_signing_in_never_gets_a_304_for_it(client, member_client):
     """An anonymous client holds the teaser (body null) under its own tag; the same
     version read by a member is another representation, so their If-None-Match with the
     teaser's tag is answered with the body, not a 304."""

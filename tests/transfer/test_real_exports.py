@@ -41,7 +41,7 @@ def wxr_items(path: Path) -> list[dict]:
     root = SafeET.parse(path).getroot()
     items = []
     for item in root.iter("item"):
-        fields: dict = {"categories": [], "tags": [], "comments": 0}
+        fields: dict = {"categories": [], "tags": [], "comments": []}
         for child in item:
             local = child.tag.rsplit("}", 1)[-1]
             if local == "category":
@@ -50,7 +50,8 @@ def wxr_items(path: Path) -> list[dict]:
                     key = "categories" if domain == "category" else "tags"
                     fields[key].append(child.text or "")
             elif local == "comment":
-                fields["comments"] += 1
+                parts = {part.tag.rsplit("}", 1)[-1]: (part.text or "") for part in child}
+                fields["comments"].append(parts)
             elif local == "encoded":
                 fields["excerpt" if "excerpt" in child.tag else "content"] = child.text or ""
             else:
@@ -75,19 +76,55 @@ def wxr_expected(path: Path) -> tuple[list[dict], Counter]:
     docs/import-export.md states."""
     posts, skipped = [], Counter()
     for item in wxr_items(path):
-        skipped["comment (not imported)"] += item["comments"]
         kind, status = item.get("post_type", "post"), item.get("status", "")
+        imported = False
         if kind == "page":
-            continue  # imported as a page (tests/transfer/test_pages_import.py)
-        if kind != "post":
+            imported = True  # imported as a page (tests/transfer/test_pages_import.py)
+        elif kind != "post":
             skipped[kind if kind == "attachment" else "other type"] += 1
         elif status in ("private", "trash", "auto-draft", "inherit"):
             skipped[f"status {status}"] += 1
         elif item.get("post_password"):
             skipped["password-protected"] += 1
         else:
+            imported = True
             posts.append(item)
+        skipped += comments_skipped(item["comments"], imported)
     return posts, +skipped
+
+
+def comments_skipped(comments: list[dict], imported: bool) -> Counter:
+    """Comments are imported when approved (1), on an imported item, and neither a
+    pingback nor a trackback (docs/import-export.md)."""
+    skipped = Counter()
+    for comment in comments:
+        if not imported:
+            skipped["comment on an item not imported"] += 1
+        elif comment.get("comment_type") in ("pingback", "trackback"):
+            skipped["comment: pingback or trackback"] += 1
+        elif comment.get("comment_type") == "note":
+            skipped["comment: editor's note"] += 1
+        elif comment.get("comment_type") not in ("", "comment"):
+            skipped[f"comment: type {comment['comment_type']}"] += 1
+        elif comment.get("comment_approved") != "1":
+            state = comment.get("comment_approved")
+            skipped[
+                f"comment: {({'spam': 'spam', 'trash': 'in the trash'}).get(state, 'not approved')}"
+            ] += 1
+    return skipped
+
+
+def wxr_expected_comments(path: Path) -> int:
+    """How many comments should come in: approved ones on imported items."""
+    posts, _ = wxr_expected(path)
+    items = [item for item in wxr_items(path) if item.get("post_type") == "page"] + posts
+    return sum(
+        1
+        for item in items
+        for comment in item["comments"]
+        if comment.get("comment_approved") == "1"
+        and comment.get("comment_type", "") in ("", "comment")
+    )
 
 
 def words(html: str) -> set[str]:
@@ -135,6 +172,7 @@ def test_wordpress_file_item_by_item(run_import, client, name):
     summary = run_import("import_wordpress", str(path))
 
     assert summary["created"].get("posts", 0) == len(posts)
+    assert summary["created"].get("comments", 0) == wxr_expected_comments(path)
     logins = wxr_author_logins(path)
     # Accounts that own no imported post are not created, and are counted.
     if logins - authors:
@@ -160,7 +198,9 @@ def test_wordpress_real_file_rerun_is_unchanged(run_import):
     run_import("import_wordpress", str(REAL / "valid-wxr-1.1.xml"))
     again = run_import("import_wordpress", str(REAL / "valid-wxr-1.1.xml"))
     assert again["created"] == {} and again["updated"] == {}
-    assert again["unchanged"] == {"authors": 1, "categories": 1, "pages": 1, "posts": 1, "tags": 1}
+    assert again["unchanged"] == {
+        "authors": 1, "categories": 1, "pages": 1, "posts": 1, "tags": 1, "comments": 1
+    }  # fmt: skip
 
 
 def test_wordpress_com_https_namespaces(run_import, client, tmp_path):

@@ -16,6 +16,7 @@ from accounts.roles import CONTRIBUTOR
 from blog.models import Category, Post, Tag
 from blog.redirects import Redirect
 from blog.selectors import search_posts
+from comments.models import Comment
 from tests.factories import UserFactory
 from transfer.models import SourceKey
 from transfer.sources import review_status
@@ -30,10 +31,11 @@ def _post(slug: str) -> Post:
 
 def test_summary_counts_every_item_and_says_what_it_changed(run_import):
     summary = run_import("import_wordpress", "wordpress.xml")
-    assert summary["created"] == {"authors": 3, "categories": 4, "pages": 1, "posts": 7, "tags": 2}
+    assert summary["created"] == {
+        "authors": 3, "categories": 4, "pages": 1, "posts": 7, "tags": 2, "comments": 2
+    }  # fmt: skip
     assert summary["skipped"] == {
         "attachment": 1,
-        "comment (not imported)": 2,
         "invalid item": 1,
         "password-protected": 1,
         "status private": 1,
@@ -153,7 +155,7 @@ def test_reimport_updates_instead_of_duplicating(run_import, fixture_path, tmp_p
     assert again["created"] == {}
     # A re-run says "unchanged" for every kind, not 0/0/0 (issue 27, item 11).
     unchanged = {"authors": 3, "categories": 4, "pages": 1, "posts": 7, "tags": 2}
-    assert again["unchanged"] == unchanged
+    assert again["unchanged"] == unchanged | {"comments": 2}
     assert (Post.objects.count(), User.objects.count(), Category.objects.count()) == counts
     # An edited export updates the same post, keeping its slug.
     edited = tmp_path / "edited.xml"
@@ -171,8 +173,11 @@ def test_dry_run_reports_and_changes_nothing(run_import):
     before = (Post.objects.count(), User.objects.count(), Tag.objects.count())
     summary = run_import("import_wordpress", "wordpress.xml", "--dry-run", "--keep-permalinks")
     assert summary["dry_run"] is True
-    assert summary["created"] == {"authors": 3, "categories": 4, "pages": 1, "posts": 7, "tags": 2}
+    assert summary["created"] == {
+        "authors": 3, "categories": 4, "pages": 1, "posts": 7, "tags": 2, "comments": 2
+    }  # fmt: skip
     assert (Post.objects.count(), User.objects.count(), Tag.objects.count()) == before
+    assert not Comment.objects.exists()
     assert not SourceKey.objects.exists() and not Redirect.objects.exists()
 
 

@@ -13,7 +13,7 @@ from typing import BinaryIO
 
 from blog.models import Post
 from transfer.exporting import EXPORTED_SEO_FIELDS, FORMAT, SCHEMA_VERSION
-from transfer.records import AuthorRecord, PostRecord, Record, Skip, TermRecord
+from transfer.records import AuthorRecord, CommentRecord, PostRecord, Record, Skip, TermRecord
 from transfer.sources import NotAnExport
 
 
@@ -74,6 +74,24 @@ class BroadsheetReader:
                 )
             except (KeyError, TypeError, ValueError) as error:
                 yield Skip("invalid item", f"post {p.get('slug', '?')!r}: {error!r}")
+                continue
+            # Exports from before comments have none.
+            for c in p.get("comments", []):
+                try:
+                    yield CommentRecord(
+                        key=c["key"],
+                        post_key=p["slug"],
+                        parent_key=c.get("parent") or "",
+                        author_name=c.get("author_name", ""),
+                        author_email=c.get("author_email", ""),
+                        body=c["body"],
+                        body_format="markdown",
+                        status=c.get("status", "approved"),
+                        created_at=_date(c.get("created_at")),
+                        edited_at=_date(c.get("edited_at")),
+                    )
+                except (KeyError, TypeError, ValueError) as error:
+                    yield Skip("invalid item", f"comment on {p['slug']!r}: {error!r}")
 
 
 def _audience(value: str | None) -> str:

@@ -11,7 +11,9 @@ scheduled, `draft` → draft; email-only (`sent`) posts are skipped and counted.
 at `/<slug>/` as on Ghost), without tags or a category.
 A post for members (`visibility: members`) is imported members-only (`Post.audience`);
 one for paying members or tiers (`paid`, `tiers`) too, counted: there are no paid tiers
-here, so every member reads it. Files without the `db` wrapper are read too.
+here, so every member reads it. Files without the `db` wrapper are read too. Comments
+come in when the file has Ghost's `comments` table, which only a full backup export
+carries (`_comments`).
 
 A Ghost export is one JSON document, read whole: its size is the site's text, not its
 images, so it is small next to a WordPress archive.
@@ -28,7 +30,15 @@ from typing import BinaryIO
 
 from blog.models import Post
 from transfer.html import html_to_text, untitled_title
-from transfer.records import AuthorRecord, Note, PostRecord, Record, Skip, TermRecord
+from transfer.records import (
+    AuthorRecord,
+    CommentRecord,
+    Note,
+    PostRecord,
+    Record,
+    Skip,
+    TermRecord,
+)
 
 from . import NotAnExport
 from .koenig import lexical_html, mobiledoc_html
@@ -73,8 +83,13 @@ class GhostReader:
         self.meta = {str(row.get("post_id")): row for row in data.get("posts_meta", []) or []}
         post_tags = _ordered(data.get("posts_tags", []), "tag_id")
         post_authors = _ordered(data.get("posts_authors", []), "author_id")
+        imported = set()
         for post in data.get("posts", []):
-            yield from self._post(post, tags, post_tags, post_authors)
+            for record in self._post(post, tags, post_tags, post_authors):
+                if isinstance(record, PostRecord):
+                    imported.add(record.key)
+                yield record
+        yield from _comments(data, imported)
 
     def _post(
         self, post: dict, tags: dict, post_tags: dict, post_authors: dict
@@ -229,3 +244,41 @@ def _body(post: dict, lost: list[str]) -> tuple[str, str]:
                 return rendered, "html"
     text = post.get("plaintext") or ""
     return "".join(f"<p>{escape(p)}</p>" for p in text.split("\n\n") if p.strip()), "html"
+
+
+def _comments(data: dict, imported: set[str]) -> Iterator[Record]:
+    """Members' comments, when the file has them: Ghost's default export leaves the
+    `comments` table out (it is one of its "backup tables", in a full database export
+    only), so most files have none. Published comments come in with the member's name
+    and e-mail (`members`, kept for moderation); hidden and deleted ones are skipped and
+    counted. Ghost's replies are one level deep already (`parent_id`)."""
+    members = {str(row.get("id")): row for row in data.get("members", []) or []}
+    for comment in data.get("comments", []) or []:
+        comment_id, post_key = str(comment.get("id") or ""), str(comment.get("post_id") or "")
+        status = comment.get("status")
+        if post_key not in imported:
+            yield Skip("comment on an item not imported")
+        elif status != "published":
+            yield Skip(f"comment: {status or 'no status'}")
+        elif not comment_id:
+            yield Skip("invalid item", f"comment on {post_key}: no id")
+        else:
+            member = members.get(str(comment.get("member_id") or "")) or {}
+            try:
+                created_at = _date(comment.get("created_at"))
+                edited_at = _date(comment.get("edited_at"))
+            except (TypeError, ValueError) as error:
+                yield Skip("invalid item", f"comment {comment_id}: {error}")
+                continue
+            parent = comment.get("parent_id")
+            yield CommentRecord(
+                key=f"ghost:{comment_id}",
+                post_key=post_key,
+                parent_key=f"ghost:{parent}" if parent else "",
+                author_name=str(member.get("name") or ""),
+                author_email=str(member.get("email") or ""),
+                created_at=created_at,
+                edited_at=edited_at,
+                body=str(comment.get("html") or ""),
+                body_format="html",
+            )

@@ -11,7 +11,9 @@ Mapping (docs/import-export.md has the table): `publish` → published, `future`
 published with its future date (scheduled), `draft` → draft, `pending` → in review when
 the blog has that status (else draft, and the summary says so); `private`, `trash`,
 `auto-draft` and password-protected posts are skipped and counted, as are attachments,
-menus, revisions and comments. Nested categories are flattened: a post keeps its deepest
+menus and revisions. Approved comments come in (author name, e-mail for moderation, date,
+text, parent one level deep); pingbacks, trackbacks, spam and unapproved ones are
+skipped and counted. Nested categories are flattened: a post keeps its deepest
 category.
 
 Pages (`post_type=page`) become pages (`pages.Page`, at `/<slug>/`), with the same status
@@ -22,6 +24,7 @@ rules. Parent pages are **flattened**: a child page keeps its own slug (`/child/
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -33,7 +36,15 @@ import defusedxml.ElementTree as SafeET
 
 from blog.models import Post
 from transfer.html import html_to_text, untitled_title
-from transfer.records import AuthorRecord, Note, PostRecord, Record, Skip, TermRecord
+from transfer.records import (
+    AuthorRecord,
+    CommentRecord,
+    Note,
+    PostRecord,
+    Record,
+    Skip,
+    TermRecord,
+)
 
 from . import NotAnExport, aware, review_status
 
@@ -101,6 +112,17 @@ def _name(tag: str) -> str:
     if uri.startswith(("http://wordpress.org/export/", "https://wordpress.org/export/")):
         return ("excerpt:" if uri.rstrip("/").endswith("excerpt") else "wp:") + local
     return _NAMESPACES.get(uri.replace("https://", "http://", 1), "") + local
+
+
+def _top_level(comment_id: str, parents: dict[str, str]) -> str:
+    """The top-level ancestor of `comment_id` among the item's comments (itself if none)."""
+    seen = {comment_id}
+    while (parent := parents.get(comment_id, "")) not in ("", "0") and parent in parents:
+        if parent in seen:
+            break  # a cycle in a damaged file: stop where it closes
+        seen.add(parent)
+        comment_id = parent
+    return comment_id
 
 
 def _site_key(url: str) -> str:
@@ -238,9 +260,82 @@ class WordPressReader:
             yield from self._item(element, fields)
 
     def _item(self, element, fields: dict[str, str]) -> Iterator[Record]:
-        comments = sum(1 for child in element if _name(child.tag) == "wp:comment")
-        for _ in range(comments):
-            yield Skip("comment (not imported)")
+        """The item's post (or why it is skipped), then its comments."""
+        comments = [
+            {_name(part.tag): (part.text or "") for part in child}
+            for child in element
+            if _name(child.tag) == "wp:comment"
+        ]
+        post_key = None
+        for record in self._post_item(element, fields):
+            if isinstance(record, PostRecord):
+                post_key = record.key
+            yield record
+        yield from self._comments(comments, post_key)
+
+    def _comments(self, comments: list[dict[str, str]], post_key: str | None) -> Iterator[Record]:
+        """Approved comments (`wp:comment_approved` 1, type empty or `comment`) as
+        records; pingbacks, trackbacks, editors' notes, other types, spam, unapproved and
+        trashed ones skipped and counted. A reply deeper than one
+        level answers its top-level ancestor (ours are one level deep); a reply whose
+        top-level comment is not imported becomes a top-level comment."""
+        if post_key is None:
+            for _ in comments:
+                yield Skip("comment on an item not imported")
+            return
+        parents = {
+            c.get("wp:comment_id", "").strip(): c.get("wp:comment_parent", "").strip()
+            for c in comments
+        }
+        approved = set()
+        for comment in comments:
+            kind = comment.get("wp:comment_type", "").strip()
+            state = comment.get("wp:comment_approved", "").strip()
+            if kind in ("pingback", "trackback"):
+                yield Skip("comment: pingback or trackback")
+            elif kind == "note":  # WordPress 6.9's notes: editors' remarks on blocks
+                yield Skip("comment: editor's note")
+            elif kind not in ("", "comment"):  # a plugin's (reviews, webmentions...)
+                yield Skip(f"comment: type {kind}")
+            elif state != "1":
+                reason = {"spam": "spam", "trash": "in the trash"}.get(state, "not approved")
+                yield Skip(f"comment: {reason}")
+            elif not comment.get("wp:comment_id", "").strip():
+                yield Skip("invalid item", f"comment on {post_key}: no wp:comment_id")
+            else:
+                approved.add(comment["wp:comment_id"].strip())
+        for comment in comments:
+            comment_id = comment.get("wp:comment_id", "").strip()
+            if comment_id not in approved:
+                continue
+            root = _top_level(comment_id, parents)
+            try:
+                created_at = self._date(comment, "wp:comment_date")
+            except ValueError as error:
+                yield Skip("invalid item", f"comment {comment_id} on {post_key}: {error}")
+                continue
+            yield CommentRecord(
+                key=self._comment_key(comment_id),
+                post_key=post_key,
+                parent_key=self._comment_key(root)
+                if root != comment_id and root in approved
+                else "",
+                author_name=" ".join(comment.get("wp:comment_author", "").split()),
+                author_email=comment.get("wp:comment_author_email", "").strip(),
+                created_at=created_at,
+                body=comment.get("wp:comment_content", ""),
+                body_format="wordpress",
+            )
+
+    def _comment_key(self, comment_id: str) -> str:
+        """`wordpress:<site>#<id>`: comment ids, like post ids, are unique within a site."""
+        key = f"wordpress:{self.site}#{comment_id}"
+        if len(key) > 100:  # `Comment.source_id`: a very long site path, hashed
+            digest = hashlib.sha256(self.site.encode()).hexdigest()[:16]
+            key = f"wordpress:{digest}#{comment_id}"
+        return key
+
+    def _post_item(self, element, fields: dict[str, str]) -> Iterator[Record]:
         post_type = fields.get("wp:post_type", "post")
         status = fields.get("wp:status", "")
         # Keyed by site and post id: GUIDs repeat (`http://localhost/?p=1` on every fresh
