@@ -269,6 +269,7 @@ class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
     )
     author_ids = StrictPrimaryKeyRelatedField(
         many=True,
+        allow_empty=False,  # the schema says minItems 1: a post needs an author
         queryset=get_user_model().objects.filter(is_active=True),
         required=False,
         write_only=True,

@@ -175,9 +175,11 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
         # A members-only post read without its body is another representation: its own
         # tag, so that signing in never answers 304 for the teaser a client holds.
         variant = "" if may_read_body(post, request) else "teaser"
+        # Shaped first: a bad `?fields=` / `?omit=` is a 400 even when the copy is current.
+        data = self.get_serializer(post).data
         response = not_modified(request, post, variant)
         if response is None:
-            response = add_validators(Response(self.get_serializer(post).data), post, variant)
+            response = add_validators(Response(data), post, variant)
         patch_vary_headers(response, ["Cookie"])  # a member's session reads the body
         return response
 
