@@ -81,6 +81,19 @@ def test_a_bad_address_gets_the_form_again_and_no_mail(client, smtp):
     assert not Member.objects.exists() and smtp.messages == []
 
 
+@pytest.mark.parametrize("url", ["/members/signup/", "/members/signin/"])
+@pytest.mark.parametrize("address", ["user@[127.0.0.1]", "a@localhost", "a@b.c0"])
+def test_the_forms_take_the_addresses_the_api_and_the_import_take(client, smtp, url, address):
+    """One rule (`newsletters.addresses`): Django's EmailField would take these."""
+    from newsletters.addresses import is_valid_email
+
+    assert not is_valid_email(address)
+    answer = client.post(url, {"email": address})
+    assert answer.status_code == 400
+    assert "Enter a valid email address" in answer.content.decode()
+    assert not Member.objects.exists() and smtp.messages == []
+
+
 def test_the_members_page_says_what_members_get_and_has_the_form(client):
     newsletter("The Morning Lamp", description="Every post, the morning after.")
     page = client.get("/members/")
