@@ -187,6 +187,8 @@ def _in_background(task, args: tuple) -> threading.Thread:
             result = task.apply(args=args, throw=False)
             if result.failed():
                 logger.warning("%s failed: %r", task.name, result.result)
+        except Exception:  # a retry's own eager run propagates (CELERY_TASK_EAGER_PROPAGATES)
+            logger.exception("%s failed", task.name)
         finally:
             connection.close()
 

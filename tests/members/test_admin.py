@@ -245,7 +245,9 @@ def test_switching_pending_to_active_activates(editor_client, weekly):
     member = make_member("wait@example.com", status=Member.Status.PENDING)
     confirmed = []
     events.member_confirmed.connect(
-        lambda sender, member, **kw: confirmed.append(member.email), dispatch_uid="t-switch"
+        lambda sender, member, **kw: confirmed.append(member.email),
+        dispatch_uid="t-switch",
+        weak=False,
     )
     try:
         response = editor_client.post(
