@@ -4,7 +4,11 @@
   (a bounce or complaint) and source; a date hierarchy on sign-up; Django's count of
   what is listed, and a line counting active, pending and mail-disabled members of it;
 - one member: name, note and status editable (the address is who they are: not
-  editable once made), their newsletters inline;
+  editable once made), their newsletters inline. Written through the services, as from
+  every door: adding is `create_member` (an active one is confirmed: `member_confirmed`,
+  the default newsletters), pending → active is `activate`, and the newsletters inline,
+  when changed, is `set_subscriptions` (archived newsletters are never added, and a
+  subscription to one is kept); the address is checked by `newsletters.addresses`;
 - "Import members" (a CSV of Ghost, Substack, Mailchimp or our own, dry run first:
   `members.importing`) and "Export" of the filtered list (`members.exporting`);
 - deleting goes through `members.services.delete_member` (`member_deleted` first).
@@ -19,17 +23,16 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 
 from core.admin_guards import GuardedAdminMixin
-from newsletters.addresses import normalise_email
 from newsletters.models import Newsletter, Subscription
+from newsletters.subscriptions import set_subscriptions
 
-from . import events
 from .exporting import csv_response
+from .forms import EmailField
 from .importing import ImportRefused, import_members
 from .models import Member
-from .services import delete_member
+from .services import activate, create_member, delete_member
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # ~500,000 rows of Ghost's export
 
@@ -122,20 +125,56 @@ class MemberAdmin(GuardedAdminMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ("email", *self.readonly_fields) if obj is not None else self.readonly_fields
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "email":  # one rule for addresses (newsletters.addresses)
+            return EmailField(label="E-mail address", help_text="Stored lower-cased.")
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     @admin.display(boolean=True, description="mail off", ordering="email_disabled_at")
     def mail_disabled(self, member: Member) -> bool:
         return member.email_disabled_at is not None
 
     def save_model(self, request, member: Member, form, change: bool) -> None:
-        if member.status == Member.Status.ACTIVE and member.confirmed_at is None:
-            member.confirmed_at = timezone.now()  # an editor confirmed them
-        if change:
-            member.save()
+        """Add: `create_member` (active: confirmed by the editor). Change: the fields,
+        then `activate` if the editor switched a pending member to active."""
+        if not change:
+            made, _ = create_member(
+                email=member.email,
+                name=member.name,
+                note=member.note,
+                source=Member.Source.ADMIN,
+                confirmed=member.status == Member.Status.ACTIVE,
+            )
+            member.pk = made.pk  # the form's instance is what the inlines and log use
+            member.refresh_from_db()
             return
-        member.email = normalise_email(member.email)
-        member.source = Member.Source.ADMIN
+        confirming = (
+            "status" in form.changed_data
+            and member.status == Member.Status.ACTIVE
+            and form.initial.get("status") == Member.Status.PENDING
+        )
+        if confirming:
+            member.status = Member.Status.PENDING  # `activate` makes the change
         member.save()
-        events.member_created.send(sender=Member, member=member)
+        if confirming:
+            activate(member)
+
+    def save_formset(self, request, form, formset, change: bool) -> None:
+        """The newsletters inline, when the editor changed it: exactly the newsletters
+        it lists (`set_subscriptions`). Left as it was, it changes nothing (an added or
+        confirmed member keeps the defaults they were given)."""
+        if formset.model is not Subscription:
+            return super().save_formset(request, form, formset, change)
+        formset.save(commit=False)  # what changed, for the admin's log; nothing written
+        if not formset.has_changed():
+            return None
+        chosen = [
+            row.cleaned_data["newsletter"]
+            for row in formset.forms
+            if row.cleaned_data.get("newsletter") and not row.cleaned_data.get("DELETE")
+        ]
+        set_subscriptions(form.instance, chosen)
+        return None
 
     def delete_model(self, request, member: Member) -> None:
         delete_member(member)

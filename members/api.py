@@ -72,14 +72,27 @@ class MemberSerializer(StrictModelSerializer):
             "email_disabled_at", "email_disabled_reason",
         ]  # fmt: skip
 
+    def validate_newsletters(self, newsletters: list[Newsletter]) -> list[Newsletter]:
+        """An archived newsletter sends nothing: nobody is added to one (a member who
+        has it already keeps it, listed or not, as on the account page)."""
+        member = self.instance
+        have = set(member.newsletters.values_list("pk", flat=True)) if member else set()
+        archived = sorted(n.slug for n in newsletters if not n.active and n.pk not in have)
+        if archived:
+            raise serializers.ValidationError(
+                f"Archived newsletters take no new members: {', '.join(archived)}.",
+                code="archived",
+            )
+        return newsletters
+
     def update(self, member: Member, validated_data: dict) -> Member:
         newsletters = validated_data.pop("newsletters", None)
         for name, value in validated_data.items():
             setattr(member, name, value)
         if validated_data:
             member.save(update_fields=list(validated_data))
-        if newsletters is not None:
-            member.newsletters.set(newsletters)
+        if newsletters is not None:  # as the account page: archived ones kept, never added
+            set_subscriptions(member, newsletters)
         return member
 
 

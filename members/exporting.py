@@ -5,9 +5,10 @@ keeps address, name, status, dates, newsletters and a disabled address):
 
     email, name, status, created_at, confirmed_at, newsletters, mail_disabled_reason
 
-`newsletters` holds slugs separated by `;`. A cell a spreadsheet would run as a formula
-(`=`, `+`, `-`, `@` first: a member chooses their own name) gets a leading apostrophe,
-which the import takes off again.
+`newsletters` holds slugs separated by `;`. Every cell a spreadsheet would run as a
+formula (`=`, `+`, `-`, `@`, a tab or a carriage return first) gets a leading
+apostrophe, which the import takes off again: the name, which a member chooses, and the
+address too (`=cmd|'/C calc'!A0@example.com` is a valid address), whatever the column.
 """
 
 from __future__ import annotations
@@ -55,15 +56,16 @@ def member_rows(members: QuerySet[Member]) -> Iterator[list[str]]:
         disabled = member.email_disabled_reason or (
             "Mail disabled" if member.email_disabled_at else ""
         )
-        yield [
+        row = [
             member.email,
-            _cell(member.name),
+            member.name,
             member.status,
             _time(member.created_at),
             _time(member.confirmed_at),
             ";".join(sorted(n.slug for n in member.newsletters.all())),
-            _cell(disabled),
+            disabled,
         ]
+        yield [_cell(value) for value in row]
 
 
 def csv_response(members: QuerySet[Member]) -> StreamingHttpResponse:

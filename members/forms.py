@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from newsletters.addresses import validate_email
 from newsletters.models import Newsletter
 
 from .models import Member
@@ -12,7 +13,14 @@ EMAIL_MAX = Member._meta.get_field("email").max_length
 NAME_MAX = Member._meta.get_field("name").max_length
 
 
-class EmailField(forms.EmailField):
+class EmailField(forms.CharField):
+    """An address as `newsletters.addresses` defines it (the rule the API and the import
+    use too), not Django's `EmailField`, which also takes `a@localhost` or
+    `a@[127.0.0.1]`: no address is valid in one door and invalid in another."""
+
+    widget = forms.EmailInput
+    default_validators = [validate_email]
+
     def __init__(self, **kwargs):
         kwargs.setdefault("label", "E-mail address")
         kwargs.setdefault("max_length", EMAIL_MAX)

@@ -192,16 +192,19 @@ def _mailchimp(row: dict) -> Row:
 
 
 def _broadsheet(row: dict) -> Row:
-    listed = _text(row.get("newsletters"))
+    def cell(column: str) -> str:  # every text cell of our export may carry the apostrophe
+        return _unformula(_text(row.get(column)))
+
+    listed = cell("newsletters")
     newsletters = [part.strip() for part in listed.split(";") if part.strip()]
     return Row(
-        email=_text(row.get("email")),
-        name=_unformula(_text(row.get("name"))),
-        created_at=_moment(row.get("created_at")),
-        confirmed_at=_moment(row.get("confirmed_at")),
-        pending=_text(row.get("status")) == Member.Status.PENDING,
+        email=cell("email"),
+        name=cell("name"),
+        created_at=_moment(cell("created_at")),
+        confirmed_at=_moment(cell("confirmed_at")),
+        pending=cell("status") == Member.Status.PENDING,
         unsubscribed=not newsletters,
-        disabled_reason=_unformula(_text(row.get("mail_disabled_reason"))),
+        disabled_reason=cell("mail_disabled_reason"),
         newsletters=newsletters,
     )
 

@@ -11,6 +11,7 @@ name at `DEFAULT_FROM_EMAIL`'s address, with absolute links on the site's origin
 from __future__ import annotations
 
 from email.utils import formataddr, parseaddr
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -33,13 +34,20 @@ def sender() -> str:
     return formataddr((site_values().name, parseaddr(settings.DEFAULT_FROM_EMAIL)[1]))
 
 
-def link_message(link: SignInLink, token: str) -> EmailMultiAlternatives:
+def link_url(token: str, next_url: str = "") -> str:
+    """The link's absolute URL; with `next_url` (a path on this site, checked by the view
+    that took it and again where it is used) where its page goes after signing in."""
+    path = reverse("members:link", args=[token])
+    return site_url(f"{path}?{urlencode({'next': next_url})}" if next_url else path)
+
+
+def link_message(link: SignInLink, token: str, next_url: str = "") -> EmailMultiAlternatives:
     site = site_values()
     subject = SUBJECTS[link.purpose].format(site=site.name)
     context = {
         "subject": subject,
         "site_name": site.name,
-        "url": site_url(reverse("members:link", args=[token])),
+        "url": link_url(token, next_url),
         "home": site_url("/"),
         "member": link.member,
         "minutes": settings.MEMBERS_SIGN_IN_LINK_MINUTES,

@@ -79,6 +79,10 @@ class SignInLink(models.Model):
     # dies mid-send and its task is delivered again (members/tasks.py).
     request_key = models.UUIDField(unique=True, null=True, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The name typed with the sign-up that asked for this confirmation link: applied to
+    # the member only when this link confirms the address (and they have no name yet),
+    # so whoever types someone else's address first does not choose the owner's name.
+    name = models.CharField(max_length=120, blank=True, editable=False)
 
     class Meta:
         indexes = [models.Index(fields=["expires_at"], name="signinlink_expires_idx")]

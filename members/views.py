@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -65,6 +66,17 @@ def _sign_out_here(request: HttpRequest) -> None:
         request.member = None
 
 
+def next_url(request: HttpRequest) -> str:
+    """The `next` the request carries (POST, else the query string), if it is a URL of
+    this site (`url_has_allowed_host_and_scheme`: no other host, no other scheme, no
+    `//evil.example`); else "". Comments send readers to sign in with `?next=` their post."""
+    value = request.POST.get("next") or request.GET.get("next") or ""
+    allowed = url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return value if value and allowed else ""
+
+
 def _newsletters() -> list[Newsletter]:
     return list(Newsletter.objects.filter(active=True))
 
@@ -108,7 +120,9 @@ def signup(request: HttpRequest) -> HttpResponse:
         return TemplateResponse(request, "members/home.html", context, status=400)
     email = services.normalise_email(form.cleaned_data["email"])
     try:
-        services.sign_up(email, form.cleaned_data["name"], client_ip(request))
+        services.sign_up(
+            email, form.cleaned_data["name"], client_ip(request), next_url=next_url(request)
+        )
     except services.RateLimited as refused:
         return _limited(request, refused)
     return _check_inbox(request, email)
@@ -117,19 +131,22 @@ def signup(request: HttpRequest) -> HttpResponse:
 @private
 @require_http_methods(["GET", "HEAD", "POST"])
 def signin(request: HttpRequest) -> HttpResponse:
-    """Ask for a sign-in link (a page of its own, never cached: CSRF stays on)."""
+    """Ask for a sign-in link (a page of its own, never cached: CSRF stays on). A safe
+    `next` is carried in the form, then in the mailed link, to where its page goes."""
+    after = next_url(request)
     if request.member is not None and request.method != "POST":
-        return redirect("members:account")
+        return HttpResponseRedirect(after or reverse("members:account"))
     form = SignInForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         email = services.normalise_email(form.cleaned_data["email"])
         try:
-            services.request_sign_in(email, client_ip(request))
+            services.request_sign_in(email, client_ip(request), next_url=after)
         except services.RateLimited as refused:
             return _limited(request, refused)
         return _check_inbox(request, email)
     status = 400 if request.method == "POST" else 200
-    return TemplateResponse(request, "members/signin.html", {"form": form}, status=status)
+    context = {"form": form, "next": after}
+    return TemplateResponse(request, "members/signin.html", context, status=status)
 
 
 @private
@@ -140,7 +157,10 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
 
     `Referrer-Policy: same-origin`: the token never leaves as a Referer for another site,
     and the button's POST still carries the Referer/Origin Django's CSRF check needs.
+    Signed in, the reader goes to the link's `next` if it is a URL of this site, else to
+    their account.
     """
+    after = next_url(request)
     if request.method == "POST":
         member = services.use_link(token)
         if member is None:
@@ -148,14 +168,14 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
         else:
             remember(request, member)
             messages.success(request, f"You are signed in as {member.email}.")
-            response = HttpResponseRedirect(reverse("members:account"))
+            response = HttpResponseRedirect(after or reverse("members:account"))
     else:
         found = services.open_link(token)
         if found is None:
             response = TemplateResponse(request, "members/link_invalid.html", status=410)
         else:
             confirming = found.purpose == SignInLink.Purpose.CONFIRM
-            context = {"link": found, "confirming": confirming}
+            context = {"link": found, "confirming": confirming, "next": after}
             response = TemplateResponse(request, "members/link.html", context)
     response["Referrer-Policy"] = "same-origin"
     return response

@@ -1,6 +1,7 @@
 """What an e-mail address must look like, once: the API's schema states `EMAIL_PATTERN`
 (so what it calls valid is accepted and what it calls invalid is refused), and the
-members' import and API check it.
+members' import and API check it, as the readers' sign-up and sign-in forms and the
+admin's add form do (`validate_email`, a form field's validator): one rule decides.
 
 A dot-atom local part and a host name with a top-level domain of letters: narrower than
 RFC 5321 (no quoted local parts, no address literals), as wide as any real mailbox.
@@ -9,6 +10,8 @@ RFC 5321 (no quoted local parts, no address literals), as wide as any real mailb
 from __future__ import annotations
 
 import re
+
+from django.core.exceptions import ValidationError
 
 EMAIL_PATTERN = (
     r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
@@ -25,3 +28,9 @@ def normalise_email(email: str) -> str:
 
 def is_valid_email(email: str) -> bool:
     return len(email) <= EMAIL_MAX_LENGTH and _EMAIL.fullmatch(email) is not None
+
+
+def validate_email(email: str) -> None:
+    """`is_valid_email` as a Django validator (forms)."""
+    if not is_valid_email(email):
+        raise ValidationError("Enter a valid email address.", code="invalid")

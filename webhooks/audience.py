@@ -1,15 +1,19 @@
 """Member and newsletter events for webhooks, from the domain signals of `members` and
 `newsletters` (`members.events`, `newsletters.events`; neither imports webhooks):
 
-- member.created: a new member row, from any door (sign-up, import, API, admin): its
-  id, address, status, source and when it joined. A pending member is announced too
-  (`status` says so); confirming sends no second event;
+- member.created: a new member, from any door: its id, address, status, source and when
+  it joined. A member made by an editor, the API or an import is announced when it is
+  made (pending or active: `status` says so); one from the sign-up form when its address
+  is confirmed (`members.services.activate`): an address someone typed is not a member
+  yet, and is forgotten if never confirmed. Confirming sends no second event;
 - member.deleted: the member's id only. The address left with the member: a receiver
   that kept it deletes it by id (the member asked to be forgotten, or an editor did);
 - newsletter.sent: an issue whose every delivery has an outcome: the issue, its
   newsletter, its post (id and public URL) and the counts of its deliveries by outcome.
 
-Like the post events (`webhooks.signals`), each is a `Delivery` row written in the
+The member events reach only endpoints that list them (`webhooks.models.OPT_IN_EVENTS`:
+an endpoint of "all events" gets no addresses unasked). Like the post events
+(`webhooks.signals`), each is a `Delivery` row written in the
 writing transaction (`webhooks.services.dispatch`), sent after the commit; with no
 endpoint the cost is one `exists()` query (for an import, one per batch of rows).
 """

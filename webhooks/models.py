@@ -32,6 +32,11 @@ class Event(models.TextChoices):
     COMMENT_APPROVED = "comment.approved"
 
 
+# Sent only to endpoints that list them: an endpoint made for post events before member
+# events existed (or with "all") must not start receiving readers' addresses unasked.
+OPT_IN_EVENTS = frozenset({Event.MEMBER_CREATED, Event.MEMBER_DELETED})
+
+
 class Endpoint(models.Model):
     """A URL that receives signed POSTs for the events it subscribes to."""
 
@@ -57,7 +62,11 @@ class Endpoint(models.Model):
         return self.url
 
     def subscribes(self, event: str) -> bool:
-        """True when `event` is one of this endpoint's events, active or not."""
+        """True when `event` is one of this endpoint's events, active or not. An endpoint
+        of every event (`events` empty) gets every event but those that name a member
+        (`OPT_IN_EVENTS`): addresses go only to an endpoint that asked for them."""
+        if event in OPT_IN_EVENTS:
+            return event in self.events
         return not self.events or event in self.events
 
 

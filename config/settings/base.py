@@ -415,6 +415,9 @@ CELERY_TASK_IGNORE_RESULT = True
 # Without a broker (the `make run` default) tasks run in-process so the site still works.
 CELERY_TASK_ALWAYS_EAGER = not _CELERY_BROKER
 CELERY_TASK_EAGER_PROPAGATES = True
+# Then a sign-up's link mail runs in a thread after the request, not inside it: a new
+# address (a member row made) must not answer slower than a known one (members.services).
+MEMBERS_LINK_MAIL_IN_BACKGROUND = CELERY_TASK_ALWAYS_EAGER
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_TIMEZONE = "UTC"

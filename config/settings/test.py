@@ -42,6 +42,7 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Tasks run in-process in unit tests; tests of real delivery start a worker themselves.
 CELERY_TASK_ALWAYS_EAGER = True
+MEMBERS_LINK_MAIL_IN_BACKGROUND = False  # the mail task runs on commit; tests read it
 CELERY_BROKER_URL = env("REDIS_URL", default="") or "memory://"
 CELERY_RESULT_BACKEND = None
 # A worker process started by tests/jobs: real delivery from the broker it is given, mail

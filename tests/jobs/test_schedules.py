@@ -19,7 +19,7 @@ NAMES = {
     "daily-report", "cleanup-sessions", "publish-sweep", "scheduled-updates",
     "webhook-deliveries", "renditions-reconcile", "exports-reconcile", "embeds-reconcile",
     "newsletters-reconcile", "newsletters-weekly-digest",
-    "comments-pending-digest",
+    "comments-pending-digest", "members-unconfirmed-cleanup",
 }  # fmt: skip
 
 

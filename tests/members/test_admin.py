@@ -207,3 +207,84 @@ def test_newsletter_admin_filter_lists_newsletters(editor_client, listed):
     names = [n.name for n in Newsletter.objects.all()]
     for name in names:
         assert name in page.content.decode()
+
+
+def inline(*rows: dict, initial: int = 0) -> dict:
+    """The newsletters inline's POST data: `rows` of {"newsletter": pk, ...}."""
+    data = {
+        "subscription_set-TOTAL_FORMS": str(len(rows)),
+        "subscription_set-INITIAL_FORMS": str(initial),
+    }
+    for n, row in enumerate(rows):
+        data.update({f"subscription_set-{n}-{key}": value for key, value in row.items()})
+    return data
+
+
+def test_adding_an_active_member_confirms_them_as_every_door_does(editor_client, weekly, extra):
+    confirmed = []
+
+    def listener(sender, member, **kwargs):
+        confirmed.append(member.email)
+
+    events.member_confirmed.connect(listener, dispatch_uid="test-admin-confirm")
+    try:
+        response = editor_client.post(
+            f"{LIST}add/",
+            {"email": "on@example.com", "name": "On", "status": "active", "note": "", **inline()},
+        )
+    finally:
+        events.member_confirmed.disconnect(dispatch_uid="test-admin-confirm")
+    assert response.status_code == 302, response.content
+    member = Member.objects.get()
+    assert confirmed == ["on@example.com"]
+    assert member.confirmed_at is not None
+    assert list(member.newsletters.all()) == [weekly]  # the default ones, not "extra"
+
+
+def test_switching_pending_to_active_activates(editor_client, weekly):
+    member = make_member("wait@example.com", status=Member.Status.PENDING)
+    confirmed = []
+    events.member_confirmed.connect(
+        lambda sender, member, **kw: confirmed.append(member.email),
+        dispatch_uid="t-switch",
+        weak=False,
+    )
+    try:
+        response = editor_client.post(
+            f"{LIST}{member.pk}/change/",
+            {"name": "", "status": "active", "note": "", **inline()},
+        )
+    finally:
+        events.member_confirmed.disconnect(dispatch_uid="t-switch")
+    assert response.status_code == 302, response.content
+    assert confirmed == ["wait@example.com"]
+    assert list(member.newsletters.all()) == [weekly]
+
+
+def test_the_newsletters_inline_keeps_archived_ones_and_adds_none(editor_client, weekly):
+    old = Newsletter.objects.create(name="Old", slug="old", active=False)
+    gone = Newsletter.objects.create(name="Gone", slug="gone", active=False)
+    member = make_member("ada@example.com", newsletters=[old])
+    rows = member.subscription_set.order_by("pk")
+    data = inline(
+        # the archived subscription, deleted by the editor: kept (set_subscriptions)
+        {"id": rows[0].pk, "member": member.pk, "newsletter": old.pk, "DELETE": "on"},
+        {"member": member.pk, "newsletter": weekly.pk},
+        {"member": member.pk, "newsletter": gone.pk},  # archived: never added
+        initial=1,
+    )
+    response = editor_client.post(
+        f"{LIST}{member.pk}/change/", {"name": "", "status": "active", "note": "", **data}
+    )
+    assert response.status_code == 302, response.content
+    assert set(member.newsletters.values_list("slug", flat=True)) == {"old", "weekly"}
+
+
+@pytest.mark.parametrize("address", ["user@[127.0.0.1]", "a@localhost", "not an address"])
+def test_the_add_form_checks_addresses_by_the_one_rule(editor_client, address):
+    response = editor_client.post(
+        f"{LIST}add/", {"email": address, "name": "", "status": "active", "note": "", **inline()}
+    )
+    assert response.status_code == 200  # the form again, with the error
+    assert "Enter a valid email address." in response.content.decode()
+    assert not Member.objects.exists()

@@ -183,3 +183,18 @@ def test_the_schema_documents_members_and_newsletters(api):
     names = {p["name"] for p in paths["/api/members/"]["get"]["parameters"]}
     assert {"status", "newsletter", "search", "cursor", "ordering"} <= names
     assert {"member.created", "member.deleted", "newsletter.sent"} <= set(schema["webhooks"])
+
+
+def test_patching_newsletters_keeps_archived_ones_and_adds_none(editor_api, weekly):
+    old = Newsletter.objects.create(name="Old", slug="old", active=False)
+    gone = Newsletter.objects.create(name="Gone", slug="gone", active=False)
+    member = make_member("keep@example.com", newsletters=[old])
+    url = f"/api/members/{member.pk}/"
+    changed = editor_api.patch(url, {"newsletters": [weekly.pk]}, format="json")
+    assert changed.status_code == 200, changed.content
+    assert sorted(changed.json()["newsletters"]) == sorted([old.pk, weekly.pk])  # old kept
+    refused = editor_api.patch(url, {"newsletters": [weekly.pk, gone.pk]}, format="json")
+    assert refused.status_code == 400 and "gone" in refused.content.decode()
+    kept = editor_api.patch(url, {"newsletters": [old.pk]}, format="json")  # theirs already
+    assert kept.status_code == 200 and kept.json()["newsletters"] == [old.pk]
+    assert set(member.newsletters.values_list("slug", flat=True)) == {"old"}

@@ -150,6 +150,33 @@ def test_export_then_import_round_trips(weekly, extra):
     assert Member.objects.get(email="c@example.com").email_disabled_at is not None
 
 
+def test_no_cell_of_the_export_runs_as_a_formula_and_the_import_undoes_the_escape(weekly):
+    """An address is a text cell like any other: `=cmd|'/Ccalc'!A0@example.com` passes
+    every address check we have, and a spreadsheet would run it."""
+    from newsletters.addresses import is_valid_email
+
+    evil = "=cmd|'/ccalc'!a0@example.com"
+    assert is_valid_email(evil)
+    make_member(evil, name="@SUM(1+1)", newsletters=[weekly], email_disabled_reason="-bounced")
+    make_member("+plus@example.com", name="-minus")
+    rows = list(member_rows(Member.objects.order_by("pk")))[1:]
+    for row in rows:
+        for cell in row:
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), row
+    assert rows[0][0] == "'" + evil and rows[0][1] == "'@SUM(1+1)"
+    assert rows[0][6] == "'-bounced" and rows[1][0] == "'+plus@example.com"
+
+    before = {m.email: (m.name, m.email_disabled_reason) for m in Member.objects.all()}
+    import csv
+
+    text = io.StringIO()
+    csv.writer(text).writerows([next(iter(member_rows(Member.objects.none()))), *rows])
+    Member.objects.all().delete()
+    summary = import_members(io.BytesIO(text.getvalue().encode()))
+    assert (summary.format, summary.created) == ("broadsheet", 2)
+    assert {m.email: (m.name, m.email_disabled_reason) for m in Member.objects.all()} == before
+
+
 def test_import_members_command(weekly, capsys):
     call_command("import_members", str(FIXTURES / "substack-subscribers.csv"), "--dry-run")
     assert "Dry run" in capsys.readouterr().out and Member.objects.count() == 0

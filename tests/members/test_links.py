@@ -82,11 +82,12 @@ def test_a_request_mails_at_most_one_link_even_if_its_task_comes_again(member, s
 
 
 def test_a_refused_send_gives_the_link_back_for_a_retry(member, smtp):
-    from members.tasks import mail_link
+    from members.tasks import NotSent, mail_link
 
     smtp.refuse[member.email] = 450
-    with pytest.raises(smtplib.SMTPRecipientsRefused):
+    with pytest.raises(NotSent) as refused:
         mail_link.run(member.email, "", REQUEST_2)
+    assert isinstance(refused.value.__cause__, smtplib.SMTPRecipientsRefused)
     assert not SignInLink.objects.exists()  # not accepted: the retry may send one
     smtp.refuse.clear()
     assert mail_link.run(member.email, "", REQUEST_2) is True
@@ -115,4 +116,53 @@ def test_signing_out_drops_the_session(client, sign_in_link, post_on_commit, set
     response = client.post("/members/signout/")
     assert response.status_code == 302
     assert response.cookies[settings.SESSION_COOKIE_NAME].value == ""
+    assert client.get("/members/account/").status_code == 302
+
+
+@pytest.mark.django_db(transaction=True)
+def test_of_two_concurrent_uses_of_one_link_only_one_signs_in(smtp):
+    """The conditional UPDATE decides, not a row lock (which SQLite ignores): the second
+    use runs to its end while the first has read the link as unused, and still only
+    one of them signs in."""
+    import threading
+
+    from django.db import connection
+
+    from members import services
+    from members.tasks import mail_link
+
+    services.create_member(email="race@example.com", source="admin", confirmed=True)
+    mail_link.run("race@example.com", "", REQUEST_1)
+    token = last_link_to(smtp, "race@example.com").rstrip("/").rsplit("/", 1)[-1]
+    results, started = {}, []
+
+    def second() -> None:
+        try:
+            results["second"] = services.use_link(token)
+        finally:
+            connection.close()
+
+    def after_the_first_read(execute, sql, params, many, context):
+        outcome = execute(sql, params, many, context)
+        if not started and sql.lstrip().upper().startswith("SELECT") and "signinlink" in sql:
+            other = threading.Thread(target=second)
+            started.append(other)
+            other.start()
+            other.join(timeout=5)  # PostgreSQL's old row lock would hold it: then it waits
+        return outcome
+
+    with connection.execute_wrapper(after_the_first_read):
+        results["first"] = services.use_link(token)
+    started[0].join(timeout=20)
+    winners = [who for who, member in results.items() if member is not None]
+    assert len(winners) == 1, results
+    assert SignInLink.objects.get().used_at is not None
+
+
+def test_signing_out_everywhere_revokes_unused_links(
+    client, sign_in_link, member, member_client, post_on_commit
+):
+    assert member_client.post("/members/account/sign-out-everywhere/").status_code == 200
+    assert client.get(sign_in_link).status_code == 410
+    assert post_on_commit(sign_in_link).status_code == 410
     assert client.get("/members/account/").status_code == 302

@@ -63,3 +63,53 @@ def test_a_sign_up_never_renames_an_existing_member(client, post_on_commit):
     create_member(email="ada@example.com", name="Ada", source="admin", confirmed=True)
     post_on_commit("/members/signup/", {"email": "ada@example.com", "name": "Mallory"})
     assert Member.objects.get().name == "Ada"
+
+
+def request_queries(client, address: str, url: str = "/members/signup/") -> list[str]:
+    """The SQL the request itself runs (its own connection: not the mail task's)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.post(url, {"email": address}).status_code == 200
+    return [q["sql"] for q in queries.captured_queries]
+
+
+@pytest.mark.parametrize("url", ["/members/signup/", "/members/signin/"])
+def test_the_request_does_the_same_queries_for_every_kind_of_address(
+    client, addresses, django_capture_on_commit_callbacks, url
+):
+    request_queries(client, "warm-up@example.com", url)  # the footer's cached parts
+    done = {}
+    for kind, address in addresses.items():
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            done[kind] = request_queries(client, address, url)
+        assert len(callbacks) == 1  # the mail task, after the commit
+    assert len(done["active"]) == len(done["pending"]) == len(done["unknown"])
+    assert done["active"] == done["pending"] == done["unknown"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_broker_the_mail_is_sent_after_the_request_not_in_it(client, smtp, settings):
+    """`make run` (tasks in-process): the task runs in a thread of its own after the
+    commit, so a new address (a member row made, maybe webhooks) costs the request no
+    more than a known one; each still gets its one mail."""
+    import threading
+
+    settings.MEMBERS_LINK_MAIL_IN_BACKGROUND = True
+    create_member(email="active@example.com", source=Member.Source.ADMIN, confirmed=True)
+    create_member(email="pending@example.com", source=Member.Source.SIGNUP, confirmed=False)
+    request_queries(client, "warm-up@example.com")  # the footer's cached parts
+    smtp.wait_for_count(1)
+    done = {}
+    for address in ["active@example.com", "pending@example.com", "x@example.com"]:
+        done[address] = request_queries(client, address)
+        assert not [sql for sql in done[address] if "members_" in sql]
+    assert len(set(map(len, done.values()))) == 1
+    smtp.wait_for_count(4)
+    for thread in threading.enumerate():
+        if thread.name.startswith("members.tasks.mail_link"):
+            thread.join(timeout=20)
+    assert smtp.rcpt_counts() == {"warm-up@example.com": 1, **{address: 1 for address in done}}
+    assert Member.objects.filter(email="x@example.com", status="pending").exists()
+    assert SignInLink.objects.count() == 4

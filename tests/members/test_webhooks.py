@@ -42,7 +42,9 @@ def validates(payload: dict, component: str, schema: dict) -> None:
 
 @pytest.mark.django_db
 def test_member_events_say_who_joined_and_only_the_id_of_who_left(editor_api, api, settings):
-    Endpoint.objects.create(url="https://hooks.example.com/in")
+    Endpoint.objects.create(
+        url="https://hooks.example.com/in", events=["member.created", "member.deleted"]
+    )
     created = editor_api.post("/api/members/", {"email": "new@example.com"}, format="json")
     member_id = created.json()["id"]
     assert editor_api.delete(f"/api/members/{member_id}/").status_code == 204
@@ -129,3 +131,21 @@ def test_a_real_endpoint_receives_member_events(
     for request in receiver.requests:
         assert verify(endpoint["secret"], request["body"], request["headers"][HEADER])
     assert not Member.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_endpoint_of_every_event_gets_no_member_events_unless_it_names_them(editor_api):
+    everything = Endpoint.objects.create(url="https://hooks.example.com/all")
+    posts = Endpoint.objects.create(
+        url="https://hooks.example.com/posts", events=["post.published"]
+    )
+    asked = Endpoint.objects.create(
+        url="https://hooks.example.com/members", events=["member.created"]
+    )
+    created = editor_api.post("/api/members/", {"email": "new@example.com"}, format="json")
+    assert editor_api.delete(f"/api/members/{created.json()['id']}/").status_code == 204
+    assert [(d.endpoint, d.event) for d in Delivery.objects.order_by("pk")] == [
+        (asked, "member.created")
+    ]
+    assert not Delivery.objects.filter(endpoint__in=[everything, posts]).exists()
+    assert everything.subscribes("post.published") and everything.subscribes("newsletter.sent")

@@ -110,6 +110,11 @@ SCHEDULES: dict[str, tuple[str, Callable[[], dict], str]] = {
         lambda: _every(60),
         "Embeds to fetch whose message was lost.",
     ),
+    "members-unconfirmed-cleanup": (
+        "members.tasks.delete_unconfirmed_signups",
+        lambda: _every(24 * 3600),
+        "Forget sign-ups never confirmed (pending over 7 days, no working link).",
+    ),
     "comments-pending-digest": (
         "comments.tasks.send_pending_digest",
         lambda: _every(3600),
