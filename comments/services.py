@@ -19,7 +19,8 @@ blocklist), not the rate limits or the form's timing.
 
 Moderation functions here check that `actor` may moderate the post's comments
 (`comments.permissions`; `actor=None` is the system itself, e.g. an import), then hand
-the write to `comments.moderation`, which logs a `ModerationAction` and sends the domain
+the write to `comments.moderation`, which refuses to bring back a comment its member
+deleted (`CommentRefused`, code "deleted_by_member"), logs a `ModerationAction` and sends the domain
 signals of `comments.events` inside the write's transaction: `comment_created`,
 `comment_approved` (it became visible), `comment_edited`, `comment_removed` (it left
 readers' sight).
@@ -34,8 +35,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.roles import is_editor
 from blog.models import Post
+from blog.permissions import is_editor
 from members.models import Member
 
 from . import moderation, permissions, spam
@@ -63,9 +64,8 @@ SPAM = spam.SPAM
 is_banned = moderation.is_banned
 
 
-def can_moderate(user, post: Post) -> bool:
-    """Editors moderate every post's comments; writers those of their own posts."""
-    return user is not None and permissions.can_moderate_post(user, post)
+# Editors moderate every post's comments; writers those of their own posts: the one rule.
+can_moderate = permissions.can_moderate_post
 
 
 def post_comment(
@@ -194,20 +194,20 @@ def delete_comment(comment: Comment, member: Member) -> Comment:
 
 def approve(comment: Comment, actor) -> Comment:
     """Make `comment` visible to readers (and its member trusted, by the site's rule)."""
-    return _moderate(comment, actor, moderation.approve, Comment.Status.APPROVED)
+    return _moderate(comment, actor, moderation.approve)
 
 
 def mark_spam(comment: Comment, actor) -> Comment:
-    return _moderate(comment, actor, moderation.mark_spam, Comment.Status.SPAM)
+    return _moderate(comment, actor, moderation.mark_spam)
 
 
 def remove(comment: Comment, actor) -> Comment:
-    return _moderate(comment, actor, moderation.remove, Comment.Status.REMOVED)
+    return _moderate(comment, actor, moderation.remove)
 
 
 def restore(comment: Comment, actor) -> Comment:
     """Back to pending (a comment marked spam or removed by mistake)."""
-    return _moderate(comment, actor, moderation.restore, Comment.Status.PENDING)
+    return _moderate(comment, actor, moderation.restore)
 
 
 def ban_member(member: Member, actor, reason: str = "") -> CommentBan:
@@ -223,21 +223,17 @@ def unban_member(member: Member, actor, reason: str = "") -> None:
     moderation.unban_member(member, actor, note=reason)
 
 
-def _moderate(comment: Comment, actor, act, status: str) -> Comment:
+def _moderate(comment: Comment, actor, act) -> Comment:
     if actor is not None and not can_moderate(actor, comment.post):
         raise PermissionDenied("You may not moderate comments on this post.")
-    if deleted_by_member(comment) and status != Comment.Status.REMOVED:
-        raise CommentRefused("Its member deleted this comment: it cannot be shown again.")
-    act(comment, actor)
+    try:
+        act(comment, actor)
+    except moderation.DeletedByMember as refused:  # the guard is moderation's, for all
+        raise CommentRefused(refused.message, "deleted_by_member") from refused
     return comment
 
 
-_GONE = (Comment.Status.SPAM, Comment.Status.REMOVED)
-
-
-def deleted_by_member(comment: Comment) -> bool:
-    """Removed and emptied by its own member (`delete_comment`), not by a moderator."""
-    return comment.status == Comment.Status.REMOVED and not comment.body
+deleted_by_member = moderation.deleted_by_member
 
 
 def _checked_body(body: str) -> str:
