@@ -1,6 +1,6 @@
 """Every write of a comment goes through here: the reader's pages, the admin, the API.
 
-    post_comment(post=…, member=…, body=…, parent=None, client_ip=None) -> Comment
+    post_comment(post=…, member=…, body=…, parent=None, client_ip=None, …) -> Comment
     edit_comment(comment, member, body)        # own comment, within EDIT_WINDOW
     delete_comment(comment, member)            # own comment, any time
     approve(comment, actor) / mark_spam(…) / remove(…) / restore(…)
@@ -47,6 +47,7 @@ from .rendering import render_comment
 
 EDIT_WINDOW = timedelta(minutes=10)
 MAX_BODY_CHARS = Comment._meta.get_field("body").max_length
+HEADER_CHARS = 500  # of a user agent or referrer passed on to the spam checks
 ANONYMOUS_NAME = "A reader"  # shown for a member who gave no name (never their address)
 
 
@@ -78,12 +79,16 @@ def post_comment(
     form_seconds: float | None = None,
     honeypot: str = "",
     from_form: bool = False,
+    user_agent: str = "",
+    referrer: str = "",
 ) -> Comment:
     """Store `member`'s comment on `post` (a reply when `parent` is given), pending or
     approved by the site's rules, or raise `CommentRefused`.
 
     `from_form`: posted from our comment form, whose timing (`form_seconds`, None when its
-    signed stamp is missing or forged) and honeypot are checked; the API has neither."""
+    signed stamp is missing or forged) and honeypot are checked; the API has neither.
+    `user_agent` and `referrer`: the request's headers, for the optional Akismet-compatible
+    check (`comments.spam.akismet_fields`); never stored."""
     body = _checked_body(body)
     if member is None or member.status != Member.Status.ACTIVE:
         raise CommentRefused("Sign in to comment.", "not_signed_in")
@@ -102,6 +107,8 @@ def post_comment(
         rendered_at=time.time() - form_seconds if form_seconds is not None else None,
         honeypot=honeypot,
         from_form=from_form,
+        user_agent=(user_agent or "")[:HEADER_CHARS],
+        referrer=(referrer or "")[:HEADER_CHARS],
     )
     verdict = _spam_verdict(draft)
     now = timezone.now()

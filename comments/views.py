@@ -74,6 +74,8 @@ def post(request: HttpRequest, post_id: int) -> HttpResponse:
             form_seconds=form.form_seconds(),
             honeypot=form.cleaned_data.get("website", ""),
             from_form=True,
+            user_agent=request.headers.get("User-Agent", ""),
+            referrer=request.headers.get("Referer", ""),
         )
     except CommentRefused as refused:
         if _wants_json(request):

@@ -18,6 +18,7 @@ from comments import moderation, spam
 from comments.forms import CommentForm, rendered_stamp
 from comments.models import BlockedTerm, Comment, CommentPolicy
 from comments.spam import Draft, run_checks
+from tests.comments.conftest import shown
 from tests.comments.moderation_data import make_comment, make_member
 from tests.factories import PostFactory
 
@@ -302,3 +303,19 @@ def test_akismet_trouble_accepts_the_comment_and_logs_it(post, akismet, caplog, 
     assert run_checks(draft(post)) is None
     assert time.monotonic() - started < 1.4  # the deadline bounds the wait
     assert "Akismet-compatible check gave no verdict" in caplog.text
+
+
+def test_akismet_is_sent_the_browsers_user_agent_and_referrer(akismet, commenter_client):
+    post = PostFactory()
+    page = f"http://testserver{post.get_absolute_url()}"
+    response = commenter_client.post(
+        f"/comments/post/{post.pk}/",
+        shown({"body": "From a browser"}),
+        HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0",
+        HTTP_REFERER=page,
+    )
+    assert response.status_code == 302
+    [sent] = akismet.received
+    assert sent["user_agent"] == "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"
+    assert sent["referrer"] == page
+    assert sent["comment_content"] == "From a browser"
