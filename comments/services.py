@@ -15,7 +15,9 @@ attaches to its top-level comment.
 Spam defences are `comments.spam`'s: `spam.run_checks(draft)` answers None (take it),
 `"spam"` (store it as spam, out of sight) or `"refuse: <message>"` (not stored; the
 member is told the message). An edit runs only the checks of its words (links, the
-blocklist), not the rate limits or the form's timing.
+blocklist), not the rate limits or the form's timing; an edit that adds links to an
+approved comment sends it back to waiting for approval when the site wants a member's
+first comment approved (`_adds_links`).
 
 Moderation functions here check that `actor` may moderate the post's comments
 (`comments.permissions`; `actor=None` is the system itself, e.g. an import), then hand
@@ -149,7 +151,8 @@ def can_edit(comment: Comment, member: Member | None, now: datetime | None = Non
 
 
 def edit_comment(comment: Comment, member: Member, body: str) -> Comment:
-    """Replace the body of `member`'s own comment, within EDIT_WINDOW of posting it."""
+    """Replace the body of `member`'s own comment, within EDIT_WINDOW of posting it. An
+    approved one that gains links waits for approval again (`_adds_links`)."""
     body = _checked_body(body)
     if member is None or comment.member_id != member.pk:
         raise PermissionDenied("Not your comment.")
@@ -171,16 +174,28 @@ def edit_comment(comment: Comment, member: Member, body: str) -> Comment:
     verdict = _spam_verdict(draft, spam.CONTENT_CHECKS)
     with transaction.atomic():
         was_visible = comment.status == Comment.Status.APPROVED
+        held = verdict != SPAM and was_visible and _adds_links(comment.body, body)
         comment.body, comment.body_html = body, rendered.html
         comment.edited_at = timezone.now()
         if verdict == SPAM:
             comment.status = Comment.Status.SPAM
-        comment.save(update_fields=["body", "body_html", "edited_at", "status"])
-        if verdict == SPAM and was_visible:
+        elif held:
+            comment.status, comment.approved_at = Comment.Status.PENDING, None
+        comment.save(update_fields=["body", "body_html", "edited_at", "status", "approved_at"])
+        if was_visible and comment.status != Comment.Status.APPROVED:
             comment_removed.send(sender=Comment, comment=comment)
         elif was_visible:
             comment_edited.send(sender=Comment, comment=comment)
     return comment
+
+
+def _adds_links(before: str, after: str) -> bool:
+    """Does an edit add links, on a site that wants a member's first comment approved?
+    Then the edited comment waits for approval again: an innocuous comment, approved,
+    must not turn into an advertisement within the edit window."""
+    if not policy().first_comment_needs_approval:
+        return False
+    return spam.count_links(after) > spam.count_links(before)
 
 
 def delete_comment(comment: Comment, member: Member) -> Comment:
