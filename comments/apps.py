@@ -11,6 +11,7 @@ class CommentsConfig(AppConfig):
         from . import (
             events,
             listeners,
+            privacy,  # noqa: F401 (a deleted member's data; "export my data")
             signals,  # noqa: F401 (connects the receivers)
         )
         from .thread import PIECE, public_thread
