@@ -7,6 +7,11 @@ page, `blog.fragments.forget_page_piece`) and the page's cached entry
 stays. Anonymous readers so see it on the next request to the app; nginx's micro-cache
 may answer for its few seconds more (docs/comments.md, "Readers and members").
 
+A reader whose page build read the thread just before the commit may store that old
+thread after the forget: the thread's version, replaced first (`thread.new_thread_version`),
+makes that copy dead (the piece names the version it was read under, and is shown only
+while it is the current one).
+
 The site's rules and a post's discussion mode are settings rows edited in the admin:
 saving the rules forgets their cached copy and retires cached pages (the thread's form
 or sign-in link shows on every post); saving a post's mode forgets that post's page.
@@ -28,13 +33,14 @@ from pagecache.cache import forget_page, invalidate_pages
 from .events import comment_approved, comment_edited, comment_removed
 from .models import Comment, CommentPolicy, Discussion
 from .policy import forget_policy
-from .thread import PIECE
+from .thread import PIECE, new_thread_version
 
 
 def forget_post_page(post_id: int) -> None:
     """After the commit: forget the kept thread and the cached page of post `post_id`."""
 
     def forget() -> None:
+        new_thread_version(post_id)  # first: a render in flight keeps a dead copy
         post = Post.objects.only("id", "slug").filter(pk=post_id).first()
         if post is not None:
             forget_page_piece(PIECE, post.slug)
