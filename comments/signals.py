@@ -8,9 +8,9 @@ stays. Anonymous readers so see it on the next request to the app; nginx's micro
 may answer for its few seconds more (docs/comments.md, "Readers and members").
 
 A reader whose page build read the thread just before the commit may store that old
-thread after the forget: the thread's version, replaced first (`thread.new_thread_version`),
-makes that copy dead (the piece names the version it was read under, and is shown only
-while it is the current one).
+thread after the forget: the thread's version, replaced too (`thread.new_thread_version`),
+makes that copy dead (the piece is kept with the version read before it was rendered,
+and shown only while that is the current one: `blog.fragments.register_page_piece`).
 
 The site's rules and a post's discussion mode are settings rows edited in the admin:
 saving the rules forgets their cached copy and retires cached pages (the thread's form
@@ -40,9 +40,9 @@ def forget_post_page(post_id: int) -> None:
     """After the commit: forget the kept thread and the cached page of post `post_id`."""
 
     def forget() -> None:
-        new_thread_version(post_id)  # first: a render in flight keeps a dead copy
         post = Post.objects.only("id", "slug").filter(pk=post_id).first()
         if post is not None:
+            new_thread_version(post.slug)  # a render in flight keeps a dead copy
             forget_page_piece(PIECE, post.slug)
             forget_page(post.get_absolute_url())
 

@@ -8,7 +8,6 @@ rules when not in the cache (`policy.policy`).
 
 from __future__ import annotations
 
-import re
 from urllib.parse import quote
 from uuid import uuid4
 
@@ -35,44 +34,22 @@ def sign_in_url(next_path: str) -> str:
     return f"{SIGN_IN_PATH}?next={quote(next_path, safe='/')}"
 
 
-# The version of a post's thread: a token replaced after every commit that changes what
-# readers see of it (`comments.signals.forget_post_page`). The kept piece names the
-# version it was rendered under; a piece naming an older one is never shown again.
-_VERSION_KEY = "comments:thread-version:{}"
-_MARK = "<!-- comments-thread {} -->"
-_MARKED = re.compile(r"<!-- comments-thread ([0-9a-f]+) -->")
+def thread_version_key(slug: str) -> str:
+    """The cache key of the version of the thread under the post at `slug`: replaced after
+    every commit that changes what readers see of it (`new_thread_version`). The post page
+    reads it with its pieces and shows a kept thread only while it names the current one
+    (`blog.fragments.register_page_piece`)."""
+    return f"comments:thread-version:{slug}"
 
 
-def thread_version(post_id: int) -> str:
-    """The current version of post `post_id`'s thread (made on first use; with the cache
-    down, a new one each time: nothing kept matches it)."""
-    key = _VERSION_KEY.format(post_id)
-    version = cache.get(key)
-    if version is None:
-        fresh = uuid4().hex
-        version = fresh if cache.add(key, fresh, timeout=None) else (cache.get(key) or fresh)
-    return version
-
-
-def new_thread_version(post_id: int) -> None:
-    """Retire every kept copy of post `post_id`'s thread, those still being rendered too."""
-    cache.set(_VERSION_KEY.format(post_id), uuid4().hex, timeout=None)
+def new_thread_version(slug: str) -> None:
+    """Retire every kept copy of the thread under `slug`, those still being rendered too."""
+    cache.set(thread_version_key(slug), uuid4().hex, timeout=None)
 
 
 def public_thread(post: Post) -> str:
-    """The thread as an anonymous reader sees it (kept with the post page's pieces),
-    marked with the version it was read under: read before the comments are, so that a
-    change committed while it renders makes this copy stale (`kept_thread_is_current`)."""
-    version = thread_version(post.pk)
-    return _MARK.format(version) + render_thread(post, None)
-
-
-def kept_thread_is_current(post: Post, kept: str) -> bool:
-    """Was the kept piece `kept` rendered under the thread's current version? A reader's
-    render that read the comments just before an approval's commit, and stored its piece
-    just after the approval forgot the old one, left a piece naming the old version."""
-    marked = _MARKED.match(kept)
-    return marked is not None and marked.group(1) == thread_version(post.pk)
+    """The thread as an anonymous reader sees it (kept with the post page's pieces)."""
+    return render_thread(post, None)
 
 
 def render_thread(post: Post, request: HttpRequest | None) -> str:

@@ -4,10 +4,9 @@ post page.
 An anonymous reader's thread is a piece of the post page (`comments.thread.public_thread`,
 registered with `blog.fragments.register_page_piece`): kept with the page's own pieces,
 read in the same round trip, retired for that one post when its thread changes
-(`comments.signals`), and shown only while it names the thread's current version (one
-small cache read: `comments.thread.kept_thread_is_current`). A signed-in member (or
-staff) gets it rendered for them on every request, with their form, their comments
-waiting for approval and their edit links: their pages are never page-cached.
+(`comments.signals`). A signed-in member (or staff) gets it rendered for them on every
+request, with their form, their comments waiting for approval and their edit links:
+their pages are never page-cached.
 """
 
 from __future__ import annotations
@@ -16,9 +15,8 @@ from django import template
 from django.utils.safestring import SafeString, mark_safe
 
 from blog.audience import reader_is_member
-from blog.fragments import forget_page_piece
 
-from ..thread import PIECE, kept_thread_is_current, public_thread, render_thread
+from ..thread import render_thread
 
 register = template.Library()
 
@@ -27,11 +25,6 @@ register = template.Library()
 def comment_thread(context: template.Context, post, kept: str | None = None) -> SafeString:
     request = context.get("request")
     if kept is not None and not reader_is_member(request):
-        if not kept_thread_is_current(post, kept):
-            # Stored by a render that raced a change (or made before the last change):
-            # rendered anew, and forgotten so that the next page build keeps a fresh one.
-            forget_page_piece(PIECE, post.slug)
-            kept = public_thread(post)
         return mark_safe(kept)  # noqa: S308 - our template, rendered for anyone
     return mark_safe(render_thread(post, request))  # noqa: S308
 
