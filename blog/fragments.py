@@ -189,15 +189,27 @@ VISIBILITY_FIELDS = (
 )  # fmt: skip
 # Pieces other apps add to the post page (the comments under it): name → render(row).
 _added_pieces: dict[str, Callable[[Post], str]] = {}
+# And the cache key of each one's version, by slug (`register_page_piece`).
+_piece_versions: dict[str, Callable[[str], str]] = {}
 
 
-def register_page_piece(name: str, render: Callable[[Post], str]) -> None:
+def register_page_piece(
+    name: str, render: Callable[[Post], str], *, version_key: Callable[[str], str] | None = None
+) -> None:
     """Add a piece to every post page: `render(row)` (the slim row of `VISIBILITY_FIELDS`)
     returns its HTML as an anonymous reader sees it, kept with the page's own pieces and
     read in the same round trip, under the content generation; the app retires it for
     one post with `forget_page_piece` when what it shows changes. The page gets it as
-    `pieces[name]` (per-visitor markup is the app's to render around it)."""
+    `pieces[name]` (per-visitor markup is the app's to render around it).
+
+    `version_key(slug)`: a plain cache key whose value the app replaces (after its
+    commit) whenever the piece changes. It is read in the same round trip, before the
+    piece is rendered; the piece is kept with that value and shown only while it is still
+    the current one. So a render that read the old data just before a change and stores
+    its piece just after the app forgot the kept one leaves a piece no one is shown."""
     _added_pieces[name] = render
+    if version_key is not None:
+        _piece_versions[name] = version_key
 
 
 def page_piece_key(name: str, slug: str) -> str:
@@ -227,7 +239,8 @@ def post_page(slug: str, request) -> tuple[Post, dict[str, SafeString]] | None:
     user = request.user
     page_key, menu_at = _key("post-page", slug), _key(MENU_KEY)
     added = {name: page_piece_key(name, slug) for name in _added_pieces}
-    cached = read_cached([page_key, menu_at, *added.values()])
+    versions = {name: key(slug) for name, key in _piece_versions.items()}
+    cached = read_cached([page_key, menu_at, *added.values()], raw=versions.values())
     page = cached.values.get(page_key)  # {"row": slim post, "head": …, "article": …, "links": …}
     menu = cached.values.get(menu_at)
     if page is not None:
@@ -250,11 +263,15 @@ def post_page(slug: str, request) -> tuple[Post, dict[str, SafeString]] | None:
         menu = fresh[menu_at] = _render_menu()
     extras = {}
     for name, key in added.items():
-        extras[name] = cached.values.get(key) if post.is_public else None
+        kept = cached.values.get(key) if post.is_public else None
+        if name in versions:  # kept as (version, html): shown while the version is current
+            current = cached.raw.get(versions[name])
+            kept = kept[1] if isinstance(kept, tuple) and kept[0] == current else None
+        extras[name] = kept
         if extras[name] is None:
             extras[name] = _added_pieces[name](post)
             if post.is_public:
-                fresh[key] = extras[name]
+                fresh[key] = (current, extras[name]) if name in versions else extras[name]
     cached.store(fresh)
     pieces = {piece: page[piece] for piece in PAGE_PIECES} | {"menu": menu} | extras
     if locked:

@@ -3,7 +3,8 @@ blocklist, bans, and each writer's comment mail.
 
 `/admin/comments/comment/` is the queue: waiting comments first, oldest first (the
 default filter "Waiting", with a count per status). Bulk actions approve, mark as spam,
-remove or put back in the queue through `comments.moderation` (logged, signals sent);
+remove or put back in the queue through `comments.moderation` (logged, signals sent;
+a comment its member deleted is never brought back: skipped, with a message);
 "Ban the member" asks for a reason. A member's history is the queue filtered by member
 (every status) with their log of moderation actions. Editors moderate every comment,
 Authors those on their own posts (`comments.permissions`); Contributors see none.
@@ -120,12 +121,25 @@ class BanForm(forms.Form):
     )
 
 
-def _moderation_action(function, description: str, done: str):
+def _skipped_message(count: int) -> str:
+    if count == 1:
+        return "1 comment deleted by its member was skipped: it cannot be shown again."
+    return f"{count} comments deleted by their members were skipped: they cannot be shown again."
+
+
+def _moderation_action(function, description: str, done: str, *, revives: bool = True):
+    """A bulk action. `revives`: it would bring a removed comment back (approve, spam,
+    back to the queue), which `comments.moderation` refuses for a comment its member
+    deleted: those are skipped, and the moderator is told."""
+
     def action(modeladmin, request, queryset):
+        skipped = queryset.filter(moderation.DELETED_BY_MEMBER).count() if revives else 0
         changed = function(queryset, request.user)
         modeladmin.message_user(
             request, f"{changed} comment{'s' * (changed != 1)} {done}.", messages.SUCCESS
         )
+        if skipped:
+            modeladmin.message_user(request, _skipped_message(skipped), messages.WARNING)
 
     action.__name__ = f"{function.__name__}_selected"
     return admin.action(description=description, permissions=["change"])(action)
@@ -145,7 +159,9 @@ class CommentAdmin(GuardedAdminMixin, admin.ModelAdmin):
         _moderation_action(
             moderation.bulk_mark_spam, "Mark selected comments as spam", "marked as spam"
         ),
-        _moderation_action(moderation.bulk_remove, "Remove selected comments", "removed"),
+        _moderation_action(
+            moderation.bulk_remove, "Remove selected comments", "removed", revives=False
+        ),
         _moderation_action(
             moderation.bulk_restore,
             "Put selected comments back in the queue",
@@ -301,10 +317,15 @@ class CommentAdmin(GuardedAdminMixin, admin.ModelAdmin):
         choice = verbs.get(request.POST["_moderate"])
         if choice is not None:
             function, done = choice
-            if function(comment, request.user):
-                self.message_user(request, f"The comment was {done}.", messages.SUCCESS)
+            try:
+                changed = function(comment, request.user)
+            except moderation.DeletedByMember as refused:
+                self.message_user(request, refused.message, messages.ERROR)
             else:
-                self.message_user(request, "Nothing changed.", messages.INFO)
+                if changed:
+                    self.message_user(request, f"The comment was {done}.", messages.SUCCESS)
+                else:
+                    self.message_user(request, "Nothing changed.", messages.INFO)
         return HttpResponseRedirect(request.get_full_path())
 
     def render_change_form(self, request, context, *args, obj=None, **kwargs):

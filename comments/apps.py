@@ -16,11 +16,12 @@ class CommentsConfig(AppConfig):
             counts,
             events,
             listeners,
+            privacy,  # noqa: F401 (a deleted member's data; "export my data")
             signals,  # noqa: F401 (connects the receivers)
         )
-        from .thread import PIECE, public_thread
+        from .thread import PIECE, public_thread, thread_version_key
 
-        register_page_piece(PIECE, public_thread)
+        register_page_piece(PIECE, public_thread, version_key=thread_version_key)
         # Notification mails (comments.notifications), from the worker after the commit.
         events.comment_approved.connect(
             listeners.comment_approved, dispatch_uid="comments.notifications"

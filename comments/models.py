@@ -30,8 +30,9 @@ class Comment(models.Model):
     parent = models.ForeignKey(
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
     )
-    # SET_NULL: a deleted member's comments stay, shown under `author_name`... or removed
-    # by the member app's deletion (comments.privacy decides; docs/comments.md).
+    # SET_NULL: a deleted member's comments stay, their words as published, shown under
+    # "Deleted member" with no address or client address (comments.privacy blanks them
+    # when the member is deleted; docs/comments.md, "A member's data").
     member = models.ForeignKey(
         "members.Member",
         on_delete=models.SET_NULL,

@@ -12,6 +12,11 @@ when one is marked as spam or removed (or a visible one goes back to waiting).
 Whether `actor` may moderate a comment is the caller's question
 (`comments.permissions`); a comment already in the state asked for is left alone and
 logs nothing, so a double click or a repeated API call changes nothing twice.
+
+A comment its own member deleted (`deleted_by_member`: removed and emptied of its words)
+is never brought back, whoever asks: `approve`, `mark_spam` and `restore` of one raise
+`DeletedByMember`; the bulk actions skip such comments (`DELETED_BY_MEMBER` finds them,
+for the caller's message).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from members.models import Member
@@ -29,6 +34,24 @@ from .models import Comment, CommentBan, ModerationAction
 
 Status = Comment.Status
 Action = ModerationAction.Action
+
+# A comment its member deleted: removed, its words gone (`comments.services.delete_comment`).
+DELETED_BY_MEMBER = Q(status=Status.REMOVED, body="")
+
+
+class DeletedByMember(Exception):
+    """The comment was deleted by its member: it cannot be shown or queued again."""
+
+    message = "Its member deleted this comment: it cannot be shown again."
+
+    def __init__(self) -> None:
+        super().__init__(self.message)
+
+
+def deleted_by_member(comment: Comment) -> bool:
+    """Removed and emptied by its own member (`delete_comment`), not by a moderator."""
+    return comment.status == Status.REMOVED and not comment.body
+
 
 # The state each action leads to, and the signal it sends from which state.
 _TARGET = {
@@ -50,7 +73,9 @@ def _signal_for(action: str, was: str):
 
 
 def _moderate(ids: Iterable[int], action: str, actor, note: str = "") -> list[Comment]:
-    """Move the comments `ids` to the state of `action`; returns those that changed."""
+    """Move the comments `ids` to the state of `action`; returns those that changed.
+    Comments their members deleted are left as they are (only "remove" applies to them,
+    and they are removed already)."""
     target = _TARGET[action]
     now = timezone.now()
     with transaction.atomic():
@@ -58,6 +83,7 @@ def _moderate(ids: Iterable[int], action: str, actor, note: str = "") -> list[Co
             Comment.objects.select_for_update()
             .filter(pk__in=list(ids))
             .exclude(status=target)
+            .exclude(DELETED_BY_MEMBER)
             .order_by("pk")
         )
         if not comments:
@@ -88,6 +114,11 @@ def _moderate(ids: Iterable[int], action: str, actor, note: str = "") -> list[Co
 
 
 def _one(comment: Comment, action: str, actor, note: str) -> bool:
+    if (
+        action != Action.REMOVE
+        and Comment.objects.filter(DELETED_BY_MEMBER, pk=comment.pk).exists()
+    ):
+        raise DeletedByMember
     changed = _moderate([comment.pk], action, actor, note)
     if changed:
         comment.status = changed[0].status

@@ -3,9 +3,12 @@ them, and to editors as an hourly digest of comments waiting for approval.
 
 At most once each: every mail is a `CommentNotice` row (unique per kind, comment, address
 and digest period) written and committed *before* the send. A second event, a redelivered
-task or two workers at once find the row and send nothing. A send that fails deletes its
-row again, so the task's retry can send; a worker killed between the row and the send
-leaves the row (`sent_at` empty): that mail is lost rather than sent twice.
+task or two workers at once find the row and send nothing. A send that surely failed (no
+connection to the mail server, or its refusal: an SMTP 4xx or 5xx answer) deletes its row
+again, so the task's retry can send. Any other failure (a timeout or a dropped connection
+in the middle of the conversation, when the server may have taken the message already),
+and a worker killed between the row and the send, leave the row (`sent_at` empty): that
+mail is lost rather than sent twice.
 
 Triggered by `comments.events.comment_approved` (a comment became visible, at once or by a
 moderator) through the worker (`comments.tasks.notify_comment`), and by beat for the
@@ -16,13 +19,15 @@ every reply mail: `unsubscribe_url`). docs/comments.md "Notifications".
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import smtplib
 from datetime import UTC, datetime
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -64,13 +69,46 @@ def _claim(
         return None
 
 
+def _definite_failure(error: Exception) -> bool:
+    """Did the send surely not happen? A refusal with an SMTP code (4xx or 5xx, to the
+    sender, a recipient or the data) is an answer: the server did not take the message.
+    Anything else during the conversation (a timeout, a dropped connection) may have come
+    after the server took it: not sent again."""
+    return isinstance(error, smtplib.SMTPRecipientsRefused | smtplib.SMTPResponseException)
+
+
 def _send(notice: CommentNotice, message: EmailMessage) -> bool:
-    """Send `message` for a claimed `notice`; True once the SMTP server took it."""
+    """Send `message` for a claimed `notice`; True once the SMTP server took it.
+
+    A definite failure (no connection, or a refusal: `_definite_failure`) deletes the
+    notice and raises, so that the task's retry claims and sends it again. Any other
+    failure keeps the notice, unsent (`sent_at` empty), and is logged: the server may have
+    taken the message before the connection broke, and a mail lost is better than a mail
+    sent twice."""
+    connection = get_connection()
     try:
-        message.send()
+        connection.open()  # fails before anything was sent: could not connect
     except Exception:
-        notice.delete()  # not sent: the retry may claim it again
+        notice.delete()
         raise
+    try:
+        connection.send_messages([message])
+    except Exception as error:
+        if _definite_failure(error):
+            notice.delete()  # refused: the retry may claim it again
+            raise
+        logger.warning(
+            "Comment notice %s (%s to %s): the send may or may not have happened (%r); "
+            "not sent again",
+            notice.pk,
+            notice.kind,
+            notice.email,
+            error,
+        )
+        return False
+    finally:
+        with contextlib.suppress(smtplib.SMTPException, OSError):
+            connection.close()  # a broken connection has nothing left to close
     CommentNotice.objects.filter(pk=notice.pk).update(sent_at=timezone.now())
     return True
 

@@ -1,6 +1,6 @@
 """Every write of a comment goes through here: the reader's pages, the admin, the API.
 
-    post_comment(post=…, member=…, body=…, parent=None, client_ip=None) -> Comment
+    post_comment(post=…, member=…, body=…, parent=None, client_ip=None, …) -> Comment
     edit_comment(comment, member, body)        # own comment, within EDIT_WINDOW
     delete_comment(comment, member)            # own comment, any time
     approve(comment, actor) / mark_spam(…) / remove(…) / restore(…)
@@ -15,11 +15,14 @@ attaches to its top-level comment.
 Spam defences are `comments.spam`'s: `spam.run_checks(draft)` answers None (take it),
 `"spam"` (store it as spam, out of sight) or `"refuse: <message>"` (not stored; the
 member is told the message). An edit runs only the checks of its words (links, the
-blocklist), not the rate limits or the form's timing.
+blocklist), not the rate limits or the form's timing; an edit that adds links to an
+approved comment sends it back to waiting for approval when the site wants a member's
+first comment approved (`_adds_links`).
 
 Moderation functions here check that `actor` may moderate the post's comments
 (`comments.permissions`; `actor=None` is the system itself, e.g. an import), then hand
-the write to `comments.moderation`, which logs a `ModerationAction` and sends the domain
+the write to `comments.moderation`, which refuses to bring back a comment its member
+deleted (`CommentRefused`, code "deleted_by_member"), logs a `ModerationAction` and sends the domain
 signals of `comments.events` inside the write's transaction: `comment_created`,
 `comment_approved` (it became visible), `comment_edited`, `comment_removed` (it left
 readers' sight).
@@ -34,8 +37,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.roles import is_editor
 from blog.models import Post
+from blog.permissions import is_editor
 from members.models import Member
 
 from . import moderation, permissions, spam
@@ -46,6 +49,7 @@ from .rendering import render_comment
 
 EDIT_WINDOW = timedelta(minutes=10)
 MAX_BODY_CHARS = Comment._meta.get_field("body").max_length
+HEADER_CHARS = 500  # of a user agent or referrer passed on to the spam checks
 ANONYMOUS_NAME = "A reader"  # shown for a member who gave no name (never their address)
 
 
@@ -63,9 +67,8 @@ SPAM = spam.SPAM
 is_banned = moderation.is_banned
 
 
-def can_moderate(user, post: Post) -> bool:
-    """Editors moderate every post's comments; writers those of their own posts."""
-    return user is not None and permissions.can_moderate_post(user, post)
+# Editors moderate every post's comments; writers those of their own posts: the one rule.
+can_moderate = permissions.can_moderate_post
 
 
 def post_comment(
@@ -78,12 +81,16 @@ def post_comment(
     form_seconds: float | None = None,
     honeypot: str = "",
     from_form: bool = False,
+    user_agent: str = "",
+    referrer: str = "",
 ) -> Comment:
     """Store `member`'s comment on `post` (a reply when `parent` is given), pending or
     approved by the site's rules, or raise `CommentRefused`.
 
     `from_form`: posted from our comment form, whose timing (`form_seconds`, None when its
-    signed stamp is missing or forged) and honeypot are checked; the API has neither."""
+    signed stamp is missing or forged) and honeypot are checked; the API has neither.
+    `user_agent` and `referrer`: the request's headers, for the optional Akismet-compatible
+    check (`comments.spam.akismet_fields`); never stored."""
     body = _checked_body(body)
     if member is None or member.status != Member.Status.ACTIVE:
         raise CommentRefused("Sign in to comment.", "not_signed_in")
@@ -102,6 +109,8 @@ def post_comment(
         rendered_at=time.time() - form_seconds if form_seconds is not None else None,
         honeypot=honeypot,
         from_form=from_form,
+        user_agent=(user_agent or "")[:HEADER_CHARS],
+        referrer=(referrer or "")[:HEADER_CHARS],
     )
     verdict = _spam_verdict(draft)
     now = timezone.now()
@@ -142,7 +151,8 @@ def can_edit(comment: Comment, member: Member | None, now: datetime | None = Non
 
 
 def edit_comment(comment: Comment, member: Member, body: str) -> Comment:
-    """Replace the body of `member`'s own comment, within EDIT_WINDOW of posting it."""
+    """Replace the body of `member`'s own comment, within EDIT_WINDOW of posting it. An
+    approved one that gains links waits for approval again (`_adds_links`)."""
     body = _checked_body(body)
     if member is None or comment.member_id != member.pk:
         raise PermissionDenied("Not your comment.")
@@ -164,16 +174,28 @@ def edit_comment(comment: Comment, member: Member, body: str) -> Comment:
     verdict = _spam_verdict(draft, spam.CONTENT_CHECKS)
     with transaction.atomic():
         was_visible = comment.status == Comment.Status.APPROVED
+        held = verdict != SPAM and was_visible and _adds_links(comment.body, body)
         comment.body, comment.body_html = body, rendered.html
         comment.edited_at = timezone.now()
         if verdict == SPAM:
             comment.status = Comment.Status.SPAM
-        comment.save(update_fields=["body", "body_html", "edited_at", "status"])
-        if verdict == SPAM and was_visible:
+        elif held:
+            comment.status, comment.approved_at = Comment.Status.PENDING, None
+        comment.save(update_fields=["body", "body_html", "edited_at", "status", "approved_at"])
+        if was_visible and comment.status != Comment.Status.APPROVED:
             comment_removed.send(sender=Comment, comment=comment)
         elif was_visible:
             comment_edited.send(sender=Comment, comment=comment)
     return comment
+
+
+def _adds_links(before: str, after: str) -> bool:
+    """Does an edit add links, on a site that wants a member's first comment approved?
+    Then the edited comment waits for approval again: an innocuous comment, approved,
+    must not turn into an advertisement within the edit window."""
+    if not policy().first_comment_needs_approval:
+        return False
+    return spam.count_links(after) > spam.count_links(before)
 
 
 def delete_comment(comment: Comment, member: Member) -> Comment:
@@ -194,20 +216,20 @@ def delete_comment(comment: Comment, member: Member) -> Comment:
 
 def approve(comment: Comment, actor) -> Comment:
     """Make `comment` visible to readers (and its member trusted, by the site's rule)."""
-    return _moderate(comment, actor, moderation.approve, Comment.Status.APPROVED)
+    return _moderate(comment, actor, moderation.approve)
 
 
 def mark_spam(comment: Comment, actor) -> Comment:
-    return _moderate(comment, actor, moderation.mark_spam, Comment.Status.SPAM)
+    return _moderate(comment, actor, moderation.mark_spam)
 
 
 def remove(comment: Comment, actor) -> Comment:
-    return _moderate(comment, actor, moderation.remove, Comment.Status.REMOVED)
+    return _moderate(comment, actor, moderation.remove)
 
 
 def restore(comment: Comment, actor) -> Comment:
     """Back to pending (a comment marked spam or removed by mistake)."""
-    return _moderate(comment, actor, moderation.restore, Comment.Status.PENDING)
+    return _moderate(comment, actor, moderation.restore)
 
 
 def ban_member(member: Member, actor, reason: str = "") -> CommentBan:
@@ -223,21 +245,17 @@ def unban_member(member: Member, actor, reason: str = "") -> None:
     moderation.unban_member(member, actor, note=reason)
 
 
-def _moderate(comment: Comment, actor, act, status: str) -> Comment:
+def _moderate(comment: Comment, actor, act) -> Comment:
     if actor is not None and not can_moderate(actor, comment.post):
         raise PermissionDenied("You may not moderate comments on this post.")
-    if deleted_by_member(comment) and status != Comment.Status.REMOVED:
-        raise CommentRefused("Its member deleted this comment: it cannot be shown again.")
-    act(comment, actor)
+    try:
+        act(comment, actor)
+    except moderation.DeletedByMember as refused:  # the guard is moderation's, for all
+        raise CommentRefused(refused.message, "deleted_by_member") from refused
     return comment
 
 
-_GONE = (Comment.Status.SPAM, Comment.Status.REMOVED)
-
-
-def deleted_by_member(comment: Comment) -> bool:
-    """Removed and emptied by its own member (`delete_comment`), not by a moderator."""
-    return comment.status == Comment.Status.REMOVED and not comment.body
+deleted_by_member = moderation.deleted_by_member
 
 
 def _checked_body(body: str) -> str:

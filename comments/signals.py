@@ -7,6 +7,11 @@ page, `blog.fragments.forget_page_piece`) and the page's cached entry
 stays. Anonymous readers so see it on the next request to the app; nginx's micro-cache
 may answer for its few seconds more (docs/comments.md, "Readers and members").
 
+A reader whose page build read the thread just before the commit may store that old
+thread after the forget: the thread's version, replaced too (`thread.new_thread_version`),
+makes that copy dead (the piece is kept with the version read before it was rendered,
+and shown only while that is the current one: `blog.fragments.register_page_piece`).
+
 The site's rules and a post's discussion mode are settings rows edited in the admin:
 saving the rules forgets their cached copy and retires cached pages (the thread's form
 or sign-in link shows on every post); saving a post's mode forgets that post's page.
@@ -28,7 +33,7 @@ from pagecache.cache import forget_page, invalidate_pages
 from .events import comment_approved, comment_edited, comment_removed
 from .models import Comment, CommentPolicy, Discussion
 from .policy import forget_policy
-from .thread import PIECE
+from .thread import PIECE, new_thread_version
 
 
 def forget_post_page(post_id: int) -> None:
@@ -37,6 +42,7 @@ def forget_post_page(post_id: int) -> None:
     def forget() -> None:
         post = Post.objects.only("id", "slug").filter(pk=post_id).first()
         if post is not None:
+            new_thread_version(post.slug)  # a render in flight keeps a dead copy
             forget_page_piece(PIECE, post.slug)
             forget_page(post.get_absolute_url())
 

@@ -11,10 +11,11 @@ The write path (`comments.services.post_comment`) builds a `Draft` and asks
 first, the blocklist, then (only when configured) the Akismet-compatible service, which
 costs a request. Each check is a callable `(draft) -> str | None`; an app may append one.
 
-The comment form carries two fields of ours (`SpamFields`, rendered by
-`templates/comments/_spam_fields.html`): a honeypot a person never fills, and the time
-the form was rendered, signed (`django.core.signing`), so a bot cannot post faster than
-`CommentPolicy.min_seconds_to_post` nor forge the time.
+The comment form (`comments.forms.CommentForm`, rendered by `comments/_form.html`)
+carries two fields of ours: a honeypot a person never fills (`HONEYPOT_FIELD`), and the
+time the form was rendered (`RENDERED_FIELD`), signed here and only here
+(`sign_render_time`, `render_time`: `django.core.signing`), so a bot cannot post faster
+than `CommentPolicy.min_seconds_to_post` nor forge the time.
 
 Rate limits are counters in the cache (a sliding window per limit, one `INCR` per
 attempt, as `core.throttling` does for the API): `COMMENTS_RATE_PER_MEMBER` and
@@ -33,7 +34,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, timedelta
 from urllib.parse import urlencode
 
-from django import forms
 from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
@@ -55,8 +55,8 @@ REFUSE = "refuse: "
 class Draft:
     """A comment about to be stored: what the checks look at.
 
-    `rendered_at` is `SpamFields.rendered_at()` (None when the form's time is missing or
-    forged); `honeypot` what came in the honeypot field ("" from a person).
+    `rendered_at` is `render_time()` of the form's field (None when the form's time is
+    missing or forged); `honeypot` what came in the honeypot field ("" from a person).
     """
 
     post: object  # blog.models.Post
@@ -110,33 +110,6 @@ def render_time(value: str | None) -> float | None:
     except signing.BadSignature:
         return None
     return float(moment) if isinstance(moment, int | float) else None
-
-
-class SpamFields(forms.Form):
-    """The two anti-spam fields, to mix into the comment form (or render on their own).
-
-    The honeypot is named like a real field, kept out of sight and out of the tab order by
-    `_spam_fields.html`, and labelled so that a screen-reader user leaves it empty.
-    """
-
-    website = forms.CharField(
-        required=False,
-        max_length=200,
-        label="Leave this field empty (it is here to catch spam robots)",
-        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
-    )
-    rendered = forms.CharField(required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial.setdefault(RENDERED_FIELD, sign_render_time())
-
-    def rendered_at(self) -> float | None:
-        return render_time(self.data.get(RENDERED_FIELD))
-
-    def honeypot(self) -> str:
-        return str(self.data.get(HONEYPOT_FIELD, ""))
 
 
 # --- The checks ------------------------------------------------------------------------

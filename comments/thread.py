@@ -9,7 +9,9 @@ rules when not in the cache (`policy.policy`).
 from __future__ import annotations
 
 from urllib.parse import quote
+from uuid import uuid4
 
+from django.core.cache import cache
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
@@ -30,6 +32,19 @@ PIECE = "comments"  # its name among the post page's pieces
 
 def sign_in_url(next_path: str) -> str:
     return f"{SIGN_IN_PATH}?next={quote(next_path, safe='/')}"
+
+
+def thread_version_key(slug: str) -> str:
+    """The cache key of the version of the thread under the post at `slug`: replaced after
+    every commit that changes what readers see of it (`new_thread_version`). The post page
+    reads it with its pieces and shows a kept thread only while it names the current one
+    (`blog.fragments.register_page_piece`)."""
+    return f"comments:thread-version:{slug}"
+
+
+def new_thread_version(slug: str) -> None:
+    """Retire every kept copy of the thread under `slug`, those still being rendered too."""
+    cache.set(thread_version_key(slug), uuid4().hex, timeout=None)
 
 
 def public_thread(post: Post) -> str:

@@ -36,6 +36,7 @@ from .services import (
 from .thread import SIGN_IN_PATH
 
 WAITING_MESSAGE = "Your comment is waiting for approval."
+EDIT_WAITING_MESSAGE = "Your comment has new links: it is waiting for approval again."
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -74,6 +75,8 @@ def post(request: HttpRequest, post_id: int) -> HttpResponse:
             form_seconds=form.form_seconds(),
             honeypot=form.cleaned_data.get("website", ""),
             from_form=True,
+            user_agent=request.headers.get("User-Agent", ""),
+            referrer=request.headers.get("Referer", ""),
         )
     except CommentRefused as refused:
         if _wants_json(request):
@@ -147,11 +150,14 @@ def edit(request: HttpRequest, comment_id: int) -> HttpResponse:
     if request.method == "POST":
         form = EditForm(request.POST)
         if form.is_valid():
+            was_approved = comment.status == Comment.Status.APPROVED
             try:
                 edit_comment(comment, request.member, form.cleaned_data["body"])
             except CommentRefused as refused:
                 error = refused.message
             else:
+                if was_approved and comment.status != Comment.Status.APPROVED:
+                    messages.info(request, EDIT_WAITING_MESSAGE)
                 return redirect(back)
         else:
             error = _first_error(form)

@@ -327,14 +327,15 @@ def delete_unconfirmed_signups() -> int:
 def member_data(member: Member) -> dict:
     """Everything kept about `member`, for "export my data": the member row (but the
     editors' note), subscriptions, deliveries and the dates of their links (never a
-    token's hash). Times in ISO 8601, UTC."""
+    token's hash), and the sections other apps add (`events.member_data_requested`).
+    Times in ISO 8601, UTC."""
 
     def when(value):
         return value.isoformat() if value is not None else None
 
     subscriptions = Subscription.objects.filter(member=member).select_related("newsletter")
     deliveries = member.deliveries.select_related("issue").order_by("pk")
-    return {
+    data = {
         "member": {
             "email": member.email,
             "name": member.name,
@@ -374,5 +375,8 @@ def member_data(member: Member) -> dict:
             }
             for link in member.links.order_by("created_at", "pk")
         ],
-        "exported_at": when(timezone.now()),
     }
+    # What other apps keep about them (comments...): `member_data_requested`'s receivers.
+    for _receiver, sections in events.member_data_requested.send(sender=Member, member=member):
+        data.update(sections or {})
+    return data | {"exported_at": when(timezone.now())}

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -121,6 +121,7 @@ class CachedValues:
     values: dict[str, Any]
     until: float  # the next go-live, or REMEMBER_SECONDS after the read
     read_at: float
+    raw: dict[str, Any] = field(default_factory=dict)  # `read_cached(raw=...)`
 
     def store(self, values: dict[str, Any], *, versioned: bool = False) -> None:
         """Store `values` (computed after the read) until the content changes.
@@ -144,15 +145,18 @@ def forget(keys: Iterable[str]) -> None:
     cache.delete_many([_entry_key(key) for key in keys])
 
 
-def read_cached(keys: list[str], *, timed: bool = True) -> CachedValues:
+def read_cached(keys: list[str], *, timed: bool = True, raw: Iterable[str] = ()) -> CachedValues:
     """The values cached under `keys` (those still good), in one round trip.
 
     When one is missing, the next go-live is read now, before the caller computes it: a
     post going public meanwhile retires the value, instead of being missed by it.
+    `raw`: plain cache keys read in the same round trip, their values as they are
+    (`CachedValues.raw`: a version a caller checks its values against).
     """
     now = timezone.now()
     entry_keys = {key: _entry_key(key) for key in keys}
-    stamps, found = _read(list(entry_keys.values()))
+    raw = list(raw)
+    stamps, found = _read([*entry_keys.values(), *raw])
     values: dict[str, Any] = {}
     for key, entry_key in entry_keys.items():
         entry = found.get(entry_key)
@@ -163,4 +167,10 @@ def read_cached(keys: list[str], *, timed: bool = True) -> CachedValues:
         go_live = next_go_live(now)
         if go_live is not None:
             until = min(until, go_live.timestamp())
-    return CachedValues(stamps=stamps, values=values, until=until, read_at=now.timestamp())
+    return CachedValues(
+        stamps=stamps,
+        values=values,
+        until=until,
+        read_at=now.timestamp(),
+        raw={key: found[key] for key in raw if key in found},
+    )

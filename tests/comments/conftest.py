@@ -10,12 +10,11 @@ from importlib import import_module
 
 import pytest
 from django.conf import settings
-from django.core import signing
 from django.utils import timezone
 
-from comments.forms import RENDERED_SALT
 from comments.models import CommentPolicy
 from comments.policy import forget_policy
+from comments.spam import sign_render_time
 from members.models import Member
 from members.sessions import SESSION_EPOCH, SESSION_MEMBER
 
@@ -48,7 +47,7 @@ def session_cookie_for(member: Member) -> str:
 def shown(data: dict, seconds_ago: float = 30) -> dict:
     """A comment form's fields as a person posts them: with the form's signed render time
     (`seconds_ago`), which the spam checks require of a form post."""
-    return {**data, "rendered": signing.dumps(time.time() - seconds_ago, salt=RENDERED_SALT)}
+    return {**data, "rendered": sign_render_time(time.time() - seconds_ago)}
 
 
 def set_policy(**values) -> CommentPolicy:

@@ -327,3 +327,40 @@ def test_an_author_learns_nothing_of_members_who_never_commented_on_their_posts(
     assert rows(page) == []
     assert "private@example.com" not in page.content.decode()
     assert "Private Person" not in page.content.decode()
+
+
+def deleted_by_its_member(post) -> Comment:
+    comment = make_comment(post, status=Status.APPROVED, body="Take it back")
+    Comment.objects.filter(pk=comment.pk).update(status=Status.REMOVED, body="", body_html="")
+    comment.refresh_from_db()
+    return comment
+
+
+def test_a_comment_its_member_deleted_is_never_brought_back_by_the_admin(client_for, editor):
+    post = PostFactory()
+    gone, other = deleted_by_its_member(post), make_comment(post)
+    removed_by_us = make_comment(post, status=Status.REMOVED, body="Rude")
+    client = client_for(editor)
+
+    response = act(client, "bulk_approve_selected", [gone, other]).content.decode()
+    assert "1 comment approved." in response
+    assert "1 comment deleted by its member was skipped: it cannot be shown again." in response
+    act(client, "bulk_restore_selected", [gone, removed_by_us])
+    act(client, "bulk_mark_spam_selected", [gone])
+    assert Comment.objects.get(pk=gone.pk).status == Status.REMOVED
+    assert Comment.objects.get(pk=removed_by_us.pk).status == Status.PENDING  # a moderator's
+
+    page = client.post(f"{QUEUE}{gone.pk}/change/", {"_moderate": "approve"}, follow=True)
+    assert "Its member deleted this comment: it cannot be shown again." in page.content.decode()
+    assert Comment.objects.get(pk=gone.pk).status == Status.REMOVED
+    assert not ModerationAction.objects.filter(comment=gone).exists()
+
+
+def test_moderation_itself_refuses_to_show_a_comment_its_member_deleted(editor):
+    gone = deleted_by_its_member(PostFactory())
+    for act_on in (moderation.approve, moderation.restore, moderation.mark_spam):
+        with pytest.raises(moderation.DeletedByMember):
+            act_on(gone, editor)
+    assert moderation.bulk_approve(Comment.objects.filter(pk=gone.pk), editor) == 0
+    assert moderation.remove(gone, editor) is False  # removed already: nothing to do
+    assert Comment.objects.get(pk=gone.pk).status == Status.REMOVED

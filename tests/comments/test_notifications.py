@@ -5,6 +5,8 @@ editors on waiting comments as an hourly digest. Each at most once, opt-outs res
 from __future__ import annotations
 
 import smtplib
+import socket
+import threading
 from datetime import timedelta
 
 import pytest
@@ -14,6 +16,7 @@ from django_celery_beat.models import PeriodicTask
 
 from comments import moderation, notifications, tasks
 from comments.models import AuthorPreference, Comment, CommentNotice, ReplyOptOut
+from devservers import free_port, wait_for
 from tests.comments.moderation_data import make_comment, make_member
 from tests.factories import AuthorFactory, EditorFactory, PostFactory
 
@@ -89,16 +92,82 @@ def test_a_comment_that_is_no_longer_approved_sends_nothing(smtp, post):
     assert smtp.messages == []
 
 
-def test_a_refused_send_is_retried_and_then_sent_once(smtp, post):
+@pytest.mark.parametrize("code", [450, 550])
+def test_a_refused_send_is_retried_and_then_sent_once(smtp, post, code):
     comment = make_comment(post, status=Status.APPROVED)
-    smtp.refuse["wren@example.com"] = 450
+    smtp.refuse["wren@example.com"] = code
     with pytest.raises(smtplib.SMTPRecipientsRefused):
         notifications.notify_comment(comment.pk)
-    assert not CommentNotice.objects.exists()  # the claim went with the failed send
+    assert not CommentNotice.objects.exists()  # the claim went with the refused send
     smtp.refuse.clear()
     assert notifications.notify_comment(comment.pk) == 1
     assert notifications.notify_comment(comment.pk) == 0
     assert smtp.rcpt_counts() == {"wren@example.com": 1}
+
+
+def test_a_send_that_could_not_connect_is_retried(smtp, post, settings):
+    comment = make_comment(post, status=Status.APPROVED)
+    settings.EMAIL_PORT = free_port()  # nothing listens there
+    with pytest.raises(OSError):
+        notifications.notify_comment(comment.pk)
+    assert not CommentNotice.objects.exists()
+    settings.EMAIL_PORT = smtp.port
+    assert notifications.notify_comment(comment.pk) == 1
+    assert smtp.rcpt_counts() == {"wren@example.com": 1}
+
+
+class _HangUpAfterData:
+    """An SMTP server that takes a message and hangs up instead of answering "250": the
+    mail went, the sender cannot know (like a timeout after the server took it)."""
+
+    def __init__(self):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.received: list[bytes] = []
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            with conn, conn.makefile("rb") as lines:
+                conn.sendall(b"220 hang-up.test ESMTP\r\n")
+                for line in lines:
+                    verb = line[:4].upper()
+                    if verb == b"DATA":
+                        conn.sendall(b"354 go ahead\r\n")
+                        message = b"".join(iter(lines.readline, b".\r\n"))
+                        self.received.append(message)
+                        break  # hang up without answering
+                    elif verb == b"QUIT":
+                        conn.sendall(b"221 bye\r\n")
+                        break
+                    else:
+                        conn.sendall(b"250 ok\r\n")
+
+    def close(self):
+        self.listener.close()
+
+
+def test_a_send_cut_off_after_the_server_took_it_is_not_sent_twice(smtp, post, settings):
+    comment = make_comment(post, status=Status.APPROVED)
+    hang_up = _HangUpAfterData()
+    try:
+        settings.EMAIL_PORT = hang_up.port
+        assert notifications.notify_comment(comment.pk) == 0  # not known to be sent
+        wait_for(lambda: len(hang_up.received) == 1)
+        notice = CommentNotice.objects.get(kind="new_comment", comment=comment)
+        assert notice.sent_at is None  # kept, unsent: at most once
+        settings.EMAIL_PORT = smtp.port
+        assert notifications.notify_comment(comment.pk) == 0  # the retry sends nothing
+        assert tasks.notify_comment.apply(args=[comment.pk]).get() == 0
+    finally:
+        hang_up.close()
+    assert smtp.messages == []
+    assert len(hang_up.received) == 1
 
 
 def test_a_member_gets_a_reply_mail_with_a_one_click_unsubscribe(

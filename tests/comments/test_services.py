@@ -166,6 +166,37 @@ def test_edit_within_ten_minutes_then_refused(post, member, trusting):
     assert comment.body == "Better *words*"
 
 
+def test_an_approved_comment_edited_into_links_waits_for_approval_again(post, member, editor):
+    first = say(post, member, "Hello")
+    services.approve(first, editor)  # one approved comment: the member is trusted
+    innocent = say(post, member, "What a lovely harbour")
+    assert innocent.status == Comment.Status.APPROVED
+    heard = []
+
+    def listen(sender, comment, **kwargs):
+        heard.append(comment.pk)
+
+    comment_removed.connect(listen, dispatch_uid="test-edit-removed")
+    try:
+        services.edit_comment(innocent, member, "What a lovely harbour, with no links still")
+        assert innocent.status == Comment.Status.APPROVED  # no new link: stays shown
+        services.edit_comment(innocent, member, "Cheap boats: https://boats.example/deal")
+    finally:
+        comment_removed.disconnect(dispatch_uid="test-edit-removed")
+    innocent.refresh_from_db()
+    assert innocent.status == Comment.Status.PENDING and innocent.approved_at is None
+    assert heard == [innocent.pk]  # readers' copies of the thread are forgotten
+    services.approve(innocent, editor)
+    assert Comment.objects.get(pk=innocent.pk).status == Comment.Status.APPROVED
+
+
+def test_edits_adding_links_stay_shown_when_the_site_trusts_first_comments(post, member, trusting):
+    comment = say(post, member, "See the harbour")
+    services.edit_comment(comment, member, "See https://harbour.example")
+    comment.refresh_from_db()
+    assert comment.status == Comment.Status.APPROVED
+
+
 def test_no_one_edits_or_deletes_anothers_comment(post, member, trusting):
     comment = say(post, member)
     other = create_member("eve@example.org", "Eve")

@@ -11,11 +11,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 import pytest
+from django.core import signing
 from django.utils import timezone
 
 from comments import moderation, spam
+from comments.forms import CommentForm, rendered_stamp
 from comments.models import BlockedTerm, Comment, CommentPolicy
 from comments.spam import Draft, run_checks
+from tests.comments.conftest import shown
 from tests.comments.moderation_data import make_comment, make_member
 from tests.factories import PostFactory
 
@@ -68,17 +71,21 @@ def test_a_filled_honeypot_is_refused_with_a_message_a_person_understands(post):
     assert "must stay empty" in spam.refusal_message(verdict)
 
 
-def test_the_form_carries_a_signed_render_time_and_a_labelled_honeypot():
-    form = spam.SpamFields()
-    html = form.as_div()
-    assert 'name="website"' in html and 'tabindex="-1"' in html
-    assert "Leave this field empty" in html
-    signed = form.initial["rendered"]
+def test_the_form_carries_a_time_signed_by_the_spam_module_and_a_honeypot():
+    signed = rendered_stamp()
     assert abs(spam.render_time(signed) - time.time()) < 5
     assert spam.render_time(signed[:-2] + "xx") is None  # forged
     assert spam.render_time("1700000000") is None  # unsigned
-    bound = spam.SpamFields({"rendered": signed, "website": ""})
-    assert bound.rendered_at() == spam.render_time(signed) and bound.honeypot() == ""
+    form = CommentForm({"body": "Hi", spam.RENDERED_FIELD: signed, spam.HONEYPOT_FIELD: ""})
+    assert form.is_valid()
+    assert 0 <= form.form_seconds() < 5
+    # One signer: a time signed as spam signs it is the form's time; anything else is not.
+    earlier = spam.sign_render_time(time.time() - 60)
+    form = CommentForm({"body": "Hi", spam.RENDERED_FIELD: earlier})
+    assert form.is_valid() and 59 < form.form_seconds() < 65
+    other_salt = signing.dumps(time.time() - 60, salt="comments.form.rendered")
+    form = CommentForm({"body": "Hi", spam.RENDERED_FIELD: other_salt})
+    assert form.is_valid() and form.form_seconds() is None
 
 
 def test_posting_too_fast_without_a_time_or_with_a_stale_form_is_refused(post):
@@ -296,3 +303,19 @@ def test_akismet_trouble_accepts_the_comment_and_logs_it(post, akismet, caplog, 
     assert run_checks(draft(post)) is None
     assert time.monotonic() - started < 1.4  # the deadline bounds the wait
     assert "Akismet-compatible check gave no verdict" in caplog.text
+
+
+def test_akismet_is_sent_the_browsers_user_agent_and_referrer(akismet, commenter_client):
+    post = PostFactory()
+    page = f"http://testserver{post.get_absolute_url()}"
+    response = commenter_client.post(
+        f"/comments/post/{post.pk}/",
+        shown({"body": "From a browser"}),
+        HTTP_USER_AGENT="Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0",
+        HTTP_REFERER=page,
+    )
+    assert response.status_code == 302
+    [sent] = akismet.received
+    assert sent["user_agent"] == "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0"
+    assert sent["referrer"] == page
+    assert sent["comment_content"] == "From a browser"

@@ -211,6 +211,18 @@ def test_edit_page_within_ten_minutes_then_refused(commenter_client, post, trust
     assert Comment.objects.get().body == "Typo fixed"
 
 
+def test_an_edit_that_adds_links_tells_the_member_it_waits_again(commenter_client, post, editor):
+    member = commenter_client.member
+    services.approve(services.post_comment(post=post, member=member, body="First"), editor)
+    comment = services.post_comment(post=post, member=member, body="Nice view")
+    assert comment.status == Comment.Status.APPROVED
+    url = f"/comments/{comment.pk}/edit/"
+    response = commenter_client.post(url, {"body": "Buy at https://spam.example"}, follow=True)
+    assert "it is waiting for approval again" in response.content.decode()
+    assert Comment.objects.get(pk=comment.pk).status == Comment.Status.PENDING
+    assert "https://spam.example" not in page(Client(), post)  # readers no longer see it
+
+
 def test_delete_page(commenter_client, post, trusting):
     comment = services.post_comment(post=post, member=commenter_client.member, body="Oops")
     url = f"/comments/{comment.pk}/delete/"

@@ -8,11 +8,15 @@ import pytest
 import time_machine
 from django.core.cache import cache
 from django.test import Client
+from django.test.signals import template_rendered
 from django.utils import timezone
 
+from blog.fragments import page_piece_key
 from comments import services
 from comments.models import Discussion
+from comments.thread import PIECE
 from pagecache.cache import GENERATION_KEY
+from pagecache.counts import read_cached
 from tests.comments.conftest import create_member
 from tests.factories import PostFactory
 
@@ -103,3 +107,33 @@ def test_another_address_of_the_page_shows_it_within_the_page_cache_lifetime(
     later = timezone.now() + timedelta(seconds=settings.PAGE_CACHE_SECONDS + 1)
     with time_machine.travel(later):
         assert "Late words" in get(url).content.decode()
+
+
+def test_a_thread_read_before_an_approval_and_kept_after_it_is_never_shown(
+    editor, settings, django_capture_on_commit_callbacks
+):
+    """The race: a reader's page build reads the comments just before the approval
+    commits, and keeps its thread just after the approval forgot the kept one. Replayed
+    through the real page: the approval commits while the thread's template renders."""
+    settings.PAGE_CACHE_SECONDS = 0  # the page built from its kept pieces every time
+    post = PostFactory(title="Harbour lights")
+    comment = services.post_comment(post=post, member=create_member(), body="Fresh words")
+    approved = []
+
+    def approve_meanwhile(sender, template, **kwargs):
+        if template.name == "comments/_thread.html" and not approved:
+            approved.append(comment.pk)  # the comments are read: now the approval commits
+            with django_capture_on_commit_callbacks(execute=True):
+                services.approve(comment, editor)
+
+    template_rendered.connect(approve_meanwhile, dispatch_uid="test-approve-meanwhile")
+    try:
+        raced = get(post.get_absolute_url()).content.decode()
+    finally:
+        template_rendered.disconnect(dispatch_uid="test-approve-meanwhile")
+    assert approved and "Fresh words" not in raced  # it read the thread before the commit
+    key = page_piece_key(PIECE, post.slug)
+    assert key in read_cached([key]).values  # and kept it after the approval's forget
+
+    assert "Fresh words" in get(post.get_absolute_url()).content.decode()  # never shown
+    assert "Fresh words" in get(post.get_absolute_url()).content.decode()  # kept anew
