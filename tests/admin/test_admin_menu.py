@@ -25,6 +25,11 @@ EDITOR_MENU = {
     "comments.BlockedTerm",
     "comments.CommentBan",
     "comments.CommentPolicy",
+    # Members and newsletters (issue 31): issues and deliveries are seen, never changed.
+    "members.Member",
+    "newsletters.Newsletter",
+    "newsletters.Issue",
+    "newsletters.Delivery",
     "accounts.IntegrationKey",
     "accounts.User",
     "blog.Category",
