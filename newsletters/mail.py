@@ -29,7 +29,6 @@ import textwrap
 import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
 from email.utils import formataddr
 from urllib.parse import urljoin, urlsplit
 
@@ -50,6 +49,7 @@ from core.origin import site_origin, site_url
 from core.sitevalues import SiteValues, site_values
 from images.models import Format, Image
 
+from .digest import week_posts
 from .models import Delivery, Issue, Newsletter
 from .unsubscribe import unsubscribe_token
 
@@ -118,6 +118,27 @@ class RenderedIssue:
     message_id_domain: str
     unsubscribe_url: tuple[str, str]  # the URL around the token: (before, after)
     view_url: tuple[str, str]
+
+    # What `frozen` stores: every field but the issue itself.
+    _FROZEN = (
+        "subject", "from_email", "reply_to", "html_parts", "text_parts", "list_id",
+        "message_id_prefix", "message_id_domain", "unsubscribe_url", "view_url",
+    )  # fmt: skip
+
+    def frozen(self) -> dict:
+        """The rendering as JSON (`Issue.frozen_mail`): what the issue's first batch
+        stores so that every later one sends the same e-mail (`from_frozen`)."""
+        return {name: getattr(self, name) for name in self._FROZEN}
+
+    @classmethod
+    def from_frozen(cls, issue: Issue, data: dict) -> RenderedIssue:
+        """The rendering `frozen` stored, for `issue` (lists back to tuples)."""
+        values = {
+            name: tuple(value) if isinstance(value, list) else value
+            for name, value in data.items()
+            if name in cls._FROZEN
+        }
+        return cls(issue=issue, **values)
 
     def links_for(self, member_id: int) -> tuple[str, str]:
         """(unsubscribe URL, view-in-browser URL) of one member."""
@@ -289,13 +310,10 @@ def _post_context(post: Post, zone: zoneinfo.ZoneInfo) -> dict:
 
 
 def _digest_context(week, zone: zoneinfo.ZoneInfo) -> dict:
-    start = timezone.make_aware(datetime.combine(week, time.min), zone)
     posts = list(
-        Post.objects.public()
-        .filter(published_at__gte=start, published_at__lt=start + timedelta(days=7))
+        week_posts(week)
         .select_related("cover_image")
-        .prefetch_related("cover_image__renditions")
-        .order_by("published_at", "id")[: DIGEST_MAX_POSTS + 1]
+        .prefetch_related("cover_image__renditions")[: DIGEST_MAX_POSTS + 1]
     )
     more = len(posts) > DIGEST_MAX_POSTS
     entries = [
