@@ -14,10 +14,9 @@ from django.dispatch import receiver
 
 from blog.events import post_went_public
 from blog.models import Post
-from core.tasks import enqueue_on_commit
 
 from .sending import issue_for_post, list_recipients
-from .tasks import in_process, send_issue
+from .tasks import in_process, start_sending
 
 
 @receiver(post_went_public, sender=Post, dispatch_uid="newsletters.email_posts")
@@ -36,4 +35,4 @@ def email_posts_that_went_public(sender, post_ids, **kwargs) -> None:
         if in_process():
             list_recipients(issue)  # nothing is sent inside the editor's request
         else:
-            enqueue_on_commit(send_issue, issue.pk)
+            start_sending(issue.pk)

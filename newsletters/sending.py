@@ -18,10 +18,18 @@ killed mid-send leaves at most **one** uncertain delivery (the message it was ha
 the server, which may or may not have arrived); the rest of its reserved batch was never
 tried and goes back to the pool when its reservation lapses (same lease).
 
-**Rate.** One task run sends one batch (`NEWSLETTER_BATCH_SIZE`) at most
-`NEWSLETTER_SEND_RATE` messages per second through one connection of the configured
-backend (`get_connection()`: SMTP, or any django-anymail provider), then the task sends
-itself again, so a big issue never holds a worker for minutes.
+**Rate.** One task run sends one batch (`NEWSLETTER_BATCH_SIZE`) through one connection
+of the configured backend (`get_connection()`: SMTP, or any django-anymail provider),
+then the task sends itself again, so a big issue never holds a worker for minutes.
+`NEWSLETTER_SENDERS` such chains (2) work on an issue at once, each at
+`NEWSLETTER_SEND_RATE / NEWSLETTER_SENDERS` messages per second; their batches never
+overlap (reserved with SKIP LOCKED).
+
+**Frozen, and stopped when taken down.** The first batch renders the e-mail and stores
+it on the issue (`Issue.frozen_mail`); every later batch sends that, whatever the post
+became. Each batch (and the reconciler) first checks that the post is still public: if
+it was unpublished, expired or deleted, what is left is `cancelled`. Each message's
+claim also checks that the member still takes the mail (else `cancelled`).
 """
 
 from __future__ import annotations
@@ -358,10 +366,10 @@ def _release(ids: list[int]) -> int:
     )
 
 
-def send_batch(issue_id: int, *, batch_size: int | None = None) -> BatchResult:
+def send_batch(issue_id: int, *, batch_size: int | None = None, senders: int = 1) -> BatchResult:
     """One task run's work for the issue: list its recipients if not yet done, claim a
     batch and send it, each outcome recorded right after its send; finish the issue when
-    nothing is left."""
+    nothing is left. `senders`: how many runs share the issue's rate right now."""
     result = BatchResult()
     issue = Issue.objects.select_related("newsletter", "post").filter(pk=issue_id).first()
     if issue is None or issue.status == Issue.Status.SENT:
@@ -375,7 +383,7 @@ def send_batch(issue_id: int, *, batch_size: int | None = None) -> BatchResult:
     ids = _reserve(issue_id, batch_size or settings.NEWSLETTER_BATCH_SIZE)
     result.claimed = len(ids)
     if ids:
-        _send_claimed(issue, ids, result)
+        _send_claimed(issue, ids, result, senders=max(senders, 1))
     now = timezone.now()
     pending = Delivery.objects.filter(issue_id=issue_id, status=Delivery.Status.PENDING)
     result.due_left = pending.filter(due(now), claimed_at=None).exists()
@@ -431,10 +439,11 @@ def frozen_rendering(issue: Issue) -> RenderedIssue:
     return RenderedIssue.from_frozen(issue, issue.frozen_mail)
 
 
-def _send_claimed(issue: Issue, ids: list[int], result: BatchResult) -> None:
+def _send_claimed(issue: Issue, ids: list[int], result: BatchResult, *, senders: int) -> None:
     rendered = frozen_rendering(issue)
     deliveries = list(Delivery.objects.filter(pk__in=ids).order_by("pk"))
-    interval = 1.0 / settings.NEWSLETTER_SEND_RATE if settings.NEWSLETTER_SEND_RATE > 0 else 0
+    rate = settings.NEWSLETTER_SEND_RATE
+    interval = senders / rate if rate > 0 else 0  # the issue's rate, shared by its senders
     started = time.monotonic()
     connection = get_connection()
     esp = hasattr(connection, "esp_name")  # an anymail backend: the provider's ids

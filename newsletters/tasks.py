@@ -24,6 +24,7 @@ import logging
 import threading
 
 from celery import shared_task
+from django.conf import settings
 
 from core.tasks import enqueue_on_commit
 
@@ -50,7 +51,7 @@ def send_issue(issue_id: int) -> str:
             return _summary(issue_id, sending.send_batch(issue_id))
         finally:
             _in_process_sender.release()
-    result = sending.send_batch(issue_id)
+    result = sending.send_batch(issue_id, senders=settings.NEWSLETTER_SENDERS)
     if result.due_left:
         enqueue_on_commit(send_issue, issue_id)  # no transaction here: sent at once
     elif result.next_due is not None and result.next_due <= MAX_COUNTDOWN_SECONDS:
@@ -59,6 +60,14 @@ def send_issue(issue_id: int) -> str:
         except Exception as error:  # the reconciler sends it when due
             logger.warning("newsletter issue %s: retry not queued: %r", issue_id, error)
     return _summary(issue_id, result)
+
+
+def start_sending(issue_id: int) -> None:
+    """Queue the issue's `NEWSLETTER_SENDERS` send tasks (after the commit); each then
+    sends itself again while there is work due, and stops when the others took the
+    rest."""
+    for _ in range(max(settings.NEWSLETTER_SENDERS, 1)):
+        enqueue_on_commit(send_issue, issue_id)
 
 
 def in_process() -> bool:
@@ -91,7 +100,7 @@ def reconcile_issues() -> str:
     else:
         done = sending.reconcile()
         for issue_id in done.resend:
-            enqueue_on_commit(send_issue, issue_id)
+            start_sending(issue_id)
     return (
         f"{done.uncertain} uncertain, {len(done.resend)} issue(s) sent again, "
         f"{len(done.finished)} finished"
@@ -103,5 +112,8 @@ def send_weekly_digests() -> int:
     """The weekly newsletters' issues of the weeks just ended (none without posts)."""
     issues = digest.digests_due()
     for issue in issues:
-        enqueue_on_commit(send_issue, issue.pk)
+        if in_process():
+            enqueue_on_commit(send_issue, issue.pk)  # one batch; the schedule the rest
+        else:
+            start_sending(issue.pk)
     return len(issues)
