@@ -46,6 +46,7 @@ import urllib3
 from anymail.exceptions import AnymailAPIError, AnymailError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import DNS_NAME, get_connection, make_msgid
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils import timezone
@@ -324,14 +325,14 @@ def _message_id(message) -> str:
 
 
 def _send_one(
-    connection, rendered: RenderedIssue, delivery: Delivery, *, esp: bool
+    connection, rendered: RenderedIssue, delivery: Delivery, *, esp: bool, smtp: bool
 ) -> tuple[str, bool]:
     """Claim one delivery, send it and record its outcome; (outcome, connection broken)."""
     claim = _claim_one(delivery, rendered.issue.newsletter_id)
     if claim != _Outcome.SENT:
         return claim, False
     try:
-        message = rendered.message_for(delivery)
+        message = rendered.message_for(delivery, smtp=smtp)
         if not esp:  # SMTP & co: our id, kept for the record
             message.extra_headers.setdefault("Message-ID", make_msgid(domain=DNS_NAME))
     except Exception as error:  # nothing was sent: a fault of this message, recorded
@@ -447,6 +448,8 @@ def _send_claimed(issue: Issue, ids: list[int], result: BatchResult, *, senders:
     started = time.monotonic()
     connection = get_connection()
     esp = hasattr(connection, "esp_name")  # an anymail backend: the provider's ids
+    # Django's SMTP backend only asks a message for its bytes: filled in, not rebuilt.
+    smtp = isinstance(connection, SmtpBackend)
     tried = 0
     try:
         connection.open()
@@ -462,7 +465,7 @@ def _send_claimed(issue: Issue, ids: list[int], result: BatchResult, *, senders:
             wait = started + index * interval - time.monotonic()
             if wait > 0:
                 time.sleep(wait)
-            outcome, broken = _send_one(connection, rendered, delivery, esp=esp)
+            outcome, broken = _send_one(connection, rendered, delivery, esp=esp, smtp=smtp)
             tried += 1
             if outcome == _Outcome.SKIPPED:
                 continue
