@@ -13,10 +13,11 @@ it, and writes its outcome right after (sent, back to pending for a retry, faile
 claimed row is never sent again by anyone: if the worker dies between the claim and the
 outcome, the reconciler finds it `sending` for longer than
 `NEWSLETTER_CLAIM_LEASE_SECONDS` and marks it `uncertain`. So a redelivered task, a
-second task for the same issue or a retry only ever take *pending* rows, and a worker
+second task for the same issue or a retry only ever take *pending* rows, and a run
 killed mid-send leaves at most **one** uncertain delivery (the message it was handing to
-the server, which may or may not have arrived); the rest of its reserved batch was never
-tried and goes back to the pool when its reservation lapses (same lease).
+the server, which may or may not have arrived; a worker process runs one at a time);
+the rest of its reserved batch was never tried and goes back to the pool when its
+reservation lapses (same lease).
 
 **Rate.** One task run sends one batch (`NEWSLETTER_BATCH_SIZE`) through one connection
 of the configured backend (`get_connection()`: SMTP, or any django-anymail provider),
