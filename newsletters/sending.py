@@ -212,7 +212,7 @@ def _claim_one(delivery: Delivery, newsletter_id: int) -> str:
         member__email_disabled_at__isnull=True,
     ).update(status=Delivery.Status.SENDING, claimed_at=now)
     if taken:
-        return _Outcome.SENT  # claimed: ours to send
+        return _Outcome.CLAIMED
     if pending.update(status=Delivery.Status.CANCELLED, claimed_at=None, error=LEFT):
         return _Outcome.CANCELLED
     return _Outcome.SKIPPED
@@ -226,6 +226,7 @@ class _Outcome:
     SENT, RETRY, FAILED, UNCERTAIN = "sent", "retry", "failed", "uncertain"
     SKIPPED = "skipped"  # taken by another run meanwhile: not ours to send
     CANCELLED = "cancelled"  # the member no longer takes the mail: never sent
+    CLAIMED = "claimed"  # (a claim's answer) ours to send now
 
 
 def _classify(error: Exception) -> tuple[str, bool]:
@@ -330,7 +331,7 @@ def _send_one(
 ) -> tuple[str, bool]:
     """Claim one delivery, send it and record its outcome; (outcome, connection broken)."""
     claim = _claim_one(delivery, rendered.issue.newsletter_id)
-    if claim != _Outcome.SENT:
+    if claim != _Outcome.CLAIMED:
         return claim, False
     try:
         message = rendered.message_for(delivery, smtp=smtp)
