@@ -11,7 +11,9 @@ to it and read the messages back, as a mail client would: nothing is mocked.
         server.rcpt_counts()              # Counter of recipients: duplicates show up
 
 `refuse` makes the server answer chosen recipients with a code (450: try later, 550: no
-such user), to exercise retries and permanent failures.
+such user), to exercise retries and permanent failures. `hang_up_after_data` makes it
+keep a message to one of the addresses it holds and then drop the connection without
+answering: the sender cannot know the message arrived (it did).
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ class _Handler:
             for rcpt in envelope.rcpt_tos:
                 self.server.envelopes.append((envelope.mail_from, rcpt))
             self.server.messages.append(message)
+            hang_up = any(r.lower() in self.server.hang_up_after_data for r in envelope.rcpt_tos)
+        if hang_up:  # kept, but the answer never comes: the connection just drops
+            server.transport.abort()
         return "250 Message accepted for delivery"
 
 
@@ -54,6 +59,7 @@ class SmtpServer:
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, str]] = []
         self.refuse: dict[str, int] = {}
+        self.hang_up_after_data: set[str] = set()
         self.lock = threading.Lock()
         self._controller = Controller(
             _Handler(self), hostname=host, port=self.port, data_size_limit=10_000_000
@@ -77,6 +83,7 @@ class SmtpServer:
             self.messages.clear()
             self.envelopes.clear()
             self.refuse.clear()
+            self.hang_up_after_data.clear()
 
     def rcpt_counts(self) -> Counter[str]:
         """How many messages each recipient got (more than 1: a duplicate)."""

@@ -68,7 +68,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class IssueAdmin(ReadOnlyAdmin):
     list_display = (
         "subject", "newsletter", "status", "created_at", "finished_at", "recipients_link",
-        "sent", "failed", "pending", "uncertain", "bounced", "opened",
+        "sent", "failed", "pending", "uncertain", "bounced", "cancelled", "opened",
     )  # fmt: skip
     list_filter = ("status", "newsletter")
     search_fields = ("subject",)
@@ -102,6 +102,10 @@ class IssueAdmin(ReadOnlyAdmin):
     @admin.display(description="Bounced", ordering="bounced_count")
     def bounced(self, obj):
         return obj.bounced_count
+
+    @admin.display(description="Cancelled", ordering="cancelled_count")
+    def cancelled(self, obj):
+        return obj.cancelled_count
 
     @admin.display(description="Opened", ordering="opened_count")
     def opened(self, obj):

@@ -4,7 +4,8 @@
 went public at an editor's click (`post_announce` right after the save) or by the clock
 (the sweep, every minute, however long beat or the worker were away). The issue is
 written in that transaction, so a post is announced if and only if its issue exists; the
-send task goes after the commit.
+send task goes after the commit. In-process (`make run`, no worker) the request only lists
+the recipients: the in-process schedule sends, a batch per tick (`newsletters.tasks`).
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ from django.dispatch import receiver
 
 from blog.events import post_went_public
 from blog.models import Post
-from core.tasks import enqueue_on_commit
 
-from .sending import issue_for_post
-from .tasks import send_issue
+from .sending import issue_for_post, list_recipients
+from .tasks import in_process, start_sending
 
 
 @receiver(post_went_public, sender=Post, dispatch_uid="newsletters.email_posts")
@@ -30,5 +30,9 @@ def email_posts_that_went_public(sender, post_ids, **kwargs) -> None:
     )
     for post in posts:
         issue, created = issue_for_post(post)
-        if created:
-            enqueue_on_commit(send_issue, issue.pk)
+        if not created:
+            continue
+        if in_process():
+            list_recipients(issue)  # nothing is sent inside the editor's request
+        else:
+            start_sending(issue.pk)

@@ -27,10 +27,11 @@ import re
 import secrets
 import textwrap
 import zoneinfo
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
-from email.utils import formataddr
+from email.utils import formataddr, formatdate
+from functools import cached_property
 from urllib.parse import urljoin, urlsplit
 
 import css_inline
@@ -50,6 +51,7 @@ from core.origin import site_origin, site_url
 from core.sitevalues import SiteValues, site_values
 from images.models import Format, Image
 
+from .digest import week_posts
 from .models import Delivery, Issue, Newsletter
 from .unsubscribe import unsubscribe_token
 
@@ -119,6 +121,27 @@ class RenderedIssue:
     unsubscribe_url: tuple[str, str]  # the URL around the token: (before, after)
     view_url: tuple[str, str]
 
+    # What `frozen` stores: every field but the issue itself.
+    _FROZEN = (
+        "subject", "from_email", "reply_to", "html_parts", "text_parts", "list_id",
+        "message_id_prefix", "message_id_domain", "unsubscribe_url", "view_url",
+    )  # fmt: skip
+
+    def frozen(self) -> dict:
+        """The rendering as JSON (`Issue.frozen_mail`): what the issue's first batch
+        stores so that every later one sends the same e-mail (`from_frozen`)."""
+        return {name: getattr(self, name) for name in self._FROZEN}
+
+    @classmethod
+    def from_frozen(cls, issue: Issue, data: dict) -> RenderedIssue:
+        """The rendering `frozen` stored, for `issue` (lists back to tuples)."""
+        values = {
+            name: tuple(value) if isinstance(value, list) else value
+            for name, value in data.items()
+            if name in cls._FROZEN
+        }
+        return cls(issue=issue, **values)
+
     def links_for(self, member_id: int) -> tuple[str, str]:
         """(unsubscribe URL, view-in-browser URL) of one member."""
         before, after = self.unsubscribe_url
@@ -135,9 +158,14 @@ class RenderedIssue:
             {"unsubscribe": unsubscribe, "view": view, "email": html_lib.escape(email)},
         )
 
-    def message_for(self, delivery: Delivery) -> EmailMultiAlternatives:
+    def message_for(self, delivery: Delivery, *, smtp: bool = False) -> EmailMultiAlternatives:
         """The e-mail of one delivery: the rendered parts with this member's links, and
-        the list headers (RFC 2369, 2919, 8058)."""
+        the list headers (RFC 2369, 2919, 8058).
+
+        `smtp`: the message goes to Django's SMTP backend, which only asks it for its
+        bytes (`message().as_bytes()`); they are then filled into the issue's message
+        serialised once (`_wire_parts`) instead of being serialised again per member.
+        The same headers and parts as without (tests/newsletters/test_mail.py)."""
         member_id = delivery.member_id
         if member_id is None:
             raise ValueError("A delivery whose member was deleted is never sent.")
@@ -145,11 +173,41 @@ class RenderedIssue:
         values = {"unsubscribe": unsubscribe, "view": view}
         html = _fill(self.html_parts, {**values, "email": html_lib.escape(delivery.email)})
         text = _fill(self.text_parts, {**values, "email": delivery.email})
-        message = EmailMultiAlternatives(
+        message_id = f"{self.message_id_prefix}{member_id}@{self.message_id_domain}>"
+        wire = self._wire_parts if smtp and delivery.email.isascii() else None
+        if wire is None:
+            return self._message(delivery.email, unsubscribe, message_id, text, html)
+        message = self._message(
+            delivery.email, unsubscribe, message_id, text, html, cls=_SerialisedMessage
+        )
+        message.serialised = _fill_bytes(
+            wire,
+            {
+                b"email": delivery.email.encode(),
+                b"emailhtml": html_lib.escape(delivery.email).encode(),
+                b"unsubscribe": unsubscribe.encode(),
+                b"view": view.encode(),
+                b"member": str(member_id).encode(),
+                b"date": formatdate(localtime=settings.EMAIL_USE_LOCALTIME).encode(),
+            },
+        )
+        return message
+
+    def _message(
+        self,
+        email: str,
+        unsubscribe: str,
+        message_id: str,
+        text: str,
+        html: str,
+        cls: type[EmailMultiAlternatives] = EmailMultiAlternatives,
+        **headers,
+    ) -> EmailMultiAlternatives:
+        message = cls(
             subject=self.subject,
             body=text,
             from_email=self.from_email,
-            to=[delivery.email],
+            to=[email],
             reply_to=list(self.reply_to),
             headers={
                 # RFC 8058: one HTTPS URI, and the POST body that unsubscribes at once.
@@ -158,13 +216,73 @@ class RenderedIssue:
                 "List-Id": self.list_id,
                 # The same for every attempt of this delivery: a retry after a timeout
                 # that did reach the server is recognisably the same message.
-                "Message-ID": f"{self.message_id_prefix}{member_id}@{self.message_id_domain}>",
+                "Message-ID": message_id,
                 # No out-of-office replies to a newsletter (Exchange, Outlook).
                 "X-Auto-Response-Suppress": "OOF, AutoReply",
+                **headers,
             },
         )
         message.attach_alternative(html, "text/html")
         return message
+
+    @cached_property
+    def _wire_parts(self) -> tuple[bytes, ...] | None:
+        """The issue's message serialised once, split at its per-member slots (bytes,
+        slot, bytes, …); None when the parts are encoded (quoted-printable or base64:
+        a line over 998 characters, say), where a slot could not be filled in place."""
+        marker = f"bsw{secrets.token_hex(8)}w"
+        slot = {name: f"{marker}{name}" for name in _WIRE_SLOTS}
+        html = _fill(self.html_parts, {**slot, "email": slot["emailhtml"]})
+        text = _fill(self.text_parts, slot)
+        message_id = f"{self.message_id_prefix}{slot['member']}@{self.message_id_domain}>"
+        skeleton = self._message(
+            slot["email"], slot["unsubscribe"], message_id, text, html, Date=slot["date"]
+        )
+        data = skeleton.message().as_bytes(linesep="\r\n")
+        if re.search(rb"(?im)^content-transfer-encoding: *(quoted-printable|base64)", data):
+            return None
+        parts = tuple(re.split(f"{marker}({'|'.join(_WIRE_SLOTS)})".encode(), data))
+        in_html = Counter(self.html_parts[1::2])
+        in_text = Counter(self.text_parts[1::2])
+        expected = {
+            b"email": 1 + in_text["email"],  # To, and the text part
+            b"emailhtml": in_html["email"],
+            b"unsubscribe": 1 + in_html["unsubscribe"] + in_text["unsubscribe"],
+            b"view": in_html["view"] + in_text["view"],
+            b"member": 1,
+            b"date": 1,
+        }
+        if Counter(parts[1::2]) != {k: v for k, v in expected.items() if v}:
+            return None  # a slot was folded or encoded: fill nothing in place
+        return parts
+
+
+# `emailhtml`: the address as the HTML part shows it (escaped); `member`: the member's id.
+_WIRE_SLOTS = ("unsubscribe", "view", "emailhtml", "email", "member", "date")
+
+
+def _fill_bytes(parts: tuple[bytes, ...], values: dict[bytes, bytes]) -> bytes:
+    return b"".join(values[part] if index % 2 else part for index, part in enumerate(parts))
+
+
+class _Serialised:
+    """What Django's SMTP backend asks of `message()`: the bytes to send."""
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+    def as_bytes(self, unixfrom: bool = False, linesep: str = "\n") -> bytes:
+        return self.data if linesep == "\r\n" else self.data.replace(b"\r\n", linesep.encode())
+
+
+class _SerialisedMessage(EmailMultiAlternatives):
+    """A member's message whose bytes (`serialised`) were filled into the issue's
+    serialised message; its attributes are the ordinary ones, for the envelope."""
+
+    serialised: bytes = b""
+
+    def message(self):
+        return _Serialised(self.serialised)
 
 
 def _fill(parts: tuple[str, ...], values: dict[str, str]) -> str:
@@ -217,7 +335,7 @@ def render_issue(issue: Issue, *, in_browser: bool = False) -> RenderedIssue:
     context["subject"] = subject
     html = render_to_string(f"{template}.html", context)
     if not in_browser:
-        html = _inliner.inline(html)
+        html = short_lines(_inliner.inline(html))
     text = render_to_string(f"{template}.txt", context)
     host = urlsplit(site_origin()).hostname or "localhost"
     stamp = int(issue.created_at.timestamp()) if issue.created_at else 0
@@ -234,6 +352,39 @@ def render_issue(issue: Issue, *, in_browser: bool = False) -> RenderedIssue:
         unsubscribe_url=_token_around("newsletters:unsubscribe", ()),
         view_url=_token_around("newsletters:view", ()),
     )
+
+
+# Mail lines may be 998 characters at most (RFC 5322): a part with a longer one is sent
+# quoted-printable, re-encoded for every member. Paragraphs are cut well before that.
+LINE_LIMIT = 900
+_PRE = re.compile(r"(<pre\b.*?</pre>)", re.DOTALL | re.IGNORECASE)
+
+
+def short_lines(html: str) -> str:
+    """`html` with every line of more than `LINE_LIMIT` characters cut at a space
+    between words (outside tags and `<pre>`): the same page, as white space collapses.
+    So the HTML part goes as 8bit text, serialised once per issue, not re-encoded per
+    member. A line with no such space is left as it is."""
+    if all(len(line) <= LINE_LIMIT for line in html.split("\n")):
+        return html
+    pieces = _PRE.split(html)
+    for index in range(0, len(pieces), 2):  # the pieces outside <pre>
+        pieces[index] = "\n".join(_cut(line) for line in pieces[index].split("\n"))
+    return "".join(pieces)
+
+
+def _cut(line: str) -> str:
+    out = []
+    while len(line) > LINE_LIMIT:
+        at = line.rfind(" ", 0, LINE_LIMIT)
+        while at > 0 and line.rfind("<", 0, at) > line.rfind(">", 0, at):  # inside a tag
+            at = line.rfind(" ", 0, line.rfind("<", 0, at))
+        if at <= 0:
+            break
+        out.append(line[:at])
+        line = line[at + 1 :]
+    out.append(line)
+    return "\n".join(out)
 
 
 def digest_subject(site: SiteValues, week) -> str:
@@ -289,13 +440,10 @@ def _post_context(post: Post, zone: zoneinfo.ZoneInfo) -> dict:
 
 
 def _digest_context(week, zone: zoneinfo.ZoneInfo) -> dict:
-    start = timezone.make_aware(datetime.combine(week, time.min), zone)
     posts = list(
-        Post.objects.public()
-        .filter(published_at__gte=start, published_at__lt=start + timedelta(days=7))
+        week_posts(week)
         .select_related("cover_image")
-        .prefetch_related("cover_image__renditions")
-        .order_by("published_at", "id")[: DIGEST_MAX_POSTS + 1]
+        .prefetch_related("cover_image__renditions")[: DIGEST_MAX_POSTS + 1]
     )
     more = len(posts) > DIGEST_MAX_POSTS
     entries = [

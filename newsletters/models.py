@@ -82,6 +82,10 @@ class Issue(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # The e-mail as rendered when the first batch went out (`mail.RenderedIssue.frozen`):
+    # every later batch, retry and reconciler run sends exactly this, never the post as
+    # it has been edited since (a draft's text is never mailed).
+    frozen_mail = models.JSONField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -109,6 +113,9 @@ class Delivery(models.Model):
         FAILED = "failed", "Failed"  # refused for good, or out of retries
         UNCERTAIN = "uncertain", "Uncertain"  # the sender died mid-send: not sent again
         BOUNCED = "bounced", "Bounced"  # the provider reported a bounce or complaint
+        # Not sent, never will be: the post was taken down before it reached them, or the
+        # member left, bounced or was deleted after the recipients were listed.
+        CANCELLED = "cancelled", "Cancelled"
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="deliveries")
     # SET_NULL: deleting a member keeps the count, not who it was (e-mail blanked too).

@@ -13,15 +13,24 @@ it, and writes its outcome right after (sent, back to pending for a retry, faile
 claimed row is never sent again by anyone: if the worker dies between the claim and the
 outcome, the reconciler finds it `sending` for longer than
 `NEWSLETTER_CLAIM_LEASE_SECONDS` and marks it `uncertain`. So a redelivered task, a
-second task for the same issue or a retry only ever take *pending* rows, and a worker
+second task for the same issue or a retry only ever take *pending* rows, and a run
 killed mid-send leaves at most **one** uncertain delivery (the message it was handing to
-the server, which may or may not have arrived); the rest of its reserved batch was never
-tried and goes back to the pool when its reservation lapses (same lease).
+the server, which may or may not have arrived; a worker process runs one at a time);
+the rest of its reserved batch was never tried and goes back to the pool when its
+reservation lapses (same lease).
 
-**Rate.** One task run sends one batch (`NEWSLETTER_BATCH_SIZE`) at most
-`NEWSLETTER_SEND_RATE` messages per second through one connection of the configured
-backend (`get_connection()`: SMTP, or any django-anymail provider), then the task sends
-itself again, so a big issue never holds a worker for minutes.
+**Rate.** One task run sends one batch (`NEWSLETTER_BATCH_SIZE`) through one connection
+of the configured backend (`get_connection()`: SMTP, or any django-anymail provider),
+then the task sends itself again, so a big issue never holds a worker for minutes.
+`NEWSLETTER_SENDERS` such chains (2) work on an issue at once, each at
+`NEWSLETTER_SEND_RATE / NEWSLETTER_SENDERS` messages per second; their batches never
+overlap (reserved with SKIP LOCKED).
+
+**Frozen, and stopped when taken down.** The first batch renders the e-mail and stores
+it on the issue (`Issue.frozen_mail`); every later batch sends that, whatever the post
+became. Each batch (and the reconciler) first checks that the post is still public: if
+it was unpublished, expired or deleted, what is left is `cancelled`. Each message's
+claim also checks that the member still takes the mail (else `cancelled`).
 """
 
 from __future__ import annotations
@@ -33,9 +42,12 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 
+import requests
+import urllib3
 from anymail.exceptions import AnymailAPIError, AnymailError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import DNS_NAME, get_connection, make_msgid
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils import timezone
@@ -146,6 +158,7 @@ class BatchResult:
     failed: int = 0
     uncertain: int = 0
     released: int = 0
+    cancelled: int = 0
     due_left: bool = False  # pending deliveries due now: send again at once
     next_due: float | None = None  # else seconds until the next retry is due, if any
     finished: bool = False
@@ -179,45 +192,105 @@ def _reserve(issue_id: int, size: int) -> list[int]:
     return ids
 
 
-def _claim_one(delivery: Delivery) -> bool:
+def _claim_one(delivery: Delivery, newsletter_id: int) -> str:
     """pending → sending for this one delivery, committed, just before its send. From
     here until its outcome is written, nobody sends it again: should the worker die in
-    between, it becomes `uncertain`. False: someone else took it (do not send)."""
+    between, it becomes `uncertain`.
+
+    The same UPDATE checks that the member still takes the mail (confirmed, address not
+    disabled by a bounce or complaint, still subscribed, not deleted): the recipients
+    were listed when the issue started, maybe an hour ago. If not, the delivery is
+    `cancelled` (a second UPDATE, only then). `SKIPPED`: someone else took it."""
     now = timezone.now()
-    taken = Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.PENDING).update(
-        status=Delivery.Status.SENDING, claimed_at=now
+    pending = Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.PENDING)
+    still_subscribed = Subscription.objects.filter(
+        member_id=OuterRef("member_id"), newsletter_id=newsletter_id
     )
-    return taken == 1
+    taken = pending.filter(
+        Exists(still_subscribed),
+        member__status="active",
+        member__email_disabled_at__isnull=True,
+    ).update(status=Delivery.Status.SENDING, claimed_at=now)
+    if taken:
+        return _Outcome.CLAIMED
+    if pending.update(status=Delivery.Status.CANCELLED, claimed_at=None, error=LEFT):
+        return _Outcome.CANCELLED
+    return _Outcome.SKIPPED
+
+
+TAKEN_DOWN = "the post was taken down before it reached them"
+LEFT = "the member unsubscribed, bounced or was deleted before it was sent"
 
 
 class _Outcome:
     SENT, RETRY, FAILED, UNCERTAIN = "sent", "retry", "failed", "uncertain"
     SKIPPED = "skipped"  # taken by another run meanwhile: not ours to send
+    CANCELLED = "cancelled"  # the member no longer takes the mail: never sent
+    CLAIMED = "claimed"  # (a claim's answer) ours to send now
 
 
 def _classify(error: Exception) -> tuple[str, bool]:
-    """(outcome, connection broken) of a send that raised `error`."""
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        codes = [code for code, _ in error.recipients.values()]
-        transient = bool(codes) and all(400 <= code < 500 for code in codes)
-        return (_Outcome.RETRY if transient else _Outcome.FAILED), False
-    if isinstance(error, smtplib.SMTPResponseException):  # sender refused, data refused…
-        return (_Outcome.RETRY if 400 <= error.smtp_code < 500 else _Outcome.FAILED), False
-    if isinstance(error, (socket.timeout, TimeoutError)):
-        # The message may have been accepted before the answer was lost: not sent again.
-        return _Outcome.UNCERTAIN, True
-    if isinstance(error, (smtplib.SMTPException, OSError)):  # disconnected, refused…
-        return _Outcome.RETRY, True
+    """(outcome, connection broken) of a send that raised `error`.
+
+    Anymail's errors come first: its HTTP errors are also `requests` exceptions, hence
+    `OSError`s, and must not be mistaken for a dropped SMTP connection. Whatever may have
+    reached the server (a lost answer, a connection dropped after the message was handed
+    over) is `uncertain` and never sent again; only what surely did not is retried.
+    """
     if isinstance(error, AnymailRecipientsRefused):
         return _Outcome.FAILED, False
     if isinstance(error, AnymailAPIError):
         status = error.status_code
-        if status is None or status == 429 or status >= 500:  # no answer, busy, their fault
-            return _Outcome.RETRY, status is None
-        return _Outcome.FAILED, False
+        if status is None:  # no HTTP answer
+            if _never_connected(error):  # refused, or no connection in time: not sent
+                return _Outcome.RETRY, True
+            return _Outcome.UNCERTAIN, True  # the request went out; its answer was lost
+        if status == 429 or status >= 500:  # busy, or their fault: they kept nothing
+            return _Outcome.RETRY, False
+        return _Outcome.FAILED, False  # 4xx: this message is refused, as it is, for good
     if isinstance(error, AnymailError):  # misconfiguration: retried, an editor will see it
         return _Outcome.RETRY, True
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in error.recipients.values()]
+        transient = bool(codes) and all(400 <= code < 500 for code in codes)
+        return (_Outcome.RETRY if transient else _Outcome.FAILED), False
+    if isinstance(error, smtplib.SMTPConnectError) or _never_connected(error):
+        return _Outcome.RETRY, True  # no connection: nothing was handed over
+    if isinstance(error, smtplib.SMTPResponseException):  # sender refused, data refused…
+        return (_Outcome.RETRY if 400 <= error.smtp_code < 500 else _Outcome.FAILED), False
+    if isinstance(error, (smtplib.SMTPServerDisconnected, OSError)):
+        # Hung up, reset or timed out on an open connection: the message may have been
+        # accepted before the answer was lost. Not sent again.
+        return _Outcome.UNCERTAIN, True
+    if isinstance(error, smtplib.SMTPException):  # refused before anything was sent
+        return _Outcome.RETRY, True
     raise error
+
+
+_NO_CONNECTION = (
+    ConnectionRefusedError,
+    socket.gaierror,
+    requests.exceptions.ConnectTimeout,
+    urllib3.exceptions.NewConnectionError,
+    urllib3.exceptions.ConnectTimeoutError,
+)
+
+
+def _never_connected(error: BaseException) -> bool:
+    """Whether `error` is, or was caused by, a failure to connect at all (refused, no
+    such host, no connection within the timeout): then nothing was sent. Follows the
+    causes `requests` and urllib3 wrap (`__cause__`, `args`, a retry error's `reason`)."""
+    seen: set[int] = set()
+    todo: list[object] = [error]
+    while todo and len(seen) < 20:
+        current = todo.pop()
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, _NO_CONNECTION):
+            return True
+        todo.extend([current.__cause__, getattr(current, "reason", None), *current.args])
+    return False
 
 
 def _retry_at(attempts: int):
@@ -253,19 +326,22 @@ def _message_id(message) -> str:
     return str(message.extra_headers.get("Message-ID", ""))
 
 
-def _send_one(connection, rendered: RenderedIssue, delivery: Delivery) -> tuple[str, bool]:
-    """Send one delivery and record its outcome; (outcome, connection broken)."""
+def _send_one(
+    connection, rendered: RenderedIssue, delivery: Delivery, *, esp: bool, smtp: bool
+) -> tuple[str, bool]:
+    """Claim one delivery, send it and record its outcome; (outcome, connection broken)."""
+    claim = _claim_one(delivery, rendered.issue.newsletter_id)
+    if claim != _Outcome.CLAIMED:
+        return claim, False
     try:
-        message = rendered.message_for(delivery)
-        if not hasattr(connection, "esp_name"):  # SMTP & co: our id, kept for the record
+        message = rendered.message_for(delivery, smtp=smtp)
+        if not esp:  # SMTP & co: our id, kept for the record
             message.extra_headers.setdefault("Message-ID", make_msgid(domain=DNS_NAME))
     except Exception as error:  # nothing was sent: a fault of this message, recorded
         logger.exception("newsletter delivery %s: the message could not be built", delivery.pk)
         _record(delivery, _Outcome.FAILED, error=f"not built: {type(error).__name__}: {error}")
         return _Outcome.FAILED, False
     message.connection = connection
-    if not _claim_one(delivery):
-        return _Outcome.SKIPPED, False
     try:
         connection.send_messages([message])
     except Exception as error:
@@ -293,20 +369,24 @@ def _release(ids: list[int]) -> int:
     )
 
 
-def send_batch(issue_id: int, *, batch_size: int | None = None) -> BatchResult:
+def send_batch(issue_id: int, *, batch_size: int | None = None, senders: int = 1) -> BatchResult:
     """One task run's work for the issue: list its recipients if not yet done, claim a
     batch and send it, each outcome recorded right after its send; finish the issue when
-    nothing is left."""
+    nothing is left. `senders`: how many runs share the issue's rate right now."""
     result = BatchResult()
     issue = Issue.objects.select_related("newsletter", "post").filter(pk=issue_id).first()
     if issue is None or issue.status == Issue.Status.SENT:
+        return result
+    if taken_down(issue):
+        result.cancelled = cancel_issue(issue_id, TAKEN_DOWN)
+        result.finished = issue_finish(issue_id)
         return result
     if issue.status == Issue.Status.QUEUED:
         list_recipients(issue)
     ids = _reserve(issue_id, batch_size or settings.NEWSLETTER_BATCH_SIZE)
     result.claimed = len(ids)
     if ids:
-        _send_claimed(issue, ids, result)
+        _send_claimed(issue, ids, result, senders=max(senders, 1))
     now = timezone.now()
     pending = Delivery.objects.filter(issue_id=issue_id, status=Delivery.Status.PENDING)
     result.due_left = pending.filter(due(now), claimed_at=None).exists()
@@ -325,12 +405,53 @@ def send_batch(issue_id: int, *, batch_size: int | None = None) -> BatchResult:
     return result
 
 
-def _send_claimed(issue: Issue, ids: list[int], result: BatchResult) -> None:
-    rendered = render_issue(issue)
+def taken_down(issue: Issue) -> bool:
+    """Whether the issue's post is no longer public (unpublished, expired, back to
+    draft) or was deleted (the issue lost its post and is not a digest)."""
+    if issue.post_id is not None:
+        return not Post.objects.public().filter(pk=issue.post_id).exists()
+    return issue.week is None
+
+
+def cancel_issue(issue_id: int, reason: str) -> int:
+    """Every delivery of the issue not yet tried → `cancelled` with `reason`; the issue
+    is then finished as soon as nothing is in flight. Returns how many."""
+    cancelled = Delivery.objects.filter(issue_id=issue_id, status=Delivery.Status.PENDING).update(
+        status=Delivery.Status.CANCELLED, claimed_at=None, error=reason
+    )
+    Issue.objects.filter(pk=issue_id, status=Issue.Status.QUEUED).update(
+        status=Issue.Status.SENDING
+    )
+    if cancelled:
+        logger.info("newsletter issue %s: %d cancelled: %s", issue_id, cancelled, reason)
+    return cancelled
+
+
+def frozen_rendering(issue: Issue) -> RenderedIssue:
+    """The issue's e-mail as its first batch rendered it (`Issue.frozen_mail`): rendered
+    and stored once, by whichever run gets there first; every later batch, retry and
+    reconciler run sends the very same subject and parts, whatever became of the post."""
+    if issue.frozen_mail is None:
+        rendered = render_issue(issue)
+        frozen = rendered.frozen()
+        if Issue.objects.filter(pk=issue.pk, frozen_mail__isnull=True).update(frozen_mail=frozen):
+            issue.frozen_mail = frozen
+            return rendered
+        # Another run stored its rendering first: send that one.
+        issue.frozen_mail = Issue.objects.values_list("frozen_mail", flat=True).get(pk=issue.pk)
+    return RenderedIssue.from_frozen(issue, issue.frozen_mail)
+
+
+def _send_claimed(issue: Issue, ids: list[int], result: BatchResult, *, senders: int) -> None:
+    rendered = frozen_rendering(issue)
     deliveries = list(Delivery.objects.filter(pk__in=ids).order_by("pk"))
-    interval = 1.0 / settings.NEWSLETTER_SEND_RATE if settings.NEWSLETTER_SEND_RATE > 0 else 0
+    rate = settings.NEWSLETTER_SEND_RATE
+    interval = senders / rate if rate > 0 else 0  # the issue's rate, shared by its senders
     started = time.monotonic()
     connection = get_connection()
+    esp = hasattr(connection, "esp_name")  # an anymail backend: the provider's ids
+    # Django's SMTP backend only asks a message for its bytes: filled in, not rebuilt.
+    smtp = isinstance(connection, SmtpBackend)
     tried = 0
     try:
         connection.open()
@@ -346,7 +467,7 @@ def _send_claimed(issue: Issue, ids: list[int], result: BatchResult) -> None:
             wait = started + index * interval - time.monotonic()
             if wait > 0:
                 time.sleep(wait)
-            outcome, broken = _send_one(connection, rendered, delivery)
+            outcome, broken = _send_one(connection, rendered, delivery, esp=esp, smtp=smtp)
             tried += 1
             if outcome == _Outcome.SKIPPED:
                 continue
@@ -366,6 +487,7 @@ _COUNTER = {
     _Outcome.RETRY: "retrying",
     _Outcome.FAILED: "failed",
     _Outcome.UNCERTAIN: "uncertain",
+    _Outcome.CANCELLED: "cancelled",
 }
 
 
@@ -390,7 +512,8 @@ class Reconciled:
 def reconcile(now=None, *, quiet_seconds: int | None = None) -> Reconciled:
     """What the beat task does every minute (the worker may have died or lost a message):
 
-    1. deliveries claimed longer than the lease with no outcome → `uncertain`;
+    1. deliveries claimed longer than the lease with no outcome → `uncertain`; issues
+       whose post was taken down or deleted → what is left `cancelled`;
     2. issues with work due and no sign of a live sender (no claim or send within
        `quiet_seconds`, default `BROADSHEET_RECONCILE_AFTER_SECONDS`; a queued issue that
        old) → their ids, to send their task again;
@@ -410,6 +533,15 @@ def reconcile(now=None, *, quiet_seconds: int | None = None) -> Reconciled:
     Delivery.objects.filter(status=Delivery.Status.PENDING, claimed_at__lt=now - lease).update(
         claimed_at=None
     )
+    # Posts taken down (or deleted) while their issue was still going out: stop it.
+    public = Post.objects.public().filter(pk=OuterRef("post_id"))
+    for issue_id in (
+        Issue.objects.exclude(status=Issue.Status.SENT)
+        .filter(Q(post__isnull=False) | Q(week__isnull=True))
+        .exclude(Exists(public))
+        .values_list("pk", flat=True)
+    ):
+        cancel_issue(issue_id, TAKEN_DOWN)
     if quiet_seconds is None:
         quiet_seconds = settings.BROADSHEET_RECONCILE_AFTER_SECONDS
     quiet_since = now - timedelta(seconds=quiet_seconds)
@@ -443,7 +575,7 @@ def reconcile(now=None, *, quiet_seconds: int | None = None) -> Reconciled:
 
 def issue_counts(issues=None):
     """Per-issue counts of delivery states in one query: recipients, sent, failed,
-    pending (pending or sending), uncertain, bounced, opened."""
+    pending (pending or sending), uncertain, bounced, cancelled, opened."""
     issues = Issue.objects.all() if issues is None else issues
     return issues.annotate(**COUNTS)
 
@@ -460,5 +592,6 @@ COUNTS = {
     "pending_count": _count(Q(deliveries__status__in=OPEN)),
     "uncertain_count": _count(Q(deliveries__status=S.UNCERTAIN)),
     "bounced_count": _count(Q(deliveries__status=S.BOUNCED)),
+    "cancelled_count": _count(Q(deliveries__status=S.CANCELLED)),
     "opened_count": _count(Q(deliveries__opened_at__isnull=False)),
 }

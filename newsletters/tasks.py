@@ -6,13 +6,25 @@ minutes. It may run twice for the same issue (a redelivered message, the reconci
 copy): each run claims only pending deliveries, so nothing is sent twice.
 `reconcile_issues` (beat, every minute) marks dead workers' claims uncertain, sends the
 task again for issues whose message was lost, and finishes issues.
+
+**In-process** (`make run`: no broker, tasks eager, SQLite). Nothing is sent inside a
+request: publishing a post only creates its issue and lists its recipients
+(`newsletters.listeners`). The in-process schedule (`core.schedules`, a thread of the
+serving process) runs `reconcile_issues`, which sends **one batch** of each issue with
+work due per run (`NEWSLETTER_BATCH_SIZE` a minute). One sender at a time: SQLite has
+no `SKIP LOCKED`, so a process-wide lock (`_in_process_sender`) keeps two threads from
+sending at once; a run that finds it taken sends nothing and the next tick catches up.
+The lock is per process, which is enough for the embedded default (one serving
+process); production uses the worker and the database's row locks.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 
 from celery import shared_task
+from django.conf import settings
 
 from core.tasks import enqueue_on_commit
 
@@ -24,15 +36,22 @@ logger = logging.getLogger(__name__)
 # visibility timeout); a later one is sent by the reconciler when due.
 MAX_COUNTDOWN_SECONDS = 60
 
+_in_process_sender = threading.Lock()
+
 
 @shared_task(acks_late=True)
 def send_issue(issue_id: int) -> str:
     """Send the next batch of the issue, then queue the next run if anything is due."""
-    result = sending.send_batch(issue_id)
-    if _in_process():
-        # `make run`, unit tests: this runs inside the request that published the post,
-        # so one batch here; the reconciler (the in-process schedule) sends the rest.
-        return _summary(issue_id, result)
+    if in_process():
+        # No worker: one batch, by one thread of this process at a time; the
+        # in-process schedule's reconciler sends the rest, a batch per tick.
+        if not _in_process_sender.acquire(blocking=False):
+            return f"issue {issue_id}: another thread is sending; the schedule goes on"
+        try:
+            return _summary(issue_id, sending.send_batch(issue_id))
+        finally:
+            _in_process_sender.release()
+    result = sending.send_batch(issue_id, senders=settings.NEWSLETTER_SENDERS)
     if result.due_left:
         enqueue_on_commit(send_issue, issue_id)  # no transaction here: sent at once
     elif result.next_due is not None and result.next_due <= MAX_COUNTDOWN_SECONDS:
@@ -43,32 +62,45 @@ def send_issue(issue_id: int) -> str:
     return _summary(issue_id, result)
 
 
-def _in_process() -> bool:
+def start_sending(issue_id: int) -> None:
+    """Queue the issue's `NEWSLETTER_SENDERS` send tasks (after the commit); each then
+    sends itself again while there is work due, and stops when the others took the
+    rest."""
+    for _ in range(max(settings.NEWSLETTER_SENDERS, 1)):
+        enqueue_on_commit(send_issue, issue_id)
+
+
+def in_process() -> bool:
+    """No broker: tasks run in this process (`make run`, the unit tests)."""
     return bool(send_issue.app.conf.task_always_eager)
 
 
 def _summary(issue_id: int, result: sending.BatchResult) -> str:
     return (
         f"issue {issue_id}: {result.sent} sent, {result.retrying} to retry, {result.failed} "
-        f"failed, {result.uncertain} uncertain, {result.released} released"
-        + (", finished" if result.finished else "")
+        f"failed, {result.uncertain} uncertain, {result.cancelled} cancelled, "
+        f"{result.released} released" + (", finished" if result.finished else "")
     )
 
 
 @shared_task
 def reconcile_issues() -> str:
     """Dead workers' claims → uncertain; lost messages sent again; issues finished."""
-    if _in_process():
-        # No worker and no chain of messages: every issue with work due is sent here, in
-        # the schedule's own thread (`manage.py serve`), batch after batch.
-        done = sending.reconcile(quiet_seconds=0)
-        for issue_id in done.resend:
-            while sending.send_batch(issue_id).due_left:
-                pass
+    if in_process():
+        # No worker and no chain of messages: one batch of each issue with work due,
+        # here in the schedule's thread, one sender at a time (see the module's doc).
+        if not _in_process_sender.acquire(blocking=False):
+            return "another thread is sending; next tick"
+        try:
+            done = sending.reconcile(quiet_seconds=0)
+            for issue_id in done.resend:
+                sending.send_batch(issue_id)
+        finally:
+            _in_process_sender.release()
     else:
         done = sending.reconcile()
         for issue_id in done.resend:
-            enqueue_on_commit(send_issue, issue_id)
+            start_sending(issue_id)
     return (
         f"{done.uncertain} uncertain, {len(done.resend)} issue(s) sent again, "
         f"{len(done.finished)} finished"
@@ -77,8 +109,11 @@ def reconcile_issues() -> str:
 
 @shared_task
 def send_weekly_digests() -> int:
-    """The weekly newsletters' issue for the week just ended (none without posts)."""
-    issues = digest.digest_create()
+    """The weekly newsletters' issues of the weeks just ended (none without posts)."""
+    issues = digest.digests_due()
     for issue in issues:
-        enqueue_on_commit(send_issue, issue.pk)
+        if in_process():
+            enqueue_on_commit(send_issue, issue.pk)  # one batch; the schedule the rest
+        else:
+            start_sending(issue.pk)
     return len(issues)

@@ -226,6 +226,9 @@ class IssueCountsSerializer(serializers.Serializer):
     failed = serializers.IntegerField()
     uncertain = serializers.IntegerField()
     bounced = serializers.IntegerField()
+    cancelled = serializers.IntegerField(
+        help_text="Never sent: the post was taken down first, or the member left."
+    )
 
 
 class IssueDataSerializer(serializers.Serializer):

@@ -474,11 +474,14 @@ BROADSHEET_RECONCILE_AFTER_SECONDS = env.int("BROADSHEET_RECONCILE_AFTER_SECONDS
 
 # --- Newsletters: sending, providers, bounce webhooks (newsletters/, docs/members.md) ---
 
-# Messages per second one send task hands to the mail backend (per worker process), and
+# Messages per second an issue hands to the mail backend (shared by its senders), and
 # deliveries claimed per task run (the task then sends itself again, so other tasks
 # interleave). Set the rate under your provider's limit (docs/members.md).
 NEWSLETTER_SEND_RATE = env.float("NEWSLETTER_SEND_RATE", default=50)
 NEWSLETTER_BATCH_SIZE = env.int("NEWSLETTER_BATCH_SIZE", default=100)
+# Send tasks working on one issue at once (with a worker; in-process: one), each at
+# NEWSLETTER_SEND_RATE / NEWSLETTER_SENDERS. Their batches never overlap (SKIP LOCKED).
+NEWSLETTER_SENDERS = env.int("NEWSLETTER_SENDERS", default=2)
 # A delivery claimed (`sending`) longer than this with no outcome belonged to a worker
 # that died mid-send: the reconciler marks it `uncertain`, never sends it again.
 NEWSLETTER_CLAIM_LEASE_SECONDS = env.int("NEWSLETTER_CLAIM_LEASE_SECONDS", default=300)

@@ -100,7 +100,7 @@ def test_newsletter_sent_carries_the_issue_post_and_counts(api, weekly, settings
     assert data["post"] == {"id": post.pk, "url": f"https://news.example.com/posts/{post.slug}/"}
     assert data["counts"] == {
         "recipients": 4, "pending": 0, "sending": 0, "sent": 2, "failed": 1, "uncertain": 0,
-        "bounced": 1,
+        "bounced": 1, "cancelled": 0,
     }  # fmt: skip
     validates(payload, "NewsletterSentPayload", yaml.safe_load(api.get("/api/schema/").content))
 

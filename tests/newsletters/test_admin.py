@@ -116,3 +116,15 @@ def test_newsletter_list_counts_subscribers_who_receive_it(admin_client, newslet
     response = admin_client.get("/admin/newsletters/newsletter/")
     row = BeautifulSoup(response.content, "html.parser").select_one("#result_list tbody tr")
     assert row.select_one(".field-subscribers").get_text(strip=True) == "6"
+
+
+def test_deliveries_cancelled_by_a_take_down_are_counted_in_the_box(admin_client, newsletter):
+    post = PostFactory(newsletter=newsletter)
+    issue = sent_issue(newsletter, post)
+    assert "cancelled" not in box(admin_client.get(f"/admin/blog/post/{post.pk}/change/"))
+
+    sending.cancel_issue(issue.pk, sending.TAKEN_DOWN)  # the one pending delivery
+    shown = box(admin_client.get(f"/admin/blog/post/{post.pk}/change/"))
+
+    assert (shown["cancelled"], shown["pending"]) == ("1", "0")
+    assert "the post was taken down" in shown["text"]

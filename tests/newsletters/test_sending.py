@@ -20,7 +20,7 @@ from blog.services import post_publish, post_unpublish, post_update
 from blog.tasks import publish_sweep
 from members.models import Member
 from newsletters import sending, tasks
-from newsletters.digest import digest_create, week_just_ended, week_posts
+from newsletters.digest import digest_create, digests_due, week_just_ended, week_posts
 from newsletters.events import newsletter_sent
 from newsletters.models import Delivery, Issue, Newsletter, Subscription
 from tests.factories import PostFactory
@@ -70,9 +70,14 @@ def reconcile(django_capture_on_commit_callbacks) -> None:
 
 
 def publish(django_capture_on_commit_callbacks, **fields) -> Post:
-    """A post written as an editor would: its events, then what runs after the commit."""
+    """A post written as an editor would: its events, then what runs after the commit;
+    then the in-process schedule's reconciler (tasks in-process: the request itself
+    sends nothing) until nothing is left to send."""
     with django_capture_on_commit_callbacks(execute=True):
-        return PostFactory(**fields)
+        post = PostFactory(**fields)
+    for _ in range(10):
+        reconcile(django_capture_on_commit_callbacks)
+    return post
 
 
 def test_a_post_going_public_is_emailed_once_to_each_member_who_takes_mail(
@@ -151,6 +156,7 @@ def test_a_post_public_by_the_clock_while_beat_was_down_is_emailed_when_the_swee
     assert smtp.messages == []  # public, but nothing runs until the sweep
     with django_capture_on_commit_callbacks(execute=True):
         publish_sweep.delay()
+    reconcile(django_capture_on_commit_callbacks)  # in-process: the schedule sends
     assert smtp.rcpt_counts() == {"reader0@example.org": 1, "reader1@example.org": 1}
     with django_capture_on_commit_callbacks(execute=True):
         publish_sweep.delay()  # again: nothing to announce, nothing sent
@@ -338,15 +344,79 @@ def test_beat_runs_the_reconciler_every_minute_and_the_digest_on_mondays_at_eigh
     assert (digest.day_of_week, digest.hour, digest.minute) == ("1", "8", "0")
 
 
-def test_without_a_worker_the_click_sends_one_batch_and_the_schedule_the_rest(
+def test_without_a_worker_the_click_sends_nothing_and_the_schedule_a_batch_per_tick(
     smtp, newsletter, settings, django_capture_on_commit_callbacks
 ):
-    """`make run`: the publishing request is not held for the whole list."""
+    """`make run`: the publishing request only lists the recipients; the in-process
+    schedule's reconciler sends one batch per tick."""
     settings.NEWSLETTER_BATCH_SIZE = 2
     subscribe(newsletter, 5)
-    publish(django_capture_on_commit_callbacks, newsletter=newsletter)
-    assert len(smtp.messages) == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        PostFactory(newsletter=newsletter)
+    assert smtp.messages == []
+    assert Issue.objects.get().deliveries.filter(status=Delivery.Status.PENDING).count() == 5
 
-    reconcile(django_capture_on_commit_callbacks)  # the in-process schedule, a minute on
+    reconcile(django_capture_on_commit_callbacks)  # the in-process schedule, a tick
+    assert len(smtp.messages) == 2
+    reconcile(django_capture_on_commit_callbacks)
+    assert len(smtp.messages) == 4
+    reconcile(django_capture_on_commit_callbacks)
     assert smtp.rcpt_counts() == {f"reader{i}@example.org": 1 for i in range(5)}
     assert Issue.objects.get().status == Issue.Status.SENT
+
+
+def test_in_process_one_thread_sends_at_a_time(smtp, newsletter, settings):
+    """While one thread of the process sends (the schedule's), another run sends
+    nothing: SQLite has no SKIP LOCKED, so the process-wide lock is what keeps two
+    in-process senders apart."""
+    settings.NEWSLETTER_BATCH_SIZE = 2
+    subscribe(newsletter, 3)
+    issue = Issue.objects.create(newsletter=newsletter, post=PostFactory(), subject="One")
+    with tasks._in_process_sender:  # the schedule's thread is sending
+        assert "another thread" in tasks.send_issue(issue.pk)
+        assert "another thread" in tasks.reconcile_issues()
+    assert smtp.messages == []
+    tasks.send_issue(issue.pk)
+    assert len(smtp.messages) == 2
+
+
+def test_a_digest_missed_while_beat_was_down_is_made_on_the_next_monday(
+    smtp, django_capture_on_commit_callbacks, time_machine
+):
+    weekly = make_newsletter(name="Weekly", cadence=Newsletter.Cadence.WEEKLY)
+    subscribe(weekly, 1)
+    time_machine.move_to(START - timedelta(days=21), tick=False)
+    PostFactory(published_at=START - timedelta(days=20), title="Three weeks ago")
+    time_machine.move_to(START - timedelta(days=14), tick=False)  # a Monday: sent
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.send_weekly_digests() == 1
+    PostFactory(published_at=START - timedelta(days=13), title="Two weeks ago")
+    PostFactory(published_at=START - timedelta(days=6), title="Last week")
+
+    # Beat was down the Monday a week ago: today's run makes both weeks', oldest first.
+    time_machine.move_to(START, tick=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.send_weekly_digests() == 2
+    assert list(Issue.objects.order_by("week").values_list("week", flat=True)) == [
+        date(2026, 2, 9),
+        date(2026, 2, 16),
+        date(2026, 2, 23),
+    ]
+    assert smtp.rcpt_counts() == {"reader0@example.org": 3}
+
+
+def test_the_digest_catches_up_at_most_four_weeks(time_machine):
+    weekly = make_newsletter(name="Weekly", cadence=Newsletter.Cadence.WEEKLY)
+    for weeks in range(1, 12):
+        PostFactory(published_at=START - timedelta(weeks=weeks, days=-1))
+    Issue.objects.create(newsletter=weekly, week=date(2025, 12, 1), subject="Long ago")
+    time_machine.move_to(START, tick=False)
+
+    made = digests_due()
+
+    assert [issue.week for issue in made] == [
+        date(2026, 2, 2),
+        date(2026, 2, 9),
+        date(2026, 2, 16),
+        date(2026, 2, 23),
+    ]
