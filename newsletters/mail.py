@@ -27,11 +27,9 @@ import re
 import secrets
 import textwrap
 import zoneinfo
-from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from email.utils import formataddr, formatdate
-from functools import cached_property
+from email.utils import formataddr
 from urllib.parse import urljoin, urlsplit
 
 import css_inline
@@ -158,14 +156,9 @@ class RenderedIssue:
             {"unsubscribe": unsubscribe, "view": view, "email": html_lib.escape(email)},
         )
 
-    def message_for(self, delivery: Delivery, *, smtp: bool = False) -> EmailMultiAlternatives:
+    def message_for(self, delivery: Delivery) -> EmailMultiAlternatives:
         """The e-mail of one delivery: the rendered parts with this member's links, and
-        the list headers (RFC 2369, 2919, 8058).
-
-        `smtp`: the message goes to Django's SMTP backend, which only asks it for its
-        bytes (`message().as_bytes()`); they are then filled into the issue's message
-        serialised once (`_wire_parts`) instead of being serialised again per member.
-        The same headers and parts as without (tests/newsletters/test_mail.py)."""
+        the list headers (RFC 2369, 2919, 8058)."""
         member_id = delivery.member_id
         if member_id is None:
             raise ValueError("A delivery whose member was deleted is never sent.")
@@ -174,24 +167,7 @@ class RenderedIssue:
         html = _fill(self.html_parts, {**values, "email": html_lib.escape(delivery.email)})
         text = _fill(self.text_parts, {**values, "email": delivery.email})
         message_id = f"{self.message_id_prefix}{member_id}@{self.message_id_domain}>"
-        wire = self._wire_parts if smtp and delivery.email.isascii() else None
-        if wire is None:
-            return self._message(delivery.email, unsubscribe, message_id, text, html)
-        message = self._message(
-            delivery.email, unsubscribe, message_id, text, html, cls=_SerialisedMessage
-        )
-        message.serialised = _fill_bytes(
-            wire,
-            {
-                b"email": delivery.email.encode(),
-                b"emailhtml": html_lib.escape(delivery.email).encode(),
-                b"unsubscribe": unsubscribe.encode(),
-                b"view": view.encode(),
-                b"member": str(member_id).encode(),
-                b"date": formatdate(localtime=settings.EMAIL_USE_LOCALTIME).encode(),
-            },
-        )
-        return message
+        return self._message(delivery.email, unsubscribe, message_id, text, html)
 
     def _message(
         self,
@@ -200,10 +176,9 @@ class RenderedIssue:
         message_id: str,
         text: str,
         html: str,
-        cls: type[EmailMultiAlternatives] = EmailMultiAlternatives,
         **headers,
     ) -> EmailMultiAlternatives:
-        message = cls(
+        message = EmailMultiAlternatives(
             subject=self.subject,
             body=text,
             from_email=self.from_email,
@@ -224,65 +199,6 @@ class RenderedIssue:
         )
         message.attach_alternative(html, "text/html")
         return message
-
-    @cached_property
-    def _wire_parts(self) -> tuple[bytes, ...] | None:
-        """The issue's message serialised once, split at its per-member slots (bytes,
-        slot, bytes, …); None when the parts are encoded (quoted-printable or base64:
-        a line over 998 characters, say), where a slot could not be filled in place."""
-        marker = f"bsw{secrets.token_hex(8)}w"
-        slot = {name: f"{marker}{name}" for name in _WIRE_SLOTS}
-        html = _fill(self.html_parts, {**slot, "email": slot["emailhtml"]})
-        text = _fill(self.text_parts, slot)
-        message_id = f"{self.message_id_prefix}{slot['member']}@{self.message_id_domain}>"
-        skeleton = self._message(
-            slot["email"], slot["unsubscribe"], message_id, text, html, Date=slot["date"]
-        )
-        data = skeleton.message().as_bytes(linesep="\r\n")
-        if re.search(rb"(?im)^content-transfer-encoding: *(quoted-printable|base64)", data):
-            return None
-        parts = tuple(re.split(f"{marker}({'|'.join(_WIRE_SLOTS)})".encode(), data))
-        in_html = Counter(self.html_parts[1::2])
-        in_text = Counter(self.text_parts[1::2])
-        expected = {
-            b"email": 1 + in_text["email"],  # To, and the text part
-            b"emailhtml": in_html["email"],
-            b"unsubscribe": 1 + in_html["unsubscribe"] + in_text["unsubscribe"],
-            b"view": in_html["view"] + in_text["view"],
-            b"member": 1,
-            b"date": 1,
-        }
-        if Counter(parts[1::2]) != {k: v for k, v in expected.items() if v}:
-            return None  # a slot was folded or encoded: fill nothing in place
-        return parts
-
-
-# `emailhtml`: the address as the HTML part shows it (escaped); `member`: the member's id.
-_WIRE_SLOTS = ("unsubscribe", "view", "emailhtml", "email", "member", "date")
-
-
-def _fill_bytes(parts: tuple[bytes, ...], values: dict[bytes, bytes]) -> bytes:
-    return b"".join(values[part] if index % 2 else part for index, part in enumerate(parts))
-
-
-class _Serialised:
-    """What Django's SMTP backend asks of `message()`: the bytes to send."""
-
-    def __init__(self, data: bytes):
-        self.data = data
-
-    def as_bytes(self, unixfrom: bool = False, linesep: str = "\n") -> bytes:
-        return self.data if linesep == "\r\n" else self.data.replace(b"\r\n", linesep.encode())
-
-
-class _SerialisedMessage(EmailMultiAlternatives):
-    """A member's message whose bytes (`serialised`) were filled into the issue's
-    serialised message; its attributes are the ordinary ones, for the envelope."""
-
-    serialised: bytes = b""
-
-    def message(self):
-        return _Serialised(self.serialised)
 
 
 def _fill(parts: tuple[str, ...], values: dict[str, str]) -> str:
@@ -363,8 +279,8 @@ _PRE = re.compile(r"(<pre\b.*?</pre>)", re.DOTALL | re.IGNORECASE)
 def short_lines(html: str) -> str:
     """`html` with every line of more than `LINE_LIMIT` characters cut at a space
     between words (outside tags and `<pre>`): the same page, as white space collapses.
-    So the HTML part goes as 8bit text, serialised once per issue, not re-encoded per
-    member. A line with no such space is left as it is."""
+    So the HTML part can go as 8bit text rather than quoted-printable (smaller, and
+    cheaper to encode for each member). A line with no such space is left as it is."""
     if all(len(line) <= LINE_LIMIT for line in html.split("\n")):
         return html
     pieces = _PRE.split(html)

@@ -47,7 +47,6 @@ import urllib3
 from anymail.exceptions import AnymailAPIError, AnymailError, AnymailRecipientsRefused
 from django.conf import settings
 from django.core.mail import DNS_NAME, get_connection, make_msgid
-from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils import timezone
@@ -327,14 +326,14 @@ def _message_id(message) -> str:
 
 
 def _send_one(
-    connection, rendered: RenderedIssue, delivery: Delivery, *, esp: bool, smtp: bool
+    connection, rendered: RenderedIssue, delivery: Delivery, *, esp: bool
 ) -> tuple[str, bool]:
     """Claim one delivery, send it and record its outcome; (outcome, connection broken)."""
     claim = _claim_one(delivery, rendered.issue.newsletter_id)
     if claim != _Outcome.CLAIMED:
         return claim, False
     try:
-        message = rendered.message_for(delivery, smtp=smtp)
+        message = rendered.message_for(delivery)
         if not esp:  # SMTP & co: our id, kept for the record
             message.extra_headers.setdefault("Message-ID", make_msgid(domain=DNS_NAME))
     except Exception as error:  # nothing was sent: a fault of this message, recorded
@@ -451,7 +450,6 @@ def _send_claimed(issue: Issue, ids: list[int], result: BatchResult, *, senders:
     connection = get_connection()
     esp = hasattr(connection, "esp_name")  # an anymail backend: the provider's ids
     # Django's SMTP backend only asks a message for its bytes: filled in, not rebuilt.
-    smtp = isinstance(connection, SmtpBackend)
     tried = 0
     try:
         connection.open()
@@ -467,7 +465,7 @@ def _send_claimed(issue: Issue, ids: list[int], result: BatchResult, *, senders:
             wait = started + index * interval - time.monotonic()
             if wait > 0:
                 time.sleep(wait)
-            outcome, broken = _send_one(connection, rendered, delivery, esp=esp, smtp=smtp)
+            outcome, broken = _send_one(connection, rendered, delivery, esp=esp)
             tried += 1
             if outcome == _Outcome.SKIPPED:
                 continue

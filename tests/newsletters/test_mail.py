@@ -409,46 +409,6 @@ def _received(smtp, message) -> EmailMessage:
     return smtp.messages[-1]
 
 
-@pytest.mark.parametrize("name", ["Ada Lovelace", "Zoë Ünal"])
-def test_the_message_filled_into_the_serialised_issue_is_the_built_one(smtp, harbour, name):
-    """The sender hands Django's SMTP backend each member's bytes filled into the issue's
-    message serialised once; what arrives is what the message built for that member
-    would have been (headers and both parts)."""
-    post, _image = harbour
-    letter = newsletter(sender_name=name)
-    issue = post_issue(post, letter)
-    ada = member("ada+tides@example.com")
-    one = delivery(issue, ada)
-    rendered = render_issue(issue)
-    assert rendered._wire_parts is not None  # the fast path is taken for a usual post
-
-    built = _received(smtp, rendered.message_for(one))
-    filled = _received(smtp, rendered.message_for(one, smtp=True))
-
-    for header in ("Subject", "From", "To", "Reply-To", "Message-ID", "List-Unsubscribe",
-                   "List-Unsubscribe-Post", "List-Id", "X-Auto-Response-Suppress",
-                   "MIME-Version", "Content-Type"):  # fmt: skip
-        # (a long header may be folded in one and not the other: the same value)
-        assert str(filled[header]).split(";")[0].strip() == (
-            str(built[header]).split(";")[0].strip()
-        ), header
-    assert filled["Date"] and parts(filled) == parts(built)
-    text, html = parts(filled)
-    assert "ada+tides@example.com" in text and "ada+tides@example.com" in html
-
-
-def test_a_body_with_very_long_lines_is_built_per_member(smtp):
-    """A line over 998 characters makes the part quoted-printable: slots cannot be
-    filled in place, so each member's message is built as usual."""
-    post = PostFactory(title="Long", body="`" + "x" * 1200 + "`")
-    issue = post_issue(post, newsletter())
-    one = delivery(issue, member())
-    rendered = render_issue(issue)
-    assert rendered._wire_parts is None
-    received = _received(smtp, rendered.message_for(one, smtp=True))
-    assert "x" * 1200 in parts(received)[0].replace("\n", "")
-
-
 def test_long_html_lines_are_cut_between_words_outside_tags_and_pre():
     words = " ".join(f"word{i}" for i in range(400))
     code = "<pre>" + "y " * 600 + "</pre>"
