@@ -273,3 +273,17 @@ def test_the_script_gets_the_new_comment_as_a_fragment(commenter_client, post, t
         f"/comments/post/{post.pk}/", shown({"body": ""}), HTTP_ACCEPT="application/json"
     )
     assert refused.status_code == 400 and refused.json()["error"]
+
+
+def test_the_fragment_of_a_new_comment_has_its_reply_form_and_the_new_count(
+    commenter_client, post, trusting
+):
+    approved(post, create_member("bob@example.org", "Bob"), "Top")
+    response = commenter_client.post(
+        f"/comments/post/{post.pk}/", shown({"body": "Second"}), HTTP_ACCEPT="application/json"
+    )
+    data = response.json()
+    assert data["count"] == 2  # the heading's "Comments (2)", as a reload shows it
+    assert "<summary>Reply" in data["html"]
+    assert f'name="parent" value="{data["id"]}"' in data["html"]
+    assert 'name="csrfmiddlewaretoken"' in data["html"]
