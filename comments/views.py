@@ -106,7 +106,8 @@ def post(request: HttpRequest, post_id: int) -> HttpResponse:
                 "count": post_thread(row, member=member).count,
                 "status": comment.status if comment.status != "spam" else "pending",
                 "html": _fragment(request, row, comment, member)
-                if comment.status != Comment.Status.SPAM else "",
+                if comment.status != Comment.Status.SPAM
+                else "",
                 "message": message or "Your comment is posted.",
             },
             status=201,

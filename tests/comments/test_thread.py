@@ -168,6 +168,18 @@ def test_a_banned_member_is_told(commenter_client, post, editor):
     assert "You can no longer comment" in response.content.decode()
 
 
+def test_a_banned_member_sees_no_form_but_a_word_on_the_post_page(
+    commenter_client, post, editor, trusting
+):
+    approved(post, create_member("bob@example.org", "Bob"), "Top")
+    assert 'id="comment-form-new"' in page(commenter_client, post)
+    services.ban_member(commenter_client.member, editor, "spam")
+    html = page(commenter_client, post)
+    assert "You can no longer comment on this site." in html
+    assert "<form" not in html.split('id="comments"')[1]  # no comment or reply form
+    assert "Top" in html  # the thread is still there to read
+
+
 @pytest.mark.parametrize("mode", ["closed", "hidden"])
 def test_closed_shows_the_thread_hidden_shows_nothing(client, post, mode, trusting):
     approved(post, create_member(), "Said before")
