@@ -202,6 +202,9 @@ class CommentAdmin(GuardedAdminMixin, admin.ModelAdmin):
         )
         banned = Exists(CommentBan.objects.filter(member_id=OuterRef("member_id")))
         queryset = queryset.annotate(queue_rank=waiting_first, member_banned=banned)
+        # The post's title names the comment (__str__): joined for the change view too
+        # (the change list applies list_select_related only to a query with none).
+        queryset = queryset.select_related(*self.list_select_related)
         return queryset.order_by(*self.get_ordering(request))
 
     def get_ordering(self, request: HttpRequest):

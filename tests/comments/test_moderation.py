@@ -364,3 +364,11 @@ def test_moderation_itself_refuses_to_show_a_comment_its_member_deleted(editor):
     assert moderation.bulk_approve(Comment.objects.filter(pk=gone.pk), editor) == 0
     assert moderation.remove(gone, editor) is False  # removed already: nothing to do
     assert Comment.objects.get(pk=gone.pk).status == Status.REMOVED
+
+
+def test_a_comment_is_named_by_its_posts_title_in_the_admin(client_for, editor):
+    post = PostFactory(title="The harbour")
+    comment = make_comment(post, member=make_member(name="Rita"), body="Lovely light")
+    assert str(comment) == "Rita on “The harbour”: Lovely light"
+    page = client_for(editor).get(f"{QUEUE}{comment.pk}/change/").content.decode()
+    assert "Rita on “The harbour”: Lovely light" in page
