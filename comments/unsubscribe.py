@@ -2,8 +2,9 @@
 
 The token (`comments.notifications.unsubscribe_token`) is the member's id signed with
 `django.core.signing`: it needs no login and does not expire (a mail read months later
-still works); a damaged one answers 400 with a page saying so. GET shows a page with one button (a link scanner that follows every link
-in a mail must not unsubscribe anyone); POST unsubscribes, from that button or straight
+still works); a damaged one answers 400 with a page saying so. GET shows a page with
+one button (a link scanner that follows every link in a mail must not unsubscribe
+anyone); POST unsubscribes, from that button or straight
 from a mail client (RFC 8058: `List-Unsubscribe-Post: List-Unsubscribe=One-Click`).
 """
 
