@@ -116,7 +116,7 @@ class MemberAdminForm(forms.ModelForm):
 
     class Meta:
         model = Member
-        fields = "__all__"
+        fields = ("email", "name", "status", "note")
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"]
