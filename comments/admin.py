@@ -432,6 +432,12 @@ class CommentPolicyAdmin(admin.ModelAdmin):
         row, _ = CommentPolicy.objects.get_or_create(pk=1)
         return HttpResponseRedirect(reverse("admin:comments_commentpolicy_change", args=[row.pk]))
 
+    def response_change(self, request: HttpRequest, obj: CommentPolicy):
+        """One row, no list: back to the form with a sentence of our own (the admin's
+        would read "The comment settings “Comment settings” was changed successfully.")."""
+        self.message_user(request, "The comment settings are saved.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:comments_commentpolicy_change", args=[obj.pk]))
+
 
 class BlockedTermForm(forms.ModelForm):
     """Words are kept lower case with single spaces, domains as a bare host name."""

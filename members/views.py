@@ -189,7 +189,8 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
             response = TemplateResponse(request, "members/link_invalid.html", status=410)
         else:
             remember(request, member)
-            messages.success(request, f"You are signed in as {member.email}.")
+            if after:  # the account page says who is signed in: no second time there
+                messages.success(request, f"You are signed in as {member.email}.")
             response = HttpResponseRedirect(after or reverse("members:account"))
     else:
         found = services.open_link(token)

@@ -260,7 +260,10 @@ def test_comment_settings_are_one_row_that_editors_change(client_for, editor):
         "max_links": "1",
         "min_seconds_to_post": "4",
     }
-    client.post("/admin/comments/commentpolicy/1/change/", form)
+    saved = client.post("/admin/comments/commentpolicy/1/change/", form, follow=True)
+    assert saved.redirect_chain[-1][0] == "/admin/comments/commentpolicy/1/change/"
+    assert "The comment settings are saved." in saved.content.decode()
+    assert "was changed successfully" not in saved.content.decode()
     policy = CommentPolicy.objects.get(pk=1)
     assert (policy.max_links, policy.close_after_days, policy.min_seconds_to_post) == (1, 30, 4)
     assert client.get("/admin/comments/commentpolicy/add/").status_code == 403
