@@ -202,6 +202,9 @@ class CommentAdmin(GuardedAdminMixin, admin.ModelAdmin):
         )
         banned = Exists(CommentBan.objects.filter(member_id=OuterRef("member_id")))
         queryset = queryset.annotate(queue_rank=waiting_first, member_banned=banned)
+        # The post's title names the comment (__str__): joined for the change view too
+        # (the change list applies list_select_related only to a query with none).
+        queryset = queryset.select_related(*self.list_select_related)
         return queryset.order_by(*self.get_ordering(request))
 
     def get_ordering(self, request: HttpRequest):
@@ -428,6 +431,12 @@ class CommentPolicyAdmin(admin.ModelAdmin):
             raise PermissionDenied
         row, _ = CommentPolicy.objects.get_or_create(pk=1)
         return HttpResponseRedirect(reverse("admin:comments_commentpolicy_change", args=[row.pk]))
+
+    def response_change(self, request: HttpRequest, obj: CommentPolicy):
+        """One row, no list: back to the form with a sentence of our own (the admin's
+        would read "The comment settings “Comment settings” was changed successfully.")."""
+        self.message_user(request, "The comment settings are saved.", messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:comments_commentpolicy_change", args=[obj.pk]))
 
 
 class BlockedTermForm(forms.ModelForm):

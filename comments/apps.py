@@ -8,6 +8,7 @@ class CommentsConfig(AppConfig):
     def ready(self) -> None:
         from api.routers import register_urls, router
         from blog import extras
+        from blog.admin import hooks
         from blog.fragments import register_page_piece
         from core import warmup
 
@@ -19,7 +20,11 @@ class CommentsConfig(AppConfig):
             privacy,  # noqa: F401 (a deleted member's data; "export my data")
             signals,  # noqa: F401 (connects the receivers)
         )
+        from .post_admin import DiscussionBoxExtension
         from .thread import PIECE, public_thread, thread_version_key
+
+        # The post form's "Comments" box: open, closed or hidden (blog.admin.hooks).
+        hooks.register(DiscussionBoxExtension)
 
         register_page_piece(PIECE, public_thread, version_key=thread_version_key)
         # Notification mails (comments.notifications), from the worker after the commit.

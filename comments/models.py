@@ -69,7 +69,9 @@ class Comment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.author_name or 'Someone'} on {self.post_id}: {self.body[:40]}"
+        # The post's title: read with the comment where comments are listed (the admin's
+        # list_select_related and get_queryset), else one query for the one comment.
+        return f"{self.author_name or 'Someone'} on “{self.post.title}”: {self.body[:40]}"
 
 
 class Discussion(models.Model):

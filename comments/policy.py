@@ -21,12 +21,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
-from django.db.models import F
+from django.db.models import Exists, F
 from django.utils import timezone
 
 from blog.models import Post
 
-from .models import CommentPolicy, Discussion
+from .models import CommentBan, CommentPolicy, Discussion
 
 POLICY_KEY = "comments:policy"
 POLICY_SECONDS = 300
@@ -51,15 +51,15 @@ def forget_policy() -> None:
     cache.delete(POLICY_KEY)
 
 
-def thread_post(post_id: int) -> Post | None:
+def thread_post(post_id: int, member_id: int | None = None) -> Post | None:
     """The post `post_id`, with what the rules and the thread read (and its discussion's
-    mode as `discussion_mode`), in one query; None when there is no such post."""
-    return (
-        Post.objects.only(*THREAD_POST_FIELDS)
-        .annotate(discussion_mode=F("discussion__mode"))
-        .filter(pk=post_id)
-        .first()
-    )
+    mode as `discussion_mode`), in one query; None when there is no such post. With
+    `member_id`, the same query also says whether that member is banned from commenting
+    (`member_banned`): their thread shows no form then, at no extra query."""
+    posts = Post.objects.only(*THREAD_POST_FIELDS).annotate(discussion_mode=F("discussion__mode"))
+    if member_id is not None:
+        posts = posts.annotate(member_banned=Exists(CommentBan.objects.filter(member_id=member_id)))
+    return posts.filter(pk=post_id).first()
 
 
 def discussion_mode(post: Post) -> str:

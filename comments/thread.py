@@ -56,7 +56,7 @@ def render_thread(post: Post, request: HttpRequest | None) -> str:
     """The thread under `post` for `request`'s reader (None: anonymous); "" when it is
     not shown (comments off or hidden, the post not public, a body they may not read)."""
     member = getattr(request, "member", None)
-    row = thread_post(post.pk)
+    row = thread_post(post.pk, member.pk if member is not None else None)
     if row is None or not row.is_public or not comments_shown(row):
         return ""
     if not may_read_body(row, request):
@@ -72,6 +72,7 @@ def render_thread(post: Post, request: HttpRequest | None) -> str:
         "thread": thread,
         "open": comments_open(row),
         "member": member,
+        "banned": getattr(row, "member_banned", False),
         "hint": MARKDOWN_HINT,
         "sign_in_url": sign_in_url(row.get_absolute_url() + "#comments"),
         "sign_up_url": SIGN_UP_PATH,

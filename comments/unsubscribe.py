@@ -2,14 +2,15 @@
 
 The token (`comments.notifications.unsubscribe_token`) is the member's id signed with
 `django.core.signing`: it needs no login and does not expire (a mail read months later
-still works). GET shows a page with one button (a link scanner that follows every link
-in a mail must not unsubscribe anyone); POST unsubscribes, from that button or straight
+still works); a damaged one answers 400 with a page saying so. GET shows a page with
+one button (a link scanner that follows every link in a mail must not unsubscribe
+anyone); POST unsubscribes, from that button or straight
 from a mail client (RFC 8058: `List-Unsubscribe-Post: List-Unsubscribe=One-Click`).
 """
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.cache import never_cache
@@ -30,7 +31,12 @@ def replies(request: HttpRequest, token: str) -> HttpResponse:
         return HttpResponse(status=405, headers={"Allow": "GET, HEAD, POST"})
     member = notifications.member_from_token(token)
     if member is None:
-        raise Http404("This unsubscribe link is not valid.")
+        # A damaged link (cut short by a mail program): say so, as the newsletters'
+        # unsubscribe does, rather than a bare "not found".
+        response = render(request, "comments/unsubscribe_bad_link.html", status=400)
+        response["X-Robots-Tag"] = "noindex"
+        response["Referrer-Policy"] = "no-referrer"
+        return response
     done = request.method == "POST"
     if done:
         notifications.opt_out_of_replies(member)

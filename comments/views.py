@@ -16,6 +16,7 @@ from urllib.parse import quote
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_http_methods, require_POST
@@ -25,7 +26,8 @@ from core.client_ip import client_ip
 
 from .forms import MARKDOWN_HINT, CommentForm, EditForm, rendered_stamp
 from .models import Comment
-from .policy import thread_post
+from .policy import comments_open, thread_post
+from .selectors import post_thread
 from .services import (
     CommentRefused,
     can_edit,
@@ -96,15 +98,16 @@ def post(request: HttpRequest, post_id: int) -> HttpResponse:
         message = WAITING_MESSAGE  # never tell a spammer which comments were caught
     if _wants_json(request):
         comment.own, comment.editable = True, can_edit(comment, member)
-        html = render_to_string(
-            "comments/_comment.html", {"comment": comment, "reply": comment.parent_id is not None}
-        )
         return JsonResponse(
             {
                 "id": comment.pk,
                 "parent": comment.parent_id,
+                # The heading's "Comments (N)" as a reload would show it (one query).
+                "count": post_thread(row, member=member).count,
                 "status": comment.status if comment.status != "spam" else "pending",
-                "html": html if comment.status != Comment.Status.SPAM else "",
+                "html": _fragment(request, row, comment, member)
+                if comment.status != Comment.Status.SPAM
+                else "",
                 "message": message or "Your comment is posted.",
             },
             status=201,
@@ -113,6 +116,23 @@ def post(request: HttpRequest, post_id: int) -> HttpResponse:
         messages.info(request, message)
     anchor = "comments" if comment.status == Comment.Status.SPAM else f"comment-{comment.pk}"
     return redirect(f"{row.get_absolute_url()}#{anchor}")
+
+
+def _fragment(request: HttpRequest, row, comment: Comment, member) -> str:
+    """The new comment as the thread shows it: a reply alone, a top-level comment with
+    its "Reply" form when it is approved (as a reload would draw it)."""
+    if comment.parent_id is not None:
+        return render_to_string("comments/_comment.html", {"comment": comment, "reply": True})
+    context = {
+        "comment": comment,
+        "post": row,
+        "open": comments_open(row),
+        "member": member,
+        "hint": MARKDOWN_HINT,
+        "csrf_token": get_token(request),
+        "rendered": rendered_stamp(),
+    }
+    return render_to_string("comments/_item.html", context)
 
 
 def _own_comment(request: HttpRequest, comment_id: int) -> Comment:

@@ -103,8 +103,31 @@ class ImportForm(forms.Form):
         return upload
 
 
+class MemberAdminForm(forms.ModelForm):
+    """The member form; adding checks the address against every member's, whatever its
+    case (the database's `member_email_unique_ci` would otherwise answer in its own
+    words)."""
+
+    ADDED_STATUS_HELP = (
+        "Active: the member gets mail at once, with no confirmation mail: you vouch for "
+        "the address, as an import or the API does. Waiting for confirmation sends no "
+        "mail either: the member confirms by signing up on the site themselves."
+    )
+
+    class Meta:
+        model = Member
+        fields = ("email", "name", "status", "note")
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"]
+        if Member.objects.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("A member with this address already exists.")
+        return email
+
+
 @admin.register(Member)
 class MemberAdmin(GuardedAdminMixin, admin.ModelAdmin):
+    form = MemberAdminForm
     list_display = ("email", "name", "status", "source", "created_at", "mail_disabled")
     search_fields = ("email", "name")
     list_filter = ("status", NewsletterFilter, MailDisabledFilter, "source")
@@ -121,6 +144,14 @@ class MemberAdmin(GuardedAdminMixin, admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         editable = ["email"] if obj is None else []
         return [*editable, "name", "status", "note", *self.readonly_fields]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None and "status" in form.base_fields:
+            # Added by an editor: active by default, as an import or the API adds them.
+            form.base_fields["status"].initial = Member.Status.ACTIVE
+            form.base_fields["status"].help_text = MemberAdminForm.ADDED_STATUS_HELP
+        return form
 
     def get_readonly_fields(self, request, obj=None):
         return ("email", *self.readonly_fields) if obj is not None else self.readonly_fields

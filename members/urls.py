@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("signup/", views.signup, name="signup"),
     path("signin/", views.signin, name="signin"),
+    path("check-inbox/", views.check_inbox, name="check_inbox"),
     path("signout/", views.signout, name="signout"),
     path("link/<str:token>/", views.link, name="link"),
     path("account/", views.account, name="account"),

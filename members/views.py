@@ -12,13 +12,14 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib import messages
+from django.core import signing
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -81,8 +82,29 @@ def _newsletters() -> list[Newsletter]:
     return list(Newsletter.objects.filter(active=True))
 
 
+CHECK_INBOX_SALT = "members.check-inbox"
+CHECK_INBOX_SECONDS = 3600
+
+
 def _check_inbox(request: HttpRequest, email: str) -> HttpResponse:
-    """The one answer to every valid sign-up or sign-in request, whoever the address is."""
+    """The one answer to every valid sign-up or sign-in request, whoever the address is:
+    a 303 to the "Check your inbox" page (Post/Redirect/Get: a reload sends nothing).
+    The address rides along signed (no session: an anonymous reader keeps getting cached
+    pages; signed: the page never shows words someone else put in a link)."""
+    shown = signing.dumps(email, salt=CHECK_INBOX_SALT, compress=True)
+    url = reverse("members:check_inbox") + "?" + urlencode({"to": shown})
+    return HttpResponseRedirect(url, status=303)
+
+
+@private
+@require_safe
+def check_inbox(request: HttpRequest) -> HttpResponse:
+    try:
+        email = signing.loads(
+            request.GET.get("to", ""), salt=CHECK_INBOX_SALT, max_age=CHECK_INBOX_SECONDS
+        )
+    except signing.BadSignature:
+        email = ""  # an old or edited address: the page without it
     return TemplateResponse(request, "members/check_inbox.html", {"email": email})
 
 
@@ -167,7 +189,8 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
             response = TemplateResponse(request, "members/link_invalid.html", status=410)
         else:
             remember(request, member)
-            messages.success(request, f"You are signed in as {member.email}.")
+            if after:  # the account page says who is signed in: no second time there
+                messages.success(request, f"You are signed in as {member.email}.")
             response = HttpResponseRedirect(after or reverse("members:account"))
     else:
         found = services.open_link(token)
@@ -182,10 +205,14 @@ def link(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @private
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def signout(request: HttpRequest) -> HttpResponse:
-    _sign_out_here(request)
-    return redirect("blog:home")
+    """GET: a page with the "Sign out" button (a link followed must not sign anyone
+    out); POST: signed out on this browser, and a page saying so."""
+    if request.method == "POST":
+        _sign_out_here(request)
+        return TemplateResponse(request, "members/signed_out.html", {"everywhere": False})
+    return TemplateResponse(request, "members/signout.html")
 
 
 @private

@@ -51,7 +51,8 @@ def test_a_preview_link_opened_in_a_fresh_browser_shows_the_draft(log_in, browse
         assert banner.inner_text() == "Preview of a draft — not published"
         assert reader.locator("em", has_text="twenty").is_visible()
         assert reader.locator('meta[name="robots"]').get_attribute("content") == "noindex"
-        assert reader.get_by_role("link", name="Log in").is_visible()  # no session
+        header = reader.get_by_role("banner")
+        assert header.get_by_role("link", name="Sign in").is_visible()  # no session
         shoot(reader, "site-preview-link", full_page=False)
 
         # Feedback: a form of its own page, whose POST passes Django's CSRF check.

@@ -71,6 +71,11 @@ def test_a_member_comments_replies_and_edits(browser, live_server, thread, javas
         assert "posted" in page.locator("#comment-form-new .comment-status").inner_text()
     else:
         assert "#comment-" in page.url  # Post/Redirect/Get, back at the new comment
+    # As a reload would show it: the heading counts it, and it can be replied to.
+    assert page.locator("#comments-title").inner_text() == "Comments (2)"
+    assert (
+        page.locator("li.comment-item", has=mine).locator("summary", has_text="Reply").count() == 1
+    )
 
     # A reply to Bob's comment, from the form under it.
     item = page.locator(f'li[data-comment="{top.pk}"]')

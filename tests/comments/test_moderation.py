@@ -260,7 +260,10 @@ def test_comment_settings_are_one_row_that_editors_change(client_for, editor):
         "max_links": "1",
         "min_seconds_to_post": "4",
     }
-    client.post("/admin/comments/commentpolicy/1/change/", form)
+    saved = client.post("/admin/comments/commentpolicy/1/change/", form, follow=True)
+    assert saved.redirect_chain[-1][0] == "/admin/comments/commentpolicy/1/change/"
+    assert "The comment settings are saved." in saved.content.decode()
+    assert "was changed successfully" not in saved.content.decode()
     policy = CommentPolicy.objects.get(pk=1)
     assert (policy.max_links, policy.close_after_days, policy.min_seconds_to_post) == (1, 30, 4)
     assert client.get("/admin/comments/commentpolicy/add/").status_code == 403
@@ -364,3 +367,11 @@ def test_moderation_itself_refuses_to_show_a_comment_its_member_deleted(editor):
     assert moderation.bulk_approve(Comment.objects.filter(pk=gone.pk), editor) == 0
     assert moderation.remove(gone, editor) is False  # removed already: nothing to do
     assert Comment.objects.get(pk=gone.pk).status == Status.REMOVED
+
+
+def test_a_comment_is_named_by_its_posts_title_in_the_admin(client_for, editor):
+    post = PostFactory(title="The harbour")
+    comment = make_comment(post, member=make_member(name="Rita"), body="Lovely light")
+    assert str(comment) == "Rita on “The harbour”: Lovely light"
+    page = client_for(editor).get(f"{QUEUE}{comment.pk}/change/").content.decode()
+    assert "Rita on “The harbour”: Lovely light" in page

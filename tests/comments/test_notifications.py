@@ -206,11 +206,16 @@ def test_a_member_gets_a_reply_mail_with_a_one_click_unsubscribe(
     assert smtp.rcpt_counts() == {"asker@example.com": 1}
 
 
-def test_a_forged_unsubscribe_link_is_not_found(client):
+def test_a_forged_or_damaged_unsubscribe_link_says_it_does_not_work(client):
     member = make_member()
     token = notifications.unsubscribe_token(member)
-    assert client.post(f"/comments/replies/unsubscribe/{token[:-3]}abc/").status_code == 404
+    forged = client.post(f"/comments/replies/unsubscribe/{token[:-3]}abc/")
+    assert forged.status_code == 400
     assert not ReplyOptOut.objects.exists()
+    damaged = client.get("/comments/replies/unsubscribe/garbage/")
+    assert damaged.status_code == 400
+    assert "This link does not work" in damaged.content.decode()
+    assert "copy the whole link" in damaged.content.decode()
 
 
 def test_no_reply_mail_to_oneself_or_to_a_member_who_takes_no_mail(

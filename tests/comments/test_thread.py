@@ -168,6 +168,18 @@ def test_a_banned_member_is_told(commenter_client, post, editor):
     assert "You can no longer comment" in response.content.decode()
 
 
+def test_a_banned_member_sees_no_form_but_a_word_on_the_post_page(
+    commenter_client, post, editor, trusting
+):
+    approved(post, create_member("bob@example.org", "Bob"), "Top")
+    assert 'id="comment-form-new"' in page(commenter_client, post)
+    services.ban_member(commenter_client.member, editor, "spam")
+    html = page(commenter_client, post)
+    assert "You can no longer comment on this site." in html
+    assert "<form" not in html.split('id="comments"')[1]  # no comment or reply form
+    assert "Top" in html  # the thread is still there to read
+
+
 @pytest.mark.parametrize("mode", ["closed", "hidden"])
 def test_closed_shows_the_thread_hidden_shows_nothing(client, post, mode, trusting):
     approved(post, create_member(), "Said before")
@@ -273,3 +285,17 @@ def test_the_script_gets_the_new_comment_as_a_fragment(commenter_client, post, t
         f"/comments/post/{post.pk}/", shown({"body": ""}), HTTP_ACCEPT="application/json"
     )
     assert refused.status_code == 400 and refused.json()["error"]
+
+
+def test_the_fragment_of_a_new_comment_has_its_reply_form_and_the_new_count(
+    commenter_client, post, trusting
+):
+    approved(post, create_member("bob@example.org", "Bob"), "Top")
+    response = commenter_client.post(
+        f"/comments/post/{post.pk}/", shown({"body": "Second"}), HTTP_ACCEPT="application/json"
+    )
+    data = response.json()
+    assert data["count"] == 2  # the heading's "Comments (2)", as a reload shows it
+    assert "<summary>Reply" in data["html"]
+    assert f'name="parent" value="{data["id"]}"' in data["html"]
+    assert 'name="csrfmiddlewaretoken"' in data["html"]

@@ -288,3 +288,22 @@ def test_the_add_form_checks_addresses_by_the_one_rule(editor_client, address):
     assert response.status_code == 200  # the form again, with the error
     assert "Enter a valid email address." in response.content.decode()
     assert not Member.objects.exists()
+
+
+def test_adding_an_address_that_exists_in_another_case_says_so(editor_client):
+    Member.objects.create(email="ada@example.com", status=Member.Status.ACTIVE)
+    response = editor_client.post(
+        f"{LIST}add/",
+        {"email": "ADA@Example.com", "name": "", "status": "active", "note": "", **inline()},
+    )
+    assert response.status_code == 200  # the form again, with the error
+    html = response.content.decode()
+    assert "A member with this address already exists." in html
+    assert "member_email_unique_ci" not in html
+    assert Member.objects.count() == 1
+
+
+def test_the_add_form_makes_an_active_member_by_default_and_says_why(editor_client):
+    html = editor_client.get(f"{LIST}add/").content.decode()
+    assert '<option value="active" selected>' in html
+    assert "you vouch for the address" in html

@@ -32,7 +32,9 @@ def test_members_pages_are_valid_html(client, member, sign_in, tmp_path, post_on
     pages = {
         "members": anonymous.get("/members/"),
         "sign-in": anonymous.get("/members/signin/"),
-        "check-inbox": anonymous.post("/members/signup/", {"email": "new@example.com"}),
+        "check-inbox": anonymous.post(
+            "/members/signup/", {"email": "new@example.com"}, follow=True
+        ),
         "form-errors": anonymous.post("/members/signup/", {"email": "nope"}),
         "link-invalid": anonymous.get("/members/link/unknown/"),
         "home-anonymous": anonymous.get("/"),
@@ -51,6 +53,7 @@ def test_members_pages_are_valid_html(client, member, sign_in, tmp_path, post_on
     pages["account"] = client.get("/members/account/")
     pages["account-errors"] = client.post("/members/account/", {"newsletters": ["99999"]})
     pages["delete"] = client.get("/members/account/delete/")
+    pages["sign-out"] = client.get("/members/signout/")
     pages["home-member"] = client.get("/")
     pages["signed-out"] = client.post("/members/account/sign-out-everywhere/")
     for name, response in pages.items():

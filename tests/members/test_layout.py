@@ -36,7 +36,8 @@ def test_the_footer_form_signs_up_without_a_csrf_token(
     strict.get("/")
     with django_capture_on_commit_callbacks(execute=True):
         answer = strict.post("/members/signup/", {"email": "csrf@example.com"})
-    assert answer.status_code == 200 and "Check your inbox" in answer.content.decode()
+    assert answer.status_code == 303
+    assert "Check your inbox" in strict.get(answer["Location"]).content.decode()
     assert smtp.rcpt_counts()["csrf@example.com"] == 1
     # The other member forms keep CSRF: the sign-in page is never cached.
     assert strict.post("/members/signin/", {"email": "csrf@example.com"}).status_code == 403
@@ -67,3 +68,27 @@ def test_anonymous_reader_pages_make_no_query_for_the_member_corner(
     with django_assert_num_queries(0):  # the post page from kept pieces, as before
         html = client.get(post.get_absolute_url()).content.decode()
     assert 'class="footer-signup"' in html
+
+
+def header(html: str) -> str:
+    return html.split('<header class="site-header">')[1].split("</header>")[0]
+
+
+def test_the_header_offers_readers_sign_in_members_their_account_staff_the_admin(
+    client, post, member, sign_in, client_for, editor
+):
+    from django.test import Client
+
+    anonymous = header(Client().get("/").content.decode())
+    assert '<a href="/members/signin/">Sign in</a>' in anonymous
+    assert "/accounts/login" not in anonymous and "Log in" not in anonymous
+    cached = Client().get("/")
+    assert cached["X-Page-Cache"] == "hit"  # the same bytes for every anonymous reader
+    assert header(cached.content.decode()) == anonymous
+
+    sign_in(member)
+    theirs = header(client.get("/").content.decode())
+    assert '<a href="/members/account/">Account</a>' in theirs and "Sign in" not in theirs
+
+    staff = header(client_for(editor).get("/").content.decode())
+    assert "/admin/" in staff and "Log out" in staff and "Sign in" not in staff

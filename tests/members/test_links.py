@@ -106,15 +106,19 @@ def test_the_request_touches_no_member_row_the_task_does(
             CaptureQueriesContext(connection) as queries,
             django_capture_on_commit_callbacks(execute=False) as callbacks,
         ):
-            assert client.post("/members/signup/", {"email": address}).status_code == 200
+            assert client.post("/members/signup/", {"email": address}).status_code == 303
         assert not [q for q in queries.captured_queries if "members_" in q["sql"]]
         assert len(callbacks) == 1
 
 
 def test_signing_out_drops_the_session(client, sign_in_link, post_on_commit, settings):
     post_on_commit(sign_in_link)
+    asked = client.get("/members/signout/")  # a page with the button, signing no one out
+    assert asked.status_code == 200 and "<button" in asked.content.decode()
+    assert client.get("/members/account/").status_code == 200
     response = client.post("/members/signout/")
-    assert response.status_code == 302
+    assert response.status_code == 200
+    assert "You are signed out on this browser." in response.content.decode()
     assert response.cookies[settings.SESSION_COOKIE_NAME].value == ""
     assert client.get("/members/account/").status_code == 302
 

@@ -39,6 +39,23 @@
     return item;
   }
 
+  function showCount(count) {
+    // The heading's "Comments (N)", as the server counts the shown approved comments.
+    if (typeof count !== "number") return;
+    var heading = section.querySelector("#comments-title");
+    var span = heading.querySelector(".comment-count");
+    if (!count) {
+      if (span) span.remove();
+      return;
+    }
+    if (!span) {
+      span = document.createElement("span");
+      span.className = "comment-count";
+      heading.append(" ", span);
+    }
+    span.textContent = "(" + count + ")";
+  }
+
   section.addEventListener("submit", function (event) {
     var form = event.target;
     if (!form.classList || !form.classList.contains("comment-form") || !form.closest("#comments")) return;
@@ -67,6 +84,7 @@
           var item = insert(result.data);
           item.scrollIntoView({ block: "nearest" });
         }
+        showCount(result.data.count);
         status.textContent = result.data.message;
         form.querySelector("textarea").value = "";
         var details = form.closest("details");
