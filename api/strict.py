@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from django.core.validators import slug_re
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.fields import empty
@@ -205,3 +206,17 @@ class StrictPrimaryKeyRelatedField(ListOfReferencesMixin, serializers.PrimaryKey
         if not isinstance(data, int) or isinstance(data, bool):
             self.fail("incorrect_type", data_type=type(data).__name__)
         return super().to_internal_value(data)
+
+
+class ManyReferencesFieldExtension(OpenApiSerializerFieldExtension):
+    """`allow_empty=False` in the schema: `minItems: 1` (DRF refuses `[]` for such a
+    field; without it, a client reading the schema would send one)."""
+
+    target_class = ManyReferencesField
+
+    def map_serializer_field(self, auto_schema, direction):
+        # drf-spectacular's own mapping, as its extension docstring says to take it.
+        schema = auto_schema._map_serializer_field(self.target, direction, bypass_extensions=True)
+        if direction == "request" and not self.target.allow_empty:
+            schema["minItems"] = 1
+        return schema

@@ -20,6 +20,7 @@ limits and notifications; moderation through it to `comments.moderation`).
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
@@ -27,6 +28,7 @@ from django.urls import path
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django_filters import rest_framework as filters
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -86,6 +88,16 @@ class MemberSessionAuthentication(SessionAuthentication):
             return None
         self.enforce_csrf(request)
         return (AnonymousUser(), member)
+
+
+class MemberSessionScheme(OpenApiAuthenticationExtension):
+    """The schema's name for a signed-in member's session (the site's session cookie)."""
+
+    target_class = MemberSessionAuthentication
+    name = "memberSession"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME}
 
 
 def signed_in_member(request: Request) -> Member | None:

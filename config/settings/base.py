@@ -364,6 +364,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "WebhookEventEnum": "webhooks.models.Event",
         "MemberStatusEnum": "members.models.Member.Status",
+        "CommentStatusEnum": "comments.models.Comment.Status",
         # Posts and pages (a proxy of Post) share these: one component each, not a hash.
         "PostStatusEnum": "blog.models.Post.Status",
         "PostStateEnum": "blog.models.Post.State",

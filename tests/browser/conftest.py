@@ -14,6 +14,8 @@ def log_in(browser, live_server):
     """`log_in(username, timezone_id=..., viewport=PHONE, javascript=False)`: a fresh page
     of a new browser context, logged in through the real login form."""
 
+    contexts = []
+
     def open_page(
         username: str, timezone_id: str = "UTC", viewport: dict = DESKTOP, javascript: bool = True
     ):
@@ -31,6 +33,11 @@ def log_in(browser, live_server):
         page.fill("#id_password", PASSWORD)
         page.click("input[type=submit]")
         page.wait_for_url("**/admin/")
+        contexts.append(context)
         return page
 
-    return open_page
+    yield open_page
+    # Closed before the test's database is flushed: a page left open keeps asking the live
+    # server (a reload's preview, autosave), whose queries then deadlock with the flush.
+    for context in contexts:
+        context.close()
