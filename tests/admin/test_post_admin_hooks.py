@@ -14,6 +14,7 @@ from django.urls import reverse
 from blog.admin import hooks
 from blog.admin.posts import PostAdmin
 from blog.models import Post
+from comments.post_admin import DiscussionBoxExtension
 from editorial.admin import PostEditorExtension
 from editorial.scheduled_admin import ScheduledUpdateExtension
 from images.editor import ImageChooserExtension
@@ -63,6 +64,7 @@ def test_the_post_admin_is_blogs_own_and_editorial_extends_it():
         ImageChooserExtension,
         PreviewLinkExtension,
         NewsletterBoxExtension,
+        DiscussionBoxExtension,
     ]
 
 
@@ -115,6 +117,6 @@ print(reverse("admin:post_preview"), reverse("admin:post_compare", args=[1]))
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[:2] == [
         "True ['PostEditorExtension', 'ScheduledUpdateExtension', 'ImageChooserExtension', "
-        "'PreviewLinkExtension', 'NewsletterBoxExtension']",
+        "'PreviewLinkExtension', 'NewsletterBoxExtension', 'DiscussionBoxExtension']",
         "/admin/blog/post/preview/ /admin/blog/post/1/revisions/compare/",
     ]
