@@ -37,10 +37,13 @@ run: seed  ## Run the site at http://$HOST:$PORT (127.0.0.1:8000) on SQLite, tas
 	@$(RUN_MANAGE) ensure_admin
 	@$(RUN_MANAGE) serve --skip-checks $(HOST):$(PORT)
 
-# pytest-xdist: `auto` is one worker per core. `--dist loadgroup` keeps the groups
+# pytest-xdist: 4 workers on 2 cores. A third of the suite's time is spent waiting on
+# processes it started (workers, gunicorn, the stack, Chromium); one worker per core
+# left the machine 58% busy (20.5 min), two per core keep it 93% busy (13.7 min).
+# `--dist loadgroup` keeps the groups
 # tests/conftest.py gives (the stack, the browser tests, modules sharing a worker process)
 # on one worker each. TEST_WORKERS=0 runs in this process (pdb, -x, a single file).
-TEST_WORKERS ?= auto
+TEST_WORKERS ?= 4
 PYTEST := $(UV) run --frozen python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 test:  ## Every tier in parallel (throwaway PostgreSQL and Redis), then the embedded tier on SQLite

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import NoReturn
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connections
 from hypothesis import HealthCheck, settings
 
@@ -152,9 +152,15 @@ def _check_integration_table(tests: Path) -> None:
             raise pytest.UsageError(f"tests/conftest.py INTEGRATION_TESTS: no test {where}")
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Give every test its tier and xdist group; mark `embedded` every test of
-    `EMBEDDED_SUITES` that needs no server of its own."""
+    `EMBEDDED_SUITES` that needs no server of its own.
+
+    First of the hooks: pytest-xdist's own (in each worker) reads the `xdist_group`
+    markers to group tests under `--dist loadgroup`; run after it, the groups given here
+    were ignored and a run started two stacks, two Chromiums and a Celery worker per
+    worker and module (`pytest_collection_finish` checks that the groups reach xdist)."""
     tests = Path(__file__).parent
     _check_integration_table(tests)
     for item in items:
@@ -168,6 +174,16 @@ def pytest_collection_modifyitems(config, items):
         suite = item.path.relative_to(tests).parts[0] if item.path.is_relative_to(tests) else ""
         if suite in EMBEDDED_SUITES and not NOT_EMBEDDED & (markers | {tier}):
             item.add_marker(pytest.mark.embedded)
+
+
+def pytest_collection_finish(session):
+    """Under `--dist loadgroup` every grouped test's id carries its group (xdist's suffix):
+    if a plugin's order ever changes that, fail the run rather than start a stack twice."""
+    if not session.config.getoption("dist", "no") == "loadgroup":
+        return
+    for item in session.items:
+        if item.get_closest_marker("xdist_group") and "@" not in item.nodeid:
+            raise pytest.UsageError(f"{item.nodeid}: its xdist group did not reach xdist")
 
 
 # --- One Chromium ---------------------------------------------------------------------
@@ -245,10 +261,12 @@ def pytest_sessionfinish(session):
 def _clean_cache():
     """The Redis cache outlives a test's database transaction: start every test empty
     (and without this process's copy of the site settings, kept under its generations)."""
-    cache.clear()
+    for each in caches.all():  # the layout's template fragments too (settings change)
+        each.clear()
     forget_site_values()
     yield
-    cache.clear()
+    for each in caches.all():
+        each.clear()
     forget_site_values()
 
 
