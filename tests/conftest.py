@@ -179,7 +179,7 @@ def pytest_collection_modifyitems(config, items):
 def pytest_collection_finish(session):
     """Under `--dist loadgroup` every grouped test's id carries its group (xdist's suffix):
     if a plugin's order ever changes that, fail the run rather than start a stack twice."""
-    if not session.config.getoption("dist", "no") == "loadgroup":
+    if session.config.getoption("dist", "no") != "loadgroup":
         return
     for item in session.items:
         if item.get_closest_marker("xdist_group") and "@" not in item.nodeid:
