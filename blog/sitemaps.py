@@ -12,10 +12,9 @@ from datetime import datetime
 from functools import lru_cache
 from html import escape
 
-from django.contrib.auth import get_user_model
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
-from django.db.models import Exists, Max, OuterRef, Subquery
+from django.db.models import Max, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +22,7 @@ from django.utils import timezone
 from pagecache.paginator import DeferredJoinPaginator
 
 from .models import Category, Post, Tag
-from .selectors import months_with_posts
+from .selectors import months_with_posts, public_authors
 
 
 class HomeSitemap(Sitemap):
@@ -119,8 +118,7 @@ class AuthorSitemap(Sitemap):
     priority = 0.4
 
     def items(self):
-        has_public = Post.objects.public().filter(bylines__user=OuterRef("pk"))
-        return get_user_model().objects.filter(Exists(has_public)).order_by("username")
+        return public_authors().order_by("username")  # exactly those with an author page
 
     def location(self, user) -> str:
         return reverse("blog:author", args=[user.username])

@@ -5,7 +5,7 @@ not see reaches any list, filter, search, ordering, action or detail.
 """
 
 from django.db import transaction
-from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.http import HttpResponsePermanentRedirect
 from django.urls import reverse
@@ -234,20 +234,22 @@ def _posts_changed_at(*, public_only: bool = False, rows=None):
     """When any post last changed or was deleted: a list's Last-Modified (conservative).
 
     A public list counts only what readers could see, so that saving a draft moves
-    nothing: posts that are or were public (an edit; leaving public view is an edit
-    too), the latest go-live (`published_at`: a scheduled post goes live without being
-    saved) and tombstones (every way a once-public post left view, deletions included).
-    One query of index scans (`post_updated_idx`, the public listing index, tombstones
-    by `at`).
+    nothing: posts that are or were public (`first_public_at`: an edit; leaving public
+    view is an edit too), the latest go-live (`published_at`: a scheduled post goes live
+    without being saved, and until its next save has no `first_public_at`; it was last
+    saved before it went live, so its go-live is its latest change) and tombstones
+    (every way a once-public post left view, deletions included). One query of three
+    index scans that each stop at their first row (`post_updated_idx`, the public listing
+    index, tombstones by `at`): at 100,000 posts a public post's `id IN (public posts)`
+    here made it 355 ms.
     """
     rows = Post.objects if rows is None else rows  # posts, or pages (pages.api)
     posts = rows.all()
     if public_only:
-        public = rows.public()
-        posts = posts.filter(Q(first_public_at__isnull=False) | Q(pk__in=public.values("pk")))
+        posts = posts.filter(first_public_at__isnull=False)
     latest = Subquery(posts.order_by("-updated_at").values("updated_at")[:1])
     if public_only:
-        live = Subquery(public.order_by("-published_at").values("published_at")[:1])
+        live = Subquery(rows.public().order_by("-published_at").values("published_at")[:1])
         latest = Greatest(Coalesce(latest, live), Coalesce(live, latest))
     at = Greatest(Coalesce(Max("at"), latest), latest)
     return PostTombstone.objects.aggregate(at=at)["at"]

@@ -91,6 +91,10 @@ class Command(BaseCommand):
                         published_at=published_at,
                         # Old news: the publish sweep has nothing to announce for these.
                         announced_at=published_at if published_at and published_at <= now else None,
+                        # As `Post.derive` sets it for a post public when written.
+                        first_public_at=(
+                            published_at if published_at and published_at <= now else None
+                        ),
                     )
                 )
             with transaction.atomic():
@@ -102,12 +106,15 @@ class Command(BaseCommand):
                 PostAuthor.objects.bulk_create(  # each post's byline: its author
                     [PostAuthor(post_id=p.pk, user_id=p.author_id, position=0) for p in created]
                 )
+                if connection.vendor == "postgresql":
+                    # Batch by batch: one UPDATE of every post outlasts production's
+                    # statement timeout (20 s) on a busy machine.
+                    Post.objects.filter(pk__in=[p.pk for p in created]).update(
+                        search_vector=search_document()
+                    )
             made += len(rows)
             self.stdout.write(f"{existing + made} / {posts} posts")
         if made and connection.vendor == "postgresql":
-            Post.objects.filter(slug__startswith="bulk-", search_vector__isnull=True).update(
-                search_vector=search_document()
-            )
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE blog_post")
         if made:
