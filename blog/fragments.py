@@ -154,15 +154,24 @@ def listing_entries(
     so rebuilding the page after a publish renders only the new post's.
 
     With values other apps show with each post (`blog.extras`), the cached page keeps the
-    values it was built with and is served only while they are still current (one query
-    for the page's posts; a new comment does not wait for the next post save).
+    values it was built with and the extras' versions read before them, and is served
+    while those versions are current (a new comment replaces its extra's version: it does
+    not wait for the next post save); an extra without a version costs a query for the
+    page's posts before a kept page is served.
     """
     listing = cached.values.get(key)
     menu = cached.values.get(menu_key())
-    if listing is not None and extras.registered():
+    versions = extras.versions(cached.raw)  # read with the page (`extras.version_keys`)
+    if versions is None and extras.version_keys():
+        versions = extras.ensure_versions()  # not set yet, or evicted: set, before values
+    current = versions is not None and listing is not None and listing.get("versions") == versions
+    if listing is not None and extras.registered() and not current:
+        # Not built under the current versions (or an extra has none): its values read.
         ids = listing.get("ids")
         if ids is None or extras.values_for(ids) != listing.get("extras"):
             listing = None  # built with other counts: rebuilt (only changed summaries)
+        elif versions is not None:  # still right: kept under the versions read before
+            cached.store({key: listing | {"versions": versions}})
     if listing is None or menu is None:
         rows = list(posts())
         ids = [row[0] if isinstance(row, tuple) else row.pk for row in rows]
@@ -171,7 +180,7 @@ def listing_entries(
         pagination = render_to_string("blog/_pagination.html", {"page_obj": page_obj})
         entry = {"entries": [str(html) for html in summaries], "pagination": pagination}
         if extras.registered():
-            entry |= {"ids": ids, "extras": values}
+            entry |= {"ids": ids, "extras": values, "versions": versions}
         cached.store({key: entry})
     else:
         summaries, pagination = listing["entries"], listing["pagination"]

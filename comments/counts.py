@@ -37,10 +37,15 @@ def comment_count_field() -> serializers.IntegerField:
     )
 
 
+# Replaced after every commit that may change a post's count (`signals.forget_post_page`):
+# a listing kept with the version it was built under needs no count query to be served.
+COUNTS_VERSION_KEY = "comments:counts-version"
+
 COMMENT_COUNT = extras.PostExtra(
     name="comment_count",
     values=approved_counts,
     default=0,
     api_field=comment_count_field,
     summary_template="comments/_summary_count.html",
+    version_key=COUNTS_VERSION_KEY,
 )

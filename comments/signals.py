@@ -26,10 +26,12 @@ from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from blog import extras
 from blog.fragments import forget_page_piece
 from blog.models import Post
 from pagecache.cache import forget_page, invalidate_pages
 
+from .counts import COUNTS_VERSION_KEY
 from .events import comment_approved, comment_edited, comment_removed
 from .models import Comment, CommentPolicy, Discussion
 from .policy import forget_policy
@@ -40,6 +42,7 @@ def forget_post_page(post_id: int) -> None:
     """After the commit: forget the kept thread and the cached page of post `post_id`."""
 
     def forget() -> None:
+        extras.new_version(COUNTS_VERSION_KEY)  # listings kept with its counts: rebuilt
         post = Post.objects.only("id", "slug").filter(pk=post_id).first()
         if post is not None:
             new_thread_version(post.slug)  # a render in flight keeps a dead copy

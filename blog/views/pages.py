@@ -18,6 +18,7 @@ from pagecache.cache import cache_anonymous_page
 from pagecache.counts import read_cached
 from pagecache.paginator import DeferredJoinPaginator
 
+from .. import extras
 from ..fragments import SUMMARY_KEYS, entries_key, listing_entries, menu_key, post_page
 from ..models import Category, Post
 from ..selectors import months_with_posts, public_authors, public_tags
@@ -55,7 +56,8 @@ class PostListView(ListView):
         self.count_key = f"list:{path}"
         self.entries_key = entries_key(path, requested)
         count_key = DeferredJoinPaginator.cached_count_key(self.count_key)
-        self.cached = read_cached([count_key, self.entries_key, menu_key()])
+        keys = [count_key, self.entries_key, menu_key()]
+        self.cached = read_cached(keys, raw=extras.version_keys())
         return super().paginate_queryset(queryset, page_size)
 
     def _requested_page(self) -> str:

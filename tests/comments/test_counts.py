@@ -9,6 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from comments import services
+from comments.counts import COUNTS_VERSION_KEY
 from comments.models import Comment, Discussion
 from core.sitevalues import forget as forget_site_values
 from tests.comments.test_api import api  # noqa: F401  (fixture)
@@ -50,16 +52,48 @@ def test_listings_say_how_many_comments_and_link_to_them(client):
     assert f'{quiet.get_absolute_url()}#comments">1 comment</a>' in client.get("/").content.decode()
 
 
-def test_a_new_comment_shows_on_the_next_build_without_a_post_save(client, client_for, reader):
+def test_a_new_comment_shows_on_the_next_build_without_a_post_save(
+    client_for, reader, editor, django_capture_on_commit_callbacks
+):
     """The summaries and the listing's entries are cached by post version; the count is
-    in their keys, so a logged-in reader (no page cache) sees it at once."""
+    in their keys, and the listing is kept with the counts' version, which approving a
+    comment replaces: a logged-in reader (no page cache) sees it at once."""
     post = PostFactory()
     add_comments(post, 1)
+    add_comments(post, 1, status=Comment.Status.PENDING)
     browser = client_for(reader)
     assert ">1 comment</a>" in browser.get("/").content.decode()
-    add_comments(post, 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.approve(Comment.objects.get(status=Comment.Status.PENDING), editor)
     assert ">2 comments</a>" in browser.get("/").content.decode()
     assert ">2 comments</a>" in browser.get(post.category.get_absolute_url()).content.decode()
+
+
+def count_queries(browser, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert browser.get(url).status_code == 200
+    return sum("comments_comment" in query["sql"] for query in ctx.captured_queries)
+
+
+def test_a_kept_listing_needs_no_count_query_while_its_counts_version_holds(
+    client_for, reader, editor, django_capture_on_commit_callbacks
+):
+    """The home page kept with the counts' version it was built under is served without
+    counting comments (it cost the uncached home page half its speed); when the version
+    is gone from the cache (evicted, flushed) the counts are read and compared instead."""
+    post = PostFactory()
+    add_comments(post, 2)
+    browser = client_for(reader)
+    assert count_queries(browser, "/") == 1  # built: counted once
+    assert count_queries(browser, "/") == 0  # kept, under the same version
+    cache.delete(COUNTS_VERSION_KEY)
+    assert count_queries(browser, "/") == 1  # no version: counted, and found the same
+    assert count_queries(browser, "/") == 0  # kept again under the new version
+    add_comments(post, 1, status=Comment.Status.PENDING)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.approve(Comment.objects.get(status=Comment.Status.PENDING), editor)
+    page = browser.get("/").content.decode()
+    assert ">3 comments</a>" in page
 
 
 @pytest.mark.parametrize("url", ["/", "/search/?q=harbour"])
