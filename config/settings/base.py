@@ -178,6 +178,15 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# The layout's template fragments (`{% cache %}` in templates/base.html): this process's
+# memory. They hold only what one process builds the same way for every page and reader
+# (URLs, static paths) under the site's settings, which they are keyed by.
+CACHES["template_fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "template-fragments",
+    "TIMEOUT": 600,
+}
+
 # Seconds an anonymous page may be served from cache (0 turns the page cache off).
 PAGE_CACHE_SECONDS = env.int("BROADSHEET_PAGE_CACHE_SECONDS", default=60)
 # At most this long in a browser's own cache, which nothing can purge (docs/deploy.md).
