@@ -171,6 +171,7 @@ def listing_entries(
         if ids is None or extras.values_for(ids) != listing.get("extras"):
             listing = None  # built with other counts: rebuilt (only changed summaries)
         elif versions is not None:  # still right: kept under the versions read before
+            cached.bound_by_go_live()
             cached.store({key: listing | {"versions": versions}})
     if listing is None or menu is None:
         rows = list(posts())
@@ -181,6 +182,7 @@ def listing_entries(
         entry = {"entries": [str(html) for html in summaries], "pagination": pagination}
         if extras.registered():
             entry |= {"ids": ids, "extras": values, "versions": versions}
+        cached.bound_by_go_live()  # a page found but rebuilt: its read did not ask
         cached.store({key: entry})
     else:
         summaries, pagination = listing["entries"], listing["pagination"]

@@ -501,7 +501,7 @@ class Post(models.Model):
             # pages, a list's Last-Modified; and ?ordering=updated_at.
             models.Index(
                 fields=["updated_at", "id"],
-                include=PUBLIC_RULE_COLUMNS,
+                include=[*PUBLIC_RULE_COLUMNS, "first_public_at"],  # Last-Modified
                 name="post_updated_idx",
             ),
             # Syncing clients' cursor pages and ?updated_after=, in marker order.

@@ -123,6 +123,14 @@ class CachedValues:
     read_at: float
     raw: dict[str, Any] = field(default_factory=dict)  # `read_cached(raw=...)`
 
+    def bound_by_go_live(self) -> None:
+        """Bound what is stored next by the next go-live too. `read_cached` reads it only
+        when a value is missing; a caller storing again a value it found (rebuilt, or kept
+        under new versions) would otherwise keep it past a post going public."""
+        go_live = next_go_live()
+        if go_live is not None:
+            self.until = min(self.until, go_live.timestamp())
+
     def store(self, values: dict[str, Any], *, versioned: bool = False) -> None:
         """Store `values` (computed after the read) until the content changes.
 

@@ -176,13 +176,16 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.embedded)
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_finish(session):
     """Under `--dist loadgroup` every grouped test's id carries its group (xdist's suffix):
     if a plugin's order ever changes that, fail the run rather than start a stack twice."""
     if session.config.getoption("dist", "no") != "loadgroup":
         return
     for item in session.items:
-        if item.get_closest_marker("xdist_group") and "@" not in item.nodeid:
+        mark = item.get_closest_marker("xdist_group")
+        group = mark and (mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+        if group and not item.nodeid.endswith(f"@{group}"):
             raise pytest.UsageError(f"{item.nodeid}: its xdist group did not reach xdist")
 
 

@@ -11,11 +11,16 @@ never shown; no client address is imported.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db import transaction
 from django.utils import timezone
 
+from blog import extras
 from blog.models import Post
+from comments.counts import COUNTS_VERSION_KEY
 from comments.models import Comment
 from comments.rendering import render_comment
 
@@ -110,6 +115,8 @@ def _create(
             )
         )
     Comment.objects.bulk_create(rows, batch_size=500)
+    # Listings are kept with the comment counts' version: these counts are new ones.
+    transaction.on_commit(partial(extras.new_version, COUNTS_VERSION_KEY))
     summary.created["comments"] += len(rows)
 
 

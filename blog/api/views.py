@@ -234,19 +234,20 @@ def _posts_changed_at(*, public_only: bool = False, rows=None):
     """When any post last changed or was deleted: a list's Last-Modified (conservative).
 
     A public list counts only what readers could see, so that saving a draft moves
-    nothing: posts that are or were public (`first_public_at`: an edit; leaving public
-    view is an edit too), the latest go-live (`published_at`: a scheduled post goes live
-    without being saved, and until its next save has no `first_public_at`; it was last
-    saved before it went live, so its go-live is its latest change) and tombstones
-    (every way a once-public post left view, deletions included). One query of three
-    index scans that each stop at their first row (`post_updated_idx`, the public listing
-    index, tombstones by `at`): at 100,000 posts a public post's `id IN (public posts)`
-    here made it 355 ms.
+    nothing: posts that are or were public (`first_public_at`, or public now: an edit;
+    leaving public view is an edit too), the latest go-live (`published_at`: a scheduled
+    post goes live without being saved) and tombstones (every way a once-public post left
+    view, deletions included). One query of three index scans that each stop at their
+    first matching row (`post_updated_idx`, the public listing index, tombstones by
+    `at`): at 100,000 posts, `id IN (public posts)` here made it 355 ms.
     """
     rows = Post.objects if rows is None else rows  # posts, or pages (pages.api)
     posts = rows.all()
     if public_only:
-        posts = posts.filter(first_public_at__isnull=False)
+        # One condition on each row (no `id IN (public posts)`, which PostgreSQL hashed
+        # whole): rows touched without a save (`PostQuerySet.touch`) and posts imported
+        # before `first_public_at` existed are public with none.
+        posts = posts.filter(first_public_at__isnull=False) | rows.public()
     latest = Subquery(posts.order_by("-updated_at").values("updated_at")[:1])
     if public_only:
         live = Subquery(rows.public().order_by("-published_at").values("published_at")[:1])
