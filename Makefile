@@ -37,9 +37,9 @@ run: seed  ## Run the site at http://$HOST:$PORT (127.0.0.1:8000) on SQLite, tas
 	@$(RUN_MANAGE) ensure_admin
 	@$(RUN_MANAGE) serve --skip-checks $(HOST):$(PORT)
 
-# pytest-xdist: 4 workers on 2 cores. A third of the suite's time is spent waiting on
-# processes it started (workers, gunicorn, the stack, Chromium); one worker per core
-# left the machine 58% busy (20.5 min), two per core keep it 93% busy (13.7 min).
+# pytest-xdist: 4 workers on 2 cores. Part of the suite's time is spent waiting on
+# processes it starts (workers, gunicorn, the stack, Chromium): under CI=true, one worker
+# per core kept the machine 74% busy (PostgreSQL tiers 17.8 min), two per core 15.9 min.
 # `--dist loadgroup` keeps the groups
 # tests/conftest.py gives (the stack, the browser tests, modules sharing a worker process)
 # on one worker each. TEST_WORKERS=0 runs in this process (pdb, -x, a single file).
