@@ -37,6 +37,12 @@ TEMPLATES[0]["OPTIONS"]["debug"] = True
 # server then lock and wait as `make run`'s do.
 if DATABASES["default"].get("ENGINE") == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": f"{DATABASES['default']['NAME']}.test"}
+# A busy test machine (workers, Chromium and servers on 2 cores) can leave Redis without
+# CPU for longer than production's 0.25 s; the breaker would then open and turn expected
+# cache hits into misses. The breaker itself is tested with production's timeouts
+# (tests/deploy/test_cache_breaker.py, the stack tier).
+if CACHES["default"]["BACKEND"] == "core.cache.BreakerRedisCache":  # noqa: F405
+    CACHES["default"]["OPTIONS"] |= {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2}  # noqa: F405
 # Static files straight from the app folders: tests must not depend on a collectstatic run.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
