@@ -1,12 +1,17 @@
 from django.apps import AppConfig
+from django.apps import apps as installed_apps
 
 
-def ensure_row(using: str = "default", **kwargs) -> None:
+def ensure_row(using: str = "default", apps=installed_apps, **kwargs) -> None:
     """The settings' one row, from the environment's values, if it is missing: no
     reader's request ever writes it."""
-    from .models import SiteSettings, first_values
+    from .models import first_values
 
-    SiteSettings.objects.using(using).get_or_create(pk=1, defaults=first_values())
+    try:  # the models as migrated so far, as Django's own post_migrate receivers do
+        settings_model = apps.get_model("sitesettings", "SiteSettings")
+    except LookupError:  # `migrate` stopped before the table (`migrate blog 0015`)
+        return
+    settings_model.objects.using(using).get_or_create(pk=1, defaults=first_values())
 
 
 class SiteSettingsConfig(AppConfig):
