@@ -10,17 +10,10 @@ class AccountsConfig(AppConfig):
         from api.routers import register_urls
 
         from . import api  # login_limits connects its user_login_failed receiver
-        from .roles import ROLE_PERMISSIONS, ensure_roles
+        from .roles import ensure_roles
 
-        # After the permissions the roles hold exist (auth creates an app's permissions
-        # on its post_migrate): once for each app they belong to (blog, pages, …), the
-        # last of them completing the groups (ensure_roles adds only what is missing).
-        labels = {perm.split(".")[0] for perms in ROLE_PERMISSIONS.values() for perm in perms}
-        for label in sorted(labels):
-            if apps.is_installed(label):
-                post_migrate.connect(
-                    ensure_roles,
-                    sender=apps.get_app_config(label),
-                    dispatch_uid=f"ensure_roles:{label}",
-                )
+        # Once per `migrate` (and per flush), after the last app's: auth has made every
+        # app's permissions by then (its receiver runs first for each app).
+        last = [config for config in apps.get_app_configs() if config.models_module][-1]
+        post_migrate.connect(ensure_roles, sender=last, dispatch_uid="ensure_roles")
         register_urls(api.urlpatterns)  # /api/auth/token/, …/refresh/, /api/auth/logout/

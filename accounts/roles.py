@@ -86,23 +86,31 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
-def ensure_roles(**kwargs) -> None:
+def ensure_roles(using: str = "default", apps=None, **kwargs) -> None:
     """Create the role groups with their permissions; adds what is missing, removes nothing.
 
-    Connected to `post_migrate`, so the groups come back after a test-database flush
-    (which empties the tables the data migration filled).
+    Connected to `post_migrate` of the last app (accounts/apps.py), when every app's
+    permissions exist, so the groups come back after a test-database flush (which
+    empties the tables the data migration filled). A handful of queries: it runs after
+    every `migrate` and every flush of a transactional test.
     """
-    from django.contrib.auth.models import Group, Permission
-
+    if apps is None:
+        from django.apps import apps
+    try:  # the models as migrated so far, as Django's own post_migrate receivers do
+        group_model = apps.get_model("auth", "Group")
+        permission_model = apps.get_model("auth", "Permission")
+    except LookupError:  # `migrate` stopped before auth's tables
+        return
+    wanted = {perm for perms in ROLE_PERMISSIONS.values() for perm in perms}
+    found = {
+        f"{app_label}.{codename}": pk
+        for pk, app_label, codename in permission_model.objects.using(using)
+        .filter(codename__in={perm.split(".")[1] for perm in wanted})
+        .values_list("pk", "content_type__app_label", "codename")
+    }
     for role, perms in ROLE_PERMISSIONS.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        for perm in perms:
-            app_label, codename = perm.split(".")
-            found = Permission.objects.filter(
-                content_type__app_label=app_label, codename=codename
-            ).first()
-            if found:
-                group.permissions.add(found)
+        group, _ = group_model.objects.using(using).get_or_create(name=role)
+        group.permissions.add(*(found[perm] for perm in perms if perm in found))
 
 
 ROLES = [CONTRIBUTOR, AUTHOR, EDITOR]

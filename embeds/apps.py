@@ -9,16 +9,10 @@ class EmbedsConfig(AppConfig):
 
     def ready(self) -> None:
         # Fetched on save by the worker: blog's domain events, so blog never imports us.
-        from django.db.models.signals import post_migrate
-
-        from accounts.roles import ensure_roles
         from blog import events
         from newsletters import mail
 
         from . import body, listeners
-
-        # Editors' embed permissions exist only once this app's permissions are made.
-        post_migrate.connect(ensure_roles, sender=self, dispatch_uid="embeds-roles")
 
         events.post_created.connect(listeners.posts_written, dispatch_uid="embeds-created")
         events.post_updated.connect(listeners.posts_written, dispatch_uid="embeds-updated")
