@@ -1,4 +1,4 @@
-from django.apps import AppConfig, apps
+from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 
 
@@ -12,8 +12,7 @@ class AccountsConfig(AppConfig):
         from . import api  # login_limits connects its user_login_failed receiver
         from .roles import ensure_roles
 
-        # Once per `migrate` (and per flush), after the last app's: auth has made every
+        # Acts once per `migrate` (and per flush), for the last app: auth has made every
         # app's permissions by then (its receiver runs first for each app).
-        last = [config for config in apps.get_app_configs() if config.models_module][-1]
-        post_migrate.connect(ensure_roles, sender=last, dispatch_uid="ensure_roles")
+        post_migrate.connect(ensure_roles, dispatch_uid="ensure_roles")
         register_urls(api.urlpatterns)  # /api/auth/token/, …/refresh/, /api/auth/logout/

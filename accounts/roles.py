@@ -86,20 +86,28 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
-def ensure_roles(using: str = "default", apps=None, **kwargs) -> None:
+def ensure_roles(using: str = "default", apps=None, app_config=None, **kwargs) -> None:
     """Create the role groups with their permissions; adds what is missing, removes nothing.
 
-    Connected to `post_migrate` of the last app (accounts/apps.py), when every app's
-    permissions exist, so the groups come back after a test-database flush (which
-    empties the tables the data migration filled). A handful of queries: it runs after
-    every `migrate` and every flush of a transactional test.
+    Connected to `post_migrate` (accounts/apps.py), where it acts once per `migrate`: for
+    the last installed app, when auth has made every app's permissions. So the groups
+    come back after a test-database flush (which empties the tables the data migration
+    filled). A handful of queries: it runs after every `migrate` and every flush of a
+    transactional test.
     """
-    if apps is None:
-        from django.apps import apps
+    from django.apps import apps as installed
+    from django.db import router
+
+    if app_config is not None:
+        last = [config for config in installed.get_app_configs() if config.models_module][-1]
+        if app_config.label != last.label:
+            return
     try:  # the models as migrated so far, as Django's own post_migrate receivers do
-        group_model = apps.get_model("auth", "Group")
-        permission_model = apps.get_model("auth", "Permission")
+        group_model = (apps or installed).get_model("auth", "Group")
+        permission_model = (apps or installed).get_model("auth", "Permission")
     except LookupError:  # `migrate` stopped before auth's tables
+        return
+    if not router.allow_migrate_model(using, group_model):
         return
     wanted = {perm for perms in ROLE_PERMISSIONS.values() for perm in perms}
     found = {

@@ -25,12 +25,19 @@ def test_roles_are_made_once_per_migrate_in_a_few_queries(django_assert_max_num_
     # their savepoints).
     with django_assert_max_num_queries(1 + 7 * len(ROLE_PERMISSIONS)):
         ensure_roles()
-    for role, perms in ROLE_PERMISSIONS.items():
-        held = Group.objects.get(name=role).permissions.values_list(
-            "content_type__app_label", "codename"
-        )
-        assert {f"{app}.{codename}" for app, codename in held} == set(perms), role
+    assert _held() == {role: set(perms) for role, perms in ROLE_PERMISSIONS.items()}
     # It was about 2,300. Now auth's and contenttypes' own receivers: ~240 on PostgreSQL,
     # ~300 on SQLite (which empties table by table).
     with django_assert_max_num_queries(350):
         call_command("flush", interactive=False, verbosity=0)
+    # Every role again, with every permission, the last app's (comments) included.
+    assert _held() == {role: set(perms) for role, perms in ROLE_PERMISSIONS.items()}
+
+
+def _held() -> dict[str, set[str]]:
+    return {
+        group.name: {
+            f"{perm.content_type.app_label}.{perm.codename}" for perm in group.permissions.all()
+        }
+        for group in Group.objects.prefetch_related("permissions__content_type")
+    }
