@@ -133,6 +133,7 @@ class Delivery(models.Model):
     error = models.CharField(max_length=500, blank=True)
 
     class Meta:
+        verbose_name_plural = "deliveries"
         constraints = [
             models.UniqueConstraint(fields=["issue", "member"], name="delivery_once_per_member"),
         ]

@@ -173,6 +173,15 @@ class MonthArchiveView(PostListView):
         self.description = f"Posts published in {self.heading}."
         return super().get_queryset().filter(published_at__gte=start, published_at__lt=end)
 
+    def paginate_queryset(self, queryset, page_size):
+        # A month without public posts is no page (as Django's own month archive, with
+        # allow_empty off): any month of any year would otherwise be an empty page for
+        # crawlers. The count is the paginator's, cached with the page: no extra query.
+        paginated = super().paginate_queryset(queryset, page_size)
+        if paginated[0].count == 0:
+            raise Http404("No posts in this month.")
+        return paginated
+
 
 @method_decorator(cache_anonymous_page, name="dispatch")
 class ArchiveIndexView(TemplateView):

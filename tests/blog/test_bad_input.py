@@ -21,6 +21,8 @@ pytestmark = pytest.mark.django_db
         "/archive/2024/13/",
         "/archive/2024/0/",
         "/archive/99999/1/",
+        "/archive/1999/1/",  # a month without posts: no empty page for crawlers
+        "/archive/2030/1/",
         "/category/no-such-category/feed/",
         "/tag/no-such-tag/feed/",
         "/feed/rss/",

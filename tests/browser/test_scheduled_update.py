@@ -19,6 +19,12 @@ def test_an_editor_schedules_changes_to_a_published_post(log_in, browser, live_s
     post = PostFactory(title="Opening hours", body="Open nine to five.")
     page = log_in("ed")
     page.goto(f"{live_server.url}/admin/blog/post/{post.pk}/change/")
+    # What extensions add after the form sits below it, not behind it: the section's
+    # heading once stretched behind the whole (floated) form, a dark band under the
+    # post's state line.
+    form = page.locator("#post_form").bounding_box()
+    heading = page.locator("#scheduled-updates-title").bounding_box()
+    assert heading["y"] >= form["y"] + form["height"] and heading["height"] < 80, heading
     page.fill("#id_title", "Opening hours (winter)")
     page.fill("#id_body", "Open ten to four.")
     when = timezone.localtime(timezone.now() + timedelta(days=1))

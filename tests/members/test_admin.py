@@ -307,3 +307,8 @@ def test_the_add_form_makes_an_active_member_by_default_and_says_why(editor_clie
     html = editor_client.get(f"{LIST}add/").content.decode()
     assert '<option value="active" selected>' in html
     assert "you vouch for the address" in html
+
+
+def test_the_admin_home_names_every_model_in_english(admin_client):
+    html = admin_client.get("/admin/").content.decode()
+    assert ">Deliveries<" in html and "Deliverys" not in html
