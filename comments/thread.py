@@ -26,12 +26,17 @@ from .selectors import post_thread
 from .services import can_edit
 
 SIGN_IN_PATH = "/members/signin/"  # the members app's pages (issue 31)
-SIGN_UP_PATH = "/members/signup/"
+SIGN_UP_PATH = "/members/"  # the sign-up form
 PIECE = "comments"  # its name among the post page's pieces
 
 
 def sign_in_url(next_path: str) -> str:
     return f"{SIGN_IN_PATH}?next={quote(next_path, safe='/')}"
+
+
+def sign_up_url(next_path: str) -> str:
+    """The sign-up form, whose confirmation link brings the new member back here."""
+    return f"{SIGN_UP_PATH}?next={quote(next_path, safe='/')}"
 
 
 def thread_version_key(slug: str) -> str:
@@ -75,7 +80,7 @@ def render_thread(post: Post, request: HttpRequest | None) -> str:
         "banned": getattr(row, "member_banned", False),
         "hint": MARKDOWN_HINT,
         "sign_in_url": sign_in_url(row.get_absolute_url() + "#comments"),
-        "sign_up_url": SIGN_UP_PATH,
+        "sign_up_url": sign_up_url(row.get_absolute_url() + "#comments"),
     }
     if member is not None:
         context |= {"csrf_token": get_token(request), "rendered": rendered_stamp()}

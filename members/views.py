@@ -118,9 +118,10 @@ def _limited(request: HttpRequest, refused: services.RateLimited) -> HttpRespons
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """What members get, and the sign-up form."""
+    after = next_url(request)  # where the confirmation link leads (a post's comments)
     if request.member is not None:
-        return redirect("members:account")
-    context = {"form": SignUpForm(), "newsletters": _newsletters()}
+        return HttpResponseRedirect(after or reverse("members:account"))
+    context = {"form": SignUpForm(), "newsletters": _newsletters(), "next": after}
     return TemplateResponse(request, "members/home.html", context)
 
 
@@ -138,7 +139,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("members:home")
     form = SignUpForm(request.POST)
     if not form.is_valid():
-        context = {"form": form, "newsletters": _newsletters()}
+        context = {"form": form, "newsletters": _newsletters(), "next": next_url(request)}
         return TemplateResponse(request, "members/home.html", context, status=400)
     email = services.normalise_email(form.cleaned_data["email"])
     try:

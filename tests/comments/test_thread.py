@@ -103,6 +103,7 @@ def test_the_member_gets_a_form_others_a_sign_in_link(commenter_client, post):
     anonymous = page(Client(), post)
     assert '<form class="comment-form' not in anonymous
     assert f'href="/members/signin/?next={post.get_absolute_url()}%23comments"' in anonymous
+    assert f'href="/members/?next={post.get_absolute_url()}%23comments">Sign up' in anonymous
     member = page(commenter_client, post)
     assert '<label for="comment-body-new">Your comment</label>' in member
     assert 'name="csrfmiddlewaretoken"' in member

@@ -36,6 +36,24 @@ def test_signing_in_from_a_post_comes_back_to_its_comments(client, smtp, member,
     assert client.get("/members/account/").status_code == 200
 
 
+def test_signing_up_from_a_post_comes_back_to_its_comments(client, smtp, post_on_commit):
+    page = client.get(f"/members/?next={quote(POST, safe='/')}")  # the thread's "Sign up"
+    assert f'name="next" value="{POST}"' in page.content.decode()
+    post_on_commit("/members/signup/", {"email": "new@example.com", "next": POST})
+    link = mailed_link(smtp, "new@example.com")
+    confirmed = post_on_commit(link)
+    assert confirmed.status_code == 302 and confirmed["Location"] == POST
+    assert Member.objects.get().status == Member.Status.ACTIVE
+    # A refused sign-up keeps it in the form it shows again.
+    refused = client.post("/members/signup/", {"email": "not an address", "next": POST})
+    assert refused.status_code == 400 and f'name="next" value="{POST}"' in refused.content.decode()
+
+
+def test_a_signed_in_member_asked_to_sign_up_goes_straight_to_next(member_client):
+    response = member_client.get(f"/members/?next={quote(POST, safe='/')}")
+    assert response.status_code == 302 and response["Location"] == POST
+
+
 def test_a_confirmation_goes_to_next_too(client, smtp, post_on_commit):
     post_on_commit("/members/signin/", {"email": "new@example.com", "next": POST})
     link = mailed_link(smtp, "new@example.com")
