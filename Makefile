@@ -45,8 +45,9 @@ run: seed  ## Run the site at http://$HOST:$PORT (127.0.0.1:8000) on SQLite, tas
 # on one worker each. TEST_WORKERS=0 runs in this process (pdb, -x, a single file).
 TEST_WORKERS ?= 4
 PYTEST := $(UV) run --frozen python -m pytest -n $(TEST_WORKERS) --dist loadgroup
-# The unit tier waits on no process: one worker per core (each worker collects the suite
-# and makes its database; 2 workers took 147 s wall, 3 took 162 s, 4 took 185 s).
+# The unit tier waits on no process: two workers on 2 cores (each worker collects the
+# suite and makes its database; 2 workers took 147 s wall, 3 took 162 s, 4 took 185 s).
+# CHECK_WORKERS=0 runs `make check` in one process.
 CHECK_WORKERS ?= 2
 
 test:  ## Every tier in parallel (throwaway PostgreSQL and Redis), then the embedded tier on SQLite

@@ -2,9 +2,9 @@
 
 Each rebuilt index is built beside the old one under a new name, the old one dropped and
 the new one renamed, all without locking `blog_post` on PostgreSQL (core/operations.py):
-a large site stays readable and writable while this runs, and no query is ever without
-its index. Hence `atomic = False`: each step commits on its own; if the migration is
-interrupted, `migrate` run again completes it (core/operations.py).
+a large site stays readable and writable while this runs, and (unless it is interrupted)
+no query is ever without its index. Hence `atomic = False`: each step commits on its
+own; if the migration is interrupted, `migrate` run again completes it.
 """
 
 from django.conf import settings
