@@ -18,14 +18,17 @@ A tier written on a test wins over the one its fixtures imply.
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import NoReturn
 
 import pytest
 from django.core.cache import caches
+from django.core.signals import request_finished, request_started
 from django.db import connections
 from hypothesis import HealthCheck, settings
 
+import devservers
 from core.sitevalues import forget as forget_site_values
 from tests.factories import (
     AuthorFactory,
@@ -241,7 +244,11 @@ _chromium = _Chromium()
 def browser():
     """The run's headless Chromium (a Playwright `Browser`): open a context or page of the
     test's own on it. The only browser fixture of the suite."""
-    yield _chromium.get()
+    chromium = _chromium.get()
+    yield chromium
+    # Pages left open keep asking the live server (previews, autosave, heartbeats).
+    for context in chromium.contexts:
+        context.close()
     # While Playwright's loop runs, Django keeps this thread's connections in
     # context-local storage that pytest-django's teardown never sees: close them here,
     # or dropping the test database finds a session still open.
@@ -257,6 +264,49 @@ def pytest_runtest_teardown(item, nextitem):
 
 def pytest_sessionfinish(session):
     _chromium.close()
+
+
+# --- The live server's requests in flight ----------------------------------------------
+class _LiveRequests:
+    """Requests the live server's threads are serving now, from Django's own
+    `request_started` / `request_finished` signals (sent in the serving thread; the test
+    client's requests, in the main thread, are not counted).
+
+    A browser's request can still be running on the server after its page was closed (an
+    editor's preview or autosave, a heartbeat). Its transaction then meets the `TRUNCATE`
+    of the test's flush and PostgreSQL breaks the deadlock by failing the flush: so a live
+    server test ends only once the server is idle."""
+
+    def __init__(self) -> None:
+        self.threads: set[int] = set()
+        self.lock = threading.Lock()
+
+    def started(self, **kwargs) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            with self.lock:
+                self.threads.add(threading.get_ident())
+
+    def finished(self, **kwargs) -> None:
+        with self.lock:
+            self.threads.discard(threading.get_ident())
+
+    def idle(self) -> bool:
+        with self.lock:
+            return not self.threads
+
+
+_live_requests = _LiveRequests()
+request_started.connect(_live_requests.started, dispatch_uid="tests-live-requests")
+request_finished.connect(_live_requests.finished, dispatch_uid="tests-live-requests")
+
+
+@pytest.fixture(autouse=True)
+def _live_server_idle_before_flush(request):
+    """Torn down after the test's own fixtures (the browser's pages are closed by then)
+    and before pytest-django's flush of a live server test's database."""
+    yield
+    if "live_server" in request.fixturenames:
+        devservers.wait_for(_live_requests.idle, 30, "the live server's requests to finish")
 
 
 # --- Shared fixtures ------------------------------------------------------------------
