@@ -11,6 +11,13 @@ RUN_HOST = $(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST))
 # make run needs only the runtime dependencies; `make test` installs the test tools.
 # Both sync inexactly: what `make test` installed stays.
 RUN_MANAGE := $(UV) run --frozen --no-dev python manage.py
+# Bytecode: uv compiles what it installs, and Python keeps the project's own (and pytest's
+# rewritten test modules) in __pycache__ even where the environment says not to. Without
+# them every process compiles every module it imports again: Django's start-up took 2.0 s
+# instead of 0.75 s, collecting the suite 20 s instead of 4 s, in each test worker and in
+# every manage.py, gunicorn, Celery and schemathesis process the tests start.
+export UV_COMPILE_BYTECODE := 1
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: help install run test check lint format migrate seed worker beat stack stack-stop bench
 
