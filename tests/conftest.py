@@ -158,7 +158,7 @@ def _check_integration_table(tests: Path) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Give every test its tier and xdist group; mark `embedded` every test of
-    `EMBEDDED_SUITES` that needs no server of its own; run the slow tiers first.
+    `EMBEDDED_SUITES` that needs no server of its own.
 
     First of the hooks: pytest-xdist's own (in each worker) reads the `xdist_group`
     markers to group tests under `--dist loadgroup`; run after it, the groups given here
@@ -166,7 +166,6 @@ def pytest_collection_modifyitems(config, items):
     worker and module (`pytest_collection_finish` checks that the groups reach xdist)."""
     tests = Path(__file__).parent
     _check_integration_table(tests)
-    tiers: dict[pytest.Item, str] = {}
     for item in items:
         markers = {m.name for m in item.iter_markers()}
         where = item.nodeid.removeprefix("tests/")
@@ -178,11 +177,27 @@ def pytest_collection_modifyitems(config, items):
         suite = item.path.relative_to(tests).parts[0] if item.path.is_relative_to(tests) else ""
         if suite in EMBEDDED_SUITES and not NOT_EMBEDDED & (markers | {tier}):
             item.add_marker(pytest.mark.embedded)
-        tiers[item] = tier
-    # Longest first: xdist hands out its groups first (largest first), then single tests in
-    # this order. The system tier's long single tests (schemathesis, the mirror) came after
-    # some 400 unit tests in path order, and so ran alone at the end of the run.
-    items.sort(key=lambda item: TIERS[::-1].index(tiers[item]))
+
+
+class _SlowTiersFirst:
+    """Run the slow tiers first: stack, system, integration, then unit.
+
+    xdist hands out its groups first (largest first), then single tests in collection
+    order, which pytest-django sorts with transactional tests last. The system tier's long
+    single tests (schemathesis, the mirror) then started after the unit tier and ran alone
+    at the end of the run. Last of the hooks, so that nothing sorts after it; the order
+    within a tier stays as it was."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items):
+        def rank(item: pytest.Item) -> int:
+            return next(i for i, tier in enumerate(TIERS[::-1]) if item.get_closest_marker(tier))
+
+        items.sort(key=rank)
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(_SlowTiersFirst(), "broadsheet-slow-tiers-first")
 
 
 @pytest.hookimpl(tryfirst=True)
