@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import Counter
 from pathlib import Path
 from typing import NoReturn
 
@@ -26,9 +27,11 @@ import pytest
 from django.core.cache import caches
 from django.core.signals import request_finished, request_started
 from django.db import connections
+from django.test.testcases import LiveServerThread
 from hypothesis import HealthCheck, settings
 
 import devservers
+from core.devserver import ThreadedWSGIServer
 from core.sitevalues import forget as forget_site_values
 from tests.factories import (
     AuthorFactory,
@@ -287,6 +290,13 @@ def pytest_sessionfinish(session):
     _chromium.close()
 
 
+# --- The live server ---------------------------------------------------------------------
+# pytest-django's live server runs Django's LiveServerThread, whose server class Django
+# lets subclasses choose: ours answers without Nagle's 40 ms stall (core/devserver.py),
+# which made every live server request (a browser's, schemathesis') 45 ms instead of 2.
+LiveServerThread.server_class = ThreadedWSGIServer
+
+
 # --- The live server's requests in flight ----------------------------------------------
 class _LiveRequests:
     """Requests the live server's threads are serving now, from Django's own
@@ -405,3 +415,36 @@ def smtp(_smtp_server, settings):
     }
     yield _smtp_server
     _smtp_server.clear()
+
+
+# --- schemathesis' summary -------------------------------------------------------------
+# One entry per schemathesis run (tests/api/test_schemathesis.py), from its report's
+# `schemathesis` property. Here, not in tests/api/conftest.py: under xdist the controller
+# loads only this conftest, and the runs' reports reach it from the workers.
+SCHEMATHESIS_RUNS: list[dict] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.when == "call":
+        SCHEMATHESIS_RUNS.extend(v for k, v in report.user_properties if k == "schemathesis")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """After a run that included them, schemathesis' runs and its totals by identity and
+    check."""
+    if not SCHEMATHESIS_RUNS:
+        return
+    totals: dict[tuple[str, str], Counter] = {}
+    for run in sorted(SCHEMATHESIS_RUNS, key=lambda run: (run["who"], run["part"])):
+        terminalreporter.write_line(
+            f"schemathesis ({run['who']}, {run['part']}): {run['operations']} operations, "
+            f"{run['cases']} cases in {run['seconds']:.0f} s, phases {run['phases']}, "
+            f"stateful {run['links']}"
+        )
+        for name, status, n in run["checks"]:
+            totals.setdefault((run["who"], name), Counter())[status] += n
+    for (who, check), counts in sorted(totals.items()):
+        terminalreporter.write_line(
+            f"  {who:9} {check:30} {sum(counts.values()):6} responses, "
+            f"{counts.get('FAILURE', 0)} failures"
+        )

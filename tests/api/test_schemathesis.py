@@ -57,9 +57,6 @@ PARTS = {
     "site": r"^/api/(categories|tags|pages|newsletters)/",
 }
 
-# (identity, check) -> {"passed": n, "failed": n}; printed by `tests/api/conftest.py`.
-CHECK_TOTALS: dict[tuple[str, str], Counter] = {}
-RUN_SUMMARIES: dict[str, dict] = {}
 
 LINKS = re.compile(r"API Links:\s+(?P<covered>\d+) covered / (?P<selected>\d+) selected")
 CHECK_LINE = re.compile(r"^    - name: '(?P<name>[^']+)'\n      status: '(?P<status>[A-Z]+)'", re.M)
@@ -118,7 +115,9 @@ def check_totals(report_dir: Path) -> Counter:
 
 @pytest.mark.parametrize("part", PARTS)
 @pytest.mark.parametrize("who", ["editor", "anonymous"])
-def test_schemathesis_all_checks_all_phases_no_failures(who, part, live_server, seeded, tmp_path):
+def test_schemathesis_all_checks_all_phases_no_failures(
+    who, part, live_server, seeded, tmp_path, record_property
+):
     options = ["--include-path-regex", PARTS[part]]
     if who == "editor":
         options += ["--header", f"Authorization: Bearer {seeded}"]
@@ -127,15 +126,18 @@ def test_schemathesis_all_checks_all_phases_no_failures(who, part, live_server, 
     exit_code, output = run_schemathesis(live_server.url, tmp_path, options)
     (report,) = [json.loads(path.read_text()) for path in tmp_path.glob("json-*.json")]
     totals = check_totals(tmp_path)
-    for (name, status), n in totals.items():
-        CHECK_TOTALS.setdefault((who, name), Counter())[status] += n
-    RUN_SUMMARIES[f"{who}, {part}"] = {
+    # Printed at the end of the run by `tests/api/conftest.py` (a property, so that it
+    # reaches the controller from an xdist worker).
+    record_property("schemathesis", {
+        "who": who,
+        "part": part,
         "operations": report["operations"]["tested"],
         "cases": report["test_cases"]["generated"],
         "seconds": report["running_time"],
         "phases": {name: phase["status"] for name, phase in report["phases"].items()},
         "links": LINKS.search(output).group(0) if LINKS.search(output) else "no links",
-    }
+        "checks": [[name, status, n] for (name, status), n in totals.items()],
+    })  # fmt: skip
 
     assert exit_code == 0, output[-20000:]
     assert report["failures"] == [] and report["errors"] == [], output
