@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 from typing import NoReturn
 
 import pytest
 from django.core.cache import caches
+from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import connections
 from django.test.testcases import LiveServerThread
@@ -188,8 +190,10 @@ class _SlowTiersFirst:
     xdist hands out its groups first (largest first), then single tests in collection
     order, which pytest-django sorts with transactional tests last. The system tier's long
     single tests (schemathesis, the mirror) then started after the unit tier and ran alone
-    at the end of the run. Last of the hooks, so that nothing sorts after it; the order
-    within a tier stays as it was."""
+    at the end of the run. A `trylast` hook, so that it sorts after pytest-django; the
+    order within a tier stays as it was. Unit tests therefore also run after flushes in a
+    single process, as they already did on xdist's workers: what migrations put in the
+    database (the roles, the site settings row) is made again by `post_migrate`."""
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, items):
@@ -270,13 +274,15 @@ def browser():
     test's own on it. The only browser fixture of the suite."""
     chromium = _chromium.get()
     yield chromium
-    # Pages left open keep asking the live server (previews, autosave, heartbeats).
-    for context in chromium.contexts:
-        context.close()
-    # While Playwright's loop runs, Django keeps this thread's connections in
-    # context-local storage that pytest-django's teardown never sees: close them here,
-    # or dropping the test database finds a session still open.
-    connections.close_all()
+    try:
+        # Pages left open keep asking the live server (previews, autosave, heartbeats).
+        for context in chromium.contexts:
+            context.close()
+    finally:
+        # While Playwright's loop runs, Django keeps this thread's connections in
+        # context-local storage that pytest-django's teardown never sees: close them
+        # here, or dropping the test database finds a session still open.
+        connections.close_all()
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -312,8 +318,9 @@ class _LiveRequests:
         self.threads: set[int] = set()
         self.lock = threading.Lock()
 
-    def started(self, **kwargs) -> None:
-        if threading.current_thread() is not threading.main_thread():
+    def started(self, sender, **kwargs) -> None:
+        # A WSGI server's handler (the test client's handlers are not WSGIHandlers).
+        if isinstance(sender, type) and issubclass(sender, WSGIHandler):
             with self.lock:
                 self.threads.add(threading.get_ident())
 
@@ -323,6 +330,9 @@ class _LiveRequests:
 
     def idle(self) -> bool:
         with self.lock:
+            # A request that raised out of the handler never sends `request_finished`:
+            # its thread has ended since, so it no longer counts.
+            self.threads &= {thread.ident for thread in threading.enumerate()}
             return not self.threads
 
 
@@ -334,10 +344,16 @@ request_finished.connect(_live_requests.finished, dispatch_uid="tests-live-reque
 @pytest.fixture(autouse=True)
 def _live_server_idle_before_flush(request):
     """Torn down after the test's own fixtures (the browser's pages are closed by then)
-    and before pytest-django's flush of a live server test's database."""
+    and before pytest-django's flush of a live server test's database: it asks for the
+    database first, so pytest tears it down after this."""
+    live = "live_server" in request.fixturenames
+    if live:
+        request.getfixturevalue("transactional_db")
     yield
-    if "live_server" in request.fixturenames:
-        devservers.wait_for(_live_requests.idle, 30, "the live server's requests to finish")
+    if live:
+        for _ in range(2):  # twice: a request accepted just before the first look
+            devservers.wait_for(_live_requests.idle, 30, "the live server's requests to end")
+            time.sleep(0.05)
 
 
 # --- Shared fixtures ------------------------------------------------------------------

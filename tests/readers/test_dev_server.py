@@ -11,6 +11,7 @@ import socket
 
 import pytest
 from django.core.servers import basehttp
+from django.test.testcases import LiveServerThread
 
 from core.devserver import NoDelayMixin, ThreadedWSGIServer, WSGIServer
 from core.management.commands.serve import Command as Serve
@@ -33,6 +34,6 @@ def test_every_accepted_connection_has_nagle_off(server_class):
     assert nodelay_of_accepted_connection(server_class) != 0
 
 
-def test_make_run_and_the_live_server_use_it(live_server):
+def test_make_run_and_the_live_server_use_it():
     assert issubclass(Serve.server_cls, NoDelayMixin)  # `make run` is `manage.py serve`
-    assert isinstance(live_server.thread.httpd, NoDelayMixin)
+    assert issubclass(LiveServerThread.server_class, NoDelayMixin)  # tests/conftest.py
