@@ -69,6 +69,7 @@ test:  ## Every tier in parallel (throwaway PostgreSQL and Redis), then the embe
 	BROADSHEET_TEST_EMBEDDED=1 $(PYTEST) -m embedded
 
 check:  ## The inner loop: lint, then the unit tier on 2 workers (goal 90 s; docs/testing.md)
+	@$(UV) sync --frozen --inexact --quiet --compile-bytecode
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen lint-imports
