@@ -30,7 +30,6 @@ import requests
 
 from tests.conftest import CI
 from tests.factories import CategoryFactory, EditorFactory, PostFactory, TagFactory
-from tests.servers_plugin import EMBEDDED
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,11 +42,8 @@ SEED = "20261125"
 # mismatch", a runtime error that is ours to avoid, not the API's.
 WORKERS = os.environ.get("SCHEMATHESIS_WORKERS", "1")
 # The budget: schemathesis.toml's under CI=true; fewer fuzzed cases per operation in the
-# inner loop, and in `make test`'s second, embedded pass (SQLite): the full budget has run
-# against PostgreSQL in the first, and what the generated cases find is mostly the API's,
-# not the database's (the coverage phase's boundary values, e.g. the largest integers,
-# run in both). Every check and every phase (stateful links included) either way.
-BUDGET = [] if CI and not EMBEDDED else ["--max-examples", "4"]
+# inner loop. Every check and every phase (stateful links included) either way.
+BUDGET = [] if CI else ["--max-examples", "4"]
 PHASES = ("examples", "coverage", "fuzzing", "stateful")
 # The API in parts, each run by `st` on its own (so on its own xdist worker): one run over
 # every operation took five minutes of one worker at the end of `make test`. A part keeps
