@@ -35,7 +35,6 @@ from hypothesis import HealthCheck, settings
 import devservers
 from core.devserver import ThreadedWSGIServer
 from core.sitevalues import forget as forget_site_values
-from tests import template_database
 from tests.factories import (
     AuthorFactory,
     ContributorFactory,
@@ -358,35 +357,6 @@ def _live_server_idle_before_flush(request):
 
 
 # --- Shared fixtures ------------------------------------------------------------------
-@pytest.fixture(scope="session")
-def django_db_setup(
-    request,
-    django_test_environment,
-    django_db_blocker,
-    django_db_modify_db_settings,
-    django_db_use_migrations,
-    django_db_keepdb,
-    django_db_createdb,
-):
-    """The test database: under xdist a copy of one migrated template per worker
-    (tests/template_database.py), otherwise pytest-django's own setup."""
-    worker = getattr(request.config, "workerinput", {}).get("workerid")
-    keepdb = django_db_keepdb and not django_db_createdb
-    if worker and django_db_use_migrations and not keepdb:
-        databases = template_database.worker_database(worker)
-    else:
-        if not django_db_use_migrations:
-            pytest.fail("--nomigrations: the suite needs what migrations make (roles, settings)")
-        databases = template_database.plain_databases(request.config.option.verbose, keepdb=keepdb)
-    with django_db_blocker.unblock():
-        databases.__enter__()
-    try:
-        yield
-    finally:
-        with django_db_blocker.unblock():
-            databases.__exit__(None, None, None)
-
-
 @pytest.fixture(autouse=True)
 def _clean_cache():
     """The Redis cache outlives a test's database transaction: start every test empty

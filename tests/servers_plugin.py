@@ -5,9 +5,8 @@ Before pytest-django imports the settings, start a throwaway PostgreSQL and Redi
 URLs.
 
 Under pytest-xdist (`make test`, `make check`: `-n`), the controller starts the one
-PostgreSQL server and the workers inherit its URL; each worker has a test database of
-its own (`test_postgres_gw0`, …), a copy of one migrated template
-(tests/template_database.py). Each worker starts a Redis of its own:
+PostgreSQL server and the workers inherit its URL; pytest-django gives each worker a test
+database of its own (`test_postgres_gw0`, …). Each worker starts a Redis of its own:
 tests flush the cache and count Redis' commands (`INFO commandstats` is server-wide), so
 workers must not share one. A `REDIS_URL` given from outside is shared instead, one
 database number per worker. Each worker has a media folder of its own too.
@@ -32,8 +31,6 @@ from devservers import start_postgres, start_redis
 EMBEDDED = os.environ.get("BROADSHEET_TEST_EMBEDDED") == "1"
 # Set by the process that started the run's Redis, inherited by its xdist workers.
 OWN_REDIS = "BROADSHEET_TEST_OWN_REDIS"
-# A folder the controller makes and its workers inherit (tests/template_database.py).
-SHARED = "BROADSHEET_TEST_SHARED"
 
 
 def _worker_number() -> int | None:
@@ -50,10 +47,6 @@ def _start_redis() -> str:
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_load_initial_conftests(early_config, parser, args):
-    if _worker_number() is None:  # a folder for the workers' shared test database template
-        shared = tempfile.mkdtemp(prefix="broadsheet-run-")
-        atexit.register(shutil.rmtree, shared, ignore_errors=True)
-        os.environ[SHARED] = shared
     if _worker_number() is not None:
         # Media of this worker's own (and of the Celery workers it starts): tests count the
         # files they made, so workers must not share the folder.
