@@ -10,9 +10,9 @@ first (the sync marker `Post.changed_at`, then `id`): each page's `next` continu
 strictly after the last row served, so a crawl never repeats a post or skips one, however
 many are published meanwhile; a post changed during the crawl comes again, later, with
 its new version. The marker of a scheduled post is its go-live, so the crawl meets it
-when it goes public. Rows whose marker is within the last `SETTLE_SECONDS` are held back
-until then, so a save that commits a moment after it stamped `updated_at` is not passed
-over (a write's transaction must commit within that time). The last page has
+when it goes public. Rows whose marker is within the last `SETTLE_SECONDS`, or later than
+the start of a transaction still writing (`settled_until`), are held back until then, so
+a save that commits after it stamped `updated_at` is not passed over. The last page has
 `next: null` and a `cursor` to resume from later. Cursor pages are never cached
 (`Cache-Control: no-store`): the clock changes them. `?ordering=` and `?page=` do not
 apply to cursor pages, so with `?cursor=` they are a 400, not silently ignored.
@@ -24,6 +24,7 @@ import base64
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 from rest_framework import pagination
@@ -36,6 +37,33 @@ from pagecache.paginator import DeferredJoinPaginator
 SETTLE_SECONDS = 2
 # A cursor as the schema gives it (posts' and tombstones' alike); empty starts a crawl.
 CURSOR_SCHEMA = {"type": "string", "pattern": "^[A-Za-z0-9_-]*$", "maxLength": 200}
+
+
+# Other sessions' transactions that have written and not committed yet, oldest first.
+OPEN_WRITES = """
+    SELECT min(xact_start) FROM pg_stat_activity
+    WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL
+"""
+
+
+def settled_until() -> datetime:
+    """The latest marker a cursor page may pass: `SETTLE_SECONDS` ago, and on PostgreSQL
+    no later than the start of the oldest other transaction still writing.
+
+    A write stamps its time when it saves and becomes visible when it commits; a page
+    that passed the stamp before the commit would skip the row for good. Two seconds
+    cover a short transaction; a write held open longer (a busy machine, a lock wait, a
+    request-wide transaction) is covered by the open transactions PostgreSQL lists:
+    nothing it writes can carry a stamp older than its start. (A session of another
+    database role shows no start to a role without `pg_read_all_stats`; then only the
+    two seconds hold.)"""
+    moment = timezone.now() - timedelta(seconds=SETTLE_SECONDS)
+    if connection.vendor != "postgresql":  # SQLite: one writer at a time, short
+        return moment
+    with connection.cursor() as cursor:
+        cursor.execute(OPEN_WRITES)
+        (oldest,) = cursor.fetchone()
+    return min(moment, oldest) if oldest is not None else moment
 
 
 def never_cached(response: Response) -> Response:
@@ -99,9 +127,7 @@ class PostPagination(PageNumberPagination):
         self.request = request
         size = self.get_page_size(request)
         token = request.query_params[self.cursor_query_param]
-        queryset = queryset.with_marker().filter(
-            marker__lte=timezone.now() - timedelta(seconds=SETTLE_SECONDS)
-        )
+        queryset = queryset.with_marker().filter(marker__lte=settled_until())
         if token:
             moment, pk = decode_cursor(token)
             queryset = queryset.filter(Q(marker__gt=moment) | Q(marker=moment, pk__gt=pk))

@@ -19,11 +19,8 @@ Editors only (`members.*` model permissions): anyone else gets a 403, no credent
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import django_filters
 from django.db.models import Prefetch, Q
-from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import filters, serializers, viewsets
@@ -31,7 +28,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.pagination import SETTLE_SECONDS, PostPagination, decode_cursor, encode_cursor
+from api.pagination import PostPagination, decode_cursor, encode_cursor, settled_until
 from api.params import OrderingFilter, StrictQueryParamsMixin
 from api.parsers import JSONParser
 from api.problems import Conflict
@@ -183,8 +180,7 @@ class MemberPagination(PostPagination):
         self.request = request
         size = self.get_page_size(request)
         token = request.query_params[self.cursor_query_param]
-        settled = timezone.now() - timedelta(seconds=SETTLE_SECONDS)
-        queryset = queryset.filter(created_at__lte=settled)
+        queryset = queryset.filter(created_at__lte=settled_until())
         if token:
             moment, pk = decode_cursor(token)
             queryset = queryset.filter(Q(created_at__gt=moment) | Q(created_at=moment, pk__gt=pk))

@@ -17,12 +17,11 @@ committed a moment after it was stamped is not passed over, and ties never skip 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
 
-from api.pagination import SETTLE_SECONDS, decode_cursor, encode_cursor
+from api.pagination import decode_cursor, encode_cursor, settled_until
 
 from ..models import Post, PostTombstone
 
@@ -38,7 +37,7 @@ def tombstones_since(
     # A page's tombstone (an expired page: the sweep's record that it retired it) is not
     # a post's: mirrors of /api/posts/ never had it.
     a_page = Post.all_kinds.filter(pk=OuterRef("post_id"), kind=Post.Kind.PAGE)
-    settled = timezone.now() - timedelta(seconds=SETTLE_SECONDS)
+    settled = settled_until()
     rows = PostTombstone.objects.filter(~Exists(public_again), ~Exists(a_page), at__lte=settled)
     expired = Post.objects.unretired().filter(expires_at__lte=settled)
     if cursor:
