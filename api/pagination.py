@@ -39,31 +39,34 @@ SETTLE_SECONDS = 2
 CURSOR_SCHEMA = {"type": "string", "pattern": "^[A-Za-z0-9_-]*$", "maxLength": 200}
 
 
-# Other sessions' transactions that have written and not committed yet, oldest first.
+# When the oldest other client transaction that has written and not committed began.
 OPEN_WRITES = """
     SELECT min(xact_start) FROM pg_stat_activity
-    WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL
+    WHERE datname = current_database() AND backend_type = 'client backend'
+      AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL
 """
 
 
 def settled_until() -> datetime:
-    """The latest marker a cursor page may pass: `SETTLE_SECONDS` ago, and on PostgreSQL
-    no later than the start of the oldest other transaction still writing.
+    """The latest marker a cursor page may pass: `SETTLE_SECONDS` before now, or on
+    PostgreSQL before the start of the oldest other transaction still writing.
 
-    A write stamps its time when it saves and becomes visible when it commits; a page
-    that passed the stamp before the commit would skip the row for good. Two seconds
-    cover a short transaction; a write held open longer (a busy machine, a lock wait, a
-    request-wide transaction) is covered by the open transactions PostgreSQL lists:
-    nothing it writes can carry a stamp older than its start. (A session of another
-    database role shows no start to a role without `pg_read_all_stats`; then only the
-    two seconds hold.)"""
-    moment = timezone.now() - timedelta(seconds=SETTLE_SECONDS)
-    if connection.vendor != "postgresql":  # SQLite: one writer at a time, short
-        return moment
-    with connection.cursor() as cursor:
-        cursor.execute(OPEN_WRITES)
-        (oldest,) = cursor.fetchone()
-    return min(moment, oldest) if oldest is not None else moment
+    A write stamps its time (the app's clock) when it saves and becomes visible when it
+    commits; a page that passed the stamp before the commit would skip the row for good.
+    The contract: a write starts writing within `SETTLE_SECONDS` of its stamp (the margin
+    also absorbs the two clocks' skew). However long it then stays open (a busy machine,
+    a lock wait, a request-wide transaction, an import), PostgreSQL lists it, and pages
+    wait for it: a transaction left open holds syncing clients back until it ends.
+    Another role's sessions show no start to a role without `pg_read_all_stats`
+    (docs/deploy.md); SQLite (one writer at a time) has only the margin."""
+    now = timezone.now()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(OPEN_WRITES)
+            (oldest,) = cursor.fetchone()
+        if oldest is not None:
+            now = min(now, oldest)
+    return now - timedelta(seconds=SETTLE_SECONDS)
 
 
 def never_cached(response: Response) -> Response:

@@ -164,9 +164,9 @@ class MemberSearchFilter(filters.SearchFilter):
 class MemberPagination(PostPagination):
     """Numbered pages, or cursor pages in the order members joined (`created_at`, id).
 
-    As for posts (`api.pagination`), rows younger than `SETTLE_SECONDS` wait for the next
-    page, so a member whose transaction commits a moment after its stamp is not passed
-    over; a member deleted mid-crawl is simply not there.
+    As for posts (`api.pagination.settled_until`), recent rows wait for a later page, so
+    a member whose transaction commits after its stamp is not passed over; a member
+    deleted mid-crawl is simply not there.
     """
 
     def paginate_queryset(self, queryset, request, view=None):

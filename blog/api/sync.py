@@ -11,8 +11,8 @@ its `expires_at`), read from the post itself until the sweep writes the same row
 (`blog.sweep`): like its leaving public view, its tombstone needs no job.
 
 Pages run in (`at`, `post_id`) order with a cursor, like posts' cursor pages
-(`api.pagination`), and hold back the last `SETTLE_SECONDS` likewise: a tombstone
-committed a moment after it was stamped is not passed over, and ties never skip one.
+(`api.pagination`), and hold back recent ones likewise (`settled_until`): a tombstone
+committed after it was stamped is not passed over, and ties never skip one.
 """
 
 from __future__ import annotations

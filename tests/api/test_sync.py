@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 import requests
 from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 
 from api.pagination import SETTLE_SECONDS
@@ -254,3 +255,46 @@ def test_a_malformed_tombstone_cursor_is_a_400_an_unknown_one_a_404(api):
     # As on post lists (test_a_malformed_cursor_is_a_400_an_unknown_one_a_404).
     assert api.get("/api/posts/tombstones/", {"cursor": "no such!"}).status_code == 400
     assert api.get("/api/posts/tombstones/", {"cursor": "nonsense"}).status_code == 404
+
+
+@pytest.mark.postgresql  # its list of open transactions; SQLite has one writer at a time
+@pytest.mark.django_db(transaction=True)
+def test_a_crawl_waits_for_a_write_held_open_past_the_settling_time(api, time_machine):
+    """A write stamped, then held open (a lock wait, a busy machine) past the settling
+    time, while a later write commits: a crawl must not pass the first one's stamp until
+    it commits, or the mirror never sees it (a mirror under load once missed a post's
+    last change this way). PostgreSQL's own list of open transactions tells pages what
+    is still being written; `time_machine` moves the app's clock, not PostgreSQL's."""
+    late, other = PostFactory(title="Before"), PostFactory(title="Other")
+    Post.objects.update(updated_at=timezone.now() - timedelta(hours=1))
+    written, commit, errors = threading.Event(), threading.Event(), []
+
+    def hold_open() -> None:  # its own connection: another PostgreSQL session
+        try:
+            with transaction.atomic():
+                post_update(post=Post.objects.get(pk=late.pk), data={"title": "After"}, user=None)
+                written.set()
+                assert commit.wait(30)
+        except BaseException as error:
+            errors.append(error)
+            written.set()
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=hold_open)
+    writer.start()
+    assert written.wait(30)
+    # Committed, and marked after the held write's stamp.
+    Post.objects.filter(pk=other.pk).update(updated_at=timezone.now())
+    _later(time_machine)  # the app's 2 s are over for both
+    first = api.get("/api/posts/", {"cursor": "", "page_size": 100}).json()
+    assert [row["id"] for row in first["results"]] == [late.pk]  # its old version only
+    commit.set()
+    writer.join(30)
+    assert not errors, errors
+    _later(time_machine)
+    second = api.get("/api/posts/", {"cursor": first["cursor"], "page_size": 100}).json()
+    assert {row["id"]: row["title"] for row in second["results"]} == {
+        late.pk: "After",
+        other.pk: "Other",
+    }
