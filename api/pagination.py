@@ -10,9 +10,10 @@ first (the sync marker `Post.changed_at`, then `id`): each page's `next` continu
 strictly after the last row served, so a crawl never repeats a post or skips one, however
 many are published meanwhile; a post changed during the crawl comes again, later, with
 its new version. The marker of a scheduled post is its go-live, so the crawl meets it
-when it goes public. Rows whose marker is within the last `SETTLE_SECONDS`, or later than
-the start of a transaction still writing (`settled_until`), are held back until then, so
-a save that commits after it stamped `updated_at` is not passed over. The last page has
+when it goes public. Rows whose marker is within the last `SETTLE_SECONDS`, or within
+`SETTLE_SECONDS` of the start of a transaction still writing, or later (`settled_until`),
+are held back until then, so a save that commits after it stamped `updated_at` is not
+passed over. The last page has
 `next: null` and a `cursor` to resume from later. Cursor pages are never cached
 (`Cache-Control: no-store`): the clock changes them. `?ordering=` and `?page=` do not
 apply to cursor pages, so with `?cursor=` they are a 400, not silently ignored.
