@@ -461,7 +461,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # queue let a hanging receiver hold renditions and announcements back ~60 s).
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = {"webhooks.*": {"queue": "webhooks"}}
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's, surviving a database outage instead of ending beat (core/beat.py).
+CELERY_BEAT_SCHEDULER = "core.beat:DatabaseScheduler"
 # Daily report time in TIME_ZONE ("HH:MM").
 BROADSHEET_DAILY_REPORT_AT = env("BROADSHEET_DAILY_REPORT_AT", default="08:00")
 

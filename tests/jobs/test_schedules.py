@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
 from io import StringIO
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler
+from psycopg import sql
 
 from config import celery_app
+from core.beat import RETRY_SECONDS
+from core.beat import DatabaseScheduler as BeatScheduler
+from tests.jobs.conftest import worker_database_url
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +106,46 @@ def test_beat_scheduler_sees_every_entry(time_machine, settings):
     daily = entries["daily-report"].schedule
     assert (daily.hour, daily.minute) == ({8}, {0})
     assert entries["daily-report"].task == "blog.tasks.build_report"
+
+
+@contextmanager
+def _database_away() -> Iterator[None]:
+    """The test database refuses connections and this process's sessions are ended, as
+    while PostgreSQL restarts (other workers' databases are not touched)."""
+    name = connection.settings_dict["NAME"]
+    maintenance = urlunsplit(urlsplit(worker_database_url())._replace(path="/postgres"))
+    statement = "ALTER DATABASE {} ALLOW_CONNECTIONS {}"
+    with psycopg.connect(maintenance, autocommit=True) as admin:
+        admin.execute(sql.SQL(statement).format(sql.Identifier(name), sql.SQL("false")))
+        try:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                [name],
+            )
+            yield
+        finally:
+            admin.execute(sql.SQL(statement).format(sql.Identifier(name), sql.SQL("true")))
+
+
+@pytest.mark.postgresql  # a database that refuses connections for a while
+@pytest.mark.django_db(transaction=True)
+def test_beat_outlives_a_database_outage_at_its_five_minute_read(time_machine, settings, caplog):
+    start = datetime(2026, 1, 5, 7, 30, tzinfo=ZoneInfo(settings.TIME_ZONE))
+    time_machine.move_to(start)
+    setup_schedules()
+    scheduler = BeatScheduler(app=celery_app)  # the initial read
+    assert set(scheduler.schedule) >= NAMES
+
+    # PostgreSQL goes away just as django-celery-beat's full read (every 5 min) is due.
+    with _database_away():
+        time_machine.move_to(start + timedelta(minutes=6))
+        # django-celery-beat's own scheduler raises here, and beat exits.
+        assert scheduler.tick() == RETRY_SECONDS
+        assert "the database is unreachable" in caplog.text
+        assert set(scheduler.schedule) >= NAMES  # the schedule it had, still sent meanwhile
+
+    # The database answers again: the next full read sees what changed meanwhile.
+    PeriodicTask.objects.filter(name="publish-sweep").update(enabled=False)
+    time_machine.move_to(start + timedelta(minutes=12))
+    assert "publish-sweep" not in scheduler.schedule
+    assert set(scheduler.schedule) >= NAMES - {"publish-sweep"}
