@@ -119,9 +119,11 @@ def _translate(exc: Exception) -> Exception:
     return exc
 
 
-# A taken unique value, or a reference to a row that does not exist (`api.strict`):
-# the request is well formed but conflicts with the current state, a 409.
-CONFLICT_CODES = {"unique", "does_not_exist"}
+# A taken unique value, a reference to a row that does not exist (`api.strict`), or a
+# value that contradicts what is stored (code "conflict", e.g. an expiry before the post's
+# stored publication time): the request is well formed but conflicts with the current
+# state, a 409.
+CONFLICT_CODES = {"unique", "does_not_exist", "conflict"}
 
 
 def _only_conflicts(codes) -> bool:

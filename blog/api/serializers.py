@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ErrorDetail, PermissionDenied, ValidationError
 from rest_framework.relations import MANY_RELATION_KWARGS
 
 from api.serializers import StrictModelSerializer
@@ -448,7 +448,14 @@ class PostSerializer(FieldSelectionMixin, StrictModelSerializer):
             published_at = timezone.now()  # published now: `Post.derive` dates it so
         expires_at = attrs.get("expires_at", getattr(self.instance, "expires_at", None))
         if error := expiry_error(published_at, expires_at):
-            raise ValidationError({"expires_at": [error]})
+            # Both times from the request (a new publication time is now): it contradicts
+            # itself, a 400. One of them stored: a valid value that conflicts with the post
+            # as it is, a 409 (as a taken slug is).
+            stored_published_at = getattr(self.instance, "published_at", None)
+            published_in_request = "published_at" in attrs or stored_published_at is None
+            in_request = published_in_request and "expires_at" in attrs
+            code = "invalid" if in_request else "conflict"
+            raise ValidationError({"expires_at": [ErrorDetail(error, code=code)]})
         return attrs
 
     def create(self, validated_data: dict) -> Post:

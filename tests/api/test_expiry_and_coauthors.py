@@ -24,9 +24,22 @@ def test_the_api_reads_and_writes_expires_at_for_who_may_publish(api_as, author,
     assert response.status_code == 200, response.content
     assert response.json()["expires_at"] is not None
     assert response.json()["state"] == "published"
+    # Before the stored publication time: a valid value the post as it is rules out.
     too_early = (post.published_at - timedelta(minutes=1)).isoformat()
     response = api_as(author).patch(url, {"expires_at": too_early}, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 409, response.content
+    assert response.json()["type"].endswith(":conflict")
+    assert response.json()["errors"][0]["field"] == "expires_at"
+    assert "after the publication time" in response.json()["errors"][0]["message"]
+    # A publication time after the stored expiry: the same conflict.
+    later_still = (timezone.now() + timedelta(days=4)).isoformat()
+    response = api_as(author).patch(url, {"published_at": later_still}, format="json")
+    assert response.status_code == 409, response.content
+    # Both in one request: the request contradicts itself, a 400.
+    response = api_as(author).patch(
+        url, {"published_at": later_still, "expires_at": later}, format="json"
+    )
+    assert response.status_code == 400, response.content
     assert "after the publication time" in response.content.decode()
     draft = PostFactory(author=contributor, draft=True)
     response = api_as(contributor).patch(

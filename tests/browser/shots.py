@@ -1,7 +1,9 @@
 """Screenshots of the admin for the docs and for reviewers, taken by the browser tests.
 
-By default they go to `screenshots/` (ignored by git); with
-`BROADSHEET_SCREENSHOTS=docs/screenshots` they refresh the ones `docs/editors.md` shows.
+Only when asked for: `BROADSHEET_SCREENSHOTS=screenshots` (ignored by git) keeps them for
+a look, `BROADSHEET_SCREENSHOTS=docs/screenshots` refreshes the ones the docs show. A
+plain run takes none: they are not checked, and some 40 full-page captures and their
+colour reduction cost CPU in every `make test`.
 Each is stored as a 256-colour PNG: the admin's flat colours survive, the file stays small.
 """
 
@@ -16,13 +18,18 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def shots_dir() -> Path:
-    return ROOT / os.environ.get("BROADSHEET_SCREENSHOTS", "screenshots")
+def shots_dir() -> Path | None:
+    folder = os.environ.get("BROADSHEET_SCREENSHOTS")
+    return ROOT / folder if folder else None
 
 
-def shoot(page, name: str, full_page: bool = True) -> Path:
-    """Save `page` as `<name>.png`; returns the path."""
-    target = shots_dir() / f"{name}.png"
+def shoot(page, name: str, full_page: bool = True) -> Path | None:
+    """Save `page` as `<name>.png` in `BROADSHEET_SCREENSHOTS` and return the path; None
+    when no folder is asked for."""
+    folder = shots_dir()
+    if folder is None:
+        return None
+    target = folder / f"{name}.png"
     target.parent.mkdir(parents=True, exist_ok=True)
     image = Image.open(io.BytesIO(page.screenshot(full_page=full_page))).convert("RGB")
     image.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(target, optimize=True)

@@ -5,7 +5,7 @@ And the password pages a new writer meets (29.11): the invitation, the forgotten
 
 Screenshots: `profile` (a writer's own profile form), `profile-author-card` (their post
 with the new card) and `profile-editor` (an editor on a writer's user page), in
-`screenshots/` or `BROADSHEET_SCREENSHOTS`.
+`BROADSHEET_SCREENSHOTS` when it is set.
 """
 
 import re

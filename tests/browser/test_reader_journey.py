@@ -45,7 +45,6 @@ def test_reader_journey_and_editor_publishes(page, live_server, tmp_path):
     page.screenshot(path=str(screenshot), full_page=True)
     assert screenshot.stat().st_size > 0
     assert screenshot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
-    page.screenshot(path="/tmp/broadsheet-home.png", full_page=True)
 
     # The post page shows the title and the body rendered from Markdown.
     page.get_by_role("link", name="Lighthouse keepers").click()
@@ -54,7 +53,6 @@ def test_reader_journey_and_editor_publishes(page, live_server, tmp_path):
     assert page.locator(".post-body strong").inner_text() == "lamp"
     assert page.locator(".post-body li").all_inner_texts() == ["oil", "wick"]
     assert "**" not in page.locator(".post-body").inner_text()
-    page.screenshot(path="/tmp/broadsheet-post.png", full_page=True)
 
     # The header search form finds the post by a word of its body.
     page.fill("#site-search", "lamp")
@@ -137,7 +135,6 @@ def test_reader_follows_next_related_and_archive_in_dark_mode(page, live_server,
     shot = tmp_path / "post-dark.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.read_bytes().startswith(b"\x89PNG")
-    page.screenshot(path="/tmp/broadsheet-post-dark.png", full_page=True)
 
     # A phone: the header stays short.
     page.set_viewport_size({"width": 390, "height": 844})

@@ -5,7 +5,9 @@
     assert load.count(500) == 0, load.summary()
 
 Each thread keeps one `requests.Session` (keep-alive, as browsers and API clients do) and
-calls its request functions in turn until the block ends or `seconds` pass, whichever
+calls its request functions in turn, pausing `pause` seconds between them (about ten
+requests a second each: a steady stream through a fault without keeping a core busy in
+the test process and in gunicorn), until the block ends or `seconds` pass, whichever
 comes first; every answer (or connection error) is recorded with its start time, so a
 test can say when failures happened and when the stack recovered.
 """
@@ -51,7 +53,7 @@ class Load:
         requests_: list[Request],
         threads: int = 4,
         seconds: float = 30,
-        pause: float = 0.02,
+        pause: float = 0.1,
     ) -> None:
         self.stack, self.requests, self.threads = stack, requests_, threads
         self.seconds, self.pause = seconds, pause

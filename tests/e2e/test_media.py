@@ -11,7 +11,8 @@ import re
 import pytest
 from PIL import Image as PILImage
 
-from tests.e2e.conftest import ADMIN, ROOT, Stack, wait_for
+from tests.browser.shots import shoot
+from tests.e2e.conftest import ADMIN, Stack, wait_for
 from tests.images import samples
 
 pytestmark = pytest.mark.stack
@@ -88,7 +89,8 @@ def test_refused_upload_and_non_images_under_media(stack):
 
 def test_post_page_with_cover_as_a_reader_sees_it(stack, browser):
     """og:image through nginx, then Chromium loads the page: the cover shows, picked from
-    the AVIF renditions, with no CSP complaint. The screenshot lands in screenshots/."""
+    the AVIF renditions, with no CSP complaint. A screenshot with BROADSHEET_SCREENSHOTS
+    set (tests/browser/shots.py)."""
     headers = _auth(stack)
     image = _upload(stack, samples.encoded("JPEG", (1200, 800)), "cover.jpg", headers)
     rows = stack.sql(
@@ -130,9 +132,7 @@ def _screenshot(stack: Stack, browser, path: str) -> None:
         cover = page.locator("figure.cover-image img")
         assert cover.evaluate("img => img.complete && img.naturalWidth > 0")
         assert cover.evaluate("img => img.currentSrc").endswith(".avif")
-        target = ROOT / "screenshots" / "post-with-cover.png"
-        target.parent.mkdir(exist_ok=True)
-        page.screenshot(path=str(target), full_page=False)
+        shoot(page, "post-with-cover", full_page=False)
     finally:
         context.close()
     assert not errors, errors
