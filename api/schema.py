@@ -61,8 +61,9 @@ DESCRIPTIONS = {
     "404": "Not there, or not visible to you.",
     "406": "No representation matches the Accept header.",
     "409": (
-        "Conflicts with the current state: a name that must be unique is taken, or a "
-        "referenced object (category, image, tag) does not exist (`code: conflict`, "
+        "Conflicts with the current state: a name that must be unique is taken, a "
+        "referenced object (category, image, tag) does not exist, or a value contradicts "
+        "a stored one (a post's expiry before its publication time) (`code: conflict`, "
         "`errors` names the field); or a move the object's state does not allow "
         "(`invalid_transition`)."
     ),

@@ -5,21 +5,25 @@ not guarded: if PostgreSQL is restarting at that moment, the exception leaves
 `Scheduler.tick()`, beat logs "beat raised exception" and exits. Nothing sends the
 publish sweep, the reconcilers or the daily report until something restarts beat: Docker
 Compose does (`restart: unless-stopped`), a process started by hand or `make stack` does
-not. Seen in the stack tests: a 5-second database outage that fell on the 5-minute read
-ended beat for the rest of the run.
+not. Seen in the stack tests: a database outage of a few seconds that fell on the
+5-minute read ended beat for the rest of the run.
 
-Here a database error in a tick is logged as a warning, beat keeps the schedule it
-has (tasks already in it are still sent: the broker is up) and tries again after
-`RETRY_SECONDS`. Once the database answers, django-celery-beat's own change check and
-5-minute read pick up whatever changed meanwhile. Delete this when django-celery-beat
-guards its full read (its `schedule_changed` and `sync` already catch database errors).
+Here a lost or refused connection in a tick is logged as a warning and beat goes on with
+the schedule it has (what falls due is still sent: the broker is up); its next tick is
+`RETRY_SECONDS` later. django-celery-beat counts the failed read as done: once the
+database answers, its change check (every tick) picks up edited schedules, and its next
+5-minute read everything. Other database errors (a missing table after an upgrade without
+`migrate`) still end beat: a stale schedule must not run on quietly. An outage while beat
+starts still ends it too (the first read happens before any tick). Delete this when
+django-celery-beat guards its full read (its change check and `sync` already catch
+database errors): docs/decisions/0037-beat-survives-a-database-outage.md.
 """
 
 from __future__ import annotations
 
 import logging
 
-from django.db import DatabaseError, InterfaceError, close_old_connections
+from django.db import InterfaceError, OperationalError, close_old_connections
 from django_celery_beat.schedulers import DatabaseScheduler as _DjangoCeleryBeatScheduler
 
 logger = logging.getLogger(__name__)
@@ -34,14 +38,13 @@ class DatabaseScheduler(_DjangoCeleryBeatScheduler):
     def tick(self, *args, **kwargs) -> float:
         try:
             return super().tick(*args, **kwargs)
-        except (DatabaseError, InterfaceError) as error:
+        except (OperationalError, InterfaceError) as error:
             # At most once per 5-minute read while the outage lasts: django-celery-beat
             # counts the failed read as done.
             logger.warning(
-                "beat: the database is unreachable (%s); keeping the schedule it has, "
-                "retrying in %.0f s",
+                "beat: the database is unreachable (%s); going on with the schedule it "
+                "has until the next full read",
                 error,
-                RETRY_SECONDS,
             )
             close_old_connections()  # a broken connection is replaced at the next query
             return RETRY_SECONDS

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from blog.models import Post
 from tests.factories import AuthorFactory, PostFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +48,34 @@ def test_the_api_reads_and_writes_expires_at_for_who_may_publish(api_as, author,
     )
     assert response.status_code == 403
     assert "publish" in response.json()["detail"]
+
+
+def test_an_expiry_before_the_publication_time_is_a_400_in_one_request_a_409_against_the_post(
+    api_as, author
+):
+    api, now = api_as(author), timezone.now()
+    past, soon = (now - timedelta(days=1)).isoformat(), (now + timedelta(days=1)).isoformat()
+    # A new post whose own times contradict each other.
+    response = api.post(
+        "/api/posts/",
+        {"title": "Both times", "body": "x", "status": "published", "published_at": soon,
+         "expires_at": past},
+        format="json",
+    )  # fmt: skip
+    assert response.status_code == 400, response.content
+    # An undated draft published by this request is published now: an expiry in the
+    # past sent with it contradicts the request.
+    draft = PostFactory(author=author, draft=True, published_at=None)
+    url = f"/api/posts/{draft.pk}/"
+    response = api.patch(url, {"status": "published", "expires_at": past}, format="json")
+    assert response.status_code == 400, response.content
+    # The same draft with that expiry stored: publishing it now conflicts with the post.
+    Post.objects.filter(pk=draft.pk).update(expires_at=now - timedelta(days=1))
+    response = api.patch(url, {"status": "published"}, format="json")
+    assert response.status_code == 409, response.content
+    assert response.json()["errors"][0]["field"] == "expires_at"
+    draft.refresh_from_db()
+    assert draft.status == "draft"  # nothing was saved
 
 
 # --- co-authors -------------------------------------------------------------------------

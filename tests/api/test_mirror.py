@@ -140,8 +140,8 @@ class Writer:
 
     def _patch(self, data: dict) -> bool:
         response = self.http.patch(f"{self.base}/api/posts/{self._post_id()}/", json=data)
-        # 404: deleted by another; 400 or 409: an expiry not after the publication time.
-        refused = response.status_code in (400, 409) and "expires_at" in response.text
+        # 404: deleted by another; 409: a publication time after the stored expiry.
+        refused = response.status_code == 409 and "expires_at" in response.text
         assert response.status_code in (200, 404) or refused, response.text
         return response.status_code == 200
 

@@ -51,8 +51,9 @@ class Read:
 
 class Readers:
     """`threads` anonymous readers asking for `path` through nginx, each about ten times a
-    second: a read every ~12 ms in all, fine enough for bounds of seconds. (Back to back,
-    they kept a core busy in this process and in nginx for the minute these tests run.)"""
+    second (8 readers: a read every ~12 ms in all), fine enough for bounds of seconds.
+    (Back to back, they kept a core busy in this process and in nginx for the minute these
+    tests run.)"""
 
     def __init__(self, stack: Stack, path: str, threads: int = 8) -> None:
         self.stack, self.path, self.threads = stack, path, threads

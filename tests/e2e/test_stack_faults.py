@@ -158,6 +158,8 @@ def test_a_save_with_redis_down_returns_in_under_a_second_and_is_announced_once(
     # is slower: Redis being away must add less than a second to a typical healthy one.
     assert max(seconds) < 1.0 + sorted(healthy)[1], (seconds, healthy)
     assert not load.failures(), load.summary()  # pages render from the database meanwhile
+    during = [o for o in load.outcomes if outage_started <= o.started <= outage_ended]
+    assert during, load.summary()  # and readers did ask while Redis was away
 
     # The sweep (beat, every 2 s here) announces each post once, Redis back.
     ids = [response.json()["id"] for response, _ in saves]
@@ -209,6 +211,9 @@ def test_postgres_restart_under_load_answers_no_500(stack):
         no_answer=load.count(None),
         recovered_after=round(load.recovered_after(restart_started), 2),
         summary=load.summary(),
+    )
+    assert any(restart_started <= o.started <= restart_ended for o in load.outcomes), (
+        "no request was sent while PostgreSQL restarted: " + load.summary()
     )
     assert load.count(500) == 0, load.summary()
     assert load.count(None) == 0 and load.count(502) == 0 and load.count(504) == 0, load.summary()
@@ -302,6 +307,10 @@ def test_gunicorn_reload_under_load_fails_no_request(stack):
     )
     assert not load.failures(), load.summary()
     assert load.count(201) > 0 and load.count(200) > 0
+    during = [
+        o for o in load.outcomes if reload_started <= o.started <= reload_started + replaced_after
+    ]
+    assert during, load.summary()  # requests were sent while the workers were replaced
 
 
 # --- Tags named in different letter cases at the same time ------------------------------------
