@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
@@ -135,11 +135,16 @@ class PostPagination(PageNumberPagination):
         if token:
             moment, pk = decode_cursor(token)
             queryset = queryset.filter(Q(marker__gt=moment) | Q(marker=moment, pk__gt=pk))
+        # The cursor is the last row's marker as the query saw it, not `changed_at` read
+        # afterwards: a row whose expiry passes meanwhile (or is past: editors list
+        # expired posts) shows its expiry as `changed_at`, and resuming from that later
+        # time skipped every post in between.
+        queryset = queryset.annotate(cursor_at=F("marker"))
         rows = list(queryset.order_by("marker", "pk")[: size + 1])
         self.has_more = len(rows) > size
         self.rows = rows[:size]
         last = self.rows[-1] if self.rows else None
-        self.resume = encode_cursor(last.changed_at, last.pk) if last else token
+        self.resume = encode_cursor(last.cursor_at, last.pk) if last else token
         return self.rows
 
     def get_paginated_response(self, data):

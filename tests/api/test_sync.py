@@ -298,3 +298,26 @@ def test_a_crawl_waits_for_a_write_held_open_past_the_settling_time(api, time_ma
         late.pk: "After",
         other.pk: "Other",
     }
+
+
+@pytest.mark.django_db
+def test_a_cursor_resumes_after_the_last_rows_stored_marker_even_if_it_has_expired(
+    api_as, time_machine
+):
+    """The cursor of a page is its last row's marker as stored, not the marker that row
+    shows once its expiry has passed (later): a crawl resumed from a later time skipped
+    the posts in between. An editor's crawl lists expired posts, so it shows every time;
+    a reader's, when the last row expired between the query and the page's cursor."""
+    start = timezone.now() - timedelta(hours=1)
+    time_machine.move_to(start, tick=False)
+    expiring = PostFactory(title="Expires", published_at=start - timedelta(minutes=1))
+    post_update(post=expiring, data={"expires_at": start + timedelta(minutes=10)}, user=None)
+    time_machine.move_to(start + timedelta(minutes=5), tick=False)
+    between = PostFactory(title="Between", published_at=start)
+    time_machine.move_to(start + timedelta(minutes=30), tick=False)
+    editor = api_as(EditorFactory())
+
+    first = editor.get("/api/posts/", {"cursor": "", "page_size": 1}).json()
+    assert [row["id"] for row in first["results"]] == [expiring.pk]
+    second = editor.get("/api/posts/", {"cursor": first["cursor"], "page_size": 1}).json()
+    assert [row["id"] for row in second["results"]] == [between.pk]

@@ -125,12 +125,18 @@ def _stack_still_running(request) -> Iterator[None]:
     if "stack" not in request.fixturenames:
         return
     stack = request.getfixturevalue("stack")
-    gone = [role for role in ROLES if not running(stack.pid(role))]
+    pids = {role: stack.directory / "pids" / f"{role}.pid" for role in ROLES}
+    gone = [role for role, p in pids.items() if not (p.exists() and running(int(p.read_text())))]
+    if not gone:
+        return
+    # The logs' ends first: a respawned process writes its start-up to the same log.
+    report = [f"--- {role}.log\n{stack.log(role)[-3000:]}" for role in gone]
     for role in gone:
-        stack.stack_sh("respawn", role)
-    if gone:
-        ends = "\n".join(f"--- {role}.log\n{stack.log(role)[-3000:]}" for role in gone)
-        pytest.fail(f"stack process(es) gone after this test: {', '.join(gone)}\n{ends}")
+        try:
+            stack.stack_sh("respawn", role)
+        except AssertionError as error:
+            report.append(f"--- respawning {role} failed: {error}")
+    pytest.fail(f"stack process(es) gone after this test: {', '.join(gone)}\n" + "\n".join(report))
 
 
 # The stack is polled over HTTP and SQL: twice a second unless a test asks otherwise.
