@@ -129,9 +129,18 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
 
     def list(self, request: Request, *args, **kwargs) -> Response:
         response = super().list(request, *args, **kwargs)
+        if self._cursor_page():
+            return response
         public = permissions.visibility_scope(request.user) == "public"
         changed = _posts_changed_at(public_only=public, rows=self.get_queryset().model.objects)
         return add_last_modified(response, changed)
+
+    def _cursor_page(self) -> bool:
+        """A cursor page carries no Last-Modified: it holds changes up to its settling
+        horizon only (`api.pagination.settled_until`), so a date of the latest change
+        would answer a later `If-Modified-Since` with a 304 that withholds the change
+        still held back. Cursor pages are never cached; follow their `cursor` instead."""
+        return getattr(self.paginator, "cursor_mode", False)
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         return self._detail(request, self.get_object())
@@ -227,6 +236,8 @@ class PostViewSet(StrictQueryParamsMixin, viewsets.ModelViewSet):
         queryset = self.filter_queryset(Post.objects.public().for_api())
         page = self.paginate_queryset(queryset)
         response = self.get_paginated_response(self.get_serializer(page, many=True).data)
+        if self._cursor_page():
+            return response
         return add_last_modified(response, _posts_changed_at(public_only=True))
 
 

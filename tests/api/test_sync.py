@@ -8,6 +8,7 @@ import requests
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.http import http_date
 
 from api.pagination import SETTLE_SECONDS
 from blog.models import Post, Tag
@@ -321,3 +322,22 @@ def test_a_cursor_resumes_after_the_last_rows_stored_marker_even_if_it_has_expir
     assert [row["id"] for row in first["results"]] == [expiring.pk]
     second = editor.get("/api/posts/", {"cursor": first["cursor"], "page_size": 1}).json()
     assert [row["id"] for row in second["results"]] == [between.pk]
+
+
+@pytest.mark.django_db
+def test_cursor_pages_carry_no_last_modified_that_could_withhold_a_held_back_change(
+    api, time_machine
+):
+    PostFactory(title="Settled")
+    _later(time_machine)
+    held_back = PostFactory(title="Just saved")  # within the settling time: not listed yet
+    page = api.get("/api/posts/", {"cursor": ""})
+    assert held_back.pk not in [row["id"] for row in page.json()["results"]]
+    assert "Last-Modified" not in page and "ETag" not in page
+    # Had it said when the latest post changed, this conditional read would be a 304.
+    _later(time_machine)
+    again = api.get("/api/posts/", {"cursor": ""}, HTTP_IF_MODIFIED_SINCE=http_date())
+    assert again.status_code == 200
+    assert held_back.pk in [row["id"] for row in again.json()["results"]]
+    assert "Last-Modified" in api.get("/api/posts/")  # numbered pages keep theirs
+    assert "Last-Modified" not in api.get("/api/posts/published/", {"cursor": ""})
