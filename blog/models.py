@@ -208,14 +208,21 @@ class PostQuerySet(models.QuerySet):
         return self.filter(status=Post.Status.PUBLISHED, expires_at__lte=timezone.now())
 
     def unretired(self) -> PostQuerySet:
-        """Expired posts that were public first (their date before their expiry) and
-        whose leaving is not recorded yet: no tombstone since their expiry. The sweep
-        retires them (`blog.sweep`); until then the API lists their tombstone from the
-        post itself (`blog.api.sync`)."""
+        """Expired posts that were public first and whose leaving is not recorded yet: no
+        tombstone since their expiry. The sweep retires them (`blog.sweep`); until then
+        the API lists their tombstone from the post itself (`blog.api.sync`).
+
+        Public first: known to have been (`first_public_at`), or saved as published
+        before its expiry with a date before it (public between the two by the clock). A
+        post published with an expiry already past was never public: no tombstone (its
+        slug was never shown) and no go-live webhook for it."""
         recorded = PostTombstone.objects.filter(
             post_id=models.OuterRef("pk"), at__gte=models.OuterRef("expires_at")
         )
-        return self.expired().filter(~models.Exists(recorded), published_at__lt=F("expires_at"))
+        was_public = Q(first_public_at__isnull=False) | Q(updated_at__lt=F("expires_at"))
+        return self.expired().filter(
+            was_public, ~models.Exists(recorded), published_at__lt=F("expires_at")
+        )
 
     def by_author(self, user) -> PostQuerySet:
         """Posts `user` wrote: as the lead or as a co-author (`PostAuthor`). An `IN`

@@ -13,7 +13,9 @@ from django.utils.http import http_date
 from api.pagination import SETTLE_SECONDS
 from blog.models import Post, Tag
 from blog.services import post_delete, post_update
+from blog.sweep import publish_sweep
 from tests.factories import CategoryFactory, EditorFactory, PostFactory, TagFactory
+from webhooks.models import Delivery, Endpoint
 
 from .test_lost_updates import _session
 
@@ -155,6 +157,30 @@ def test_no_tombstone_for_a_post_that_was_never_public(api, time_machine):
     post_delete(post=never)
     _later(time_machine)
     assert _tombstones(api) == {}
+
+
+@pytest.mark.django_db
+def test_a_post_published_with_its_expiry_already_past_was_never_public(api, time_machine):
+    """No tombstone (its slug was never shown) and no go-live webhook: the sweep neither
+    announces nor retires it."""
+    now = timezone.now()
+    never = PostFactory(
+        title="Published already expired",
+        published_at=now - timedelta(days=2),
+        expires_at=now - timedelta(days=1),
+    )
+    shown = PostFactory(title="Shown, then expired", expires_at=now + timedelta(minutes=1))
+    _later(time_machine, 120)
+    assert never.pk not in _tombstones(api) and shown.pk in _tombstones(api)
+    endpoint = Endpoint.objects.create(url="http://127.0.0.1:9/hook")
+    publish_sweep()
+    announced = {
+        payload["data"]["post"]["id"]
+        for payload in Delivery.objects.filter(endpoint=endpoint).values_list("payload", flat=True)
+    }
+    assert never.pk not in announced
+    never.refresh_from_db()
+    assert never.first_public_at is None
 
 
 @pytest.mark.django_db
