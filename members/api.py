@@ -9,7 +9,8 @@ Registered on the root router from `MembersConfig.ready()`, with the API's conve
   a member is a 409, an unknown newsletter id a 409;
 - `?status=`, `?newsletter=` (slugs, any of them), `?search=` (address or name),
   `?ordering=`; numbered pages, or with `?cursor=` (empty to start) cursor pages in the
-  order members joined, for a client that copies the list;
+  order members joined (the members new since a saved cursor, not changes to earlier
+  ones: docs/api.md);
 - `ETag` on a member (its representation's version), `If-None-Match` → 304, `If-Match`
   on PATCH and DELETE → 412 when stale (checked with the row locked);
 - deleting goes through `delete_member` (`member_deleted` first: the webhook).
