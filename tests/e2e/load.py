@@ -110,6 +110,11 @@ class Load:
     def count(self, status: int | None) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
 
+    def overlapping(self, start: float, end: float) -> list[Outcome]:
+        """The requests under way at some moment between `start` and `end` (started
+        before `end`, answered after `start`): what a fault in that window met."""
+        return [o for o in self.outcomes if o.started <= end and o.started + o.seconds >= start]
+
     def failures(self, since: float = 0.0) -> list[Outcome]:
         return [o for o in self.outcomes if o.failed and o.started >= since]
 
