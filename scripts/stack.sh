@@ -149,11 +149,14 @@ start() {
   # shellcheck source=/dev/null
   source "$STACK_DIR/env"
   self_signed_cert
-  log "migrate"
+  # collectstatic needs no database: it runs while migrate does.
+  log "migrate and collectstatic"
+  collectstatic >"$STACK_DIR/logs/collectstatic.log" 2>&1 &
+  local collecting=$!
   "$ROOT/deploy/run.sh" migrate >"$STACK_DIR/logs/migrate.log" 2>&1 \
-    || { log "migrate failed:"; tail -20 "$STACK_DIR/logs/migrate.log" >&2; return 1; }
-  log "collectstatic"
-  collectstatic
+    || { log "migrate failed:"; tail -20 "$STACK_DIR/logs/migrate.log" >&2; wait "$collecting"; return 1; }
+  wait "$collecting" \
+    || { log "collectstatic failed:"; tail -20 "$STACK_DIR/logs/collectstatic.log" >&2; return 1; }
   spawn web
   if [ -f config/celery.py ]; then
     spawn worker

@@ -118,7 +118,10 @@ EMBEDDED_SUITES = {
     "embeds", "members", "newsletters", "comments",
 }  # fmt: skip
 # Tests that need more than the embedded default offers, whatever their folder.
-NOT_EMBEDDED = {"postgresql", "redis", "browser", "stack", "celery_worker"}
+NOT_EMBEDDED = {"postgresql", "redis", "browser", "stack", "celery_worker", "not_embedded"}
+# `own_sqlite` tests run `manage.py` or `make run` on a SQLite file of their own, the same
+# in either pass: `make test` runs them in the embedded pass only (its first pass
+# deselects them with `-m "not own_sqlite"`).
 
 
 def _tier(item: pytest.Item, markers: set[str], where: str) -> str:
@@ -180,7 +183,8 @@ def pytest_collection_modifyitems(config, items):
         if group and "xdist_group" not in markers:
             item.add_marker(pytest.mark.xdist_group(group))
         suite = item.path.relative_to(tests).parts[0] if item.path.is_relative_to(tests) else ""
-        if suite in EMBEDDED_SUITES and not NOT_EMBEDDED & (markers | {tier}):
+        embedded = suite in EMBEDDED_SUITES and not NOT_EMBEDDED & (markers | {tier})
+        if embedded or "own_sqlite" in markers:
             item.add_marker(pytest.mark.embedded)
 
 

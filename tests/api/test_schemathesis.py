@@ -116,8 +116,14 @@ def check_totals(report_dir: Path) -> Counter:
     return totals
 
 
+# The anonymous runs are in `make test`'s first pass only. On SQLite (its embedded pass)
+# the editor's runs call every operation, reads included, and `ignored_auth` probes each
+# one without the token; what anonymous readers may see is checked there by the API's
+# visibility tests. Both anonymous and editor runs on SQLite took a quarter of that pass.
 @pytest.mark.parametrize("part", PARTS)
-@pytest.mark.parametrize("who", ["editor", "anonymous"])
+@pytest.mark.parametrize(
+    "who", ["editor", pytest.param("anonymous", marks=pytest.mark.not_embedded)]
+)
 def test_schemathesis_all_checks_all_phases_no_failures(
     who, part, live_server, seeded, tmp_path, record_property
 ):

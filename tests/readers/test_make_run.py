@@ -23,6 +23,10 @@ from pathlib import Path
 
 import pytest
 
+# Every test here runs `make run`'s own processes on a SQLite file of its own, whichever
+# database the suite runs on: `make test` runs them once, in its embedded pass.
+pytestmark = pytest.mark.own_sqlite
+
 ROOT = Path(__file__).resolve().parents[2]
 
 SCRIPT = r"""
@@ -120,8 +124,6 @@ def test_make_run_prints_how_to_log_in_last_and_links_to_its_own_port(tmp_path):
     """Issue 29.9 and 29.10: on a port of its own, `make run`'s absolute links (canonical,
     feed, the password mail) use that host and port, and its output is short and ends
     with the address, the admin, the username and the password."""
-    if os.environ.get("BROADSHEET_TEST_EMBEDDED"):
-        pytest.skip("starts `make run` itself, whatever the tier: once per `make test`")
     port = free_port()
     env = {
         key: value

@@ -48,6 +48,7 @@ print(json.dumps({
 """
 
 
+@pytest.mark.own_sqlite
 def test_sqlite_search_is_stemmed_ranked_and_kept_in_step(tmp_path):
     """Run as `make run` does: SQLite file database, local settings, real migrations."""
     env = {

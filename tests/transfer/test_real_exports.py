@@ -385,7 +385,7 @@ print(json.dumps({
 """
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.own_sqlite
 def test_real_files_on_sqlite(tmp_path):
     """Every real file imported through manage.py into a SQLite file database: each
     public post page answers 200 and search (FTS5) finds every imported post."""
