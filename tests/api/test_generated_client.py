@@ -23,8 +23,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 PACKAGE = "broadsheet_generated_client"
 
 
-@pytest.fixture
-def generated(live_server, tmp_path):
+@pytest.fixture(scope="module")
+def generated(live_server, tmp_path_factory):
+    """The client generated once for the module's tests: the schema is the same for both."""
+    tmp_path = tmp_path_factory.mktemp("generated")
     schema = requests.get(f"{live_server.url}/api/schema/?format=json", timeout=60)
     assert schema.status_code == 200
     (tmp_path / "schema.json").write_bytes(schema.content)
