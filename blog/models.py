@@ -151,8 +151,8 @@ def change_marker() -> Case:
     expiry has passed (one rule, two spellings). An expired post is never in a reader's
     list: mirrors learn of its expiry from the tombstones (`blog.api.sync`)."""
     return Case(
-        When(status="published", published_at__gt=F("updated_at"), then=F("published_at")),
-        default=F("updated_at"),
+        When(status="published", published_at__gt=F("recorded_at"), then=F("published_at")),
+        default=F("recorded_at"),
     )
 
 
@@ -171,7 +171,8 @@ class PostQuerySet(models.QuerySet):
         """
         ids = list(self.order_by().values_list("pk", flat=True))
         if ids:
-            Post.all_kinds.filter(pk__in=ids).update(updated_at=timezone.now())
+            now = timezone.now()
+            Post.all_kinds.filter(pk__in=ids).update(updated_at=now, recorded_at=now)
             if notify:
                 posts_touched.send(sender=Post, post_ids=ids)
         return ids
@@ -422,8 +423,14 @@ class Post(models.Model):
         help_text="Optional: when the post leaves public view (an embargo ends, an offer is over).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    # Also the version token of optimistic locking (admin form, API ETag / If-Match).
+    # Also the version token of optimistic locking (admin form, API ETag / If-Match). An
+    # import keeps the source's (`blog.services.post_bulk_create(keep_times=True)`).
     updated_at = models.DateTimeField(auto_now=True)
+    # When this site last wrote the post, never backdated: what syncing clients follow
+    # (`changed_at`, cursor pages, ?updated_after=, a list's Last-Modified). An imported
+    # post keeps its source's `updated_at` and is recorded now, so a client that synced
+    # before the import finds it.
+    recorded_at = models.DateTimeField(auto_now=True)
     last_edited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -504,12 +511,17 @@ class Post(models.Model):
             models.Index(
                 fields=["title", "id"], include=PUBLIC_RULE_COLUMNS, name="post_title_idx"
             ),
-            # Sitemaps' lastmod without a scan; syncing clients: ?updated_after=, cursor
-            # pages, a list's Last-Modified; and ?ordering=updated_at.
+            # Sitemaps' lastmod without a scan; ?ordering=updated_at.
             models.Index(
                 fields=["updated_at", "id"],
-                include=[*PUBLIC_RULE_COLUMNS, "first_public_at"],  # Last-Modified
+                include=[*PUBLIC_RULE_COLUMNS, "first_public_at"],
                 name="post_updated_idx",
+            ),
+            # A list's Last-Modified (`blog.api.views._posts_changed_at`) without a scan.
+            models.Index(
+                fields=["recorded_at", "id"],
+                include=[*PUBLIC_RULE_COLUMNS, "first_public_at"],
+                name="post_recorded_idx",
             ),
             # Syncing clients' cursor pages and ?updated_after=, in marker order.
             models.Index(change_marker(), "id", name="post_changed_idx"),
@@ -556,7 +568,7 @@ class Post(models.Model):
             named = set(update_fields)
             derived = {d for field in named for d in self.DERIVED_FIELDS.get(field, ())}
             # The sync bookkeeping too: derive() may set them whatever field is named.
-            always = {"updated_at", "announced_at", "first_public_at"}
+            always = {"updated_at", "recorded_at", "announced_at", "first_public_at"}
             kwargs["update_fields"] = sorted(named | derived | always)
         moved_from = stored.seen_path_if_moved(self.slug) if stored else None
         self._save_with_unique_slug(*args, **kwargs)
@@ -621,18 +633,19 @@ class Post(models.Model):
     def changed_at(self):
         """The sync marker: when what readers see of this post last changed, or will.
 
-        The later of `updated_at` and, for a published post, `published_at`: a scheduled
+        The later of `recorded_at` (the last write here; an import's source times are
+        kept in `updated_at`) and, for a published post, `published_at`: a scheduled
         post's marker is its go-live, so a crawl in marker order meets it when it goes
         public, with no job run. `change_marker()` is the same rule in SQL. Once an
         expiry has passed, the marker is (at least) the expiry: what readers see of the
         post changed then (its tombstone, `blog.api.sync`, carries the same time).
         """
-        if self.status == self.Status.PUBLISHED and self.published_at and self.updated_at:
-            marker = max(self.updated_at, self.published_at)
+        if self.status == self.Status.PUBLISHED and self.published_at and self.recorded_at:
+            marker = max(self.recorded_at, self.published_at)
             if self.expires_at is not None and self.expires_at <= timezone.now():
                 marker = max(marker, self.expires_at)
             return marker
-        return self.updated_at
+        return self.recorded_at
 
     @property
     def state(self) -> str:

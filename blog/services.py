@@ -205,7 +205,8 @@ def post_bulk_create(
     A post without a slug gets one made from its title (`blog.slugs`); a slug given is
     the caller's to have checked (the importer keeps the source's when it is free).
     `tag_ids`: each post's tags, in the same order. `keep_times`: keep the `created_at`
-    and `updated_at` the posts carry (an import's own; `bulk_create` stamps now).
+    and `updated_at` the posts carry (an import's own; `bulk_create` stamps now);
+    `recorded_at`, which syncing clients follow, is now either way.
     `announced`: posts public when written count as announced (an import's old news
     sends no go-live webhooks); `first_public_at` is set either way. `author_ids`: each
     post's byline in order (default: its `author` alone); the first becomes `author`.
@@ -253,7 +254,8 @@ def post_bulk_update(
     """Write `fields` of `posts` (and what they derive) in bulk, under row locks, and
     send the same events as one `post_update` per post, once for the batch.
 
-    `keep_times`: keep the `updated_at` the posts carry. `announced`: as in
+    `keep_times`: keep the `updated_at` the posts carry (`recorded_at` is now either
+    way). `announced`: as in
     `post_bulk_create`, for posts that become public with this write. `author_ids`: each
     post's byline in order, replacing the stored one (None: bylines left as they are,
     but for a changed lead `author`, written with `fields`, which leads the byline).
@@ -277,8 +279,9 @@ def post_bulk_update(
             post.announced_at = post.announced_at or post.published_at
         if not keep_times or post.updated_at is None:
             post.updated_at = now
+        post.recorded_at = now  # whatever `updated_at` is kept: syncing clients follow it
     derived = {d for field in fields for d in Post.DERIVED_FIELDS.get(field, ())}
-    always = {"updated_at", "announced_at", "first_public_at"}
+    always = {"updated_at", "recorded_at", "announced_at", "first_public_at"}
     Post.all_kinds.bulk_update(posts, sorted(set(fields) | derived | always))
     if tag_ids is not None:
         _set_tags(posts, tag_ids, replace=True)

@@ -168,9 +168,10 @@ def responsive_body(body_html: str) -> SafeString:
 def rerender_posts_showing(sender, instance: Image, **kwargs) -> None:
     """`post_delete` of an Image: once committed, re-render every post body that names it.
 
-    Only `body_html` and `updated_at` change (no revision, no webhook: the writer's text
-    is the same); the newer `updated_at` retires conditional-request validators, and the
-    page cache is retired like after any post change.
+    Only `body_html`, `updated_at` and `recorded_at` change (no revision, no webhook: the
+    writer's text is the same); the newer `updated_at` retires conditional-request
+    validators, `recorded_at` tells syncing clients, and the page cache is retired like
+    after any post change.
     """
     image_id = instance.pk
 
@@ -182,8 +183,9 @@ def rerender_posts_showing(sender, instance: Image, **kwargs) -> None:
         # `image:4` also finds `image:42`: re-rendering that one changes nothing.
         showing = Post.all_kinds.filter(body__contains=f"image:{image_id}").only("pk", "body")
         for post in showing:
+            now = timezone.now()
             Post.all_kinds.filter(pk=post.pk).update(
-                body_html=render_markdown(post.body), updated_at=timezone.now()
+                body_html=render_markdown(post.body), updated_at=now, recorded_at=now
             )
         if showing:
             invalidate_pages()

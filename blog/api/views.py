@@ -249,8 +249,9 @@ def _posts_changed_at(*, public_only: bool = False, rows=None):
     leaving public view is an edit too), the latest go-live (`published_at`: a scheduled
     post goes live without being saved) and tombstones (every way a once-public post left
     view, deletions included). One query of three index scans that each stop at their
-    first matching row (`post_updated_idx`, the public listing index, tombstones by
-    `at`): at 100,000 posts, `id IN (public posts)` here made it 355 ms.
+    first matching row (`post_recorded_idx`, the public listing index, tombstones by
+    `at`): at 100,000 posts, `id IN (public posts)` here made it 355 ms. `recorded_at`,
+    not `updated_at`: an import keeps its source's dates, and the list changed now.
     """
     rows = Post.objects if rows is None else rows  # posts, or pages (pages.api)
     posts = rows.all()
@@ -259,7 +260,7 @@ def _posts_changed_at(*, public_only: bool = False, rows=None):
         # whole): rows touched without a save (`PostQuerySet.touch`) and posts imported
         # before `first_public_at` existed are public with none.
         posts = posts.filter(first_public_at__isnull=False) | rows.public()
-    latest = Subquery(posts.order_by("-updated_at").values("updated_at")[:1])
+    latest = Subquery(posts.order_by("-recorded_at").values("recorded_at")[:1])
     if public_only:
         live = Subquery(rows.public().order_by("-published_at").values("published_at")[:1])
         latest = Greatest(Coalesce(latest, live), Coalesce(live, latest))

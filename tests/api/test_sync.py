@@ -2,10 +2,13 @@
 
 import threading
 from datetime import timedelta
+from io import StringIO
+from pathlib import Path
 
 import pytest
 import requests
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.http import http_date
@@ -19,6 +22,8 @@ from webhooks.models import Delivery, Endpoint
 
 from .test_lost_updates import _session
 
+REAL_EXPORTS = Path(__file__).parents[1] / "transfer" / "fixtures" / "real"
+
 
 @pytest.mark.django_db
 def test_updated_after_lists_in_sync_order(api):
@@ -26,7 +31,8 @@ def test_updated_after_lists_in_sync_order(api):
     now = timezone.now()
     Post.objects.update(published_at=now - timedelta(days=1))
     for post, hours in ((old, 3), (middle, 2), (new, 1)):
-        Post.objects.filter(pk=post.pk).update(updated_at=now - timedelta(hours=hours))
+        at = now - timedelta(hours=hours)
+        Post.objects.filter(pk=post.pk).update(updated_at=at, recorded_at=at)
     since = (now - timedelta(hours=2, minutes=30)).isoformat()
     response = api.get("/api/posts/", {"updated_after": since})
     assert [row["id"] for row in response.json()["results"]] == [middle.pk, new.pk]
@@ -50,7 +56,8 @@ def test_a_malformed_cursor_is_a_400_an_unknown_one_a_404(api):
 def test_a_cursor_crawl_never_skips_or_repeats_while_others_publish(live_server):
     EditorFactory(username="publisher")
     existing = {PostFactory(title=f"Old {i}").pk for i in range(40)}
-    Post.objects.update(updated_at=timezone.now() - timedelta(hours=1))
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    Post.objects.update(updated_at=an_hour_ago, recorded_at=an_hour_ago)
     publisher = _session(live_server.url, "publisher")
     crawling = threading.Event()
     published: list[int] = []
@@ -293,7 +300,8 @@ def test_a_crawl_waits_for_a_write_held_open_past_the_settling_time(api, time_ma
     last change this way). PostgreSQL's own list of open transactions tells pages what
     is still being written; `time_machine` moves the app's clock, not PostgreSQL's."""
     late, other = PostFactory(title="Before"), PostFactory(title="Other")
-    Post.objects.update(updated_at=timezone.now() - timedelta(hours=1))
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    Post.objects.update(updated_at=an_hour_ago, recorded_at=an_hour_ago)
     written, commit, errors = threading.Event(), threading.Event(), []
 
     def hold_open() -> None:  # its own connection: another PostgreSQL session
@@ -312,7 +320,8 @@ def test_a_crawl_waits_for_a_write_held_open_past_the_settling_time(api, time_ma
     writer.start()
     assert written.wait(30)
     # Committed, and marked after the held write's stamp.
-    Post.objects.filter(pk=other.pk).update(updated_at=timezone.now())
+    now = timezone.now()
+    Post.objects.filter(pk=other.pk).update(updated_at=now, recorded_at=now)
     _later(time_machine)  # the app's 2 s are over for both
     first = api.get("/api/posts/", {"cursor": "", "page_size": 100}).json()
     assert [row["id"] for row in first["results"]] == [late.pk]  # its old version only
@@ -367,3 +376,35 @@ def test_cursor_pages_carry_no_last_modified_that_could_withhold_a_held_back_cha
     assert held_back.pk in [row["id"] for row in again.json()["results"]]
     assert "Last-Modified" in api.get("/api/posts/")  # numbered pages keep theirs
     assert "Last-Modified" not in api.get("/api/posts/published/", {"cursor": ""})
+
+
+@pytest.mark.django_db
+def test_posts_imported_with_their_old_dates_reach_clients_that_synced_before(
+    api, time_machine, django_capture_on_commit_callbacks
+):
+    """An import keeps each post's own dates (`updated_at` years back, as the source
+    says), yet a client that synced before it finds the imported posts by each way the
+    docs give: resuming its cursor, `?updated_after=` its last sync, and the list's
+    `If-Modified-Since`. The marker followed `updated_at`, so none of them did."""
+    PostFactory(title="Before the import")
+    _later(time_machine)
+    crawled = api.get("/api/posts/", {"cursor": "", "page_size": 100}).json()
+    listed = api.get("/api/posts/")
+    synced_at = timezone.now()
+    _later(time_machine)
+    with django_capture_on_commit_callbacks(execute=True):  # what the import retires
+        call_command("import_wordpress", REAL_EXPORTS / "valid-wxr-1.1.xml", stdout=StringIO())
+    imported = set(Post.objects.public().exclude(title="Before the import").values_list("pk"))
+    assert imported
+    assert all(
+        post.updated_at < synced_at - timedelta(days=365) < post.recorded_at
+        for post in Post.objects.filter(pk__in=[pk for (pk,) in imported])
+    )  # the source's dates are kept; the sync marker is the import's time
+    _later(time_machine)
+
+    resumed = api.get("/api/posts/", {"cursor": crawled["cursor"], "page_size": 100}).json()
+    assert {(row["id"],) for row in resumed["results"]} == imported
+    since = api.get("/api/posts/", {"updated_after": synced_at.isoformat()}).json()
+    assert {(row["id"],) for row in since["results"]} == imported
+    again = api.get("/api/posts/", HTTP_IF_MODIFIED_SINCE=listed["Last-Modified"])
+    assert again.status_code == 200
