@@ -12,8 +12,8 @@ many are published meanwhile; a post changed during the crawl comes again, later
 its new version. The marker of a scheduled post is its go-live, so the crawl meets it
 when it goes public. Rows whose marker is within the last `SETTLE_SECONDS`, or within
 `SETTLE_SECONDS` of the start of a transaction still writing, or later (`settled_until`),
-are held back until then, so a save that commits after it stamped `updated_at` is not
-passed over. The last page has
+are held back until then, so a save that commits after it stamped its time
+(`Post.recorded_at`) is not passed over. The last page has
 `next: null` and a `cursor` to resume from later. Cursor pages are never cached
 (`Cache-Control: no-store`): the clock changes them. `?ordering=` and `?page=` do not
 apply to cursor pages, so with `?cursor=` they are a 400, not silently ignored.

@@ -15,6 +15,7 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
 
@@ -220,7 +221,9 @@ class PostQuerySet(models.QuerySet):
         recorded = PostTombstone.objects.filter(
             post_id=models.OuterRef("pk"), at__gte=models.OuterRef("expires_at")
         )
-        was_public = Q(first_public_at__isnull=False) | Q(updated_at__lt=F("expires_at"))
+        # `recorded_at`, not `updated_at`: an imported post keeps its source's dates,
+        # and was never public here if it came in expired.
+        was_public = Q(first_public_at__isnull=False) | Q(recorded_at__lt=F("expires_at"))
         return self.expired().filter(
             was_public, ~models.Exists(recorded), published_at__lt=F("expires_at")
         )
@@ -430,7 +433,8 @@ class Post(models.Model):
     # (`changed_at`, cursor pages, ?updated_after=, a list's Last-Modified). An imported
     # post keeps its source's `updated_at` and is recorded now, so a client that synced
     # before the import finds it.
-    recorded_at = models.DateTimeField(auto_now=True)
+    # (The database default serves only code that predates the column: migration 0017.)
+    recorded_at = models.DateTimeField(auto_now=True, db_default=Now())
     last_edited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

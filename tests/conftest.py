@@ -109,7 +109,8 @@ INTEGRATION_TESTS = {
 }
 # Module-scoped fixtures that start processes: their module's tests run on one xdist
 # worker (`--dist loadgroup`), so each starts once per run, not once per worker.
-PER_MODULE_PROCESSES = {"worker", "webhook_worker", "broker_server", "nginx"}
+# (`generated`: the API client that tests/api/test_generated_client.py generates.)
+PER_MODULE_PROCESSES = {"worker", "webhook_worker", "broker_server", "nginx", "generated"}
 
 # Reader, admin and API pages (and what serves them): run a second time by `make test` on
 # `make run`'s embedded defaults (SQLite, local-memory cache, tasks in-process).

@@ -408,3 +408,31 @@ def test_posts_imported_with_their_old_dates_reach_clients_that_synced_before(
     assert {(row["id"],) for row in since["results"]} == imported
     again = api.get("/api/posts/", HTTP_IF_MODIFIED_SINCE=listed["Last-Modified"])
     assert again.status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_post_imported_already_expired_was_never_public_here(
+    api, time_machine, tmp_path, django_capture_on_commit_callbacks
+):
+    """A post that ran its course on the old site comes in with its dates, written
+    before its expiry there: here it was never public, so no tombstone lists its slug
+    and the sweep announces nothing for it."""
+    now = timezone.now()
+    PostFactory(
+        title="Ran its course",
+        published_at=now - timedelta(days=3),
+        expires_at=now + timedelta(minutes=1),
+    )
+    _later(time_machine, 120)
+    exported = StringIO()
+    call_command("export", stdout=exported)
+    Post.all_kinds.all().delete()
+    (tmp_path / "export.json").write_text(exported.getvalue())
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("import_broadsheet", tmp_path / "export.json", stdout=StringIO())
+    imported = Post.objects.get(title="Ran its course")
+    assert imported.updated_at < imported.expires_at < imported.recorded_at
+    assert imported.pk not in _tombstones(api)
+    endpoint = Endpoint.objects.create(url="http://127.0.0.1:9/hook")
+    publish_sweep()
+    assert not Delivery.objects.filter(endpoint=endpoint).exists()

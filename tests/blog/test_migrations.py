@@ -170,3 +170,39 @@ def _post_indexes(cursor, sqlite: bool) -> dict[str, tuple]:
         " JOIN pg_class c ON c.oid = i.indexrelid WHERE i.indrelid = 'blog_post'::regclass"
     )
     return {name: (definition, valid) for name, definition, valid in cursor.fetchall()}
+
+
+def test_recorded_at_starts_as_updated_at_and_an_interrupted_0018_completes(
+    tmp_path, transactional_db
+):
+    """blog.0017 adds `recorded_at` (the sync marker's stamp), 0018 fills and indexes it
+    without a lock. Upgrading moves no syncing client's marker: a post written before
+    keeps its `updated_at` as its marker; and an 0018 killed between dropping the old
+    marker index and renaming the new one completes when `migrate` runs again."""
+    with fresh_database(tmp_path, "recorded") as url:
+        run(url, "manage.py", "migrate", "--no-input")  # every other app at its head
+        run(url, "manage.py", "migrate", "blog", "0017", "--no-input")  # 0018 undone
+        run(
+            url,
+            "manage.py",
+            "shell",
+            "-c",
+            "from tests.factories import PostFactory; PostFactory()",
+        )
+        sqlite = url.startswith("sqlite")
+        with _cursor(url) as cursor:
+            if sqlite:  # as Django stores times there: UTC, no offset
+                cursor.execute("UPDATE blog_post SET updated_at = '2020-01-02 03:04:05'")
+            else:
+                cursor.execute("UPDATE blog_post SET updated_at = '2020-01-02 03:04:05+00'")
+            cursor.execute("DROP INDEX post_changed_idx")
+            cursor.execute("CREATE INDEX post_changed_new ON blog_post (title)")
+        run(url, "manage.py", "migrate", "--no-input")
+        with _cursor(url) as cursor:
+            cursor.execute("SELECT recorded_at = updated_at FROM blog_post")
+            assert [bool(same) for (same,) in cursor.fetchall()] == [True]
+            migrated = _post_indexes(cursor, sqlite=sqlite)
+
+    with connection.cursor() as cursor:  # the test run's database, migrated from nothing
+        assert migrated == _post_indexes(cursor, sqlite=connection.vendor == "sqlite")
+    assert "post_changed_new" not in migrated and "post_recorded_idx" in migrated

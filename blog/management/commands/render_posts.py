@@ -2,11 +2,14 @@
 
 Bodies are rendered on save, so a change to `blog/markdown.py` (a new parser, a new
 plugin) reaches old posts only when they are saved again; this does it for all of them
-without touching `updated_at`, slugs or excerpts. (Migration 0010 did it once, for
-the followed links of editors.)
+without touching `updated_at` (the version editors and API clients hold), slugs or
+excerpts. A post whose HTML changes moves its `recorded_at`: the API shows `body_html`,
+so syncing clients fetch it again. (Migration 0010 did it once, for the followed links
+of editors.)
 """
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from blog.markdown import excerpt_from, render_markdown
 from blog.models import Post
@@ -23,6 +26,8 @@ class Command(BaseCommand):
             if fresh != html:
                 # The summary follows the body where the writer left the excerpt blank.
                 summary = excerpt.strip() or excerpt_from(fresh)
-                Post.all_kinds.filter(pk=pk).update(body_html=fresh, summary=summary)
+                Post.all_kinds.filter(pk=pk).update(
+                    body_html=fresh, summary=summary, recorded_at=timezone.now()
+                )
                 changed += 1
         self.stdout.write(f"{changed} post(s) re-rendered.")
