@@ -9,8 +9,8 @@ Registered on the root router from `MembersConfig.ready()`, with the API's conve
   a member is a 409, an unknown newsletter id a 409;
 - `?status=`, `?newsletter=` (slugs, any of them), `?search=` (address or name),
   `?ordering=`; numbered pages, or with `?cursor=` (empty to start) cursor pages in the
-  order members joined (the members new since a saved cursor, not changes to earlier
-  ones: docs/api.md);
+  order members were added here (the members new since a saved cursor, imported ones
+  included, not changes to earlier ones: docs/api.md);
 - `ETag` on a member (its representation's version), `If-None-Match` → 304, `If-Match`
   on PATCH and DELETE → 412 when stale (checked with the row locked);
 - deleting goes through `delete_member` (`member_deleted` first: the webhook).
@@ -163,7 +163,8 @@ class MemberSearchFilter(filters.SearchFilter):
 
 
 class MemberPagination(PostPagination):
-    """Numbered pages, or cursor pages in the order members joined (`created_at`, id).
+    """Numbered pages, or cursor pages in the order members were added here (`added_at`,
+    id: an imported member keeps the date they joined at the source as `created_at`).
 
     As for posts (`api.pagination.settled_until`), recent rows wait for a later page, so
     a member whose transaction commits after its stamp is not passed over; a member
@@ -176,20 +177,20 @@ class MemberPagination(PostPagination):
             return super(PostPagination, self).paginate_queryset(queryset, request, view)
         refused = sorted(set(self.not_with_cursor) & set(request.query_params))
         if refused:
-            message = "Not with `cursor`: cursor pages come in the order members joined."
+            message = "Not with `cursor`: cursor pages come in the order members were added."
             raise ValidationError({name: [message] for name in refused})
         self.request = request
         size = self.get_page_size(request)
         token = request.query_params[self.cursor_query_param]
-        queryset = queryset.filter(created_at__lte=settled_until())
+        queryset = queryset.filter(added_at__lte=settled_until())
         if token:
             moment, pk = decode_cursor(token)
-            queryset = queryset.filter(Q(created_at__gt=moment) | Q(created_at=moment, pk__gt=pk))
-        rows = list(queryset.order_by("created_at", "pk")[: size + 1])
+            queryset = queryset.filter(Q(added_at__gt=moment) | Q(added_at=moment, pk__gt=pk))
+        rows = list(queryset.order_by("added_at", "pk")[: size + 1])
         self.has_more = len(rows) > size
         self.rows = rows[:size]
         last = self.rows[-1] if self.rows else None
-        self.resume = encode_cursor(last.created_at, last.pk) if last else token
+        self.resume = encode_cursor(last.added_at, last.pk) if last else token
         return self.rows
 
     def get_schema_operation_parameters(self, view) -> list[dict]:
@@ -197,7 +198,8 @@ class MemberPagination(PostPagination):
         for parameter in parameters:
             if parameter["name"] == self.cursor_query_param:
                 parameter["description"] = (
-                    "Cursor pages in the order members joined; empty to start. With it, "
+                    "Cursor pages in the order members were added to this site (an "
+                    "import's included); empty to start. With it, "
                     "`ordering` and `page` are a 400. An unknown cursor is a 404."
                 )
         return parameters

@@ -8,7 +8,7 @@ permission or admin check can ever be granted to a reader by mistake (docs/membe
 from __future__ import annotations
 
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Now
 
 
 class MemberQuerySet(models.QuerySet):
@@ -33,7 +33,12 @@ class Member(models.Model):
     name = models.CharField(max_length=120, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.SIGNUP)
+    # When they joined: an import keeps the source's date (`members.importing`).
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When this site added them, never backdated: the order of the API's cursor pages, so
+    # that a client that synced before an import finds the imported members. (The
+    # database default serves only code that predates the column: migration 0004.)
+    added_at = models.DateTimeField(auto_now_add=True, db_default=Now())
     confirmed_at = models.DateTimeField(null=True, blank=True)
     last_seen_at = models.DateTimeField(null=True, blank=True)
     # A hard bounce or a complaint (the provider's webhook): no more mail to this address.
@@ -50,6 +55,7 @@ class Member(models.Model):
         constraints = [
             models.UniqueConstraint(Lower("email"), name="member_email_unique_ci"),
         ]
+        indexes = [models.Index(fields=["added_at", "id"], name="member_added_idx")]
 
     def __str__(self) -> str:
         return self.email

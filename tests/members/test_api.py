@@ -8,11 +8,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from members.importing import import_members
 from members.models import Member
 from newsletters.models import Newsletter, Subscription
 from tests.factories import AuthorFactory, ContributorFactory, EditorFactory, UserFactory
 
-from .conftest import make_member
+from .conftest import FIXTURES, make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -135,6 +136,25 @@ def test_cursor_pages_list_every_member_once_in_the_order_they_joined(
     assert seen == [f"c{n}@example.com" for n in range(5)]
     assert editor_api.get("/api/members/?cursor=&page=2").status_code == 400
     assert editor_api.get("/api/members/?cursor=bm90LWEtY3Vyc29y").status_code == 404
+
+
+def test_a_saved_cursor_finds_members_imported_with_their_old_join_dates(
+    editor_api, time_machine, weekly
+):
+    """A Ghost export's members keep the dates they joined there (2024), yet a client
+    that crawled before the import finds them on its next page: cursor pages follow when
+    this site added a member, not `created_at`."""
+    make_member("before@example.com")
+    time_machine.move_to(timezone.now() + timedelta(seconds=5))
+    crawled = editor_api.get("/api/members/?cursor=&page_size=100").json()
+    assert [row["email"] for row in crawled["results"]] == ["before@example.com"]
+    with open(FIXTURES / "ghost-members.csv", "rb") as export:
+        assert import_members(export).created == 3
+    time_machine.move_to(timezone.now() + timedelta(seconds=5))
+    imported = Member.objects.exclude(email="before@example.com")
+    assert all(member.created_at.year == 2024 for member in imported)
+    resumed = editor_api.get("/api/members/", {"cursor": crawled["cursor"], "page_size": 100})
+    assert {row["email"] for row in resumed.json()["results"]} == {m.email for m in imported}
 
 
 def test_newsletters_crud_by_an_editor(editor_api):
