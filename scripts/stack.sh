@@ -154,7 +154,7 @@ start() {
   collectstatic >"$STACK_DIR/logs/collectstatic.log" 2>&1 &
   local collecting=$!
   "$ROOT/deploy/run.sh" migrate >"$STACK_DIR/logs/migrate.log" 2>&1 \
-    || { log "migrate failed:"; tail -20 "$STACK_DIR/logs/migrate.log" >&2; kill "$collecting" 2>/dev/null || true; wait "$collecting" || true; return 1; }
+    || { log "migrate failed:"; tail -20 "$STACK_DIR/logs/migrate.log" >&2; pkill -P "$collecting" 2>/dev/null || true; kill "$collecting" 2>/dev/null || true; wait "$collecting" || true; return 1; }
   wait "$collecting" \
     || { log "collectstatic failed:"; tail -20 "$STACK_DIR/logs/collectstatic.log" >&2; return 1; }
   spawn web

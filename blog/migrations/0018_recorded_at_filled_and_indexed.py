@@ -11,7 +11,9 @@
 
 Not atomic: interrupted anywhere, it completes when `migrate` runs again (each step can
 be run twice). Posts imported before this release keep their source's date as their
-marker: a mirror that synced before such an import crawls once from an empty cursor.
+marker: a mirror that synced before such an import crawls once from an empty cursor. An
+edit made by the old code after step 3 and before the new code serves (compose starts
+the new web once `migrate` is done: seconds) moves its post's marker at its next write.
 """
 
 from django.db import migrations, models

@@ -172,37 +172,47 @@ def _post_indexes(cursor, sqlite: bool) -> dict[str, tuple]:
     return {name: (definition, valid) for name, definition, valid in cursor.fetchall()}
 
 
-def test_recorded_at_starts_as_updated_at_and_an_interrupted_0018_completes(
+def test_sync_stamps_start_as_the_old_times_and_interrupted_fills_complete(
     tmp_path, transactional_db
 ):
-    """blog.0017 adds `recorded_at` (the sync marker's stamp), 0018 fills and indexes it
-    without a lock. Upgrading moves no syncing client's marker: a post written before
-    keeps its `updated_at` as its marker; and an 0018 killed between dropping the old
-    marker index and renaming the new one completes when `migrate` runs again."""
-    with fresh_database(tmp_path, "recorded") as url:
-        run(url, "manage.py", "migrate", "--no-input")  # every other app at its head
+    """blog.0017 adds `Post.recorded_at` and members.0004 `Member.added_at` (what syncing
+    clients follow); blog.0018 and members.0005 fill them and build their indexes without
+    a lock. Upgrading moves no client's place: a post keeps its `updated_at` as its
+    marker, a member its `created_at`. And each fill killed midway (between dropping the
+    old marker index and renaming the new one; while building the members' index)
+    completes when `migrate` runs again."""
+    with fresh_database(tmp_path, "stamps") as url:
+        run(url, "manage.py", "migrate", "--no-input")  # every app at its head, then
         run(url, "manage.py", "migrate", "blog", "0017", "--no-input")  # 0018 undone
-        run(
-            url,
-            "manage.py",
-            "shell",
-            "-c",
-            "from tests.factories import PostFactory; PostFactory()",
-        )
+        run(url, "manage.py", "migrate", "members", "0004", "--no-input")  # 0005 undone
+        run(url, "manage.py", "shell", "-c", "from tests.factories import PostFactory; "
+            "from members.models import Member; PostFactory(); "
+            "Member.objects.create(email='early@example.com')")  # fmt: skip
         sqlite = url.startswith("sqlite")
         with _cursor(url) as cursor:
             if sqlite:  # as Django stores times there: UTC, no offset
                 cursor.execute("UPDATE blog_post SET updated_at = '2020-01-02 03:04:05'")
+                cursor.execute("UPDATE members_member SET created_at = '2020-01-02 03:04:05'")
             else:
                 cursor.execute("UPDATE blog_post SET updated_at = '2020-01-02 03:04:05+00'")
+                cursor.execute("UPDATE members_member SET created_at = '2020-01-02 03:04:05+00'")
             cursor.execute("DROP INDEX post_changed_idx")
             cursor.execute("CREATE INDEX post_changed_new ON blog_post (title)")
+            cursor.execute("CREATE INDEX member_added_idx ON members_member (email)")
         run(url, "manage.py", "migrate", "--no-input")
         with _cursor(url) as cursor:
             cursor.execute("SELECT recorded_at = updated_at FROM blog_post")
             assert [bool(same) for (same,) in cursor.fetchall()] == [True]
+            cursor.execute("SELECT added_at = created_at FROM members_member")
+            assert [bool(same) for (same,) in cursor.fetchall()] == [True]
             migrated = _post_indexes(cursor, sqlite=sqlite)
+            if sqlite:
+                cursor.execute("SELECT sql FROM sqlite_master WHERE name = 'member_added_idx'")
+            else:
+                cursor.execute("SELECT pg_get_indexdef('member_added_idx'::regclass)")
+            (member_index,) = cursor.fetchone()
 
     with connection.cursor() as cursor:  # the test run's database, migrated from nothing
         assert migrated == _post_indexes(cursor, sqlite=connection.vendor == "sqlite")
     assert "post_changed_new" not in migrated and "post_recorded_idx" in migrated
+    assert "added_at" in member_index and "email" not in member_index, member_index

@@ -307,7 +307,7 @@ def test_a_long_table_lock_answers_503_quickly_and_healthz_keeps_answering(stack
     )
     assert fresh and set(statuses) <= {200, 503}, statuses
     assert all(retry == "5" for _, status, retry in fresh if status == 503)
-    # lock_timeout (3 s, and one retry when safe) plus a request's own work, far below
+    # lock_timeout (3 s; a timeout is not retried) plus a request's own work, far below
     # nginx's 35 s and the 20 s lock: never a 504. Was: every request waited for the whole
     # lock. 12 readers share 8 request threads, so a request may first wait for another's
     # 503 (two full runs under xdist saw 9.06 s once each with 2 cores busy).
