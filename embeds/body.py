@@ -2,7 +2,7 @@
 
 A URL alone in its paragraph (`<p>https://…</p>`, or `<p><a href="u">u</a></p>` as an
 autolink `<u>` or an import gives) is an embed candidate. The stored, sanitised
-`body_html` keeps that paragraph as written; `{{ …|embeds }}` (embeds/templatetags)
+`body_html` keeps that paragraph as written; `{{ …|embeds }}` (embeds/templating.py)
 swaps it, when the page is rendered, for:
 
 - a **privacy facade** once the worker has fetched it (`Embed.ready`): our stored

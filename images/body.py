@@ -7,7 +7,7 @@ Two steps, so that `blog` never imports this app and stored HTML never goes stal
    URL with its width, height and alt text, and a picture alone in its paragraph becomes
    a `<figure>` with the caption and credit. That HTML passes blog's sanitiser as is,
    and works everywhere body HTML goes (feeds, the API).
-2. **On the page** (`{{ post.body_html|responsive_images }}`, images/templatetags):
+2. **On the page** (`{{ post.body_html|responsive_images }}`, images/templating.py):
    each library original is swapped for a `<picture>` with the renditions the worker
    has made by then — AVIF and WebP sources, `srcset`, `sizes`, `loading="lazy"` — in
    one query (plus one for the renditions) however many images the body has.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import datetime
+from itertools import groupby
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
@@ -190,9 +191,12 @@ class ArchiveIndexView(TemplateView):
     template_name = "blog/archive_index.html"
 
     def get_context_data(self, **kwargs):
-        months = months_with_posts()
+        months = months_with_posts()  # newest first
+        years = [
+            (year, list(rows)) for year, rows in groupby(months, key=lambda row: row["month"].year)
+        ]
         return super().get_context_data(
-            months=months, total=sum(row["count"] for row in months), **kwargs
+            years=years, total=sum(row["count"] for row in months), **kwargs
         )
 
 

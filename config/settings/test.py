@@ -31,7 +31,9 @@ if not os.environ.get("DJANGO_MEDIA_ROOT"):
     os.environ["DJANGO_MEDIA_ROOT"] = tempfile.mkdtemp(prefix="broadsheet-media-")
     atexit.register(shutil.rmtree, os.environ["DJANGO_MEDIA_ROOT"], ignore_errors=True)
 MEDIA_ROOT = Path(os.environ["DJANGO_MEDIA_ROOT"])
-TEMPLATES[0]["OPTIONS"]["debug"] = True
+# Readers' templates: a method printed without () fails; response.context works (core/jinja2.py).
+TEMPLATES[0]["OPTIONS"] |= {"strict": True, "signals": True}
+TEMPLATES[1]["OPTIONS"]["debug"] = True  # Django templates: the admin, e-mails
 # On SQLite (the embedded run, `BROADSHEET_TEST_EMBEDDED=1`) the test database is a file
 # beside the one `make run` would use, not Django's in-memory default: threads of a live
 # server then lock and wait as `make run`'s do.

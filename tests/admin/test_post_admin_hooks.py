@@ -46,9 +46,8 @@ class Stamp(hooks.PostAdminExtension):
 @pytest.fixture
 def stamp(settings, tmp_path):
     (tmp_path / "stamp.html").write_text('<p class="stamp">Stamped: {{ stamp }}</p>')
-    settings.TEMPLATES = [
-        {**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], tmp_path]}
-    ]
+    jinja2, django = settings.TEMPLATES  # the admin's are Django templates
+    settings.TEMPLATES = [jinja2, {**django, "DIRS": [*django["DIRS"], tmp_path]}]
     Stamp.saved = []
     hooks.register(Stamp)
     yield Stamp
