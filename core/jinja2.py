@@ -1,10 +1,10 @@
 """The Jinja2 environment of the readers' templates (each app's `jinja2/` folder).
 
 Readers' pages are rendered by Jinja2, Django's other supported template backend: a page
-that is not served from the page cache spends most of its time in its template, and
-Jinja2 compiles a template to Python once instead of walking a node tree on every render
-(docs/decisions/jinja2-reader-templates.md has the measurements). The admin, e-mails and
-the API's docs page stay on Django templates.
+that is not served from the page cache spent half its time in its template, and Jinja2
+compiles a template to Python once instead of walking a node tree on every render
+(docs/decisions/0007-speed-reader-templates-on-jinja2.md has the measurements). The
+admin, e-mails and the API's docs page stay on Django templates.
 
 What Django's template language gives every template, this environment gives as globals
 and filters of the same names: `url()`, `static()`, the `date`, `pluralize`,
