@@ -1,8 +1,9 @@
 """Conditional requests on versioned resources (posts): ETag, Last-Modified, 304, 412.
 
-A post's version is its `updated_at` (`post_version`): every save changes it, and the
-admin's optimistic locking compares the same token, so a version read from the API is
-good for the admin and the other way round. No separate version column.
+A post's version is its `recorded_at` (`post_version`): every write here changes it, an
+import too (which keeps the source's `updated_at`), and the admin's optimistic locking
+compares the same token, so a version read from the API is good for the admin and the
+other way round. No separate version column.
 
 - `ETag: "<version>"` (strong: it names one stored version of the post) and
   `Last-Modified` on a post's detail; `If-None-Match` / `If-Modified-Since` → 304.
@@ -30,10 +31,11 @@ from api.problems import MEDIA_TYPE, PreconditionFailed, problem_response
 
 
 class Post(Protocol):
-    """What conditional requests need of a resource: its version token and change time."""
+    """What conditional requests need of a resource: its version token and when it was
+    last written here."""
 
     version: str
-    updated_at: datetime
+    recorded_at: datetime
 
 
 def post_version(post: Post) -> str:
@@ -59,7 +61,7 @@ def not_modified(request: HttpRequest, post: Post, variant: str = "") -> HttpRes
         request,
         etag=post_etag(post, variant),
         # A variant is told apart by its tag alone: a date cannot say which one you hold.
-        last_modified=None if variant else _seconds(post.updated_at),
+        last_modified=None if variant else _seconds(post.recorded_at),
     )
     if response is not None and response.status_code == 412:
         raise PreconditionFailed()
@@ -84,7 +86,7 @@ def check_preconditions(request: HttpRequest, post: Post) -> None:
     passes: conditional writes are the client's choice.
     """
     response = get_conditional_response(
-        request, etag=post_etag(post), last_modified=_seconds(post.updated_at)
+        request, etag=post_etag(post), last_modified=_seconds(post.recorded_at)
     )
     if response is not None and response.status_code == 412:
         raise PreconditionFailed()
@@ -93,7 +95,7 @@ def check_preconditions(request: HttpRequest, post: Post) -> None:
 def add_validators(response: HttpResponse, post: Post, variant: str = "") -> HttpResponse:
     response["ETag"] = post_etag(post, variant)
     if not variant:
-        response["Last-Modified"] = http_date(post.updated_at.timestamp())
+        response["Last-Modified"] = http_date(post.recorded_at.timestamp())
     return response
 
 

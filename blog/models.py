@@ -132,9 +132,11 @@ def search_document() -> SearchVector:
     )
 
 
-def version_token(updated_at: datetime | None) -> str:
-    """A post's version from its `updated_at`: `Post.version`, the ETag, the lock token."""
-    return str(int(updated_at.timestamp() * 1_000_000)) if updated_at else ""
+def version_token(recorded_at: datetime | None) -> str:
+    """A post's version from its `recorded_at` (when this site last wrote it, never
+    backdated: an import keeps its source's `updated_at`): `Post.version`, the ETag, the
+    lock token."""
+    return str(int(recorded_at.timestamp() * 1_000_000)) if recorded_at else ""
 
 
 def byline_prefetch() -> models.Prefetch:
@@ -666,8 +668,11 @@ class Post(models.Model):
 
     @property
     def version(self) -> str:
-        """Optimistic-locking token (admin form, API ETag / If-Match): changes on every save."""
-        return version_token(self.updated_at)
+        """Optimistic-locking token (admin form, API ETag / If-Match): changes on every
+        write here, imports included (`recorded_at`). An unsaved post has none (its
+        `recorded_at` is still the database's default)."""
+        recorded = self.recorded_at
+        return version_token(recorded) if isinstance(recorded, datetime) else ""
 
     @property
     def is_public(self) -> bool:

@@ -61,15 +61,15 @@ __all__ = [
 class StaleVersion(Exception):
     """The post was saved by someone else since the writer's copy was read."""
 
-    def __init__(self, *, updated_at: datetime, last_edited_by_id: int | None) -> None:
+    def __init__(self, *, recorded_at: datetime, last_edited_by_id: int | None) -> None:
         super().__init__("The post changed since this version was read.")
-        self.updated_at = updated_at
+        self.recorded_at = recorded_at  # when it was saved here
         self.last_edited_by_id = last_edited_by_id
 
     @property
     def version(self) -> str:
         """The stored version: a writer who saves again on purpose sends this one."""
-        return version_token(self.updated_at)
+        return version_token(self.recorded_at)
 
 
 def post_lock(*, post_id: int, expected_version: str | None = None) -> PostSnapshot:
@@ -82,14 +82,14 @@ def post_lock(*, post_id: int, expected_version: str | None = None) -> PostSnaps
     row = (
         Post.all_kinds.select_for_update(of=("self",))
         .filter(pk=post_id)
-        .values_list(*PostSnapshot.FIELDS, "updated_at", "last_edited_by_id")
+        .values_list(*PostSnapshot.FIELDS, "recorded_at", "last_edited_by_id")
         .first()
     )
     if row is None:
         raise Post.DoesNotExist(f"Post {post_id} does not exist.")
-    *stored, updated_at, last_edited_by_id = row
-    if expected_version is not None and expected_version != version_token(updated_at):
-        raise StaleVersion(updated_at=updated_at, last_edited_by_id=last_edited_by_id)
+    *stored, recorded_at, last_edited_by_id = row
+    if expected_version is not None and expected_version != version_token(recorded_at):
+        raise StaleVersion(recorded_at=recorded_at, last_edited_by_id=last_edited_by_id)
     return PostSnapshot(*stored)
 
 

@@ -146,7 +146,7 @@ class PostEditorExtension(PostAdminExtension):
             # An autosave sent just before the save may land after it: same text, no offer.
             if (
                 autosave
-                and autosave.saved_at > obj.updated_at
+                and autosave.saved_at > obj.recorded_at
                 and self._differs(request, autosave, obj)
             ):
                 context["autosave"] = autosave

@@ -298,12 +298,12 @@ class PostAdminForm(forms.ModelForm):
             self.data["version"] = stale.version  # pressing again saves over it, on purpose
             self.conflict = Conflict(
                 who=name,
-                when=states.format_moment(stale.updated_at),
+                when=states.format_moment(stale.recorded_at),
                 history_url=hooks.admin_url(self._meta.model._meta, "history", [post.pk]),
                 differences=self._differences(Post.all_kinds.get(pk=post.pk)),
             )
             raise forms.ValidationError(
-                f"{name} saved this post at {states.format_moment(stale.updated_at)} while "
+                f"{name} saved this post at {states.format_moment(stale.recorded_at)} while "
                 "you were editing, so your changes were not saved. Your text is still below. "
                 "Open the post in a new tab to see theirs, or press a button again to "
                 "replace their version with yours (theirs stays in the history).",

@@ -1,8 +1,14 @@
 """Conditional requests: validators, 304 on reads (API, pages, feeds), 412 on stale writes."""
 
+from datetime import timedelta
+from io import StringIO
+from pathlib import Path
+
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django.utils.http import http_date
 
 from blog.models import Post
@@ -33,6 +39,42 @@ def test_post_detail_carries_its_version_and_answers_304(api, django_capture_on_
     assert changed["ETag"] != etag
 
 
+REAL_WORDPRESS = Path(__file__).parents[1] / "transfer" / "fixtures" / "real" / "valid-wxr-1.1.xml"
+
+
+def test_a_post_imported_again_with_new_text_and_its_old_date_is_never_a_304(
+    api, tmp_path, time_machine, django_capture_on_commit_callbacks
+):
+    """An import keeps the source's dates: importing a newer export of the same post,
+    whose text changed but whose date did not (WordPress's own sample file), must still
+    give a client holding the old copy the new one. The version followed `updated_at`,
+    the source's date, so both validators still matched: 304, the old text kept."""
+
+    def import_file(path: Path) -> Post:
+        with django_capture_on_commit_callbacks(execute=True):
+            call_command("import_wordpress", path, stdout=StringIO())
+        return Post.objects.get(title="Hello world!")
+
+    post = import_file(REAL_WORDPRESS)
+    first = api.get(f"/api/posts/{post.pk}/")
+    assert first.json()["body"].startswith("Welcome to WordPress.")
+    edited = tmp_path / "edited.xml"
+    edited.write_text(
+        REAL_WORDPRESS.read_text().replace("Welcome to WordPress.", "Welcome back to WordPress.")
+    )
+    # Later, as a second import is (Last-Modified counts whole seconds).
+    time_machine.move_to(timezone.now() + timedelta(seconds=2), tick=True)
+    again = import_file(edited)
+    assert again.updated_at == post.updated_at  # the source's date, kept
+    for validator in (
+        {"HTTP_IF_NONE_MATCH": first["ETag"]},
+        {"HTTP_IF_MODIFIED_SINCE": first["Last-Modified"]},
+    ):
+        response = api.get(f"/api/posts/{post.pk}/", **validator)
+        assert response.status_code == 200, validator
+        assert response.json()["body"].startswith("Welcome back to WordPress.")
+
+
 def test_by_slug_has_the_same_validators(api):
     post = PostFactory()
     etag = api.get(f"/api/posts/{post.pk}/")["ETag"]
@@ -54,7 +96,7 @@ def test_lists_answer_304_until_something_changes(api, url, django_capture_on_co
     assert first.status_code == 200 and first["ETag"]
     assert api.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
     if url.startswith("/api/posts/"):
-        assert first["Last-Modified"] == http_date(post.updated_at.timestamp())
+        assert first["Last-Modified"] == http_date(post.recorded_at.timestamp())
         _save(post, django_capture_on_commit_callbacks, title="Renamed")
         assert api.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
 
@@ -81,12 +123,12 @@ def test_stale_if_match_is_a_412_and_changes_nothing(api_as, editor):
 def test_if_unmodified_since_before_the_last_change_is_a_412(api_as, editor):
     post = PostFactory()
     client = api_as(editor)
-    earlier = http_date(post.updated_at.timestamp() - 60)
+    earlier = http_date(post.recorded_at.timestamp() - 60)
     response = client.patch(
         f"/api/posts/{post.pk}/", {"title": "X"}, HTTP_IF_UNMODIFIED_SINCE=earlier
     )
     assert response.status_code == 412
-    later = http_date(post.updated_at.timestamp() + 60)
+    later = http_date(post.recorded_at.timestamp() + 60)
     response = client.patch(
         f"/api/posts/{post.pk}/", {"title": "X"}, HTTP_IF_UNMODIFIED_SINCE=later
     )

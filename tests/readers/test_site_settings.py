@@ -79,6 +79,10 @@ def test_saved_settings_show_on_every_page_at_once(client, django_capture_on_com
     assert '<a href="mailto:crew@example.com">Contact</a>' in home
     assert "Harbour Notes" in html(client, post.get_absolute_url())
     assert "<title>Harbour Notes</title>" in html(client, "/feed/")
+    # The sign-in pages too: Django's login view names a `site` of its own, and the
+    # site's settings win over it (the layout is the same on every page).
+    login = html(client, "/accounts/login/")
+    assert '<html lang="fr">' in login and "--accent: #7a1f3d;" in login
 
 
 def test_footer_text_keeps_only_simple_markup(client, django_capture_on_commit_callbacks):
