@@ -5,8 +5,10 @@ import too (which keeps the source's `updated_at`), and the admin's optimistic l
 compares the same token, so a version read from the API is good for the admin and the
 other way round. No separate version column.
 
-- `ETag: "<version>"` (strong: it names one stored version of the post) and
-  `Last-Modified` on a post's detail; `If-None-Match` / `If-Modified-Since` → 304.
+- `ETag: "<version>"` (strong: it names one stored version of the post; `-scheduled` or
+  `-expired` appended while the clock gives it that state) and `Last-Modified` (its last
+  write, or a go-live or expiry passed since) on a post's detail; `If-None-Match` /
+  `If-Modified-Since` → 304.
 - `If-Match` / `If-Unmodified-Since` on PUT, PATCH and DELETE → 412 when the post has
   changed since; checked after the row is locked, so two writers cannot both pass. On
   GET and HEAD a stale `If-Match` is a 412 too. Every 412 is a problem document.
@@ -31,11 +33,12 @@ from api.problems import MEDIA_TYPE, PreconditionFailed, problem_response
 
 
 class Post(Protocol):
-    """What conditional requests need of a resource: its version token and when it was
-    last written here."""
+    """What conditional requests need of a resource: its version token, the state the
+    clock gives it (or ""), and when what it shows last changed."""
 
     version: str
-    recorded_at: datetime
+    clock_state: str
+    last_modified: datetime
 
 
 def post_version(post: Post) -> str:
@@ -44,10 +47,14 @@ def post_version(post: Post) -> str:
 
 
 def post_etag(post: Post, variant: str = "") -> str:
-    """The post's tag; `variant` names another representation of the same version (a
+    """The post's tag: its version, then the state the clock gives it (`scheduled`,
+    `expired`: a go-live or an expiry changes what the post shows with no write, so the
+    tag changes too), then `variant`, another representation of the same version (a
     members-only post without its body, for a reader who may not read it), so a client
     never takes one for the other (a 304 after signing in would keep the teaser)."""
-    return quote_etag(f"{post_version(post)}-{variant}" if variant else post_version(post))
+    return quote_etag(
+        "-".join(part for part in (post_version(post), post.clock_state, variant) if part)
+    )
 
 
 def _seconds(moment: datetime | None) -> int | None:
@@ -61,7 +68,7 @@ def not_modified(request: HttpRequest, post: Post, variant: str = "") -> HttpRes
         request,
         etag=post_etag(post, variant),
         # A variant is told apart by its tag alone: a date cannot say which one you hold.
-        last_modified=None if variant else _seconds(post.recorded_at),
+        last_modified=None if variant else _seconds(post.last_modified),
     )
     if response is not None and response.status_code == 412:
         raise PreconditionFailed()
@@ -72,11 +79,12 @@ def not_modified(request: HttpRequest, post: Post, variant: str = "") -> HttpRes
 
 def expected_version(request: HttpRequest) -> str | None:
     """The one version `If-Match` names, for the optimistic lock (`blog.services`); None
-    when it names none, several or `*` (`check_preconditions` decides those)."""
+    when it names none, several or `*` (`check_preconditions` decides those). The tag's
+    state part is checked there: a post gone live since the client read it is a 412."""
     tags = parse_etags(request.META.get("HTTP_IF_MATCH", ""))
     if len(tags) != 1 or tags[0] == "*":
         return None
-    return tags[0].removeprefix("W/").strip('"')
+    return tags[0].removeprefix("W/").strip('"').partition("-")[0]
 
 
 def check_preconditions(request: HttpRequest, post: Post) -> None:
@@ -86,7 +94,7 @@ def check_preconditions(request: HttpRequest, post: Post) -> None:
     passes: conditional writes are the client's choice.
     """
     response = get_conditional_response(
-        request, etag=post_etag(post), last_modified=_seconds(post.recorded_at)
+        request, etag=post_etag(post), last_modified=_seconds(post.last_modified)
     )
     if response is not None and response.status_code == 412:
         raise PreconditionFailed()
@@ -95,7 +103,7 @@ def check_preconditions(request: HttpRequest, post: Post) -> None:
 def add_validators(response: HttpResponse, post: Post, variant: str = "") -> HttpResponse:
     response["ETag"] = post_etag(post, variant)
     if not variant:
-        response["Last-Modified"] = http_date(post.recorded_at.timestamp())
+        response["Last-Modified"] = http_date(post.last_modified.timestamp())
     return response
 
 

@@ -654,6 +654,24 @@ class Post(models.Model):
         return self.recorded_at
 
     @property
+    def clock_state(self) -> str:
+        """`state` when the clock will change it or has (scheduled, expired), else "":
+        part of the API's ETag, since a go-live or an expiry changes `state` with no
+        write (`api.conditional`)."""
+        state = self.state
+        return state if state in (self.State.SCHEDULED, self.State.EXPIRED) else ""
+
+    @property
+    def last_modified(self) -> datetime:
+        """When what the API shows of this post last changed: its last write here, or a
+        go-live or expiry passed since (`state` changes then). The API's Last-Modified."""
+        moments = [self.recorded_at]
+        if self.status == self.Status.PUBLISHED:
+            now = timezone.now()
+            moments += [t for t in (self.published_at, self.expires_at) if t and t <= now]
+        return max(moments)
+
+    @property
     def state(self) -> str:
         if self.status == self.Status.REVIEW:
             return self.State.IN_REVIEW

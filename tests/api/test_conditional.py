@@ -75,6 +75,49 @@ def test_a_post_imported_again_with_new_text_and_its_old_date_is_never_a_304(
         assert response.json()["body"].startswith("Welcome back to WordPress.")
 
 
+@pytest.mark.parametrize("boundary", ["published_at", "expires_at"])
+def test_a_go_live_or_an_expiry_is_never_a_304_for_the_copy_from_before(
+    api_as, editor, time_machine, boundary
+):
+    """The clock changes a post's `state` with no write (scheduled → published at its
+    go-live, published → expired at its expiry): an editor's client holding the copy from
+    before must get the new one, by its ETag and by its date. Both followed the last
+    write only: 304, and the client kept "scheduled" for a post long public."""
+    now = timezone.now()
+    post = PostFactory(
+        published_at=now + timedelta(minutes=5) if boundary == "published_at" else now,
+        expires_at=now + timedelta(minutes=5) if boundary == "expires_at" else None,
+    )
+    client = api_as(editor)
+    before = client.get(f"/api/posts/{post.pk}/")
+    was = before.json()["state"]
+    assert was == ("scheduled" if boundary == "published_at" else "published")
+    # Still before the boundary: the copy is current, and a write naming it goes through.
+    assert (
+        client.get(f"/api/posts/{post.pk}/", HTTP_IF_NONE_MATCH=before["ETag"]).status_code == 304
+    )
+    written = client.patch(
+        f"/api/posts/{post.pk}/", {"title": "Sharper"}, HTTP_IF_MATCH=before["ETag"]
+    )
+    assert written.status_code == 200
+    time_machine.move_to(now + timedelta(minutes=6), tick=True)
+    for validator in (
+        {"HTTP_IF_NONE_MATCH": written["ETag"]},
+        {"HTTP_IF_MODIFIED_SINCE": written["Last-Modified"]},
+    ):
+        after = client.get(f"/api/posts/{post.pk}/", **validator)
+        assert after.status_code == 200, validator
+        assert after.json()["state"] == ("published" if was == "scheduled" else "expired")
+    # A write naming the copy from before the boundary is refused: read it again first.
+    stale = client.patch(f"/api/posts/{post.pk}/", {"title": "Late"}, HTTP_IF_MATCH=written["ETag"])
+    assert stale.status_code == 412
+    fresh = client.get(f"/api/posts/{post.pk}/")["ETag"]
+    assert (
+        client.patch(f"/api/posts/{post.pk}/", {"title": "Late"}, HTTP_IF_MATCH=fresh).status_code
+        == 200
+    )
+
+
 def test_by_slug_has_the_same_validators(api):
     post = PostFactory()
     etag = api.get(f"/api/posts/{post.pk}/")["ETag"]
