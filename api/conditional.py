@@ -3,7 +3,8 @@
 A post's version is its `recorded_at` (`post_version`): every write here changes it, an
 import too (which keeps the source's `updated_at`), and the admin's optimistic locking
 compares the same token, so a version read from the API is good for the admin and the
-other way round. No separate version column.
+other way round (the version part of the tag: the API's tag adds the state the clock
+gives the post). No separate version column.
 
 - `ETag: "<version>"` (strong: it names one stored version of the post; `-scheduled` or
   `-expired` appended while the clock gives it that state) and `Last-Modified` (its last
@@ -21,6 +22,7 @@ other way round. No separate version column.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
@@ -84,7 +86,9 @@ def expected_version(request: HttpRequest) -> str | None:
     tags = parse_etags(request.META.get("HTTP_IF_MATCH", ""))
     if len(tags) != 1 or tags[0] == "*":
         return None
-    return tags[0].removeprefix("W/").strip('"').partition("-")[0]
+    tag = tags[0].removeprefix("W/").strip('"')
+    version = re.match(r"-?\d+", tag)  # before 1970 a version is negative
+    return version.group() if version else tag
 
 
 def check_preconditions(request: HttpRequest, post: Post) -> None:

@@ -18,6 +18,7 @@ from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from . import redirects, search_sqlite
 from .events import posts_touched
@@ -428,8 +429,8 @@ class Post(models.Model):
         help_text="Optional: when the post leaves public view (an embargo ends, an offer is over).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    # Also the version token of optimistic locking (admin form, API ETag / If-Match). An
-    # import keeps the source's (`blog.services.post_bulk_create(keep_times=True)`).
+    # When the post was last edited, as its source says for an import
+    # (`blog.services.post_bulk_create(keep_times=True)`): shown, never a version.
     updated_at = models.DateTimeField(auto_now=True)
     # When this site last wrote the post, never backdated: what syncing clients follow
     # (`changed_at`, cursor pages, ?updated_after=, a list's Last-Modified). An imported
@@ -653,15 +654,16 @@ class Post(models.Model):
             return marker
         return self.recorded_at
 
-    @property
+    @cached_property
     def clock_state(self) -> str:
         """`state` when the clock will change it or has (scheduled, expired), else "":
         part of the API's ETag, since a go-live or an expiry changes `state` with no
-        write (`api.conditional`)."""
+        write (`api.conditional`). Kept from its first reading, like `last_modified`: a
+        response's tag and date agree, read before its body (`blog.api.views`)."""
         state = self.state
         return state if state in (self.State.SCHEDULED, self.State.EXPIRED) else ""
 
-    @property
+    @cached_property
     def last_modified(self) -> datetime:
         """When what the API shows of this post last changed: its last write here, or a
         go-live or expiry passed since (`state` changes then). The API's Last-Modified."""

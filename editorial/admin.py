@@ -144,9 +144,11 @@ class PostEditorExtension(PostAdminExtension):
             context["autosave_url"] = self.reverse("post_autosave", args=[obj.pk])
             autosave = Autosave.objects.filter(post=obj, user=request.user).first()
             # An autosave sent just before the save may land after it: same text, no offer.
+            # `updated_at`, not the version's `recorded_at`: a re-render or an import that
+            # keeps its source's date must not hide a writer's unsaved words.
             if (
                 autosave
-                and autosave.saved_at > obj.recorded_at
+                and autosave.saved_at > obj.updated_at
                 and self._differs(request, autosave, obj)
             ):
                 context["autosave"] = autosave

@@ -91,7 +91,7 @@ class Autosave(models.Model):
         return Post.all_kinds.filter(author=self.user_id, title=self.title, body=self.body).exists()
 
     def is_newer_than_post(self) -> bool:
-        return self.post is None or self.saved_at > self.post.recorded_at
+        return self.post is None or self.saved_at > self.post.updated_at
 
 
 class ScheduledUpdateQuerySet(models.QuerySet):

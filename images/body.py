@@ -169,9 +169,9 @@ def rerender_posts_showing(sender, instance: Image, **kwargs) -> None:
     """`post_delete` of an Image: once committed, re-render every post body that names it.
 
     Only `body_html`, `updated_at` and `recorded_at` change (no revision, no webhook: the
-    writer's text is the same); the newer `updated_at` retires conditional-request
-    validators, `recorded_at` tells syncing clients, and the page cache is retired like
-    after any post change.
+    writer's text is the same); the newer `recorded_at` (the version) retires
+    conditional-request validators and tells syncing clients, and the page cache is
+    retired like after any post change.
     """
     image_id = instance.pk
 

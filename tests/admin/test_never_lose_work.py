@@ -2,9 +2,13 @@
 
 import json
 import re
+from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from blog.models import Category, Post, Tag
 from blog.services import post_update
@@ -170,3 +174,19 @@ def test_the_session_endpoint_tells_the_script_whether_it_is_signed_in(client, c
 def test_a_reader_is_not_signed_in_to_the_editor(client_for, reader):
     response = client_for(reader).get(reverse("admin:post_editor_session"))
     assert response.status_code == 401 and "username" not in response.json()
+
+
+def test_a_rerender_keeps_the_writers_unsaved_words_offered(client_for, author, time_machine):
+    """`render_posts` (a new Markdown pipeline) moves a post's version, not its edit time:
+    the autosave a writer left before it is still offered. Compared with the version,
+    it was hidden, and the writer's next keystrokes replaced it."""
+    post = PostFactory(author=author, draft=True, title="Draft title", body="Old body.")
+    client = client_for(author)
+    autosave = {"title": "Draft title", "body": "Typed, not saved.", "excerpt": ""}
+    assert client.post(reverse("admin:post_autosave", args=[post.pk]), autosave).status_code == 200
+    Post.all_kinds.filter(pk=post.pk).update(body_html="<p>rendered by an older pipeline</p>")
+    time_machine.move_to(timezone.now() + timedelta(seconds=5), tick=True)
+    call_command("render_posts", stdout=StringIO())
+    post.refresh_from_db()
+    assert "Old body." in post.body_html  # re-rendered
+    assert "You have changes autosaved at" in client.get(change_url(post)).content.decode()

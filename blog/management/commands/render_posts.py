@@ -2,10 +2,11 @@
 
 Bodies are rendered on save, so a change to `blog/markdown.py` (a new parser, a new
 plugin) reaches old posts only when they are saved again; this does it for all of them
-without touching `updated_at` (the version editors and API clients hold), slugs or
-excerpts. A post whose HTML changes moves its `recorded_at`: the API shows `body_html`,
-so syncing clients fetch it again. (Migration 0010 did it once, for the followed links
-of editors.)
+without touching `updated_at` (when the post was last edited), slugs or excerpts. A post
+whose HTML changes moves its `recorded_at`, its version: the API shows `body_html`, so
+clients fetch it again; an editor with the post open is told it changed and saves again
+(their text stays in the form). (Migration 0010 did it once, for the followed links of
+editors.)
 """
 
 from django.core.management.base import BaseCommand
