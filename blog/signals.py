@@ -166,6 +166,13 @@ def byline_after(sender, instance, created: bool, **kwargs) -> None:
         Post.all_kinds.by_author(instance).touch()
 
 
+@receiver(pre_delete, sender=settings.AUTH_USER_MODEL)
+def byline_deleted(sender, instance, **kwargs) -> None:
+    """A co-author deleted leaves the bylines of their posts (the rows cascade; a lead
+    author cannot be deleted): those posts' markers move."""
+    Post.all_kinds.by_author(instance).touch()
+
+
 # The image library by name: blog imports nothing of `images` (docs/architecture).
 @receiver(post_save, sender="images.Image")
 def cover_saved(sender, instance, created: bool, **kwargs) -> None:

@@ -13,7 +13,7 @@ from django.utils.http import http_date
 
 from blog.models import Post
 from blog.services import post_update
-from tests.factories import PostFactory
+from tests.factories import AuthorFactory, PostFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -128,6 +128,21 @@ def test_a_version_from_before_1970_still_matches_if_match(api_as, editor):
     assert etag.startswith('"-')
     response = client.patch(f"/api/posts/{post.pk}/", {"title": "Y"}, HTTP_IF_MATCH=etag)
     assert response.status_code == 200
+
+
+def test_a_deleted_co_author_leaves_the_byline_and_the_copy_is_not_current(
+    api_as, editor, django_capture_on_commit_callbacks
+):
+    lead, co = AuthorFactory(username="lead"), AuthorFactory(username="co")
+    post = post_update(post=PostFactory(author=lead), data={"authors": [lead, co]}, user=editor)
+    client = api_as(editor)
+    first = client.get(f"/api/posts/{post.pk}/")
+    assert [author["username"] for author in first.json()["authors"]] == ["lead", "co"]
+    with django_capture_on_commit_callbacks(execute=True):
+        co.delete()
+    after = client.get(f"/api/posts/{post.pk}/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert after.status_code == 200  # a 304 kept "co" in the byline
+    assert [author["username"] for author in after.json()["authors"]] == ["lead"]
 
 
 def test_by_slug_has_the_same_validators(api):
