@@ -49,6 +49,12 @@ def _announce(candidates: PostQuerySet) -> list[int]:
             .order_by("published_at", "pk")
             .values_list("pk", flat=True)[:BATCH_SIZE]
         )
+        # Public by the clock read now, with the rows locked: the query above read it
+        # before it ran, and may have waited (SQLite queues writers) for a retire of a
+        # post that expired meanwhile; announcing that one again would leave its last
+        # event "published" for a post out of view.
+        public = set(Post.all_kinds.public().filter(pk__in=ids).values_list("pk", flat=True))
+        ids = [pk for pk in ids if pk in public]
         if not ids:
             return []
         invalidate_pages(shared=False)  # which posts are public changed, not what they show

@@ -72,3 +72,24 @@ def test_renaming_a_tag_sends_post_updated_for_its_public_posts(
         tag.name = "Rust 2"
         tag.save()
     assert [(event, data["id"]) for event, data in events()] == [("post.updated", public.pk)]
+
+
+def test_a_sweep_that_waited_for_a_retire_never_announces_the_expired_post(endpoint, time_machine):
+    """The race the mirror test met (one post live by its webhooks, not public): a sweep
+    builds its query of unannounced public posts, waits for the lock while another
+    sweep retires a post that just expired (announced no more), then runs the query with
+    the clock it read before: the expired post looked public, was announced again, and
+    its last event said "published". Replayed with the query built before the expiry."""
+    from blog import sweep
+
+    now = timezone.now()
+    post = PostFactory(published_at=now - timedelta(hours=1), expires_at=now + timedelta(seconds=5))
+    publish_sweep()
+    waited = sweep._unannounced()  # built now; run once the retire has committed
+    time_machine.move_to(now + timedelta(seconds=10), tick=True)
+    publish_sweep()  # the other sweep: retires the expired post
+    assert sweep._announce(waited) == []
+    assert [event for event, data in events() if data["id"] == post.pk] == [
+        "post.published",
+        "post.unpublished",
+    ]
