@@ -14,6 +14,7 @@ from blog.markdown import (
     table_of_contents,
 )
 from blog.models import Post
+from pagecache.cache import invalidate_pages
 from tests.factories import PostFactory
 
 XSS_PAYLOADS = [
@@ -224,3 +225,16 @@ def test_excerpts_and_contents_are_text_escaped_once_on_the_page(client):
     assert "&amp;amp;" not in client.get("/").content.decode()
     api = client.get(f"/api/posts/{post.pk}/").json()
     assert api["excerpt"] == "Fish & chips <3"
+
+
+@pytest.mark.django_db
+def test_render_posts_shows_on_the_pages_readers_get_at_once(client):
+    """The pages and the pieces kept for them (the post page, the listing's summary) show
+    the new HTML at once, not when their cache time runs out."""
+    post = PostFactory(body="A harbour *tide*.", excerpt="")
+    Post.objects.filter(pk=post.pk).update(body_html="<p>Rendered by the old pipeline.</p>")
+    invalidate_pages()  # as the site stood: pages and pieces kept with the old HTML
+    assert "Rendered by the old pipeline." in client.get(post.get_absolute_url()).content.decode()
+    call_command("render_posts", stdout=StringIO())
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert "Rendered by the old pipeline." not in page and "<em>tide</em>" in page

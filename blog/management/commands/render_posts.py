@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from blog.markdown import excerpt_from, render_markdown
 from blog.models import Post
+from pagecache.cache import invalidate_pages
 
 
 class Command(BaseCommand):
@@ -31,4 +32,8 @@ class Command(BaseCommand):
                     body_html=fresh, summary=summary, recorded_at=timezone.now()
                 )
                 changed += 1
+        if changed:
+            # The pages and the pieces kept for them (summaries are kept per
+            # `updated_at`, which a re-render leaves alone) show the new HTML at once.
+            invalidate_pages()
         self.stdout.write(f"{changed} post(s) re-rendered.")
