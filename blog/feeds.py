@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.html import format_html
 
-from core.origin import site_url
+from core.origin import site_url, with_absolute_urls
 from core.sitevalues import site_values
 
 from .audience import may_read_body
@@ -71,7 +71,8 @@ class LatestPostsFeed(Feed):
 
     def item_description(self, item: Post) -> str:
         if may_read_body(item, None):
-            return item.body_html
+            # Feed readers have no page to resolve `/media/…` or `#section` against.
+            return with_absolute_urls(item.body_html, base=site_url(item.get_absolute_url()))
         return format_html(
             '<p>{}</p><p><em>This post is for members only.</em> <a href="{}">Read it on '
             "the site</a>: sign up with your e-mail address, it is free.</p>",

@@ -24,7 +24,8 @@ new slug.
   tags' always (their pages are always public).
 - `RedirectFallbackMiddleware` looks up a 404's path (and its parent paths, so a moved
   category's feed follows it): one query, on 404 responses only. The one exception is
-  WordPress's `/?p=ID`, looked up before the view, since the home page would answer it.
+  WordPress's `?p=ID` (and `?page_id=ID`), looked up before the view, since the home page
+  would answer it.
 - A redirect to a post page is followed only for a visitor who may see that post
   (`blog.permissions.visible_posts`): a post unpublished and then renamed, or an imported
   draft, must not tell anyone its slug, so its old address stays what it would be
@@ -207,21 +208,28 @@ def _parents(path: str) -> list[str]:
 
 
 class RedirectFallbackMiddleware:
-    """301 from a moved address to where it lives now; looks only at 404s and `/?p=ID`.
+    """301 from a moved address to where it lives now; looks only at 404s and WordPress's
+    `?p=ID` / `?page_id=ID`.
 
     Placed after `AuthenticationMiddleware`: whether a redirect may be followed depends
     on who asks.
     """
 
+    # Read before any view, on any page: nginx's micro-cache must key on them
+    # (`pagecache.cache.query_parameters`), or `/?page_id=7` is served the home page.
+    page_cache_query_parameters = frozenset({"p", "page_id"})
+
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        # WordPress's `/?p=ID` (posts) and `/?page_id=ID` (pages).
+        # WordPress's plain permalinks, `?p=ID` (posts) and `?page_id=ID` (pages), on its
+        # home: `/` or, for a site that lived in a folder, `/blog/`.
         name = "p" if "p" in request.GET else "page_id"
-        old_post_id = request.GET.get(name, "") if request.path == "/" else ""
+        old_post_id = request.GET.get(name, "")
         if request.method in ("GET", "HEAD") and _POST_ID.fullmatch(old_post_id):
-            found = Redirect.objects.filter(old_path=f"/?{name}={int(old_post_id)}").first()
+            old_path = f"{request.path}?{name}={int(old_post_id)}"
+            found = Redirect.objects.filter(old_path=old_path).first()
             target = found and target_for(_user(request), found)
             if target:
                 return HttpResponsePermanentRedirect(target)

@@ -7,6 +7,9 @@ password-reset mails) never come from the request:
 
 - `site_url(path)` is the rule: the configured origin plus a path. Use it wherever there
   is no request (tasks, mails, webhooks) or where a URL is written by hand.
+- `absolute_url(url, base)` and `with_absolute_urls(html, base)` make the addresses in a
+  stored body absolute for readers that have no page to resolve them against: feed
+  readers and mail clients.
 - `SiteOriginMiddleware` makes `request.build_absolute_uri()` follow the same rule, so
   Django, DRF (pagination links, hyperlinks) and templates need no changes. It gives the
   request its own `build_absolute_uri`, which asks Django's method on `site_request()`:
@@ -22,9 +25,11 @@ CSRF compares against, so a developer on 127.0.0.1 can still log in.
 from __future__ import annotations
 
 import copy
+import html as html_lib
+import re
 from collections.abc import Callable
 from functools import lru_cache, wraps
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -40,6 +45,31 @@ def site_origin() -> str:
 def site_url(path: str = "/") -> str:
     """The absolute URL of `path` (which starts with `/`) on the site's origin."""
     return f"{site_origin()}{path}"
+
+
+def absolute_url(url: str, base: str | None = None) -> str:
+    """`url` as an absolute URL: one with a scheme as it is, a path on the site's origin
+    (media too), anything else relative to `base` (a post's own address, for `#section`
+    links and relative paths)."""
+    if urlsplit(url).scheme:
+        return url
+    if url.startswith("//"):
+        return f"{urlsplit(site_origin()).scheme}:{url}"
+    if url.startswith("/"):
+        return site_url(url)
+    return urljoin(base or site_url("/"), url)
+
+
+_URL_ATTRIBUTE = re.compile(r'\b(href|src)="([^"]*)"')
+
+
+def with_absolute_urls(html: str, base: str) -> str:
+    """Sanitised HTML (double-quoted attributes, as the sanitiser writes them) with every
+    `href` and `src` absolute (`absolute_url`); linear in the HTML."""
+    return _URL_ATTRIBUTE.sub(
+        lambda m: f'{m[1]}="{html_lib.escape(absolute_url(html_lib.unescape(m[2]), base))}"',
+        html,
+    )
 
 
 # Every request asks (the middleware below, the page cache's key): parse each value once.

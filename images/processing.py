@@ -139,6 +139,11 @@ def _bomb_guard() -> Iterator[None]:
         raise _too_big() from None
 
 
+# What Pillow's decoders raise on a damaged or cut file. A GIF cut inside a frame's header
+# fails in its frame count with IndexError or struct.error (Pillow reads past the end).
+DAMAGED = (OSError, SyntaxError, ValueError, EOFError, IndexError, struct.error)
+
+
 def _open(upload: IO[bytes]) -> Image.Image:
     not_an_image = RefusedImage(
         f"The file is not an image in an accepted format: {accepted_names()}."
@@ -148,7 +153,7 @@ def _open(upload: IO[bytes]) -> Image.Image:
         frames = getattr(image, "n_frames", 1)
     except UnidentifiedImageError:
         raise not_an_image from None
-    except (OSError, SyntaxError, ValueError, EOFError):
+    except DAMAGED:
         raise RefusedImage("The image file is damaged or truncated.") from None
     if image.format not in ACCEPTED_FORMATS:
         image.close()
@@ -176,7 +181,7 @@ def _decode_all(image: Image.Image) -> None:
         image.seek(0)
     except RefusedImage:
         raise
-    except (OSError, SyntaxError, ValueError, EOFError):
+    except DAMAGED:
         raise RefusedImage("The image file is damaged or truncated.") from None
 
 

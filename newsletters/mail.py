@@ -30,7 +30,7 @@ import zoneinfo
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email.utils import formataddr
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import css_inline
 from django.conf import settings
@@ -45,7 +45,7 @@ from django.utils.safestring import mark_safe
 from markdown_it import MarkdownIt
 
 from blog.models import Post
-from core.origin import site_origin, site_url
+from core.origin import absolute_url, site_origin, site_url, with_absolute_urls
 from core.sitevalues import SiteValues, site_values
 from images.models import Format, Image
 
@@ -326,7 +326,7 @@ def _logo(site: SiteValues) -> dict | None:
         return None
     height = 40
     width = round(site.logo.width * height / site.logo.height) if site.logo.height else height
-    return {"url": absolute(site.logo.url), "width": width, "height": height}
+    return {"url": absolute_url(site.logo.url), "width": width, "height": height}
 
 
 def _post_of(issue: Issue) -> Post:
@@ -385,19 +385,6 @@ def _digest_context(week, zone: zoneinfo.ZoneInfo) -> dict:
 # --- The body, fit for mail clients -----------------------------------------------------------
 _IMG = re.compile(r"<img\b[^>]*>")
 _ATTR = re.compile(r'\b(src|alt|width|height)="([^"]*)"')
-_URL_ATTR = re.compile(r'\b(href|src)="([^"]*)"')
-
-
-def absolute(url: str, base: str | None = None) -> str:
-    """`url` as an absolute URL: on the site's origin (media too), or relative to `base`
-    (a post's own address, for `#section` links and relative paths)."""
-    if url.startswith(("http://", "https://", "mailto:")):
-        return url
-    if url.startswith("//"):
-        return f"{urlsplit(site_origin()).scheme}:{url}"
-    if url.startswith("/"):
-        return site_url(url)
-    return urljoin(base or site_url("/"), url)
 
 
 @dataclass(frozen=True)
@@ -425,7 +412,7 @@ def mail_image(image: Image | None, alt: str = "") -> MailImage | None:
         return None
     candidate = _mail_candidate(image)
     width, height = _fit(image.width, image.height)
-    return MailImage(absolute(candidate.url), width, height, alt or image.alt_text)
+    return MailImage(absolute_url(candidate.url), width, height, alt or image.alt_text)
 
 
 def _fit(width: int, height: int) -> tuple[int, int]:
@@ -461,7 +448,7 @@ def mail_body(body_html: str, *, base: str) -> str:
             shown = mail_image(image, attrs.get("alt", ""))
             src, width, height = shown.url, shown.width, shown.height
         else:
-            src = absolute(attrs.get("src", ""), base)
+            src = absolute_url(attrs.get("src", ""), base)
             width, height = _fit(_int(attrs.get("width")), _int(attrs.get("height")))
         size = f' width="{width}" height="{height}"' if width and height else ""
         return (
@@ -469,11 +456,7 @@ def mail_body(body_html: str, *, base: str) -> str:
             f"{size}>"
         )
 
-    body_html = _IMG.sub(image_tag, body_html)
-    return _URL_ATTR.sub(
-        lambda m: f'{m[1]}="{html_lib.escape(absolute(html_lib.unescape(m[2]), base))}"',
-        body_html,
-    )
+    return with_absolute_urls(_IMG.sub(image_tag, body_html), base)
 
 
 def _int(value: str | None) -> int:
@@ -585,7 +568,7 @@ def _inline_text(children, base: str) -> str:
         elif kind == "link_close" and links:
             href, start = links.pop()
             label = "".join(out[start:])
-            url = absolute(href, base) if href else ""
+            url = absolute_url(href, base) if href else ""
             if url and label.strip() not in (href, url, href.removeprefix("mailto:")):
                 out.append(f" ({url})")
     return "".join(out).strip()

@@ -61,6 +61,7 @@ from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers, set_response_etag
+from django.utils.module_loading import import_string
 
 from core.cache import reconnected
 from core.origin import site_origin
@@ -504,9 +505,13 @@ def _key_parameters(view: Callable) -> KeyParameters | None:
 
 def query_parameters() -> frozenset[str]:
     """The query parameters that key the cached pages (views with `params=None`, the
-    API, key on their whole query string and are not counted): the one list nginx's
-    micro-cache key must name too (deploy/nginx/broadsheet.conf.template)."""
+    API, key on their whole query string and are not counted), and those a middleware
+    answers before any view (its `page_cache_query_parameters`: WordPress's `?page_id=ID`
+    is a redirect on any page): the one list nginx's micro-cache key must name too
+    (deploy/nginx/broadsheet.conf.template)."""
     names: set[str] = set()
     for _, parameters in cached_views():
         names |= parameters.params or set()
+    for path in settings.MIDDLEWARE:
+        names |= getattr(import_string(path), "page_cache_query_parameters", set())
     return frozenset(names)

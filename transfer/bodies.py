@@ -3,6 +3,10 @@
 Kept free of Django and the database so that `transfer.importer` can run it in worker
 processes (`--workers`): converting and rendering is nearly all of an import's time.
 Rendering is `blog.markdown`'s, the same as `Post.save()` uses: one rule, one place.
+
+A worker renders without the Markdown plugins other apps register when Django starts
+(`images`: `![alt](image:42)` becomes the library picture, which needs the database), so
+`rendered_here` renders each worker's body again in the importing process, with them.
 """
 
 from __future__ import annotations
@@ -38,3 +42,22 @@ def prepare_body_or_error(body: str, body_format: str) -> PreparedBody | Excepti
         return prepare_body_checked(body, body_format)
     except Exception as error:  # reported per item by the importer
         return error
+
+
+def rendered_here(prepared: PreparedBody | Exception) -> PreparedBody | Exception:
+    """A worker's `prepare_body_or_error`, its HTML rendered again by this process with
+    every registered Markdown plugin (the excerpt follows the HTML).
+
+    Converting HTML to Markdown, the larger part of the work, stays the worker's. The
+    losses stand as the worker found them: plugins render only their own syntax, which no
+    converted HTML contains."""
+    if isinstance(prepared, Exception):
+        return prepared
+    source, html, minutes, _excerpt, losses = prepared
+    try:
+        rendered = render_markdown(source)
+    except Exception as error:  # a plugin's own limit (too many library images, say)
+        return error
+    if rendered == html:
+        return prepared
+    return source, rendered, minutes, excerpt_from(rendered), losses

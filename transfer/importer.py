@@ -53,7 +53,7 @@ from blog.services import post_bulk_create, post_bulk_update
 from blog.slugs import MAX_LENGTH as SLUG_MAX_LENGTH
 from blog.slugs import is_root_name, unique_slug
 
-from .bodies import PreparedBody, prepare_body_or_error
+from .bodies import PreparedBody, prepare_body_or_error, rendered_here
 from .comments import write_comments
 from .models import SourceKey
 from .records import AuthorRecord, CommentRecord, Note, PostRecord, Record, Skip, TermRecord
@@ -406,7 +406,8 @@ class _Importer:
         if self.pool is None or len(batch) < 20:
             return [prepare_body_or_error(*a) for a in zip(*args, strict=True)]
         chunk = max(1, len(batch) // (4 * self.options.workers))
-        return list(self.pool.map(prepare_body_or_error, *args, chunksize=chunk))
+        prepared = self.pool.map(prepare_body_or_error, *args, chunksize=chunk)
+        return [rendered_here(body) for body in prepared]
 
     def _build(
         self, record: PostRecord, post: Post | None, body: PreparedBody

@@ -5,6 +5,7 @@ Query counts stay constant with cover images, and the page never waits for rendi
 
 from __future__ import annotations
 
+import html
 import json
 import re
 
@@ -122,6 +123,25 @@ def test_feeds_carry_the_cover_as_an_enclosure(client, make_image, small_widths)
     assert int(enclosure.length) == cover.social.size > 0
     atom = feedparser.parse(client.get("/feed/atom/").content)
     assert [e.enclosures[0].href for e in atom.entries if e.get("enclosures")] == [enclosure.href]
+
+
+@pytest.mark.parametrize("url", ["/feed/", "/feed/atom/"])
+def test_feed_bodies_link_pictures_and_sections_at_absolute_urls(client, make_image, url):
+    """A feed reader has no page to resolve `/media/…` or `#…` against."""
+    picture = make_image("PNG", (640, 400), renditions=False, alt_text="Quay")
+    post = PostFactory(
+        body=f"![Quay](image:{picture.pk})\n\nSee [the notes](#notes) and [home](/).\n\n"
+        "## Notes\n\nA link [elsewhere](https://example.org/a?b=1&c=2)."
+    )
+    entry = feedparser.parse(client.get(url).content).entries[0]
+    body = html.unescape(entry.summary)  # RSS's description, Atom's summary
+    post_url = f"http://testserver{post.get_absolute_url()}"
+    sources = re.findall(r'<img [^>]*src="([^"]+)"', body)
+    assert sources == [f"http://testserver{picture.file.url}"]
+    links = re.findall(r'<a [^>]*href="([^"]+)"', body)
+    assert f"{post_url}#notes" in links and "http://testserver/" in links
+    assert "https://example.org/a?b=1&c=2" in links
+    assert not [link for link in sources + links if not link.startswith("http")]
 
 
 def queries(client, url: str) -> int:

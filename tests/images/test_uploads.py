@@ -92,9 +92,20 @@ def test_the_content_decides_not_the_name(api_as, contributor):
         (samples.TEXT_NAMED_JPG, "notes.jpg", "not an image in an accepted format"),
         (samples.png_bomb(), "bomb.png", "too many pixels"),
         (samples.truncated_jpeg(), "half.jpg", "damaged or truncated"),
+        (samples.cut_animated_gif(899), "cut.gif", "damaged or truncated"),
+        (samples.cut_animated_gif(910), "cut.gif", "damaged or truncated"),
         (b"", "empty.jpg", "empty"),
     ],
-    ids=["svg", "svg-named-png", "text-named-jpg", "20000x20000-bomb", "truncated-jpeg", "empty"],
+    ids=[
+        "svg",
+        "svg-named-png",
+        "text-named-jpg",
+        "20000x20000-bomb",
+        "truncated-jpeg",
+        "gif-cut-in-a-frame-descriptor",
+        "gif-cut-in-a-frame-header",
+        "empty",
+    ],
 )
 def test_refused_uploads_are_a_clear_400(api_as, contributor, content, name, reason):
     response = post_image(api_as(contributor), content, name=name)

@@ -14,7 +14,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from blog.models import Category, Post, Tag
+from images.services import image_create
 from tests.factories import AuthorFactory, ContributorFactory, EditorFactory, PostFactory
+from tests.images import samples
 from transfer.exporting import SCHEMA_VERSION
 
 pytestmark = pytest.mark.django_db
@@ -188,3 +190,24 @@ def test_export_queries_do_not_grow_with_posts(site, django_assert_max_num_queri
         PostFactory(title=f"More {i}", published_at=timezone.now() - timedelta(days=i))
     with django_assert_max_num_queries(10):  # + each chunk's comments (issue 32)
         call_command("export", stdout=io.StringIO())
+
+
+def test_library_pictures_survive_an_import_by_worker_processes(site, tmp_path):
+    """Bodies rendered by `--workers` processes show the library's pictures, as bodies
+    rendered in the importing process do: the workers have no `image:` plugin."""
+    image = image_create(
+        upload=io.BytesIO(samples.encoded("PNG", (64, 48))), uploaded_by=site, alt_text="Quay"
+    )
+    for number in range(25):  # a batch of 20 or more goes to the pool
+        PostFactory(title=f"Pictured {number}", author=site, body=f"![Quay](image:{image.pk})")
+    path = tmp_path / "export.json"
+    call_command("export", "--output", str(path))
+    Post.objects.filter(title__startswith="Pictured").delete()
+
+    call_command("import_broadsheet", str(path), "--workers", "2", stdout=io.StringIO())
+
+    pictured = Post.objects.filter(title__startswith="Pictured")
+    assert pictured.count() == 25
+    for post in pictured:
+        assert f'src="{image.file.url}"' in post.body_html, post.body_html
+        assert "<figure" in post.body_html

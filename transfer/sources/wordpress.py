@@ -131,6 +131,17 @@ def _site_key(url: str) -> str:
     return (parts.netloc.lower() + parts.path.rstrip("/")) or url.strip()
 
 
+def _base_path(url: str) -> str:
+    """`https://example.org/blog` → `/blog/`: where the site's addresses start (`/` at the
+    root). WordPress writes its home as `wp:base_blog_url` (and the channel's link);
+    `wp:base_site_url` is the same but on a multisite, where it is the network's."""
+    path = unquote(urlsplit(url.strip()).path).strip("/")
+    return f"/{path}/" if path else "/"
+
+
+_PLAIN = re.compile(r"(p|page_id)=[0-9]+")  # a plain permalink's query: `?p=ID`, `?page_id=ID`
+
+
 class WordPressReader:
     """`for record in WordPressReader(fh, time_zone="UTC")`: records in file order."""
 
@@ -144,6 +155,7 @@ class WordPressReader:
         self.seen_terms: set[tuple[str, str]] = set()
         self.review = review_status()
         self.site = ""  # `wp:base_site_url` (else the channel's link): namespaces post ids
+        self.home = ""  # `wp:base_blog_url` (else the channel's link): where permalinks start
         self.wxr = False  # a `wp:` field seen: the file is a WordPress export
         self.channel: dict[str, str] = {}  # the blog's title and description
         self._refuse_if_not_xml()
@@ -212,6 +224,8 @@ class WordPressReader:
             self.wxr = True
         if name == "wp:base_site_url" or (name == "link" and not self.site):
             self.site = _site_key(element.text or "")
+        if name == "wp:base_blog_url" or (name == "link" and not self.home):
+            self.home = _base_path(element.text or "")
         if name in ("title", "description") and name not in self.channel:
             self.channel[name] = " ".join((element.text or "").split())  # for Yoast's %%sitename%%
         if name == "item" and not self.wxr:
@@ -487,18 +501,25 @@ class WordPressReader:
     def _permalinks(
         self, fields: dict[str, str], published_at: datetime | None, *, dated: bool = True
     ) -> list[str]:
-        """Old paths: the item's link, `/?p=ID` (`/?page_id=ID` for a page), and
-        `/YYYY/MM/DD/slug/` (local date; not for pages, which have no dated address)."""
+        """Old paths, under the site's base path (`/blog/` for a site in /blog, else `/`):
+        the item's link, `?p=ID` (`?page_id=ID` for a page), and `YYYY/MM/DD/slug/` (local
+        date; not for pages, which have no dated address).
+
+        A plain permalink (`/blog/?p=ID`) is kept with its query: its path alone is the old
+        front page, shared by every post, as is any link's path with a query."""
+        base = self.home or "/"
         paths = []
         link = urlsplit(fields.get("link", ""))
-        if link.path and link.path != "/":
-            paths.append(unquote(link.path))
-        elif link.query.startswith("p="):
-            paths.append(f"/?{link.query}")
+        path = unquote(link.path)
+        if not link.query:
+            if path and path.rstrip("/") != base.rstrip("/"):
+                paths.append(path)
+        elif path.rstrip("/") == base.rstrip("/") and _PLAIN.fullmatch(link.query):
+            paths.append(f"{base}?{link.query}")
         if fields.get("wp:post_id", "").isdigit():
-            paths.append(f"/?{'p' if dated else 'page_id'}={fields['wp:post_id']}")
+            paths.append(f"{base}?{'p' if dated else 'page_id'}={fields['wp:post_id']}")
         local = fields.get("wp:post_date", "")
         slug = unquote(fields.get("wp:post_name", ""))
         if dated and slug and local and local != _NO_DATE:
-            paths.append(f"/{local[:4]}/{local[5:7]}/{local[8:10]}/{slug}/")
+            paths.append(f"{base}{local[:4]}/{local[5:7]}/{local[8:10]}/{slug}/")
         return [p if p.endswith("/") or "?" in p else p + "/" for p in dict.fromkeys(paths)]
