@@ -91,6 +91,9 @@ INTEGRATION_TESTS = {
     "security/test_hardening.py::test_production_on_sqlite_is_refused_with_a_clear_message": (
         "manage.py check"
     ),
+    "security/test_hardening.py::test_an_image_host_that_is_not_an_origin_stops_the_site_with_its_name": (  # noqa: E501
+        "manage.py check"
+    ),
     "security/test_host_header.py::test_production_refuses_a_site_url_that_is_not_an_origin": (
         "manage.py check"
     ),

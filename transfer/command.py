@@ -2,7 +2,7 @@
 
     manage.py import_wordpress FILE.xml [--dry-run] [--authors map.csv] [--keep-permalinks]
     manage.py import_ghost FILE.json [--dry-run] [--authors map.csv] [--keep-permalinks]
-    manage.py import_broadsheet FILE.json [--dry-run]
+    manage.py import_broadsheet FILE.json [--dry-run] [--media DIR]
 
 The progress bar (tqdm) shows only on a terminal; the summary table always prints, and
 `--json` prints it as JSON for scripts.
@@ -73,6 +73,11 @@ class ImportCommand(BaseCommand):
     def reader(self, stream: BinaryIO, **options):
         raise NotImplementedError
 
+    def import_options(self, **options) -> dict:
+        """`ImportOptions` fields of the subclass's own options (checked: raise
+        `CommandError` before anything is read)."""
+        return {}
+
     def handle(self, *args, **options) -> None:
         path = Path(options["file"])
         if not path.is_file():
@@ -94,6 +99,7 @@ class ImportCommand(BaseCommand):
             author_map=author_map,
             workers=max(1, options["workers"]),
             all_authors=self.all_authors,
+            **self.import_options(**options),
         )
         with path.open("rb") as stream:
             try:

@@ -9,6 +9,7 @@ and `exported_at`. Authors carry no credentials (no password hash, token or logi
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,17 +17,24 @@ from typing import Any, TextIO
 
 import yaml
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 
 from accounts.roles import ROLE_PERMISSIONS
 from blog.models import Category, Post, Tag, byline_prefetch
 from blog.seo import SEO_FIELDS
 from comments.models import Comment
+from core.origin import absolute_url
 from core.sitevalues import site_values
+from images.models import Image
 
-# The social image is a picture, exported (as the cover is) once images are.
+# The social image is a picture: a post names it (as its cover) by its key in `images`.
 EXPORTED_SEO_FIELDS = [name for name in SEO_FIELDS if name != "social_image"]
+# A library picture in a Markdown body (images/body.py): `![alt](image:42)`, or a
+# reference definition `[x]: image:42`. Group 2 is the image's id on this site.
+IMAGE_REFERENCE = re.compile(
+    r"(\]\(\s*<?|^[ ]{0,3}\[[^\]\n]+\]:[ \t]*<?)image:(\d{1,18})(?!\w)", re.M
+)
 
 FORMAT = "broadsheet-export"
 SCHEMA_VERSION = 1
@@ -42,15 +50,17 @@ def iso(value: datetime | None) -> str | None:
 
 def export_document() -> dict[str, Any]:
     """The whole site as one dict (see `write_document` for a file)."""
-    return {**_header(), "posts": list(_posts())}
+    header = _header()
+    return {**header, "posts": list(_posts(_keys(header)))}
 
 
 def write_document(stream: TextIO) -> int:
     """Write the export to `stream` a post at a time; returns the number of posts."""
-    header = json.dumps({**_header(), "posts": []}, ensure_ascii=False, indent=1)
+    fields = _header()
+    header = json.dumps({**fields, "posts": []}, ensure_ascii=False, indent=1)
     stream.write(header[: header.rindex("[") + 1] + "\n")
     count = 0
-    for post in _posts():
+    for post in _posts(_keys(fields)):
         stream.write((",\n" if count else "") + json.dumps(post, ensure_ascii=False))
         count += 1
     stream.write("\n]\n}\n")
@@ -69,12 +79,51 @@ def _header() -> dict[str, Any]:
             for c in Category.objects.order_by("slug")
         ],
         "tags": [{"name": t.name, "slug": t.slug} for t in Tag.objects.order_by("slug")],
+        "images": list(_images()),
     }
+
+
+def image_key(image: Image) -> str:
+    """An image's key in the export: its stored original's name without folder or
+    extension, made from a hash of the content (`images.services`), so the same picture
+    has the same key in every export, from this site or another."""
+    return image.file.name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+
+
+def _images() -> Iterator[dict[str, Any]]:
+    """The whole image library, used or not: the alt texts, captions and credits are
+    the writers' work as much as the posts are (an image no post shows today is one a
+    writer uploaded for later). Oldest first."""
+    images = Image.objects.select_related("uploaded_by").order_by("created_at", "pk")
+    for image in images.iterator(chunk_size=_CHUNK):
+        yield {
+            "id": image.pk,  # as `image:<id>` in this site's bodies (ids differ after import)
+            "key": image_key(image),
+            "file": image.file.name,  # under the site's media folder (MEDIA_ROOT)
+            "url": absolute_url(image.url),  # the original, to download
+            "format": image.format,
+            "width": image.width,
+            "height": image.height,
+            "size": image.size,
+            "alt_text": image.alt_text,
+            "caption": image.caption,
+            "credit": image.credit,
+            "uploaded_by": image.uploaded_by.username if image.uploaded_by else None,
+            "created_at": iso(image.created_at),
+        }
 
 
 def _authors() -> Iterator[dict[str, Any]]:
     """Everyone who wrote a post or holds a role; never a password, token or login time."""
     User = get_user_model()
+    # Each role as a column of the one query (a prefetch would be a second query).
+    roles = sorted(ROLE_PERMISSIONS)
+    holds = {
+        f"holds_role_{number}": Exists(
+            User.groups.through.objects.filter(user_id=OuterRef("pk"), group__name=role)
+        )
+        for number, role in enumerate(roles)
+    }
     users = (
         User.objects.filter(
             Q(posts__isnull=False)
@@ -82,7 +131,7 @@ def _authors() -> Iterator[dict[str, Any]]:
             | Q(groups__name__in=list(ROLE_PERMISSIONS))
         )
         .distinct()
-        .prefetch_related("groups")
+        .annotate(**holds)
         .order_by("username")
     )
     for user in users:
@@ -93,11 +142,20 @@ def _authors() -> Iterator[dict[str, Any]]:
             "first_name": user.first_name,
             "last_name": user.last_name,
             "bio": user.bio,
-            "roles": sorted(g.name for g in user.groups.all() if g.name in ROLE_PERMISSIONS),
+            "roles": [role for role, held in zip(roles, holds, strict=True) if getattr(user, held)],
         }
 
 
-def _posts() -> Iterator[dict[str, Any]]:
+def _keys(header: dict[str, Any]) -> dict[int, str]:
+    """Image id → key, from the header's `images`."""
+    return {image["id"]: image["key"] for image in header["images"]}
+
+
+def _posts(keys: dict[int, str] | None = None) -> Iterator[dict[str, Any]]:
+    """The posts; `keys` (image id → key) as `_keys` reads them, else from the library."""
+    if keys is None:
+        names = Image.objects.values_list("pk", "file")
+        keys = {pk: image_key(Image(file=name)) for pk, name in names}
     posts = (
         Post.all_kinds.select_related("author", "category")  # pages too: `kind` says which
         .prefetch_related("tags", byline_prefetch(), _comments_prefetch())
@@ -126,11 +184,20 @@ def _posts() -> Iterator[dict[str, Any]]:
             "updated_at": iso(post.updated_at),
             # Search engines and social cards as written ("" / false: the fallbacks).
             **{name: getattr(post, name) for name in EXPORTED_SEO_FIELDS},
-            # Image references (file, alt text, rendition URLs) join here once the images
-            # app lands; readers of version 1 must accept this list and ignore its items.
-            "images": [],
+            # Library pictures, by their key in the document's `images`: the cover, the
+            # social card's, and those the body shows (`image:<id>`), in body order.
+            "cover_image": keys.get(post.cover_image_id),
+            "social_image": keys.get(post.social_image_id),
+            "images": _body_images(post.body, keys),
             "comments": _comments(post.exported_comments),
         }
+
+
+def _body_images(body: str, keys: dict[int, str]) -> list[str]:
+    """The keys of the library images `body` shows, each once, in order (an `image:<id>`
+    of an image deleted since shows its alt text here, and is not listed)."""
+    found = (keys.get(int(match.group(2))) for match in IMAGE_REFERENCE.finditer(body))
+    return list(dict.fromkeys(key for key in found if key))
 
 
 # What an export carries of comments: the thread readers see and the moderation queue.

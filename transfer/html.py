@@ -155,6 +155,16 @@ def conversion_losses(source_html: str, rendered_html: str) -> list[str]:
     return losses
 
 
+_IMG_SRC = re.compile(r'<img\b[^>]*?\bsrc="(https?://[^"/?#]+)', re.IGNORECASE)
+
+
+def pictures_elsewhere(rendered_html: str, shown_from: set[str]) -> set[str]:
+    """The origins of the pictures in `rendered_html` (sanitised: double-quoted
+    attributes) that are not among `shown_from`, lower-cased."""
+    found = {html.unescape(origin).lower() for origin in _IMG_SRC.findall(rendered_html)}
+    return found - shown_from
+
+
 def _features(html_text: str) -> dict[str, set[str]]:
     soup = BeautifulSoup(html_text or "", "html.parser")
     for hidden in soup(["script", "style", "template", "noscript"]):

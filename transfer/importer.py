@@ -15,6 +15,16 @@ users, categories, tags and posts:
 - **One transaction.** A file refused half-way (cut short, damaged, not an export at
   all) changes nothing. A dry run is the same transaction rolled back, so its summary
   reports exactly what would happen, slugs included.
+- **Library pictures** (`ImageRecord`, our own export) come before the posts: each
+  one's bytes are read from the folder the site owner names (`ImportOptions.media_dir`,
+  the old site's media) or downloaded from its URL on the old site (bounded:
+  `download_picture`), and go through the image library's own upload
+  (`images.services.image_create`: checked and re-encoded in a limited child process).
+  Each is remembered by its key (`SourceKey`, kind "image"), so a re-run brings none
+  twice. Then each post's cover, social image and `image:<id>` references point at the
+  pictures made here; one that could not be brought is skipped with its reason, and the
+  posts showing it are imported all the same (the body shows its alt text, counted in
+  `adjusted`). Files stored by a dry run, or by an import that failed, are deleted.
 - **Comments** (`CommentRecord`) are written after their posts, each once: a comment
   already imported (`Comment.source_id`) is left alone (`transfer.comments`).
 - **Only authors who own a post** become users (our own export's round trip excepted:
@@ -28,16 +38,27 @@ users, categories, tags and posts:
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import io
 import logging
 import multiprocessing
+import re
+import time
+import urllib.request
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from urllib.parse import unquote
+from http.client import HTTPException
+from pathlib import Path
+from urllib.error import HTTPError, URLError
+from urllib.parse import unquote, urlsplit
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.core.validators import validate_email
 from django.db import DatabaseError, reset_queries, transaction
 from django.utils import timezone
@@ -52,18 +73,34 @@ from blog.seo import validate_canonical_url
 from blog.services import post_bulk_create, post_bulk_update
 from blog.slugs import MAX_LENGTH as SLUG_MAX_LENGTH
 from blog.slugs import is_root_name, unique_slug
+from core.origin import site_origin
+from images.conf import image_setting
+from images.models import Image
+from images.processing import RefusedImage
+from images.services import image_create
 
 from .bodies import PreparedBody, prepare_body_or_error, rendered_here
 from .comments import write_comments
+from .exporting import IMAGE_REFERENCE
+from .html import pictures_elsewhere
 from .models import SourceKey
-from .records import AuthorRecord, CommentRecord, Note, PostRecord, Record, Skip, TermRecord
+from .records import (
+    AuthorRecord,
+    CommentRecord,
+    ImageRecord,
+    Note,
+    PostRecord,
+    Record,
+    Skip,
+    TermRecord,
+)
 from .summary import Summary
 
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
-# What the readers bring of search engines and social cards (blog.seo): pictures are not
-# fetched (as covers are not), so `social_image` is never imported.
+# What the readers bring of search engines and social cards (blog.seo) as text; the
+# social image is a picture, brought with the others (`ImageRecord`, our own export).
 IMPORTED_SEO_FIELDS = (
     "meta_title",
     "meta_description",
@@ -86,12 +123,21 @@ _POST_FIELDS = [
     "category",
     "updated_at",
     "audience",
+    "cover_image",
+    "social_image",
     *IMPORTED_SEO_FIELDS,
 ]
 _TERM_MODELS = {"category": Category, "tag": Tag}
 _TERM_KIND_NAMES = {"category": "categories", "tag": "tags"}
 # An author without an email still needs a unique one: a reserved, undeliverable domain.
 NO_EMAIL_DOMAIN = "imported.invalid"
+IMAGE_KIND = SourceKey.Kind.IMAGE  # a library picture (Broadsheet exports only)
+# Downloading a picture from the old site: seconds to connect and between reads, seconds
+# for the whole file, redirects followed. The size limit is the library's (MAX_BYTES).
+DOWNLOAD_TIMEOUT = 20
+DOWNLOAD_DEADLINE = 120
+DOWNLOAD_REDIRECTS = 3
+_HASH_KEY = re.compile(r"[0-9a-f]{32}")
 
 
 @dataclass
@@ -106,6 +152,9 @@ class ImportOptions:
     # become users here (a move should not add 300 staff accounts). Our own export keeps
     # everyone who holds a role, so its round trip sets this.
     all_authors: bool = False
+    # Where library pictures' files are (the old site's MEDIA_ROOT, `ImageRecord.file`
+    # under it); "" downloads each from its URL instead.
+    media_dir: str = ""
 
 
 def import_records(
@@ -132,9 +181,14 @@ def import_records(
             importer.run(records, progress)
             if options.dry_run:
                 transaction.set_rollback(True)
+    except BaseException:
+        importer.discard_pictures()  # their rows were rolled back: no file stays either
+        raise
     finally:
         if pool:
             pool.shutdown(cancel_futures=True)
+    if options.dry_run:
+        importer.discard_pictures()
     return importer.summary
 
 
@@ -151,6 +205,13 @@ class _Importer:
         self.progress: Callable[[], None] | None = None
         self.reserved_slugs: set[str] = set()
         self.roles = {g.name: g for g in Group.objects.filter(name__in=_all_roles())}
+        self.images: dict[str, int] = {}  # picture key → image id here
+        # Where readers' browsers may load pictures from (the CSP's img-src), and the
+        # posts that show pictures from anywhere else, by origin.
+        self.shown_from = _image_origins()
+        self.pictures_elsewhere: Counter[str] = Counter()
+        self.missing_images: dict[str, str] = {}  # picture key → why it is not here
+        self.stored_files: list[str] = []  # originals this run stored (`discard_pictures`)
 
     # --- driving ------------------------------------------------------------------------
 
@@ -171,6 +232,7 @@ class _Importer:
 
     def _dispatch(self, record: Record) -> None:
         if isinstance(record, PostRecord):
+            self._resolve_pictures(record)
             self.batch.append(record)
             if len(self.batch) >= BATCH_SIZE:
                 self._flush()
@@ -181,6 +243,8 @@ class _Importer:
                 self.pending_authors.setdefault(record.key.strip(), record)
         elif isinstance(record, TermRecord):
             self._term(record)
+        elif isinstance(record, ImageRecord):
+            self._image(record)
         elif isinstance(record, CommentRecord):
             self.comments.append(record)
         elif isinstance(record, Skip):
@@ -192,6 +256,21 @@ class _Importer:
         unused = [key for key in self.pending_authors if key not in self.users]
         if unused:
             self.summary.skipped["author without imported posts"] += len(unused)
+        # Kept, not lost: the pictures show once the owner names their host (or uploads
+        # them to the library). Without a word, they would be blocked on every page.
+        for origin, posts in sorted(self.pictures_elsewhere.items()):
+            self.summary.note(
+                f"{posts} {'post shows' if posts == 1 else 'posts show'} pictures from "
+                f"{origin}, which this site's Content-Security-Policy blocks: add it to "
+                "BROADSHEET_IMAGE_HOSTS to show them, or upload them to the image library "
+                "(docs/import-export.md)"
+            )
+        counts = [self.summary.created, self.summary.updated, self.summary.unchanged]
+        if any(count["images"] for count in counts):  # the table has no row for them
+            created, updated, unchanged = (count["images"] for count in counts)
+            self.summary.note(
+                f"library images: {created} created, {updated} updated, {unchanged} unchanged"
+            )
 
     # --- authors and terms --------------------------------------------------------------
 
@@ -303,6 +382,130 @@ class _Importer:
         self.terms[cache_key] = term_id
         return term_id
 
+    # --- library pictures ----------------------------------------------------------------
+
+    def _image(self, record: ImageRecord) -> None:
+        """Bring one picture of the library, once: a re-run finds it by its key and
+        updates its texts if the file's changed; a picture that cannot be brought is
+        skipped with the reason (the posts showing it still come in)."""
+        source = self.options.source
+        known = SourceKey.objects.filter(source=source, kind=IMAGE_KIND, key=record.key).first()
+        texts = self._image_texts(record)
+        image = Image.objects.filter(pk=known.object_id).first() if known else None
+        if image is not None:
+            if known.digest == record.digest():
+                self.summary.unchanged["images"] += 1
+            else:
+                for name, value in texts.items():
+                    setattr(image, name, value)
+                image.save(update_fields=list(texts))
+                known.digest = record.digest()
+                known.save(update_fields=["digest"])
+                self.summary.updated["images"] += 1
+            self.images[record.key] = image.pk
+            return
+        # The same picture already in this library (the file name is made from the
+        # content's hash): used as it is, texts and all, without fetching it again.
+        same = Image.objects.filter(file=record.file).order_by("pk").first()
+        if same is not None and _HASH_KEY.match(record.key):
+            SourceKey.objects.update_or_create(
+                source=source,
+                kind=IMAGE_KIND,
+                key=record.key,
+                defaults={"object_id": same.pk, "digest": record.digest()},
+            )
+            self.images[record.key] = same.pk
+            self.summary.unchanged["images"] += 1
+            return
+        try:
+            content = self._picture_bytes(record)
+            image = image_create(
+                upload=io.BytesIO(content),
+                uploaded_by=_user_stub(self.users.get(record.uploaded_by)),
+                **texts,
+            )
+        except (PictureUnavailable, RefusedImage) as error:
+            reason = error.reason if isinstance(error, PictureUnavailable) else "refused"
+            self.missing_images[record.key] = reason
+            self.summary.skip(f"image: {reason}", f"{_describe(record)}: {error}")
+            return
+        self.stored_files.append(image.file.name)
+        if record.created_at:
+            Image.objects.filter(pk=image.pk).update(created_at=record.created_at)
+        SourceKey.objects.update_or_create(
+            source=source,
+            kind=IMAGE_KIND,
+            key=record.key,
+            defaults={"object_id": image.pk, "digest": record.digest()},
+        )
+        self.images[record.key] = image.pk
+        self.summary.created["images"] += 1
+
+    def _image_texts(self, record: ImageRecord) -> dict[str, str]:
+        texts = {"alt_text": record.alt_text, "caption": record.caption, "credit": record.credit}
+        for name, text in texts.items():
+            limit = Image._meta.get_field(name).max_length
+            if len(text) > limit:
+                self.summary.adjust(f"image {name.replace('_', ' ')} over {limit}: shortened")
+                texts[name] = text[: limit - 1].rstrip() + "…"
+        return texts
+
+    def _picture_bytes(self, record: ImageRecord) -> bytes:
+        """The original's bytes, from the media folder or the old site; checked against
+        the key when the key is the content's hash (a folder of another site, a file
+        changed since)."""
+        max_bytes = image_setting("MAX_BYTES")
+        if self.options.media_dir:
+            content = read_picture(Path(self.options.media_dir), record.file, max_bytes)
+        else:
+            content = download_picture(record.url, max_bytes)
+        named_by_hash = _HASH_KEY.match(record.key)
+        if named_by_hash and hashlib.sha256(content).hexdigest()[:32] != record.key[:32]:
+            raise PictureUnavailable(
+                "file differs from the export", f"{record.file} is not the exported picture"
+            )
+        return content
+
+    def _resolve_pictures(self, record: PostRecord) -> None:
+        """Point the post's pictures at the images brought here, before its digest is
+        compared: each `image:<id>` of the body becomes this site's id (or `image:0`,
+        which names no image, so the page shows the alt text as for a deleted one), and
+        `image_ids` holds its cover and social image here (None: none)."""
+        if record.body_images is not None:
+
+            def rewritten(match: re.Match) -> str:
+                key = record.body_images.get(match.group(2), "")
+                return f"{match.group(1)}image:{self._picture_id(record, key, 'body') or 0}"
+
+            record.body = IMAGE_REFERENCE.sub(rewritten, record.body)
+        if record.cover_image is not None:
+            record.image_ids = (
+                self._picture_id(record, record.cover_image, "cover"),
+                self._picture_id(record, record.social_image or "", "social image"),
+            )
+
+    def _picture_id(self, record: PostRecord, key: str, role: str) -> int | None:
+        if key in self.images:
+            return self.images[key]
+        if key or role == "body":  # no key for the cover: the post has none
+            why = self.missing_images.get(key, "not in the file")
+            shown = {"body": "its alt text shown", "cover": "imported without a cover"}
+            self.summary.adjust(
+                f"{role} picture not imported: {shown.get(role, 'the card uses the cover')}",
+                f"{_describe(record)}: image {key or '?'} ({why})",
+            )
+        return None
+
+    def discard_pictures(self) -> None:
+        """Delete the originals this run stored: a dry run's, or a failed import's
+        (their rows were rolled back). Renditions are made only once committed."""
+        for name in self.stored_files:
+            try:
+                default_storage.delete(name)
+            except OSError:
+                logger.warning("could not delete media file %s", name, exc_info=True)
+        self.stored_files = []
+
     # --- posts --------------------------------------------------------------------------
 
     def _flush(self) -> None:
@@ -352,6 +555,7 @@ class _Importer:
                 self.summary.skip("invalid item", f"{_describe(record)}: {_message(error)}")
                 continue
             self._count_changes(record, body[4])
+            self.pictures_elsewhere.update(pictures_elsewhere(body[1], self.shown_from))
             if built is None:  # same post; remember this version of the item
                 self.summary.unchanged[_plural(record)] += 1
                 SourceKey.objects.filter(
@@ -444,6 +648,8 @@ class _Importer:
             "audience": record.audience,
             **self._seo(record),
         }
+        if record.cover_image is not None:  # a source without pictures leaves them be
+            values["cover_image_id"], values["social_image_id"] = record.image_ids
         if post is not None:
             same = all(getattr(post, k) == v for k, v in values.items())
             same = same and [row.user_id for row in post.bylines.all()] == byline
@@ -582,6 +788,88 @@ class _Importer:
             )
 
 
+def _image_origins() -> set[str]:
+    """This site, the media host and `BROADSHEET_IMAGE_HOSTS`: the origins the CSP's
+    `img-src` names (config/settings/base.py)."""
+    origins = {site_origin(), settings.MEDIA_HOST, *settings.IMAGE_HOSTS}
+    return {origin.lower() for origin in origins if origin}
+
+
+# --- fetching pictures ---------------------------------------------------------------------
+
+
+class PictureUnavailable(Exception):
+    """A picture's bytes could not be had: `reason` is the summary's, the message its
+    detail."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+
+
+def read_picture(media_dir: Path, name: str, max_bytes: int) -> bytes:
+    """The file `name` (a storage name, "images/3f2a….png") under `media_dir`; never a
+    path outside it."""
+    base = media_dir.resolve()
+    path = (base / name).resolve()
+    if not path.is_relative_to(base) or not name:
+        raise PictureUnavailable("file outside the media folder", repr(name))
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise PictureUnavailable("too large", f"{name}: {size:,} bytes, over {max_bytes:,}")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise PictureUnavailable("file not found", f"no {name} in {base}") from None
+    except (IsADirectoryError, PermissionError, OSError) as error:
+        raise PictureUnavailable("file unreadable", f"{name}: {error}") from None
+
+
+class _Redirects(urllib.request.HTTPRedirectHandler):
+    max_redirections = DOWNLOAD_REDIRECTS
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if urlsplit(newurl).scheme not in ("http", "https"):
+            raise URLError(f"redirected to a non-http address {newurl[:100]!r}")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def download_picture(url: str, max_bytes: int) -> bytes:
+    """The picture at `url` (http or https), at most `max_bytes`, within
+    `DOWNLOAD_TIMEOUT` per read and `DOWNLOAD_DEADLINE` in all, following at most
+    `DOWNLOAD_REDIRECTS` redirects. Raises `PictureUnavailable` saying why not."""
+    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+        raise PictureUnavailable("no http(s) address", repr(url[:200]))
+    opener = urllib.request.build_opener(_Redirects)
+    # The scheme is checked above, and each redirect's by `_Redirects`.
+    request = urllib.request.Request(url, headers={"User-Agent": "Broadsheet-import"})  # noqa: S310
+    deadline = time.monotonic() + DOWNLOAD_DEADLINE
+    try:
+        with opener.open(request, timeout=DOWNLOAD_TIMEOUT) as response:
+            declared = response.headers.get("Content-Length")
+            if declared and declared.isdigit() and int(declared) > max_bytes:
+                raise PictureUnavailable("too large", f"{url}: {int(declared):,} bytes")
+            chunks, size = [], 0
+            while chunk := response.read(64 * 1024):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise PictureUnavailable("too large", f"{url}: over {max_bytes:,} bytes")
+                if time.monotonic() > deadline:
+                    raise PictureUnavailable("download failed", f"{url}: too slow")
+                chunks.append(chunk)
+            return b"".join(chunks)
+    except HTTPError as error:
+        raise PictureUnavailable("download failed", f"{url}: HTTP {error.code}") from None
+    except (URLError, HTTPException, OSError, ValueError) as error:
+        reason = getattr(error, "reason", error)
+        raise PictureUnavailable("download failed", f"{url}: {reason}") from None
+
+
+def _user_stub(user_id: int | None):
+    """A user object `image_create` can take, without reading the row."""
+    return get_user_model()(pk=user_id) if user_id else None
+
+
 def _plural(record: PostRecord) -> str:
     """The summary's row for the item: "posts" or "pages"."""
     return "pages" if record.kind == Post.Kind.PAGE else "posts"
@@ -641,6 +929,8 @@ def _describe(record: Record) -> str:
         return f"author {record.key!r}"
     if isinstance(record, TermRecord):
         return f"{record.kind} {record.key!r}"
+    if isinstance(record, ImageRecord):
+        return f"image {record.key} ({record.alt_text[:60]!r})"
     return type(record).__name__
 
 

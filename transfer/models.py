@@ -22,6 +22,7 @@ class SourceKey(models.Model):
         AUTHOR = "author", "Author"
         CATEGORY = "category", "Category"
         TAG = "tag", "Tag"
+        IMAGE = "image", "Image"  # a library picture of a Broadsheet export
 
     source = models.CharField(max_length=40, help_text="wordpress, ghost or broadsheet.")
     kind = models.CharField(max_length=10, choices=Kind.choices)

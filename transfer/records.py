@@ -8,7 +8,7 @@ its reader and the rules of writing rows stay in one place.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import astuple, dataclass, field
+from dataclasses import astuple, dataclass, field, fields
 from datetime import datetime
 
 
@@ -68,15 +68,50 @@ class PostRecord:
     kind: str = "post"
     # Who reads the body: a `blog.Post.Audience` value ("everyone" or "members").
     audience: str = "everyone"
+    # Library pictures (our own export: `ImageRecord`s). None: the source names none, and
+    # a re-import leaves the post's cover and social image as they are. Else the `key`
+    # of its cover and of its social image ("" for none), and which image each
+    # `image:<id>` of the body names (id in the source → key). The importer resolves
+    # them to this site's images and sets `image_ids` before it compares digests.
+    cover_image: str | None = None
+    social_image: str | None = None
+    body_images: dict[str, str] | None = None
+    image_ids: tuple[int | None, ...] = ()  # set by the importer: (cover, social) here
 
     def digest(self) -> str:
         """Changes whenever anything the source says about the post changes."""
-        values = astuple(self)[:-1]  # the audience, added below when not the default
-        if self.kind == "post":
-            values = values[:-1]  # a post's digest as before pages existed: no re-import
+        values = astuple(self)[:_KIND]  # kind, audience and pictures: added below
+        if self.kind != "post":
+            values += (self.kind,)  # a post's digest as before pages existed: no re-import
         if self.audience != "everyone":
             values += (self.audience,)  # everyone's posts: their digest as before members
+        if self.body_images is not None or self.cover_image is not None:
+            # Pictures (and where they went here): a picture brought by a later run, or
+            # resolved differently, re-imports the post. Sources without: as before.
+            values += (self.cover_image, self.social_image, self.body_images, self.image_ids)
         return hashlib.sha256(repr(values).encode()).hexdigest()
+
+
+@dataclass
+class ImageRecord:
+    """A picture of the source's image library (our own export), with what the writers
+    typed about it. Its bytes are read by the importer: from `file` under the folder
+    the site owner names (the old site's media), else downloaded from `url`."""
+
+    key: str  # stable across exports: the stored original's name, made from its hash
+    file: str  # the original's name in the old site's storage ("images/3f2a….png")
+    url: str = ""  # the original's absolute URL on the old site
+    alt_text: str = ""
+    caption: str = ""
+    credit: str = ""
+    uploaded_by: str = ""  # an author's key, or ""
+    created_at: datetime | None = None
+    size: int = 0  # bytes of the original, when the source says
+
+    def digest(self) -> str:
+        """What a re-import compares: the texts (the picture itself is the key's)."""
+        texts = (self.alt_text, self.caption, self.credit)
+        return hashlib.sha256(repr(texts).encode()).hexdigest()
 
 
 @dataclass
@@ -110,4 +145,7 @@ class Note:
     text: str
 
 
-Record = AuthorRecord | TermRecord | PostRecord | CommentRecord | Skip | Note
+# Where `kind` is among PostRecord's fields: those before it make every post's digest.
+_KIND = [f.name for f in fields(PostRecord)].index("kind")
+
+Record = AuthorRecord | TermRecord | ImageRecord | PostRecord | CommentRecord | Skip | Note

@@ -12,6 +12,7 @@ import environ
 from whitenoise.compress import Compressor
 
 from config.embed_providers import frame_origins
+from config.settings.values import parse_origin
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -270,6 +271,14 @@ MEDIA_URL = env("DJANGO_MEDIA_URL", default="/media/")
 # Origin serving uploaded images when it is not this site (object storage, a CDN), e.g.
 # https://media.example.com; empty: media come from this site. The CSP allows it.
 MEDIA_HOST = env("BROADSHEET_MEDIA_HOST", default="").rstrip("/")
+# Other sites whose pictures post bodies may show: origins, comma-separated (the old site
+# after a move, whose posts still point at its uploads). Empty: a picture on another host
+# is blocked by the CSP, which keeps readers' browsers from asking third parties; the
+# importers count such pictures by host in their summary (docs/import-export.md).
+IMAGE_HOSTS = [
+    parse_origin(origin, "BROADSHEET_IMAGE_HOSTS")
+    for origin in env.list("BROADSHEET_IMAGE_HOSTS", default=[])
+]
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "media")
 DJANGO_STORAGE = env("DJANGO_STORAGE", default="filesystem")
 if DJANGO_STORAGE == "s3":
@@ -582,8 +591,9 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'", "'unsafe-inline'"],
-        # Our own host and the media host only (data: for Swagger UI's and ReDoc's icons).
-        "img-src": ["'self'", "data:", *([MEDIA_HOST] if MEDIA_HOST else [])],
+        # Our own host, the media host and the image hosts the owner names (data: for
+        # Swagger UI's and ReDoc's icons); never every host.
+        "img-src": ["'self'", "data:", *([MEDIA_HOST] if MEDIA_HOST else []), *IMAGE_HOSTS],
         "font-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
         "worker-src": ["'self'", "blob:"],

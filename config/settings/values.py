@@ -5,15 +5,14 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ImproperlyConfigured
 
 
-def parse_origin(url: str) -> str:
-    """`url` reduced to its origin; refuses anything that is not an http(s) origin."""
+def parse_origin(url: str, setting: str = "BROADSHEET_SITE_URL") -> str:
+    """`url` reduced to its origin; refuses anything that is not an http(s) origin, naming
+    the `setting` it came from."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ImproperlyConfigured(
-            f"BROADSHEET_SITE_URL must be an origin such as https://news.example.com, not {url!r}."
+            f"{setting} must be an origin such as https://news.example.com, not {url!r}."
         )
     if parts.path.strip("/") or parts.query or parts.fragment or parts.username:
-        raise ImproperlyConfigured(
-            f"BROADSHEET_SITE_URL is an origin only (scheme and host), not {url!r}."
-        )
+        raise ImproperlyConfigured(f"{setting} is an origin only (scheme and host), not {url!r}.")
     return f"{parts.scheme}://{parts.netloc}"

@@ -60,9 +60,28 @@ def test_images_only_from_our_host_and_the_configured_media_host(client):
     img_src = next(d for d in csp.split(";") if d.strip().startswith("img-src")).split()[1:]
     assert img_src == ["'self'", "data:"]
     code = "from django.conf import settings as s; print(s.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src'])"  # noqa: E501
-    result = manage("shell", "-c", code, BROADSHEET_MEDIA_HOST="https://media.example.com")
+    result = manage(
+        "shell",
+        "-c",
+        code,
+        BROADSHEET_MEDIA_HOST="https://media.example.com",
+        # The old site after a move, whose posts still show its uploads.
+        BROADSHEET_IMAGE_HOSTS="https://old.example.org/, http://Photos.Example.net:8080",
+    )
     assert result.returncode == 0, result.stderr
-    assert "https://media.example.com" in result.stdout and "https:'" not in result.stdout
+    shown_from = result.stdout.strip().splitlines()[-1]
+    assert shown_from == (
+        "[\"'self'\", 'data:', 'https://media.example.com', 'https://old.example.org', "
+        "'http://Photos.Example.net:8080']"
+    )
+
+
+def test_an_image_host_that_is_not_an_origin_stops_the_site_with_its_name():
+    result = manage("check", BROADSHEET_IMAGE_HOSTS="old.example.org")
+    assert result.returncode != 0
+    said = result.stderr.strip().splitlines()[-1]  # the last line names the setting
+    assert "BROADSHEET_IMAGE_HOSTS must be an origin such as" in said
+    assert "'old.example.org'" in said
 
 
 def test_production_on_sqlite_is_refused_with_a_clear_message(tmp_path):

@@ -2,6 +2,9 @@
 
 Keys are the exported slugs: importing the same export twice updates, never duplicates.
 Authors keep their roles; posts their status and dates (created and updated included).
+Library pictures (`images`) come before the posts that name them: the importer brings
+each one's bytes (`transfer.importer`) and points covers, social images and the bodies'
+`image:<id>` at the pictures made here.
 """
 
 from __future__ import annotations
@@ -12,8 +15,16 @@ from datetime import datetime
 from typing import BinaryIO
 
 from blog.models import Post
-from transfer.exporting import EXPORTED_SEO_FIELDS, FORMAT, SCHEMA_VERSION
-from transfer.records import AuthorRecord, CommentRecord, PostRecord, Record, Skip, TermRecord
+from transfer.exporting import EXPORTED_SEO_FIELDS, FORMAT, IMAGE_REFERENCE, SCHEMA_VERSION
+from transfer.records import (
+    AuthorRecord,
+    CommentRecord,
+    ImageRecord,
+    PostRecord,
+    Record,
+    Skip,
+    TermRecord,
+)
 from transfer.sources import NotAnExport
 
 
@@ -48,7 +59,31 @@ class BroadsheetReader:
             yield TermRecord("category", c["slug"], c["name"], c["slug"], c.get("description", ""))
         for t in doc.get("tags", []):
             yield TermRecord("tag", t["slug"], t["name"], t["slug"])
+        # Exports from before pictures have none (and bodies naming `image:<id>` that
+        # no image of the file is: see `_body_images`).
+        ids: dict[str, str] = {}  # id on the old site → key
+        for i in doc.get("images", []):
+            try:
+                yield ImageRecord(
+                    key=str(i["key"]),
+                    file=str(i["file"]),
+                    url=str(i.get("url") or ""),
+                    alt_text=str(i.get("alt_text") or ""),
+                    caption=str(i.get("caption") or ""),
+                    credit=str(i.get("credit") or ""),
+                    uploaded_by=str(i.get("uploaded_by") or ""),
+                    created_at=_date(i.get("created_at")),
+                    size=int(i.get("size") or 0),
+                )
+            except (KeyError, TypeError, ValueError) as error:
+                yield Skip("invalid item", f"image {i.get('key', '?')!r}: {error!r}")
+                continue
+            if i.get("id") is not None:
+                ids[str(i["id"])] = str(i["key"])
         for p in doc.get("posts", []):
+            # Exports from before pictures name no cover: the post's own stays (and its
+            # digest is as before, unless its body shows a library picture).
+            pictures = "cover_image" in p or "social_image" in p
             try:
                 yield PostRecord(
                     key=p["slug"],
@@ -71,6 +106,9 @@ class BroadsheetReader:
                     kind=Post.Kind.PAGE if p.get("kind") == "page" else Post.Kind.POST,
                     # Exports from before members have no `audience`: everyone's.
                     audience=_audience(p.get("audience")),
+                    cover_image=str(p.get("cover_image") or "") if pictures else None,
+                    social_image=str(p.get("social_image") or "") if pictures else None,
+                    body_images=_body_images(p["body"], ids) or ({} if pictures else None),
                 )
             except (KeyError, TypeError, ValueError) as error:
                 yield Skip("invalid item", f"post {p.get('slug', '?')!r}: {error!r}")
@@ -92,6 +130,12 @@ class BroadsheetReader:
                     )
                 except (KeyError, TypeError, ValueError) as error:
                     yield Skip("invalid item", f"comment on {p['slug']!r}: {error!r}")
+
+
+def _body_images(body: str, ids: dict[str, str]) -> dict[str, str]:
+    """Each `image:<id>` of `body` → the key of that image in the file ("" when the file
+    has none: deleted on the old site, or an export from before pictures)."""
+    return {m.group(2): ids.get(m.group(2), "") for m in IMAGE_REFERENCE.finditer(body)}
 
 
 def _audience(value: str | None) -> str:
