@@ -47,18 +47,22 @@ def image_create(
     """
     encoded = _cleaned(upload)
     name = _store(ORIGINALS_DIR, encoded)
-    image = Image.objects.create(
-        file=name,
-        format=encoded.format,
-        width=encoded.width,
-        height=encoded.height,
-        size=len(encoded.content),
-        animated=encoded.animated,
-        alt_text=alt_text,
-        caption=caption,
-        credit=credit,
-        uploaded_by=uploaded_by if getattr(uploaded_by, "pk", None) else None,
-    )
+    try:
+        image = Image.objects.create(
+            file=name,
+            format=encoded.format,
+            width=encoded.width,
+            height=encoded.height,
+            size=len(encoded.content),
+            animated=encoded.animated,
+            alt_text=alt_text,
+            caption=caption,
+            credit=credit,
+            uploaded_by=uploaded_by if getattr(uploaded_by, "pk", None) else None,
+        )
+    except BaseException:
+        default_storage.delete(name)  # the row was refused: no file may stay without it
+        raise
     from .tasks import make_renditions_task  # the task module imports this one
 
     enqueue_on_commit(make_renditions_task, image.pk)

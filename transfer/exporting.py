@@ -19,6 +19,7 @@ import yaml
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
+from markdown_it import MarkdownIt
 
 from accounts.roles import ROLE_PERMISSIONS
 from blog.models import Category, Post, Tag, byline_prefetch
@@ -35,6 +36,44 @@ EXPORTED_SEO_FIELDS = [name for name in SEO_FIELDS if name != "social_image"]
 IMAGE_REFERENCE = re.compile(
     r"(\]\(\s*<?|^[ ]{0,3}\[[^\]\n]+\]:[ \t]*<?)image:(\d{1,18})(?!\w)", re.M
 )
+# An inline code span (CommonMark: equal backtick runs, within one paragraph).
+_INLINE_CODE = re.compile(r"(?<!`)(`+)(?!`)(?:(?!\n[ \t]*\n).)+?(?<!`)\1(?!`)", re.S)
+_BLOCKS = MarkdownIt("commonmark")
+
+
+def image_references(body: str) -> list[re.Match]:
+    """`IMAGE_REFERENCE`'s matches in `body` that Markdown renders as pictures: not those
+    in a fenced or indented code block or an inline code span, which stay text (a post
+    about Broadsheet may show `![alt](image:42)` as an example)."""
+    candidates = list(IMAGE_REFERENCE.finditer(body))
+    if not candidates:  # most bodies: no parse
+        return []
+    starts, offset = [], 0
+    for line in body.splitlines(keepends=True):
+        starts.append(offset)
+        offset += len(line)
+    starts.append(offset)
+    code = [
+        (starts[token.map[0]], starts[min(token.map[1], len(starts) - 1)])
+        for token in _BLOCKS.parse(body)
+        if token.type in ("fence", "code_block") and token.map
+    ]
+    code += [m.span() for m in _INLINE_CODE.finditer(body)]
+    return [
+        match
+        for match in candidates
+        if not any(start <= match.start(2) < end for start, end in code)
+    ]
+
+
+def rewrite_image_references(body: str, replace) -> str:
+    """`body` with each of `image_references(body)` replaced by `replace(match)`."""
+    parts, end = [], 0
+    for match in image_references(body):
+        parts += [body[end : match.start()], replace(match)]
+        end = match.end()
+    return "".join([*parts, body[end:]])
+
 
 FORMAT = "broadsheet-export"
 SCHEMA_VERSION = 1
@@ -86,7 +125,8 @@ def _header() -> dict[str, Any]:
 def image_key(image: Image) -> str:
     """An image's key in the export: its stored original's name without folder or
     extension, made from a hash of the content (`images.services`), so the same picture
-    has the same key in every export, from this site or another."""
+    has the same key in every export of this site (an importing site re-encodes each
+    picture, as it does an upload: a JPEG's key there can differ)."""
     return image.file.name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
 
 
@@ -196,7 +236,7 @@ def _posts(keys: dict[int, str] | None = None) -> Iterator[dict[str, Any]]:
 def _body_images(body: str, keys: dict[int, str]) -> list[str]:
     """The keys of the library images `body` shows, each once, in order (an `image:<id>`
     of an image deleted since shows its alt text here, and is not listed)."""
-    found = (keys.get(int(match.group(2))) for match in IMAGE_REFERENCE.finditer(body))
+    found = (keys.get(int(match.group(2))) for match in image_references(body))
     return list(dict.fromkeys(key for key in found if key))
 
 

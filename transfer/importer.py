@@ -81,7 +81,7 @@ from images.services import image_create
 
 from .bodies import PreparedBody, prepare_body_or_error, rendered_here
 from .comments import write_comments
-from .exporting import IMAGE_REFERENCE
+from .exporting import rewrite_image_references
 from .html import pictures_elsewhere
 from .models import SourceKey
 from .records import (
@@ -430,14 +430,20 @@ class _Importer:
             self.summary.skip(f"image: {reason}", f"{_describe(record)}: {error}")
             return
         self.stored_files.append(image.file.name)
-        if record.created_at:
-            Image.objects.filter(pk=image.pk).update(created_at=record.created_at)
-        SourceKey.objects.update_or_create(
-            source=source,
-            kind=IMAGE_KIND,
-            key=record.key,
-            defaults={"object_id": image.pk, "digest": record.digest()},
-        )
+        try:
+            if record.created_at:
+                Image.objects.filter(pk=image.pk).update(created_at=record.created_at)
+            SourceKey.objects.update_or_create(
+                source=source,
+                kind=IMAGE_KIND,
+                key=record.key,
+                defaults={"object_id": image.pk, "digest": record.digest()},
+            )
+        except BaseException:
+            # The item's savepoint drops the row (`run`): its file goes with it.
+            self.stored_files.remove(image.file.name)
+            default_storage.delete(image.file.name)
+            raise
         self.images[record.key] = image.pk
         self.summary.created["images"] += 1
 
@@ -474,10 +480,10 @@ class _Importer:
         if record.body_images is not None:
 
             def rewritten(match: re.Match) -> str:
-                key = record.body_images.get(match.group(2), "")
+                key = record.body_images.get(str(int(match.group(2))), "")
                 return f"{match.group(1)}image:{self._picture_id(record, key, 'body') or 0}"
 
-            record.body = IMAGE_REFERENCE.sub(rewritten, record.body)
+            record.body = rewrite_image_references(record.body, rewritten)
         if record.cover_image is not None:
             record.image_ids = (
                 self._picture_id(record, record.cover_image, "cover"),
@@ -850,7 +856,9 @@ def download_picture(url: str, max_bytes: int) -> bytes:
             if declared and declared.isdigit() and int(declared) > max_bytes:
                 raise PictureUnavailable("too large", f"{url}: {int(declared):,} bytes")
             chunks, size = [], 0
-            while chunk := response.read(64 * 1024):
+            # read1: what has arrived, so the deadline is checked while a slow server
+            # trickles (read() waits for the whole 64 KB, each byte within the timeout).
+            while chunk := response.read1(64 * 1024):
                 size += len(chunk)
                 if size > max_bytes:
                     raise PictureUnavailable("too large", f"{url}: over {max_bytes:,} bytes")

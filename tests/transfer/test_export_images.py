@@ -8,11 +8,13 @@ import io
 import json
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
 
 from blog.models import Post
 from images.models import Image
@@ -225,3 +227,80 @@ def test_downloads_are_bounded(old_site):
         assert refused.value.reason == "no http(s) address"
     with pytest.raises(PictureUnavailable, match="HTTP 404"):
         download_picture(f"{origin}/missing.png", 1000)
+
+
+def test_a_trickling_old_site_is_given_up_at_the_deadline(monkeypatch):
+    """A server that sends a byte now and then, each within the read timeout, still
+    stops the download at the deadline (and with it the import's transaction)."""
+    monkeypatch.setattr("transfer.importer.DOWNLOAD_DEADLINE", 1)
+
+    class Trickle(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            for _ in range(40):  # 10 s at this pace, if nothing stopped it
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.25)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(PictureUnavailable, match="too slow"):
+            download_picture(f"http://127.0.0.1:{server.server_address[1]}/a.png", 10**6)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert time.monotonic() - started < 5
+
+
+def test_a_picture_whose_row_is_refused_leaves_no_file(site, tmp_path):
+    """The database refuses the picture's row (PostgreSQL: a NUL in its alt text; SQLite
+    keeps it): the item is skipped and its file does not stay behind."""
+    path, media = tmp_path / "export.json", tmp_path / "old-media"
+    document = _export(path)
+    _empty_the_site(media)
+    for picture in document["images"]:
+        picture["alt_text"] += "\x00"
+    path.write_text(json.dumps(document), encoding="utf-8")
+    files = set(Path(settings.MEDIA_ROOT).rglob("*"))
+
+    summary = _import(path, "--media", str(media))
+
+    if connection.vendor == "postgresql":
+        assert summary["skipped"]["invalid item"] == 4 and not Image.objects.exists()
+        assert set(Path(settings.MEDIA_ROOT).rglob("*")) == files
+    else:
+        assert Image.objects.count() == 4
+
+
+def test_references_in_code_stay_text_and_padded_ids_are_pictures(site, tmp_path):
+    """A post about Broadsheet shows `![alt](image:42)` as an example: in code it is text,
+    and the round trip keeps it as written; `image:02` is picture 2, as on the page."""
+    inline = site["inline"]
+    body = (
+        f"![A boat](image:{inline.pk:03d})\n\n"
+        "```markdown\n![docs example](image:1) and ![x](image:999)\n```\n\n"
+        "    ![indented](image:7)\n\n"
+        "Write `![y](image:12345)` to show a picture."
+    )
+    PostFactory(title="Docs", author=site["cover"].uploaded_by, body=body)
+    path, media = tmp_path / "export.json", tmp_path / "old-media"
+    document = _export(path)
+    exported = next(p for p in document["posts"] if p["slug"] == "docs")
+    assert exported["images"] == [image_key(inline)]
+    _empty_the_site(media)
+
+    summary = _import(path, "--media", str(media))
+
+    post = Post.objects.get(slug="docs")
+    new = Image.objects.get(alt_text="A boat")
+    assert post.body == body.replace(f"image:{inline.pk:03d}", f"image:{new.pk}", 1)
+    assert f'src="{new.url}"' in post.body_html
+    assert not any("body picture" in reason for reason in summary["adjusted"])

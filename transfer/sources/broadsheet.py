@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import BinaryIO
 
 from blog.models import Post
-from transfer.exporting import EXPORTED_SEO_FIELDS, FORMAT, IMAGE_REFERENCE, SCHEMA_VERSION
+from transfer.exporting import EXPORTED_SEO_FIELDS, FORMAT, SCHEMA_VERSION, image_references
 from transfer.records import (
     AuthorRecord,
     CommentRecord,
@@ -135,7 +135,8 @@ class BroadsheetReader:
 def _body_images(body: str, ids: dict[str, str]) -> dict[str, str]:
     """Each `image:<id>` of `body` → the key of that image in the file ("" when the file
     has none: deleted on the old site, or an export from before pictures)."""
-    return {m.group(2): ids.get(m.group(2), "") for m in IMAGE_REFERENCE.finditer(body)}
+    found = (str(int(m.group(2))) for m in image_references(body))  # `image:02` is 2
+    return {number: ids.get(number, "") for number in found}
 
 
 def _audience(value: str | None) -> str:
