@@ -1,11 +1,22 @@
 """Slug generation, in one place: from a title, unique within a model, never colliding."""
 
+import unicodedata
 from collections.abc import Callable, Collection
 
+from anyascii import anyascii
 from django.db import models
 from django.utils.text import slugify
 
 MAX_LENGTH = 200
+
+
+def slug_from(text: str) -> str:
+    """The slug `text` reads as: its letters transliterated to ASCII first (`Привет мир`
+    is `privet-mir`, `Straße` `strasse`), since Django's `slugify` drops what is not
+    Latin and a Russian or Japanese title would leave nothing; symbols and emoji dropped,
+    as `slugify` drops them (anyascii would spell 🚀 as `:rocket:`); bounded."""
+    letters = "".join(" " if unicodedata.category(c)[0] == "S" else c for c in text)
+    return slugify(anyascii(letters))[:MAX_LENGTH].strip("-")
 
 
 def unique_slug(
@@ -13,13 +24,13 @@ def unique_slug(
 ) -> str:
     """A slug for `instance` made from `source`, with `-2`, `-3`, … appended on collision.
 
-    Non-Latin titles that slugify to nothing fall back to the model's name. `reserved`
-    holds slugs taken by rows not saved yet (a bulk import's current batch).
+    A title with nothing to spell (punctuation only) falls back to the model's name.
+    `reserved` holds slugs taken by rows not saved yet (a bulk import's current batch).
     """
     model = type(instance)
     # The base manager holds every row of the table: a page and a post share the slug
     # column (and its unique index), whatever their default managers show.
-    base = slugify(source)[:MAX_LENGTH].strip("-") or model._meta.model_name
+    base = slug_from(source) or model._meta.model_name
     others = (
         model._base_manager.exclude(pk=instance.pk) if instance.pk else (model._base_manager.all())
     )

@@ -71,8 +71,7 @@ from blog.markdown import Rendering
 from blog.models import MAX_BODY_LENGTH, Category, Post, Tag
 from blog.seo import validate_canonical_url
 from blog.services import post_bulk_create, post_bulk_update
-from blog.slugs import MAX_LENGTH as SLUG_MAX_LENGTH
-from blog.slugs import is_root_name, unique_slug
+from blog.slugs import is_root_name, slug_from, unique_slug
 from core.origin import site_origin
 from images.conf import image_setting
 from images.models import Image
@@ -902,8 +901,9 @@ def _is_email(value: str) -> bool:
 
 
 def _ascii_slug(value: str) -> str:
-    """A usable slug from a source slug or title: percent-decoded, ASCII, bounded."""
-    return slugify(unquote(value or ""))[:SLUG_MAX_LENGTH].strip("-")
+    """A usable slug from a source slug or title: percent-decoded (WordPress writes a
+    Cyrillic slug as `%d0%bf…`), then `blog.slugs`' rule."""
+    return slug_from(unquote(value or ""))
 
 
 def _known(source: str, kind: str, key: str, model) -> int | None:
