@@ -215,7 +215,7 @@ class RedirectFallbackMiddleware:
     on who asks.
     """
 
-    # Read before any view, on any page: nginx's micro-cache must key on them
+    # Read at `/` before its view and with any 404: nginx's micro-cache must key on them
     # (`pagecache.cache.query_parameters`), or `/?page_id=7` is served the home page.
     page_cache_query_parameters = frozenset({"p", "page_id"})
 
@@ -224,12 +224,11 @@ class RedirectFallbackMiddleware:
 
     def __call__(self, request):
         # WordPress's plain permalinks, `?p=ID` (posts) and `?page_id=ID` (pages), on its
-        # home: `/` or, for a site that lived in a folder, `/blog/`.
-        name = "p" if "p" in request.GET else "page_id"
-        old_post_id = request.GET.get(name, "")
-        if request.method in ("GET", "HEAD") and _POST_ID.fullmatch(old_post_id):
-            old_path = f"{request.path}?{name}={int(old_post_id)}"
-            found = Redirect.objects.filter(old_path=old_path).first()
+        # home: at `/` looked up before the view, since the home page would answer it;
+        # under a folder (`/blog/?p=ID`, a site that lived there) with the 404's paths.
+        plain = _plain_permalink(request)
+        if plain and request.path == "/":
+            found = Redirect.objects.filter(old_path=plain).first()
             target = found and target_for(_user(request), found)
             if target:
                 return HttpResponsePermanentRedirect(target)
@@ -238,7 +237,11 @@ class RedirectFallbackMiddleware:
         if response.status_code != 404 or len(path) > MAX_PATH or not path.isprintable():
             return response  # a NUL byte (say) never reaches PostgreSQL
         candidates = _parents(path)
-        found = {r.old_path: r for r in Redirect.objects.filter(old_path__in=candidates)}
+        looked_up = [plain, *candidates] if plain else candidates
+        found = {r.old_path: r for r in Redirect.objects.filter(old_path__in=looked_up)}
+        if plain in found:
+            target = target_for(_user(request), found[plain])
+            return HttpResponsePermanentRedirect(target) if target else response
         for candidate in candidates:  # the longest match wins
             if candidate in found:
                 target = target_for(_user(request), found[candidate])
@@ -248,6 +251,16 @@ class RedirectFallbackMiddleware:
                 query = request.META.get("QUERY_STRING", "")
                 return HttpResponsePermanentRedirect(target + (f"?{query}" if query else ""))
         return response
+
+
+def _plain_permalink(request) -> str | None:
+    """`<path>?p=ID` (or `?page_id=ID`) for a GET naming an id, as the importer stores a
+    WordPress plain permalink; None otherwise."""
+    name = "p" if "p" in request.GET else "page_id"
+    old_post_id = request.GET.get(name, "")
+    if request.method in ("GET", "HEAD") and _POST_ID.fullmatch(old_post_id):
+        return f"{request.path}?{name}={int(old_post_id)}"
+    return None
 
 
 def _user(request):

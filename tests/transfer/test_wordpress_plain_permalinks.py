@@ -143,3 +143,17 @@ def test_a_site_at_the_root_keeps_its_addresses(run_import):
     kept = _kept()
     assert "/" not in kept
     assert kept["/?p=1"] == kept["/2010/10/16/hello-world/"]
+
+
+def test_a_page_that_answers_looks_up_no_old_address_for_its_p(client):
+    """`?p=` is looked up before the view at `/` only (the home page would answer it), and
+    elsewhere with the 404's paths: a page that exists pays no query for it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import PostFactory
+
+    post = PostFactory(title="Here")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"{post.get_absolute_url()}?p=5").status_code == 200
+    assert not [q for q in queries.captured_queries if "blog_redirect" in q["sql"]]
