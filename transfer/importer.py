@@ -18,7 +18,7 @@ users, categories, tags and posts:
 - **Library pictures** (`ImageRecord`, our own export) come before the posts: each
   one's bytes are read from the folder the site owner names (`ImportOptions.media_dir`,
   the old site's media) or downloaded from its URL on the old site (bounded:
-  `download_picture`), and go through the image library's own upload
+  `transfer.pictures`), and go through the image library's own upload
   (`images.services.image_create`: checked and re-encoded in a limited child process).
   Each is remembered by its key (`SourceKey`, kind "image"), so a re-run brings none
   twice. Then each post's cover, social image and `image:<id>` references point at the
@@ -43,16 +43,12 @@ import io
 import logging
 import multiprocessing
 import re
-import time
-import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from http.client import HTTPException
 from pathlib import Path
-from urllib.error import HTTPError, URLError
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -83,6 +79,7 @@ from .comments import write_comments
 from .exporting import rewrite_image_references
 from .html import pictures_elsewhere
 from .models import SourceKey
+from .pictures import PictureUnavailable, download_picture, read_picture
 from .records import (
     AuthorRecord,
     CommentRecord,
@@ -131,11 +128,6 @@ _TERM_KIND_NAMES = {"category": "categories", "tag": "tags"}
 # An author without an email still needs a unique one: a reserved, undeliverable domain.
 NO_EMAIL_DOMAIN = "imported.invalid"
 IMAGE_KIND = SourceKey.Kind.IMAGE  # a library picture (Broadsheet exports only)
-# Downloading a picture from the old site: seconds to connect and between reads, seconds
-# for the whole file, redirects followed. The size limit is the library's (MAX_BYTES).
-DOWNLOAD_TIMEOUT = 20
-DOWNLOAD_DEADLINE = 120
-DOWNLOAD_REDIRECTS = 3
 _HASH_KEY = re.compile(r"[0-9a-f]{32}")
 
 
@@ -798,78 +790,6 @@ def _image_origins() -> set[str]:
     `img-src` names (config/settings/base.py)."""
     origins = {site_origin(), settings.MEDIA_HOST, *settings.IMAGE_HOSTS}
     return {origin.lower() for origin in origins if origin}
-
-
-# --- fetching pictures ---------------------------------------------------------------------
-
-
-class PictureUnavailable(Exception):
-    """A picture's bytes could not be had: `reason` is the summary's, the message its
-    detail."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(detail)
-        self.reason = reason
-
-
-def read_picture(media_dir: Path, name: str, max_bytes: int) -> bytes:
-    """The file `name` (a storage name, "images/3f2a….png") under `media_dir`; never a
-    path outside it."""
-    base = media_dir.resolve()
-    path = (base / name).resolve()
-    if not path.is_relative_to(base) or not name:
-        raise PictureUnavailable("file outside the media folder", repr(name))
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise PictureUnavailable("too large", f"{name}: {size:,} bytes, over {max_bytes:,}")
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise PictureUnavailable("file not found", f"no {name} in {base}") from None
-    except (IsADirectoryError, PermissionError, OSError) as error:
-        raise PictureUnavailable("file unreadable", f"{name}: {error}") from None
-
-
-class _Redirects(urllib.request.HTTPRedirectHandler):
-    max_redirections = DOWNLOAD_REDIRECTS
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        if urlsplit(newurl).scheme not in ("http", "https"):
-            raise URLError(f"redirected to a non-http address {newurl[:100]!r}")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-def download_picture(url: str, max_bytes: int) -> bytes:
-    """The picture at `url` (http or https), at most `max_bytes`, within
-    `DOWNLOAD_TIMEOUT` per read and `DOWNLOAD_DEADLINE` in all, following at most
-    `DOWNLOAD_REDIRECTS` redirects. Raises `PictureUnavailable` saying why not."""
-    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
-        raise PictureUnavailable("no http(s) address", repr(url[:200]))
-    opener = urllib.request.build_opener(_Redirects)
-    # The scheme is checked above, and each redirect's by `_Redirects`.
-    request = urllib.request.Request(url, headers={"User-Agent": "Broadsheet-import"})  # noqa: S310
-    deadline = time.monotonic() + DOWNLOAD_DEADLINE
-    try:
-        with opener.open(request, timeout=DOWNLOAD_TIMEOUT) as response:
-            declared = response.headers.get("Content-Length")
-            if declared and declared.isdigit() and int(declared) > max_bytes:
-                raise PictureUnavailable("too large", f"{url}: {int(declared):,} bytes")
-            chunks, size = [], 0
-            # read1: what has arrived, so the deadline is checked while a slow server
-            # trickles (read() waits for the whole 64 KB, each byte within the timeout).
-            while chunk := response.read1(64 * 1024):
-                size += len(chunk)
-                if size > max_bytes:
-                    raise PictureUnavailable("too large", f"{url}: over {max_bytes:,} bytes")
-                if time.monotonic() > deadline:
-                    raise PictureUnavailable("download failed", f"{url}: too slow")
-                chunks.append(chunk)
-            return b"".join(chunks)
-    except HTTPError as error:
-        raise PictureUnavailable("download failed", f"{url}: HTTP {error.code}") from None
-    except (URLError, HTTPException, OSError, ValueError) as error:
-        reason = getattr(error, "reason", error)
-        raise PictureUnavailable("download failed", f"{url}: {reason}") from None
 
 
 def _user_stub(user_id: int | None):

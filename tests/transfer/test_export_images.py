@@ -22,7 +22,7 @@ from images.services import image_create
 from tests.factories import AuthorFactory, PostFactory
 from tests.images import samples
 from transfer.exporting import image_key
-from transfer.importer import PictureUnavailable, download_picture
+from transfer.pictures import PictureUnavailable, download_picture
 
 pytestmark = pytest.mark.django_db
 
@@ -232,7 +232,7 @@ def test_downloads_are_bounded(old_site):
 def test_a_trickling_old_site_is_given_up_at_the_deadline(monkeypatch):
     """A server that sends a byte now and then, each within the read timeout, still
     stops the download at the deadline (and with it the import's transaction)."""
-    monkeypatch.setattr("transfer.importer.DOWNLOAD_DEADLINE", 1)
+    monkeypatch.setattr("transfer.pictures.DOWNLOAD_DEADLINE", 1)
 
     class Trickle(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
